@@ -1,0 +1,56 @@
+# twinsim_dual_backend_library(<name> SOURCES a.inl b.inl ... [LINK targets...])
+#
+# Compiles each backend translation unit (*.inl) twice: with the C++ compiler into the OpenMP
+# backend (namespace twinsim::omp, Thrust device system OMP) and, when CUDA is enabled, with
+# nvcc into the CUDA backend (namespace twinsim::cuda). Both land in one static library <name>.
+# Wrapper files in the build tree give each copy its own language, so no source file is ever
+# compiled by nvcc with OpenMP flags or by g++ as CUDA.
+function(twinsim_dual_backend_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
+  set(omp_sources)
+  set(cuda_sources)
+  foreach(src IN LISTS ARG_SOURCES)
+    get_filename_component(abs "${src}" ABSOLUTE)
+    get_filename_component(stem "${src}" NAME_WE)
+    set(omp_wrapper "${CMAKE_CURRENT_BINARY_DIR}/${name}_backends/omp/${stem}.cpp")
+    file(CONFIGURE OUTPUT "${omp_wrapper}" CONTENT "#include \"${abs}\"\n" @ONLY)
+    list(APPEND omp_sources "${omp_wrapper}")
+    if(TWINSIM_ENABLE_CUDA)
+      set(cuda_wrapper "${CMAKE_CURRENT_BINARY_DIR}/${name}_backends/cuda/${stem}.cu")
+      file(CONFIGURE OUTPUT "${cuda_wrapper}" CONTENT "#include \"${abs}\"\n" @ONLY)
+      list(APPEND cuda_sources "${cuda_wrapper}")
+    endif()
+  endforeach()
+
+  add_library(${name}_omp OBJECT ${omp_sources})
+  target_compile_definitions(${name}_omp PRIVATE TWINSIM_BACKEND_NS=omp
+                             THRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_OMP)
+  target_link_libraries(${name}_omp PRIVATE ${ARG_LINK} OpenMP::OpenMP_CXX)
+  target_include_directories(${name}_omp SYSTEM PRIVATE ${TWINSIM_THRUST_INCLUDE_DIR})
+
+  add_library(${name} STATIC $<TARGET_OBJECTS:${name}_omp>)
+  target_link_libraries(${name} PUBLIC ${ARG_LINK} OpenMP::OpenMP_CXX)
+
+  if(TWINSIM_ENABLE_CUDA)
+    add_library(${name}_cuda OBJECT ${cuda_sources})
+    target_compile_definitions(${name}_cuda PRIVATE TWINSIM_BACKEND_NS=cuda TWINSIM_BACKEND_CUDA=1)
+    target_compile_options(${name}_cuda PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--extended-lambda
+                           --expt-relaxed-constexpr -Xcudafe=--display_error_number>)
+    target_link_libraries(${name}_cuda PRIVATE ${ARG_LINK} CUDA::cudart)
+    target_sources(${name} PRIVATE $<TARGET_OBJECTS:${name}_cuda>)
+    target_link_libraries(${name} PUBLIC CUDA::cudart)
+  endif()
+endfunction()
+
+# twinsim_add_test(<name> SOURCES ... LABELS ... [LINK ...])
+# One GoogleTest executable registered with CTest; every test case inherits the labels.
+function(twinsim_add_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LABELS;LINK" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LINK} twinsim_test_support GTest::gtest_main)
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+                       DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,10 @@
+#include "twinsim/core/Timers.hpp"
+
+namespace twinsim::core {
+
+double Timers::seconds(const std::string& phase) const {
+  const auto it = m_seconds.find(phase);
+  return it == m_seconds.end() ? 0.0 : it->second;
+}
+
+}  // namespace twinsim::core

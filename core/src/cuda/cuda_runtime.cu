@@ -1,0 +1,55 @@
+#include <fmt/format.h>
+
+#include "twinsim/core/detail/cuda_check.hpp"
+#include "twinsim/core/detail/cuda_memory.hpp"
+
+namespace twinsim::core::detail {
+
+void* device_allocate(std::size_t bytes) {
+  void* p = nullptr;
+  TWINSIM_CUDA_CHECK(cudaMalloc(&p, bytes));
+  return p;
+}
+
+void device_free(void* ptr) noexcept { cudaFree(ptr); }
+
+void device_copy(void* dst, const void* src, std::size_t bytes) {
+  TWINSIM_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDefault));
+}
+
+int cuda_device_count() {
+  int n = 0;
+  // No driver or no device is an answer (zero devices), not an error.
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return n;
+}
+
+std::string cuda_device_description() {
+  int n = 0;
+  const cudaError_t err = cudaGetDeviceCount(&n);
+  if (err != cudaSuccess) {
+    cudaGetLastError();
+    return fmt::format("no CUDA device ({})", cudaGetErrorString(err));
+  }
+  if (n == 0) return "no CUDA device";
+  int dev = 0;
+  TWINSIM_CUDA_CHECK(cudaGetDevice(&dev));
+  cudaDeviceProp prop{};
+  TWINSIM_CUDA_CHECK(cudaGetDeviceProperties(&prop, dev));
+  return fmt::format("{} (device {} of {}), {:.1f} GiB, compute capability {}.{}", prop.name, dev,
+                     n, double(prop.totalGlobalMem) / (1024.0 * 1024.0 * 1024.0), prop.major,
+                     prop.minor);
+}
+
+std::string cuda_runtime_version() {
+  int rt = 0, drv = 0;
+  cudaRuntimeGetVersion(&rt);
+  cudaDriverGetVersion(&drv);
+  return fmt::format("runtime {}.{}, driver {}", rt / 1000, (rt % 1000) / 10,
+                     drv ? fmt::format("{}.{}", drv / 1000, (drv % 1000) / 10) : "none");
+}
+
+}  // namespace twinsim::core::detail
