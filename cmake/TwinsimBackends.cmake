@@ -1,12 +1,13 @@
-# twinsim_dual_backend_library(<name> SOURCES a.inl b.inl ... [LINK targets...])
+# twinsim_dual_backend_library(<name> SOURCES a.inl b.inl ... [INCLUDE dir] [LINK targets...])
 #
 # Compiles each backend translation unit (*.inl) twice: with the C++ compiler into the OpenMP
 # backend (namespace twinsim::omp, Thrust device system OMP) and, when CUDA is enabled, with
 # nvcc into the CUDA backend (namespace twinsim::cuda). Both land in one static library <name>.
+# INCLUDE is the module's public include folder (used by both copies and by consumers).
 # Wrapper files in the build tree give each copy its own language, so no source file is ever
 # compiled by nvcc with OpenMP flags or by g++ as CUDA.
 function(twinsim_dual_backend_library name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
+  cmake_parse_arguments(ARG "" "INCLUDE" "SOURCES;LINK" ${ARGN})
   set(omp_sources)
   set(cuda_sources)
   foreach(src IN LISTS ARG_SOURCES)
@@ -30,6 +31,11 @@ function(twinsim_dual_backend_library name)
 
   add_library(${name} STATIC $<TARGET_OBJECTS:${name}_omp>)
   target_link_libraries(${name} PUBLIC ${ARG_LINK} OpenMP::OpenMP_CXX)
+  if(ARG_INCLUDE)
+    target_include_directories(${name}_omp PRIVATE ${ARG_INCLUDE})
+    target_include_directories(${name} PUBLIC $<BUILD_INTERFACE:${ARG_INCLUDE}>
+                               $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  endif()
 
   if(TWINSIM_ENABLE_CUDA)
     add_library(${name}_cuda OBJECT ${cuda_sources})
@@ -37,6 +43,7 @@ function(twinsim_dual_backend_library name)
     target_compile_options(${name}_cuda PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--extended-lambda
                            --expt-relaxed-constexpr -Xcudafe=--display_error_number>)
     target_link_libraries(${name}_cuda PRIVATE ${ARG_LINK} CUDA::cudart)
+    target_include_directories(${name}_cuda PRIVATE ${ARG_INCLUDE})
     target_sources(${name} PRIVATE $<TARGET_OBJECTS:${name}_cuda>)
     target_link_libraries(${name} PUBLIC CUDA::cudart)
   endif()

@@ -1,1 +1,139 @@
-// in progress
+#include "twinsim/io/RunDirectory.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <vector>
+
+#include "twinsim/core/Error.hpp"
+
+namespace twinsim::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += fmt::format("\\u{:04x}", int(c));
+        else
+          out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_value(const Summary::Value& v) {
+  struct Visitor {
+    std::string operator()(double d) const {
+      // fmt's default is the shortest text that reads back as the same double.
+      return std::isfinite(d) ? fmt::format("{}", d) : "null";
+    }
+    std::string operator()(std::int64_t i) const { return std::to_string(i); }
+    std::string operator()(bool b) const { return b ? "true" : "false"; }
+    std::string operator()(const std::string& s) const { return json_string(s); }
+  };
+  return std::visit(Visitor{}, v);
+}
+
+std::vector<std::string> split_dots(const std::string& key) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (std::size_t dot; (dot = key.find('.', start)) != std::string::npos; start = dot + 1)
+    parts.push_back(key.substr(start, dot - start));
+  parts.push_back(key.substr(start));
+  return parts;
+}
+
+}  // namespace
+
+void Summary::store(const std::string& dotted_key, Value value) {
+  for (const auto& part : split_dots(dotted_key))
+    TWINSIM_REQUIRE(!part.empty(), fmt::format("summary key '{}' has an empty part", dotted_key));
+  // A key cannot be both a value and an object.
+  const auto nests = [](const std::string& outer, const std::string& inner) {
+    return inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 &&
+           inner[outer.size()] == '.';
+  };
+  for (const auto& entry : m_values)
+    TWINSIM_REQUIRE(!nests(entry.first, dotted_key) && !nests(dotted_key, entry.first),
+                    fmt::format("summary keys '{}' and '{}' clash", entry.first, dotted_key));
+  m_values[dotted_key] = std::move(value);
+}
+
+std::string Summary::to_json() const {
+  // Keys are sorted, so the members of one object are adjacent: walk them keeping the stack of
+  // open objects, closing and opening as the path prefix changes.
+  std::string out = "{";
+  std::vector<std::string> open;
+  bool first = true;
+  for (const auto& [key, value] : m_values) {
+    const auto parts = split_dots(key);
+    std::size_t common = 0;
+    while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common])
+      ++common;
+    while (open.size() > common) {
+      open.pop_back();
+      out += fmt::format("\n{}}}", std::string(2 * (open.size() + 1), ' '));
+      first = false;
+    }
+    for (std::size_t i = common; i + 1 < parts.size(); ++i) {
+      out += fmt::format("{}\n{}{}: {{", first ? "" : ",", std::string(2 * (open.size() + 1), ' '),
+                         json_string(parts[i]));
+      open.push_back(parts[i]);
+      first = true;
+    }
+    out += fmt::format("{}\n{}{}: {}", first ? "" : ",", std::string(2 * (open.size() + 1), ' '),
+                       json_string(parts.back()), json_value(value));
+    first = false;
+  }
+  while (!open.empty()) {
+    open.pop_back();
+    out += fmt::format("\n{}}}", std::string(2 * (open.size() + 1), ' '));
+  }
+  return out + "\n}\n";
+}
+
+RunDirectory::RunDirectory(fs::path path, bool overwrite) : m_path(std::move(path)) {
+  std::error_code ec;
+  if (fs::exists(m_path / "case.toml", ec) && !overwrite)
+    throw core::Error(fmt::format(
+        "output folder '{}' already holds a run (case.toml exists); choose another --out or "
+        "pass --overwrite to replace it",
+        m_path.string()));
+  fs::create_directories(m_path / "checkpoints", ec);
+  if (ec)
+    throw core::Error(
+        fmt::format("cannot create output folder '{}': {}", m_path.string(), ec.message()));
+  const fs::path probe = m_path / ".twinsim-write-test";
+  if (!std::ofstream(probe))
+    throw core::Error(fmt::format("output folder '{}' is not writable", m_path.string()));
+  fs::remove(probe, ec);
+}
+
+void RunDirectory::write_text(const std::string& name, const std::string& text) const {
+  const fs::path target = file(name);
+  const fs::path tmp = file(name + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw core::Error(fmt::format("cannot write '{}'", tmp.string()));
+  }
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+  if (ec)
+    throw core::Error(
+        fmt::format("cannot rename '{}' to '{}': {}", tmp.string(), target.string(), ec.message()));
+}
+
+}  // namespace twinsim::io

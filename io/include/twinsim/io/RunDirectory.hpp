@@ -1,0 +1,55 @@
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <variant>
+
+namespace twinsim::io {
+
+// Final figures of a run, written as summary.json for scripts and tests: energies, drift,
+// errors, timings. Dotted keys make nested objects ("timing.total_s" -> {"timing": {...}}).
+// Non-finite numbers are written as null (JSON has no NaN or infinity).
+class Summary {
+ public:
+  using Value = std::variant<double, std::int64_t, bool, std::string>;
+  // One overload per JSON kind, so a float argument stays a number (float -> double is a
+  // promotion) and a string literal does not become a bool.
+  void set(const std::string& dotted_key, double value) { store(dotted_key, value); }
+  void set(const std::string& dotted_key, std::int64_t value) { store(dotted_key, value); }
+  void set(const std::string& dotted_key, int value) { store(dotted_key, std::int64_t(value)); }
+  void set(const std::string& dotted_key, bool value) { store(dotted_key, value); }
+  void set(const std::string& dotted_key, std::string value) {
+    store(dotted_key, std::move(value));
+  }
+  void set(const std::string& dotted_key, const char* value) {
+    store(dotted_key, std::string(value));
+  }
+  std::string to_json() const;
+
+ private:
+  void store(const std::string& dotted_key, Value value);
+
+  std::map<std::string, Value> m_values;  // sorted: parents come before their children
+};
+
+// The folder of one run: case.toml (resolved), <name>.h5, <name>.xmf, summary.json, log.txt,
+// checkpoints/. Refuses to reuse a folder that already holds a run unless overwrite is set,
+// so no result is lost by a repeated command.
+class RunDirectory {
+ public:
+  RunDirectory(std::filesystem::path path, bool overwrite);
+
+  const std::filesystem::path& path() const { return m_path; }
+  std::filesystem::path file(const std::string& name) const { return m_path / name; }
+  std::filesystem::path checkpoints() const { return m_path / "checkpoints"; }
+
+  // Writes name through a temporary file and a rename: readers never see half a file.
+  void write_text(const std::string& name, const std::string& text) const;
+  void write_summary(const Summary& summary) const { write_text("summary.json", summary.to_json()); }
+
+ private:
+  std::filesystem::path m_path;
+};
+
+}  // namespace twinsim::io
