@@ -13,7 +13,7 @@ packages=(
   libhdf5-dev libfftw3-dev libopenblas-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev librandom123-dev
   libgtest-dev libthrust-dev
-  python3 python3-numpy python3-h5py python3-vtk9
+  python3 python3-numpy python3-h5py paraview python3-paraview
 )
 
 setup() {

@@ -1,5 +1,8 @@
 #pragma once
 // The subcommands of `twinsim`. Each returns the process exit status.
+#include <string>
+#include <vector>
+
 namespace twinsim::app {
 
 // Exit statuses, documented in `twinsim --help`.
@@ -7,6 +10,17 @@ inline constexpr int k_exit_ok = 0;
 inline constexpr int k_exit_failed = 1;     // the run started and failed
 inline constexpr int k_exit_bad_input = 2;  // bad command line or case file: nothing ran
 
+struct RunOptions {
+  std::string case_path;
+  std::vector<std::string> overrides;  // --set section.key=value
+  std::string device;                  // --device, empty: the case's run.device
+  std::string out;                     // --out, empty: runs/<run.name>
+  bool overwrite = false;
+};
+
+int run(const RunOptions& options);
+int check(const RunOptions& options);
+int schema(const std::string& section);
 int info();
 int version();
 

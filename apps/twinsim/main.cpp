@@ -2,29 +2,60 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <exception>
 
 #include "commands.hpp"
-#include "twinsim/core/Error.hpp"
+#include "twinsim/core/Log.hpp"
 
 int main(int argc, char** argv) {
   using namespace twinsim::app;
-  CLI::App cli{"Twinsim: GPU solvers and neural surrogates. Exit status: 0 success, 1 the run "
-               "failed, 2 bad command line or case file (nothing ran)."};
+  CLI::App cli{
+      "Twinsim: GPU solvers and neural surrogates.\n"
+      "Exit status: 0 success, 1 the run failed, 2 bad command line or case file (nothing ran)."};
   cli.require_subcommand(1);
-  auto* info_cmd = cli.add_subcommand("info", "Backends, the GPU if any, library versions");
-  auto* version_cmd = cli.add_subcommand("version", "Print the version");
+  bool quiet = false, verbose = false;
+  cli.add_flag("-q,--quiet", quiet, "Only warnings and errors on the terminal");
+  cli.add_flag("-v,--verbose", verbose, "Debug messages on the terminal");
+
+  RunOptions options;
+  const auto add_case_options = [&options](CLI::App* cmd) {
+    cmd->add_option("case", options.case_path, "Case file (TOML)")->required();
+    cmd->add_option("--set", options.overrides,
+                    "Override a case value, e.g. --set md.dt=0.002 (repeatable)")
+        ->type_name("SECTION.KEY=VALUE")
+        ->allow_extra_args(false);
+    cmd->add_option("--device", options.device, "auto (GPU when present), cpu or gpu")
+        ->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+  };
+  CLI::App* run_cmd = cli.add_subcommand("run", "Run a case file");
+  add_case_options(run_cmd);
+  run_cmd->add_option("--out", options.out, "Run folder (default runs/<run.name>)");
+  run_cmd->add_flag("--overwrite", options.overwrite, "Replace a run already in the run folder");
+  CLI::App* check_cmd = cli.add_subcommand("check", "Validate a case file; run nothing");
+  add_case_options(check_cmd);
+  std::string section;
+  CLI::App* schema_cmd =
+      cli.add_subcommand("schema", "Document the case-file keys (all, or one section)");
+  schema_cmd->add_option("section", section, "Section name, e.g. run");
+  CLI::App* info_cmd = cli.add_subcommand("info", "Backends, the GPU if any, library versions");
+  CLI::App* version_cmd = cli.add_subcommand("version", "Print the version");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = cli.exit(e);
-    return rc == 0 ? k_exit_ok : k_exit_bad_input;
+    return cli.exit(e) == 0 ? k_exit_ok : k_exit_bad_input;
   }
+  twinsim::core::init_logging(quiet     ? twinsim::core::Verbosity::Quiet
+                              : verbose ? twinsim::core::Verbosity::Debug
+                                        : twinsim::core::Verbosity::Normal);
   try {
+    if (*run_cmd) return run(options);
+    if (*check_cmd) return check(options);
+    if (*schema_cmd) return schema(section);
     if (*info_cmd) return info();
     if (*version_cmd) return version();
-  } catch (const twinsim::core::Error& e) {
+  } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
-    return k_exit_failed;
   }
   return k_exit_failed;
 }

@@ -11,17 +11,19 @@ namespace twinsim::core::detail {
 namespace {
 constexpr std::size_t k_host_alignment = 64;  // one cache line; enough for AVX-512 loads
 
-void require_cuda_build() {
-  if (!TWINSIM_HAVE_CUDA)
-    throw Error("device memory requested, but this Twinsim was built without the CUDA backend");
-}
 }  // namespace
 
+#if !TWINSIM_HAVE_CUDA
+// A build without CUDA has no device memory: asking for it is a clear error.
+void* device_allocate(std::size_t) {
+  throw Error("device memory requested, but this Twinsim was built without the CUDA backend");
+}
+void device_free(void*) noexcept {}  // nothing was ever allocated on a device
+void device_copy(void*, const void*, std::size_t) { device_allocate(0); }
+#endif
+
 void* allocate(std::size_t bytes, MemorySpace space) {
-  if (space == MemorySpace::Device) {
-    require_cuda_build();
-    return device_allocate(bytes);
-  }
+  if (space == MemorySpace::Device) return device_allocate(bytes);
   const std::size_t rounded = (bytes + k_host_alignment - 1) / k_host_alignment * k_host_alignment;
   void* p = std::aligned_alloc(k_host_alignment, rounded);
   if (!p) throw std::bad_alloc();
@@ -43,7 +45,6 @@ void copy_bytes(void* dst, MemorySpace dst_space, const void* src, MemorySpace s
     std::memcpy(dst, src, bytes);
     return;
   }
-  require_cuda_build();
   device_copy(dst, src, bytes);
 }
 

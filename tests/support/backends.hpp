@@ -3,6 +3,9 @@
 // cases skip with a message where no device is present.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <type_traits>
+
 #include "twinsim/core/Backend.hpp"
 #include "twinsim/core/Buffer.hpp"
 #include "twinsim/core/config.hpp"
@@ -31,6 +34,22 @@ struct BackendName {
   template <class Tag>
   static std::string GetName(int) {
     return std::string(core::to_string(Tag::k_backend));
+  }
+};
+
+// A backend tag with a floating-point precision, for bodies typed over both.
+template <class BackendTag, class RealT>
+struct PrecisionCase : BackendTag {
+  using Real = RealT;
+};
+using AllBackendsAndPrecisions =
+    ::testing::Types<PrecisionCase<CpuTag, float>, PrecisionCase<CpuTag, double>,
+                     PrecisionCase<GpuTag, float>, PrecisionCase<GpuTag, double>>;
+struct BackendPrecisionName {
+  template <class Case>
+  static std::string GetName(int) {
+    return std::string(core::to_string(Case::k_backend)) +
+           (std::is_same_v<typename Case::Real, float> ? "_float" : "_double");
   }
 };
 

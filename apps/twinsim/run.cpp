@@ -1,0 +1,115 @@
+// twinsim run / check / schema: case file -> validated case -> backend -> run folder.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "commands.hpp"
+#include "runs.hpp"
+#include "twinsim/core/Backend.hpp"
+#include "twinsim/core/Error.hpp"
+#include "twinsim/core/Log.hpp"
+#include "twinsim/core/versions.hpp"
+
+namespace twinsim::app {
+
+namespace {
+
+// The case as the options make it; prints why and returns nothing when it is not valid.
+std::optional<io::Case> load_case(const RunOptions& options, const io::Schema& schema) {
+  if (!std::filesystem::is_regular_file(options.case_path)) {
+    std::fprintf(stderr, "error: case file '%s' not found\n", options.case_path.c_str());
+    return std::nullopt;
+  }
+  std::vector<std::string> overrides = options.overrides;
+  if (!options.device.empty()) overrides.push_back("run.device=" + options.device);
+  try {
+    return io::Case::from_file(options.case_path, schema, overrides);
+  } catch (const io::CaseError& e) {
+    std::fprintf(stderr, "%s\nerror: %zu problem%s in %s; nothing was run\n", e.what(),
+                 e.problems().size(), e.problems().size() == 1 ? "" : "s",
+                 options.case_path.c_str());
+    return std::nullopt;
+  }
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+int check(const RunOptions& options) {
+  const std::optional<io::Case> c = load_case(options, case_schema());
+  if (!c) return k_exit_bad_input;
+  std::printf("%s: ok (solver %s)\n", options.case_path.c_str(),
+              c->get_string("run.solver").c_str());
+  return k_exit_ok;
+}
+
+int schema(const std::string& section) {
+  try {
+    std::fputs(case_schema().describe(section).c_str(), stdout);
+    return k_exit_ok;
+  } catch (const core::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return k_exit_bad_input;
+  }
+}
+
+int run(const RunOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::optional<io::Case> c = load_case(options, case_schema());
+  if (!c) return k_exit_bad_input;
+  const std::string name = c->get_string("run.name");
+  const Solver& solver = find_solver(c->get_string("run.solver"));
+
+  // Everything that can be refused is refused before the run folder exists.
+  core::Backend backend;
+  std::optional<io::RunDirectory> dir;
+  try {
+    backend = core::select_backend(c->get_string("run.device"));
+    dir.emplace(options.out.empty() ? std::filesystem::path("runs") / name
+                                    : std::filesystem::path(options.out),
+                options.overwrite);
+  } catch (const core::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return k_exit_bad_input;
+  }
+  dir->write_text("case.toml", c->resolved_text());
+  core::log_to_file(dir->file("log.txt").string());
+  spdlog::info("twinsim {}: {} ({}) from {}", core::version(), name, solver.name,
+               options.case_path);
+  spdlog::info("backend {}{}, output in {}", core::to_string(backend),
+               backend == core::Backend::Gpu ? ": " + core::gpu_description() : "",
+               dir->path().string());
+
+  RunResult result;
+  try {
+    result = solver.run({*c, backend, *dir, name});
+  } catch (const core::Error& e) {
+    result.ok = false;
+    result.failure = e.what();
+  }
+  io::Summary& s = result.summary;
+  s.set("name", name);
+  s.set("solver", solver.name);
+  s.set("backend", std::string(core::to_string(backend)));
+  s.set("twinsim_version", core::version());
+  s.set("status", result.ok ? "ok" : "failed");
+  if (!result.ok) s.set("failure", result.failure);
+  s.set("timing.total_s", seconds_since(start));
+  dir->write_summary(s);
+  if (!result.ok) {
+    spdlog::error("{}", result.failure);
+    spdlog::error("run failed; what was computed is in {}", dir->path().string());
+    return k_exit_failed;
+  }
+  spdlog::info("done in {:.3g} s; results in {}", seconds_since(start), dir->path().string());
+  return k_exit_ok;
+}
+
+}  // namespace twinsim::app

@@ -1,0 +1,124 @@
+"""The twinsim program as a user drives it: exit statuses, messages, run folders.
+
+Run by CTest as: /usr/bin/python3 test_cli.py <path to twinsim> <repo root>
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+
+TWINSIM = sys.argv[1]
+ROOT = sys.argv[2]
+DEMO = os.path.join(ROOT, "cases", "demo", "taylor_green.toml")
+
+
+def twinsim(*args, cwd=None):
+    return subprocess.run([TWINSIM, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+class Cli(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="twinsim-cli-")
+        self.addCleanup(self.tmp.cleanup)
+
+    def write_case(self, text):
+        path = os.path.join(self.tmp.name, "case.toml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_version_and_info(self):
+        r = twinsim("version")
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"^twinsim \d+\.\d+\.\d+\n$")
+        r = twinsim("info")
+        self.assertEqual(r.returncode, 0)
+        for word in ("cpu  OpenMP", "gpu  ", "HDF5", "FFTW", "OpenBLAS", "toml++"):
+            self.assertIn(word, r.stdout)
+
+    def test_no_subcommand_is_a_usage_error(self):
+        r = twinsim()
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("subcommand", r.stderr)
+
+    def test_check_accepts_the_demo(self):
+        r = twinsim("check", DEMO)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("ok", r.stdout)
+
+    def test_bad_case_is_refused_with_location_and_nothing_runs(self):
+        case = self.write_case('[run]\nname = "x"\nsolver = "taylor_green_check"\n\n'
+                               '[taylor_green]\nn = 16\nnu = -1.0\nframez = 3\n')
+        out = os.path.join(self.tmp.name, "out")
+        r = twinsim("run", case, "--out", out)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn(f"{case}:7:6: taylor_green.nu:", r.stderr)
+        self.assertIn(f"{case}:8:1: taylor_green.framez: unknown key; did you mean 'frames'?",
+                      r.stderr)
+        self.assertFalse(os.path.exists(out), "nothing may run or be written for a bad case")
+
+    def test_bad_override_is_refused(self):
+        r = twinsim("check", DEMO, "--set", "taylor_green.n=abc")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--set taylor_green.n=abc: taylor_green.n:", r.stderr)
+
+    def test_missing_case_file(self):
+        r = twinsim("check", os.path.join(self.tmp.name, "nope.toml"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("nope.toml", r.stderr)
+
+    def test_gpu_request_without_gpu_is_a_clear_error(self):
+        info = twinsim("info").stdout
+        if "--device auto selects: gpu" in info:
+            self.skipTest("a GPU is present")
+        out = os.path.join(self.tmp.name, "out")
+        r = twinsim("run", DEMO, "--device", "gpu", "--out", out)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--device gpu:", r.stderr)
+        self.assertNotIn("terminate", r.stderr)
+
+    def test_schema_documents_keys(self):
+        r = twinsim("schema", "taylor_green")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for key in ("n", "nu", "t_end", "frames"):
+            self.assertIn(key, r.stdout)
+        r = twinsim("schema", "nosuchsection")
+        self.assertEqual(r.returncode, 2)
+
+    def test_demo_run_writes_a_complete_run_folder(self):
+        out = os.path.join(self.tmp.name, "run")
+        r = twinsim("run", DEMO, "--set", "taylor_green.n=32", "--set", "taylor_green.frames=5",
+                    "--device", "cpu", "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for name in ("case.toml", "taylor_green.h5", "taylor_green.xmf", "summary.json",
+                     "log.txt"):
+            self.assertTrue(os.path.isfile(os.path.join(out, name)), name)
+        self.assertTrue(os.path.isdir(os.path.join(out, "checkpoints")))
+        with open(os.path.join(out, "case.toml")) as f:
+            resolved = f.read()
+        self.assertRegex(resolved, r"n = 32\b")
+        with open(os.path.join(out, "summary.json")) as f:
+            summary = json.load(f)
+        self.assertEqual(summary["backend"], "cpu")
+        self.assertEqual(summary["grid"]["n"], 32)
+        # Spectral differentiation of the band-limited vortex is exact up to round-off.
+        self.assertLess(summary["vorticity"]["max_relative_error"], 1e-12)
+        self.assertLess(summary["kinetic_energy"]["max_relative_error"], 1e-12)
+        self.assertGreater(summary["timing"]["total_s"], 0)
+        with h5py.File(os.path.join(out, "taylor_green.h5"), "r") as h5:
+            self.assertEqual(h5["/fields/vorticity/value"].shape, (5, 32, 32))
+            self.assertEqual(h5["/fields/velocity/value"].shape, (5, 32, 32, 3))
+            self.assertIn("n = 32", h5.attrs["case"] if isinstance(h5.attrs["case"], str)
+                          else h5.attrs["case"].decode())
+        # A second run into the same folder must not replace the first.
+        r = twinsim("run", DEMO, "--out", out)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("already holds a run", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
