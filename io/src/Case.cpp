@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 namespace twinsim::io {
 
@@ -48,15 +49,24 @@ std::string_view trim(std::string_view text) {
 // What the user wrote, for "got ..." in messages: "an integer 5", "a string 'x'", "a table".
 std::string describe_node(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::integer: return "an integer " + to_toml(*node.value<std::int64_t>());
-    case toml::node_type::floating_point: return "a float " + to_toml(*node.value<double>());
-    case toml::node_type::boolean: return "a boolean " + to_toml(*node.value<bool>());
-    case toml::node_type::string: return "a string " + to_toml(*node.value<std::string>());
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    default: return "a date-time";
+    case toml::node_type::integer:
+      return "an integer " + to_toml(*node.value<std::int64_t>());
+    case toml::node_type::floating_point:
+      return "a float " + to_toml(*node.value<double>());
+    case toml::node_type::boolean:
+      return "a boolean " + to_toml(*node.value<bool>());
+    case toml::node_type::string:
+      return "a string " + to_toml(*node.value<std::string>());
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    default:
+      return "a date-time";
   }
 }
 
@@ -102,8 +112,7 @@ std::string syntax_problem(std::string_view description) {
 // Reads a TOML document against a schema and collects every problem on the way.
 class Validator {
  public:
-  Validator(const Schema& schema, const std::string& source)
-      : m_schema(schema), m_source(source) {}
+  Validator(const Schema& schema, const std::string& source) : m_schema(schema), m_source(source) {}
 
   // The sections of the case; throws CaseError when there is any problem.
   SectionMap validate(std::string_view text, const std::vector<std::string>& overrides);
@@ -311,11 +320,11 @@ void Validator::read_section(const toml::key& key, const toml::node& node,
                              const SectionSpec& spec) {
   m_seen.insert(spec.name);
   if (spec.repeated ? !node.is_array_of_tables() : !node.is_table()) {
-    const std::string got = node.is_table()              ? "a table [" + spec.name + "]"
+    const std::string got = node.is_table()             ? "a table [" + spec.name + "]"
                             : node.is_array_of_tables() ? "an array of tables [[" + spec.name + "]]"
                                                         : describe_node(node);
-    const std::string expected = spec.repeated ? "an array of tables [[" + spec.name + "]]"
-                                               : "a table [" + spec.name + "]";
+    const std::string expected =
+        spec.repeated ? "an array of tables [[" + spec.name + "]]" : "a table [" + spec.name + "]";
     report(key.source(), spec.name, fmt::format("expected {}, got {}", expected, got));
     return;
   }
@@ -326,8 +335,8 @@ void Validator::read_section(const toml::key& key, const toml::node& node,
   }
   const toml::array& array = *node.as_array();
   for (std::size_t i = 0; i < array.size(); ++i) {
-    entries.push_back(read_entry(*array.get(i)->as_table(), spec,
-                                 fmt::format("{}[{}]", spec.name, i)));
+    entries.push_back(
+        read_entry(*array.get(i)->as_table(), spec, fmt::format("{}[{}]", spec.name, i)));
   }
 }
 
@@ -351,11 +360,21 @@ std::optional<Value> Validator::read_value(const toml::node& node, const KeySpec
                                            const std::string& name) {
   std::optional<Value> value;
   switch (key.type) {
-    case ValueType::integer: value = read_typed<std::int64_t>(node, key, name); break;
-    case ValueType::floating: value = read_typed<double>(node, key, name); break;
-    case ValueType::boolean: value = read_typed<bool>(node, key, name); break;
-    case ValueType::string: value = read_typed<std::string>(node, key, name); break;
-    case ValueType::floats: value = read_typed<std::vector<double>>(node, key, name); break;
+    case ValueType::integer:
+      value = read_typed<std::int64_t>(node, key, name);
+      break;
+    case ValueType::floating:
+      value = read_typed<double>(node, key, name);
+      break;
+    case ValueType::boolean:
+      value = read_typed<bool>(node, key, name);
+      break;
+    case ValueType::string:
+      value = read_typed<std::string>(node, key, name);
+      break;
+    case ValueType::floats:
+      value = read_typed<std::vector<double>>(node, key, name);
+      break;
     case ValueType::integers:
       value = read_typed<std::vector<std::int64_t>>(node, key, name);
       break;
@@ -435,21 +454,19 @@ template <class T>
 const T& Section::get(std::string_view key) const {
   const KeySpec& spec = declared_key(*m_data->spec, key);
   TWINSIM_REQUIRE(spec.type == value_type_of<T>(),
-                  fmt::format("{}.{} is {}; read it with the getter of that type",
-                              m_data->name, key, spec.type_phrase()));
+                  fmt::format("{}.{} is {}; read it with the getter of that type", m_data->name,
+                              key, spec.type_phrase()));
   const auto it = m_data->values.find(key);
-  TWINSIM_REQUIRE(it != m_data->values.end(),
-                  fmt::format("{}.{} is optional and not set; check has() first", m_data->name,
-                              key));
+  TWINSIM_REQUIRE(
+      it != m_data->values.end(),
+      fmt::format("{}.{} is optional and not set; check has() first", m_data->name, key));
   return std::get<T>(it->second);
 }
 
 std::int64_t Section::get_int(std::string_view key) const { return get<std::int64_t>(key); }
 double Section::get_float(std::string_view key) const { return get<double>(key); }
 bool Section::get_bool(std::string_view key) const { return get<bool>(key); }
-const std::string& Section::get_string(std::string_view key) const {
-  return get<std::string>(key);
-}
+const std::string& Section::get_string(std::string_view key) const { return get<std::string>(key); }
 const std::vector<double>& Section::get_floats(std::string_view key) const {
   return get<std::vector<double>>(key);
 }
@@ -471,8 +488,8 @@ Case Case::from_file(const std::filesystem::path& path, const Schema& schema,
                      const std::vector<std::string>& overrides) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw CaseError({fmt::format("{}: cannot open the case file: {}", path.string(),
-                                 std::strerror(errno))});
+    throw CaseError(
+        {fmt::format("{}: cannot open the case file: {}", path.string(), std::strerror(errno))});
   }
   std::ostringstream text;
   text << in.rdbuf();

@@ -29,11 +29,21 @@ std::string toml_scalar(const std::string& x) {
   std::string out = "\"";
   for (const char c : x) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (is_control(static_cast<unsigned char>(c))) {
           out += fmt::format("\\u{:04X}", static_cast<unsigned>(static_cast<unsigned char>(c)));
@@ -59,19 +69,27 @@ std::string with_article(const std::string& noun) {
 
 ValueType element_type(ValueType type) {
   switch (type) {
-    case ValueType::floats: return ValueType::floating;
-    case ValueType::integers: return ValueType::integer;
-    case ValueType::strings: return ValueType::string;
-    default: return type;
+    case ValueType::floats:
+      return ValueType::floating;
+    case ValueType::integers:
+      return ValueType::integer;
+    case ValueType::strings:
+      return ValueType::string;
+    default:
+      return type;
   }
 }
 
 std::string scalar_name(ValueType type) {
   switch (type) {
-    case ValueType::integer: return "integer";
-    case ValueType::floating: return "float";
-    case ValueType::boolean: return "boolean";
-    default: return "string";
+    case ValueType::integer:
+      return "integer";
+    case ValueType::floating:
+      return "float";
+    case ValueType::boolean:
+      return "boolean";
+    default:
+      return "string";
   }
 }
 
@@ -95,8 +113,7 @@ bool in_range(const KeySpec& key, double x) {
 std::optional<std::string> scalar_problem(const KeySpec& key, double x, const std::string& got) {
   if (in_range(key, x)) return std::nullopt;
   const std::string unit = key.unit.empty() ? "" : " [" + key.unit + "]";
-  return fmt::format("expected {} {}{}, got {}", key.type_phrase(true), range_text(key), unit,
-                     got);
+  return fmt::format("expected {} {}{}, got {}", key.type_phrase(true), range_text(key), unit, got);
 }
 std::optional<std::string> scalar_problem(const KeySpec& key, std::int64_t x) {
   return scalar_problem(key, static_cast<double>(x), toml_scalar(x));
@@ -167,9 +184,8 @@ std::vector<KeySpec::Violation> KeySpec::violations(const Value& value) const {
           if (auto problem = scalar_problem(*this, x)) out.push_back({std::nullopt, *problem});
         } else {
           if (length && x.size() != *length) {
-            out.push_back({std::nullopt, fmt::format("expected {}, got {} element{}",
-                                                     type_phrase(), x.size(),
-                                                     x.size() == 1 ? "" : "s")});
+            out.push_back({std::nullopt, fmt::format("expected {}, got {} element{}", type_phrase(),
+                                                     x.size(), x.size() == 1 ? "" : "s")});
           }
           for (std::size_t i = 0; i < x.size(); ++i) {
             if (auto problem = scalar_problem(*this, x[i])) out.push_back({i, *problem});
@@ -196,9 +212,8 @@ std::string KeySpec::allowed() const {
 }
 
 const KeySpec* SectionSpec::find(std::string_view key) const {
-  const auto it = std::find_if(keys.begin(), keys.end(), [&](const KeySpec& k) {
-    return k.name == key;
-  });
+  const auto it =
+      std::find_if(keys.begin(), keys.end(), [&](const KeySpec& k) { return k.name == key; });
   return it == keys.end() ? nullptr : &*it;
 }
 
@@ -217,9 +232,9 @@ SectionSpec& SectionBuilder::spec() { return m_schema->m_sections[m_section]; }
 template <class T>
 KeyBuilder<T> SectionBuilder::add_key(std::string name, std::string doc) {
   SectionSpec& section = spec();
-  TWINSIM_REQUIRE(is_bare_name(name),
-                  fmt::format("schema key '{}' in [{}]: use letters, digits, '_' and '-'", name,
-                              section.name));
+  TWINSIM_REQUIRE(
+      is_bare_name(name),
+      fmt::format("schema key '{}' in [{}]: use letters, digits, '_' and '-'", name, section.name));
   TWINSIM_REQUIRE(!section.find(name),
                   fmt::format("schema key '{}.{}' is declared twice", section.name, name));
   KeySpec key;
@@ -245,8 +260,7 @@ KeyBuilder<std::string> SectionBuilder::key_string(std::string name, std::string
 KeyBuilder<std::vector<double>> SectionBuilder::key_floats(std::string name, std::string doc) {
   return add_key<std::vector<double>>(std::move(name), std::move(doc));
 }
-KeyBuilder<std::vector<std::int64_t>> SectionBuilder::key_ints(std::string name,
-                                                               std::string doc) {
+KeyBuilder<std::vector<std::int64_t>> SectionBuilder::key_ints(std::string name, std::string doc) {
   return add_key<std::vector<std::int64_t>>(std::move(name), std::move(doc));
 }
 KeyBuilder<std::vector<std::string>> SectionBuilder::key_strings(std::string name,

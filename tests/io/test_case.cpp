@@ -23,8 +23,9 @@ const std::string k_cases = std::string(TWINSIM_SOURCE_DIR) + "/tests/io/data/ca
 // choices, an array length, units and a repeated section.
 Schema test_schema() {
   Schema schema;
-  schema.section("run", "What to run and where the output goes")
-      .required()
+  // One key a line reads as a table of the case file.
+  // clang-format off
+  schema.section("run", "What to run and where the output goes").required()
       .key_string("name", "Run name, used for output file names").required()
       .key_int("steps", "Number of time steps").required().at_least(1)
       .key_int("seed", "Random seed; a fresh one when not given").optional()
@@ -32,27 +33,25 @@ Schema test_schema() {
   schema.section("md", "Molecular dynamics")
       .key_float("dt", "Time step").unit("LJ tau").greater_than(0.0).default_value(0.005)
       .key_string("integrator", "Time integrator")
-      .one_of({"nve", "langevin", "nose_hoover"})
-      .default_value("nve")
+          .one_of({"nve", "langevin", "nose_hoover"}).default_value("nve")
       .key_floats("box", "Box edge lengths").unit("sigma").length(3).greater_than(0.0).required()
       .key_ints("cells", "Cells per direction").length(3).at_least(1).optional();
   schema.section("md.potential", "Pair potential")
       .key_string("kind", "Potential").one_of({"lj", "wca"}).default_value("lj")
       .key_float("cutoff", "Cutoff radius").unit("sigma").greater_than(0.0).default_value(2.5);
-  schema.section("lbm.obstacle", "Solid obstacles in the flow")
-      .repeated()
+  schema.section("lbm.obstacle", "Solid obstacles in the flow").repeated()
       .key_string("shape", "Obstacle shape").one_of({"circle", "square"}).required()
       .key_floats("center", "Centre position").unit("lattice units").length(2).required()
       .key_float("radius", "Radius or half edge").unit("lattice units").greater_than(0.0)
-      .required()
+          .required()
       .key_strings("tags", "Labels for the output").default_value({});
   schema.section("output", "What is written and how often")
       .key_int("every", "Steps between frames").greater_than(0).default_value(100)
       .key_strings("fields", "Fields to write")
-      .one_of({"position", "velocity", "force"})
-      .default_value({"position"})
+          .one_of({"position", "velocity", "force"}).default_value({"position"})
       .key_float("fraction", "Fraction of particles written").greater_than(0.0).at_most(1.0)
-      .default_value(1.0);
+          .default_value(1.0);
+  // clang-format on
   return schema;
 }
 
@@ -198,9 +197,9 @@ TEST(Case, EveryBadFileHasAnExpectation) {
   for (const auto& entry : std::filesystem::directory_iterator(k_cases + "bad")) {
     const std::string name = entry.path().filename().string();
     ++files;
-    EXPECT_TRUE(std::any_of(std::begin(k_bad_cases), std::end(k_bad_cases),
-                            [&](const BadCase& c) { return c.file == name; }))
-        << name;
+    EXPECT_TRUE(std::any_of(std::begin(k_bad_cases), std::end(k_bad_cases), [&](const BadCase& c) {
+      return c.file == name;
+    })) << name;
   }
   EXPECT_EQ(files, std::size(k_bad_cases));
 }
@@ -220,25 +219,32 @@ TEST_P(BadOverrideOf, GoodFileGivesExactlyTheseProblems) {
 }
 
 const BadOverride k_bad_overrides[] = {
-    {"out_of_range", {"md.dt=-1"},
+    {"out_of_range",
+     {"md.dt=-1"},
      {"--set md.dt=-1: md.dt: expected a float > 0 [LJ tau], got -1.0"}},
     {"no_equals", {"md.dt"}, {"--set md.dt: md.dt: expected section.key=value"}},
     {"no_section", {"steps=10"}, {"--set steps=10: steps: expected section.key=value"}},
     {"empty_part", {"md..dt=1"}, {"--set md..dt=1: md..dt: expected section.key=value"}},
     {"unknown_key", {"md.dtt=0.1"}, {"--set md.dtt=0.1: md.dtt: unknown key; did you mean 'dt'?"}},
-    {"unknown_section", {"mdd.dt=0.1"},
+    {"unknown_section",
+     {"mdd.dt=0.1"},
      {"--set mdd.dt=0.1: mdd: unknown section; did you mean 'md'?"}},
-    {"bare_word_choice", {"md.integrator=nvt"},
+    {"bare_word_choice",
+     {"md.integrator=nvt"},
      {"--set md.integrator=nvt: md.integrator: expected one of 'nve', 'langevin', "
       "'nose_hoover', got 'nvt'"}},
-    {"bare_word_for_integer", {"run.steps=abc"},
+    {"bare_word_for_integer",
+     {"run.steps=abc"},
      {"--set run.steps=abc: run.steps: expected an integer, got a string 'abc'"}},
-    {"array_length", {"md.box=[1, 2]"},
+    {"array_length",
+     {"md.box=[1, 2]"},
      {"--set md.box=[1, 2]: md.box: expected an array of 3 floats, got 2 elements"}},
-    {"into_repeated_section", {"lbm.obstacle.radius=2"},
+    {"into_repeated_section",
+     {"lbm.obstacle.radius=2"},
      {"--set lbm.obstacle.radius=2: lbm.obstacle.radius: --set cannot reach inside "
       "'lbm.obstacle', which is an array, not a table"}},
-    {"several", {"run.steps=0", "md", "md.potential.kind=morse"},
+    {"several",
+     {"run.steps=0", "md", "md.potential.kind=morse"},
      {"--set run.steps=0: run.steps: expected an integer >= 1, got 0",
       "--set md: md: expected section.key=value",
       "--set md.potential.kind=morse: md.potential.kind: expected one of 'lj', 'wca', got "
@@ -490,19 +496,20 @@ TEST(Schema, MisuseIsCaught) {
 // --- describe ------------------------------------------------------------------------------
 
 TEST(Schema, DescribeOneSectionExactly) {
-  EXPECT_EQ(test_schema().describe("md"),
-            "  key         type                 default   allowed                           unit    "
-            "description\n"
-            "\n"
-            "[md]  Molecular dynamics (optional)\n"
-            "  dt          float                0.005     > 0                               LJ tau  "
-            "Time step\n"
-            "  integrator  string               'nve'     'nve', 'langevin', 'nose_hoover'          "
-            "Time integrator\n"
-            "  box         array of 3 floats    required  > 0                               sigma   "
-            "Box edge lengths\n"
-            "  cells       array of 3 integers  optional  >= 1                                      "
-            "Cells per direction\n");
+  EXPECT_EQ(
+      test_schema().describe("md"),
+      "  key         type                 default   allowed                           unit    "
+      "description\n"
+      "\n"
+      "[md]  Molecular dynamics (optional)\n"
+      "  dt          float                0.005     > 0                               LJ tau  "
+      "Time step\n"
+      "  integrator  string               'nve'     'nve', 'langevin', 'nose_hoover'          "
+      "Time integrator\n"
+      "  box         array of 3 floats    required  > 0                               sigma   "
+      "Box edge lengths\n"
+      "  cells       array of 3 integers  optional  >= 1                                      "
+      "Cells per direction\n");
 }
 
 TEST(Schema, DescribeListsEverySection) {
@@ -525,7 +532,8 @@ TEST(Schema, DescribeUnknownSection) {
     }
     return "no error";
   };
-  EXPECT_EQ(message("md.potentail"), "unknown section 'md.potentail'; did you mean 'md.potential'?");
+  EXPECT_EQ(message("md.potentail"),
+            "unknown section 'md.potentail'; did you mean 'md.potential'?");
   EXPECT_EQ(message("fluid"),
             "unknown section 'fluid'; known sections are 'run', 'md', 'md.potential', "
             "'lbm.obstacle', 'output'");

@@ -24,12 +24,18 @@ using Value = std::variant<std::int64_t, double, bool, std::string, std::vector<
 
 template <class T>
 constexpr ValueType value_type_of() {
-  if constexpr (std::is_same_v<T, std::int64_t>) return ValueType::integer;
-  else if constexpr (std::is_same_v<T, double>) return ValueType::floating;
-  else if constexpr (std::is_same_v<T, bool>) return ValueType::boolean;
-  else if constexpr (std::is_same_v<T, std::string>) return ValueType::string;
-  else if constexpr (std::is_same_v<T, std::vector<double>>) return ValueType::floats;
-  else if constexpr (std::is_same_v<T, std::vector<std::int64_t>>) return ValueType::integers;
+  if constexpr (std::is_same_v<T, std::int64_t>)
+    return ValueType::integer;
+  else if constexpr (std::is_same_v<T, double>)
+    return ValueType::floating;
+  else if constexpr (std::is_same_v<T, bool>)
+    return ValueType::boolean;
+  else if constexpr (std::is_same_v<T, std::string>)
+    return ValueType::string;
+  else if constexpr (std::is_same_v<T, std::vector<double>>)
+    return ValueType::floats;
+  else if constexpr (std::is_same_v<T, std::vector<std::int64_t>>)
+    return ValueType::integers;
   else {
     static_assert(std::is_same_v<T, std::vector<std::string>>, "not a case value type");
     return ValueType::strings;
@@ -55,10 +61,10 @@ struct KeySpec {
   std::string doc;
   std::string unit;  // "" for dimensionless; numbers only
   Presence presence = Presence::undeclared;
-  std::optional<Value> default_value;     // set exactly when presence == defaulted
-  std::optional<Bound> min, max;          // numbers: the value, or each element of an array
-  std::vector<std::string> choices;       // strings: allowed values, or of each element
-  std::optional<std::size_t> length;      // arrays: exact number of elements
+  std::optional<Value> default_value;  // set exactly when presence == defaulted
+  std::optional<Bound> min, max;       // numbers: the value, or each element of an array
+  std::vector<std::string> choices;    // strings: allowed values, or of each element
+  std::optional<std::size_t> length;   // arrays: exact number of elements
 
   // A problem of a value of the right type: `element` is the index of the offending array
   // element, or empty when the problem is the whole value.
@@ -68,10 +74,10 @@ struct KeySpec {
   };
   std::vector<Violation> violations(const Value& value) const;
 
-  std::string type_name() const;   // "float", "array of 3 floats"
+  std::string type_name() const;  // "float", "array of 3 floats"
   // "a float", "an array of 3 floats"; of_element: the type of one element, "a float".
   std::string type_phrase(bool of_element = false) const;
-  std::string allowed() const;     // "> 0", "in (0, 1]", "'nve', 'langevin'", or ""
+  std::string allowed() const;  // "> 0", "in (0, 1]", "'nve', 'langevin'", or ""
 };
 
 struct SectionSpec {
@@ -120,8 +126,7 @@ class SectionBuilder {
 template <class T>
 class KeyBuilder {
   static constexpr bool k_array = !std::is_arithmetic_v<T> && !std::is_same_v<T, std::string>;
-  static constexpr bool k_number = std::is_same_v<T, std::int64_t> ||
-                                   std::is_same_v<T, double> ||
+  static constexpr bool k_number = std::is_same_v<T, std::int64_t> || std::is_same_v<T, double> ||
                                    std::is_same_v<T, std::vector<double>> ||
                                    std::is_same_v<T, std::vector<std::int64_t>>;
   static constexpr bool k_text =
