@@ -28,6 +28,12 @@ function(twinsim_dual_backend_library name)
                              THRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_OMP)
   target_link_libraries(${name}_omp PRIVATE ${ARG_LINK} OpenMP::OpenMP_CXX)
   target_include_directories(${name}_omp SYSTEM PRIVATE ${TWINSIM_THRUST_INCLUDE_DIR})
+  if(CMAKE_CXX_FLAGS MATCHES "-fsanitize=[^ ]*undefined")
+    # Thrust binds references to null pointers on purpose to dispatch on execution-policy tags
+    # (thrust/detail/reference.h, Debian's 1.17 and CCCL 3 alike). Only UBSan's `null` check
+    # is off, only here; a real null dereference still faults and ASan reports it.
+    target_compile_options(${name}_omp PRIVATE -fno-sanitize=null)
+  endif()
 
   add_library(${name} STATIC $<TARGET_OBJECTS:${name}_omp>)
   target_link_libraries(${name} PUBLIC ${ARG_LINK} OpenMP::OpenMP_CXX)
@@ -49,15 +55,25 @@ function(twinsim_dual_backend_library name)
   endif()
 endfunction()
 
-# twinsim_add_test(<name> SOURCES ... LABELS ... [LINK ...])
-# One GoogleTest executable registered with CTest; every test case inherits the labels.
+# twinsim_add_test(<name> SOURCES ... LABELS <label> [LINK ...] [TIMEOUT s])
+# One GoogleTest executable registered with CTest under one label (`slow` replaces the kind of
+# a long test, so the default `-LE slow` leaves it out). The GPU cases of
+# backend-typed tests (suites named <Suite>/gpu...) are labelled `gpu` instead, so `ctest -L gpu`
+# runs exactly the GPU work on a machine that has one, and `-LE gpu` the rest.
 function(twinsim_add_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LABELS;LINK" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LINK;LABELS" ${ARGN})
+  # gtest_discover_tests passes properties through a script that splits lists, hence one label.
+  list(LENGTH ARG_LABELS n_labels)
+  if(NOT n_labels EQUAL 1)
+    message(FATAL_ERROR "twinsim_add_test(${name}): give exactly one label, got '${ARG_LABELS}'")
+  endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LINK} twinsim_test_support GTest::gtest_main)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
-  gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
-                       DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(${name} TEST_FILTER "-*/gpu*" PROPERTIES LABELS ${ARG_LABELS}
+                       TIMEOUT ${ARG_TIMEOUT} DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(${name} TEST_FILTER "*/gpu*" PROPERTIES LABELS gpu
+                       TIMEOUT ${ARG_TIMEOUT} DISCOVERY_TIMEOUT 60)
 endfunction()
