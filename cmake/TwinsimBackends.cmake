@@ -72,8 +72,12 @@ function(twinsim_add_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
-  gtest_discover_tests(${name} TEST_FILTER "-*/gpu*" PROPERTIES LABELS ${ARG_LABELS}
+  # Test names are prefixed with the executable: one source may be built twice (e.g. at two
+  # resolutions) and ctest names must stay unique.
+  gtest_discover_tests(${name} TEST_PREFIX "${name}." TEST_FILTER "-*/gpu*"
+                       PROPERTIES LABELS ${ARG_LABELS}
                        TIMEOUT ${ARG_TIMEOUT} DISCOVERY_TIMEOUT 60)
-  gtest_discover_tests(${name} TEST_FILTER "*/gpu*" PROPERTIES LABELS gpu
+  gtest_discover_tests(${name} TEST_PREFIX "${name}." TEST_FILTER "*/gpu*"
+                       PROPERTIES LABELS gpu
                        TIMEOUT ${ARG_TIMEOUT} DISCOVERY_TIMEOUT 60)
 endfunction()
