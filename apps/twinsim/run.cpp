@@ -1,7 +1,9 @@
 // twinsim run / check / schema: case file -> validated case -> backend -> run folder.
 #include <fmt/format.h>
+#include <toml++/toml.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -18,22 +20,46 @@ namespace twinsim::app {
 
 namespace {
 
+// The solver a case asks for (the last --set run.solver=, else the file's run.solver), or ""
+// when that cannot be told; validation against the full schema then explains why.
+std::string requested_solver(const RunOptions& options) {
+  std::string solver;
+  for (const std::string& o : options.overrides)
+    if (o.rfind("run.solver=", 0) == 0) solver = o.substr(std::string("run.solver=").size());
+  if (!solver.empty()) return solver;
+  try {
+    return toml::parse_file(options.case_path)["run"]["solver"].value_or(std::string());
+  } catch (const toml::parse_error&) {
+    return "";
+  }
+}
+
 // The case as the options make it; prints why and returns nothing when it is not valid.
-std::optional<io::Case> load_case(const RunOptions& options, const io::Schema& schema) {
+std::optional<io::Case> load_case(const RunOptions& options) {
   if (!std::filesystem::is_regular_file(options.case_path)) {
     std::fprintf(stderr, "error: case file '%s' not found\n", options.case_path.c_str());
     return std::nullopt;
   }
+  std::string solver = requested_solver(options);
+  if (std::none_of(solvers().begin(), solvers().end(),
+                   [&](const Solver& s) { return s.name == solver; }))
+    solver.clear();
+  const io::Schema schema = case_schema(solver);
   std::vector<std::string> overrides = options.overrides;
   if (!options.device.empty()) overrides.push_back("run.device=" + options.device);
   try {
-    return io::Case::from_file(options.case_path, schema, overrides);
+    io::Case c = io::Case::from_file(options.case_path, schema, overrides);
+    const Solver& s = find_solver(c.get_string("run.solver"));
+    if (s.check) s.check(c);
+    return c;
   } catch (const io::CaseError& e) {
     std::fprintf(stderr, "%s\nerror: %zu problem%s in %s; nothing was run\n", e.what(),
                  e.problems().size(), e.problems().size() == 1 ? "" : "s",
                  options.case_path.c_str());
-    return std::nullopt;
+  } catch (const core::Error& e) {
+    std::fprintf(stderr, "error: %s: %s; nothing was run\n", options.case_path.c_str(), e.what());
   }
+  return std::nullopt;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -43,7 +69,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 int check(const RunOptions& options) {
-  const std::optional<io::Case> c = load_case(options, case_schema());
+  const std::optional<io::Case> c = load_case(options);
   if (!c) return k_exit_bad_input;
   std::printf("%s: ok (solver %s)\n", options.case_path.c_str(),
               c->get_string("run.solver").c_str());
@@ -62,7 +88,7 @@ int schema(const std::string& section) {
 
 int run(const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  const std::optional<io::Case> c = load_case(options, case_schema());
+  const std::optional<io::Case> c = load_case(options);
   if (!c) return k_exit_bad_input;
   const std::string name = c->get_string("run.name");
   const Solver& solver = find_solver(c->get_string("run.solver"));

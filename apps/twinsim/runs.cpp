@@ -11,6 +11,14 @@ const std::vector<Solver>& solvers() {
       {"taylor_green_check",
        "exact 2D Taylor-Green vortex, vorticity by FFT checked against the analytic one",
        add_taylor_green_schema, run_taylor_green},
+      {"md", "Lennard-Jones molecular dynamics (NVE velocity Verlet or Langevin BAOAB)",
+       add_md_schema, run_md},
+      {"spectral", "batched 2D pseudo-spectral Navier-Stokes (vorticity form): trajectories "
+       "[sample, time, y, x] for surrogate training", add_spectral_schema, run_spectral},
+      {"spectral3d", "3D pseudo-spectral Navier-Stokes (velocity form): Taylor-Green, ABC; "
+       "energy, enstrophy, dissipation history", add_spectral3d_schema, run_spectral3d},
+      {"lbm", "2D lattice Boltzmann flow (D2Q9, BGK/TRT): cavities, channels, walls, body force",
+       add_lbm_schema, run_lbm, check_lbm},
   };
   return all;
 }
@@ -21,7 +29,7 @@ const Solver& find_solver(const std::string& name) {
   throw core::Error(fmt::format("no solver named '{}'", name));  // the schema's choices prevent it
 }
 
-io::Schema case_schema() {
+io::Schema case_schema(const std::string& solver) {
   std::vector<std::string> names;
   for (const Solver& s : solvers()) names.push_back(s.name);
   io::Schema schema;
@@ -31,7 +39,8 @@ io::Schema case_schema() {
       .key_string("device", "Backend: auto (the GPU when one is present), cpu or gpu; "
                             "--device overrides it")
       .default_value("auto").one_of({"auto", "cpu", "gpu"});
-  for (const Solver& s : solvers()) s.add_schema(schema);
+  for (const Solver& s : solvers())
+    if (solver.empty() || s.name == solver) s.add_schema(schema);
   return schema;
 }
 

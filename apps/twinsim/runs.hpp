@@ -29,16 +29,29 @@ struct Solver {
   std::string doc;
   void (*add_schema)(io::Schema& schema);
   RunResult (*run)(const RunContext& context);
+  // Refuses (throws core::Error) settings that pass the schema but that the solver cannot run,
+  // before the run folder exists; nullptr when the schema says it all.
+  void (*check)(const io::Case& case_file) = nullptr;
 };
 
 const std::vector<Solver>& solvers();
 const Solver& find_solver(const std::string& name);
 
-// The schema of every case file: [run] plus the sections of every solver.
-io::Schema case_schema();
+// The schema of a case file for one solver: [run] plus that solver's sections, so one solver's
+// required sections never burden another's cases. Empty: every solver's sections (documentation).
+io::Schema case_schema(const std::string& solver = "");
 
 // Per-solver declarations (one file per solver in apps/twinsim/).
 void add_taylor_green_schema(io::Schema& schema);
 RunResult run_taylor_green(const RunContext& context);
+void add_md_schema(io::Schema& schema);
+RunResult run_md(const RunContext& context);
+void add_spectral_schema(io::Schema& schema);
+RunResult run_spectral(const RunContext& context);
+void add_spectral3d_schema(io::Schema& schema);
+RunResult run_spectral3d(const RunContext& context);
+void add_lbm_schema(io::Schema& schema);
+RunResult run_lbm(const RunContext& context);
+void check_lbm(const io::Case& case_file);
 
 }  // namespace twinsim::app

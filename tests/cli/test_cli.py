@@ -61,6 +61,21 @@ class Cli(unittest.TestCase):
                       r.stderr)
         self.assertFalse(os.path.exists(out), "nothing may run or be written for a bad case")
 
+    def test_settings_a_solver_cannot_run_are_refused_before_the_run_folder(self):
+        # Valid by the schema, but tau would be 0.5000: the solver's check refuses it.
+        out = os.path.join(self.tmp.name, "out")
+        r = twinsim("run", os.path.join(ROOT, "cases", "lbm", "cavity_re100.toml"),
+                    "--set", "lbm.domain.viscosity=1e-9", "--out", out)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("relaxation time tau = 0.5000 is too close to 1/2", r.stderr)
+        self.assertIn("nothing was run", r.stderr)
+        self.assertFalse(os.path.exists(out))
+
+    def test_each_solver_needs_only_its_own_sections(self):
+        for case in ("md/lj_melt", "lbm/cavity_re100", "spectral/tgv2d", "spectral/tgv3d_re1600"):
+            r = twinsim("check", os.path.join(ROOT, "cases", case + ".toml"))
+            self.assertEqual(r.returncode, 0, case + ": " + r.stderr)
+
     def test_bad_override_is_refused(self):
         r = twinsim("check", DEMO, "--set", "taylor_green.n=abc")
         self.assertEqual(r.returncode, 2)

@@ -1,5 +1,6 @@
 // Uses the installed headers and libraries: an FFT on the CPU backend must give the DFT of a
-// single cosine mode, and the version must be Twinsim's.
+// single cosine mode, a solver library (lattice Boltzmann units) must be linkable and give the
+// textbook tau, and the version must be Twinsim's.
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "twinsim/core/Buffer.hpp"
 #include "twinsim/core/Fft.hpp"
 #include "twinsim/core/versions.hpp"
+#include "twinsim/lbm/Units.hpp"
 
 int main() {
   using namespace twinsim::core;
@@ -25,6 +27,17 @@ int main() {
       std::printf("mode %d: %g %+gi, expected %g\n", m, k[m].re, k[m].im, expected);
       return 1;
     }
+  }
+  // 100 cells on 1 m, u_ref = 1 m/s -> 0.1 lattice, nu = 1e-3 m^2/s:
+  // nu_lattice = nu dt / dx^2 = 1e-3 * 1e-3 / 1e-4 = 0.01, tau = 3 nu_lattice + 1/2 = 0.53.
+  twinsim::lbm::PhysicalSetup setup;
+  setup.cells = {100, 100};
+  setup.viscosity = 1e-3;
+  setup.reference_velocity = 1.0;
+  const double tau = twinsim::lbm::to_lattice_units(setup).tau;
+  if (std::abs(tau - 0.53) > 1e-12) {
+    std::printf("lbm tau %.15g, expected 0.53\n", tau);
+    return 1;
   }
   std::printf("twinsim %s found and working\n", version().c_str());
   return 0;

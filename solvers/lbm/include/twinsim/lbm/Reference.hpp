@@ -1,0 +1,79 @@
+#pragma once
+// Published and analytic reference solutions the solver is checked against, by the tests and by
+// `twinsim run` (summary.json).
+#include <array>
+
+#include "twinsim/lbm/Solver.hpp"
+
+namespace twinsim::lbm {
+
+// Ghia, Ghia & Shin (1982), J. Comput. Phys. 48, 387-411: lid-driven square cavity, lid at
+// y = 1 moving with u = 1. Table I: u on the vertical centreline x = 0.5 against y; Table II:
+// v on the horizontal centreline y = 0.5 against x. Values as in shared/reference/fluids.md.
+struct GhiaPoint {
+  double position;  // y (Table I) or x (Table II), fraction of the cavity edge
+  double re100;
+  double re1000;
+};
+inline constexpr std::array<GhiaPoint, 17> k_ghia_u = {{
+    {1.0000, 1.00000, 1.00000},
+    {0.9766, 0.84123, 0.65928},
+    {0.9688, 0.78871, 0.57492},
+    {0.9609, 0.73722, 0.51117},
+    {0.9531, 0.68717, 0.46604},
+    {0.8516, 0.23151, 0.33304},
+    {0.7344, 0.00332, 0.18719},
+    {0.6172, -0.13641, 0.05702},
+    {0.5000, -0.20581, -0.06080},
+    {0.4531, -0.21090, -0.10648},
+    {0.2813, -0.15662, -0.27805},
+    {0.1719, -0.10150, -0.38289},
+    {0.1016, -0.06434, -0.29730},
+    {0.0703, -0.04775, -0.22220},
+    {0.0625, -0.04192, -0.20196},
+    {0.0547, -0.03717, -0.18109},
+    {0.0000, 0.00000, 0.00000},
+}};
+inline constexpr std::array<GhiaPoint, 17> k_ghia_v = {{
+    {1.0000, 0.00000, 0.00000},
+    {0.9688, -0.05906, -0.21388},
+    {0.9609, -0.07391, -0.27669},
+    {0.9531, -0.08864, -0.33714},
+    {0.9453, -0.10313, -0.39188},
+    {0.9063, -0.16914, -0.51550},
+    {0.8594, -0.22445, -0.42665},
+    {0.8047, -0.24533, -0.31966},
+    {0.5000, 0.05454, 0.02526},
+    {0.2344, 0.17527, 0.32235},
+    {0.2266, 0.17507, 0.33075},
+    {0.1563, 0.16077, 0.37095},
+    {0.0938, 0.12317, 0.32627},
+    {0.0781, 0.10890, 0.30353},
+    {0.0703, 0.10091, 0.29012},
+    {0.0625, 0.09233, 0.27485},
+    {0.0000, 0.00000, 0.00000},
+}};
+
+// Largest deviations from Ghia's centreline values, in units of the lid speed, over the table's
+// interior points (the end points are the boundary conditions).
+struct CentrelineErrors {
+  double max_u = 0;  // Table I
+  double max_v = 0;  // Table II
+};
+
+// For a cavity filling the whole lattice (walls on all sides, lid at y_max moving in +x with
+// lid_velocity, lattice units), Reynolds number 100 or 1000. Profiles are interpolated linearly
+// between cell centres and the walls. Throws core::Error for another Reynolds number.
+CentrelineErrors ghia_centreline_errors(const Macroscopic& m, double lid_velocity, int reynolds);
+
+// Steady force-driven channel flow between walls at y = 0 and y = height:
+// u(y) = a y (height - y) / (2 nu), any consistent units.
+inline double poiseuille_velocity(double y, double height, double acceleration, double viscosity) {
+  return acceleration * y * (height - y) / (2.0 * viscosity);
+}
+
+// Relative L2 error sqrt(sum (u - u_exact)^2 / sum u_exact^2) of ux over all fluid cells of a
+// lattice with walls at y_min and y_max and the body force ax along x (lattice units).
+double poiseuille_error(const Macroscopic& m, double ax, double viscosity);
+
+}  // namespace twinsim::lbm

@@ -1,0 +1,73 @@
+#pragma once
+// The lattice Boltzmann solver, backend-neutral: a lattice in lattice units (dx = dt = 1,
+// rho_0 = 1) whose state lives in the chosen backend's memory. Units.hpp converts a case in
+// physical units to this description.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "twinsim/core/Backend.hpp"
+
+namespace twinsim::lbm {
+
+enum class Lattice { d2q9 };
+enum class Collision { bgk, trt };
+enum class Precision { fp32, fp64 };  // of the stored populations and of the arithmetic
+
+struct Side {
+  bool periodic = true;                 // false: a half-way bounce-back wall
+  std::array<double, 3> velocity = {};  // of a wall, lattice units (tangential: a lid)
+};
+
+struct LatticeConfig {
+  Lattice lattice = Lattice::d2q9;
+  Collision collision = Collision::bgk;
+  Precision precision = Precision::fp32;
+  std::array<int, 3> cells = {1, 1, 1};  // per axis; a 2D lattice has cells[2] == 1
+  double tau = 1.0;                      // BGK / TRT symmetric relaxation time, > 1/2
+  double magic = 3.0 / 16.0;             // TRT magic parameter Lambda
+  std::array<double, 3> force = {};      // body force per volume (rho_0 times acceleration)
+  std::array<Side, 6> sides;             // x_min, x_max, y_min, y_max, z_min, z_max
+  std::vector<std::uint8_t> solid;       // empty, or 1 per solid cell, x fastest
+};
+
+// Density, velocity and vorticity on the host, lattice units, x fastest ([z][y][x]). Solid
+// cells hold rho = 1, u = 0, vorticity = 0.
+struct Macroscopic {
+  std::array<int, 3> cells;
+  std::vector<double> rho;
+  std::vector<double> ux, uy, uz;
+  std::vector<double> vorticity;  // dv/dx - du/dy (2D lattices)
+  std::vector<std::uint8_t> solid;
+};
+
+class Solver {
+ public:
+  virtual ~Solver() = default;
+  // Advances n time steps (fused stream and collide).
+  virtual void step(std::int64_t n) = 0;
+  virtual std::int64_t steps_done() const = 0;
+  // Waits for queued steps (the GPU backend returns from step() before they finish).
+  virtual void synchronize() = 0;
+  // The macroscopic fields of the current state, copied to the host.
+  virtual Macroscopic macroscopic() = 0;
+  // Sum of the density over fluid cells (lattice units: the number of cells at rest).
+  virtual double total_mass() = 0;
+  // Convergence measure: |u - u_last| / |u| (L2 norms over fluid cells) between the current
+  // velocity and that of the previous call; infinity on the first call or for a fluid at rest.
+  virtual double velocity_change() = 0;
+  virtual const LatticeConfig& config() const = 0;
+  // Bytes read and written per fluid cell update: 2 Q populations of the stored precision.
+  virtual double bytes_per_cell_update() const = 0;
+};
+
+// Checks the configuration (tau > 1/2, periodic sides in pairs, mask size, 2D cells) and
+// builds the solver with every fluid cell at rest, rho = 1. Throws core::Error naming the problem.
+std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config);
+
+std::string to_string(Collision c);
+std::string to_string(Precision p);
+
+}  // namespace twinsim::lbm

@@ -1,0 +1,76 @@
+#pragma once
+// Collision of one cell: TRT (two relaxation times) with Guo's body force; BGK is the special case
+// omega_minus = omega_plus. Populations are stored shifted, g_q = f_q - w_q (the rest
+// equilibrium at rho = 1 subtracted): the stored numbers are small deviations, which keeps FP32
+// storage accurate (the leading 1 of rho would otherwise eat 7 of FP32's 24 bits). Lattice units
+// throughout: dx = dt = 1, c_s^2 = 1/3.
+#include "twinsim/core/HostDevice.hpp"
+#include "twinsim/lbm/kernels/lattice_kernel.hpp"
+
+namespace twinsim::lbm {
+
+template <class Real>
+struct Relaxation {
+  Real omega_plus;   // 1 / tau, the symmetric (viscous) rate: nu = (tau - 1/2) / 3
+  Real omega_minus;  // antisymmetric rate: BGK omega_plus; TRT from the magic parameter
+  Real force[3];     // body force per unit volume (lattice units), Guo's scheme
+};
+
+// TRT rates from tau and the magic parameter Lambda = (1/w+ - 1/2)(1/w- - 1/2). Lambda = 3/16
+// puts half-way bounce-back walls exactly mid-way for Poiseuille flow, whatever tau.
+inline double trt_omega_minus(double tau, double magic) {
+  return 1.0 / (magic / (tau - 0.5) + 0.5);
+}
+
+// Density and velocity of shifted populations g (pre-collision). The velocity includes half the
+// force (Guo), which makes the scheme second order with a body force.
+template <class L, class Real>
+TWINSIM_HD inline void moments(const Real* g, const Real* force, Real& rho, Real* u) {
+  Real drho = 0, j[3] = {0, 0, 0};
+  TWINSIM_LBM_UNROLL
+  for (int q = 0; q < L::k_q; ++q) {
+    drho += g[q];
+    for (int a = 0; a < L::k_dims; ++a) j[a] += Real(L::c(q, a)) * g[q];  // sum of w c = 0
+  }
+  rho = Real(1) + drho;
+  for (int a = 0; a < 3; ++a) u[a] = a < L::k_dims ? (j[a] + Real(0.5) * force[a]) / rho : Real(0);
+}
+
+// Relaxes the shifted populations g of one cell in place.
+template <class L, class Real>
+TWINSIM_HD inline void collide(Real* g, const Relaxation<Real>& r) {
+  Real rho, u[3];
+  moments<L>(g, r.force, rho, u);
+  const Real drho = rho - Real(1);
+  Real usq = 0, uf = 0;
+  for (int a = 0; a < L::k_dims; ++a) {
+    usq += u[a] * u[a];
+    uf += u[a] * r.force[a];
+  }
+  const Real keep_plus = Real(1) - Real(0.5) * r.omega_plus;
+  const Real keep_minus = Real(1) - Real(0.5) * r.omega_minus;
+  Real out[L::k_q];
+  TWINSIM_LBM_UNROLL
+  for (int q = 0; q < L::k_q; ++q) {
+    const int o = L::opposite(q);
+    Real cu = 0, cf = 0;
+    for (int a = 0; a < L::k_dims; ++a) {
+      cu += Real(L::c(q, a)) * u[a];
+      cf += Real(L::c(q, a)) * r.force[a];
+    }
+    const Real w = Real(L::weight(q));
+    // Even and odd parts of the second-order equilibrium, less the rest state w.
+    const Real eq_plus = w * (drho + rho * (Real(4.5) * cu * cu - Real(1.5) * usq));
+    const Real eq_minus = w * rho * Real(3) * cu;
+    // Guo's source w [3 (c - u).F + 9 (c.u)(c.F)], split the same way.
+    const Real src_plus = w * (Real(9) * cu * cf - Real(3) * uf);
+    const Real src_minus = w * Real(3) * cf;
+    const Real g_plus = Real(0.5) * (g[q] + g[o]);
+    const Real g_minus = Real(0.5) * (g[q] - g[o]);
+    out[q] = g[q] - r.omega_plus * (g_plus - eq_plus) - r.omega_minus * (g_minus - eq_minus) +
+             keep_plus * src_plus + keep_minus * src_minus;
+  }
+  for (int q = 0; q < L::k_q; ++q) g[q] = out[q];
+}
+
+}  // namespace twinsim::lbm

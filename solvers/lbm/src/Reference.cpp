@@ -1,0 +1,80 @@
+#include "twinsim/lbm/Reference.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "twinsim/core/Error.hpp"
+
+namespace twinsim::lbm {
+
+namespace {
+
+// Linear interpolation at s (fraction of the edge) of a profile of n cell-centre values at
+// (i + 1/2) / n, closed by the wall values at 0 and 1.
+double interpolate(const std::vector<double>& cells, double wall_low, double wall_high, double s) {
+  const int n = int(cells.size());
+  const double t = s * n - 0.5;  // in cell-centre index units
+  if (t <= 0) return wall_low + (cells.front() - wall_low) * (s * n / 0.5);
+  if (t >= n - 1) return cells.back() + (wall_high - cells.back()) * ((t - (n - 1)) / 0.5);
+  const int i = int(std::floor(t));
+  return cells[i] + (cells[i + 1] - cells[i]) * (t - i);
+}
+
+// Values of field f (x fastest) on the line at fraction `at` across the other axis, along axis
+// `along` (0: a row, 1: a column), interpolated linearly between the two nearest lines.
+std::vector<double> line(const Macroscopic& m, const std::vector<double>& f, int along, double at) {
+  const int nx = m.cells[0], ny = m.cells[1];
+  const int n_across = along == 0 ? ny : nx, n_along = along == 0 ? nx : ny;
+  const double t = std::clamp(at * n_across - 0.5, 0.0, double(n_across - 1));
+  const int lo = std::max(0, std::min(int(std::floor(t)), n_across - 2));
+  const int hi = std::min(lo + 1, n_across - 1);
+  const double frac = t - lo;
+  std::vector<double> out(n_along);
+  for (int k = 0; k < n_along; ++k) {
+    const auto at_index = [&](int across) {
+      return along == 0 ? f[std::size_t(across) * nx + k] : f[std::size_t(k) * nx + across];
+    };
+    out[k] = at_index(lo) * (1 - frac) + at_index(hi) * frac;
+  }
+  return out;
+}
+
+}  // namespace
+
+CentrelineErrors ghia_centreline_errors(const Macroscopic& m, double lid_velocity, int reynolds) {
+  if (reynolds != 100 && reynolds != 1000)
+    throw core::Error(fmt::format("Ghia et al. tabulate Re = 100 and 1000, not {}", reynolds));
+  const auto value = [&](const GhiaPoint& p) { return reynolds == 100 ? p.re100 : p.re1000; };
+  // u along the vertical centreline x = 0.5 (a column), v along y = 0.5 (a row).
+  const std::vector<double> u = line(m, m.ux, 1, 0.5), v = line(m, m.uy, 0, 0.5);
+  CentrelineErrors e;
+  for (std::size_t i = 1; i + 1 < k_ghia_u.size(); ++i) {
+    const double got = interpolate(u, 0.0, lid_velocity, k_ghia_u[i].position) / lid_velocity;
+    e.max_u = std::max(e.max_u, std::abs(got - value(k_ghia_u[i])));
+  }
+  for (std::size_t i = 1; i + 1 < k_ghia_v.size(); ++i) {
+    const double got = interpolate(v, 0.0, 0.0, k_ghia_v[i].position) / lid_velocity;
+    e.max_v = std::max(e.max_v, std::abs(got - value(k_ghia_v[i])));
+  }
+  return e;
+}
+
+double poiseuille_error(const Macroscopic& m, double ax, double viscosity) {
+  const int nx = m.cells[0], ny = m.cells[1];
+  double diff = 0, norm = 0;
+  for (int j = 0; j < ny; ++j) {
+    const double exact = poiseuille_velocity(j + 0.5, ny, ax, viscosity);
+    for (int i = 0; i < nx; ++i) {
+      const std::size_t c = std::size_t(j) * nx + i;
+      if (!m.solid.empty() && m.solid[c]) continue;
+      diff += (m.ux[c] - exact) * (m.ux[c] - exact);
+      norm += exact * exact;
+    }
+  }
+  return std::sqrt(diff / norm);
+}
+
+}  // namespace twinsim::lbm

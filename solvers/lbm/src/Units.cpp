@@ -1,0 +1,60 @@
+#include "twinsim/lbm/Units.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <string>
+
+#include "twinsim/core/Error.hpp"
+
+namespace twinsim::lbm {
+
+LatticeUnits to_lattice_units(const PhysicalSetup& s, const UnitLimits& limits) {
+  TWINSIM_REQUIRE(s.cells[0] > 0 && s.cells[1] > 0 && s.size[0] > 0 && s.size[1] > 0 &&
+                      s.viscosity > 0 && s.reference_velocity > 0 && s.lattice_velocity > 0,
+                  "lattice units: sizes, cells, viscosity and velocities must be positive");
+  const double dx = s.size[0] / s.cells[0], dy = s.size[1] / s.cells[1];
+  if (std::abs(dx - dy) > 1e-9 * dx) {
+    throw core::Error(fmt::format(
+        "domain {} x {} m on {} x {} cells gives a cell size of {:.6g} m in x but {:.6g} m in y: "
+        "lattice cells are square, so make cells proportional to the domain size (e.g. [{}, {}])",
+        s.size[0], s.size[1], s.cells[0], s.cells[1], dx, dy, s.cells[0],
+        std::lround(s.cells[0] * s.size[1] / s.size[0])));
+  }
+  LatticeUnits u;
+  u.dx = dx;
+  u.dt = s.lattice_velocity * dx / s.reference_velocity;
+  u.density = s.density;
+  u.viscosity = s.viscosity * u.dt / (dx * dx);
+  u.tau = 3.0 * u.viscosity + 0.5;
+  u.mach = s.lattice_velocity * std::sqrt(3.0);
+  if (u.mach > limits.max_mach) {
+    throw core::Error(fmt::format(
+        "Mach number {:.3f} (lattice velocity {} over the lattice sound speed 1/sqrt(3)) exceeds "
+        "{}: lower lattice_velocity to {:.3f} or less (compressibility errors grow as Ma^2)",
+        u.mach, s.lattice_velocity, limits.max_mach, limits.max_mach / std::sqrt(3.0)));
+  }
+  if (u.tau < limits.min_tau) {
+    // tau - 1/2 = 3 nu dt / dx^2 = 3 nu u_lattice / (U dx): proportional to the cell count and
+    // to the lattice velocity.
+    const double factor = (limits.min_tau - 0.5) / (u.tau - 0.5);
+    const double max_lattice_velocity = limits.max_mach / std::sqrt(3.0);
+    const std::string raise_cells = fmt::format("raise cells to [{}, {}] or more",
+                                                long(std::ceil(s.cells[0] * factor)),
+                                                long(std::ceil(s.cells[1] * factor)));
+    // Raising the lattice velocity helps only while the Mach number stays acceptable.
+    const std::string fix =
+        s.lattice_velocity * factor <= max_lattice_velocity
+            ? fmt::format("{}, or lattice_velocity to {:.3g} (at most {:.3f} for Mach {})",
+                          raise_cells, s.lattice_velocity * factor, max_lattice_velocity,
+                          limits.max_mach)
+            : raise_cells;
+    throw core::Error(fmt::format(
+        "relaxation time tau = {:.4f} is too close to 1/2 (at least {} is needed for stability; "
+        "Reynolds number per cell U dx / nu = {:.3g}): {}",
+        u.tau, limits.min_tau, s.reference_velocity * dx / s.viscosity, fix));
+  }
+  return u;
+}
+
+}  // namespace twinsim::lbm

@@ -1,0 +1,206 @@
+// Backend translation unit: the lattice Boltzmann solver on the OpenMP or CUDA backend.
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "twinsim/core/exec.hpp"
+#include "twinsim/lbm/Solver.hpp"
+#include "twinsim/lbm/kernels/collision_kernel.hpp"
+#include "twinsim/lbm/kernels/lattice_kernel.hpp"
+#include "twinsim/lbm/kernels/stream_kernel.hpp"
+
+namespace twinsim::TWINSIM_BACKEND_NS {
+
+namespace lbm_detail {
+
+using core::Buffer;
+using lbm::Domain;
+using lbm::Relaxation;
+
+// Kernels as free functions over raw pointers (Space memory): nvcc's extended lambdas may not
+// live in private member functions.
+
+// One time step: pull from src, collide, store in dst. Solid cells are neither updated nor read.
+template <class L, class Real>
+void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real* src, Real* dst,
+                    const unsigned char* solid) {
+  const Index n = lbm::cell_count(d);
+  for_each_index(n, [=] TWINSIM_HD(Index cell) {
+    if (solid[cell]) return;
+    Real g[L::k_q];
+    lbm::pull<L>(d, cell, src, solid, g);
+    lbm::collide<L>(g, r);
+    TWINSIM_LBM_UNROLL
+    for (int q = 0; q < L::k_q; ++q) dst[q * n + cell] = g[q];
+  });
+}
+
+// Density and velocity of the state in src: streamed but not yet collided, the state at the
+// current time.
+template <class L, class Real>
+void compute_moments(const Domain<Real>& d, const Relaxation<Real>& r, const Real* src,
+                     const unsigned char* solid, Real* rho, Real* ux, Real* uy, Real* uz) {
+  const Index n = lbm::cell_count(d);
+  for_each_index(n, [=] TWINSIM_HD(Index cell) {
+    Real u[3] = {0, 0, 0}, density = 1;
+    if (!solid[cell]) {
+      Real g[L::k_q];
+      lbm::pull<L>(d, cell, src, solid, g);
+      lbm::moments<L>(g, r.force, density, u);
+    }
+    rho[cell] = density;
+    ux[cell] = u[0];
+    uy[cell] = u[1];
+    uz[cell] = u[2];
+  });
+}
+
+template <class Real>
+void compute_vorticity_2d(const Domain<Real>& d, const Real* ux, const Real* uy,
+                          const unsigned char* solid, Real* w) {
+  for_each_index(lbm::cell_count(d), [=] TWINSIM_HD(Index cell) {
+    w[cell] = solid[cell] ? Real(0) : lbm::vorticity_2d(d, cell, ux, uy, solid);
+  });
+}
+
+template <class Real>
+double fluid_sum(Index n, const Real* f, const unsigned char* solid) {
+  return transform_reduce(
+      n, 0.0, [=] TWINSIM_HD(Index i) { return solid[i] ? 0.0 : double(f[i]); }, core::Plus{});
+}
+
+// Sums of |u - u_last|^2 and |u|^2; copies u into u_last.
+template <class Real>
+void velocity_change_sums(Index n, const Real* ux, const Real* uy, const Real* uz, Real* last_x,
+                          Real* last_y, Real* last_z, double& change, double& norm) {
+  change = transform_reduce(
+      n, 0.0,
+      [=] TWINSIM_HD(Index i) {
+        const double dx = double(ux[i]) - last_x[i], dy = double(uy[i]) - last_y[i],
+                     dz = double(uz[i]) - last_z[i];
+        return dx * dx + dy * dy + dz * dz;
+      },
+      core::Plus{});
+  norm = transform_reduce(
+      n, 0.0,
+      [=] TWINSIM_HD(Index i) {
+        return double(ux[i]) * ux[i] + double(uy[i]) * uy[i] + double(uz[i]) * uz[i];
+      },
+      core::Plus{});
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    last_x[i] = ux[i];
+    last_y[i] = uy[i];
+    last_z[i] = uz[i];
+  });
+}
+
+template <class Real>
+void fill(Index n, Real* f, Real value) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) { f[i] = value; });
+}
+
+template <class L, class Real>
+class SolverImpl final : public lbm::Solver {
+ public:
+  explicit SolverImpl(const lbm::LatticeConfig& c)
+      : m_config(c),
+        m_cells(Index(c.cells[0]) * c.cells[1] * c.cells[2]),
+        m_f(L::k_q * m_cells),
+        m_f_next(L::k_q * m_cells),
+        m_macro(8 * m_cells) {
+    for (int a = 0; a < 3; ++a) m_domain.n[a] = c.cells[a];
+    for (int s = 0; s < 6; ++s) {
+      m_domain.side[s] = c.sides[s].periodic ? lbm::k_periodic : lbm::k_wall;
+      for (int a = 0; a < 3; ++a) m_domain.wall_velocity[s][a] = Real(c.sides[s].velocity[a]);
+    }
+    const double omega = 1.0 / c.tau;
+    m_relax.omega_plus = Real(omega);
+    m_relax.omega_minus =
+        Real(c.collision == lbm::Collision::trt ? lbm::trt_omega_minus(c.tau, c.magic) : omega);
+    for (int a = 0; a < 3; ++a) m_relax.force[a] = Real(c.force[a]);
+    std::vector<std::uint8_t> solid = c.solid;
+    solid.resize(m_cells, 0);
+    m_solid = Buffer<unsigned char, Space>::from_host(solid);
+    // Rest state rho = 1, u = 0 is g = 0 in the shifted storage, in both lattices (the second
+    // keeps solid cells' unused slots defined).
+    fill(L::k_q * m_cells, m_f.data(), Real(0));
+    fill(L::k_q * m_cells, m_f_next.data(), Real(0));
+    fill(3 * m_cells, last_velocity(), Real(0));
+  }
+
+  void step(std::int64_t n) override {
+    for (std::int64_t i = 0; i < n; ++i) {
+      stream_collide<L>(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data());
+      std::swap(m_f, m_f_next);
+    }
+    m_steps += n;
+  }
+
+  std::int64_t steps_done() const override { return m_steps; }
+  void synchronize() override { TWINSIM_BACKEND_NS::synchronize(); }
+
+  lbm::Macroscopic macroscopic() override {
+    update_moments();
+    compute_vorticity_2d(m_domain, ux(), uy(), m_solid.data(), vorticity());
+    const std::vector<Real> h = core::to_host(m_macro);
+    const auto field = [&](int k) {
+      return std::vector<double>(h.begin() + k * m_cells, h.begin() + (k + 1) * m_cells);
+    };
+    return {m_config.cells,        field(0), field(1), field(2), field(3), field(4),
+            core::to_host(m_solid)};
+  }
+
+  double total_mass() override {
+    update_moments();
+    return fluid_sum(m_cells, m_macro.data(), m_solid.data());
+  }
+
+  double velocity_change() override {
+    update_moments();
+    Real* last = last_velocity();
+    double change = 0, norm = 0;
+    velocity_change_sums(m_cells, ux(), uy(), uz(), last, last + m_cells, last + 2 * m_cells,
+                         change, norm);
+    const bool first = !m_have_last;
+    m_have_last = true;
+    if (first || norm == 0) return std::numeric_limits<double>::infinity();
+    return std::sqrt(change / norm);
+  }
+
+  const lbm::LatticeConfig& config() const override { return m_config; }
+  double bytes_per_cell_update() const override { return 2.0 * L::k_q * sizeof(Real); }
+
+ private:
+  Real* ux() { return m_macro.data() + m_cells; }
+  Real* uy() { return m_macro.data() + 2 * m_cells; }
+  Real* uz() { return m_macro.data() + 3 * m_cells; }
+  Real* vorticity() { return m_macro.data() + 4 * m_cells; }
+  Real* last_velocity() { return m_macro.data() + 5 * m_cells; }  // ux, uy, uz of the last check
+
+  void update_moments() {
+    compute_moments<L>(m_domain, m_relax, m_f.data(), m_solid.data(), m_macro.data(), ux(), uy(),
+                       uz());
+  }
+
+  lbm::LatticeConfig m_config;
+  Index m_cells;
+  Domain<Real> m_domain{};
+  Relaxation<Real> m_relax{};
+  Buffer<Real, Space> m_f;               // [q][cell], shifted populations after the last collision
+  Buffer<Real, Space> m_f_next;          // the other lattice, written by the next step
+  Buffer<unsigned char, Space> m_solid;  // [cell], 1 = solid obstacle cell
+  // [field][cell]: rho, ux, uy, uz, vorticity, and ux, uy, uz at the last velocity_change()
+  Buffer<Real, Space> m_macro;
+  std::int64_t m_steps = 0;
+  bool m_have_last = false;
+};
+
+}  // namespace lbm_detail
+
+std::unique_ptr<lbm::Solver> make_lbm_solver(const lbm::LatticeConfig& c) {
+  if (c.precision == lbm::Precision::fp64)
+    return std::make_unique<lbm_detail::SolverImpl<lbm::D2Q9, double>>(c);
+  return std::make_unique<lbm_detail::SolverImpl<lbm::D2Q9, float>>(c);
+}
+
+}  // namespace twinsim::TWINSIM_BACKEND_NS

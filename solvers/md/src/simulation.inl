@@ -1,0 +1,420 @@
+// Backend translation unit: the LJ molecular dynamics engine on the OpenMP or CUDA backend.
+#include <algorithm>
+#include <cmath>
+
+#include "twinsim/core/Philox.hpp"
+#include "twinsim/core/exec.hpp"
+#include "twinsim/md/Simulation.hpp"
+#include "twinsim/md/kernels/box_kernel.hpp"
+#include "twinsim/md/kernels/lj_kernel.hpp"
+
+namespace twinsim::TWINSIM_BACKEND_NS {
+
+namespace md_detail {
+
+using core::Buffer;
+using md::BoxParams;
+using md::CellGrid;
+
+// Three components of a per-particle vector, structure of arrays, Space memory.
+struct Vec3Ptr {
+  double* x;
+  double* y;
+  double* z;
+};
+
+// Kernels as free functions over raw pointers (Space memory): nvcc's extended lambdas may not
+// live in private member functions.
+
+void wrap_positions(Index n, BoxParams b, Vec3Ptr r) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    r.x[i] = md::wrap(r.x[i], b, 0);
+    r.y[i] = md::wrap(r.y[i], b, 1);
+    r.z[i] = md::wrap(r.z[i], b, 2);
+  });
+}
+
+// key[i] = cell of particle i (positions wrapped), order[i] = i: sort_by_key then groups the
+// particles of each cell together, in the same order on both backends.
+void assign_cells(Index n, CellGrid g, Vec3Ptr r, int* key, int* order) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    key[i] = md::cell_index(md::cell_coordinate(r.x[i], g, 0), md::cell_coordinate(r.y[i], g, 1),
+                            md::cell_coordinate(r.z[i], g, 2), g);
+    order[i] = int(i);
+  });
+}
+
+// dst[k] = src[order[k]]: particle data into cell order, so that the particles of a cell are
+// contiguous in memory for the list build and neighbors sit close together for the forces.
+void gather(Index n, const int* order, Vec3Ptr src, Vec3Ptr dst) {
+  for_each_index(n, [=] TWINSIM_HD(Index k) {
+    const int i = order[k];
+    dst.x[k] = src.x[i];
+    dst.y[k] = src.y[i];
+    dst.z[k] = src.z[i];
+  });
+}
+
+void gather(Index n, const int* order, const int* src, int* dst) {
+  for_each_index(n, [=] TWINSIM_HD(Index k) { dst[k] = src[order[k]]; });
+}
+
+// start[c] = first sorted slot of cell c (c in [0, cells]; start[cells] = n): a binary search
+// per cell in the sorted keys, so no atomics and the same result on both backends.
+void find_cell_starts(Index cells, Index n, const int* sorted_key, int* start) {
+  for_each_index(cells + 1, [=] TWINSIM_HD(Index c) {
+    Index lo = 0, hi = n;
+    while (lo < hi) {
+      const Index mid = (lo + hi) / 2;
+      if (sorted_key[mid] < c)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    start[c] = int(lo);
+  });
+}
+
+// Full Verlet lists: list[i * capacity + k] for k < count[i] holds every j != i within `radius`
+// of i, found in the 5^3 cells around i's cell (fewer on grids under 5 cells wide). Particles
+// are in cell order: cell c holds particles start[c] .. start[c + 1] - 1. Neighbors beyond
+// `capacity` are counted, not stored; the caller grows the list and builds again.
+void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const double* x,
+                        const double* y, const double* z, const int* start, int capacity,
+                        int* count, int* list) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    const double xi = x[i], yi = y[i], zi = z[i];
+    const int c[3] = {md::cell_coordinate(xi, g, 0), md::cell_coordinate(yi, g, 1),
+                      md::cell_coordinate(zi, g, 2)};
+    // Offsets -reach..last visit each distinct cell once also where an axis has fewer cells
+    // than the stencil's 2 reach + 1.
+    constexpr int reach = md::k_cell_reach;
+    int last[3];
+    for (int a = 0; a < 3; ++a)
+      last[a] = (g.cells[a] < 2 * reach + 1 ? g.cells[a] : 2 * reach + 1) - reach - 1;
+    int found = 0;
+    int* mine = list + i * capacity;
+    for (int dz = -reach; dz <= last[2]; ++dz)
+      for (int dy = -reach; dy <= last[1]; ++dy)
+        for (int dx = -reach; dx <= last[0]; ++dx) {
+          const int cell = md::cell_index((c[0] + dx + reach * g.cells[0]) % g.cells[0],
+                                          (c[1] + dy + reach * g.cells[1]) % g.cells[1],
+                                          (c[2] + dz + reach * g.cells[2]) % g.cells[2], g);
+          for (int j = start[cell]; j < start[cell + 1]; ++j) {
+            if (j == i) continue;
+            const double rx = md::minimum_image(x[j] - xi, b, 0);
+            const double ry = md::minimum_image(y[j] - yi, b, 1);
+            const double rz = md::minimum_image(z[j] - zi, b, 2);
+            // Branch-free append: write j to the next free slot whether or not it is a
+            // neighbor, advance only if it is (a random 1-in-6 test defeats branch prediction).
+            if (found < capacity) mine[found] = j;
+            found += rx * rx + ry * ry + rz * rz < radius2 ? 1 : 0;
+          }
+        }
+    count[i] = found;
+  });
+}
+
+// Forces from the full lists: each i sums over its own neighbors and writes only its own
+// force, per-atom energy and per-atom virial (half of each pair's share), so no atomics. The
+// closing half kick of velocity Verlet, v += h f, is fused in (h = 0 for none): one pass over
+// the particles fewer per step.
+void lj_forces_and_kick(Index n, BoxParams b, md::LjParams p, Vec3Ptr r, const int* count,
+                        const int* list, int capacity, Vec3Ptr f, double* energy, double* virial,
+                        double h, Vec3Ptr v) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    const double xi = r.x[i], yi = r.y[i], zi = r.z[i];
+    double fx = 0, fy = 0, fz = 0, e = 0, w = 0;
+    const int* mine = list + i * capacity;
+    for (int k = 0; k < count[i]; ++k) {
+      const int j = mine[k];
+      const double dx = md::minimum_image(xi - r.x[j], b, 0);
+      const double dy = md::minimum_image(yi - r.y[j], b, 1);
+      const double dz = md::minimum_image(zi - r.z[j], b, 2);
+      const double r2 = dx * dx + dy * dy + dz * dz;
+      const md::LjPair pair = md::lj_pair(r2, p);
+      fx += pair.force_over_r * dx;
+      fy += pair.force_over_r * dy;
+      fz += pair.force_over_r * dz;
+      e += pair.energy;
+      w += pair.force_over_r * r2;
+    }
+    f.x[i] = fx;
+    f.y[i] = fy;
+    f.z[i] = fz;
+    energy[i] = 0.5 * e;
+    virial[i] = 0.5 * w;
+    v.x[i] += h * fx;
+    v.y[i] += h * fy;
+    v.z[i] += h * fz;
+  });
+}
+
+// A half kick then a drift (unit masses): v += kick f, r += drift v. Velocity Verlet opens
+// its step with (dt/2, dt), BAOAB with (dt/2, dt/2).
+void kick_drift(Index n, double kick, double drift, Vec3Ptr r, Vec3Ptr v, Vec3Ptr f) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    v.x[i] += kick * f.x[i];
+    v.y[i] += kick * f.y[i];
+    v.z[i] += kick * f.z[i];
+    r.x[i] += drift * v.x[i];
+    r.y[i] += drift * v.y[i];
+    r.z[i] += drift * v.z[i];
+  });
+}
+
+// BAOAB's O and second A: the exact Ornstein-Uhlenbeck update v = c1 v + c2 xi (xi standard
+// normal from rng, counters 2i and 2i + 1, so both backends draw the same noise), then
+// r += drift v.
+void thermalize_drift(Index n, double c1, double c2, core::Philox rng, double drift, Vec3Ptr r,
+                      Vec3Ptr v) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    double xi[4];
+    rng.normal2(2 * std::uint64_t(i), xi[0], xi[1]);
+    rng.normal2(2 * std::uint64_t(i) + 1, xi[2], xi[3]);
+    v.x[i] = c1 * v.x[i] + c2 * xi[0];
+    v.y[i] = c1 * v.y[i] + c2 * xi[1];
+    v.z[i] = c1 * v.z[i] + c2 * xi[2];
+    r.x[i] += drift * v.x[i];
+    r.y[i] += drift * v.y[i];
+    r.z[i] += drift * v.z[i];
+  });
+}
+
+// Largest squared displacement since the last build; positions are wrapped only at builds, so
+// the plain difference is the displacement.
+double max_displacement2(Index n, Vec3Ptr r, Vec3Ptr r0) {
+  return transform_reduce(
+      n, 0.0,
+      [=] TWINSIM_HD(Index i) {
+        const double dx = r.x[i] - r0.x[i], dy = r.y[i] - r0.y[i], dz = r.z[i] - r0.z[i];
+        return dx * dx + dy * dy + dz * dz;
+      },
+      core::Max{});
+}
+
+double sum(Index n, const double* a) {
+  return transform_reduce(
+      n, 0.0, [=] TWINSIM_HD(Index i) { return a[i]; }, core::Plus{});
+}
+
+double sum_squares(Index n, Vec3Ptr v) {
+  return transform_reduce(
+      n, 0.0,
+      [=] TWINSIM_HD(Index i) { return v.x[i] * v.x[i] + v.y[i] * v.y[i] + v.z[i] * v.z[i]; },
+      core::Plus{});
+}
+
+int max_count(Index n, const int* count) {
+  return transform_reduce(
+      n, 0, [=] TWINSIM_HD(Index i) { return count[i]; }, core::Max{});
+}
+
+// Three Space arrays of n doubles in one allocation.
+class Vec3Buffer {
+ public:
+  explicit Vec3Buffer(std::size_t n) : m_n(n), m_data(3 * n) {}
+  Vec3Ptr ptr() { return {m_data.data(), m_data.data() + m_n, m_data.data() + 2 * m_n}; }
+  // [N][3] host values in, and out.
+  void assign(const std::vector<double>& h_interleaved) {
+    std::vector<double> soa(3 * m_n);
+    for (std::size_t i = 0; i < m_n; ++i)
+      for (int a = 0; a < 3; ++a) soa[a * m_n + i] = h_interleaved[3 * i + a];
+    m_data = Buffer<double, Space>::from_host(soa);
+  }
+  std::vector<double> interleaved() const {
+    const std::vector<double> soa = core::to_host(m_data);
+    std::vector<double> out(3 * m_n);
+    for (std::size_t i = 0; i < m_n; ++i)
+      for (int a = 0; a < 3; ++a) out[3 * i + a] = soa[a * m_n + i];
+    return out;
+  }
+  Buffer<double, Space>& buffer() { return m_data; }
+
+ private:
+  std::size_t m_n;
+  Buffer<double, Space> m_data;  // [3][N]: x, y, z
+};
+
+class SimulationImpl final : public md::Simulation {
+ public:
+  SimulationImpl(const md::MdSettings& s, const md::HostParticles& initial)
+      : m_settings(s),
+        m_n(Index(initial.size())),
+        m_r(m_n),
+        m_v(m_n),
+        m_f(m_n),
+        m_r0(m_n),
+        m_energy(m_n),
+        m_virial(m_n),
+        m_cell_key(m_n),
+        m_cell_order(m_n),
+        m_tag(m_n),
+        m_tag_scratch(m_n),
+        m_scratch(m_n),
+        m_count(m_n) {
+    for (int a = 0; a < 3; ++a) {
+      m_box.edge[a] = s.box.edge[a];
+      m_box.half[a] = 0.5 * s.box.edge[a];
+      m_grid.cells[a] = std::max(1, int(s.box.edge[a] * md::k_cell_reach / (s.lj.cutoff + s.skin)));
+      m_grid.inv_width[a] = m_grid.cells[a] / s.box.edge[a];
+    }
+    const Index cells = Index(m_grid.cells[0]) * m_grid.cells[1] * m_grid.cells[2];
+    m_cell_start = Buffer<int, Space>(std::size_t(cells) + 1);
+    m_lj = {s.lj.cutoff * s.lj.cutoff, s.lj.shift ? md::lj_energy_at(s.lj.cutoff) : 0.0};
+    const double density = double(m_n) / s.box.volume();
+    if (s.lj.tail) {
+      m_tail_energy = double(m_n) * md::lj_tail_energy_per_atom(density, s.lj.cutoff);
+      m_tail_pressure = md::lj_tail_pressure(density, s.lj.cutoff);
+    }
+    // Room for the neighbors expected in a sphere of cutoff + skin, plus headroom for
+    // fluctuations; build_lists() grows it when a particle has more.
+    const double radius = s.lj.cutoff + s.skin;
+    m_capacity = int(1.5 * 4.0 / 3.0 * M_PI * radius * radius * radius * density) + 16;
+    m_r.assign(initial.position);
+    m_v.assign(initial.velocity);
+    std::vector<int> tags(static_cast<std::size_t>(m_n));
+    for (Index i = 0; i < m_n; ++i) tags[i] = int(i);
+    m_tag = Buffer<int, Space>::from_host(tags);
+    build_lists();
+    compute_forces(0.0);
+  }
+
+  void run(std::int64_t steps) override {
+    const double dt = m_settings.dt;
+    const double limit2 = 0.25 * m_settings.skin * m_settings.skin;
+    for (std::int64_t s = 0; s < steps; ++s) {
+      if (const auto& l = m_settings.langevin) {
+        const double c1 = std::exp(-l->friction * dt);
+        kick_drift(m_n, 0.5 * dt, 0.5 * dt, m_r.ptr(), m_v.ptr(), m_f.ptr());
+        thermalize_drift(m_n, c1, std::sqrt((1.0 - c1 * c1) * l->temperature),
+                         core::Philox(l->seed, std::uint64_t(m_step)), 0.5 * dt, m_r.ptr(),
+                         m_v.ptr());
+      } else {
+        kick_drift(m_n, 0.5 * dt, dt, m_r.ptr(), m_v.ptr(), m_f.ptr());
+      }
+      if (max_displacement2(m_n, m_r.ptr(), m_r0.ptr()) > limit2) build_lists();
+      compute_forces(0.5 * dt);
+      ++m_step;
+    }
+    synchronize();
+  }
+
+  md::Thermo thermo() override {
+    md::Thermo t;
+    t.step = m_step;
+    t.time = double(m_step) * m_settings.dt;
+    t.atoms = m_n;
+    t.kinetic = 0.5 * sum_squares(m_n, m_v.ptr());
+    t.potential = sum(m_n, m_energy.data()) + m_tail_energy;
+    t.total = t.kinetic + t.potential;
+    t.temperature = 2.0 * t.kinetic / double(3 * m_n - 3);
+    t.pressure = (2.0 * t.kinetic + sum(m_n, m_virial.data())) / (3.0 * m_settings.box.volume()) +
+                 m_tail_pressure;
+    const Vec3Ptr v = m_v.ptr();
+    t.momentum = {sum(m_n, v.x), sum(m_n, v.y), sum(m_n, v.z)};
+    return t;
+  }
+
+  md::HostParticles particles() override {
+    const std::vector<int> tag = core::to_host(m_tag);
+    return {by_tag(tag, m_r.interleaved()), by_tag(tag, m_v.interleaved()),
+            by_tag(tag, m_f.interleaved())};
+  }
+
+  md::NeighborSnapshot neighbors() override {
+    md::NeighborSnapshot s;
+    s.radius = m_settings.lj.cutoff + m_settings.skin;
+    const std::vector<int> tag = core::to_host(m_tag);
+    s.build_position = by_tag(tag, m_r0.interleaved());
+    const std::vector<int> count = core::to_host(m_count);
+    const std::vector<int> list = core::to_host(m_list);
+    s.neighbors.resize(std::size_t(m_n));
+    for (Index i = 0; i < m_n; ++i)
+      for (int k = 0; k < count[i]; ++k)
+        s.neighbors[tag[i]].push_back(tag[list[i * m_capacity + k]]);
+    return s;
+  }
+
+  std::int64_t step() const override { return m_step; }
+  std::int64_t neighbor_builds() const override { return m_builds; }
+  const md::MdSettings& settings() const override { return m_settings; }
+
+ private:
+  // [N][3] values in storage order -> [N][3] in the caller's particle order.
+  static std::vector<double> by_tag(const std::vector<int>& tag, const std::vector<double>& a) {
+    std::vector<double> out(a.size());
+    for (std::size_t i = 0; i < tag.size(); ++i)
+      for (int c = 0; c < 3; ++c) out[3 * std::size_t(tag[i]) + c] = a[3 * i + c];
+    return out;
+  }
+
+  // Wraps positions, sorts the particles into cell order (positions, velocities and tags;
+  // forces are recomputed after every build) and builds the Verlet lists.
+  void build_lists() {
+    wrap_positions(m_n, m_box, m_r.ptr());
+    assign_cells(m_n, m_grid, m_r.ptr(), m_cell_key.data(), m_cell_order.data());
+    sort_by_key(m_cell_key.data(), m_cell_order.data(), m_n);
+    const Index cells = Index(m_cell_start.size()) - 1;
+    find_cell_starts(cells, m_n, m_cell_key.data(), m_cell_start.data());
+    gather(m_n, m_cell_order.data(), m_r.ptr(), m_scratch.ptr());
+    std::swap(m_r, m_scratch);
+    gather(m_n, m_cell_order.data(), m_v.ptr(), m_scratch.ptr());
+    std::swap(m_v, m_scratch);
+    gather(m_n, m_cell_order.data(), m_tag.data(), m_tag_scratch.data());
+    std::swap(m_tag, m_tag_scratch);
+    core::copy(m_r0.buffer(), m_r.buffer());
+    const double radius = m_settings.lj.cutoff + m_settings.skin;
+    const Vec3Ptr r = m_r.ptr();
+    for (;;) {
+      if (m_list.size() != std::size_t(m_n) * m_capacity)
+        m_list = Buffer<int, Space>(std::size_t(m_n) * m_capacity);
+      build_verlet_lists(m_n, m_box, m_grid, radius * radius, r.x, r.y, r.z, m_cell_start.data(),
+                         m_capacity, m_count.data(), m_list.data());
+      const int most = max_count(m_n, m_count.data());
+      if (most <= m_capacity) break;
+      m_capacity = most + most / 4;
+    }
+    ++m_builds;
+  }
+
+  // Forces at the current positions, then v += kick f.
+  void compute_forces(double kick) {
+    lj_forces_and_kick(m_n, m_box, m_lj, m_r.ptr(), m_count.data(), m_list.data(), m_capacity,
+                       m_f.ptr(), m_energy.data(), m_virial.data(), kick, m_v.ptr());
+  }
+
+  md::MdSettings m_settings;
+  Index m_n;
+  BoxParams m_box{};
+  CellGrid m_grid{};
+  md::LjParams m_lj{};
+  double m_tail_energy = 0;    // N U_tail/N, epsilon
+  double m_tail_pressure = 0;  // epsilon / sigma^3
+  Vec3Buffer m_r;              // positions, wrapped at each list build
+  Vec3Buffer m_v;
+  Vec3Buffer m_f;
+  Vec3Buffer m_r0;                  // positions at the last list build
+  Buffer<double, Space> m_energy;   // per-atom potential energy
+  Buffer<double, Space> m_virial;   // per-atom half of sum r.f over its pairs
+  Buffer<int, Space> m_cell_key;    // cell of each sorted slot
+  Buffer<int, Space> m_cell_order;  // particle (storage index before the sort) of each slot
+  Buffer<int, Space> m_tag;         // caller's index of each stored particle
+  Buffer<int, Space> m_tag_scratch;
+  Vec3Buffer m_scratch;             // target of the reordering gathers
+  Buffer<int, Space> m_cell_start;  // [cells + 1]
+  Buffer<int, Space> m_count;       // neighbors of each particle
+  Buffer<int, Space> m_list;        // [N][capacity]
+  int m_capacity = 0;
+  std::int64_t m_step = 0;
+  std::int64_t m_builds = 0;
+};
+
+}  // namespace md_detail
+
+std::unique_ptr<md::Simulation> make_simulation(const md::MdSettings& s,
+                                                const md::HostParticles& initial) {
+  return std::make_unique<md_detail::SimulationImpl>(s, initial);
+}
+
+}  // namespace twinsim::TWINSIM_BACKEND_NS

@@ -1,0 +1,47 @@
+#pragma once
+// Batched 3D incompressible Navier-Stokes in velocity form on a periodic box, pseudo-spectral:
+// rotational form u x w on the grid with 2/3 dealiasing, projection onto divergence-free
+// fields, RK4 with an integrating factor for viscosity. B samples share batched FFTs. State:
+// the Fourier modes of u, v, w in the backend's memory; FP32 or FP64 (Real).
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "twinsim/core/Backend.hpp"
+#include "twinsim/spectral/kernels/velocity3d_kernel.hpp"
+
+namespace twinsim::spectral {
+
+struct Velocity3DConfig {
+  int nx = 32, ny = 32, nz = 32;                       // grid points (even, >= 4)
+  double lx = 2 * M_PI, ly = 2 * M_PI, lz = 2 * M_PI;  // box edges [length]
+  double nu = 1.0 / 1600;                              // viscosity [length^2/time]
+  double dt = 1e-2;                                    // time step [time]
+  double linear_forcing = 0.0;  // A in f = A u (Lundgren's linear forcing) [1/time]
+  int batch = 1;
+};
+
+template <class Real>
+class Velocity3D {
+ public:
+  virtual ~Velocity3D() = default;
+  virtual const Velocity3DConfig& config() const = 0;
+  // The same initial field in every sample (velocity amplitude v0); resets the time to 0.
+  virtual void set_initial(Initial3D kind, double v0) = 0;
+  virtual void advance(std::int64_t steps) = 0;
+  virtual double time() const = 0;
+  // Host copy of the velocity on the grid, [c][b][z][y][x], c = u, v, w.
+  virtual std::vector<Real> velocity() = 0;
+  // Per sample: mean kinetic energy 1/2 <|u|^2>, enstrophy 1/2 <|curl u|^2> (dissipation
+  // 2 nu enstrophy), and max over modes |k.u_k| / max |k| |u_k| (0 for a divergence-free field).
+  virtual std::vector<double> kinetic_energy() const = 0;
+  virtual std::vector<double> enstrophy() const = 0;
+  virtual std::vector<double> relative_divergence() const = 0;
+};
+
+// Throws core::Error for an odd or too small grid, batch < 1, dt <= 0, nu < 0, or the GPU
+// backend where this build has none.
+template <class Real>
+std::unique_ptr<Velocity3D<Real>> make_velocity3d(core::Backend backend, const Velocity3DConfig& c);
+
+}  // namespace twinsim::spectral

@@ -1,0 +1,231 @@
+// Backend translation unit: the batched 3D velocity-form solver on the OpenMP or CUDA backend.
+#include <cmath>
+#include <cstdint>
+#include <memory>
+
+#include "twinsim/core/Fft.hpp"
+#include "twinsim/core/exec.hpp"
+#include "twinsim/spectral/Velocity3D.hpp"
+#include "twinsim/spectral/kernels/velocity3d_kernel.hpp"
+
+namespace twinsim::TWINSIM_BACKEND_NS {
+
+namespace velocity3d_detail {
+
+using core::Buffer;
+using core::Complex;
+using spectral::Grid3D;
+
+// Kernels as free functions over raw pointers in Space memory. `total` counts the modes of one
+// component over the batch; component c of an array starts at c * total.
+
+// d_out [6][total]: u, v, w (copied) and the vorticity modes, for one batched inverse transform.
+template <class Real>
+void velocity_and_curl(const Grid3D g, Index modes, Index total, const Complex<Real>* d_u,
+                       Complex<Real>* d_out) {
+  for_each_index(total, [=] TWINSIM_HD(Index i) {
+    const spectral::ModeK3 k = spectral::mode_wavenumbers_3d(g, i % modes);
+    const Complex<Real> u = d_u[i], v = d_u[total + i], w = d_u[2 * total + i];
+    d_out[i] = u;
+    d_out[total + i] = v;
+    d_out[2 * total + i] = w;
+    spectral::curl_modes_3d(k, u, v, w, d_out[3 * total + i], d_out[4 * total + i],
+                            d_out[5 * total + i]);
+  });
+}
+
+// d_f [6][points] u, v, w, ox, oy, oz on the grid -> u x w in the first three blocks.
+template <class Real>
+void cross_product(Index points, Real* d_f) {
+  for_each_index(points, [=] TWINSIM_HD(Index i) {
+    const Index n = points;
+    const Real u = d_f[i], v = d_f[n + i], w = d_f[2 * n + i];
+    const Real ox = d_f[3 * n + i], oy = d_f[4 * n + i], oz = d_f[5 * n + i];
+    d_f[i] = v * oz - w * oy;
+    d_f[n + i] = w * ox - u * oz;
+    d_f[2 * n + i] = u * oy - v * ox;
+  });
+}
+
+template <class Real>
+void project(const Grid3D g, Index modes, Index total, double forcing, const Complex<Real>* d_u,
+             Complex<Real>* d_rhs) {
+  const double scale = 1.0 / (double(g.nx) * g.ny * g.nz);
+  for_each_index(total, [=] TWINSIM_HD(Index i) {
+    spectral::projected_rhs_3d(spectral::mode_wavenumbers_3d(g, i % modes), scale, forcing,
+                               d_rhs[i], d_rhs[total + i], d_rhs[2 * total + i], d_u[i],
+                               d_u[total + i], d_u[2 * total + i]);
+  });
+}
+
+template <class Real>
+void rk4_if_stage(int stage, double dt, Index modes, Index total, const Real* d_factor,
+                  Complex<Real>* d_w, Complex<Real>* d_acc, Complex<Real>* d_next,
+                  const Complex<Real>* d_nl) {
+  for_each_index(3 * total, [=] TWINSIM_HD(Index i) {
+    spectral::rk4_if_update(stage, dt, d_factor[i % modes], d_w[i], d_acc[i], d_next[i], d_nl[i]);
+  });
+}
+
+template <class Real>
+void integrating_factors(const Grid3D g, Index modes, double nu, double dt, Real* d_factor) {
+  for_each_index(modes, [=] TWINSIM_HD(Index m) {
+    d_factor[m] = Real(exp(-0.5 * nu * spectral::mode_wavenumbers_3d(g, m).k2 * dt));
+  });
+}
+
+template <class Real>
+void sample_initial(const Grid3D g, Index points, int batch, spectral::Initial3D kind, double v0,
+                    Real* d_f) {
+  const double hx = 2 * M_PI / g.kx0 / g.nx, hy = 2 * M_PI / g.ky0 / g.ny,
+               hz = 2 * M_PI / g.kz0 / g.nz;
+  const Index total = points * batch;
+  for_each_index(total, [=] TWINSIM_HD(Index i) {
+    const Index p = i % points;
+    const Index ix = p % g.nx, iy = (p / g.nx) % g.ny, iz = p / (Index(g.nx) * g.ny);
+    double u, v, w;
+    spectral::initial_velocity_3d(kind, g, v0, hx * double(ix), hy * double(iy), hz * double(iz), u,
+                                  v, w);
+    d_f[i] = Real(u);
+    d_f[total + i] = Real(v);
+    d_f[2 * total + i] = Real(w);
+  });
+}
+
+template <class Real>
+void copy_modes(Index n, const Complex<Real>* d_from, Complex<Real>* d_to) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) { d_to[i] = d_from[i]; });
+}
+
+template <class Real>
+void scale_modes(Index n, Real s, Complex<Real>* d_modes) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) { d_modes[i] = s * d_modes[i]; });
+}
+
+enum class Norm { energy, enstrophy, divergence, gradient };
+// Sum (energy, enstrophy) or max (divergence |k.u|, gradient |k| |u|) over one sample's modes.
+template <class Real>
+double mode_norm(const Grid3D g, Index modes, Index total, Norm norm, const Complex<Real>* d_u) {
+  const auto term = [=] TWINSIM_HD(Index m) {
+    const spectral::ModeK3 k = spectral::mode_wavenumbers_3d(g, m);
+    const Complex<Real> u = d_u[m], v = d_u[total + m], w = d_u[2 * total + m];
+    const double s = spectral::squared_norm(u, v, w);
+    if (norm == Norm::energy) return 0.5 * spectral::mode_weight_3d(g, m) * s;
+    if (norm == Norm::enstrophy) return 0.5 * spectral::mode_weight_3d(g, m) * k.k2 * s;
+    if (norm == Norm::gradient) return sqrt(k.k2 * s);
+    const Complex<Real> d = Real(k.kx) * u + Real(k.ky) * v + Real(k.kz) * w;
+    return sqrt(double(d.re) * d.re + double(d.im) * d.im);
+  };
+  return norm == Norm::energy || norm == Norm::enstrophy
+             ? transform_reduce(modes, 0.0, term, core::Plus{})
+             : transform_reduce(modes, 0.0, term, core::Max{});
+}
+
+template <class Real>
+class Velocity3DImpl final : public spectral::Velocity3D<Real> {
+ public:
+  explicit Velocity3DImpl(const spectral::Velocity3DConfig& c)
+      : m_config(c),
+        m_grid{c.nx, c.ny, c.nz, c.nx / 2 + 1, 2 * M_PI / c.lx, 2 * M_PI / c.ly, 2 * M_PI / c.lz},
+        m_modes(Index(c.nz) * c.ny * m_grid.nkx),
+        m_total(m_modes * c.batch),
+        m_points(Index(c.nz) * c.ny * c.nx),
+        m_u(3 * m_total),
+        m_acc(3 * m_total),
+        m_next(3 * m_total),
+        m_nl(6 * m_total),
+        m_factor(m_modes),
+        m_fields(6 * m_points * c.batch),
+        m_fft3(core::make_real_fft<Real>(k_backend, {c.nz, c.ny, c.nx}, 3 * c.batch)),
+        m_fft6(core::make_real_fft<Real>(k_backend, {c.nz, c.ny, c.nx}, 6 * c.batch)) {
+    integrating_factors(m_grid, m_modes, c.nu, c.dt, m_factor.data());
+  }
+
+  const spectral::Velocity3DConfig& config() const override { return m_config; }
+
+  void set_initial(spectral::Initial3D kind, double v0) override {
+    sample_initial(m_grid, m_points, m_config.batch, kind, v0, m_fields.data());
+    m_fft3->forward(m_fields.data(), m_u.data());
+    scale_modes(3 * m_total, Real(1.0 / double(m_points)), m_u.data());
+    m_steps = 0;
+    m_time = 0;
+  }
+
+  void advance(std::int64_t steps) override {
+    for (std::int64_t s = 0; s < steps; ++s) {
+      evaluate_rhs(m_u.data());
+      for (int stage = 1; stage <= 4; ++stage) {
+        rk4_if_stage(stage, m_config.dt, m_modes, m_total, m_factor.data(), m_u.data(),
+                     m_acc.data(), m_next.data(), m_nl.data());
+        if (stage < 4) evaluate_rhs(m_next.data());
+      }
+      m_time = double(++m_steps) * m_config.dt;  // a count of steps: no drift from summing dt
+    }
+  }
+
+  double time() const override { return m_time; }
+
+  std::vector<Real> velocity() override {
+    // The inverse overwrites its input: transform a copy (the right-hand side buffer is free).
+    copy_modes(3 * m_total, m_u.data(), m_nl.data());
+    m_fft3->inverse(m_nl.data(), m_fields.data());
+    std::vector<Real> h = core::to_host(m_fields);
+    h.resize(3 * std::size_t(m_points) * m_config.batch);  // u, v, w; the rest is scratch
+    return h;
+  }
+
+  std::vector<double> kinetic_energy() const override { return per_sample(Norm::energy); }
+  std::vector<double> enstrophy() const override { return per_sample(Norm::enstrophy); }
+  std::vector<double> relative_divergence() const override {
+    std::vector<double> d = per_sample(Norm::divergence), g = per_sample(Norm::gradient);
+    for (std::size_t b = 0; b < d.size(); ++b) d[b] = g[b] > 0 ? d[b] / g[b] : 0.0;
+    return d;
+  }
+
+ private:
+  std::vector<double> per_sample(Norm norm) const {
+    std::vector<double> out(m_config.batch);
+    for (int b = 0; b < m_config.batch; ++b)
+      out[b] = mode_norm(m_grid, m_modes, m_total, norm, m_u.data() + b * m_modes);
+    return out;
+  }
+
+  // m_nl[0..3) = P(u x w) (+ A u) from the modes d_u.
+  void evaluate_rhs(const Complex<Real>* d_u) {
+    velocity_and_curl(m_grid, m_modes, m_total, d_u, m_nl.data());
+    m_fft6->inverse(m_nl.data(), m_fields.data());
+    cross_product(m_points * m_config.batch, m_fields.data());
+    m_fft3->forward(m_fields.data(), m_nl.data());
+    project(m_grid, m_modes, m_total, m_config.linear_forcing, d_u, m_nl.data());
+  }
+
+  spectral::Velocity3DConfig m_config;
+  Grid3D m_grid;
+  Index m_modes;   // one component of one sample: nz * ny * (nx/2 + 1)
+  Index m_total;   // m_modes * batch
+  Index m_points;  // one component of one sample: nz * ny * nx
+  // Mode arrays [c][b][z][y][x/2+1], normalised coefficients, Space memory.
+  Buffer<Complex<Real>, Space> m_u;     // the state
+  Buffer<Complex<Real>, Space> m_acc;   // RK4 accumulator
+  Buffer<Complex<Real>, Space> m_next;  // next stage input
+  Buffer<Complex<Real>, Space> m_nl;    // [6]: u and curl u modes, then the right-hand side [3]
+  Buffer<Real, Space> m_factor;         // [z][y][x/2+1] exp(-nu |k|^2 dt / 2)
+  Buffer<Real, Space> m_fields;         // [6][b][z][y][x] u, curl u, then u x w on the grid
+  std::unique_ptr<core::RealFft<Real>> m_fft3;  // batch 3B
+  std::unique_ptr<core::RealFft<Real>> m_fft6;  // batch 6B
+  std::int64_t m_steps = 0;
+  double m_time = 0;
+};
+
+}  // namespace velocity3d_detail
+
+template <class Real>
+std::unique_ptr<spectral::Velocity3D<Real>> make_velocity3d(const spectral::Velocity3DConfig& c) {
+  return std::make_unique<velocity3d_detail::Velocity3DImpl<Real>>(c);
+}
+template std::unique_ptr<spectral::Velocity3D<float>> make_velocity3d<float>(
+    const spectral::Velocity3DConfig&);
+template std::unique_ptr<spectral::Velocity3D<double>> make_velocity3d<double>(
+    const spectral::Velocity3DConfig&);
+
+}  // namespace twinsim::TWINSIM_BACKEND_NS
