@@ -1,0 +1,40 @@
+#pragma once
+// The model file (HDF5): architecture, parameters, normalisation and the data it learned from,
+// enough for `twinsim predict` to rebuild the network with no case file. A training checkpoint
+// is the same file with Adam's moments, the epoch and the optimizer step count added.
+//   /            attributes: format "twinsim-surrogate 1", case (the training case), version
+//   /model       attributes: kind, in_channels, out_channels, width, modes, layers, projection,
+//                hidden, activation, precision, parameter_count
+//   /normalisation attributes: mean, std (z = (w - mean) / std, for inputs and outputs)
+//   /data        attributes: files, dataset, train_samples, test_samples, frames, ny, nx
+//   /training    attributes: epoch (epochs done), optimizer_steps, loss
+//   /parameters/<name>  one dataset per parameter (and <name>.adam_m / .adam_v in checkpoints)
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "twinsim/surrogates/Data.hpp"
+#include "twinsim/surrogates/Spec.hpp"
+#include "twinsim/surrogates/Tensor.hpp"
+
+namespace twinsim::nn {
+
+struct ModelFile {
+  ModelSpec model;
+  std::string precision = "float32";
+  Normalisation normalisation;
+  std::vector<std::string> files;
+  std::string dataset;
+  std::int64_t train_samples = 0, test_samples = 0, frames = 0, ny = 0, nx = 0;
+  std::int64_t epoch = 0, optimizer_steps = 0;
+  std::string loss = "relative_l2";
+  std::string case_text;
+  std::vector<NamedArray<double>> arrays;
+};
+
+// Written to a temporary name and renamed: a killed run leaves the previous file intact.
+void write_model_file(const std::filesystem::path& path, const ModelFile& model);
+ModelFile read_model_file(const std::filesystem::path& path);
+
+}  // namespace twinsim::nn

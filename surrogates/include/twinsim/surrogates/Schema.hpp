@@ -1,0 +1,19 @@
+#pragma once
+// The case-file sections of `twinsim train` and `twinsim predict`: [data], [model],
+// [optimizer], [train], [predict] (`twinsim schema` documents them), and the specs they make.
+#include <string>
+#include <vector>
+
+#include "twinsim/io/Case.hpp"
+#include "twinsim/io/Schema.hpp"
+#include "twinsim/surrogates/Spec.hpp"
+
+namespace twinsim::nn {
+
+void add_surrogate_schema(io::Schema& schema);
+
+// From a validated case. in_channels comes from data.in_frames.
+ModelSpec model_spec(const io::Case& c);
+OptimizerSpec optimizer_spec(const io::Case& c);
+
+}  // namespace twinsim::nn

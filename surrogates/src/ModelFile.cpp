@@ -1,0 +1,123 @@
+#include "twinsim/surrogates/ModelFile.hpp"
+
+#include <fmt/format.h>
+
+#include "twinsim/core/Error.hpp"
+#include "twinsim/io/Hdf5.hpp"
+
+namespace twinsim::nn {
+
+namespace {
+constexpr const char* k_format = "twinsim-surrogate 1";
+}
+
+void write_model_file(const std::filesystem::path& path, const ModelFile& m) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    io::H5File f = io::H5File::create(tmp);
+    f.set_attribute("/", "format", std::string(k_format));
+    f.set_attribute("/", "case", m.case_text);
+    f.create_group("/model");
+    const ModelSpec& s = m.model;
+    f.set_attribute("/model", "kind", s.kind);
+    f.set_attribute("/model", "in_channels", std::int64_t(s.in_channels));
+    f.set_attribute("/model", "out_channels", std::int64_t(s.out_channels));
+    f.set_attribute("/model", "width", std::int64_t(s.width));
+    f.set_attribute("/model", "modes", std::int64_t(s.modes));
+    f.set_attribute("/model", "layers", std::int64_t(s.layers));
+    f.set_attribute("/model", "projection", std::int64_t(s.projection));
+    if (!s.hidden.empty())  // an empty attribute is not portable HDF5: absent means none
+      f.set_attribute("/model", "hidden",
+                      std::vector<std::int64_t>(s.hidden.begin(), s.hidden.end()));
+    f.set_attribute("/model", "activation", std::string(to_string(s.activation)));
+    f.set_attribute("/model", "precision", m.precision);
+    std::int64_t count = 0;
+    for (const auto& a : m.arrays)
+      if (a.name.find(".adam_") == std::string::npos) count += std::int64_t(a.values.size());
+    f.set_attribute("/model", "parameter_count", count);
+    f.create_group("/normalisation");
+    f.set_attribute("/normalisation", "mean", m.normalisation.mean);
+    f.set_attribute("/normalisation", "std", m.normalisation.std);
+    f.set_attribute("/normalisation", "definition",
+                    std::string("z = (w - mean) / std for every input and output frame"));
+    f.create_group("/data");
+    f.set_attribute("/data", "files", m.files);
+    f.set_attribute("/data", "dataset", m.dataset);
+    f.set_attribute("/data", "train_samples", m.train_samples);
+    f.set_attribute("/data", "test_samples", m.test_samples);
+    f.set_attribute("/data", "frames", m.frames);
+    f.set_attribute("/data", "ny", m.ny);
+    f.set_attribute("/data", "nx", m.nx);
+    f.create_group("/training");
+    f.set_attribute("/training", "epoch", m.epoch);
+    f.set_attribute("/training", "optimizer_steps", m.optimizer_steps);
+    f.set_attribute("/training", "loss", m.loss);
+    f.create_group("/parameters");
+    std::vector<std::string> names;
+    const io::DType type = m.precision == "float64" ? io::DType::f64 : io::DType::f32;
+    for (const auto& a : m.arrays) {
+      io::Shape shape(a.shape.begin(), a.shape.end());
+      // Moments are kept in float64 so a resumed run continues exactly in either precision.
+      f.write("/parameters/" + a.name, a.values.data(), shape,
+              a.name.find(".adam_") == std::string::npos ? type : io::DType::f64);
+      names.push_back(a.name);
+    }
+    f.set_attribute("/parameters", "names", names);
+    f.flush();
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+ModelFile read_model_file(const std::filesystem::path& path) {
+  if (!std::filesystem::is_regular_file(path))
+    throw core::Error(fmt::format("model file {} not found; train one first (twinsim train "
+                                  "CASE) or set predict.model", path.string()));
+  io::H5File f = io::H5File::open(path);
+  std::string format;
+  try {
+    format = f.attribute_as<std::string>("/", "format");
+  } catch (const std::exception&) {
+  }
+  if (format != k_format)
+    throw core::Error(fmt::format("{} is not a Twinsim surrogate model file (format '{}', "
+                                  "expected '{}')", path.string(), format, k_format));
+  ModelFile m;
+  m.case_text = f.attribute_as<std::string>("/", "case");
+  const auto get_int = [&](const char* g, const char* k) {
+    return f.attribute_as<std::int64_t>(g, k);
+  };
+  ModelSpec& s = m.model;
+  s.kind = f.attribute_as<std::string>("/model", "kind");
+  s.in_channels = int(get_int("/model", "in_channels"));
+  s.out_channels = int(get_int("/model", "out_channels"));
+  s.width = int(get_int("/model", "width"));
+  s.modes = int(get_int("/model", "modes"));
+  s.layers = int(get_int("/model", "layers"));
+  s.projection = int(get_int("/model", "projection"));
+  try {
+    for (std::int64_t h : f.attribute_as<std::vector<std::int64_t>>("/model", "hidden"))
+      s.hidden.push_back(int(h));
+  } catch (const core::Error&) {  // absent: no hidden layers (fno2d)
+  }
+  s.activation = activation_from_string(f.attribute_as<std::string>("/model", "activation"));
+  m.precision = f.attribute_as<std::string>("/model", "precision");
+  m.normalisation.mean = f.attribute_as<double>("/normalisation", "mean");
+  m.normalisation.std = f.attribute_as<double>("/normalisation", "std");
+  m.files = f.attribute_as<std::vector<std::string>>("/data", "files");
+  m.dataset = f.attribute_as<std::string>("/data", "dataset");
+  m.train_samples = get_int("/data", "train_samples");
+  m.test_samples = get_int("/data", "test_samples");
+  m.frames = get_int("/data", "frames");
+  m.ny = get_int("/data", "ny");
+  m.nx = get_int("/data", "nx");
+  m.epoch = get_int("/training", "epoch");
+  m.optimizer_steps = get_int("/training", "optimizer_steps");
+  m.loss = f.attribute_as<std::string>("/training", "loss");
+  for (const std::string& name : f.attribute_as<std::vector<std::string>>("/parameters", "names")) {
+    io::Array<double> a = f.read<double>("/parameters/" + name);
+    m.arrays.push_back({name, Shape(a.shape.begin(), a.shape.end()), std::move(a.values)});
+  }
+  return m;
+}
+
+}  // namespace twinsim::nn

@@ -1,0 +1,101 @@
+#include "twinsim/surrogates/Schema.hpp"
+
+namespace twinsim::nn {
+
+void add_surrogate_schema(io::Schema& schema) {
+  schema.section("data", "Training data: trajectories [sample][frame][y][x] from solver HDF5 "
+                         "files (the spectral solver's /vorticity/value)")
+      .required()
+      .key_strings("files", "HDF5 files (paths relative to the working directory), "
+                            "concatenated along samples in this order").required()
+      .key_string("dataset", "Dataset inside each file").default_value("/vorticity/value")
+      .key_int("train_samples", "Samples used for training: the first ones").required()
+      .at_least(1)
+      .key_int("test_samples", "Samples used for testing: the ones after the training samples")
+      .default_value(0).at_least(0)
+      .key_int("in_frames", "Frames the model sees (10 in Li et al.)").default_value(10)
+      .at_least(1)
+      .key_int("out_frames", "Frames the model predicts per step").default_value(1).at_least(1);
+  schema.section("model", "The network")
+      .key_string("kind", "fno2d: Fourier Neural Operator (Li et al. 2021); mlp: fully "
+                          "connected (the trainer takes fno2d)")
+      .default_value("fno2d").one_of({"fno2d", "mlp"})
+      .key_int("width", "FNO channels inside the Fourier layers").default_value(20).at_least(1)
+      .key_int("modes", "FNO Fourier modes kept per direction (at most half the grid)")
+      .default_value(12).at_least(1)
+      .key_int("layers", "FNO Fourier layers").default_value(4).at_least(1)
+      .key_int("projection", "FNO channels of the projection layer").default_value(128)
+      .at_least(1)
+      .key_ints("hidden", "MLP hidden layer widths").default_value(std::vector<std::int64_t>{64, 64})
+      .key_string("activation", "Nonlinearity").default_value("gelu")
+      .one_of({"gelu", "relu", "tanh", "silu"});
+  schema.section("optimizer", "Adam / AdamW and the learning-rate schedule")
+      .key_string("kind", "adam: L2 weight decay added to the gradient (PyTorch's Adam); adamw: "
+                          "decoupled decay")
+      .default_value("adam").one_of({"adam", "adamw"})
+      .key_float("lr", "Initial learning rate").default_value(1e-3).greater_than(0.0)
+      .key_float("weight_decay", "Weight decay").default_value(1e-4).at_least(0.0)
+      .key_float("beta1", "Adam beta1").default_value(0.9).at_least(0.0).less_than(1.0)
+      .key_float("beta2", "Adam beta2").default_value(0.999).at_least(0.0).less_than(1.0)
+      .key_float("eps", "Adam epsilon").default_value(1e-8).greater_than(0.0)
+      .key_string("schedule", "none; step: lr times gamma every step_size epochs; cosine: "
+                              "cosine annealing from lr to min_lr over train.epochs")
+      .default_value("step").one_of({"none", "step", "cosine"})
+      .key_int("step_size", "Epochs between steps of the step schedule").default_value(100)
+      .at_least(1)
+      .key_float("gamma", "Factor of the step schedule").default_value(0.5).greater_than(0.0)
+      .key_float("min_lr", "Final learning rate of the cosine schedule").default_value(0.0)
+      .at_least(0.0);
+  schema.section("train", "Training")
+      .key_int("epochs", "Passes over the training windows").default_value(500).at_least(1)
+      .key_int("batch", "Windows per optimizer step").default_value(20).at_least(1)
+      .key_string("loss", "relative_l2: mean over samples of |p - t| / |t| (Li et al.); mse")
+      .default_value("relative_l2").one_of({"relative_l2", "mse"})
+      .key_string("precision", "Arithmetic and stored precision").default_value("float32")
+      .one_of({"float32", "float64"})
+      .key_int("seed", "Seed of the initial weights and of the shuffling").default_value(0)
+      .at_least(0)
+      .key_int("checkpoint_every", "Epochs between checkpoints (checkpoints/latest.h5); 0: none")
+      .default_value(0).at_least(0);
+  schema.section("predict", "Rollouts of a trained model (twinsim predict)")
+      .key_string("model", "Model file; empty: runs/<run.name>/model.h5 (what twinsim train "
+                           "wrote)")
+      .default_value("")
+      .key_string("samples", "test: the test samples of [data]; train: the training samples")
+      .default_value("test").one_of({"test", "train"})
+      .key_int("steps", "Rollout steps; 0: to the end of the trajectories").default_value(0)
+      .at_least(0)
+      .key_int("batch", "Samples rolled out together").default_value(20).at_least(1);
+}
+
+ModelSpec model_spec(const io::Case& c) {
+  ModelSpec s;
+  s.kind = c.get_string("model.kind");
+  s.in_channels = int(c.get_int("data.in_frames"));
+  s.out_channels = int(c.get_int("data.out_frames"));
+  s.width = int(c.get_int("model.width"));
+  s.modes = int(c.get_int("model.modes"));
+  s.layers = int(c.get_int("model.layers"));
+  s.projection = int(c.get_int("model.projection"));
+  for (std::int64_t h : c.get_ints("model.hidden")) s.hidden.push_back(int(h));
+  s.activation = activation_from_string(c.get_string("model.activation"));
+  return s;
+}
+
+OptimizerSpec optimizer_spec(const io::Case& c) {
+  OptimizerSpec o;
+  o.decoupled = c.get_string("optimizer.kind") == "adamw";
+  o.lr = c.get_float("optimizer.lr");
+  o.weight_decay = c.get_float("optimizer.weight_decay");
+  o.beta1 = c.get_float("optimizer.beta1");
+  o.beta2 = c.get_float("optimizer.beta2");
+  o.eps = c.get_float("optimizer.eps");
+  o.schedule = c.get_string("optimizer.schedule");
+  o.step_size = int(c.get_int("optimizer.step_size"));
+  o.gamma = c.get_float("optimizer.gamma");
+  o.min_lr = c.get_float("optimizer.min_lr");
+  o.epochs = int(c.get_int("train.epochs"));
+  return o;
+}
+
+}  // namespace twinsim::nn

@@ -1,0 +1,229 @@
+// Backend translation unit: the Learner (network + loss + Adam + resident trajectories) on the
+// OpenMP or CUDA backend.
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include "twinsim/core/Error.hpp"
+#include "twinsim/surrogates/Learner.hpp"
+#include "twinsim/surrogates/nn/layers.hpp"
+
+namespace twinsim::TWINSIM_BACKEND_NS {
+
+namespace learner_detail {
+
+using nnk::T;
+
+// Gathers windows d_ids[0..b) of trajectories d_traj [samples][frames][plane] into
+// d_x [b][in][plane] and d_y [b][out][plane].
+template <class Real>
+void gather_windows(const Real* d_traj, const Index* d_ids, Index b, Index frames,
+                    Index windows_per_sample, Index in, Index out, Index plane, Real* d_x,
+                    Real* d_y) {
+  const Index per = (in + out) * plane;
+  for_each_index(b * per, [=] TWINSIM_HD(Index i) {
+    const Index p = i % plane, c = (i / plane) % (in + out), k = i / per;
+    const Index w = d_ids[k];
+    const Index s = w / windows_per_sample, t = w % windows_per_sample;
+    const Real v = d_traj[(s * frames + t + c) * plane + p];
+    if (c < in)
+      d_x[(k * in + c) * plane + p] = v;
+    else
+      d_y[(k * out + c - in) * plane + p] = v;
+  });
+}
+
+// Rollout: the prediction d_y [b][out][plane] goes to frames [step * out, ...) of d_result
+// [b_total][steps * out][plane] (rows first..first+b), and d_x [b][in][plane] shifts by out
+// frames with the prediction appended.
+template <class Real>
+void advance_window(Real* d_x, const Real* d_y, Real* d_result, Index b, Index in, Index out,
+                    Index plane, Index total_frames, Index first, Index step) {
+  for_each_index(b * plane, [=] TWINSIM_HD(Index i) {
+    const Index p = i % plane, k = i / plane;
+    for (Index c = 0; c < out; ++c)
+      d_result[((first + k) * total_frames + step * out + c) * plane + p] =
+          d_y[(k * out + c) * plane + p];
+    for (Index c = 0; c < in; ++c) {
+      const Index src = c + out;  // frame index in the concatenation [x, y]
+      d_x[(k * in + c) * plane + p] =
+          src < in ? d_x[(k * in + src) * plane + p] : d_y[(k * out + src - in) * plane + p];
+    }
+  });
+}
+
+template <class Real>
+class LearnerImpl final : public nn::Learner<Real> {
+ public:
+  LearnerImpl(const nn::ModelSpec& model, const nn::OptimizerSpec& opt, nn::LossKind loss,
+              std::uint64_t seed)
+      : m_spec(model), m_loss(loss) {
+    if (model.kind != "fno2d")
+      throw core::Error("the trainer learns from trajectories [sample][frame][y][x] with "
+                        "model.kind = \"fno2d\"; got '" + model.kind + "'");
+    m_ctx.seed = seed;
+    m_net = nnk::build_model(m_ctx, model);
+    m_adam = std::make_unique<nnk::Adam<Real>>(m_net->params(), opt);
+  }
+
+  void set_trajectories(nn::Split split, const nn::Trajectories& shape,
+                        const std::vector<Real>& h_values) override {
+    Data& d = data(split);
+    TWINSIM_REQUIRE(std::int64_t(h_values.size()) ==
+                        shape.samples * shape.frames * shape.ny * shape.nx,
+                    "set_trajectories: values and shape disagree");
+    if (shape.windows_per_sample(m_spec.in_channels, m_spec.out_channels) < 1)
+      throw core::Error("trajectories of " + std::to_string(shape.frames) + " frames are too "
+                        "short for " + std::to_string(m_spec.in_channels) + " input and " +
+                        std::to_string(m_spec.out_channels) + " output frames");
+    d.shape = shape;
+    d.values = core::Buffer<Real, Space>::from_host(h_values);
+  }
+
+  std::int64_t windows(nn::Split split) const override {
+    const Data& d = split == nn::Split::train ? m_train : m_test;
+    return d.shape.samples * d.shape.windows_per_sample(m_spec.in_channels, m_spec.out_channels);
+  }
+
+  double train_epoch(const std::vector<std::int64_t>& order, int batch, double lr) override {
+    double total = 0;
+    for (std::size_t first = 0; first < order.size(); first += std::size_t(batch)) {
+      const std::size_t b = std::min(order.size() - first, std::size_t(batch));
+      std::vector<std::int64_t> ids(order.begin() + first, order.begin() + first + b);
+      gather(m_train, ids);
+      m_adam->zero_grad();
+      const T<Real>& y = m_net->forward(m_x);
+      total += nnk::loss(m_loss, y, m_y, m_dy) * double(b);
+      m_net->backward(m_dy);
+      m_adam->step(lr);
+    }
+    synchronize();
+    return total / double(order.size());
+  }
+
+  double evaluate(int batch) override {
+    const std::int64_t n = windows(nn::Split::test);
+    if (n == 0) return 0.0;
+    double total = 0;
+    for (std::int64_t first = 0; first < n; first += batch) {
+      std::vector<std::int64_t> ids;
+      for (std::int64_t w = first; w < std::min(n, first + batch); ++w) ids.push_back(w);
+      gather(m_test, ids);
+      const T<Real>& y = m_net->forward(m_x);
+      total += nnk::loss(m_loss, y, m_y, m_dy) * double(ids.size());
+    }
+    return total / double(n);
+  }
+
+  std::vector<Real> rollout(const std::vector<Real>& h_initial, std::int64_t samples,
+                            std::int64_t ny, std::int64_t nx, int steps, int batch) override {
+    const Index in = m_spec.in_channels, out = m_spec.out_channels, plane = ny * nx;
+    TWINSIM_REQUIRE(std::int64_t(h_initial.size()) == samples * in * plane,
+                    "rollout: initial values and shape disagree");
+    const Index total_frames = Index(steps) * out;
+    core::Buffer<Real, Space> result(std::size_t(samples * total_frames * plane));
+    for (Index first = 0; first < samples; first += batch) {
+      const Index b = std::min<Index>(batch, samples - first);
+      T<Real> x({b, in, ny, nx});
+      std::vector<Real> chunk(h_initial.begin() + first * in * plane,
+                              h_initial.begin() + (first + b) * in * plane);
+      x.data = core::Buffer<Real, Space>::from_host(chunk);
+      for (int s = 0; s < steps; ++s) {
+        const T<Real>& y = m_net->forward(x);
+        advance_window(x.ptr(), y.ptr(), result.data(), b, in, out, plane, total_frames, first,
+                       Index(s));
+      }
+    }
+    synchronize();
+    return core::to_host(result);
+  }
+
+  std::int64_t parameter_count() override {
+    std::int64_t n = 0;
+    for (auto* p : m_net->params()) n += p->value.size();
+    return n;
+  }
+
+  std::vector<nn::NamedArray<Real>> state(bool optimizer) override {
+    std::vector<nn::NamedArray<Real>> s;
+    for (auto* p : m_net->params()) {
+      s.push_back({p->name, p->value.shape, core::to_host(p->value.data)});
+      if (optimizer) {
+        s.push_back({p->name + ".adam_m", p->m.shape, core::to_host(p->m.data)});
+        s.push_back({p->name + ".adam_v", p->v.shape, core::to_host(p->v.data)});
+      }
+    }
+    return s;
+  }
+
+  void set_state(const std::vector<nn::NamedArray<Real>>& state) override {
+    const auto find = [&](const std::string& name) -> const nn::NamedArray<Real>* {
+      for (const auto& a : state)
+        if (a.name == name) return &a;
+      return nullptr;
+    };
+    const auto load = [&](T<Real>& t, const std::string& name, bool required) {
+      const nn::NamedArray<Real>* a = find(name);
+      if (!a) {
+        if (required) throw core::Error("model state has no parameter '" + name + "'");
+        return;
+      }
+      if (a->shape != t.shape)
+        throw core::Error("parameter '" + name + "' has shape " + nn::to_string(a->shape) +
+                          " in the file and " + nn::to_string(t.shape) + " in the model");
+      t.data = core::Buffer<Real, Space>::from_host(a->values);
+    };
+    for (auto* p : m_net->params()) {
+      load(p->value, p->name, true);
+      load(p->m, p->name + ".adam_m", false);
+      load(p->v, p->name + ".adam_v", false);
+    }
+  }
+
+  std::int64_t optimizer_steps() const override { return m_adam->steps(); }
+  void set_optimizer_steps(std::int64_t steps) override { m_adam->set_steps(steps); }
+
+ private:
+  struct Data {
+    nn::Trajectories shape;
+    core::Buffer<Real, Space> values;
+  };
+  Data& data(nn::Split split) { return split == nn::Split::train ? m_train : m_test; }
+
+  void gather(const Data& d, const std::vector<std::int64_t>& ids) {
+    const Index in = m_spec.in_channels, out = m_spec.out_channels;
+    const Index b = Index(ids.size()), ny = d.shape.ny, nx = d.shape.nx;
+    m_ids = core::Buffer<Index, Space>::from_host(ids);
+    m_x.resize({b, in, ny, nx});
+    m_y.resize({b, out, ny, nx});
+    gather_windows(d.values.data(), m_ids.data(), b, d.shape.frames,
+                   d.shape.windows_per_sample(int(in), int(out)), in, out, ny * nx, m_x.ptr(),
+                   m_y.ptr());
+  }
+
+  nn::ModelSpec m_spec;
+  nn::LossKind m_loss;
+  nnk::Context<Real> m_ctx;
+  std::unique_ptr<nnk::Sequential<Real>> m_net;
+  std::unique_ptr<nnk::Adam<Real>> m_adam;
+  Data m_train, m_test;
+  core::Buffer<Index, Space> m_ids;
+  T<Real> m_x, m_y, m_dy;
+};
+
+}  // namespace learner_detail
+
+template <class Real>
+std::unique_ptr<nn::Learner<Real>> make_learner(const nn::ModelSpec& model,
+                                                const nn::OptimizerSpec& optimizer,
+                                                nn::LossKind loss, std::uint64_t seed) {
+  return std::make_unique<learner_detail::LearnerImpl<Real>>(model, optimizer, loss, seed);
+}
+template std::unique_ptr<nn::Learner<float>> make_learner<float>(const nn::ModelSpec&,
+                                                                 const nn::OptimizerSpec&,
+                                                                 nn::LossKind, std::uint64_t);
+template std::unique_ptr<nn::Learner<double>> make_learner<double>(const nn::ModelSpec&,
+                                                                   const nn::OptimizerSpec&,
+                                                                   nn::LossKind, std::uint64_t);
+
+}  // namespace twinsim::TWINSIM_BACKEND_NS
