@@ -1,6 +1,8 @@
-// Molecular dynamics of a Lennard-Jones fluid as a run: fcc lattice + Maxwell-Boltzmann start,
-// NVE velocity Verlet or Langevin NVT; thermo table and H5MD trajectory in the run's HDF5 file,
-// XDMF sidecar, and summary figures (reduced LJ units throughout).
+// Molecular dynamics of a Lennard-Jones fluid as a run: fcc/bcc/sc lattice or random placement +
+// Maxwell-Boltzmann start, NVE velocity Verlet, Langevin or Nose-Hoover chain NVT; thermo table,
+// MSD, RDF and H5MD trajectory in the run's HDF5 file, XDMF sidecar, and summary figures with
+// block-averaged errors (reduced LJ units throughout). A fault of the dynamics stops the run
+// with what was computed so far written.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +15,7 @@
 #include "twinsim/core/Progress.hpp"
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/Xdmf.hpp"
+#include "twinsim/md/Computes.hpp"
 #include "twinsim/md/InitialConditions.hpp"
 #include "twinsim/md/Simulation.hpp"
 
@@ -28,16 +31,16 @@ constexpr const char* k_units =
 class ThermoTable {
  public:
   explicit ThermoTable(io::H5File& file) {
-    for (const char* name :
-         {"temperature", "kinetic_energy", "potential_energy", "total_energy", "pressure"})
+    for (const char* name : {"temperature", "kinetic_energy", "potential_energy", "total_energy",
+                             "conserved_energy", "pressure", "msd"})
       m_columns.emplace_back(file, fmt::format("/observables/{}", name),
                              io::TimeSeries::Spec{{1}, io::DType::f64, "", "", "unit"});
   }
 
-  void append(const md::Thermo& t) {
+  void append(const md::Thermo& t, double msd) {
     const double n = double(t.atoms);
-    const double values[] = {t.temperature, t.kinetic / n, t.potential / n, t.total / n,
-                             t.pressure};
+    const double values[] = {t.temperature, t.kinetic / n,     t.potential / n, t.total / n,
+                             t.conserved / n, t.pressure,      msd};
     for (std::size_t c = 0; c < m_columns.size(); ++c)
       m_columns[c].append(&values[c], t.step, t.time);
   }
@@ -110,25 +113,51 @@ double slope(const std::vector<double>& x, const std::vector<double>& y) {
 }  // namespace
 
 void add_md_schema(io::Schema& schema) {
-  schema.section("md", "Lennard-Jones molecular dynamics (NVE or Langevin NVT), reduced LJ units")
-      .key_string("lattice", "Initial lattice").default_value("fcc").one_of({"fcc"})
+  schema.section("md", "Lennard-Jones molecular dynamics (NVE, Langevin or Nose-Hoover chain "
+                      "NVT), reduced LJ units")
+      .key_string("lattice", "Initial positions: fcc, bcc or sc lattice, or random (uniform, "
+                             "overlaps removed by rejection)")
+      .default_value("fcc").one_of({"fcc", "bcc", "sc", "random"})
       .key_float("density", "Number density").default_value(0.8442).unit("sigma^-3")
       .greater_than(0.0)
-      .key_ints("cells", "Lattice unit cells along x, y, z (4 atoms each for fcc)")
+      .key_ints("cells", "Lattice unit cells along x, y, z (4 atoms each for fcc, 2 bcc, 1 sc)")
       .default_value({10, 10, 10}).length(3).at_least(1)
+      .key_int("atoms", "Particles of a random placement (cubic box)").default_value(4000)
+      .at_least(2)
+      .key_float("min_distance", "Random placement: no two particles closer than this")
+      .default_value(0.8).unit("sigma").at_least(0.0)
       .key_float("temperature", "Initial temperature (Maxwell-Boltzmann, exact, zero momentum); "
                                 "the Langevin thermostat's target")
       .default_value(1.0).unit("epsilon/k_B").at_least(0.0)
-      .key_string("thermostat", "none (NVE velocity Verlet) or langevin (NVT, BAOAB)")
-      .default_value("none").one_of({"none", "langevin"})
+      .key_string("thermostat", "none (NVE velocity Verlet), langevin (NVT, BAOAB) or "
+                                "nose_hoover (NVT, Nose-Hoover chain)")
+      .default_value("none").one_of({"none", "langevin", "nose_hoover"})
       .key_float("friction", "Langevin friction gamma").default_value(1.0).unit("1/tau")
       .greater_than(0.0)
+      .key_float("tdamp", "Nose-Hoover relaxation time (about 100 dt)").default_value(0.5)
+      .unit("tau").greater_than(0.0)
+      .key_int("chain", "Nose-Hoover thermostats in the chain").default_value(3).at_least(1)
+      .key_int("equilibrate", "Steps before sampling: thermo rows up to this step are left out "
+                              "of the summary's means, errors, RDF and energy drift")
+      .default_value(0).at_least(0)
       .key_int("seed", "Seed of the initial velocities").default_value(87287).at_least(0)
       .key_float("dt", "Time step").default_value(0.005).unit("tau").greater_than(0.0)
       .key_int("steps", "Time steps to run").default_value(1000).at_least(0)
       .key_float("cutoff", "Pair cutoff rc").default_value(2.5).unit("sigma").greater_than(0.0)
       .key_float("skin", "Verlet list skin (lists rebuilt when a particle moved skin/2)")
       .default_value(0.3).unit("sigma").at_least(0.0)
+      .key_int("rebuild_every", "0: rebuild the Verlet list when a particle moved skin/2 "
+                                "(checked every step); k: every k steps unchecked (LAMMPS' "
+                                "neigh_modify every k check no), late builds counted as dangerous")
+      .default_value(0).at_least(0)
+      .key_int("rdf_every", "Steps between RDF samples after equilibration (0: no RDF)")
+      .default_value(0).at_least(0)
+      .key_int("rdf_bins", "RDF shells").default_value(200).at_least(1)
+      .key_float("rdf_range", "RDF range (0: the cutoff, at most half the box)")
+      .default_value(0.0).unit("sigma").at_least(0.0)
+      .key_float("energy_tolerance", "Stop when the conserved energy per atom (NVE, Nose-Hoover) "
+                                     "moved this far from step 0's (blow-up)")
+      .default_value(0.5).unit("epsilon").greater_than(0.0)
       .key_int("thermo_every", "Steps between thermo rows").default_value(50).at_least(1)
       .key_int("dump_every", "Steps between trajectory frames (0: none)").default_value(0)
       .at_least(0)
@@ -137,111 +166,204 @@ void add_md_schema(io::Schema& schema) {
       .default_value(false);
 }
 
+namespace {
+
+md::Lattice initial_positions(const io::Section& s) {
+  const std::string kind = s.get_string("lattice");
+  if (kind == "random")
+    return md::random_placement(std::size_t(s.get_int("atoms")), s.get_float("density"),
+                                s.get_float("min_distance"), std::uint64_t(s.get_int("seed")));
+  const std::vector<std::int64_t>& cells = s.get_ints("cells");
+  return md::cubic_lattice(kind, s.get_float("density"),
+                           {int(cells[0]), int(cells[1]), int(cells[2])});
+}
+
+}  // namespace
+
 RunResult run_md(const RunContext& ctx) {
   const io::Case& c = ctx.case_file;
   const io::Section s = c.section("md");
-  const std::vector<std::int64_t>& cells = s.get_ints("cells");
-  const md::Lattice lattice =
-      md::fcc_lattice(s.get_float("density"), {int(cells[0]), int(cells[1]), int(cells[2])});
+  const md::Lattice lattice = initial_positions(s);
   const std::size_t n = lattice.position.size() / 3;
   md::MdSettings settings;
   settings.box = lattice.box;
   settings.lj = {s.get_float("cutoff"), s.get_bool("shift"), s.get_bool("tail")};
   settings.skin = s.get_float("skin");
   settings.dt = s.get_float("dt");
-  if (s.get_string("thermostat") == "langevin")
+  settings.rebuild_every = int(s.get_int("rebuild_every"));
+  const std::string thermostat = s.get_string("thermostat");
+  if (thermostat == "langevin")
     // Noise seeded apart from the initial velocities (Philox stream 0 of the same seed).
     settings.langevin = md::Langevin{s.get_float("temperature"), s.get_float("friction"),
                                      std::uint64_t(s.get_int("seed")) + 1};
+  if (thermostat == "nose_hoover")
+    settings.nose_hoover = md::NoseHooverChain{s.get_float("temperature"), s.get_float("tdamp"),
+                                               int(s.get_int("chain"))};
   const md::HostParticles initial{
       lattice.position,
       md::maxwell_boltzmann(n, s.get_float("temperature"), std::uint64_t(s.get_int("seed"))),
+      {},
       {}};
-  auto sim = md::make_simulation(ctx.backend, settings, initial);
-  spdlog::info("{} atoms in a {:.6g} x {:.6g} x {:.6g} box (density {}), cutoff {}, skin {}",
-               n, settings.box.edge[0], settings.box.edge[1], settings.box.edge[2],
-               s.get_float("density"), settings.lj.cutoff, settings.skin);
 
+  // The file exists before the engine starts, so a refused start (overlaps) still leaves it.
   io::H5File file = io::H5File::create(ctx.run.file(ctx.name + ".h5"));
   io::write_provenance(file, {c.resolved_text(), std::string(core::to_string(ctx.backend)),
                               k_units});
+  RunResult r;
+  r.summary.set("atoms", std::int64_t(n));
+  r.summary.set("units", k_units);
+  std::unique_ptr<md::Simulation> sim;
+  try {
+    sim = md::make_simulation(ctx.backend, settings, initial);
+  } catch (const md::Fault& e) {
+    r.ok = false;
+    r.failure = e.what();
+    r.summary.set("fault.step", e.step());
+    r.summary.set("fault.particle", e.particle());
+    return r;
+  }
+  spdlog::info("{} atoms ({}) in a {:.6g} x {:.6g} x {:.6g} box (density {}), cutoff {}, skin {}",
+               n, s.get_string("lattice"), settings.box.edge[0], settings.box.edge[1],
+               settings.box.edge[2], s.get_float("density"), settings.lj.cutoff, settings.skin);
+
   ThermoTable table(file);
   const std::int64_t dump_every = s.get_int("dump_every");
   std::unique_ptr<Trajectory> trajectory;
   if (dump_every > 0)
     trajectory = std::make_unique<Trajectory>(file, ctx.run.file(ctx.name + ".xmf"), n);
+  const std::int64_t rdf_every = s.get_int("rdf_every");
+  std::unique_ptr<md::Rdf> rdf;
+  if (rdf_every > 0) {
+    const double range = s.get_float("rdf_range") > 0 ? s.get_float("rdf_range")
+                                                      : settings.lj.cutoff;
+    rdf = std::make_unique<md::Rdf>(settings.box, range, int(s.get_int("rdf_bins")));
+  }
 
   const std::int64_t steps = s.get_int("steps");
   const std::int64_t thermo_every = s.get_int("thermo_every");
+  const std::int64_t equilibrate = s.get_int("equilibrate");
+  const double tolerance = s.get_float("energy_tolerance");
+  const bool conserving = !settings.langevin;
+  const std::vector<double> start = md::unwrapped_positions(sim->particles(), settings.box);
   std::vector<double> rows_step, rows_t, rows_u, rows_p, rows_e;
   md::Thermo first, last;
+  double md_seconds = 0;
   auto sample = [&]() {
     const md::Thermo t = sim->thermo();
-    if (!std::isfinite(t.total) || !std::isfinite(t.pressure))
-      throw core::Error(fmt::format(
-          "step {}: the energy or pressure is not finite (time step too large, or particles "
-          "overlapping); the thermo table holds the steps before it",
-          t.step));
-    table.append(t);
-    spdlog::info("{:>8} {:>12.7f} {:>12.7f} {:>12.7f} {:>12.7f}", t.step, t.temperature,
-                 t.potential / double(n), t.total / double(n), t.pressure);
-    rows_step.push_back(double(t.step));
-    rows_t.push_back(t.temperature);
-    rows_u.push_back(t.potential / double(n));
-    rows_p.push_back(t.pressure);
-    rows_e.push_back(t.total / double(n));
+    const bool finite = std::isfinite(t.total) && std::isfinite(t.pressure);
+    if (!finite || (conserving && t.step > 0 &&
+                    std::abs(t.conserved - first.conserved) / double(n) > tolerance)) {
+      const std::int64_t worst = md::worst_particle(sim->particles());
+      throw md::Fault(
+          finite ? fmt::format("step {}: the conserved energy per atom moved from {:.6g} to "
+                               "{:.6g} (more than md.energy_tolerance = {}): the dynamics blew "
+                               "up (time step {} tau too large?); particle {} feels the "
+                               "largest force",
+                               t.step, first.conserved / double(n), t.conserved / double(n),
+                               tolerance, settings.dt, worst)
+                 : fmt::format("step {}: the energy or pressure is not finite (time step too "
+                               "large, or particles overlapping); particle {} is the first "
+                               "with a non-finite value or the largest force",
+                               t.step, worst),
+          t.step, worst);
+    }
+    const double msd = md::mean_squared_displacement(
+        md::unwrapped_positions(sim->particles(), settings.box), start);
+    table.append(t, msd);
+    spdlog::info("{:>8} {:>12.7f} {:>12.7f} {:>12.7f} {:>12.7f} {:>12.6g}", t.step,
+                 t.temperature, t.potential / double(n), t.total / double(n), t.pressure, msd);
+    if (t.step > equilibrate || (t.step == 0 && equilibrate == 0)) {
+      rows_step.push_back(double(t.step));
+      rows_t.push_back(t.temperature);
+      rows_u.push_back(t.potential / double(n));
+      rows_p.push_back(t.pressure);
+      rows_e.push_back(t.conserved / double(n));
+    }
     last = t;
     return t;
   };
 
-  spdlog::info("{:>8} {:>12} {:>12} {:>12} {:>12}", "Step", "Temp", "E_pair", "TotEng",
-               "Press");
-  first = sample();
-  if (trajectory) trajectory->append(*sim);
-  core::Progress progress("md", steps);
-  double md_seconds = 0;
-  for (std::int64_t done = 0; done < steps;) {
-    std::int64_t next = std::min(steps, (done / thermo_every + 1) * thermo_every);
-    if (dump_every > 0) next = std::min(next, (done / dump_every + 1) * dump_every);
-    const auto start = std::chrono::steady_clock::now();
-    sim->run(next - done);
-    md_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    done = next;
-    if (done % thermo_every == 0 || done == steps) sample();
-    if (trajectory && done % dump_every == 0) trajectory->append(*sim);
-    progress.update(done);
-  }
-  progress.finish();
-
-  // Means over the rows after step 0 (the lattice start is no equilibrium state).
-  auto after_start = [&](const std::vector<double>& v) {
-    return rows_step.size() > 1 ? std::vector<double>(v.begin() + 1, v.end()) : v;
+  // Figures of whatever has been computed: written also when a fault stops the run.
+  auto summarize = [&]() {
+    // Means over the sampled rows after step 0 (the lattice start is no equilibrium state).
+    auto sampled = [&](const std::vector<double>& v) {
+      return !rows_step.empty() && rows_step[0] == 0.0 && v.size() > 1
+                 ? std::vector<double>(v.begin() + 1, v.end())
+                 : v;
+    };
+    const double drift = slope(rows_step, rows_e);
+    const std::int64_t done = sim->step();
+    const double rate = md_seconds > 0 ? double(n) * double(done) / md_seconds : 0.0;
+    r.summary.set("steps", done);
+    r.summary.set("samples", std::int64_t(sampled(rows_t).size()));
+    r.summary.set("temperature.mean", mean(sampled(rows_t)));
+    r.summary.set("temperature.block_error", block_error(sampled(rows_t)));
+    r.summary.set("temperature.final", last.temperature);
+    r.summary.set("potential_energy_per_atom.mean", mean(sampled(rows_u)));
+    r.summary.set("potential_energy_per_atom.block_error", block_error(sampled(rows_u)));
+    r.summary.set("potential_energy_per_atom.final", last.potential / double(n));
+    r.summary.set("pressure.mean", mean(sampled(rows_p)));
+    r.summary.set("pressure.block_error", block_error(sampled(rows_p)));
+    r.summary.set("pressure.final", last.pressure);
+    r.summary.set("total_energy_per_atom.initial", first.total / double(n));
+    r.summary.set("total_energy_per_atom.final", last.total / double(n));
+    r.summary.set("conserved_energy_per_atom.initial", first.conserved / double(n));
+    r.summary.set("conserved_energy_per_atom.final", last.conserved / double(n));
+    r.summary.set("energy.drift_per_atom_step", drift);
+    r.summary.set("neighbor_list.builds", sim->neighbor_builds());
+    r.summary.set("neighbor_list.dangerous_builds", sim->dangerous_builds());
+    r.summary.set("msd.final", md::mean_squared_displacement(
+                                   md::unwrapped_positions(sim->particles(), settings.box), start));
+    r.summary.set("timing.md_s", md_seconds);
+    r.summary.set("timing.atom_steps_per_s", rate);
+    if (rdf && rdf->frames() > 0) {
+      const std::vector<double> rr = rdf->r(), g = rdf->g();
+      file.write("/observables/rdf/r", rr.data(), {rr.size()});
+      file.write("/observables/rdf/g", g.data(), {g.size()});
+      file.set_attribute("/observables/rdf/g", "frames", rdf->frames());
+      const std::size_t peak = std::size_t(std::max_element(g.begin(), g.end()) - g.begin());
+      r.summary.set("rdf.frames", rdf->frames());
+      r.summary.set("rdf.first_peak_r", rr[peak]);
+      r.summary.set("rdf.first_peak_g", g[peak]);
+    }
+    spdlog::info("{} neighbor list builds ({} dangerous) in {} steps; energy drift {:.3e} per "
+                 "atom per step; {:.3g} atom-steps/s",
+                 sim->neighbor_builds(), sim->dangerous_builds(), done, drift, rate);
   };
-  const double drift = slope(rows_step, rows_e);
-  const double rate = md_seconds > 0 ? double(n) * double(steps) / md_seconds : 0.0;
-  spdlog::info("{} neighbor list builds in {} steps; energy drift {:.3e} per atom per step; "
-               "{:.3g} atom-steps/s",
-               sim->neighbor_builds(), steps, drift, rate);
 
-  RunResult r;
-  r.summary.set("atoms", std::int64_t(n));
-  r.summary.set("steps", steps);
-  r.summary.set("units", k_units);
-  r.summary.set("temperature.mean", mean(after_start(rows_t)));
-  r.summary.set("temperature.block_error", block_error(after_start(rows_t)));
-  r.summary.set("temperature.final", last.temperature);
-  r.summary.set("potential_energy_per_atom.mean", mean(after_start(rows_u)));
-  r.summary.set("potential_energy_per_atom.block_error", block_error(after_start(rows_u)));
-  r.summary.set("potential_energy_per_atom.final", last.potential / double(n));
-  r.summary.set("pressure.mean", mean(after_start(rows_p)));
-  r.summary.set("pressure.block_error", block_error(after_start(rows_p)));
-  r.summary.set("pressure.final", last.pressure);
-  r.summary.set("total_energy_per_atom.initial", first.total / double(n));
-  r.summary.set("total_energy_per_atom.final", last.total / double(n));
-  r.summary.set("energy.drift_per_atom_step", drift);
-  r.summary.set("neighbor_list.builds", sim->neighbor_builds());
-  r.summary.set("timing.md_s", md_seconds);
-  r.summary.set("timing.atom_steps_per_s", rate);
+  spdlog::info("{:>8} {:>12} {:>12} {:>12} {:>12} {:>12}", "Step", "Temp", "E_pair", "TotEng",
+               "Press", "MSD");
+  core::Progress progress("md", steps);
+  try {
+    first = sim->thermo();
+    sample();
+    if (trajectory) trajectory->append(*sim);
+    for (std::int64_t done = 0; done < steps;) {
+      std::int64_t next = std::min(steps, (done / thermo_every + 1) * thermo_every);
+      if (dump_every > 0) next = std::min(next, (done / dump_every + 1) * dump_every);
+      if (rdf_every > 0) next = std::min(next, (done / rdf_every + 1) * rdf_every);
+      const auto t0 = std::chrono::steady_clock::now();
+      sim->run(next - done);
+      md_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      done = next;
+      if (done % thermo_every == 0 || done == steps) sample();
+      if (trajectory && done % dump_every == 0) trajectory->append(*sim);
+      if (rdf && done % rdf_every == 0 && done > equilibrate) rdf->add(sim->particles().position);
+      progress.update(done);
+    }
+    progress.finish();
+  } catch (const md::Fault& e) {
+    // The thermo rows and frames so far are in the file (flushed as written); add the state
+    // at the fault as a last frame where the trajectory is kept, and the summary so far.
+    if (trajectory) trajectory->append(*sim);
+    summarize();
+    r.ok = false;
+    r.failure = e.what();
+    r.summary.set("fault.step", e.step());
+    r.summary.set("fault.particle", e.particle());
+    return r;
+  }
+  summarize();
   return r;
 }
 

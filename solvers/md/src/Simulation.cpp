@@ -32,6 +32,18 @@ void validate(const MdSettings& s, const HostParticles& p) {
         fmt::format("Langevin thermostat: temperature {} and friction {}; "
                     "expected temperature >= 0 and friction > 0",
                     s.langevin->temperature, s.langevin->friction));
+  if (s.langevin && s.nose_hoover)
+    throw core::Error("MD settings: both a Langevin and a Nose-Hoover thermostat; choose one");
+  if (s.nose_hoover &&
+      (!(s.nose_hoover->temperature > 0) || !(s.nose_hoover->tdamp > 0) || s.nose_hoover->chain < 1))
+    throw core::Error(fmt::format(
+        "Nose-Hoover chain: temperature {}, tdamp {}, chain {}; expected temperature > 0, "
+        "tdamp > 0 (about 100 dt) and at least one thermostat",
+        s.nose_hoover->temperature, s.nose_hoover->tdamp, s.nose_hoover->chain));
+  if (s.rebuild_every < 0)
+    throw core::Error(fmt::format("MD settings: rebuild_every {}; expected 0 (rebuild when a "
+                                  "particle moved skin/2) or a positive step count",
+                                  s.rebuild_every));
   const double needed = 2.0 * (s.lj.cutoff + s.skin);
   for (int a = 0; a < 3; ++a)
     if (!(s.box.edge[a] >= needed))
@@ -70,6 +82,54 @@ double lj_tail_energy_per_atom(double density, double cutoff) {
   const double inv3 = 1.0 / (cutoff * cutoff * cutoff);
   return 8.0 / 3.0 * M_PI * density * (inv3 * inv3 * inv3 / 3.0 - inv3);
 }
+
+std::int64_t worst_particle(const HostParticles& p) {
+  std::int64_t worst = 0;
+  double most = -1;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    double f2 = 0;
+    bool finite = true;
+    for (std::size_t k = 3 * i; k < 3 * i + 3; ++k) {
+      finite = finite && std::isfinite(p.position[k]) && std::isfinite(p.velocity[k]) &&
+               (p.force.empty() || std::isfinite(p.force[k]));
+      if (!p.force.empty()) f2 += p.force[k] * p.force[k];
+    }
+    if (!finite) return std::int64_t(i);
+    if (f2 > most) most = f2, worst = std::int64_t(i);
+  }
+  return worst;
+}
+
+namespace detail {
+
+Fault overlap_fault(const HostParticles& p, double limit) {
+  const std::int64_t i = worst_particle(p);
+  const double* r = p.position.data() + 3 * i;
+  const double* f = p.force.data() + 3 * i;
+  return Fault(fmt::format("step 0: particle {} at ({:.6g}, {:.6g}, {:.6g}) sigma feels a force "
+                           "of {:.3g} epsilon/sigma (limit md overlap force {:.3g}): it overlaps "
+                           "another particle; remove overlaps from the initial positions (random "
+                           "placement with a minimum distance) or start from a lattice",
+                           i, r[0], r[1], r[2], std::sqrt(f[0] * f[0] + f[1] * f[1] + f[2] * f[2]),
+                           limit),
+               0, i);
+}
+
+Fault blow_up_fault(std::int64_t step, std::int64_t particle, double moved2, double dt) {
+  if (!std::isfinite(moved2))
+    return Fault(fmt::format("step {}: particle {} has a non-finite position: the dynamics blew "
+                             "up (time step {} tau too large, or overlapping particles); reduce "
+                             "md.dt",
+                             step, particle, dt),
+                 step, particle);
+  return Fault(fmt::format("step {}: particle {} moved {:.3g} sigma in one step: the dynamics "
+                           "blew up (time step {} tau too large for this state, or overlapping "
+                           "particles); reduce md.dt",
+                           step, particle, std::sqrt(moved2), dt),
+               step, particle);
+}
+
+}  // namespace detail
 
 double lj_tail_pressure(double density, double cutoff) {
   const double inv3 = 1.0 / (cutoff * cutoff * cutoff);

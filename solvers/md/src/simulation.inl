@@ -26,11 +26,24 @@ struct Vec3Ptr {
 // Kernels as free functions over raw pointers (Space memory): nvcc's extended lambdas may not
 // live in private member functions.
 
-void wrap_positions(Index n, BoxParams b, Vec3Ptr r) {
+// Three components of a per-particle integer vector (periodic image counts), Space memory.
+struct Int3Ptr {
+  int* x;
+  int* y;
+  int* z;
+};
+
+// Wraps positions into the box and counts the periodic images crossed, so that unwrapped
+// positions (mean squared displacements) survive the wrapping.
+void wrap_positions(Index n, BoxParams b, Vec3Ptr r, Int3Ptr image) {
   for_each_index(n, [=] TWINSIM_HD(Index i) {
-    r.x[i] = md::wrap(r.x[i], b, 0);
-    r.y[i] = md::wrap(r.y[i], b, 1);
-    r.z[i] = md::wrap(r.z[i], b, 2);
+    double* c[3] = {r.x + i, r.y + i, r.z + i};
+    int* m[3] = {image.x + i, image.y + i, image.z + i};
+    for (int a = 0; a < 3; ++a) {
+      const double w = md::wrap(*c[a], b, a);
+      *m[a] += int(rint((*c[a] - w) / b.edge[a]));
+      *c[a] = w;
+    }
   });
 }
 
@@ -57,6 +70,15 @@ void gather(Index n, const int* order, Vec3Ptr src, Vec3Ptr dst) {
 
 void gather(Index n, const int* order, const int* src, int* dst) {
   for_each_index(n, [=] TWINSIM_HD(Index k) { dst[k] = src[order[k]]; });
+}
+
+void gather(Index n, const int* order, Int3Ptr src, Int3Ptr dst) {
+  for_each_index(n, [=] TWINSIM_HD(Index k) {
+    const int i = order[k];
+    dst.x[k] = src.x[i];
+    dst.y[k] = src.y[i];
+    dst.z[k] = src.z[i];
+  });
 }
 
 // start[c] = first sorted slot of cell c (c in [0, cells]; start[cells] = n): a binary search
@@ -150,13 +172,15 @@ void lj_forces_and_kick(Index n, BoxParams b, md::LjParams p, Vec3Ptr r, const i
   });
 }
 
-// A half kick then a drift (unit masses): v += kick f, r += drift v. Velocity Verlet opens
-// its step with (dt/2, dt), BAOAB with (dt/2, dt/2).
-void kick_drift(Index n, double kick, double drift, Vec3Ptr r, Vec3Ptr v, Vec3Ptr f) {
+// A velocity scaling, a half kick then a drift (unit masses): v = scale v + kick f,
+// r += drift v. Velocity Verlet opens its step with (1, dt/2, dt), BAOAB with (1, dt/2, dt/2),
+// the Nose-Hoover chain with (its half-step factor, dt/2, dt).
+void kick_drift(Index n, double scale, double kick, double drift, Vec3Ptr r, Vec3Ptr v,
+                Vec3Ptr f) {
   for_each_index(n, [=] TWINSIM_HD(Index i) {
-    v.x[i] += kick * f.x[i];
-    v.y[i] += kick * f.y[i];
-    v.z[i] += kick * f.z[i];
+    v.x[i] = scale * v.x[i] + kick * f.x[i];
+    v.y[i] = scale * v.y[i] + kick * f.y[i];
+    v.z[i] = scale * v.z[i] + kick * f.z[i];
     r.x[i] += drift * v.x[i];
     r.y[i] += drift * v.y[i];
     r.z[i] += drift * v.z[i];
@@ -181,14 +205,24 @@ void thermalize_drift(Index n, double c1, double c2, core::Philox rng, double dr
   });
 }
 
+void scale_velocities(Index n, double scale, Vec3Ptr v) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    v.x[i] *= scale;
+    v.y[i] *= scale;
+    v.z[i] *= scale;
+  });
+}
+
 // Largest squared displacement since the last build; positions are wrapped only at builds, so
-// the plain difference is the displacement.
+// the plain difference is the displacement. A non-finite position counts as an infinite
+// displacement (a max reduction would drop NaN), so blown-up dynamics are caught here.
 double max_displacement2(Index n, Vec3Ptr r, Vec3Ptr r0) {
   return transform_reduce(
       n, 0.0,
       [=] TWINSIM_HD(Index i) {
         const double dx = r.x[i] - r0.x[i], dy = r.y[i] - r0.y[i], dz = r.z[i] - r0.z[i];
-        return dx * dx + dy * dy + dz * dz;
+        const double d2 = dx * dx + dy * dy + dz * dz;
+        return d2 <= 1e300 ? d2 : 1e308;
       },
       core::Max{});
 }
@@ -203,6 +237,17 @@ double sum_squares(Index n, Vec3Ptr v) {
       n, 0.0,
       [=] TWINSIM_HD(Index i) { return v.x[i] * v.x[i] + v.y[i] * v.y[i] + v.z[i] * v.z[i]; },
       core::Plus{});
+}
+
+// Largest squared force (non-finite counts as 1e308).
+double max_force2(Index n, Vec3Ptr f) {
+  return transform_reduce(
+      n, 0.0,
+      [=] TWINSIM_HD(Index i) {
+        const double f2 = f.x[i] * f.x[i] + f.y[i] * f.y[i] + f.z[i] * f.z[i];
+        return f2 <= 1e300 ? f2 : 1e308;
+      },
+      core::Max{});
 }
 
 int max_count(Index n, const int* count) {
@@ -236,6 +281,25 @@ class Vec3Buffer {
   Buffer<double, Space> m_data;  // [3][N]: x, y, z
 };
 
+// Three Space arrays of n ints (periodic image counts), zero at the start.
+class Int3Buffer {
+ public:
+  explicit Int3Buffer(std::size_t n)
+      : m_n(n), m_data(Buffer<int, Space>::from_host(std::vector<int>(3 * n, 0))) {}
+  Int3Ptr ptr() { return {m_data.data(), m_data.data() + m_n, m_data.data() + 2 * m_n}; }
+  std::vector<int> interleaved() const {
+    const std::vector<int> soa = core::to_host(m_data);
+    std::vector<int> out(3 * m_n);
+    for (std::size_t i = 0; i < m_n; ++i)
+      for (int a = 0; a < 3; ++a) out[3 * i + a] = soa[a * m_n + i];
+    return out;
+  }
+
+ private:
+  std::size_t m_n;
+  Buffer<int, Space> m_data;  // [3][N]
+};
+
 class SimulationImpl final : public md::Simulation {
  public:
   SimulationImpl(const md::MdSettings& s, const md::HostParticles& initial)
@@ -252,6 +316,8 @@ class SimulationImpl final : public md::Simulation {
         m_tag(m_n),
         m_tag_scratch(m_n),
         m_scratch(m_n),
+        m_image(m_n),
+        m_image_scratch(m_n),
         m_count(m_n) {
     for (int a = 0; a < 3; ++a) {
       m_box.edge[a] = s.box.edge[a];
@@ -276,25 +342,57 @@ class SimulationImpl final : public md::Simulation {
     std::vector<int> tags(static_cast<std::size_t>(m_n));
     for (Index i = 0; i < m_n; ++i) tags[i] = int(i);
     m_tag = Buffer<int, Space>::from_host(tags);
+    if (const auto& c = s.nose_hoover) {
+      // Masses of the chain (Martyna et al. 1992): Q_1 = N_f T tdamp^2, Q_k = T tdamp^2.
+      const double nf = double(3 * m_n - 3);
+      m_nhc_mass.assign(std::size_t(c->chain), c->temperature * c->tdamp * c->tdamp);
+      m_nhc_mass[0] *= nf;
+      m_nhc_position.assign(std::size_t(c->chain), 0.0);
+      m_nhc_velocity.assign(std::size_t(c->chain), 0.0);
+    }
     build_lists();
     compute_forces(0.0);
+    m_kinetic = 0.5 * sum_squares(m_n, m_v.ptr());
+    // Overlapping particles push each other apart with forces that no time step integrates.
+    const double f2 = max_force2(m_n, m_f.ptr());
+    if (!(f2 <= s.overlap_force * s.overlap_force)) {
+      throw md::detail::overlap_fault(particles(), s.overlap_force);
+    }
   }
 
   void run(std::int64_t steps) override {
     const double dt = m_settings.dt;
-    const double limit2 = 0.25 * m_settings.skin * m_settings.skin;
+    const double half_skin = 0.5 * m_settings.skin;
+    // With a check every step a particle has moved at most skin / 2 plus one step's drift
+    // since the last build; one step's drift beyond 1 sigma means the dynamics blew up.
+    const double blow_up = half_skin + 1.0;
+    const int every = m_settings.rebuild_every;
     for (std::int64_t s = 0; s < steps; ++s) {
       if (const auto& l = m_settings.langevin) {
         const double c1 = std::exp(-l->friction * dt);
-        kick_drift(m_n, 0.5 * dt, 0.5 * dt, m_r.ptr(), m_v.ptr(), m_f.ptr());
+        kick_drift(m_n, 1.0, 0.5 * dt, 0.5 * dt, m_r.ptr(), m_v.ptr(), m_f.ptr());
         thermalize_drift(m_n, c1, std::sqrt((1.0 - c1 * c1) * l->temperature),
                          core::Philox(l->seed, std::uint64_t(m_step)), 0.5 * dt, m_r.ptr(),
                          m_v.ptr());
       } else {
-        kick_drift(m_n, 0.5 * dt, dt, m_r.ptr(), m_v.ptr(), m_f.ptr());
+        const double scale = m_settings.nose_hoover ? chain_half_step() : 1.0;
+        kick_drift(m_n, scale, 0.5 * dt, dt, m_r.ptr(), m_v.ptr(), m_f.ptr());
       }
-      if (max_displacement2(m_n, m_r.ptr(), m_r0.ptr()) > limit2) build_lists();
+      if (every == 0) {
+        const double moved2 = max_displacement2(m_n, m_r.ptr(), m_r0.ptr());
+        if (!(moved2 <= blow_up * blow_up)) throw displacement_fault(m_step + 1);
+        if (moved2 > half_skin * half_skin) build_lists();
+      } else if ((m_step + 1) % every == 0) {
+        const double moved2 = max_displacement2(m_n, m_r.ptr(), m_r0.ptr());
+        if (!(moved2 <= 1e300)) throw displacement_fault(m_step + 1);
+        if (moved2 > half_skin * half_skin) ++m_dangerous;
+        build_lists();
+      }
       compute_forces(0.5 * dt);
+      if (m_settings.nose_hoover) {
+        m_kinetic = 0.5 * sum_squares(m_n, m_v.ptr());
+        scale_velocities(m_n, chain_half_step(), m_v.ptr());
+      }
       ++m_step;
     }
     synchronize();
@@ -308,6 +406,14 @@ class SimulationImpl final : public md::Simulation {
     t.kinetic = 0.5 * sum_squares(m_n, m_v.ptr());
     t.potential = sum(m_n, m_energy.data()) + m_tail_energy;
     t.total = t.kinetic + t.potential;
+    t.conserved = t.total;
+    if (const auto& c = m_settings.nose_hoover) {
+      // Extended energy: sum Q_k v_k^2 / 2 + N_f T eta_1 + T sum_{k>1} eta_k.
+      const double nf = double(3 * m_n - 3);
+      for (std::size_t k = 0; k < m_nhc_mass.size(); ++k)
+        t.conserved += 0.5 * m_nhc_mass[k] * m_nhc_velocity[k] * m_nhc_velocity[k] +
+                       (k == 0 ? nf : 1.0) * c->temperature * m_nhc_position[k];
+    }
     t.temperature = 2.0 * t.kinetic / double(3 * m_n - 3);
     t.pressure = (2.0 * t.kinetic + sum(m_n, m_virial.data())) / (3.0 * m_settings.box.volume()) +
                  m_tail_pressure;
@@ -318,8 +424,12 @@ class SimulationImpl final : public md::Simulation {
 
   md::HostParticles particles() override {
     const std::vector<int> tag = core::to_host(m_tag);
+    const std::vector<int> image = m_image.interleaved();
+    std::vector<int> image_by_tag(image.size());
+    for (std::size_t i = 0; i < tag.size(); ++i)
+      for (int c = 0; c < 3; ++c) image_by_tag[3 * std::size_t(tag[i]) + c] = image[3 * i + c];
     return {by_tag(tag, m_r.interleaved()), by_tag(tag, m_v.interleaved()),
-            by_tag(tag, m_f.interleaved())};
+            by_tag(tag, m_f.interleaved()), std::move(image_by_tag)};
   }
 
   md::NeighborSnapshot neighbors() override {
@@ -338,6 +448,7 @@ class SimulationImpl final : public md::Simulation {
 
   std::int64_t step() const override { return m_step; }
   std::int64_t neighbor_builds() const override { return m_builds; }
+  std::int64_t dangerous_builds() const override { return m_dangerous; }
   const md::MdSettings& settings() const override { return m_settings; }
 
  private:
@@ -349,10 +460,63 @@ class SimulationImpl final : public md::Simulation {
     return out;
   }
 
-  // Wraps positions, sorts the particles into cell order (positions, velocities and tags;
-  // forces are recomputed after every build) and builds the Verlet lists.
+  // One Nose-Hoover chain half step (dt / 2) from the current kinetic energy m_kinetic
+  // (Martyna, Tuckerman, Tobias & Klein 1996, one Trotter cycle, no Suzuki-Yoshida): updates the
+  // chain and returns the factor the particle velocities are to be scaled by; m_kinetic is
+  // scaled with them.
+  double chain_half_step() {
+    const md::NoseHooverChain& c = *m_settings.nose_hoover;
+    const double h = 0.5 * m_settings.dt;
+    const double kt = c.temperature;
+    const double nf = double(3 * m_n - 3);
+    const std::size_t m = m_nhc_mass.size();
+    std::vector<double>& q = m_nhc_mass;
+    std::vector<double>& v = m_nhc_velocity;
+    auto force = [&](std::size_t k, double twice_ke) {
+      return k == 0 ? (twice_ke - nf * kt) / q[0]
+                    : (q[k - 1] * v[k - 1] * v[k - 1] - kt) / q[k];
+    };
+    double twice_ke = 2.0 * m_kinetic;
+    // Chain velocities from the top down, each damped by the one above it.
+    v[m - 1] += 0.5 * h * force(m - 1, twice_ke);
+    for (std::size_t k = m - 1; k-- > 0;) {
+      const double damp = std::exp(-0.25 * h * v[k + 1]);
+      v[k] = (v[k] * damp + 0.5 * h * force(k, twice_ke)) * damp;
+    }
+    const double scale = std::exp(-h * v[0]);
+    twice_ke *= scale * scale;
+    for (std::size_t k = 0; k < m; ++k) m_nhc_position[k] += h * v[k];
+    // And back up with the scaled kinetic energy.
+    for (std::size_t k = 0; k + 1 < m; ++k) {
+      const double damp = std::exp(-0.25 * h * v[k + 1]);
+      v[k] = (v[k] * damp + 0.5 * h * force(k, twice_ke)) * damp;
+    }
+    v[m - 1] += 0.5 * h * force(m - 1, twice_ke);
+    m_kinetic = 0.5 * twice_ke;
+    return scale;
+  }
+
+  // The particle that moved farthest since the last build (or first non-finite one), for a
+  // fault at `step`.
+  md::Fault displacement_fault(std::int64_t step) {
+    const std::vector<int> tag = core::to_host(m_tag);
+    const std::vector<double> r = m_r.interleaved(), r0 = m_r0.interleaved();
+    std::size_t worst = 0;
+    double most = -1;
+    for (std::size_t i = 0; i < tag.size(); ++i) {
+      double d2 = 0;
+      for (int a = 0; a < 3; ++a) d2 += (r[3 * i + a] - r0[3 * i + a]) * (r[3 * i + a] - r0[3 * i + a]);
+      if (!std::isfinite(d2)) d2 = HUGE_VAL;
+      if (d2 > most) most = d2, worst = i;
+      if (std::isinf(d2)) break;
+    }
+    return md::detail::blow_up_fault(step, tag[worst], most, m_settings.dt);
+  }
+
+  // Wraps positions, sorts the particles into cell order (positions, velocities, image counts
+  // and tags; forces are recomputed after every build) and builds the Verlet lists.
   void build_lists() {
-    wrap_positions(m_n, m_box, m_r.ptr());
+    wrap_positions(m_n, m_box, m_r.ptr(), m_image.ptr());
     assign_cells(m_n, m_grid, m_r.ptr(), m_cell_key.data(), m_cell_order.data());
     sort_by_key(m_cell_key.data(), m_cell_order.data(), m_n);
     const Index cells = Index(m_cell_start.size()) - 1;
@@ -363,6 +527,8 @@ class SimulationImpl final : public md::Simulation {
     std::swap(m_v, m_scratch);
     gather(m_n, m_cell_order.data(), m_tag.data(), m_tag_scratch.data());
     std::swap(m_tag, m_tag_scratch);
+    gather(m_n, m_cell_order.data(), m_image.ptr(), m_image_scratch.ptr());
+    std::swap(m_image, m_image_scratch);
     core::copy(m_r0.buffer(), m_r.buffer());
     const double radius = m_settings.lj.cutoff + m_settings.skin;
     const Vec3Ptr r = m_r.ptr();
@@ -402,12 +568,19 @@ class SimulationImpl final : public md::Simulation {
   Buffer<int, Space> m_tag;         // caller's index of each stored particle
   Buffer<int, Space> m_tag_scratch;
   Vec3Buffer m_scratch;             // target of the reordering gathers
+  Int3Buffer m_image;               // periodic images crossed by each stored particle
+  Int3Buffer m_image_scratch;
   Buffer<int, Space> m_cell_start;  // [cells + 1]
   Buffer<int, Space> m_count;       // neighbors of each particle
   Buffer<int, Space> m_list;        // [N][capacity]
   int m_capacity = 0;
   std::int64_t m_step = 0;
   std::int64_t m_builds = 0;
+  std::int64_t m_dangerous = 0;
+  double m_kinetic = 0;  // sum v^2 / 2 after the last step, kept by the Nose-Hoover chain
+  // Nose-Hoover chain (host: M numbers): masses Q_k (epsilon tau^2), positions eta_k,
+  // velocities v_k (1/tau).
+  std::vector<double> m_nhc_mass, m_nhc_position, m_nhc_velocity;
 };
 
 }  // namespace md_detail

@@ -2,6 +2,7 @@
 // Initial conditions (reduced LJ units).
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "twinsim/md/Simulation.hpp"
@@ -17,6 +18,17 @@ struct Lattice {
 // `density`: lattice constant (4 / density)^(1/3). Basis (0,0,0), (1/2,1/2,0), (1/2,0,1/2),
 // (0,1/2,1/2) as in LAMMPS' `lattice fcc`.
 Lattice fcc_lattice(double density, const std::array<int, 3>& cells);
+
+// Cubic lattices by name: "fcc" (4 atoms per cell, as above), "bcc" (2: (0,0,0), (1/2,1/2,1/2))
+// or "sc" (1), lattice constant (atoms per cell / density)^(1/3).
+Lattice cubic_lattice(const std::string& kind, double density, const std::array<int, 3>& cells);
+
+// `n` particles placed uniformly at random in a cube at number density `density`, none closer
+// than `min_distance` sigma to another: overlaps are removed by rejecting and redrawing the
+// particle (random sequential addition, Philox(seed, 1) draws). Throws core::Error when a
+// particle finds no place in 1000 tries (min_distance too large for the density: the packing
+// fraction pi/6 rho d^3 must stay well below random sequential addition's jamming limit 0.38).
+Lattice random_placement(std::size_t n, double density, double min_distance, std::uint64_t seed);
 
 // Maxwell-Boltzmann velocities [N][3] (unit masses) drawn with core::Philox(seed, 0), shifted to
 // zero total momentum and scaled so that 2 KE / (3N - 3) equals `temperature` exactly.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "twinsim/core/Backend.hpp"
+#include "twinsim/core/Error.hpp"
 
 namespace twinsim::md {
 
@@ -33,12 +34,46 @@ struct Langevin {
   std::uint64_t seed = 1;    // noise: core::Philox(seed, step), counter from the particle
 };
 
+// Nose-Hoover chain thermostat (Martyna, Klein & Tuckerman 1992), integrated as in Martyna,
+// Tuckerman, Tobias & Klein 1996 (Trotter splitting: a chain half step, velocity Verlet, a chain
+// half step), the scheme of LAMMPS' fix nvt. Deterministic: samples the canonical ensemble of
+// the 3N - 3 momentum degrees of freedom, with a conserved extended energy (Thermo::conserved).
+struct NoseHooverChain {
+  double temperature = 1.0;  // epsilon / k_B, > 0
+  double tdamp = 0.5;        // relaxation time of the thermostat, tau (LAMMPS' Tdamp; ~100 dt)
+  int chain = 3;             // thermostats in the chain, >= 1
+};
+
 struct MdSettings {
   Box box;
   LjOptions lj;
   double skin = 0.3;                 // Verlet list radius is cutoff + skin, sigma
   double dt = 0.005;                 // tau
-  std::optional<Langevin> langevin;  // absent: NVE velocity Verlet
+  std::optional<Langevin> langevin;  // at most one of langevin and nose_hoover; none: NVE
+  std::optional<NoseHooverChain> nose_hoover;
+  // 0: rebuild the Verlet list when a particle has moved more than skin / 2 since the last
+  // build (checked every step, never late). k > 0: rebuild every k steps without checking
+  // (LAMMPS' `neigh_modify every k delay 0 check no`); a build at which a particle had moved
+  // more than skin / 2 is counted as dangerous (pairs may have been missed before it).
+  int rebuild_every = 0;
+  // A particle that feels a force above this at the start overlaps another: refused
+  // (epsilon / sigma; an LJ pair at 0.66 sigma pushes with 1e4).
+  double overlap_force = 1e4;
+};
+
+// A run stopped by a fault of the dynamics: non-finite values, a particle that moved more than
+// one sigma in one step (time step too large, forces blown up), overlapping particles. Names the
+// step and the particle (the caller's index; -1 where none is singled out).
+class Fault : public core::Error {
+ public:
+  Fault(const std::string& what, std::int64_t step, std::int64_t particle)
+      : core::Error(what), m_step(step), m_particle(particle) {}
+  std::int64_t step() const { return m_step; }
+  std::int64_t particle() const { return m_particle; }
+
+ private:
+  std::int64_t m_step;
+  std::int64_t m_particle;
 };
 
 // Per-particle arrays on the host, each [N][3] in C order (the H5MD layout).
@@ -46,6 +81,9 @@ struct HostParticles {
   std::vector<double> position;
   std::vector<double> velocity;
   std::vector<double> force;  // filled by Simulation::particles(); ignored as input
+  // Periodic images crossed since the start, [N][3] (filled by Simulation::particles()):
+  // the unwrapped position is position + image * edge (for mean squared displacements).
+  std::vector<int> image;
   std::size_t size() const { return position.size() / 3; }
 };
 
@@ -57,6 +95,9 @@ struct Thermo {
   double kinetic = 0;    // sum m v^2 / 2
   double potential = 0;  // pair sum (+ N U_tail/N with tail corrections)
   double total = 0;
+  // The quantity the integrator conserves: total for NVE, total plus the chain's energy for
+  // Nose-Hoover, total for Langevin (not conserved there).
+  double conserved = 0;
   double temperature = 0;  // 2 KE / (3N - 3): the total momentum is not a degree of freedom
   double pressure = 0;     // (2 KE + sum r.f) / 3V (+ P_tail), as LAMMPS computes it
   std::array<double, 3> momentum{};
@@ -84,12 +125,17 @@ class Simulation {
   virtual std::int64_t step() const = 0;
   // Verlet list builds, the initial one included.
   virtual std::int64_t neighbor_builds() const = 0;
+  // Builds at which a particle had moved more than skin / 2 since the previous build (only
+  // possible with a fixed rebuild interval).
+  virtual std::int64_t dangerous_builds() const = 0;
   virtual const MdSettings& settings() const = 0;
 };
 
 // Throws core::Error for a box edge shorter than 2 (cutoff + skin) (the minimum image would
 // miss pairs), fewer than 2 particles, arrays of different lengths, non-finite values or
-// non-positive dt/cutoff, or a Langevin thermostat with T < 0 or friction <= 0.
+// non-positive dt/cutoff, a Langevin thermostat with T < 0 or friction <= 0, a Nose-Hoover chain
+// with T <= 0, tdamp <= 0 or no thermostat, both thermostats; md::Fault (step 0) for overlapping
+// particles. run() throws md::Fault when the dynamics blow up.
 std::unique_ptr<Simulation> make_simulation(core::Backend backend, const MdSettings& settings,
                                             const HostParticles& initial);
 
@@ -97,5 +143,15 @@ std::unique_ptr<Simulation> make_simulation(core::Backend backend, const MdSetti
 // number density rho (g(r) = 1 beyond rc): energy per atom and pressure.
 double lj_tail_energy_per_atom(double density, double cutoff);
 double lj_tail_pressure(double density, double cutoff);
+
+// The particle to blame for a fault: the first with a non-finite position, velocity or force,
+// else the one with the largest force.
+std::int64_t worst_particle(const HostParticles& p);
+
+namespace detail {
+// The faults' messages (host code, for both backends).
+Fault overlap_fault(const HostParticles& p, double limit);
+Fault blow_up_fault(std::int64_t step, std::int64_t particle, double moved2, double dt);
+}  // namespace detail
 
 }  // namespace twinsim::md
