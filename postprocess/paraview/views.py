@@ -1,0 +1,62 @@
+#!/usr/bin/env pvbatch
+"""Every standard ParaView view that fits a run, as PNGs: particles coloured by speed (MD),
+velocity-magnitude slice with the obstacle (LBM, 3D spectral, Taylor-Green check), vorticity
+(LBM, spectral). `twinsim plot RUN_DIR --paraview` runs it through ./pvrun.
+
+  ./pvrun views.py RUN_DIR [--out DIR] [--time T]     (DIR default RUN_DIR/figures)
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import twinsim_pv as tp  # noqa: E402
+import particles  # noqa: E402
+import velocity_slice  # noqa: E402
+import vorticity  # noqa: E402
+from paraview import simple as pv  # noqa: E402
+
+VIEWS = {
+    "md": [("paraview_particles", particles.render)],
+    "lbm": [("paraview_velocity", velocity_slice.render), ("paraview_vorticity", vorticity.render)],
+    "spectral": [("paraview_vorticity", vorticity.render)],
+    "spectral3d": [("paraview_velocity", velocity_slice.render),
+                   ("paraview_vorticity", vorticity.render)],
+    "taylor_green_check": [("paraview_velocity", velocity_slice.render),
+                           ("paraview_vorticity", vorticity.render)],
+}
+
+
+def reset_session():
+    for source in list(pv.GetSources().values()):
+        pv.Delete(source)
+    for view in list(pv.GetViews()):
+        pv.Delete(view)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir")
+    parser.add_argument("--out")
+    parser.add_argument("--time", type=float)
+    parser.add_argument("--size", type=int, nargs=2, default=(800, 600))
+    args = parser.parse_args()
+    try:
+        summary, _ = tp.load_run(args.run_dir)
+    except tp.RunError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    solver = summary.get("solver")
+    if solver not in VIEWS:
+        print(f"error: no ParaView views for solver '{solver}'", file=sys.stderr)
+        return 2
+    out = args.out or os.path.join(os.path.abspath(args.run_dir), "figures")
+    for name, render in VIEWS[solver]:
+        reset_session()
+        render(args.run_dir, os.path.join(out, name + ".png"), time=args.time,
+               size=tuple(args.size))
+    return 0
+
+
+if __name__ == "__main__":
+    tp.finish(main())

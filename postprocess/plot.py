@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""Draws the figures that fit a Twinsim run folder (what `twinsim plot RUN_DIR` runs).
+
+  plot.py RUN_DIR [--out DIR] [--list]
+
+Reads RUN_DIR/summary.json to tell the solver, then RUN_DIR/<name>.h5 and case.toml, and
+writes PNG figures into DIR (default RUN_DIR/figures), one path per line on stdout.
+Needs numpy, h5py and matplotlib (Debian: python3-numpy python3-h5py python3-matplotlib).
+Exit status: 0 figures written, 2 not a run folder (or nothing to draw for it), 1 failure.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from twinsim_post.run import NotARun, Run  # noqa: E402
+
+
+def plotters():
+    """Solver name (summary.json's `solver`) -> (what it draws, function(run, out))."""
+    from twinsim_post import lbm, md, spectral, surrogate
+    return {
+        "md": ("thermo, energy drift, RDF, MSD", md.plot),
+        "lbm": ("flow fields, history, Ghia centrelines / Poiseuille profile, forces",
+                lbm.plot),
+        "spectral": ("vorticity snapshots, energy spectrum, energy and enstrophy",
+                     spectral.plot_2d),
+        "spectral3d": ("dissipation and energy vs time, energy spectrum, vorticity slices",
+                       spectral.plot_3d),
+        "taylor_green_check": ("vorticity and its error", spectral.plot_taylor_green_check),
+        # Surrogate runs (twinsim train / predict); the layout is not fixed yet.
+        "train": ("loss vs epoch", surrogate.plot),
+        "predict": ("error vs rollout step", surrogate.plot),
+        "surrogate": ("loss vs epoch, error vs rollout step", surrogate.plot),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", help="a folder written by `twinsim run` (or train/predict)")
+    parser.add_argument("--out", help="folder for the figures (default RUN_DIR/figures)")
+    parser.add_argument("--list", action="store_true",
+                        help="print which figures each solver gets and exit")
+    args = parser.parse_args()
+    table = plotters()
+    if args.list:
+        for solver, (what, _) in table.items():
+            print(f"{solver}: {what}")
+        return 0
+    try:
+        run = Run(args.run_dir)
+    except NotARun as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if run.solver not in table:
+        print(f"error: {run.path}: no figures for solver '{run.solver}' (known: "
+              f"{', '.join(table)})", file=sys.stderr)
+        return 2
+    out = os.path.abspath(args.out or run.file("figures"))
+    os.makedirs(out, exist_ok=True)
+    try:
+        written = table[run.solver][1](run, out)
+    except NotARun as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except (ValueError, KeyError, OSError) as e:
+        print(f"error: {run.path} ({run.solver}): {e}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
