@@ -480,6 +480,7 @@ struct TimeSeries::Impl {
   std::string path;
   Spec spec;
   Handle value, step, time;
+  Handle complete_frames;  // attribute of the series group, written after each frame's flush
   std::uint64_t frames = 0;
 };
 
@@ -502,6 +503,11 @@ TimeSeries::TimeSeries(H5File& file, std::string path, Spec spec)
   if (!s.spec.units.empty()) file.set_attribute(value, s.spec.units_key, s.spec.units);
   if (!s.spec.time_units.empty())
     file.set_attribute(s.path + "/time", s.spec.units_key, s.spec.time_units);
+  file.set_attribute(s.path, "complete_frames", std::int64_t{0});
+  Handle group = detail::open_object(s.file, s.path);
+  s.complete_frames = {TWINSIM_H5(H5Aopen, s.path + " attribute complete_frames", group.get(),
+                                  "complete_frames", H5P_DEFAULT),
+                       H5Aclose};
   file.flush();
 }
 
@@ -538,9 +544,15 @@ FrameView TimeSeries::append(const T* h_values, std::uint64_t rows, std::int64_t
   const detail::Block block = detail::frame_block(s.frames, count);
   detail::create_view(s.file, s.value.get(), value, view.path, block.start, block.count,
                       view.shape, s.spec.type);
-  // The frame is on disk before append returns: a run killed later keeps it.
+  // The frame is on disk before append returns: a run killed later keeps it. HDF5 may evict
+  // metadata (a grown extent) before the flush, so a killed run's datasets can hold a partial
+  // last frame; complete_frames, raised only after the flush, says which frames are whole.
   TWINSIM_H5(H5Fflush, s.path, s.file, H5F_SCOPE_LOCAL);
   ++s.frames;
+  const std::int64_t complete = std::int64_t(s.frames);
+  TWINSIM_H5(H5Awrite, s.path + " attribute complete_frames", s.complete_frames.get(),
+             H5T_NATIVE_INT64, &complete);
+  TWINSIM_H5(H5Fflush, s.path, s.file, H5F_SCOPE_LOCAL);
   return view;
 }
 
