@@ -1,7 +1,9 @@
 // The lattice Boltzmann solver as a run: a 2D flow given in physical units, converted to
 // lattice units (refused when unstable or inaccurate), stepped to a step count or to steady
-// state, with fields (HDF5 + XDMF) and figures (summary.json): convergence, MLUPS, and the error
-// against Ghia's cavity centrelines or the Poiseuille parabola when the case asks for it.
+// state, with fields (HDF5 + XDMF), force and probe time series (HDF5 /observables) and figures
+// (summary.json): convergence, MLUPS, drag and lift coefficients, and the comparison with Ghia's
+// cavity centrelines, the Poiseuille parabola or the Schafer-Turek cylinder benchmarks when the
+// case asks for it.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -14,6 +16,7 @@
 #include "twinsim/core/Timers.hpp"
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/Xdmf.hpp"
+#include "twinsim/lbm/Geometry.hpp"
 #include "twinsim/lbm/Reference.hpp"
 #include "twinsim/lbm/Solver.hpp"
 #include "twinsim/lbm/Units.hpp"
@@ -29,8 +32,57 @@ struct LbmRun {
   lbm::LatticeUnits units;
   std::array<double, 2> acceleration;  // m/s^2
   std::string reference;
-  double reynolds = 0;  // reference velocity x domain height / viscosity
+  double reynolds = 0;  // reference velocity x domain height / viscosity, or of the benchmark
+  std::vector<lbm::Obstacle> obstacles;  // lattice units
+  // For the force coefficients c = 2 F / (rho U^2 L): U [m/s] and L [m].
+  double coefficient_velocity = 0, coefficient_length = 0;
+  std::vector<std::array<double, 2>> probes;  // pressure probe points, m
 };
+
+lbm::Boundary boundary_of(const std::string& name) {
+  if (name == "periodic") return lbm::Boundary::periodic;
+  if (name == "wall") return lbm::Boundary::wall;
+  if (name == "velocity_inlet") return lbm::Boundary::velocity_inlet;
+  return lbm::Boundary::pressure_outlet;
+}
+
+// Mean speed through a velocity inlet (m/s): the normal component, 2/3 of the peak for a parabola.
+double mean_inflow(const io::Section& bnd, int side) {
+  const double normal = std::abs(bnd.get_floats(std::string(k_sides[side]) + "_velocity")[side / 2]);
+  return bnd.get_string(std::string(k_sides[side]) + "_profile") == "parabolic" ? normal * 2.0 / 3.0
+                                                                                : normal;
+}
+
+// Checks that the case is the Schafer-Turek channel (geometry, viscosity, inflow) of test case
+// 2D-1 (Ubar = 0.2 m/s) or 2D-2 (Ubar = 1 m/s).
+void check_schafer_turek(const io::Case& c, const LbmRun& r, double ubar) {
+  using ST = lbm::SchaferTurek2D1;
+  const io::Section dom = c.section("lbm.domain"), bnd = c.section("lbm.boundaries");
+  const std::vector<double>& size = dom.get_floats("size");
+  const auto near = [](double a, double b) { return std::abs(a - b) <= 1e-9 * std::abs(b); };
+  const std::vector<io::Section> obstacles = c.entries("lbm.obstacle");
+  bool ok = near(size[0], ST::k_length) && near(size[1], ST::k_height) &&
+            near(dom.get_float("viscosity"), ST::k_viscosity) && obstacles.size() == 1 &&
+            bnd.get_string("x_min") == "velocity_inlet" &&
+            bnd.get_string("x_min_profile") == "parabolic" &&
+            near(bnd.get_floats("x_min_velocity")[0], 1.5 * ubar) &&
+            bnd.get_floats("x_min_velocity")[1] == 0 && bnd.get_string("y_min") == "wall" &&
+            bnd.get_string("y_max") == "wall" && bnd.get_string("x_max") != "periodic";
+  if (ok) {
+    const io::Section o = obstacles[0];
+    const std::vector<double>& centre = o.get_floats("center");
+    ok = o.get_string("shape") == "circle" && o.has("radius") &&
+         near(o.get_float("radius"), 0.5 * ST::k_diameter) && near(centre[0], ST::k_center[0]) &&
+         near(centre[1], ST::k_center[1]);
+  }
+  if (!ok)
+    throw core::Error(fmt::format(
+        "lbm.reference = '{}' needs the Schafer-Turek channel: size = [2.2, 0.41] m, viscosity = "
+        "1e-3 m^2/s, one [[lbm.obstacle]] circle of radius 0.05 m at [0.2, 0.2] m, x_min a "
+        "parabolic velocity_inlet with x_min_velocity = [{}, 0] m/s, walls at y_min and y_max "
+        "and an outlet at x_max (see cases/lbm/cylinder_2d1.toml)",
+        r.reference, 1.5 * ubar));
+}
 
 // The case as a lattice; throws core::Error (with what to change) for settings the solver refuses.
 LbmRun lattice_of(const io::Case& c) {
@@ -59,24 +111,128 @@ LbmRun lattice_of(const io::Case& c) {
   r.acceleration = {a[0], a[1]};
   // Force per volume in lattice units: rho_0 = 1 times the lattice acceleration.
   l.force = {r.units.to_lattice_acceleration(a[0]), r.units.to_lattice_acceleration(a[1]), 0.0};
+  double max_inflow = 0;
   for (int side = 0; side < 4; ++side) {
     const std::string name = k_sides[side];
-    l.sides[side].periodic = bnd.get_string(name) == "periodic";
+    lbm::Side& sd = l.sides[side];
+    sd.type = boundary_of(bnd.get_string(name));
     const std::vector<double>& v = bnd.get_floats(name + "_velocity");
-    l.sides[side].velocity = {r.units.to_lattice_velocity(v[0]), r.units.to_lattice_velocity(v[1]),
-                              0.0};
-    if (l.sides[side].periodic && (v[0] != 0 || v[1] != 0))
-      throw core::Error(fmt::format("lbm.boundaries.{}_velocity: a periodic side has no wall to "
-                                    "move; make {} a wall or drop the velocity",
-                                    name, name));
-    if (!l.sides[side].periodic && v[side / 2] != 0)
+    sd.velocity = {r.units.to_lattice_velocity(v[0]), r.units.to_lattice_velocity(v[1]), 0.0};
+    sd.profile = bnd.get_string(name + "_profile") == "parabolic" ? lbm::Profile::parabolic
+                                                                  : lbm::Profile::uniform;
+    const double pressure = bnd.get_float(name + "_pressure");
+    sd.density = 1.0 + pressure / r.units.pressure(2.0);  // pressure(2): Pa per unit of rho
+    const bool moving = v[0] != 0 || v[1] != 0;
+    const std::string& other = bnd.get_string(k_sides[side ^ 1]);
+    if (sd.type == lbm::Boundary::periodic && (moving || pressure != 0))
+      throw core::Error(fmt::format("lbm.boundaries.{0}: a periodic side has no wall to move, "
+                                    "inflow or pressure; make {0} a wall, velocity_inlet or "
+                                    "pressure_outlet, or drop {0}_velocity and {0}_pressure",
+                                    name));
+    if ((sd.type == lbm::Boundary::periodic) != (other == "periodic"))
+      throw core::Error(fmt::format("lbm.boundaries.{}: periodic sides come in pairs, but {} is "
+                                    "'{}' and {} is '{}'",
+                                    name, name, bnd.get_string(name), k_sides[side ^ 1], other));
+    if (sd.type == lbm::Boundary::wall && v[side / 2] != 0)
       throw core::Error(fmt::format("lbm.boundaries.{}_velocity: walls move along themselves "
                                     "only; the component normal to {} must be 0",
                                     name, name));
+    if (sd.type == lbm::Boundary::velocity_inlet) {
+      const double inward = (side % 2 == 0 ? 1.0 : -1.0) * v[side / 2];
+      if (!(inward > 0))
+        throw core::Error(fmt::format("lbm.boundaries.{}_velocity = [{}, {}] m/s: a velocity "
+                                      "inlet needs a velocity component into the domain "
+                                      "(normal to {})",
+                                      name, v[0], v[1], name));
+      if (sd.profile == lbm::Profile::parabolic &&
+          bnd.get_string(k_sides[side ^ 2]) == "periodic")
+        throw core::Error(fmt::format("lbm.boundaries.{}_profile = 'parabolic' vanishes at the "
+                                      "ends of {}: the sides across it must not be periodic",
+                                      name, name));
+      max_inflow = std::max(max_inflow, std::hypot(v[0], v[1]));
+      if (r.coefficient_velocity == 0) r.coefficient_velocity = mean_inflow(bnd, side);
+    } else if (sd.type != lbm::Boundary::wall && moving) {
+      throw core::Error(fmt::format("lbm.boundaries.{}_velocity: only walls and velocity inlets "
+                                    "take a velocity",
+                                    name));
+    }
+    if (sd.type != lbm::Boundary::pressure_outlet && pressure != 0)
+      throw core::Error(fmt::format("lbm.boundaries.{}_pressure: only a pressure_outlet holds a "
+                                    "pressure",
+                                    name));
+    if (sd.type != lbm::Boundary::velocity_inlet && sd.profile == lbm::Profile::parabolic)
+      throw core::Error(fmt::format("lbm.boundaries.{}_profile: profiles belong to velocity "
+                                    "inlets",
+                                    name));
   }
+  if (max_inflow > setup.reference_velocity * (1 + 1e-12))
+    throw core::Error(fmt::format("lbm.domain.reference_velocity = {} m/s is below the inflow "
+                                  "speed {} m/s: it must be the largest speed expected (it sets "
+                                  "the Mach number); raise it to at least {}",
+                                  setup.reference_velocity, max_inflow, max_inflow));
+
+  // Obstacles, in lattice units (cell centres at i + 1/2).
+  for (const io::Section& o : c.entries("lbm.obstacle")) {
+    lbm::Obstacle ob;
+    const std::vector<double>& centre = o.get_floats("center");
+    ob.center = {centre[0] / r.units.dx, centre[1] / r.units.dx};
+    if (o.get_string("shape") == "circle") {
+      if (!o.has("radius") || o.has("size"))
+        throw core::Error(fmt::format("{}: a circle takes radius (m) and no size", o.name()));
+      ob.shape = lbm::Obstacle::Shape::circle;
+      ob.radius = o.get_float("radius") / r.units.dx;
+    } else {
+      if (!o.has("size") || o.has("radius"))
+        throw core::Error(fmt::format("{}: a rectangle takes size = [x, y] (m) and no radius",
+                                      o.name()));
+      ob.shape = lbm::Obstacle::Shape::rectangle;
+      const std::vector<double>& e = o.get_floats("size");
+      ob.size = {e[0] / r.units.dx, e[1] / r.units.dx};
+    }
+    r.obstacles.push_back(ob);
+  }
+  if (!r.obstacles.empty()) {
+    lbm::ObstacleMask mask;
+    try {
+      mask = lbm::rasterize(l.cells[0], l.cells[1], r.obstacles);
+    } catch (const core::Error& e) {
+      throw core::Error(fmt::format("lbm.obstacle: {}", e.what()));
+    }
+    l.solid = std::move(mask.solid);
+    if (s.get_string("obstacle_walls") == "interpolated")
+      l.wall_fraction = std::move(mask.wall_fraction);
+    const lbm::Obstacle& first = r.obstacles.front();
+    r.coefficient_length =
+        (first.shape == lbm::Obstacle::Shape::circle ? 2 * first.radius : first.size[1]) *
+        r.units.dx;
+  }
+  const bool has_forces = c.has_section("lbm.forces");
+  const double u_ref = has_forces ? c.get_float("lbm.forces.reference_velocity") : 0.0;
+  const double l_ref = has_forces ? c.get_float("lbm.forces.reference_length") : 0.0;
+  if (u_ref > 0) r.coefficient_velocity = u_ref;
+  if (l_ref > 0) r.coefficient_length = l_ref;
+  if (!r.obstacles.empty() && r.coefficient_velocity == 0)
+    throw core::Error("lbm.forces.reference_velocity: no velocity inlet gives the speed for the "
+                      "drag and lift coefficients; set it (m/s)");
+  const std::vector<double> points =
+      has_forces ? c.get_floats("lbm.forces.probes") : std::vector<double>{};
+  if (points.size() % 2 != 0)
+    throw core::Error(fmt::format("lbm.forces.probes: {} numbers; give x, y pairs (m)",
+                                  points.size()));
+  for (std::size_t i = 0; i + 1 < points.size(); i += 2) {
+    if (points[i] < 0 || points[i] > size[0] || points[i + 1] < 0 || points[i + 1] > size[1])
+      throw core::Error(fmt::format("lbm.forces.probes: point ({}, {}) m lies outside the "
+                                    "domain [0, {}] x [0, {}] m",
+                                    points[i], points[i + 1], size[0], size[1]));
+    r.probes.push_back({points[i], points[i + 1]});
+  }
+
   r.reference = s.get_string("reference");
   if (r.reference == "ghia1982") {
-    const bool walls = !l.sides[0].periodic && !l.sides[2].periodic;
+    const bool walls = l.sides[0].type == lbm::Boundary::wall &&
+                       l.sides[1].type == lbm::Boundary::wall &&
+                       l.sides[2].type == lbm::Boundary::wall &&
+                       l.sides[3].type == lbm::Boundary::wall;
     const double lid = bnd.get_floats("y_max_velocity")[0];
     if (!walls || size[0] != size[1] || cells[0] != cells[1] || lid <= 0)
       throw core::Error("lbm.reference = 'ghia1982' needs a square cavity: walls on all sides, "
@@ -88,12 +244,18 @@ LbmRun lattice_of(const io::Case& c) {
                                     lid * size[0] / setup.viscosity));
     r.reynolds = double(re);
   } else if (r.reference == "poiseuille") {
-    if (!l.sides[0].periodic || l.sides[2].periodic || a[1] != 0 || a[0] == 0)
+    if (l.sides[0].type != lbm::Boundary::periodic || l.sides[2].type != lbm::Boundary::wall ||
+        l.sides[3].type != lbm::Boundary::wall || a[1] != 0 || a[0] == 0)
       throw core::Error("lbm.reference = 'poiseuille' needs x periodic, walls at y_min and y_max "
                         "and acceleration = [a, 0] with a != 0");
     for (int side = 2; side < 4; ++side)
       if (bnd.get_floats(std::string(k_sides[side]) + "_velocity")[0] != 0)
         throw core::Error("lbm.reference = 'poiseuille' needs walls at rest");
+  } else if (r.reference == "schafer_turek_2d1" || r.reference == "schafer_turek_2d2") {
+    const double ubar = r.reference == "schafer_turek_2d1" ? lbm::SchaferTurek2D1::k_ubar
+                                                           : lbm::SchaferTurek2D2::k_ubar;
+    check_schafer_turek(c, r, ubar);
+    r.reynolds = ubar * lbm::SchaferTurek2D1::k_diameter / lbm::SchaferTurek2D1::k_viscosity;
   }
   return r;
 }
@@ -150,8 +312,16 @@ void add_lbm_schema(io::Schema& schema) {
                               "(0: run all steps)")
       .default_value(0.0).at_least(0.0)
       .key_string("reference", "Compare with: none, ghia1982 (cavity centrelines at Re 100 or "
-                               "1000), poiseuille (force-driven channel parabola)")
-      .default_value("none").one_of({"none", "ghia1982", "poiseuille"});
+                               "1000), poiseuille (force-driven channel parabola), "
+                               "schafer_turek_2d1 (cylinder, Re 20, steady: c_D, c_L, dP), "
+                               "schafer_turek_2d2 (cylinder, Re 100: c_D max, c_L max, "
+                               "Strouhal number)")
+      .default_value("none")
+      .one_of({"none", "ghia1982", "poiseuille", "schafer_turek_2d1", "schafer_turek_2d2"})
+      .key_string("obstacle_walls", "Obstacle surfaces: interpolated (Bouzidi et al. 2001 "
+                                    "linear interpolated bounce-back, second order for curved "
+                                    "walls) or staircase (half-way bounce-back on the cells)")
+      .default_value("interpolated").one_of({"interpolated", "staircase"});
   schema.section("lbm.domain", "Domain, fluid and resolution").required()
       .key_floats("size", "Domain edges x, y").required().length(2).unit("m").greater_than(0.0)
       .key_ints("cells", "Cells along x, y (square cells: proportional to size)").required()
@@ -165,18 +335,111 @@ void add_lbm_schema(io::Schema& schema) {
       .key_float("density", "Fluid density").default_value(1.0).unit("kg/m^3").greater_than(0.0)
       .key_floats("acceleration", "Body force per mass x, y (drives channel flow)")
       .default_value(std::vector<double>{0.0, 0.0}).length(2).unit("m/s^2");
-  auto b = schema.section("lbm.boundaries", "Domain sides: periodic (in pairs) or half-way "
-                                            "bounce-back walls, optionally moving along "
-                                            "themselves (a lid)");
+  auto b = schema.section("lbm.boundaries",
+                          "Domain sides: periodic (in pairs), half-way bounce-back walls "
+                          "(optionally moving along themselves: a lid), velocity inlets (uniform "
+                          "or parabolic) or pressure outlets");
+  b.required();
   for (const char* side : k_sides) {
+    const std::string name = side;
     b.key_string(side, fmt::format("{} side", side)).default_value("wall")
-        .one_of({"periodic", "wall"});
-    b.key_floats(std::string(side) + "_velocity", fmt::format("Velocity of the {} wall", side))
+        .one_of({"periodic", "wall", "velocity_inlet", "pressure_outlet"});
+    b.key_floats(name + "_velocity", fmt::format("Velocity of the {} wall, or the inflow "
+                                                 "velocity of a velocity_inlet (its peak for a "
+                                                 "parabolic profile)",
+                                                 side))
         .default_value(std::vector<double>{0.0, 0.0}).length(2).unit("m/s");
+    b.key_string(name + "_profile", fmt::format("Inflow profile across a velocity_inlet at {}: "
+                                                "uniform, or parabolic (zero at the side's ends)",
+                                                side))
+        .default_value("uniform").one_of({"uniform", "parabolic"});
+    b.key_float(name + "_pressure", fmt::format("Pressure held at a pressure_outlet at {}, "
+                                                "relative to the reference state",
+                                                side))
+        .default_value(0.0).unit("Pa");
   }
+  schema.section("lbm.obstacle", "A solid obstacle (repeat the table for more); forces on each "
+                                 "are written per obstacle number, in file order from 1")
+      .repeated()
+      .key_string("shape", "circle or rectangle").required().one_of({"circle", "rectangle"})
+      .key_floats("center", "Centre x, y").required().length(2).unit("m")
+      .key_float("radius", "Radius of a circle").optional().unit("m").greater_than(0.0)
+      .key_floats("size", "Edges x, y of a rectangle (axis-aligned)").optional().length(2)
+      .unit("m").greater_than(0.0);
+  schema.section("lbm.forces", "Forces on obstacles (momentum exchange) and pressure probes, "
+                               "sampled as time series")
+      .key_int("every", "Steps between samples of the forces and probes")
+      .default_value(std::int64_t(10)).at_least(1)
+      .key_float("reference_velocity", "U of the coefficients c = 2 F / (rho U^2 L) (0: the "
+                                       "mean speed through the velocity inlet)")
+      .default_value(0.0).unit("m/s").at_least(0.0)
+      .key_float("reference_length", "L of the coefficients, per unit depth (0: the first "
+                                     "obstacle's diameter or its height across y)")
+      .default_value(0.0).unit("m").at_least(0.0)
+      .key_floats("probes", "Pressure probe points x0, y0, x1, y1, ... (beside an obstacle, "
+                            "extrapolated from the fluid)")
+      .default_value(std::vector<double>{}).unit("m");
 }
 
 void check_lbm(const io::Case& c) { lattice_of(c); }
+
+namespace {
+
+// Force and probe time series: /observables/obstacle_<k>/force [t][2] (N/m, per unit depth) and
+// /coefficients [t][2] (c_D, c_L), /observables/probe_<i>/pressure [t] (Pa), H5MD style; kept in
+// memory as well for the summary (maxima, Strouhal number).
+class ForceSeries {
+ public:
+  ForceSeries(io::H5File& file, std::size_t obstacles, std::size_t probes) {
+    for (std::size_t k = 1; k <= obstacles; ++k) {
+      m_force.emplace_back(file, fmt::format("/observables/obstacle_{}/force", k),
+                           io::TimeSeries::Spec{{2}, io::DType::f64, "N m-1", "s"});
+      m_coefficients.emplace_back(file, fmt::format("/observables/obstacle_{}/coefficients", k),
+                                  io::TimeSeries::Spec{{2}, io::DType::f64, "", "s"});
+    }
+    for (std::size_t i = 1; i <= probes; ++i)
+      m_probe.emplace_back(file, fmt::format("/observables/probe_{}/pressure", i),
+                           io::TimeSeries::Spec{{1}, io::DType::f64, "Pa", "s"});
+    cd.resize(obstacles);
+    cl.resize(obstacles);
+  }
+
+  void append(const std::vector<std::array<double, 2>>& force,
+              const std::vector<std::array<double, 2>>& coefficient,
+              const std::vector<double>& pressure, std::int64_t step, double t) {
+    for (std::size_t k = 0; k < m_force.size(); ++k) {
+      m_force[k].append(force[k].data(), step, t);
+      m_coefficients[k].append(coefficient[k].data(), step, t);
+      cd[k].push_back(coefficient[k][0]);
+      cl[k].push_back(coefficient[k][1]);
+    }
+    for (std::size_t i = 0; i < m_probe.size(); ++i) m_probe[i].append(&pressure[i], step, t);
+    steps.push_back(step);
+  }
+
+  std::vector<std::vector<double>> cd, cl;  // per obstacle, per sample
+  std::vector<std::int64_t> steps;
+
+ private:
+  std::vector<io::TimeSeries> m_force, m_coefficients, m_probe;
+};
+
+// Statistics of the last `window` samples of a signal: its maximum and mean, and the frequency
+// of its oscillation (per sample).
+struct Window {
+  double max = 0, mean = 0, frequency = 0;
+};
+Window last_window(const std::vector<double>& s, std::size_t window) {
+  Window w;
+  if (s.empty()) return w;
+  const std::vector<double> tail(s.end() - std::min(window, s.size()), s.end());
+  w.max = *std::max_element(tail.begin(), tail.end());
+  for (double v : tail) w.mean += v / double(tail.size());
+  w.frequency = lbm::crossing_frequency(tail);
+  return w;
+}
+
+}  // namespace
 
 RunResult run_lbm(const RunContext& ctx) {
   const io::Case& c = ctx.case_file;
@@ -186,16 +449,20 @@ RunResult run_lbm(const RunContext& ctx) {
   const io::Section s = c.section("lbm");
   const std::int64_t steps = s.get_int("steps"), output_every = s.get_int("output_every"),
                      check_every = s.get_int("check_every");
+  const std::int64_t force_every =
+      c.has_section("lbm.forces") ? c.get_int("lbm.forces.every") : std::int64_t(10);
   const double tolerance = s.get_float("tolerance");
   spdlog::info("lbm: D2Q9 {} {}, {} x {} cells, dx = {:.4g} m, dt = {:.4g} s, tau = {:.4f}, "
-               "Mach {:.3f}, Re = {:.4g}",
+               "Mach {:.3f}, Re = {:.4g}, {} obstacle(s) with {} walls",
                lbm::to_string(l.collision), lbm::to_string(l.precision), l.cells[0], l.cells[1],
-               u.dx, u.dt, u.tau, u.mach, setup.reynolds);
+               u.dx, u.dt, u.tau, u.mach, setup.reynolds, setup.obstacles.size(),
+               l.wall_fraction.empty() ? "staircase" : "interpolated");
 
   auto solver = lbm::make_solver(ctx.backend, l);
   io::H5File file = io::H5File::create(ctx.run.file(ctx.name + ".h5"));
   io::write_provenance(file, {c.resolved_text(), std::string(core::to_string(ctx.backend)),
-                              "SI: m, s, kg/m^3, Pa (pressure relative to the reference state)"});
+                              "SI: m, s, kg/m^3, Pa (pressure relative to the reference state), "
+                              "forces per unit depth N/m"});
   const io::Shape grid = {std::uint64_t(l.cells[1]), std::uint64_t(l.cells[0])};
   const io::DType disk = l.precision == lbm::Precision::fp64 ? io::DType::f64 : io::DType::f32;
   io::FieldSeries velocity(file, "velocity", grid, 3, disk, "m s-1", "s");
@@ -208,9 +475,17 @@ RunResult run_lbm(const RunContext& ctx) {
   // offset by half a cell.
   const io::CoRectMesh mesh{{1, grid[0], grid[1]}, {0.0, 0.5 * u.dx, 0.5 * u.dx},
                             {u.dx, u.dx, u.dx}};
+  const std::size_t n_obstacles = setup.obstacles.size();
+  ForceSeries series(file, n_obstacles, setup.probes.size());
+  // Lattice force (per unit depth) to N/m: rho dx^3 / dt^2; to a coefficient: 2 / (rho U^2 L).
+  const double to_newton = u.density * u.dx * u.dx * u.dx / (u.dt * u.dt);
+  const double to_coefficient =
+      n_obstacles > 0 ? 2.0 / (u.density * setup.coefficient_velocity *
+                               setup.coefficient_velocity * setup.coefficient_length)
+                      : 0.0;
 
   core::Timers timers;
-  std::int64_t last_output = -1;
+  std::int64_t last_output = -1, last_sample = -1;
   const auto output = [&]() -> bool {
     core::ScopedTimer timer(timers, "output");
     const Frame f = physical(solver->macroscopic(), u);
@@ -225,15 +500,38 @@ RunResult run_lbm(const RunContext& ctx) {
     last_output = step;
     return f.finite;
   };
+  std::vector<std::array<double, 2>> last_force(n_obstacles), last_coefficient(n_obstacles);
+  std::vector<double> last_pressure(setup.probes.size());
+  const auto sample = [&]() {
+    if (n_obstacles == 0 && setup.probes.empty()) return;
+    core::ScopedTimer timer(timers, "forces");
+    const std::vector<std::array<double, 3>> f = solver->obstacle_forces();
+    for (std::size_t k = 0; k < n_obstacles; ++k) {
+      last_force[k] = {f[k][0] * to_newton, f[k][1] * to_newton};
+      last_coefficient[k] = {last_force[k][0] * to_coefficient,
+                             last_force[k][1] * to_coefficient};
+    }
+    if (!setup.probes.empty()) {
+      const lbm::Macroscopic m = solver->macroscopic();
+      for (std::size_t i = 0; i < setup.probes.size(); ++i)
+        last_pressure[i] = u.pressure(
+            lbm::probe(m, m.rho, setup.probes[i][0] / u.dx, setup.probes[i][1] / u.dx));
+    }
+    const std::int64_t step = solver->steps_done();
+    series.append(last_force, last_coefficient, last_pressure, step, u.time(double(step)));
+    last_sample = step;
+  };
 
   const double mass0 = solver->total_mass();
   if (output_every > 0) output();
+  sample();
   double change = solver->velocity_change();
   bool converged = false, finite = true;
   core::Progress progress("lbm", steps);
   while (solver->steps_done() < steps && !converged && finite) {
     const std::int64_t done = solver->steps_done();
-    std::int64_t n = std::min(check_every - done % check_every, steps - done);
+    std::int64_t n = std::min({check_every - done % check_every, steps - done,
+                               force_every - done % force_every});
     if (output_every > 0) n = std::min(n, output_every - done % output_every);
     {
       core::ScopedTimer timer(timers, "step");
@@ -241,6 +539,7 @@ RunResult run_lbm(const RunContext& ctx) {
       solver->synchronize();  // GPU steps are queued: wait, so the timer sees them
     }
     const std::int64_t now = solver->steps_done();
+    if (now % force_every == 0) sample();
     if (now % check_every == 0) {
       change = solver->velocity_change();
       finite = !std::isnan(change);
@@ -251,6 +550,7 @@ RunResult run_lbm(const RunContext& ctx) {
   }
   progress.finish();
   if (last_output != solver->steps_done()) finite = output() && finite;
+  if (last_sample != solver->steps_done()) sample();
 
   const double mass_drift = std::abs(solver->total_mass() - mass0) / mass0;
   std::int64_t fluid = 0;
@@ -271,17 +571,36 @@ RunResult run_lbm(const RunContext& ctx) {
   sum.set("lattice.mach", u.mach);
   sum.set("lattice.dx_m", u.dx);
   sum.set("lattice.dt_s", u.dt);
+  sum.set("lattice.obstacle_walls", l.wall_fraction.empty() ? "staircase" : "interpolated");
   sum.set("reynolds", setup.reynolds);
   sum.set("steps", solver->steps_done());
   sum.set("time_s", u.time(double(solver->steps_done())));
   sum.set("convergence.velocity_change", change);
   sum.set("convergence.tolerance", tolerance);
   sum.set("convergence.converged", converged);
+  // Open boundaries exchange mass with the outside: the drift then measures that, not an error.
   sum.set("mass.relative_drift", mass_drift);
   sum.set("performance.mlups", mlups);
   sum.set("performance.bytes_per_cell_update", solver->bytes_per_cell_update());
   sum.set("performance.step_s", step_s);
   sum.set("performance.output_s", timers.seconds("output"));
+  sum.set("performance.forces_s", timers.seconds("forces"));
+  if (n_obstacles > 0) {
+    sum.set("forces.reference_velocity_m_s", setup.coefficient_velocity);
+    sum.set("forces.reference_length_m", setup.coefficient_length);
+  }
+  for (std::size_t k = 0; k < n_obstacles; ++k) {
+    const std::string key = fmt::format("forces.obstacle_{}", k + 1);
+    sum.set(key + ".force_x_N_per_m", last_force[k][0]);
+    sum.set(key + ".force_y_N_per_m", last_force[k][1]);
+    sum.set(key + ".drag_coefficient", last_coefficient[k][0]);
+    sum.set(key + ".lift_coefficient", last_coefficient[k][1]);
+    spdlog::info("obstacle {}: c_D {:.5f}, c_L {:.5f} (F = {:.5g}, {:.5g} N/m)", k + 1,
+                 last_coefficient[k][0], last_coefficient[k][1], last_force[k][0],
+                 last_force[k][1]);
+  }
+  for (std::size_t i = 0; i < setup.probes.size(); ++i)
+    sum.set(fmt::format("probes.probe_{}.pressure_Pa", i + 1), last_pressure[i]);
   if (setup.reference == "ghia1982") {
     const double lid = l.sides[3].velocity[0];
     const lbm::CentrelineErrors e = lbm::ghia_centreline_errors(m, lid, int(setup.reynolds));
@@ -293,6 +612,47 @@ RunResult run_lbm(const RunContext& ctx) {
     const double e = lbm::poiseuille_error(m, l.force[0], u.viscosity);
     spdlog::info("Poiseuille: relative L2 error of u against the parabola {:.3e}", e);
     sum.set("poiseuille.relative_l2_error", e);
+  } else if (setup.reference == "schafer_turek_2d1") {
+    using ST = lbm::SchaferTurek2D1;
+    // dP between the cylinder's front and rear points, extrapolated from the fluid.
+    const double front = lbm::probe(m, m.rho, (ST::k_center[0] - 0.5 * ST::k_diameter) / u.dx,
+                                    ST::k_center[1] / u.dx);
+    const double rear = lbm::probe(m, m.rho, (ST::k_center[0] + 0.5 * ST::k_diameter) / u.dx,
+                                   ST::k_center[1] / u.dx);
+    const double dp = u.pressure(front) - u.pressure(rear);
+    const double cd = last_coefficient[0][0], cl = last_coefficient[0][1];
+    spdlog::info("Schafer-Turek 2D-1: c_D {:.4f} (band [{}, {}]), c_L {:.5f} (band [{}, {}]), "
+                 "dP {:.4f} Pa (band [{}, {}])",
+                 cd, ST::k_cd.lower, ST::k_cd.upper, cl, ST::k_cl.lower, ST::k_cl.upper, dp,
+                 ST::k_dp.lower, ST::k_dp.upper);
+    sum.set("schafer_turek_2d1.drag_coefficient", cd);
+    sum.set("schafer_turek_2d1.lift_coefficient", cl);
+    sum.set("schafer_turek_2d1.pressure_difference_Pa", dp);
+    sum.set("schafer_turek_2d1.drag_relative_error", cd / ST::k_cd.value - 1);
+    sum.set("schafer_turek_2d1.lift_relative_error", cl / ST::k_cl.value - 1);
+    sum.set("schafer_turek_2d1.pressure_difference_relative_error", dp / ST::k_dp.value - 1);
+    sum.set("schafer_turek_2d1.drag_in_band", ST::k_cd.contains(cd));
+    sum.set("schafer_turek_2d1.lift_in_band", ST::k_cl.contains(cl));
+    sum.set("schafer_turek_2d1.pressure_difference_in_band", ST::k_dp.contains(dp));
+  } else if (setup.reference == "schafer_turek_2d2" && !series.cd.empty()) {
+    using ST = lbm::SchaferTurek2D2;
+    // The last quarter of the samples (the periodic state once the start-up has passed).
+    const std::size_t window = std::max<std::size_t>(series.cd[0].size() / 4, 2);
+    const Window d = last_window(series.cd[0], window), lift = last_window(series.cl[0], window);
+    const double sample_s = u.time(double(force_every));
+    const double strouhal = lift.frequency / sample_s * lbm::SchaferTurek2D1::k_diameter / ST::k_ubar;
+    spdlog::info("Schafer-Turek 2D-2 (last {} samples): c_D max {:.4f} (band [{}, {}]), c_L max "
+                 "{:.4f} (band [{}, {}]), St {:.4f} (band [{}, {}])",
+                 window, d.max, ST::k_cd_max.lower, ST::k_cd_max.upper, lift.max,
+                 ST::k_cl_max.lower, ST::k_cl_max.upper, strouhal, ST::k_strouhal.lower,
+                 ST::k_strouhal.upper);
+    sum.set("schafer_turek_2d2.drag_coefficient_max", d.max);
+    sum.set("schafer_turek_2d2.lift_coefficient_max", lift.max);
+    sum.set("schafer_turek_2d2.strouhal", strouhal);
+    sum.set("schafer_turek_2d2.window_samples", std::int64_t(window));
+    sum.set("schafer_turek_2d2.drag_max_in_band", ST::k_cd_max.contains(d.max));
+    sum.set("schafer_turek_2d2.lift_max_in_band", ST::k_cl_max.contains(lift.max));
+    sum.set("schafer_turek_2d2.strouhal_in_band", ST::k_strouhal.contains(strouhal));
   }
   r.ok = finite;
   if (!r.ok)

@@ -77,4 +77,86 @@ double poiseuille_error(const Macroscopic& m, double ax, double viscosity) {
   return std::sqrt(diff / norm);
 }
 
+namespace {
+
+// Bilinear interpolation over the fluid cells among the four nearest centres; also returns the
+// mean position of the solid ones (solid_count of them).
+double fluid_bilinear(const Macroscopic& m, const std::vector<double>& field, double x, double y,
+                      int& solid_count, double* solid_mean) {
+  const int nx = m.cells[0], ny = m.cells[1];
+  const double tx = x - 0.5, ty = y - 0.5;
+  const int i0 = int(std::floor(tx)), j0 = int(std::floor(ty));
+  double sum = 0, weight = 0;
+  solid_count = 0;
+  solid_mean[0] = solid_mean[1] = 0;
+  for (int dj = 0; dj < 2; ++dj)
+    for (int di = 0; di < 2; ++di) {
+      const int i = i0 + di, j = j0 + dj;
+      if (i < 0 || i >= nx || j < 0 || j >= ny) continue;
+      const std::size_t c = std::size_t(j) * nx + i;
+      if (!m.solid.empty() && m.solid[c]) {
+        ++solid_count;
+        solid_mean[0] += i + 0.5;
+        solid_mean[1] += j + 0.5;
+        continue;
+      }
+      const double w = (di ? tx - i0 : 1 - (tx - i0)) * (dj ? ty - j0 : 1 - (ty - j0));
+      sum += w * field[c];
+      weight += w;
+    }
+  if (solid_count > 0) {
+    solid_mean[0] /= solid_count;
+    solid_mean[1] /= solid_count;
+  }
+  if (!(weight > 0))
+    throw core::Error(fmt::format("probe at ({:.3f}, {:.3f}) cells: no fluid cell among the four "
+                                  "nearest cell centres (inside an obstacle or outside the "
+                                  "domain)",
+                                  x, y));
+  return sum / weight;
+}
+
+double fluid_bilinear(const Macroscopic& m, const std::vector<double>& field, double x, double y) {
+  int solid_count;
+  double solid_mean[2];
+  return fluid_bilinear(m, field, x, y, solid_count, solid_mean);
+}
+
+}  // namespace
+
+double probe(const Macroscopic& m, const std::vector<double>& field, double x, double y) {
+  int solid_count;
+  double solid_mean[2];
+  const double v = fluid_bilinear(m, field, x, y, solid_count, solid_mean);
+  if (solid_count == 0) return v;
+  // Beside an obstacle: extrapolate along the direction away from its cells there.
+  const double nx = x - solid_mean[0], ny = y - solid_mean[1], len = std::hypot(nx, ny);
+  if (!(len > 0)) return v;
+  return surface_probe(m, field, x, y, nx / len, ny / len);
+}
+
+double surface_probe(const Macroscopic& m, const std::vector<double>& field, double x, double y,
+                     double normal_x, double normal_y) {
+  return 2.0 * fluid_bilinear(m, field, x + normal_x, y + normal_y) -
+         fluid_bilinear(m, field, x + 2.0 * normal_x, y + 2.0 * normal_y);
+}
+
+double crossing_frequency(const std::vector<double>& s) {
+  if (s.size() < 3) return 0;
+  double mean = 0;
+  for (double v : s) mean += v;
+  mean /= double(s.size());
+  double first = -1, last = -1;
+  int crossings = 0;
+  for (std::size_t i = 0; i + 1 < s.size(); ++i)
+    if (s[i] < mean && s[i + 1] >= mean) {
+      const double t = double(i) + (mean - s[i]) / (s[i + 1] - s[i]);
+      if (crossings == 0) first = t;
+      last = t;
+      ++crossings;
+    }
+  if (crossings < 2) return 0;
+  return (crossings - 1) / (last - first);
+}
+
 }  // namespace twinsim::lbm

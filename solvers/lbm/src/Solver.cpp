@@ -29,13 +29,37 @@ void check(const LatticeConfig& c) {
   if (c.collision == Collision::trt && !(c.magic > 0))
     throw core::Error(fmt::format("lattice: TRT magic parameter {} must be > 0", c.magic));
   for (int a = 0; a < 3; ++a)
-    if (c.sides[2 * a].periodic != c.sides[2 * a + 1].periodic)
-      throw core::Error(fmt::format("lattice: {} and {} must both be periodic or both walls",
-                                    k_side_names[2 * a], k_side_names[2 * a + 1]));
+    if ((c.sides[2 * a].type == Boundary::periodic) !=
+        (c.sides[2 * a + 1].type == Boundary::periodic))
+      throw core::Error(fmt::format("lattice: {} and {} must both be periodic or neither is "
+                                    "(got {} and {})",
+                                    k_side_names[2 * a], k_side_names[2 * a + 1],
+                                    to_string(c.sides[2 * a].type),
+                                    to_string(c.sides[2 * a + 1].type)));
+  for (int side = 0; side < 4; ++side) {
+    const Side& s = c.sides[side];
+    if (s.type == Boundary::pressure_outlet && !(s.density > 0))
+      throw core::Error(fmt::format("lattice: the pressure outlet at {} needs a density > 0, "
+                                    "got {}",
+                                    k_side_names[side], s.density));
+    if (s.type == Boundary::velocity_inlet && s.profile == Profile::parabolic &&
+        c.sides[side ^ 2].type == Boundary::periodic)
+      throw core::Error(fmt::format("lattice: the parabolic inflow at {} vanishes at the ends of "
+                                    "the side, so the sides across it must be walls",
+                                    k_side_names[side]));
+  }
   const std::size_t cells = std::size_t(c.cells[0]) * c.cells[1] * c.cells[2];
   if (!c.solid.empty() && c.solid.size() != cells)
     throw core::Error(
         fmt::format("lattice: solid mask has {} values for {} cells", c.solid.size(), cells));
+  const std::size_t q = 9;  // D2Q9
+  if (!c.wall_fraction.empty() && c.wall_fraction.size() != q * cells)
+    throw core::Error(fmt::format("lattice: wall_fraction has {} values for {} cells x {} "
+                                  "directions",
+                                  c.wall_fraction.size(), cells, q));
+  for (double f : c.wall_fraction)
+    if (!(f > 0 && f <= 1))
+      throw core::Error(fmt::format("lattice: wall fraction {} outside (0, 1]", f));
 }
 
 }  // namespace
@@ -52,6 +76,15 @@ std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& 
 
 std::string to_string(Collision c) { return c == Collision::bgk ? "bgk" : "trt"; }
 std::string to_string(Precision p) { return p == Precision::fp32 ? "fp32" : "fp64"; }
+std::string to_string(Boundary b) {
+  switch (b) {
+    case Boundary::periodic: return "periodic";
+    case Boundary::wall: return "wall";
+    case Boundary::velocity_inlet: return "velocity inlet";
+    case Boundary::pressure_outlet: return "pressure outlet";
+  }
+  return "?";
+}
 
 }  // namespace lbm
 }  // namespace twinsim

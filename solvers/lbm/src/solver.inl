@@ -1,7 +1,11 @@
 // Backend translation unit: the lattice Boltzmann solver on the OpenMP or CUDA backend.
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <utility>
+#include <vector>
 
 #include "twinsim/core/exec.hpp"
 #include "twinsim/lbm/Solver.hpp"
@@ -23,12 +27,12 @@ using lbm::Relaxation;
 // One time step: pull from src, collide, store in dst. Solid cells are neither updated nor read.
 template <class L, class Real>
 void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real* src, Real* dst,
-                    const unsigned char* solid) {
+                    const unsigned char* solid, const Real* fraction) {
   const Index n = lbm::cell_count(d);
   for_each_index(n, [=] TWINSIM_HD(Index cell) {
     if (solid[cell]) return;
     Real g[L::k_q];
-    lbm::pull<L>(d, cell, src, solid, g);
+    lbm::pull<L>(d, cell, src, solid, fraction, g);
     lbm::collide<L>(g, r);
     TWINSIM_LBM_UNROLL
     for (int q = 0; q < L::k_q; ++q) dst[q * n + cell] = g[q];
@@ -39,13 +43,14 @@ void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real
 // current time.
 template <class L, class Real>
 void compute_moments(const Domain<Real>& d, const Relaxation<Real>& r, const Real* src,
-                     const unsigned char* solid, Real* rho, Real* ux, Real* uy, Real* uz) {
+                     const unsigned char* solid, const Real* fraction, Real* rho, Real* ux,
+                     Real* uy, Real* uz) {
   const Index n = lbm::cell_count(d);
   for_each_index(n, [=] TWINSIM_HD(Index cell) {
     Real u[3] = {0, 0, 0}, density = 1;
     if (!solid[cell]) {
       Real g[L::k_q];
-      lbm::pull<L>(d, cell, src, solid, g);
+      lbm::pull<L>(d, cell, src, solid, fraction, g);
       lbm::moments<L>(g, r.force, density, u);
     }
     rho[cell] = density;
@@ -94,6 +99,29 @@ void velocity_change_sums(Index n, const Real* ux, const Real* uy, const Real* u
   });
 }
 
+// A force in lattice units, summed in FP64 (a reduction's value type).
+struct Force3 {
+  double v[3];
+  TWINSIM_HD Force3 operator+(const Force3& o) const {
+    return {{v[0] + o.v[0], v[1] + o.v[1], v[2] + o.v[2]}};
+  }
+};
+
+// Sum of the momentum exchanged across links [begin, end) of the link list (cell * 32 + q).
+template <class L, class Real>
+Force3 links_force(const Domain<Real>& d, const Real* src, const unsigned char* solid,
+                   const Real* fraction, const std::int64_t* links, Index begin, Index end) {
+  return transform_reduce(
+      end - begin, Force3{{0, 0, 0}},
+      [=] TWINSIM_HD(Index i) {
+        const std::int64_t link = links[begin + i];
+        Force3 f{{0, 0, 0}};
+        lbm::link_force<L>(d, Index(link / 32), int(link % 32), src, solid, fraction, f.v);
+        return f;
+      },
+      core::Plus{});
+}
+
 template <class Real>
 void fill(Index n, Real* f, Real value) {
   for_each_index(n, [=] TWINSIM_HD(Index i) { f[i] = value; });
@@ -110,8 +138,14 @@ class SolverImpl final : public lbm::Solver {
         m_macro(8 * m_cells) {
     for (int a = 0; a < 3; ++a) m_domain.n[a] = c.cells[a];
     for (int s = 0; s < 6; ++s) {
-      m_domain.side[s] = c.sides[s].periodic ? lbm::k_periodic : lbm::k_wall;
-      for (int a = 0; a < 3; ++a) m_domain.wall_velocity[s][a] = Real(c.sides[s].velocity[a]);
+      const lbm::Side& side = c.sides[s];
+      m_domain.side[s] = side.type == lbm::Boundary::periodic          ? lbm::k_periodic
+                         : side.type == lbm::Boundary::wall            ? lbm::k_wall
+                         : side.type == lbm::Boundary::velocity_inlet  ? lbm::k_velocity_inlet
+                                                                       : lbm::k_pressure_outlet;
+      for (int a = 0; a < 3; ++a) m_domain.wall_velocity[s][a] = Real(side.velocity[a]);
+      m_domain.parabolic[s] = side.profile == lbm::Profile::parabolic ? 1 : 0;
+      m_domain.density[s] = Real(side.density);
     }
     const double omega = 1.0 / c.tau;
     m_relax.omega_plus = Real(omega);
@@ -121,6 +155,10 @@ class SolverImpl final : public lbm::Solver {
     std::vector<std::uint8_t> solid = c.solid;
     solid.resize(m_cells, 0);
     m_solid = Buffer<unsigned char, Space>::from_host(solid);
+    if (!c.wall_fraction.empty())
+      m_fraction = Buffer<Real, Space>::from_host(
+          std::vector<Real>(c.wall_fraction.begin(), c.wall_fraction.end()));
+    build_links(solid);
     // Rest state rho = 1, u = 0 is g = 0 in the shifted storage, in both lattices (the second
     // keeps solid cells' unused slots defined).
     fill(L::k_q * m_cells, m_f.data(), Real(0));
@@ -130,7 +168,8 @@ class SolverImpl final : public lbm::Solver {
 
   void step(std::int64_t n) override {
     for (std::int64_t i = 0; i < n; ++i) {
-      stream_collide<L>(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data());
+      stream_collide<L>(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(),
+                        fraction());
       std::swap(m_f, m_f_next);
     }
     m_steps += n;
@@ -167,6 +206,17 @@ class SolverImpl final : public lbm::Solver {
     return std::sqrt(change / norm);
   }
 
+  std::vector<std::array<double, 3>> obstacle_forces() override {
+    std::vector<std::array<double, 3>> forces(m_link_begin.size() - 1);
+    for (std::size_t k = 0; k + 1 < m_link_begin.size(); ++k) {
+      if (m_link_begin[k + 1] == m_link_begin[k]) continue;
+      const Force3 f = links_force<L>(m_domain, m_f.data(), m_solid.data(), fraction(),
+                                      m_links.data(), m_link_begin[k], m_link_begin[k + 1]);
+      forces[k] = {f.v[0], f.v[1], f.v[2]};
+    }
+    return forces;
+  }
+
   const lbm::LatticeConfig& config() const override { return m_config; }
   double bytes_per_cell_update() const override { return 2.0 * L::k_q * sizeof(Real); }
 
@@ -177,9 +227,37 @@ class SolverImpl final : public lbm::Solver {
   Real* vorticity() { return m_macro.data() + 4 * m_cells; }
   Real* last_velocity() { return m_macro.data() + 5 * m_cells; }  // ux, uy, uz of the last check
 
+  const Real* fraction() const { return m_fraction.size() > 0 ? m_fraction.data() : nullptr; }
+
   void update_moments() {
-    compute_moments<L>(m_domain, m_relax, m_f.data(), m_solid.data(), m_macro.data(), ux(), uy(),
-                       uz());
+    compute_moments<L>(m_domain, m_relax, m_f.data(), m_solid.data(), fraction(), m_macro.data(),
+                       ux(), uy(), uz());
+  }
+
+  // The links between fluid cells and obstacle cells, grouped by obstacle number: for each
+  // fluid cell and direction q whose upstream neighbour (along -c_q, across periodic sides) is
+  // solid, the entry cell * 32 + q. Built once on the host; the mask does not change.
+  void build_links(const std::vector<std::uint8_t>& solid) {
+    int obstacles = 0;
+    for (std::uint8_t k : solid) obstacles = std::max(obstacles, int(k));
+    std::vector<std::vector<std::int64_t>> per(obstacles);
+    for (Index cell = 0; cell < m_cells; ++cell) {
+      if (solid[cell]) continue;
+      int x[3];
+      lbm::cell_position(m_domain, cell, x);
+      for (int q = 1; q < L::k_q; ++q) {
+        const int back[3] = {-L::c(q, 0), -L::c(q, 1), -L::c(q, 2)};
+        const Index up = lbm::offset_cell<L>(m_domain, x, back);
+        if (up >= 0 && solid[up]) per[solid[up] - 1].push_back(std::int64_t(cell) * 32 + q);
+      }
+    }
+    std::vector<std::int64_t> links;
+    m_link_begin.assign(1, 0);
+    for (const auto& l : per) {
+      links.insert(links.end(), l.begin(), l.end());
+      m_link_begin.push_back(Index(links.size()));
+    }
+    m_links = Buffer<std::int64_t, Space>::from_host(links);
   }
 
   lbm::LatticeConfig m_config;
@@ -188,7 +266,10 @@ class SolverImpl final : public lbm::Solver {
   Relaxation<Real> m_relax{};
   Buffer<Real, Space> m_f;               // [q][cell], shifted populations after the last collision
   Buffer<Real, Space> m_f_next;          // the other lattice, written by the next step
-  Buffer<unsigned char, Space> m_solid;  // [cell], 1 = solid obstacle cell
+  Buffer<unsigned char, Space> m_solid;  // [cell], obstacle number, 0 = fluid
+  Buffer<Real, Space> m_fraction;        // [q][cell] wall fractions, empty for half-way walls
+  Buffer<std::int64_t, Space> m_links;   // cell * 32 + q, grouped by obstacle
+  std::vector<Index> m_link_begin;       // obstacle k's links: [m_link_begin[k - 1], [k])
   // [field][cell]: rho, ux, uy, uz, vorticity, and ux, uy, uz at the last velocity_change()
   Buffer<Real, Space> m_macro;
   std::int64_t m_steps = 0;

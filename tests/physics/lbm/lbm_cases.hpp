@@ -3,6 +3,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "twinsim/lbm/Geometry.hpp"
 #include "twinsim/lbm/Solver.hpp"
 
 namespace twinsim::test {
@@ -23,7 +24,7 @@ inline lbm::LatticeConfig channel(int ny, double tau, lbm::Collision collision,
   c.tau = tau;
   const double nu = (tau - 0.5) / 3.0;
   c.force = {8.0 * nu * u_max / (double(ny) * ny), 0.0, 0.0};
-  c.sides[2].periodic = c.sides[3].periodic = false;
+  c.sides[2].type = c.sides[3].type = lbm::Boundary::wall;
   return c;
 }
 
@@ -42,8 +43,34 @@ inline lbm::LatticeConfig cavity(int n, double tau, double lid, lbm::Collision c
   c.precision = precision;
   c.cells = {n, n, 1};
   c.tau = tau;
-  for (int s = 0; s < 4; ++s) c.sides[s].periodic = false;
+  for (int s = 0; s < 4; ++s) c.sides[s].type = lbm::Boundary::wall;
   c.sides[3].velocity = {lid, 0.0, 0.0};
+  return c;
+}
+
+// The Schafer-Turek channel (2.2 x 0.41 m, cylinder D = 0.1 m at (0.2, 0.2) m) with `per_d`
+// cells per diameter (a multiple of 10, so the channel's height is whole cells): parabolic
+// inflow of peak u_peak at x_min, pressure outlet at x_max, walls at y_min and y_max, and
+// viscosity for the Reynolds number Ubar D / nu = re, Ubar = 2/3 u_peak. TRT (magic 3/16).
+inline lbm::LatticeConfig schafer_turek(int per_d, double u_peak, double re, bool interpolated,
+                                        lbm::Precision precision) {
+  lbm::LatticeConfig c;
+  c.collision = lbm::Collision::trt;
+  c.precision = precision;
+  c.cells = {22 * per_d, 41 * per_d / 10, 1};
+  const double nu = (2.0 / 3.0) * u_peak * per_d / re;
+  c.tau = 3.0 * nu + 0.5;
+  c.sides[0].type = lbm::Boundary::velocity_inlet;
+  c.sides[0].profile = lbm::Profile::parabolic;
+  c.sides[0].velocity = {u_peak, 0.0, 0.0};
+  c.sides[1].type = lbm::Boundary::pressure_outlet;
+  c.sides[2].type = c.sides[3].type = lbm::Boundary::wall;
+  lbm::Obstacle cylinder;
+  cylinder.center = {2.0 * per_d, 2.0 * per_d};
+  cylinder.radius = 0.5 * per_d;
+  lbm::ObstacleMask m = lbm::rasterize(c.cells[0], c.cells[1], {cylinder});
+  c.solid = std::move(m.solid);
+  if (interpolated) c.wall_fraction = std::move(m.wall_fraction);
   return c;
 }
 

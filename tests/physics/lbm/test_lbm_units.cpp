@@ -74,10 +74,10 @@ TEST(LbmSolver, InvalidLatticesAreRefused) {
   EXPECT_NE(error_of([&] { lbm::make_solver(core::Backend::Cpu, c); }).find("must exceed 1/2"),
             std::string::npos);
   c.tau = 0.8;
-  c.sides[0].periodic = true;
+  c.sides[0].type = lbm::Boundary::periodic;
   EXPECT_NE(error_of([&] { lbm::make_solver(core::Backend::Cpu, c); }).find("x_min and x_max"),
             std::string::npos);
-  c.sides[0].periodic = false;
+  c.sides[0].type = lbm::Boundary::wall;
   c.solid.assign(10, 0);
   EXPECT_NE(error_of([&] { lbm::make_solver(core::Backend::Cpu, c); }).find("solid mask"),
             std::string::npos);

@@ -2,6 +2,7 @@
 // Published and analytic reference solutions the solver is checked against, by the tests and by
 // `twinsim run` (summary.json).
 #include <array>
+#include <vector>
 
 #include "twinsim/lbm/Solver.hpp"
 
@@ -75,5 +76,48 @@ inline double poiseuille_velocity(double y, double height, double acceleration, 
 // Relative L2 error sqrt(sum (u - u_exact)^2 / sum u_exact^2) of ux over all fluid cells of a
 // lattice with walls at y_min and y_max and the body force ax along x (lattice units).
 double poiseuille_error(const Macroscopic& m, double ax, double viscosity);
+
+// Schafer & Turek (1996), "Benchmark computations of laminar flow around a cylinder", Notes on
+// Numerical Fluid Mechanics 52, 547-566: channel [0, 2.2] x [0, 0.41] m, cylinder of diameter
+// D = 0.1 m centred at (0.2, 0.2) m, nu = 1e-3 m^2/s, rho = 1 kg/m^3, parabolic inflow of peak
+// 1.5 Ubar. Coefficients c = 2 F / (rho Ubar^2 D), dP = p(0.15, 0.2) - p(0.25, 0.2) in Pa.
+struct Band {
+  double lower, upper;
+  double value;  // high-precision value where published, else the band's middle
+  bool contains(double x) const { return x >= lower && x <= upper; }
+};
+// Test case 2D-1: Ubar = 0.2 m/s, Re = 20, steady (values as in shared/reference/fluids.md).
+struct SchaferTurek2D1 {
+  static constexpr double k_ubar = 0.2, k_diameter = 0.1, k_height = 0.41, k_length = 2.2;
+  static constexpr double k_viscosity = 1e-3, k_center[2] = {0.2, 0.2};
+  static constexpr Band k_cd{5.57, 5.59, 5.57953523384};
+  static constexpr Band k_cl{0.0104, 0.0110, 0.010618948146};
+  static constexpr Band k_dp{0.1172, 0.1176, 0.11752016697};
+};
+// Test case 2D-2: Ubar = 1 m/s, Re = 100, periodic vortex shedding; maxima over a period and the
+// Strouhal number St = D f / Ubar of the lift (Table 4 of the paper).
+struct SchaferTurek2D2 {
+  static constexpr double k_ubar = 1.0;
+  static constexpr Band k_cd_max{3.22, 3.24, 3.23};
+  static constexpr Band k_cl_max{0.99, 1.01, 1.00};
+  static constexpr Band k_strouhal{0.295, 0.305, 0.300};
+};
+
+// Value of a cell field (x fastest, lattice units) at the point (x, y) in lattice units (cell i
+// centred at i + 1/2): bilinear interpolation over the four nearest cell centres where they are
+// all fluid; beside an obstacle (some of them solid), surface_probe() along the direction from
+// the solid ones to the point. Throws core::Error when no fluid cell is among the four.
+double probe(const Macroscopic& m, const std::vector<double>& field, double x, double y);
+
+// Value of a cell field at the point (x, y) on a wall whose outward unit normal there is
+// (normal_x, normal_y): linear extrapolation from probes one and two cells out along the normal,
+// 2 v(1) - v(2), second order where those probes see fluid cells only.
+double surface_probe(const Macroscopic& m, const std::vector<double>& field, double x, double y,
+                     double normal_x, double normal_y);
+
+// Frequency (per unit of the sample spacing) of a periodic signal from its upward crossings of
+// its mean over the samples: the mean interval between the first and the last crossing, with
+// each crossing located by linear interpolation. 0 when fewer than two crossings.
+double crossing_frequency(const std::vector<double>& signal);
 
 }  // namespace twinsim::lbm

@@ -16,9 +16,22 @@ enum class Lattice { d2q9 };
 enum class Collision { bgk, trt };
 enum class Precision { fp32, fp64 };  // of the stored populations and of the arithmetic
 
+// What lies beyond a side of the domain.
+enum class Boundary {
+  periodic,         // the opposite side (sides pair up)
+  wall,             // half-way bounce-back, optionally moving along itself (a lid)
+  velocity_inlet,   // bounce-back with the inflow velocity (Ladd): a prescribed velocity
+  pressure_outlet,  // anti-bounce-back: a prescribed density (pressure), any velocity
+};
+enum class Profile { uniform, parabolic };  // of a velocity inlet across its side
+
 struct Side {
-  bool periodic = true;                 // false: a half-way bounce-back wall
-  std::array<double, 3> velocity = {};  // of a wall, lattice units (tangential: a lid)
+  Boundary type = Boundary::periodic;
+  // Lattice units. Wall: its velocity (tangential: a lid). Velocity inlet: the inflow velocity,
+  // for a parabolic profile its peak at the middle of the side (zero at the side's ends).
+  std::array<double, 3> velocity = {};
+  Profile profile = Profile::uniform;
+  double density = 1.0;  // pressure outlet, lattice units: p - p_0 = (density - 1) / 3
 };
 
 struct LatticeConfig {
@@ -30,11 +43,18 @@ struct LatticeConfig {
   double magic = 3.0 / 16.0;             // TRT magic parameter Lambda
   std::array<double, 3> force = {};      // body force per volume (rho_0 times acceleration)
   std::array<Side, 6> sides;             // x_min, x_max, y_min, y_max, z_min, z_max
-  std::vector<std::uint8_t> solid;       // empty, or 1 per solid cell, x fastest
+  // Empty, or one value per cell, x fastest: 0 fluid, k > 0 a solid cell of obstacle k (forces
+  // are summed per obstacle number; Geometry.hpp makes masks from shapes).
+  std::vector<std::uint8_t> solid;
+  // Empty (half-way bounce-back on every solid cell: staircase walls), or [q][cell]: for a fluid
+  // cell whose upstream neighbour along -c_q is solid, the fraction in (0, 1] of that link at
+  // which the wall lies (interpolated bounce-back, Bouzidi et al. 2001); other entries unused
+  // (but in (0, 1]: Geometry.hpp writes 0.5).
+  std::vector<double> wall_fraction;
 };
 
 // Density, velocity and vorticity on the host, lattice units, x fastest ([z][y][x]). Solid
-// cells hold rho = 1, u = 0, vorticity = 0.
+// cells hold rho = 1, u = 0, vorticity = 0; `solid` is the obstacle number (0: fluid).
 struct Macroscopic {
   std::array<int, 3> cells;
   std::vector<double> rho;
@@ -58,16 +78,22 @@ class Solver {
   // Convergence measure: |u - u_last| / |u| (L2 norms over fluid cells) between the current
   // velocity and that of the previous call; infinity on the first call or for a fluid at rest.
   virtual double velocity_change() = 0;
+  // Force of the fluid on each obstacle (entry k - 1 for obstacle number k, up to the largest
+  // number in the mask) by momentum exchange across the obstacle's links in the coming
+  // streaming step; lattice units (force per unit depth in 2D). Sums over links in FP64.
+  virtual std::vector<std::array<double, 3>> obstacle_forces() = 0;
   virtual const LatticeConfig& config() const = 0;
   // Bytes read and written per fluid cell update: 2 Q populations of the stored precision.
   virtual double bytes_per_cell_update() const = 0;
 };
 
-// Checks the configuration (tau > 1/2, periodic sides in pairs, mask size, 2D cells) and
-// builds the solver with every fluid cell at rest, rho = 1. Throws core::Error naming the problem.
+// Checks the configuration (tau > 1/2, periodic sides in pairs, mask and fraction sizes, 2D
+// cells) and builds the solver with every fluid cell at rest, rho = 1. Throws core::Error naming
+// the problem.
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config);
 
 std::string to_string(Collision c);
 std::string to_string(Precision p);
+std::string to_string(Boundary b);
 
 }  // namespace twinsim::lbm

@@ -19,14 +19,18 @@ namespace twinsim::lbm {
 using core::Index;
 
 // Kinds of domain side. Solid obstacle cells inside the domain are given by a mask instead.
-enum SideKind : int { k_periodic = 0, k_wall = 1 };
+enum SideKind : int { k_periodic = 0, k_wall = 1, k_velocity_inlet = 2, k_pressure_outlet = 3 };
 
 // Sides are numbered 2 * axis + (0 low, 1 high): x_min, x_max, y_min, y_max, z_min, z_max.
 template <class Real>
 struct Domain {
   int n[3];                  // cells per axis
   int side[6];               // SideKind
-  Real wall_velocity[6][3];  // lattice units; tangential motion of a wall (a lid)
+  // Lattice units. Wall: its tangential motion (a lid). Velocity inlet: the inflow velocity,
+  // the peak of the profile when parabolic[side].
+  Real wall_velocity[6][3];
+  int parabolic[6];      // velocity inlet: 1 for u * 4 s (L - s) / L^2 across the side (2D)
+  Real density[6];       // pressure outlet: the density held there (p = (rho - 1) / 3)
 };
 
 template <class Real>
@@ -41,15 +45,114 @@ TWINSIM_HD inline void cell_position(const Domain<Real>& d, Index cell, int* x) 
   x[2] = int(cell / (Index(d.n[0]) * d.n[1]));
 }
 
+// The cell at x + o (o a lattice vector), wrapped across periodic sides; -1 beyond another side.
+template <class L, class Real>
+TWINSIM_HD inline Index offset_cell(const Domain<Real>& d, const int* x, const int* o) {
+  Index i = 0, stride = 1;
+  for (int a = 0; a < 3; ++a) {
+    int s = x[a] + (a < L::k_dims ? o[a] : 0);
+    if (s < 0 || s >= d.n[a]) {
+      if (d.side[2 * a + (s < 0 ? 0 : 1)] != k_periodic) return -1;
+      s = s < 0 ? s + d.n[a] : s - d.n[a];
+    }
+    i += Index(s) * stride;
+    stride *= d.n[a];
+  }
+  return i;
+}
+
+// Population q arriving at fluid cell `cell` (position x) from a solid upstream cell, from the
+// post-collision populations in src. fraction: nullptr for half-way bounce-back (staircase
+// walls); else [q][cell], the fraction delta of the link from the cell towards its upstream
+// neighbour at which the wall lies, for Bouzidi, Firdaouss & Lallemand's (2001) linear
+// interpolated bounce-back (second order for curved walls):
+//   delta <  1/2: f_q(x) = 2 delta f*_p(x) + (1 - 2 delta) f*_p(x + c_q)
+//   delta >= 1/2: f_q(x) = f*_p(x) / (2 delta) + (2 delta - 1) / (2 delta) f*_q(x)
+// with p = opposite(q), the population that left towards the wall. Both are convex combinations
+// of populations with the same weight, so they hold for the shifted g = f - w as they stand.
+// Where x + c_q is not fluid the first falls back to delta = 1/2.
+template <class L, class Real>
+TWINSIM_HD inline Real solid_link(const Domain<Real>& d, Index cell, const int* x, int q,
+                                  const Real* src, const unsigned char* solid,
+                                  const Real* fraction) {
+  const Index n = cell_count(d);
+  const int p = L::opposite(q);
+  const Real out = src[p * n + cell];
+  if (fraction == nullptr) return out;
+  const Real delta = fraction[q * n + cell];
+  if (delta >= Real(0.5))
+    return out / (Real(2) * delta) + (Real(2) * delta - Real(1)) / (Real(2) * delta) *
+                                          src[q * n + cell];
+  const int c[3] = {L::c(q, 0), L::c(q, 1), L::c(q, 2)};
+  const Index next = offset_cell<L>(d, x, c);
+  if (next < 0 || solid[next]) return out;
+  return Real(2) * delta * out + (Real(1) - Real(2) * delta) * src[p * n + next];
+}
+
+// Population q arriving at `cell` from beyond domain side `side` (not periodic). x: the cell's
+// position; u_cell: the cell's velocity (pressure outlets only, else unused).
+//  - wall / velocity inlet: half-way bounce-back of the cell's own outgoing population plus
+//    2 w rho_0 (c.u_w) / c_s^2 (Ladd), with u_w the wall's or the inflow velocity at the link's
+//    mid-point. rho_0 = 1: for a lid the term sums to zero over each row, so mass is conserved.
+//  - pressure outlet: anti-bounce-back, f_q = -f*_p + 2 w rho_w [1 + 4.5 (c.u)^2 - 1.5 u^2]
+//    (Ginzburg et al. 2008; Kruger et al., The Lattice Boltzmann Method, 5.3.4), which holds
+//    the density rho_w at the link's mid-point; u is the cell's velocity.
+template <class L, class Real>
+TWINSIM_HD inline Real side_link(const Domain<Real>& d, Index cell, const int* x, int q, int side,
+                                 const Real* src, const Real* u_cell) {
+  const Index n = cell_count(d);
+  const Real out = src[L::opposite(q) * n + cell];
+  const Real w = Real(L::weight(q));
+  if (d.side[side] == k_pressure_outlet) {
+    Real cu = 0, usq = 0;
+    TWINSIM_LBM_UNROLL
+    for (int a = 0; a < L::k_dims; ++a) {
+      cu += Real(L::c(q, a)) * u_cell[a];
+      usq += u_cell[a] * u_cell[a];
+    }
+    const Real rho = d.density[side];
+    return -out + Real(2) * w * (rho - Real(1)) +
+           Real(2) * w * rho * (Real(4.5) * cu * cu - Real(1.5) * usq);
+  }
+  Real scale = 1;
+  if (d.side[side] == k_velocity_inlet && d.parabolic[side]) {
+    // 2D: across the side is the other in-plane axis; positions are half-way along the link.
+    const int b = side / 2 == 0 ? 1 : 0;
+    const Real s = Real(x[b]) + Real(0.5) - Real(0.5) * Real(L::c(q, b));
+    const Real len = Real(d.n[b]);
+    scale = Real(4) * s * (len - s) / (len * len);
+  }
+  Real cu = 0;
+  TWINSIM_LBM_UNROLL
+  for (int a = 0; a < L::k_dims; ++a) cu += Real(L::c(q, a)) * d.wall_velocity[side][a];
+  return out + Real(6) * w * scale * cu;
+}
+
+// Velocity of a cell from its post-collision populations in src (the momentum of the last
+// collision; with a body force this is u + F / (2 rho), close enough for an outlet's u^2 term).
+template <class L, class Real>
+TWINSIM_HD inline void post_collision_velocity(const Domain<Real>& d, Index cell, const Real* src,
+                                               Real* u) {
+  const Index n = cell_count(d);
+  Real drho = 0, j[3] = {0, 0, 0};
+  TWINSIM_LBM_UNROLL
+  for (int q = 0; q < L::k_q; ++q) {
+    const Real g = src[q * n + cell];
+    drho += g;
+    for (int a = 0; a < L::k_dims; ++a) j[a] += Real(L::c(q, a)) * g;
+  }
+  for (int a = 0; a < 3; ++a) u[a] = a < L::k_dims ? j[a] / (Real(1) + drho) : Real(0);
+}
+
 // Gathers the populations arriving at `cell` (shifted, g = f - w) from the post-collision
-// populations in `src`. Where the upstream cell is a wall side or a solid cell, half-way
-// bounce-back returns the cell's own outgoing population, plus 2 w rho_0 (c.u_wall) / c_s^2 for a
-// moving wall (rho_0 = 1: the wall term then sums to zero over each row of a flat lid, so mass is
-// conserved exactly). Where the upstream position lies beyond two sides (a corner), the side of
-// the later axis decides (y over x, z over y), so a lid covers its corners.
+// populations in `src`. Where the upstream cell is solid, solid_link() reflects (half-way or
+// interpolated bounce-back); where it lies beyond a side that is not periodic, side_link()
+// applies the side's condition. Where the upstream position lies beyond two sides (a corner),
+// the side of the later axis decides (y over x, z over y), so a lid covers its corners and the
+// channel walls cover the corners of an inlet or outlet.
 template <class L, class Real>
 TWINSIM_HD inline void pull(const Domain<Real>& d, Index cell, const Real* src,
-                            const unsigned char* solid, Real* g) {
+                            const unsigned char* solid, const Real* fraction, Real* g) {
   const Index n = cell_count(d);
   int x[3];
   cell_position(d, cell, x);
@@ -58,6 +161,8 @@ TWINSIM_HD inline void pull(const Domain<Real>& d, Index cell, const Real* src,
   bool interior = true;
   TWINSIM_LBM_UNROLL
   for (int a = 0; a < L::k_dims; ++a) interior = interior && x[a] > 0 && x[a] < d.n[a] - 1;
+  Real u_cell[3];
+  bool have_u = false;
   TWINSIM_LBM_UNROLL
   for (int q = 0; q < L::k_q; ++q) {
     int wall = -1;
@@ -74,19 +179,37 @@ TWINSIM_HD inline void pull(const Domain<Real>& d, Index cell, const Real* src,
       }
       upstream += Index(s - x[a]) * stride[a];
     }
-    if (wall < 0 && !solid[upstream]) {
-      g[q] = src[q * n + upstream];
+    if (wall < 0) {
+      g[q] = solid[upstream] ? solid_link<L>(d, cell, x, q, src, solid, fraction)
+                             : src[q * n + upstream];
       continue;
     }
-    Real back = src[L::opposite(q) * n + cell];
-    if (wall >= 0) {
-      Real cu = 0;
-      TWINSIM_LBM_UNROLL
-      for (int a = 0; a < L::k_dims; ++a) cu += Real(L::c(q, a)) * d.wall_velocity[wall][a];
-      back += Real(6 * L::weight(q)) * cu;
+    if (d.side[wall] == k_pressure_outlet && !have_u) {
+      post_collision_velocity<L>(d, cell, src, u_cell);
+      have_u = true;
     }
-    g[q] = back;
+    g[q] = side_link<L>(d, cell, x, q, wall, src, u_cell);
   }
+}
+
+// Momentum the fluid gives a solid obstacle across the links of fluid cell `cell` whose
+// upstream neighbour is solid, in the coming streaming step (Ladd's momentum exchange with the
+// reflected population of solid_link(), Mei et al. 2002 for interpolated walls): for each such
+// link q, population p = opposite(q) leaves towards the wall and f_q comes back, so the solid
+// receives c_p (f*_p + f_q). Full populations f = g + w, so the rest state's pressure counts.
+// Adds to force[0..2] (lattice units: force per unit depth in 2D).
+template <class L, class Real>
+TWINSIM_HD inline void link_force(const Domain<Real>& d, Index cell, int q, const Real* src,
+                                  const unsigned char* solid, const Real* fraction,
+                                  double* force) {
+  const Index n = cell_count(d);
+  int x[3];
+  cell_position(d, cell, x);
+  const int p = L::opposite(q);
+  const double w = L::weight(q);
+  const double back = double(solid_link<L>(d, cell, x, q, src, solid, fraction)) + w;
+  const double out = double(src[p * n + cell]) + w;
+  for (int a = 0; a < L::k_dims; ++a) force[a] += double(L::c(p, a)) * (out + back);
 }
 
 // Vorticity dv/dx - du/dy (lattice units, 1 / time step) at a fluid cell of a 2D field, by
