@@ -1,0 +1,140 @@
+// Open boundaries and obstacle forces against results that follow from the equations alone:
+// - a channel fed by a parabolic velocity inlet and drained by a pressure outlet carries
+//   Poiseuille flow: the parabola everywhere and the pressure gradient dp/dx = -8 rho nu Um / H^2
+//   (for the mass flux rho u: the lattice fluid is slightly compressible, rho falls along the
+//   channel by 3 dp/dx L, and what stays parabolic in every column is the mass flux);
+// - through a uniform inlet and a pressure outlet, as much mass leaves as enters;
+// - at steady state in a periodic box, the momentum-exchange force on an obstacle balances the
+//   body force on the fluid, F = f N_fluid (the total momentum no longer changes).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "backends.hpp"
+#include "lbm_cases.hpp"
+#include "twinsim/lbm/Reference.hpp"
+
+namespace twinsim::test {
+namespace {
+
+template <class Case>
+class LbmOpenBoundaries : public ::testing::Test {};
+TYPED_TEST_SUITE(LbmOpenBoundaries, AllBackendsAndPrecisions, BackendPrecisionName);
+
+// Channel nx x ny, walls at y, parabolic inflow of peak um at x_min, outlet at x_max (rho = 1).
+lbm::LatticeConfig inlet_outlet_channel(int nx, int ny, double tau, double um,
+                                        lbm::Profile profile, lbm::Precision precision) {
+  lbm::LatticeConfig c;
+  c.collision = lbm::Collision::trt;
+  c.precision = precision;
+  c.cells = {nx, ny, 1};
+  c.tau = tau;
+  c.sides[0].type = lbm::Boundary::velocity_inlet;
+  c.sides[0].profile = profile;
+  c.sides[0].velocity = {um, 0.0, 0.0};
+  c.sides[1].type = lbm::Boundary::pressure_outlet;
+  c.sides[2].type = c.sides[3].type = lbm::Boundary::wall;
+  return c;
+}
+
+TYPED_TEST(LbmOpenBoundaries, ParabolicInletAndPressureOutletCarryPoiseuilleFlow) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  const int nx = 64, ny = 16;
+  const double tau = 0.8, um = 0.05, nu = (tau - 0.5) / 3.0;
+  auto solver = lbm::make_solver(
+      TypeParam::k_backend, inlet_outlet_channel(nx, ny, tau, um, lbm::Profile::parabolic,
+                                                 precision_of<typename TypeParam::Real>()));
+  solver->step(steady_steps(ny, tau) + 4 * long(nx / um));  // viscous time and transits
+  const lbm::Macroscopic m = solver->macroscopic();
+  // Mass flux in every column against rho_0 u = 4 um y (H - y) / H^2 (walls half-way, y = j + 1/2).
+  // The outlet's anti-bounce-back leaves out the shear part of the even populations, which
+  // disturbs the wall cells of the last few columns (stream_kernel.hpp): they are left out.
+  const int outlet_layer = 4;
+  double diff = 0, norm = 0;
+  for (int j = 0; j < ny; ++j)
+    for (int i = 0; i < nx - outlet_layer; ++i) {
+      const double exact = 4.0 * um * (j + 0.5) * (ny - j - 0.5) / (double(ny) * ny);
+      const std::size_t c = std::size_t(j) * nx + i;
+      const double e = m.rho[c] * m.ux[c] - exact;
+      diff += e * e;
+      norm += exact * exact;
+    }
+  const double profile_error = std::sqrt(diff / norm);
+  // Pressure gradient p = rho / 3 along the centre line, between x = nx/4 and 3 nx/4.
+  const double p1 = lbm::probe(m, m.rho, nx / 4.0, ny / 2.0) / 3.0;
+  const double p2 = lbm::probe(m, m.rho, 3.0 * nx / 4.0, ny / 2.0) / 3.0;
+  const double gradient = (p2 - p1) / (nx / 2.0), exact_gradient = -8.0 * nu * um / (ny * ny);
+  std::printf("inlet/outlet channel: profile L2 error %.2e, dp/dx %.4e (exact %.4e, %+.2f %%)\n",
+              profile_error, gradient, exact_gradient, 100 * (gradient / exact_gradient - 1));
+  // Bounds: TRT (3/16) walls are exact for the parabola; what remains are O(Ma^2) terms and the
+  // outlet's use of its cell's velocity for the wall's.
+  EXPECT_LT(profile_error, 5e-3);
+  EXPECT_NEAR(gradient / exact_gradient, 1.0, 0.01);
+}
+
+TYPED_TEST(LbmOpenBoundaries, UniformInletMassFluxLeavesThroughTheOutlet) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  const int nx = 48, ny = 12;
+  const double tau = 0.8, u0 = 0.04;
+  auto solver = lbm::make_solver(
+      TypeParam::k_backend, inlet_outlet_channel(nx, ny, tau, u0, lbm::Profile::uniform,
+                                                 precision_of<typename TypeParam::Real>()));
+  solver->step(steady_steps(ny, tau) + 4 * long(nx / u0));
+  const lbm::Macroscopic m = solver->macroscopic();
+  // At steady state the mass flux sum(rho u) through every cross-section is the inflow's. The
+  // inlet adds 6 w_q u0 c_qx to each population entering across it, u0 per row, except for the
+  // diagonal population that enters each corner cell from beyond the wall as well: the wall
+  // decides there (a no-slip corner), which withholds 6 u0 / 36 at each end: ny u0 - u0 / 3.
+  const double inflow = (ny - 1.0 / 3.0) * u0;
+  double worst = 0;
+  for (int i = 0; i < nx; ++i) {
+    double flux = 0;
+    for (int j = 0; j < ny; ++j) {
+      const std::size_t c = std::size_t(j) * nx + i;
+      flux += m.rho[c] * m.ux[c];
+    }
+    worst = std::max(worst, std::abs(flux / inflow - 1.0));
+  }
+  std::printf("uniform inlet: largest relative deviation of the mass flux %.2e\n", worst);
+  const double bound = std::is_same_v<typename TypeParam::Real, float> ? 1e-5 : 1e-9;
+  EXPECT_LT(worst, bound);
+}
+
+template <class Case>
+class LbmObstacleForce : public ::testing::Test {};
+TYPED_TEST_SUITE(LbmObstacleForce, AllBackendsAndPrecisions, BackendPrecisionName);
+
+TYPED_TEST(LbmObstacleForce, SteadyForceOnCylinderArrayBalancesBodyForce) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  const int n = 32;
+  const double tau = 0.9, f = 2e-6;
+  for (bool interpolated : {false, true}) {
+    lbm::LatticeConfig c;
+    c.collision = lbm::Collision::trt;
+    c.precision = precision_of<typename TypeParam::Real>();
+    c.cells = {n, n, 1};  // periodic on all sides: a square array of cylinders
+    c.tau = tau;
+    c.force = {f, 0.0, 0.0};
+    lbm::Obstacle cylinder;
+    cylinder.center = {0.5 * n, 0.5 * n};
+    cylinder.radius = 0.2 * n + 0.3;  // off the grid's symmetry, so the fractions vary
+    lbm::ObstacleMask mask = lbm::rasterize(n, n, {cylinder});
+    c.solid = mask.solid;
+    if (interpolated) c.wall_fraction = mask.wall_fraction;
+    const double fluid = double(n) * n - double(mask.solid_cells[0]);
+    auto solver = lbm::make_solver(TypeParam::k_backend, c);
+    const double nu = (tau - 0.5) / 3.0;
+    solver->step(long(40.0 * n * n / (4 * M_PI * M_PI * nu)));  // ~exp(-40) of the start-up
+    const std::array<double, 3> force = solver->obstacle_forces()[0];
+    const double expected = f * fluid;
+    std::printf("%s walls: obstacle force (%.6e, %.2e), body force on the fluid %.6e\n",
+                interpolated ? "interpolated" : "staircase", force[0], force[1], expected);
+    // Momentum balance holds to round-off (FP32: ~1e-5 of the stored deviations) for both walls.
+    EXPECT_NEAR(force[0] / expected, 1.0, 1e-4);
+    EXPECT_LT(std::abs(force[1]) / expected, 1e-3);  // mirror-symmetric about y = n/2
+  }
+}
+
+}  // namespace
+}  // namespace twinsim::test
