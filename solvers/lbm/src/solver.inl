@@ -1,6 +1,7 @@
 // Backend translation unit: the lattice Boltzmann solver on the OpenMP or CUDA backend.
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -122,6 +123,12 @@ Force3 links_force(const Domain<Real>& d, const Real* src, const unsigned char* 
       core::Plus{});
 }
 
+// dst[i] = src[i]: the bandwidth roof of stream_collide (same bytes, no arithmetic).
+template <class Real>
+void copy_kernel(Index n, const Real* src, Real* dst) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) { dst[i] = src[i]; });
+}
+
 template <class Real>
 void fill(Index n, Real* f, Real value) {
   for_each_index(n, [=] TWINSIM_HD(Index i) { f[i] = value; });
@@ -219,6 +226,23 @@ class SolverImpl final : public lbm::Solver {
 
   const lbm::LatticeConfig& config() const override { return m_config; }
   double bytes_per_cell_update() const override { return 2.0 * L::k_q * sizeof(Real); }
+
+  double copy_bandwidth(int repeats) override {
+    const Index n = L::k_q * m_cells;
+    const auto timed = [&](int passes) {
+      TWINSIM_BACKEND_NS::synchronize();
+      const auto t0 = std::chrono::steady_clock::now();
+      for (int p = 0; p < passes; ++p) copy_kernel(n, m_f.data(), m_f_next.data());
+      TWINSIM_BACKEND_NS::synchronize();
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
+    // Warm-up (first touch, clocks), then enough passes per run for ~0.1 s.
+    const int passes = int(std::clamp(0.1 / std::max(timed(2) / 2, 1e-9), 1.0, 1e6));
+    std::vector<double> seconds;
+    for (int r = 0; r < std::max(repeats, 1); ++r) seconds.push_back(timed(passes) / passes);
+    std::sort(seconds.begin(), seconds.end());
+    return 2.0 * double(n) * sizeof(Real) / seconds[seconds.size() / 2];
+  }
 
  private:
   Real* ux() { return m_macro.data() + m_cells; }

@@ -85,6 +85,11 @@ class Solver {
   virtual const LatticeConfig& config() const = 0;
   // Bytes read and written per fluid cell update: 2 Q populations of the stored precision.
   virtual double bytes_per_cell_update() const = 0;
+  // Memory bandwidth (bytes/s) of a plain copy kernel that moves what a step moves (each
+  // population read once and written once, same arrays, same backend), the median of `repeats`
+  // timed copies: the roof a step's MLUPS x bytes_per_cell_update() is measured against. Leaves
+  // the state as it was (the copy goes to the lattice the next step overwrites).
+  virtual double copy_bandwidth(int repeats) = 0;
 };
 
 // Checks the configuration (tau > 1/2, periodic sides in pairs, mask and fraction sizes, 2D
