@@ -6,6 +6,7 @@
 // each write a shard of one dataset; every sample's seed is recorded, so any row can be redone.
 // `spectral3d` runs one 3D flow (Taylor-Green Re = 1600) with its dissipation history.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include "twinsim/io/Xdmf.hpp"
 #include "twinsim/spectral/Velocity3D.hpp"
 #include "twinsim/spectral/Vorticity2D.hpp"
+#include "twinsim/spectral/kernels/energy_spectrum_kernel.hpp"
 
 namespace twinsim::app {
 
@@ -33,7 +35,12 @@ void add_spectral_schema(io::Schema& schema) {
       .key_float("ly", "Box edge along y").default_value(1.0).unit("length").greater_than(0.0)
       .key_float("nu", "Kinematic viscosity").default_value(1e-3).unit("length^2/time")
       .at_least(0.0)
-      .key_float("dt", "Time step").default_value(1e-4).unit("time").greater_than(0.0)
+      .key_float("dt", "Time step; with cfl > 0 the largest step allowed").default_value(1e-4)
+      .unit("time").greater_than(0.0)
+      .key_float("cfl", "Adaptive step dt = min(dt, cfl * min_i (h_i / max|u_i|)), the maximum "
+                        "over the grid and the batch, steps shortened to land on every snapshot; "
+                        "0: fixed dt (the FNO generator's step, exactly)")
+      .default_value(0.0).at_least(0.0)
       .key_float("t_end", "Final time (a whole number of snapshot intervals)").default_value(1.0)
       .unit("time").greater_than(0.0)
       .key_string("scheme", "rk4_if: RK4 with integrating factor (4th order); cn_euler: "
@@ -50,9 +57,20 @@ void add_spectral_schema(io::Schema& schema) {
       .default_value(0.1)
       .key_int("forcing_wavenumber", "Kolmogorov: forcing waves per box edge ly").default_value(4)
       .at_least(1)
-      .key_string("initial", "Initial vorticity: random (Gaussian random field per sample) or "
-                             "taylor_green")
-      .default_value("random").one_of({"random", "taylor_green"})
+      .key_string("initial", "Initial vorticity: random (Gaussian random field per sample), "
+                             "taylor_green, or file (a frame of an HDF5 dataset [sample, time, y, "
+                             "x] on the solver's grid, e.g. an earlier run's /vorticity/value)")
+      .default_value("random").one_of({"random", "taylor_green", "file"})
+      .key_string("initial_file", "initial = file: the HDF5 file (path as given, relative to "
+                                  "the working directory)")
+      .optional()
+      .key_string("initial_dataset", "initial = file: dataset [sample, time, y, x]")
+      .default_value("/vorticity/value")
+      .key_int("initial_sample", "initial = file: the row of this run's first sample; sample s "
+                                 "of the run starts from row initial_sample + s")
+      .default_value(0).at_least(0)
+      .key_int("initial_frame", "initial = file: the time index to start from; -1: the last")
+      .default_value(-1).at_least(-1)
       .key_float("alpha", "Random field: covariance sigma^2 (-lap + tau^2)^(-alpha)")
       .default_value(2.5).greater_than(1.0)
       .key_float("tau", "Random field: inverse length scale tau").default_value(7.0)
@@ -84,12 +102,25 @@ void add_spectral3d_schema(io::Schema& schema) {
       .key_float("l", "Box edge").default_value(2 * M_PI).unit("length").greater_than(0.0)
       .key_float("nu", "Kinematic viscosity").default_value(1.0 / 1600).unit("length^2/time")
       .at_least(0.0)
-      .key_float("dt", "Time step").default_value(5e-3).unit("time").greater_than(0.0)
+      .key_float("dt", "Time step; with cfl > 0 the largest step allowed").default_value(5e-3)
+      .unit("time").greater_than(0.0)
+      .key_float("cfl", "Adaptive step dt = min(dt, cfl * min_i (h_i / max|u_i|)), steps "
+                        "shortened to land on every diagnostics record; 0: fixed dt")
+      .default_value(0.0).at_least(0.0)
       .key_float("t_end", "Final time (a whole number of diagnostics intervals)")
       .default_value(10.0).unit("time").greater_than(0.0)
       .key_string("initial", "taylor_green: u = V0 sin x cos y cos z, v = -V0 cos x sin y cos z; "
-                             "abc: Arnold-Beltrami-Childress, A = B = C = V0")
-      .default_value("taylor_green").one_of({"taylor_green", "abc"})
+                             "abc: Arnold-Beltrami-Childress, A = B = C = V0; file: a frame of "
+                             "an HDF5 velocity dataset [time, z, y, x, 3] on the solver's grid "
+                             "(an earlier run's /fields/velocity/value), projected divergence-free")
+      .default_value("taylor_green").one_of({"taylor_green", "abc", "file"})
+      .key_string("initial_file", "initial = file: the HDF5 file (relative to the working "
+                                  "directory)")
+      .optional()
+      .key_string("initial_dataset", "initial = file: dataset [time, z, y, x, 3]")
+      .default_value("/fields/velocity/value")
+      .key_int("initial_frame", "initial = file: the time index to start from; -1: the last")
+      .default_value(-1).at_least(-1)
       .key_float("v0", "Velocity amplitude").default_value(1.0).unit("length/time")
       .greater_than(0.0)
       .key_float("linear_forcing", "A in the linear forcing f = A u").default_value(0.0)
@@ -118,6 +149,11 @@ std::int64_t whole_multiple(double total, double unit, const char* what) {
 struct Settings {
   spectral::Vorticity2DConfig solver;
   bool random = true;
+  bool from_file = false;            // initial = file (random is false then)
+  std::string initial_file, initial_dataset;
+  std::int64_t initial_sample = 0, initial_frame = -1;
+  double cfl = 0;                    // > 0: adaptive steps
+  double interval = 1;               // snapshot interval [time]
   spectral::RandomFieldParams field;
   double u0 = 1.0;
   int mode = 1;
@@ -139,6 +175,18 @@ Settings read_settings(const io::Section& s) {
   c.forcing = {spectral::forcing_from_string(s.get_string("forcing")),
                s.get_float("forcing_amplitude"), int(s.get_int("forcing_wavenumber"))};
   r.random = s.get_string("initial") == "random";
+  r.from_file = s.get_string("initial") == "file";
+  if (r.from_file) {
+    if (!s.has("initial_file"))
+      throw core::Error("spectral.initial = \"file\" needs spectral.initial_file (the HDF5 file "
+                        "to start from) and, unless it is /vorticity/value, "
+                        "spectral.initial_dataset");
+    r.initial_file = s.get_string("initial_file");
+    r.initial_dataset = s.get_string("initial_dataset");
+    r.initial_sample = s.get_int("initial_sample");
+    r.initial_frame = s.get_int("initial_frame");
+  }
+  r.cfl = s.get_float("cfl");
   r.field = {s.get_float("alpha"), s.get_float("tau"), s.get_float("sigma")};
   r.u0 = s.get_float("u0");
   r.mode = int(s.get_int("mode"));
@@ -147,7 +195,10 @@ Settings read_settings(const io::Section& s) {
   r.samples = s.get_int("samples");
   c.batch = int(std::min<std::int64_t>(s.get_int("batch"), r.samples));
   const double interval = s.get_float("snapshot_interval");
-  r.steps_per_snapshot = whole_multiple(interval, c.dt, "spectral.snapshot_interval / dt");
+  r.interval = interval;
+  // Adaptive steps land on every snapshot by themselves: dt need not divide the interval.
+  r.steps_per_snapshot =
+      r.cfl > 0 ? 0 : whole_multiple(interval, c.dt, "spectral.snapshot_interval / dt");
   r.snapshots =
       whole_multiple(s.get_float("t_end"), interval, "spectral.t_end / snapshot_interval");
   r.stored_nx = s.get_int("stored_nx") ? int(s.get_int("stored_nx")) : c.nx;
@@ -180,7 +231,11 @@ void describe_dataset(io::H5File& file, const std::string& path, const Settings&
       {"forcing", std::string(spectral::to_string(c.forcing.kind))},
       {"forcing_amplitude", c.forcing.amplitude},
       {"forcing_wavenumber", std::int64_t(c.forcing.wavenumber)},
-      {"initial", std::string(s.random ? "random" : "taylor_green")},
+      {"initial", std::string(s.from_file ? "file" : s.random ? "random" : "taylor_green")},
+      {"cfl", s.cfl},
+      {"time_step", std::string(s.cfl > 0 ? "adaptive: dt = min(dt, cfl * min_i (h_i / "
+                                            "max|u_i|)) over the batch, /steps counts them"
+                                          : "fixed dt")},
       {"random_field", std::string("covariance sigma^2 (-lap + tau^2)^(-alpha), Philox4x32-10 "
                                    "(seed, stream 0)")},
       {"alpha", s.field.alpha},
@@ -193,6 +248,48 @@ void describe_dataset(io::H5File& file, const std::string& path, const Settings&
       {"seeds", seeds},
   };
   for (const auto& [name, value] : attributes) file.set_attribute(path, name, value);
+  if (s.from_file) {
+    file.set_attribute(path, "initial_file", s.initial_file);
+    file.set_attribute(path, "initial_dataset", s.initial_dataset);
+    file.set_attribute(path, "initial_sample", s.initial_sample);
+    file.set_attribute(path, "initial_frame", s.initial_frame);
+  }
+}
+
+// Initial vorticity of samples [first, first + count) of this run from the file: rows
+// initial_sample + first ... of a dataset [sample, time, y, x] on the solver's grid; host
+// [b][y][x].
+template <class Real>
+std::vector<Real> initial_from_file(const Settings& s, std::int64_t first, int count) {
+  const io::H5File file = io::H5File::open(s.initial_file);
+  const io::Shape shape = file.shape(s.initial_dataset);
+  const spectral::Vorticity2DConfig& c = s.solver;
+  const std::string where = fmt::format("{}:{}", s.initial_file, s.initial_dataset);
+  if (shape.size() != 4 || shape[2] != std::uint64_t(c.ny) || shape[3] != std::uint64_t(c.nx))
+    throw core::Error(fmt::format(
+        "spectral.initial = \"file\": {} has shape [{}], expected [sample, time, {}, {}] (the "
+        "solver's ny, nx; a run stored at a coarser grid cannot seed this one, spectral "
+        "interpolation is not implemented)", where, fmt::join(shape, ", "), c.ny, c.nx));
+  const std::int64_t frames = std::int64_t(shape[1]);
+  const std::int64_t frame = s.initial_frame < 0 ? frames - 1 : s.initial_frame;
+  if (frame >= frames)
+    throw core::Error(fmt::format("spectral.initial_frame = {}: {} holds {} frames", frame, where,
+                                  frames));
+  const std::int64_t last_row = s.initial_sample + first + count - 1;
+  if (last_row >= std::int64_t(shape[0]))
+    throw core::Error(fmt::format(
+        "spectral.initial = \"file\": sample {} of the run needs row {} of {}, which has {} "
+        "rows (initial_sample {} + sample)", first + count - 1, last_row, where, shape[0],
+        s.initial_sample));
+  const std::size_t plane = std::size_t(c.ny) * c.nx;
+  std::vector<Real> out(plane * std::size_t(count));
+  for (int b = 0; b < count; ++b) {
+    const io::Array<double> row =
+        file.read_frame<double>(s.initial_dataset, std::uint64_t(s.initial_sample + first + b));
+    for (std::size_t i = 0; i < plane; ++i)
+      out[b * plane + i] = Real(row.values[std::size_t(frame) * plane + i]);
+  }
+  return out;
 }
 
 // Max |w - exact| / amplitude over sample 0 of w (stored grid) at time t: unforced Taylor-Green
@@ -230,10 +327,31 @@ RunResult run_samples(const RunContext& ctx, const Settings& s, const std::strin
   io::TimeSeries energy(file, "/kinetic_energy", {{frames}, io::DType::f64, "length^2/time^2",
                                                   "time"});
   io::TimeSeries enstrophy(file, "/enstrophy", {{frames}, io::DType::f64, "1/time^2", "time"});
+  // E(k) of every sample at every snapshot, on the solver's grid (not the stored one): rows
+  // [sample][time][shell] like /kinetic_energy, shell s at |k| = s dk.
+  const spectral::Grid2D grid{c.nx, c.ny, c.nx / 2 + 1, 2 * M_PI / c.lx, 2 * M_PI / c.ly};
+  const std::uint64_t shells = std::uint64_t(spectral::spectrum_shells_2d(grid));
+  const double dk = spectral::spectrum_dk(grid.kx0, grid.ky0);
+  io::TimeSeries spectrum(file, "/energy_spectrum", {{frames, shells}, io::DType::f64,
+                                                     "length^2/time^2", "time"});
+  // Steps taken from t = 0 to each snapshot (adaptive runs vary; fixed runs k * steps).
+  io::TimeSeries step_counts(file, "/steps", {{frames}, io::DType::i64, "", "time"});
   describe_dataset(file, "/vorticity", s, precision);
+  {
+    std::vector<double> k(shells);
+    for (std::uint64_t i = 0; i < shells; ++i) k[i] = double(i) * dk;
+    file.write("/energy_spectrum_wavenumber", k.data(), {shells});
+    file.set_attribute("/energy_spectrum_wavenumber", "units", std::string("1/length"));
+    file.set_attribute("/energy_spectrum", "definition",
+                       std::string("E_s = sum of 1/2 |u_k|^2 over modes with round(|k| / dk) = s "
+                                   "(energy per shell; sum over s = mean kinetic energy), "
+                                   "solver grid, every sample at every snapshot"));
+    file.set_attribute("/energy_spectrum", "axes", std::string("sample time shell"));
+    file.set_attribute("/energy_spectrum", "dk", dk);
+  }
   std::vector<double> times(frames);
   for (std::uint64_t k = 0; k < frames; ++k)
-    times[k] = double(k * s.steps_per_snapshot) * c.dt;
+    times[k] = s.cfl > 0 ? double(k) * s.interval : double(k * s.steps_per_snapshot) * c.dt;
   file.write("/snapshot_time", times.data(), {frames});
   // The first sample as an ordinary field series, for ParaView.
   io::FieldSeries first(file, "vorticity_first_sample", {my, mx}, 1, k_type, "1/time", "time");
@@ -241,15 +359,18 @@ RunResult run_samples(const RunContext& ctx, const Settings& s, const std::strin
   const double hx = c.lx / double(mx), hy = c.ly / double(my);
   const io::CoRectMesh mesh{{1, my, mx}, {0, 0, 0}, {hx, hy, hx}};
 
-  const std::int64_t total_steps = s.samples * s.snapshots * s.steps_per_snapshot;
-  core::Progress progress("spectral", total_steps, "sample-steps");
-  double solver_s = 0, tg_error = 0;
+  // Progress in sample-snapshots: adaptive runs do not know their step count in advance.
+  core::Progress progress("spectral", s.samples * s.snapshots, "sample-snapshots");
+  double solver_s = 0, tg_error = 0, dt_min = c.dt, dt_max = 0;
+  std::int64_t batch_steps = 0, total_steps = 0;  // steps of batches; of samples
   std::vector<double> e0, e1, z0, z1;  // per sample, first and last frame
   for (std::int64_t begin = 0; begin < s.samples; begin += c.batch) {
     spectral::Vorticity2DConfig bc = c;
     bc.batch = int(std::min<std::int64_t>(c.batch, s.samples - begin));
     auto solver = spectral::make_vorticity2d<Real>(ctx.backend, bc);
-    if (s.random) {
+    if (s.from_file) {
+      solver->set_vorticity(initial_from_file<Real>(s, begin, bc.batch));
+    } else if (s.random) {
       std::vector<std::uint64_t> seeds(bc.batch);
       std::iota(seeds.begin(), seeds.end(), std::uint64_t(s.seed + s.first + begin));
       solver->set_random_field(s.field, seeds);
@@ -258,28 +379,44 @@ RunResult run_samples(const RunContext& ctx, const Settings& s, const std::strin
     }
     std::vector<Real> batch_frames(std::size_t(bc.batch) * frames * plane);
     std::vector<double> batch_energy(std::size_t(bc.batch) * frames), batch_enstrophy(batch_energy);
+    std::vector<double> batch_spectrum(std::size_t(bc.batch) * frames * shells);
+    std::vector<std::int64_t> steps_so_far(frames, 0);  // the same for every sample of a batch
     for (std::uint64_t k = 0; k < frames; ++k) {
       if (k > 0) {
         const auto t0 = std::chrono::steady_clock::now();
-        solver->advance(s.steps_per_snapshot);
+        std::int64_t taken = s.steps_per_snapshot;
+        if (s.cfl > 0)
+          taken = solver->advance_cfl(s.interval, s.cfl);
+        else
+          solver->advance(s.steps_per_snapshot);
         solver_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        steps_so_far[k] = steps_so_far[k - 1] + taken;
+        batch_steps += taken;
+        total_steps += taken * bc.batch;
+        if (s.cfl > 0) {
+          dt_min = std::min(dt_min, solver->last_dt());
+          dt_max = std::max(dt_max, solver->last_dt());
+        }
       }
       const std::vector<Real> w = solver->vorticity(int(my), int(mx));
       const std::vector<double> e = solver->kinetic_energy(), z = solver->enstrophy();
+      const std::vector<double> spec = solver->energy_spectrum();
       for (int b = 0; b < bc.batch; ++b) {
         std::copy_n(w.begin() + b * plane, plane,
                     batch_frames.begin() + (std::size_t(b) * frames + k) * plane);
         batch_energy[b * frames + k] = e[b];
         batch_enstrophy[b * frames + k] = z[b];
+        std::copy_n(spec.begin() + b * shells, shells,
+                    batch_spectrum.begin() + (std::size_t(b) * frames + k) * shells);
       }
       if (begin == 0) {
         xdmf.add_step(times[k], mesh,
                       {{"vorticity", first.append(w.data(), std::int64_t(k * s.steps_per_snapshot),
                                                   times[k])}});
-        if (!s.random && c.forcing.kind == spectral::ForcingKind::none)
+        if (!s.random && !s.from_file && c.forcing.kind == spectral::ForcingKind::none)
           tg_error = std::max(tg_error, taylor_green_error(w, s, times[k]));
       }
-      progress.update((begin * s.snapshots + bc.batch * std::int64_t(k)) * s.steps_per_snapshot);
+      progress.update(begin * s.snapshots + bc.batch * std::int64_t(k));
     }
     for (int b = 0; b < bc.batch; ++b) {
       const std::int64_t sample = s.first + begin + b;
@@ -287,6 +424,9 @@ RunResult run_samples(const RunContext& ctx, const Settings& s, const std::strin
                           times.back());
       energy.append(batch_energy.data() + b * frames, sample, times.back());
       enstrophy.append(batch_enstrophy.data() + b * frames, sample, times.back());
+      spectrum.append(batch_spectrum.data() + std::size_t(b) * frames * shells, sample,
+                      times.back());
+      step_counts.append(steps_so_far.data(), sample, times.back());
       e0.push_back(batch_energy[b * frames]);
       e1.push_back(batch_energy[b * frames + frames - 1]);
       z0.push_back(batch_enstrophy[b * frames]);
@@ -298,8 +438,6 @@ RunResult run_samples(const RunContext& ctx, const Settings& s, const std::strin
   const auto mean = [](const std::vector<double>& v) {
     return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
   };
-  const double batch_steps = double(s.snapshots * s.steps_per_snapshot) *
-                             std::ceil(double(s.samples) / c.batch);
   RunResult r;
   r.summary.set("grid.nx", c.nx);
   r.summary.set("grid.ny", c.ny);
@@ -315,17 +453,52 @@ RunResult run_samples(const RunContext& ctx, const Settings& s, const std::strin
   r.summary.set("kinetic_energy.final_mean", mean(e1));
   r.summary.set("enstrophy.initial_mean", mean(z0));
   r.summary.set("enstrophy.final_mean", mean(z1));
+  r.summary.set("steps.batch_total", batch_steps);
+  if (s.cfl > 0) {
+    r.summary.set("time_step.cfl", s.cfl);
+    r.summary.set("time_step.min", dt_min);  // over the last step of each interval
+    r.summary.set("time_step.max", dt_max);
+  }
   r.summary.set("timing.solver_s", solver_s);
-  r.summary.set("timing.batch_step_s", solver_s / batch_steps);
+  r.summary.set("timing.batch_step_s", solver_s / double(batch_steps));
   r.summary.set("timing.sample_steps_per_s", double(total_steps) / solver_s);
-  spdlog::info("{} samples x {} steps in {:.3g} s: {:.3g} ms per batch step of {}, {:.3g} "
-               "sample-steps/s", s.samples, s.snapshots * s.steps_per_snapshot, solver_s,
-               1e3 * solver_s / batch_steps, c.batch, double(total_steps) / solver_s);
-  if (!s.random && c.forcing.kind == spectral::ForcingKind::none) {
+  spdlog::info("{} samples, {} batch steps in {:.3g} s: {:.3g} ms per batch step of {}, {:.3g} "
+               "sample-steps/s", s.samples, batch_steps, solver_s,
+               1e3 * solver_s / double(batch_steps), c.batch, double(total_steps) / solver_s);
+  if (!s.random && !s.from_file && c.forcing.kind == spectral::ForcingKind::none) {
     r.summary.set("taylor_green.max_relative_error", tg_error);
     spdlog::info("Taylor-Green: max |w - exact| / amplitude {:.3e}", tg_error);
   }
   return r;
+}
+
+// Initial velocity from a frame of a dataset [time, z, y, x, 3] on the n^3 grid; host planar
+// [c][z][y][x] as Velocity3D::set_velocity takes it.
+template <class Real>
+std::vector<Real> initial_velocity_from_file(const io::Section& s, int n) {
+  if (!s.has("initial_file"))
+    throw core::Error("spectral3d.initial = \"file\" needs spectral3d.initial_file (the HDF5 "
+                      "file to start from)");
+  const std::string path = s.get_string("initial_file"),
+                    dataset = s.get_string("initial_dataset");
+  const io::H5File file = io::H5File::open(path);
+  const io::Shape shape = file.shape(dataset);
+  const std::uint64_t un = std::uint64_t(n);
+  if (shape.size() != 5 || shape[1] != un || shape[2] != un || shape[3] != un || shape[4] != 3)
+    throw core::Error(fmt::format("spectral3d.initial = \"file\": {}:{} has shape [{}], "
+                                  "expected [time, {}, {}, {}, 3] (the solver's grid)",
+                                  path, dataset, fmt::join(shape, ", "), n, n, n));
+  const std::int64_t frames = std::int64_t(shape[0]);
+  const std::int64_t frame = s.get_int("initial_frame") < 0 ? frames - 1 : s.get_int("initial_frame");
+  if (frame >= frames)
+    throw core::Error(fmt::format("spectral3d.initial_frame = {}: {}:{} holds {} frames", frame,
+                                  path, dataset, frames));
+  const io::Array<double> f = file.read_frame<double>(dataset, std::uint64_t(frame));
+  const std::size_t points = std::size_t(un * un * un);
+  std::vector<Real> planar(3 * points);
+  for (std::size_t i = 0; i < points; ++i)
+    for (int k = 0; k < 3; ++k) planar[k * points + i] = Real(f.values[3 * i + k]);
+  return planar;
 }
 
 // The 3D run: one sample, diagnostics (E, Z, dissipation 2 nu Z, divergence) every interval,
@@ -339,16 +512,22 @@ RunResult run_velocity3d(const RunContext& ctx, const io::Section& s) {
   c.nu = s.get_float("nu");
   c.dt = s.get_float("dt");
   c.linear_forcing = s.get_float("linear_forcing");
-  const std::int64_t steps_per_record = whole_multiple(
-      s.get_float("diagnostics_interval"), c.dt, "spectral3d.diagnostics_interval / dt");
+  const double cfl = s.get_float("cfl"), interval = s.get_float("diagnostics_interval");
+  // Adaptive steps land on every record by themselves: dt need not divide the interval.
+  const std::int64_t steps_per_record =
+      cfl > 0 ? 0 : whole_multiple(interval, c.dt, "spectral3d.diagnostics_interval / dt");
   const std::int64_t records = whole_multiple(s.get_float("t_end"),
                                               s.get_float("diagnostics_interval"),
                                               "spectral3d.t_end / diagnostics_interval");
   const std::int64_t snapshot_every = s.get_int("snapshot_every");
   auto solver = spectral::make_velocity3d<Real>(ctx.backend, c);
-  solver->set_initial(s.get_string("initial") == "abc" ? spectral::Initial3D::abc
-                                                       : spectral::Initial3D::taylor_green,
-                      s.get_float("v0"));
+  const std::string initial = s.get_string("initial");
+  if (initial == "file")
+    solver->set_velocity(initial_velocity_from_file<Real>(s, c.nx));
+  else
+    solver->set_initial(initial == "abc" ? spectral::Initial3D::abc
+                                         : spectral::Initial3D::taylor_green,
+                        s.get_float("v0"));
 
   io::H5File file = io::H5File::create(ctx.run.file(ctx.name + ".h5"));
   io::write_provenance(file, {ctx.case_file.resolved_text(),
@@ -360,6 +539,24 @@ RunResult run_velocity3d(const RunContext& ctx, const io::Section& s) {
   io::TimeSeries enstrophy(file, "/enstrophy", {{1}, io::DType::f64, "1/time^2", "time"});
   io::TimeSeries dissipation(file, "/dissipation", {{1}, io::DType::f64, "length^2/time^3",
                                                     "time"});
+  // E(k) at every record: [record][shell], shell s at |k| = s dk (energy per shell).
+  const std::uint64_t shells = std::uint64_t(solver->spectrum_shells());
+  const double dk = solver->spectrum_shell_width();
+  io::TimeSeries spectrum(file, "/energy_spectrum", {{shells}, io::DType::f64, "length^2/time^2",
+                                                     "time"});
+  io::TimeSeries time_step(file, "/time_step", {{1}, io::DType::f64, "time", "time"});
+  {
+    std::vector<double> k(shells);
+    for (std::uint64_t i = 0; i < shells; ++i) k[i] = double(i) * dk;
+    file.write("/energy_spectrum_wavenumber", k.data(), {shells});
+    file.set_attribute("/energy_spectrum_wavenumber", "units", std::string("1/length"));
+    file.set_attribute("/energy_spectrum", "definition",
+                       std::string("E_s = sum of 1/2 |u_k|^2 over modes with round(|k| / dk) = s "
+                                   "(energy per shell; sum over s = mean kinetic energy)"));
+    file.set_attribute("/energy_spectrum", "dk", dk);
+    file.set_attribute("/time_step", "definition",
+                       std::string("the last step before each record (fixed runs: dt)"));
+  }
   io::XdmfWriter xdmf(ctx.run.file(ctx.name + ".xmf"), file.path());
   const double h = c.lx / double(n);
   const io::CoRectMesh mesh{{n, n, n}, {0, 0, 0}, {h, h, h}};
@@ -374,24 +571,35 @@ RunResult run_velocity3d(const RunContext& ctx, const io::Section& s) {
   };
 
   double peak = 0, t_peak = 0, worst_divergence = 0, solver_s = 0;
+  double dt_min = c.dt, dt_max = 0;
   const double e0 = solver->kinetic_energy()[0];
-  core::Progress progress("spectral3d", records * steps_per_record, "steps");
+  core::Progress progress("spectral3d", records, "records");
+  std::int64_t step = 0;
   for (std::int64_t r = 0; r <= records; ++r) {
     if (r > 0) {
       const auto t0 = std::chrono::steady_clock::now();
-      solver->advance(steps_per_record);
+      if (cfl > 0) {
+        step += solver->advance_cfl(interval, cfl);
+        dt_min = std::min(dt_min, solver->last_dt());
+        dt_max = std::max(dt_max, solver->last_dt());
+      } else {
+        solver->advance(steps_per_record);
+        step += steps_per_record;
+      }
       solver_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
-    const std::int64_t step = r * steps_per_record;
     const double e = solver->kinetic_energy()[0], z = solver->enstrophy()[0], eps = 2 * c.nu * z;
     energy.append(&e, step, solver->time());
     enstrophy.append(&z, step, solver->time());
     dissipation.append(&eps, step, solver->time());
+    const double dt_now = solver->last_dt();
+    time_step.append(&dt_now, step, solver->time());
+    spectrum.append(solver->energy_spectrum().data(), step, solver->time());
     worst_divergence = std::max(worst_divergence, solver->relative_divergence()[0]);
     if (eps > peak) peak = eps, t_peak = solver->time();
     if (r == 0 || r == records || (snapshot_every > 0 && r % snapshot_every == 0))
       store_velocity(step);
-    progress.update(step);
+    progress.update(r);
   }
   progress.finish();
 
@@ -402,11 +610,17 @@ RunResult run_velocity3d(const RunContext& ctx, const io::Section& s) {
   result.summary.set("dissipation.peak", peak);
   result.summary.set("dissipation.t_peak", t_peak);
   result.summary.set("divergence.max_relative", worst_divergence);
+  result.summary.set("steps.total", step);
+  if (cfl > 0) {
+    result.summary.set("time_step.cfl", cfl);
+    result.summary.set("time_step.min", dt_min);  // over the last step before each record
+    result.summary.set("time_step.max", dt_max);
+  }
   result.summary.set("timing.solver_s", solver_s);
-  result.summary.set("timing.step_s", solver_s / double(records * steps_per_record));
+  result.summary.set("timing.step_s", solver_s / double(step));
   spdlog::info("peak dissipation {:.6f} at t = {:.3g}; max relative divergence {:.2e}; "
                "{:.3g} ms per step", peak, t_peak, worst_divergence,
-               1e3 * solver_s / double(records * steps_per_record));
+               1e3 * solver_s / double(step));
   return result;
 }
 

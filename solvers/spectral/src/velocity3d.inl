@@ -1,4 +1,5 @@
 // Backend translation unit: the batched 3D velocity-form solver on the OpenMP or CUDA backend.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -6,7 +7,9 @@
 #include "twinsim/core/Fft.hpp"
 #include "twinsim/core/exec.hpp"
 #include "twinsim/spectral/Velocity3D.hpp"
+#include "twinsim/spectral/kernels/energy_spectrum_kernel.hpp"
 #include "twinsim/spectral/kernels/velocity3d_kernel.hpp"
+#include "energy_spectrum.hpp"
 
 namespace twinsim::TWINSIM_BACKEND_NS {
 
@@ -44,6 +47,32 @@ void cross_product(Index points, Real* d_f) {
     d_f[i] = v * oz - w * oy;
     d_f[n + i] = w * ox - u * oz;
     d_f[2 * n + i] = u * oy - v * ox;
+  });
+}
+
+// max over grid points of max_i |u_i| / h_i; d_f [3 or more][points] u, v, w on the grid.
+template <class Real>
+double cfl_rate(Index points, double hx, double hy, double hz, const Real* d_f) {
+  return transform_reduce(
+      points, 0.0,
+      [=] TWINSIM_HD(Index i) {
+        return spectral::cfl_rate_3d(d_f[i], d_f[points + i], d_f[2 * points + i], hx, hy, hz);
+      },
+      core::Max{});
+}
+
+// d_u -= k (k.d_u) / |k|^2 for every mode: the divergence-free part.
+template <class Real>
+void project_modes(const Grid3D g, Index modes, Index total, Complex<Real>* d_u) {
+  for_each_index(total, [=] TWINSIM_HD(Index i) {
+    const spectral::ModeK3 k = spectral::mode_wavenumbers_3d(g, i % modes);
+    if (!(k.k2 > 0)) return;
+    Complex<Real>&x = d_u[i], &y = d_u[total + i], &z = d_u[2 * total + i];
+    const Complex<Real> kdotu = Real(k.kx) * x + Real(k.ky) * y + Real(k.kz) * z;
+    const Real inv = Real(1.0 / k.k2);
+    x = x - (inv * Real(k.kx)) * kdotu;
+    y = y - (inv * Real(k.ky)) * kdotu;
+    z = z - (inv * Real(k.kz)) * kdotu;
   });
 }
 
@@ -137,8 +166,11 @@ class Velocity3DImpl final : public spectral::Velocity3D<Real> {
         m_factor(m_modes),
         m_fields(6 * m_points * c.batch),
         m_fft3(core::make_real_fft<Real>(k_backend, {c.nz, c.ny, c.nx}, 3 * c.batch)),
-        m_fft6(core::make_real_fft<Real>(k_backend, {c.nz, c.ny, c.nx}, 6 * c.batch)) {
-    integrating_factors(m_grid, m_modes, c.nu, c.dt, m_factor.data());
+        m_fft6(core::make_real_fft<Real>(k_backend, {c.nz, c.ny, c.nx}, 6 * c.batch)),
+        m_dk(spectral::spectrum_dk(m_grid.kx0, m_grid.ky0, m_grid.kz0)),
+        m_shells(spectral::spectrum_shells_3d(m_grid)),
+        m_dt(c.dt) {
+    ensure_factors(c.dt);
   }
 
   const spectral::Velocity3DConfig& config() const override { return m_config; }
@@ -147,22 +179,43 @@ class Velocity3DImpl final : public spectral::Velocity3D<Real> {
     sample_initial(m_grid, m_points, m_config.batch, kind, v0, m_fields.data());
     m_fft3->forward(m_fields.data(), m_u.data());
     scale_modes(3 * m_total, Real(1.0 / double(m_points)), m_u.data());
-    m_steps = 0;
-    m_time = 0;
+    restart_clock();
+  }
+
+  void set_velocity(const std::vector<Real>& h_velocity) override {
+    TWINSIM_REQUIRE(h_velocity.size() == 3 * std::size_t(m_total / m_modes) * m_points,
+                    "velocity: 3 * batch * nz * ny * nx values");
+    core::Buffer<Real, Space> d_grid = core::Buffer<Real, Space>::from_host(h_velocity);
+    m_fft3->forward(d_grid.data(), m_u.data());
+    scale_modes(3 * m_total, Real(1.0 / double(m_points)), m_u.data());
+    project_modes(m_grid, m_modes, m_total, m_u.data());
+    synchronize();  // d_grid is freed on return
+    restart_clock();
   }
 
   void advance(std::int64_t steps) override {
     for (std::int64_t s = 0; s < steps; ++s) {
-      evaluate_rhs(m_u.data());
-      for (int stage = 1; stage <= 4; ++stage) {
-        rk4_if_stage(stage, m_config.dt, m_modes, m_total, m_factor.data(), m_u.data(),
-                     m_acc.data(), m_next.data(), m_nl.data());
-        if (stage < 4) evaluate_rhs(m_next.data());
-      }
-      m_time = double(++m_steps) * m_config.dt;  // a count of steps: no drift from summing dt
+      step(0.0, 0.0);
+      // A count of steps since the last anchor: no drift from summing dt.
+      m_time = m_anchor + double(++m_steps) * m_config.dt;
     }
   }
 
+  std::int64_t advance_cfl(double duration, double cfl) override {
+    TWINSIM_REQUIRE(cfl > 0 && duration >= 0, "advance_cfl: cfl > 0 and duration >= 0");
+    const double target = m_time + duration;
+    std::int64_t taken = 0;
+    for (bool last = duration == 0; !last; ++taken) {
+      const double dt = step(cfl, target - m_time);
+      last = dt >= target - m_time;
+      m_time = last ? target : m_time + dt;
+    }
+    m_anchor = m_time;
+    m_steps = 0;
+    return taken;
+  }
+
+  double last_dt() const override { return m_dt; }
   double time() const override { return m_time; }
 
   std::vector<Real> velocity() override {
@@ -176,6 +229,20 @@ class Velocity3DImpl final : public spectral::Velocity3D<Real> {
 
   std::vector<double> kinetic_energy() const override { return per_sample(Norm::energy); }
   std::vector<double> enstrophy() const override { return per_sample(Norm::enstrophy); }
+  std::vector<double> energy_spectrum() override {
+    std::vector<double> out;
+    for (int b = 0; b < m_config.batch; ++b) {
+      const spectral::VelocityShellTerm<Real> term{m_grid, m_dk, m_u.data() + b * m_modes,
+                                                   m_total};
+      const std::vector<double> e =
+          spectrum_detail::shell_sums(term, m_modes, m_shells, m_spectrum_scratch);
+      out.insert(out.end(), e.begin(), e.end());
+    }
+    return out;
+  }
+  int spectrum_shells() const override { return m_shells; }
+  double spectrum_shell_width() const override { return m_dk; }
+
   std::vector<double> relative_divergence() const override {
     std::vector<double> d = per_sample(Norm::divergence), g = per_sample(Norm::gradient);
     for (std::size_t b = 0; b < d.size(); ++b) d[b] = g[b] > 0 ? d[b] / g[b] : 0.0;
@@ -190,10 +257,46 @@ class Velocity3DImpl final : public spectral::Velocity3D<Real> {
     return out;
   }
 
-  // m_nl[0..3) = P(u x w) (+ A u) from the modes d_u.
-  void evaluate_rhs(const Complex<Real>* d_u) {
+  void restart_clock() {
+    m_steps = 0;
+    m_time = 0;
+    m_anchor = 0;
+  }
+
+  void ensure_factors(double dt) {
+    if (dt == m_factor_dt) return;
+    integrating_factors(m_grid, m_modes, m_config.nu, dt, m_factor.data());
+    m_factor_dt = dt;
+  }
+
+  // One RK4 step; dt as in Vorticity2D's step(): the config dt, or (cfl > 0) the CFL bound at
+  // the start of the step shortened to fill `remaining` with equal steps. Returns dt.
+  double step(double cfl, double remaining) {
+    double rate = 0;
+    evaluate_rhs(m_u.data(), cfl > 0 ? &rate : nullptr);
+    double dt = m_config.dt;
+    if (cfl > 0) {
+      if (rate > 0 && cfl / rate < dt) dt = cfl / rate;
+      const double n = std::max(1.0, std::ceil(remaining / dt * (1 - 1e-12)));
+      dt = remaining / n;
+    }
+    m_dt = dt;
+    ensure_factors(dt);
+    for (int stage = 1; stage <= 4; ++stage) {
+      rk4_if_stage(stage, dt, m_modes, m_total, m_factor.data(), m_u.data(), m_acc.data(),
+                   m_next.data(), m_nl.data());
+      if (stage < 4) evaluate_rhs(m_next.data());
+    }
+    return dt;
+  }
+
+  // m_nl[0..3) = P(u x w) (+ A u) from the modes d_u; with rate, also the CFL rate of d_u.
+  void evaluate_rhs(const Complex<Real>* d_u, double* rate = nullptr) {
     velocity_and_curl(m_grid, m_modes, m_total, d_u, m_nl.data());
     m_fft6->inverse(m_nl.data(), m_fields.data());
+    if (rate)
+      *rate = cfl_rate(m_points * m_config.batch, m_config.lx / m_config.nx,
+                       m_config.ly / m_config.ny, m_config.lz / m_config.nz, m_fields.data());
     cross_product(m_points * m_config.batch, m_fields.data());
     m_fft3->forward(m_fields.data(), m_nl.data());
     project(m_grid, m_modes, m_total, m_config.linear_forcing, d_u, m_nl.data());
@@ -213,7 +316,13 @@ class Velocity3DImpl final : public spectral::Velocity3D<Real> {
   Buffer<Real, Space> m_fields;         // [6][b][z][y][x] u, curl u, then u x w on the grid
   std::unique_ptr<core::RealFft<Real>> m_fft3;  // batch 3B
   std::unique_ptr<core::RealFft<Real>> m_fft6;  // batch 6B
-  std::int64_t m_steps = 0;
+  double m_dk;                                  // spectrum shell width [1/length]
+  int m_shells;                                 // spectrum shells 0 .. m_shells - 1
+  Buffer<double, Space> m_spectrum_scratch;     // [shells][chunks] partial sums
+  double m_dt;                                  // the last step taken
+  double m_factor_dt = -1;                      // the dt of m_factor
+  std::int64_t m_steps = 0;                     // fixed steps since m_anchor
+  double m_anchor = 0;                          // end of the last adaptive interval
   double m_time = 0;
 };
 

@@ -1,4 +1,5 @@
 // Backend translation unit: the batched 2D vorticity solver on the OpenMP or CUDA backend.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -7,7 +8,9 @@
 #include "twinsim/core/Fft.hpp"
 #include "twinsim/core/exec.hpp"
 #include "twinsim/spectral/Vorticity2D.hpp"
+#include "twinsim/spectral/kernels/energy_spectrum_kernel.hpp"
 #include "twinsim/spectral/kernels/vorticity2d_kernel.hpp"
+#include "energy_spectrum.hpp"
 
 namespace twinsim::TWINSIM_BACKEND_NS {
 
@@ -28,6 +31,17 @@ void gradient_modes(const Grid2D g, int batch, const Complex<Real>* d_w, Complex
     spectral::velocity_gradient_modes(g, i % modes, d_w[i], d_grad[i], d_grad[total + i],
                                       d_grad[2 * total + i], d_grad[3 * total + i]);
   });
+}
+
+// max over the grid points of max(|u| / hx, |v| / hy), d_fields as below.
+template <class Real>
+double cfl_rate(Index total_points, double hx, double hy, const Real* d_fields) {
+  return transform_reduce(
+      total_points, 0.0,
+      [=] TWINSIM_HD(Index i) {
+        return spectral::cfl_rate_2d(d_fields[i], d_fields[total_points + i], hx, hy);
+      },
+      core::Max{});
 }
 
 // d_fields: [4][b][points] u, v, dw/dx, dw/dy on the grid; the product u dw/dx + v dw/dy
@@ -151,10 +165,13 @@ class Vorticity2DImpl final : public spectral::Vorticity2D<Real> {
         m_grad(4 * m_modes),
         m_fields(4 * m_points),
         m_fft(core::make_real_fft<Real>(k_backend, {c.ny, c.nx}, c.batch)),
-        m_fft4(core::make_real_fft<Real>(k_backend, {c.ny, c.nx}, 4 * c.batch)) {
+        m_fft4(core::make_real_fft<Real>(k_backend, {c.ny, c.nx}, 4 * c.batch)),
+        m_dk(spectral::spectrum_dk(m_grid.kx0, m_grid.ky0)),
+        m_shells(spectral::spectrum_shells_2d(m_grid)) {
     sample_grid(m_grid, c.batch, GridField::forcing, 0.0, 0, c.forcing, m_fields.data());
     from_grid(m_fields.data(), m_forcing.data());
-    integrating_factors(m_grid, c.nu, c.dt, m_factor.data());
+    ensure_factors(c.dt);
+    m_dt = c.dt;
   }
 
   const spectral::Vorticity2DConfig& config() const override { return m_config; }
@@ -185,12 +202,27 @@ class Vorticity2DImpl final : public spectral::Vorticity2D<Real> {
 
   void advance(std::int64_t steps) override {
     for (std::int64_t s = 0; s < steps; ++s) {
-      step();
-      // Time as a count of steps: no drift from summing dt.
-      m_time = double(++m_steps) * m_config.dt;
+      step(0.0, 0.0);
+      // Time as a count of steps since the last anchor: no drift from summing dt.
+      m_time = m_anchor + double(++m_steps) * m_config.dt;
     }
   }
 
+  std::int64_t advance_cfl(double duration, double cfl) override {
+    TWINSIM_REQUIRE(cfl > 0 && duration >= 0, "advance_cfl: cfl > 0 and duration >= 0");
+    const double target = m_time + duration;
+    std::int64_t taken = 0;
+    for (bool last = duration == 0; !last; ++taken) {
+      const double dt = step(cfl, target - m_time);
+      last = dt >= target - m_time;  // step() took the whole remainder
+      m_time = last ? target : m_time + dt;
+    }
+    m_anchor = m_time;
+    m_steps = 0;
+    return taken;
+  }
+
+  double last_dt() const override { return m_dt; }
   double time() const override { return m_time; }
 
   std::vector<Real> vorticity(int ny_out, int nx_out) override {
@@ -211,10 +243,34 @@ class Vorticity2DImpl final : public spectral::Vorticity2D<Real> {
   std::vector<double> kinetic_energy() const override { return norms(Norm::energy); }
   std::vector<double> enstrophy() const override { return norms(Norm::enstrophy); }
 
+  std::vector<double> energy_spectrum() override {
+    const std::int64_t modes = std::int64_t(m_config.ny) * m_grid.nkx;
+    std::vector<double> out;
+    out.reserve(std::size_t(m_config.batch) * m_shells);
+    for (int b = 0; b < m_config.batch; ++b) {
+      const spectral::VorticityShellTerm<Real> term{m_grid, m_dk, m_w.data() + b * modes};
+      const std::vector<double> e =
+          spectrum_detail::shell_sums(term, modes, m_shells, m_spectrum_scratch);
+      out.insert(out.end(), e.begin(), e.end());
+    }
+    return out;
+  }
+  int spectrum_shells() const override { return m_shells; }
+  double spectrum_shell_width() const override { return m_dk; }
+
  private:
   void restart_clock() {
     m_steps = 0;
     m_time = 0;
+    m_anchor = 0;
+  }
+
+  // The rk4_if table exp(-nu |k|^2 dt / 2) for this dt (recomputed only when dt changes, so
+  // fixed-step runs compute it once, as before adaptive steps existed).
+  void ensure_factors(double dt) {
+    if (dt == m_factor_dt) return;
+    integrating_factors(m_grid, m_config.nu, dt, m_factor.data());
+    m_factor_dt = dt;
   }
 
   std::vector<double> norms(Norm norm) const {
@@ -231,40 +287,58 @@ class Vorticity2DImpl final : public spectral::Vorticity2D<Real> {
     scale_modes(Index(m_modes), Real(1.0 / (double(m_config.nx) * m_config.ny)), d_modes);
   }
 
-  // d_nl = N(d_w): -(u.grad w) dealiased, plus the forcing.
-  void evaluate_rhs(const Complex<Real>* d_w, Complex<Real>* d_nl) {
+  // d_nl = N(d_w): -(u.grad w) dealiased, plus the forcing. With rate, also the CFL rate
+  // max(|u| / hx, |v| / hy) of d_w over the grid and the batch.
+  void evaluate_rhs(const Complex<Real>* d_w, Complex<Real>* d_nl, double* rate = nullptr) {
     gradient_modes(m_grid, m_config.batch, d_w, m_grad.data());
     m_fft4->inverse(m_grad.data(), m_fields.data());
+    if (rate)
+      *rate = cfl_rate(Index(m_points), m_config.lx / m_config.nx, m_config.ly / m_config.ny,
+                       m_fields.data());
     advection_product(Index(m_points), m_fields.data());
     m_fft->forward(m_fields.data(), d_nl);
     nonlinear_modes(m_grid, m_config.batch, m_forcing.data(), d_nl);
   }
 
-  void step() {
+  // One step. cfl = 0: dt = config dt. cfl > 0: dt from the CFL bound at the start of the step
+  // (capped by the config dt), shortened so that ceil(remaining / dt) equal steps fill the
+  // remaining time. Returns the dt taken.
+  double step(double cfl, double remaining) {
     const auto& c = m_config;
+    // Every scheme starts with N(w); its buffer differs (cn_heun keeps it in m_acc).
+    Complex<Real>* first = c.scheme == spectral::Scheme::cn_heun ? m_acc.data() : m_nl.data();
+    double rate = 0;
+    evaluate_rhs(m_w.data(), first, cfl > 0 ? &rate : nullptr);
+    double dt = c.dt;
+    if (cfl > 0) {
+      if (rate > 0 && cfl / rate < dt) dt = cfl / rate;
+      // 1e-12: a remainder that is a whole number of steps up to round-off is not one more step.
+      const double n = std::max(1.0, std::ceil(remaining / dt * (1 - 1e-12)));
+      dt = remaining / n;
+    }
+    m_dt = dt;
     switch (c.scheme) {
       case spectral::Scheme::rk4_if:
-        evaluate_rhs(m_w.data(), m_nl.data());
+        ensure_factors(dt);
         for (int stage = 1; stage <= 4; ++stage) {
-          rk4_if_stage(stage, c.dt, m_grid, c.batch, m_factor.data(), m_w.data(), m_acc.data(),
+          rk4_if_stage(stage, dt, m_grid, c.batch, m_factor.data(), m_w.data(), m_acc.data(),
                        m_next.data(), m_nl.data());
           if (stage < 4) evaluate_rhs(m_next.data(), m_nl.data());
         }
         break;
       case spectral::Scheme::cn_euler:
-        evaluate_rhs(m_w.data(), m_nl.data());
-        crank_nicolson_step<Real>(c.dt, c.nu, m_grid, c.batch, m_w.data(), m_nl.data(), nullptr,
+        crank_nicolson_step<Real>(dt, c.nu, m_grid, c.batch, m_w.data(), m_nl.data(), nullptr,
                                   m_w.data());
         break;
       case spectral::Scheme::cn_heun:
-        evaluate_rhs(m_w.data(), m_acc.data());
-        crank_nicolson_step<Real>(c.dt, c.nu, m_grid, c.batch, m_w.data(), m_acc.data(), nullptr,
+        crank_nicolson_step<Real>(dt, c.nu, m_grid, c.batch, m_w.data(), m_acc.data(), nullptr,
                                   m_next.data());
         evaluate_rhs(m_next.data(), m_nl.data());
-        crank_nicolson_step<Real>(c.dt, c.nu, m_grid, c.batch, m_w.data(), m_acc.data(),
+        crank_nicolson_step<Real>(dt, c.nu, m_grid, c.batch, m_w.data(), m_acc.data(),
                                   m_nl.data(), m_w.data());
         break;
     }
+    return dt;
   }
 
   spectral::Vorticity2DConfig m_config;
@@ -284,7 +358,13 @@ class Vorticity2DImpl final : public spectral::Vorticity2D<Real> {
   std::unique_ptr<core::RealFft<Real>> m_fft4;     // batch 4B: u, v, dw/dx, dw/dy at once
   std::unique_ptr<core::RealFft<Real>> m_out_fft;  // batch B on the output grid
   Buffer<Real, Space> m_out;                       // [b][y][x] on the output grid
-  std::int64_t m_steps = 0;
+  double m_dk;                                     // spectrum shell width [1/length]
+  int m_shells;                                    // spectrum shells 0 .. m_shells - 1
+  Buffer<double, Space> m_spectrum_scratch;        // [shells][chunks] partial sums
+  double m_factor_dt = -1;                         // the dt of m_factor
+  double m_dt = 0;                                 // the last step taken
+  std::int64_t m_steps = 0;                        // fixed steps since m_anchor
+  double m_anchor = 0;                             // time of the last adaptive interval's end
   double m_time = 0;
 };
 

@@ -30,6 +30,18 @@ def run(case, out, *sets):
         return json.load(f)
 
 
+def shell_spectrum_2d(w, lx, ly):
+    """Plain numpy reference: E_s = sum of 1/2 |w_k|^2 / |k|^2 over round(|k| / dk) = s."""
+    ny, nx = w.shape
+    w_hat = np.fft.fft2(w) / (nx * ny)
+    kx = 2 * np.pi * np.fft.fftfreq(nx, d=lx / nx)
+    ky = 2 * np.pi * np.fft.fftfreq(ny, d=ly / ny)
+    k2 = kx[None, :] ** 2 + ky[:, None] ** 2
+    density = 0.5 * np.abs(w_hat) ** 2 / np.where(k2 > 0, k2, np.inf)
+    shells = np.rint(np.sqrt(k2) / (2 * np.pi / max(lx, ly))).astype(int).ravel()
+    return np.bincount(shells, weights=density.ravel())
+
+
 class SpectralCases(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
@@ -72,6 +84,95 @@ class SpectralCases(unittest.TestCase):
             self.assertGreater(np.abs(wa[0] - wa[1]).max(), 0.1 * scale)
             # The ParaView copy of the first sample is its row of the dataset.
             np.testing.assert_array_equal(fa["fields/vorticity_first_sample/value"][...], wa[0])
+
+    def test_restart_from_a_snapshot_continues_at_round_off(self):
+        # rk4_if, 32^2 stored at the solver's grid in float64: a run to t = 0.2 against one to
+        # t = 0.1 continued from its last snapshot (initial = file) for 0.1. The restart goes
+        # through grid values and back (two FFTs): round-off, bound 1e-13 of the field.
+        common = ["spectral.snapshot_interval=0.1", "spectral.nx=32", "spectral.ny=32",
+                  "spectral.stored_nx=0", "spectral.stored_ny=0", "spectral.scheme=rk4_if",
+                  "spectral.samples=3", "spectral.batch=2"]
+        whole, first, second = (os.path.join(self.tmp.name, n) for n in ("w", "f", "s"))
+        run("ns2d_fno_small.toml", whole, *common, "spectral.t_end=0.2", "run.name=w")
+        run("ns2d_fno_small.toml", first, *common, "spectral.t_end=0.1", "run.name=f")
+        # Rows 1, 2 of the first run seed samples 0, 1 of the second (initial_sample = 1).
+        run("ns2d_fno_small.toml", second, *common, "spectral.t_end=0.1", "run.name=s",
+            "spectral.samples=2", "spectral.initial=file", "spectral.initial_sample=1",
+            f"spectral.initial_file={os.path.join(first, 'f.h5')}")
+        with h5py.File(os.path.join(whole, "w.h5"), "r") as fw, \
+                h5py.File(os.path.join(second, "s.h5"), "r") as fs:
+            ww, ws = fw["vorticity/value"][...], fs["vorticity/value"][...]
+            self.assertEqual(ws.shape, (2, 2, 32, 32))
+            scale = np.abs(ww).max()
+            err = np.abs(ws[:, 1] - ww[1:3, 2]).max() / scale
+            print(f"[ figure ] restart vs uninterrupted rk4_if run: {err:.2e} of max |w|")
+            self.assertLess(err, 1e-13)
+            self.assertEqual(fs["vorticity"].attrs["initial"], "file")
+            self.assertEqual(fs["vorticity"].attrs["initial_sample"], 1)
+
+    def test_restart_errors_name_the_problem(self):
+        out = os.path.join(self.tmp.name, "a")
+        run("ns2d_fno_small.toml", out, "spectral.t_end=0.1", "spectral.snapshot_interval=0.1",
+            "spectral.nx=32", "spectral.ny=32", "spectral.stored_nx=16", "spectral.stored_ny=16",
+            "spectral.samples=1", "run.name=a")
+        args = [TWINSIM, "run", os.path.join(CASES, "ns2d_fno_small.toml"), "--out",
+                os.path.join(self.tmp.name, "b"), "--set", "spectral.nx=32", "--set",
+                "spectral.ny=32", "--set", "spectral.initial=file", "--set",
+                f"spectral.initial_file={os.path.join(out, 'a.h5')}"]
+        r = subprocess.run(args, capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("expected [sample, time, 32, 32]", r.stdout + r.stderr)
+
+    def test_energy_spectrum_is_written_per_sample_and_snapshot(self):
+        out = os.path.join(self.tmp.name, "spec")
+        run("ns2d_fno_small.toml", out, "spectral.t_end=0.2", "spectral.snapshot_interval=0.1",
+            "spectral.nx=32", "spectral.ny=32", "spectral.stored_nx=0", "spectral.stored_ny=0",
+            "spectral.samples=3", "spectral.batch=2", "run.name=spec")
+        with h5py.File(os.path.join(out, "spec.h5"), "r") as f:
+            e = f["energy_spectrum/value"][...]
+            w = f["vorticity/value"][...]
+            self.assertEqual(e.shape, (3, 3, 24))  # [sample, time, shell]: 16 sqrt 2 -> 0..23
+            self.assertEqual(f["energy_spectrum/value"].attrs["units"], "length^2/time^2")
+            np.testing.assert_allclose(f["energy_spectrum_wavenumber"][...],
+                                       2 * np.pi * np.arange(24), rtol=1e-15)
+            np.testing.assert_allclose(e.sum(-1), f["kinetic_energy/value"][...], rtol=1e-12)
+            for s in range(3):
+                for t in range(3):
+                    ref = shell_spectrum_2d(w[s, t], 1.0, 1.0)
+                    np.testing.assert_allclose(e[s, t, :len(ref)], ref, rtol=1e-10,
+                                               atol=1e-14 * ref.sum())
+            self.assertEqual(list(f["steps/value"][0]), [0, 100, 200])
+
+    def test_adaptive_step_lands_on_the_snapshots(self):
+        out = os.path.join(self.tmp.name, "cfl")
+        s = run("tgv2d.toml", out, "spectral.t_end=2.0", "spectral.nx=32", "spectral.ny=32",
+                "spectral.cfl=0.3", "spectral.dt=0.1", "spectral.snapshot_interval=0.5")
+        # |u|max = u0 F = 1 at most: dt <= 0.3 (2 pi / 32) = 0.059 < the cap 0.1.
+        self.assertLess(s["taylor_green"]["max_relative_error"], 1e-12)
+        self.assertLessEqual(s["time_step"]["max"], 0.3 * 2 * np.pi / 32 / np.exp(-0.02 * 2))
+        with h5py.File(os.path.join(out, "tgv2d.h5"), "r") as f:
+            np.testing.assert_array_equal(f["snapshot_time"][...], [0, 0.5, 1.0, 1.5, 2.0])
+            steps = f["steps/value"][0]
+            self.assertTrue(np.all(np.diff(steps) >= 9))  # 0.5 / 0.059 = 8.5
+
+    def test_tgv3d_restart_and_spectrum(self):
+        a, b = (os.path.join(self.tmp.name, n) for n in ("a", "b"))
+        common = ["spectral3d.n=16", "spectral3d.snapshot_every=1"]
+        run("tgv3d_re1600.toml", a, *common, "spectral3d.t_end=0.2", "run.name=a")
+        run("tgv3d_re1600.toml", b, *common, "spectral3d.t_end=0.1", "run.name=b",
+            "spectral3d.initial=file", "spectral3d.initial_frame=1",
+            f"spectral3d.initial_file={os.path.join(a, 'a.h5')}")
+        with h5py.File(os.path.join(a, "a.h5"), "r") as fa, \
+                h5py.File(os.path.join(b, "b.h5"), "r") as fb:
+            ua, ub = fa["fields/velocity/value"][...], fb["fields/velocity/value"][...]
+            err = np.abs(ub[-1] - ua[-1]).max()
+            print(f"[ figure ] 3D restart vs uninterrupted run: max |du| {err:.2e} (|u| <= 1)")
+            self.assertLess(err, 1e-13)
+            e = fa["energy_spectrum/value"][...]
+            self.assertEqual(e.shape, (3, 15))  # |k| up to 8 sqrt 3: shells 0..14
+            np.testing.assert_allclose(e.sum(-1), fa["kinetic_energy/value"][:, 0], rtol=1e-13)
+            self.assertAlmostEqual(e[0, 2], 0.125, delta=1e-15)  # TG: |k| = sqrt 3 only
+            self.assertEqual(fa["time_step/value"].shape, (3, 1))
 
     def test_tgv3d_starts_from_the_published_figures(self):
         out = os.path.join(self.tmp.name, "tgv3d")

@@ -28,7 +28,16 @@ class Velocity3D {
   virtual const Velocity3DConfig& config() const = 0;
   // The same initial field in every sample (velocity amplitude v0); resets the time to 0.
   virtual void set_initial(Initial3D kind, double v0) = 0;
+  // Grid values [c][b][z][y][x] (c = u, v, w), host memory, projected onto divergence-free
+  // fields (a field that is divergence-free already changes at round-off only); time 0.
+  virtual void set_velocity(const std::vector<Real>& h_velocity) = 0;
   virtual void advance(std::int64_t steps) = 0;
+  // Advances by `duration` with adaptive steps dt = min(config().dt, cfl * min_i (h_i /
+  // max |u_i|)) (max over the grid and the batch, at the start of each step), the remaining
+  // steps shortened equally to land on the end exactly; returns the steps taken (see
+  // Vorticity2D::advance_cfl).
+  virtual std::int64_t advance_cfl(double duration, double cfl) = 0;
+  virtual double last_dt() const = 0;  // the most recent step [time] (config().dt before any)
   virtual double time() const = 0;
   // Host copy of the velocity on the grid, [c][b][z][y][x], c = u, v, w.
   virtual std::vector<Real> velocity() = 0;
@@ -37,6 +46,12 @@ class Velocity3D {
   virtual std::vector<double> kinetic_energy() const = 0;
   virtual std::vector<double> enstrophy() const = 0;
   virtual std::vector<double> relative_divergence() const = 0;
+  // Shell-summed kinetic-energy spectrum per sample, host [b][shell]: E_s = sum of
+  // 1/2 |u_k|^2 over modes with round(|k| / dk) = s [length^2/time^2], shell s at |k| = s dk,
+  // dk = 2 pi / max edge (energy_spectrum_kernel.hpp); sum_s E_s = kinetic_energy().
+  virtual std::vector<double> energy_spectrum() = 0;
+  virtual int spectrum_shells() const = 0;
+  virtual double spectrum_shell_width() const = 0;  // dk [1/length]
 };
 
 // Throws core::Error for an odd or too small grid, batch < 1, dt <= 0, nu < 0, or the GPU

@@ -52,6 +52,14 @@ class Vorticity2D {
   virtual void set_vorticity(const std::vector<Real>& h_vorticity) = 0;
 
   virtual void advance(std::int64_t steps) = 0;
+  // Advances by `duration` [time] with an adaptive step from a CFL bound:
+  //   dt = min(config().dt, cfl * min_i (h_i / max |u_i|)),  h_i = box edge / points,
+  // the maximum taken over the grid and the whole batch (the samples share one dt, so a sample's
+  // trajectory then depends on its batch-mates at the level of the time error), evaluated at the
+  // start of every step; the remaining steps of the interval are shortened equally so that the
+  // last one lands on it exactly. Returns the number of steps taken. cfl > 0.
+  virtual std::int64_t advance_cfl(double duration, double cfl) = 0;
+  virtual double last_dt() const = 0;  // the most recent step [time] (config().dt before any)
   virtual double time() const = 0;
 
   // Vorticity on an ny_out x nx_out grid (even, at most the solver's) by spectral truncation,
@@ -61,6 +69,13 @@ class Vorticity2D {
   // 1/2 <w^2> [1/time^2], from the modes (exact Parseval sums).
   virtual std::vector<double> kinetic_energy() const = 0;
   virtual std::vector<double> enstrophy() const = 0;
+  // Shell-summed kinetic-energy spectrum per sample on the solver's grid, host [b][shell]:
+  // E_s = sum of 1/2 |u_k|^2 over modes with round(|k| / dk) = s [length^2/time^2], shell s at
+  // |k| = s dk, dk = 2 pi / max(lx, ly) (energy_spectrum_kernel.hpp). sum_s E_s equals
+  // kinetic_energy() to round-off.
+  virtual std::vector<double> energy_spectrum() = 0;
+  virtual int spectrum_shells() const = 0;
+  virtual double spectrum_shell_width() const = 0;  // dk [1/length]
 };
 
 // Throws core::Error for an odd or too small grid, batch < 1, dt <= 0, nu < 0, or the GPU
