@@ -23,5 +23,8 @@ int check(const RunOptions& options);
 int schema(const std::string& section);
 int info();
 int version();
+// twinsim train / predict CASE: neural surrogates (apps/twinsim/train.cpp, predict.cpp).
+int train(const RunOptions& options);
+int predict(const RunOptions& options);
 
 }  // namespace twinsim::app

@@ -33,6 +33,15 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--overwrite", options.overwrite, "Replace a run already in the run folder");
   CLI::App* check_cmd = cli.add_subcommand("check", "Validate a case file; run nothing");
   add_case_options(check_cmd);
+  CLI::App* train_cmd = cli.add_subcommand(
+      "train", "Train a neural surrogate on solver output (runs/<run.name>/model.h5)");
+  CLI::App* predict_cmd = cli.add_subcommand(
+      "predict", "Roll a trained surrogate forward; error against the reference trajectories");
+  for (CLI::App* cmd : {train_cmd, predict_cmd}) {
+    add_case_options(cmd);
+    cmd->add_option("--out", options.out, "Run folder");
+    cmd->add_flag("--overwrite", options.overwrite, "Replace a run already in the run folder");
+  }
   std::string section;
   CLI::App* schema_cmd =
       cli.add_subcommand("schema", "Document the case-file keys (all, or one section)");
@@ -51,6 +60,8 @@ int main(int argc, char** argv) {
   try {
     if (*run_cmd) return run(options);
     if (*check_cmd) return check(options);
+    if (*train_cmd) return train(options);
+    if (*predict_cmd) return predict(options);
     if (*schema_cmd) return schema(section);
     if (*info_cmd) return info();
     if (*version_cmd) return version();

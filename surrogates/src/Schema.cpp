@@ -56,7 +56,10 @@ void add_surrogate_schema(io::Schema& schema) {
       .key_int("seed", "Seed of the initial weights and of the shuffling").default_value(0)
       .at_least(0)
       .key_int("checkpoint_every", "Epochs between checkpoints (checkpoints/latest.h5); 0: none")
-      .default_value(0).at_least(0);
+      .default_value(0).at_least(0)
+      .key_string("resume_from", "Checkpoint (or model file) to continue from: its weights, "
+                                 "Adam state and epoch; the run then equals an uninterrupted one")
+      .default_value("");
   schema.section("predict", "Rollouts of a trained model (twinsim predict)")
       .key_string("model", "Model file; empty: runs/<run.name>/model.h5 (what twinsim train "
                            "wrote)")

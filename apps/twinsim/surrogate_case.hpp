@@ -1,0 +1,30 @@
+#pragma once
+// What `twinsim train` and `twinsim predict` share: the surrogate case schema ([run] name and
+// device, plus the surrogates module's sections), loading a case, and the run folder.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "commands.hpp"
+#include "twinsim/core/Backend.hpp"
+#include "twinsim/io/Case.hpp"
+#include "twinsim/io/RunDirectory.hpp"
+#include "twinsim/io/Schema.hpp"
+
+namespace twinsim::app {
+
+io::Schema surrogate_case_schema();
+
+// The validated case, or nothing after printing every problem (exit status 2 follows).
+std::optional<io::Case> load_surrogate_case(const RunOptions& options);
+
+// The backend and the run folder (default runs/<run.name><suffix>); prints why and returns
+// false when either is refused.
+struct SurrogateRun {
+  core::Backend backend;
+  std::optional<io::RunDirectory> dir;
+};
+std::optional<SurrogateRun> open_surrogate_run(const io::Case& c, const RunOptions& options,
+                                               const std::string& suffix);
+
+}  // namespace twinsim::app
