@@ -29,10 +29,10 @@ def plotters():
         "spectral3d": ("dissipation and energy vs time, energy spectrum, vorticity slices",
                        spectral.plot_3d),
         "taylor_green_check": ("vorticity and its error", spectral.plot_taylor_green_check),
-        # Surrogate runs (twinsim train / predict); the layout is not fixed yet.
-        "train": ("loss vs epoch", surrogate.plot),
-        "predict": ("error vs rollout step", surrogate.plot),
-        "surrogate": ("loss vs epoch, error vs rollout step", surrogate.plot),
+        # Surrogate runs: summary.json's `command` (twinsim train / predict).
+        "train": ("train and test loss vs epoch, learning rate", surrogate.plot),
+        "predict": ("error vs rollout step, surrogate vs solver side by side",
+                    surrogate.plot),
     }
 
 

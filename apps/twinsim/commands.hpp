@@ -18,7 +18,15 @@ struct RunOptions {
   bool overwrite = false;
 };
 
+// twinsim plot RUN_DIR: figures drawn by postprocess/plot.py (apps/twinsim/plot.cpp).
+struct PlotOptions {
+  std::string run_dir;
+  std::string out;        // --out, empty: RUN_DIR/figures
+  bool paraview = false;  // --paraview: also the ParaView views (pvbatch)
+};
+
 int run(const RunOptions& options);
+int plot(const PlotOptions& options);
 int check(const RunOptions& options);
 int schema(const std::string& section);
 int info();

@@ -46,6 +46,15 @@ int main(int argc, char** argv) {
   CLI::App* schema_cmd =
       cli.add_subcommand("schema", "Document the case-file keys (all, or one section)");
   schema_cmd->add_option("section", section, "Section name, e.g. run");
+  PlotOptions plot_options;
+  CLI::App* plot_cmd = cli.add_subcommand(
+      "plot", "Draw the figures that fit a run folder (postprocess/plot.py; PNGs in "
+              "RUN_DIR/figures)");
+  plot_cmd->add_option("run_dir", plot_options.run_dir, "Run folder")->required();
+  plot_cmd->add_option("--out", plot_options.out, "Folder for the figures");
+  plot_cmd->add_flag("--paraview", plot_options.paraview,
+                     "Also save the standard ParaView views (needs pvbatch; xvfb-run without a "
+                     "display)");
   CLI::App* info_cmd = cli.add_subcommand("info", "Backends, the GPU if any, library versions");
   CLI::App* version_cmd = cli.add_subcommand("version", "Print the version");
 
@@ -63,6 +72,7 @@ int main(int argc, char** argv) {
     if (*train_cmd) return train(options);
     if (*predict_cmd) return predict(options);
     if (*schema_cmd) return schema(section);
+    if (*plot_cmd) return plot(plot_options);
     if (*info_cmd) return info();
     if (*version_cmd) return version();
   } catch (const std::exception& e) {

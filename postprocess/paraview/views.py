@@ -3,7 +3,7 @@
 velocity-magnitude slice with the obstacle (LBM, 3D spectral, Taylor-Green check), vorticity
 (LBM, spectral). `twinsim plot RUN_DIR --paraview` runs it through ./pvrun.
 
-  ./pvrun views.py RUN_DIR [--out DIR] [--time T]     (DIR default RUN_DIR/figures)
+  ./pvrun views.py RUN_DIR... [--out DIR] [--time T]   (DIR default RUN_DIR/figures)
 """
 import argparse
 import os
@@ -36,26 +36,36 @@ def reset_session():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run_dir")
-    parser.add_argument("--out")
+    parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    parser.add_argument("--out", help="folder for the PNGs (default RUN_DIR/figures); with "
+                                      "several runs, OUT/<run folder name>/")
     parser.add_argument("--time", type=float)
     parser.add_argument("--size", type=int, nargs=2, default=(800, 600))
     args = parser.parse_args()
-    try:
-        summary, _ = tp.load_run(args.run_dir)
-    except tp.RunError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    solver = summary.get("solver")
-    if solver not in VIEWS:
-        print(f"error: no ParaView views for solver '{solver}'", file=sys.stderr)
-        return 2
-    out = args.out or os.path.join(os.path.abspath(args.run_dir), "figures")
-    for name, render in VIEWS[solver]:
-        reset_session()
-        render(args.run_dir, os.path.join(out, name + ".png"), time=args.time,
-               size=tuple(args.size))
-    return 0
+    status = 0
+    for run_dir in args.run_dirs:
+        try:
+            summary, _ = tp.load_run(run_dir)
+        except tp.RunError as e:
+            print(f"error: {e}", file=sys.stderr)
+            status = 2
+            continue
+        solver = summary.get("solver")
+        if solver not in VIEWS:
+            print(f"error: {run_dir}: no ParaView views for solver '{solver}'", file=sys.stderr)
+            status = 2
+            continue
+        if args.out is None:
+            out = os.path.join(os.path.abspath(run_dir), "figures")
+        elif len(args.run_dirs) == 1:
+            out = args.out
+        else:
+            out = os.path.join(args.out, os.path.basename(os.path.abspath(run_dir)))
+        for name, render in VIEWS[solver]:
+            reset_session()
+            render(run_dir, os.path.join(out, name + ".png"), time=args.time,
+                   size=tuple(args.size))
+    return status
 
 
 if __name__ == "__main__":

@@ -24,10 +24,12 @@ class Run:
                 self.summary = json.load(f)
         except (OSError, ValueError) as e:
             raise NotARun(f"{summary}: unreadable ({e}); the run may still be writing it.")
-        self.solver = self.summary.get("solver")
+        # `twinsim run` records the solver; `twinsim train` / `predict` the command.
+        self.solver = self.summary.get("solver") or self.summary.get("command")
         self.name = self.summary.get("name")
         if not self.solver or not self.name:
-            raise NotARun(f"{summary}: has no 'solver' or 'name'; not written by `twinsim run`.")
+            raise NotARun(f"{summary}: has neither 'solver' nor 'command', or no 'name'; not "
+                          "written by `twinsim run`, `train` or `predict`.")
         case = os.path.join(self.path, "case.toml")
         self.case = {}
         if os.path.isfile(case):
