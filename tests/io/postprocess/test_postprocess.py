@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Tests of postprocess/ on short runs of every solver (ctest label io).
 
-  test_postprocess.py TWINSIM SOURCE_DIR RUNS_DIR runs           make the short runs (fixture)
+  test_postprocess.py TWINSIM SOURCE_DIR RUNS_DIR runs [FAMILY]  make the short runs (fixtures)
   test_postprocess.py TWINSIM SOURCE_DIR RUNS_DIR plot FAMILY    `twinsim plot` writes its files
   test_postprocess.py TWINSIM SOURCE_DIR RUNS_DIR paraview
         for every family: ParaView (pvpython) opens the .xmf with its three XDMF readers: array
@@ -91,9 +91,10 @@ def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, env=ENV, **kw)
 
 
-def make_runs(twinsim, source, runs):
+def make_runs(twinsim, source, runs, families):
     os.makedirs(runs, exist_ok=True)
-    for family, (case, overrides, _) in RUNS.items():
+    for family in families:
+        case, overrides, _ = RUNS[family]
         cmd = [twinsim, "-q", "run", os.path.join(source, case), "--out",
                os.path.join(runs, family), "--overwrite", "--device", "cpu"]
         for o in overrides:
@@ -305,7 +306,7 @@ def main():
     twinsim, source, runs, what = sys.argv[1:5]
     rest = sys.argv[5:]
     if what == "runs":
-        make_runs(twinsim, source, runs)
+        make_runs(twinsim, source, runs, rest or list(RUNS))
     elif what == "plot":
         plot(twinsim, runs, rest[0])
     elif what == "paraview":
