@@ -387,7 +387,7 @@ namespace {
 
 // Force and probe time series: /observables/obstacle_<k>/force [t][2] (N/m, per unit depth) and
 // /coefficients [t][2] (c_D, c_L), /observables/probe_<i>/pressure [t] (Pa), H5MD style; kept in
-// memory as well for the summary (maxima, Strouhal number).
+// memory as well for the summary (maxima, Strouhal number). Probe series are [t][1].
 class ForceSeries {
  public:
   ForceSeries(io::H5File& file, std::size_t obstacles, std::size_t probes) {

@@ -64,8 +64,14 @@ TYPED_TEST(LbmCylinder, SchaferTurek2D1CoefficientsInterpolatedWalls) {
               "c_L %.5f (ref %.5f), dP %.4f Pa (ref %.4f, %+.2f %%)\n",
               n, r.steps, r.cd, ST::k_cd.value, 100 * (r.cd / ST::k_cd.value - 1), r.cl,
               ST::k_cl.value, r.dp, ST::k_dp.value, 100 * (r.dp / ST::k_dp.value - 1));
+#if TWINSIM_CYLINDER_IN_BANDS
+  // Fine enough for the published bands of c_D and c_L themselves.
+  EXPECT_TRUE(ST::k_cd.contains(r.cd)) << "c_D " << r.cd << " outside [5.57, 5.59]";
+  EXPECT_TRUE(ST::k_cl.contains(r.cl)) << "c_L " << r.cl << " outside [0.0104, 0.0110]";
+#else
   EXPECT_NEAR(r.cd, ST::k_cd.value, TWINSIM_CYLINDER_CD_BOUND * ST::k_cd.value);
   EXPECT_NEAR(r.cl, ST::k_cl.value, TWINSIM_CYLINDER_CL_BOUND * ST::k_cl.value);
+#endif
   EXPECT_NEAR(r.dp, ST::k_dp.value, TWINSIM_CYLINDER_DP_BOUND * ST::k_dp.value);
 }
 
