@@ -5,11 +5,13 @@
 // cavity centrelines, the Poiseuille parabola or the Schafer-Turek cylinder benchmarks when the
 // case asks for it.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 #include "runs.hpp"
 #include "twinsim/core/Progress.hpp"
@@ -34,6 +36,7 @@ struct LbmRun {
   std::string reference;
   double reynolds = 0;  // reference velocity x domain height / viscosity, or of the benchmark
   std::vector<lbm::Obstacle> obstacles;  // lattice units
+  int obstacle_count = 0;  // largest obstacle number: mask numbers, then the shapes
   // For the force coefficients c = 2 F / (rho U^2 L): U [m/s] and L [m].
   double coefficient_velocity = 0, coefficient_length = 0;
   std::vector<std::array<double, 2>> probes;  // pressure probe points, m
@@ -191,29 +194,76 @@ LbmRun lattice_of(const io::Case& c) {
     }
     r.obstacles.push_back(ob);
   }
-  if (!r.obstacles.empty()) {
-    lbm::ObstacleMask mask;
+  // A mask from HDF5: obstacle numbers per cell (staircase walls); shapes are numbered after it.
+  std::vector<std::uint8_t> file_mask;
+  int mask_count = 0;
+  if (c.has_section("lbm.mask")) {
+    std::filesystem::path path = c.get_string("lbm.mask.file");
+    if (path.is_relative()) path = std::filesystem::path(c.source()).parent_path() / path;
+    const std::string dataset = c.get_string("lbm.mask.dataset");
+    io::Array<double> a;
     try {
-      mask = lbm::rasterize(l.cells[0], l.cells[1], r.obstacles);
+      a = io::H5File::open(path).read<double>(dataset);
     } catch (const core::Error& e) {
-      throw core::Error(fmt::format("lbm.obstacle: {}", e.what()));
+      throw core::Error(fmt::format("lbm.mask: {}", e.what()));
     }
-    l.solid = std::move(mask.solid);
-    if (s.get_string("obstacle_walls") == "interpolated")
-      l.wall_fraction = std::move(mask.wall_fraction);
-    const lbm::Obstacle& first = r.obstacles.front();
-    r.coefficient_length =
-        (first.shape == lbm::Obstacle::Shape::circle ? 2 * first.radius : first.size[1]) *
-        r.units.dx;
+    if (a.shape != io::Shape{std::uint64_t(l.cells[1]), std::uint64_t(l.cells[0])})
+      throw core::Error(fmt::format("lbm.mask: {}:{} has shape [{}], the lattice needs [{}, {}] "
+                                    "([y][x], x fastest)",
+                                    path.string(), dataset, fmt::join(a.shape, ", "), l.cells[1],
+                                    l.cells[0]));
+    file_mask.resize(a.values.size());
+    for (std::size_t i = 0; i < a.values.size(); ++i) {
+      const double v = a.values[i];
+      if (!(v >= 0 && v <= 255 && v == std::floor(v)))
+        throw core::Error(fmt::format("lbm.mask: {}:{} holds {} at x = {}, y = {}: values are "
+                                      "0 (fluid) or obstacle numbers 1-255",
+                                      path.string(), dataset, v, i % l.cells[0], i / l.cells[0]));
+      file_mask[i] = std::uint8_t(v);
+      mask_count = std::max(mask_count, int(v));
+    }
+    if (mask_count == 0)
+      throw core::Error(fmt::format("lbm.mask: {}:{} has no solid cell", path.string(), dataset));
   }
+  if (!r.obstacles.empty() || mask_count > 0) {
+    lbm::ObstacleMask mask;
+    if (!r.obstacles.empty()) {
+      try {
+        mask = lbm::rasterize(l.cells[0], l.cells[1], r.obstacles);
+      } catch (const core::Error& e) {
+        throw core::Error(fmt::format("lbm.obstacle: {}", e.what()));
+      }
+      for (std::uint8_t& k : mask.solid)
+        if (k) k = std::uint8_t(k + mask_count);
+      if (mask_count + r.obstacles.size() > 255)
+        throw core::Error("lbm.mask and lbm.obstacle: more than 255 obstacles");
+    } else {
+      mask.solid.assign(file_mask.size(), 0);
+    }
+    for (std::size_t i = 0; i < file_mask.size(); ++i)
+      if (file_mask[i]) mask.solid[i] = file_mask[i];
+    l.solid = std::move(mask.solid);
+    if (s.get_string("obstacle_walls") == "interpolated" && !r.obstacles.empty())
+      l.wall_fraction = std::move(mask.wall_fraction);
+    if (mask_count == 0) {
+      const lbm::Obstacle& first = r.obstacles.front();
+      r.coefficient_length =
+          (first.shape == lbm::Obstacle::Shape::circle ? 2 * first.radius : first.size[1]) *
+          r.units.dx;
+    }
+  }
+  r.obstacle_count = mask_count + int(r.obstacles.size());
   const bool has_forces = c.has_section("lbm.forces");
   const double u_ref = has_forces ? c.get_float("lbm.forces.reference_velocity") : 0.0;
   const double l_ref = has_forces ? c.get_float("lbm.forces.reference_length") : 0.0;
   if (u_ref > 0) r.coefficient_velocity = u_ref;
   if (l_ref > 0) r.coefficient_length = l_ref;
-  if (!r.obstacles.empty() && r.coefficient_velocity == 0)
+  if (r.obstacle_count > 0 && r.coefficient_velocity == 0)
     throw core::Error("lbm.forces.reference_velocity: no velocity inlet gives the speed for the "
                       "drag and lift coefficients; set it (m/s)");
+  if (r.obstacle_count > 0 && r.coefficient_length == 0)
+    throw core::Error("lbm.forces.reference_length: obstacles from lbm.mask come first and have "
+                      "no diameter to take; set the length of the coefficients (m)");
   const std::vector<double> points =
       has_forces ? c.get_floats("lbm.forces.probes") : std::vector<double>{};
   if (points.size() % 2 != 0)
@@ -366,6 +416,11 @@ void add_lbm_schema(io::Schema& schema) {
       .key_float("radius", "Radius of a circle").optional().unit("m").greater_than(0.0)
       .key_floats("size", "Edges x, y of a rectangle (axis-aligned)").optional().length(2)
       .unit("m").greater_than(0.0);
+  schema.section("lbm.mask", "Obstacles from an HDF5 dataset [y][x] of the lattice's shape: 0 "
+                             "fluid, k > 0 a cell of obstacle k (staircase walls); obstacles of "
+                             "[[lbm.obstacle]] are numbered after the largest k")
+      .key_string("file", "HDF5 file, relative to the case file's folder").required()
+      .key_string("dataset", "Dataset path in the file, e.g. /mask").required();
   schema.section("lbm.forces", "Forces on obstacles (momentum exchange) and pressure probes, "
                                "sampled as time series")
       .key_int("every", "Steps between samples of the forces and probes")
@@ -455,7 +510,7 @@ RunResult run_lbm(const RunContext& ctx) {
   spdlog::info("lbm: D2Q9 {} {}, {} x {} cells, dx = {:.4g} m, dt = {:.4g} s, tau = {:.4f}, "
                "Mach {:.3f}, Re = {:.4g}, {} obstacle(s) with {} walls",
                lbm::to_string(l.collision), lbm::to_string(l.precision), l.cells[0], l.cells[1],
-               u.dx, u.dt, u.tau, u.mach, setup.reynolds, setup.obstacles.size(),
+               u.dx, u.dt, u.tau, u.mach, setup.reynolds, setup.obstacle_count,
                l.wall_fraction.empty() ? "staircase" : "interpolated");
 
   auto solver = lbm::make_solver(ctx.backend, l);
@@ -475,7 +530,7 @@ RunResult run_lbm(const RunContext& ctx) {
   // offset by half a cell.
   const io::CoRectMesh mesh{{1, grid[0], grid[1]}, {0.0, 0.5 * u.dx, 0.5 * u.dx},
                             {u.dx, u.dx, u.dx}};
-  const std::size_t n_obstacles = setup.obstacles.size();
+  const std::size_t n_obstacles = std::size_t(setup.obstacle_count);
   ForceSeries series(file, n_obstacles, setup.probes.size());
   // Lattice force (per unit depth) to N/m: rho dx^3 / dt^2; to a coefficient: 2 / (rho U^2 L).
   const double to_newton = u.density * u.dx * u.dx * u.dx / (u.dt * u.dt);

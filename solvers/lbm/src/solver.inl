@@ -224,6 +224,11 @@ class SolverImpl final : public lbm::Solver {
     return forces;
   }
 
+  void set_side_velocity(int side, const std::array<double, 3>& v) override {
+    m_config.sides[side].velocity = v;
+    for (int a = 0; a < 3; ++a) m_domain.wall_velocity[side][a] = Real(v[a]);
+  }
+
   const lbm::LatticeConfig& config() const override { return m_config; }
   double bytes_per_cell_update() const override { return 2.0 * L::k_q * sizeof(Real); }
 

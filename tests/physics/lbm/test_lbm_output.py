@@ -1,7 +1,8 @@
 """Output of an LBM run with an obstacle, read back as users read it: the HDF5 file with h5py
 (fields, force and probe time series, provenance), summary.json, and the XDMF sidecar with the
-XDMF readers of ParaView's VTK (vtkXdmfReader, vtkXdmf3Reader). Also the refusals of obstacle
-and open-boundary settings by `twinsim check`, before anything runs.
+XDMF readers of ParaView's VTK (vtkXdmfReader, vtkXdmf3Reader); an obstacle mask read from
+HDF5; the refusals of obstacle, mask and open-boundary settings by `twinsim check`, before
+anything runs.
 
 Run by CTest as: /usr/bin/python3 test_lbm_output.py <path to twinsim> <repo root>
 """
@@ -73,9 +74,10 @@ class LbmOutput(unittest.TestCase):
             # c = 2 F / (rho Ubar^2 D), rho = 1, Ubar = 0.2 m/s, D = 0.1 m.
             np.testing.assert_allclose(coeff[:], force[:] * 2 / (0.2 ** 2 * 0.1), rtol=1e-12)
             self.assertEqual(f["/observables/probe_2/pressure/value"].shape, (len(steps), 1))
+            last_cd = coeff[-1][0]
         with open(os.path.join(self.out, "summary.json")) as s:
             summary = json.load(s)
-        self.assertAlmostEqual(summary["forces"]["obstacle_1"]["drag_coefficient"], coeff[-1][0])
+        self.assertAlmostEqual(summary["forces"]["obstacle_1"]["drag_coefficient"], last_cd)
         self.assertIn("pressure_difference_Pa", summary["schafer_turek_2d1"])
         self.assertGreater(summary["performance"]["mlups"], 0)
 
@@ -126,6 +128,35 @@ class LbmOutput(unittest.TestCase):
             r = twinsim("check", path)
             self.assertEqual(r.returncode, 2, overrides)
             self.assertIn(message, r.stderr, overrides)
+
+    def test_mask_from_hdf5(self):
+        with open(CASE) as f:
+            text = f.read()
+        # The case without its circle and reference, with a square block from a mask file.
+        text = text.split("[[lbm.obstacle]]")[0].replace('"schafer_turek_2d1"', '"none"')
+        text += ('[lbm.mask]\nfile = "mask.h5"\ndataset = "/mask"\n\n'
+                 '[lbm.forces]\nreference_length = 0.1\n')
+        mask = np.zeros((NY, NX), dtype=np.int32)
+        mask[15:25, 15:25] = 1
+        folder = os.path.join(self.tmp.name, "mask")
+        os.makedirs(folder)
+        with h5py.File(os.path.join(folder, "mask.h5"), "w") as f:
+            f["/mask"] = mask
+            f["/wrong"] = mask[:, :100]
+        case = os.path.join(folder, "case.toml")
+        with open(case, "w") as f:
+            f.write(text)
+        out = os.path.join(folder, "run")
+        r = twinsim("run", case, "--out", out, "--set", f"lbm.domain.cells=[{NX},{NY}]",
+                    "--set", "lbm.steps=100", "--set", "lbm.output_every=0")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with h5py.File(os.path.join(out, "cylinder_2d1.h5"), "r") as f:
+            np.testing.assert_array_equal(f["/fields/obstacle/value"][-1], mask)
+            self.assertGreater(f["/observables/obstacle_1/force/value"][-1][0], 0)
+        r = twinsim("check", case, "--set", "lbm.mask.dataset=/wrong",
+                    "--set", f"lbm.domain.cells=[{NX},{NY}]")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("has shape [41, 100], the lattice needs [41, 220]", r.stderr)
 
 
 if __name__ == "__main__":

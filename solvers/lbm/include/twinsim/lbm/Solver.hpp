@@ -82,6 +82,9 @@ class Solver {
   // number in the mask) by momentum exchange across the obstacle's links in the coming
   // streaming step; lattice units (force per unit depth in 2D). Sums over links in FP64.
   virtual std::vector<std::array<double, 3>> obstacle_forces() = 0;
+  // Changes the velocity of side `side` (a wall's or an inlet's, lattice units) from the next
+  // step on: time-dependent inflow, e.g. a smooth start that sends out weaker sound waves.
+  virtual void set_side_velocity(int side, const std::array<double, 3>& velocity) = 0;
   virtual const LatticeConfig& config() const = 0;
   // Bytes read and written per fluid cell update: 2 Q populations of the stored precision.
   virtual double bytes_per_cell_update() const = 0;
