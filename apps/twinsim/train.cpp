@@ -150,8 +150,10 @@ void train_with(const io::Case& c, const SurrogateRun& run, io::Summary& summary
   const int epochs = int(c.get_int("train.epochs"));
   const int batch = int(c.get_int("train.batch"));
   const int checkpoint_every = int(c.get_int("train.checkpoint_every"));
-  std::ofstream history(dir.file("history.csv"), first_epoch > 0 ? std::ios::app : std::ios::out);
-  if (first_epoch == 0) history << "epoch,learning_rate,train_loss,test_loss,seconds\n";
+  // A resumed run in the same folder continues its history; a fresh folder starts one.
+  const bool append = first_epoch > 0 && std::filesystem::exists(dir.file("history.csv"));
+  std::ofstream history(dir.file("history.csv"), append ? std::ios::app : std::ios::out);
+  if (!append) history << "epoch,learning_rate,train_loss,test_loss,seconds\n";
   double train_loss = 0, test_loss = 0, train_s = 0;
   const std::int64_t windows = learner->windows(nn::Split::train);
   for (int e = first_epoch; e < epochs; ++e) {
