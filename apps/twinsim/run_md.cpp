@@ -203,6 +203,7 @@ RunResult run_md(const RunContext& ctx) {
       lattice.position,
       md::maxwell_boltzmann(n, s.get_float("temperature"), std::uint64_t(s.get_int("seed"))),
       {},
+      {},
       {}};
 
   // The file exists before the engine starts, so a refused start (overlaps) still leaves it.

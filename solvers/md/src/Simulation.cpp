@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "twinsim/core/Error.hpp"
@@ -44,7 +45,21 @@ void validate(const MdSettings& s, const HostParticles& p) {
     throw core::Error(fmt::format("MD settings: rebuild_every {}; expected 0 (rebuild when a "
                                   "particle moved skin/2) or a positive step count",
                                   s.rebuild_every));
-  const double needed = 2.0 * (s.lj.cutoff + s.skin);
+  if (s.lj.tail && s.potential != Potential::lj)
+    throw core::Error("MD settings: tail corrections apply to the Lennard-Jones potential only "
+                      "(WCA is zero beyond its cutoff; Morse decays exponentially)");
+  if (!(s.morse_alpha > 0))
+    throw core::Error(fmt::format("MD settings: Morse alpha {}; expected > 0", s.morse_alpha));
+  const std::size_t types = std::max<std::size_t>(1, s.types.size());
+  if (!p.type.empty() && p.type.size() != p.size())
+    throw core::Error(fmt::format("MD initial state: {} types for {} particles", p.type.size(),
+                                  p.size()));
+  for (std::size_t i = 0; i < p.type.size(); ++i)
+    if (p.type[i] < 0 || std::size_t(p.type[i]) >= types)
+      throw core::Error(fmt::format("MD initial state: particle {} has type {}; the settings "
+                                    "declare types 0..{}",
+                                    i, p.type[i], types - 1));
+  const double needed = 2.0 * (pair_table(s).max_cutoff + s.skin);
   for (int a = 0; a < 3; ++a)
     if (!(s.box.edge[a] >= needed))
       throw core::Error(fmt::format(
@@ -83,6 +98,83 @@ double lj_tail_energy_per_atom(double density, double cutoff) {
   return 8.0 / 3.0 * M_PI * density * (inv3 * inv3 * inv3 / 3.0 - inv3);
 }
 
+PairTable pair_table(const MdSettings& s) {
+  const std::vector<TypeParams> types = s.types.empty() ? std::vector<TypeParams>{TypeParams{}}
+                                                        : s.types;
+  const int nt = int(types.size());
+  for (int t = 0; t < nt; ++t)
+    if (!(types[t].epsilon > 0) || !(types[t].sigma > 0))
+      throw core::Error(fmt::format("MD type {}: epsilon {} and sigma {}; expected both > 0", t,
+                                    types[t].epsilon, types[t].sigma));
+  PairTable t;
+  t.types = nt;
+  const std::size_t entries = std::size_t(nt) * nt;
+  t.epsilon.resize(entries);
+  t.sigma.resize(entries);
+  for (int i = 0; i < nt; ++i)
+    for (int j = 0; j < nt; ++j) {
+      // Lorentz-Berthelot.
+      t.epsilon[i * nt + j] = std::sqrt(types[i].epsilon * types[j].epsilon);
+      t.sigma[i * nt + j] = 0.5 * (types[i].sigma + types[j].sigma);
+    }
+  for (const PairOverride& o : s.pairs) {
+    if (o.i < 0 || o.j < 0 || o.i >= nt || o.j >= nt || !(o.epsilon > 0) || !(o.sigma > 0))
+      throw core::Error(fmt::format("MD pair override ({}, {}): epsilon {}, sigma {}; expected "
+                                    "types in 0..{} and epsilon, sigma > 0",
+                                    o.i, o.j, o.epsilon, o.sigma, nt - 1));
+    t.epsilon[o.i * nt + o.j] = t.epsilon[o.j * nt + o.i] = o.epsilon;
+    t.sigma[o.i * nt + o.j] = t.sigma[o.j * nt + o.i] = o.sigma;
+  }
+  for (std::size_t k = 0; k < entries; ++k) {
+    const double eps = t.epsilon[k], sig = t.sigma[k];
+    double a, b, c = 0, cutoff, shift = 0;
+    if (s.potential == Potential::morse) {
+      a = eps;
+      b = s.morse_alpha;
+      c = sig;
+      cutoff = s.lj.cutoff;
+      const double e1 = std::exp(-b * (cutoff - c));
+      if (s.lj.shift) shift = a * e1 * (e1 - 2.0);
+    } else {
+      a = 4.0 * eps * std::pow(sig, 12);
+      b = 4.0 * eps * std::pow(sig, 6);
+      cutoff = s.potential == Potential::wca ? std::pow(2.0, 1.0 / 6.0) * sig : s.lj.cutoff;
+      if (s.potential == Potential::wca || s.lj.shift) {
+        const double inv6 = 1.0 / std::pow(cutoff, 6);
+        shift = inv6 * (a * inv6 - b);
+      }
+    }
+    t.a.push_back(a);
+    t.b.push_back(b);
+    t.c.push_back(c);
+    t.cutoff2.push_back(cutoff * cutoff);
+    t.shift.push_back(shift);
+    t.max_cutoff = std::max(t.max_cutoff, cutoff);
+  }
+  return t;
+}
+
+namespace detail {
+
+TailTotals lj_tail_totals(const PairTable& t, const std::vector<double>& counts, double volume,
+                          double cutoff) {
+  // Allen & Tildesley (2.8) summed over type pairs: U = 2 pi / V sum_ab N_a N_b
+  // int_rc^inf u_ab r^2 dr, P = -(2 pi / 3V^2) sum_ab N_a N_b int_rc^inf r^3 u_ab' dr.
+  TailTotals out;
+  for (int a = 0; a < t.types; ++a)
+    for (int b = 0; b < t.types; ++b) {
+      const double eps = t.epsilon[a * t.types + b], sig = t.sigma[a * t.types + b];
+      const double x3 = std::pow(sig / cutoff, 3), s3 = sig * sig * sig;
+      const double pairs = counts[a] * counts[b];
+      out.energy += 8.0 / 3.0 * M_PI * pairs / volume * eps * s3 * (x3 * x3 * x3 / 3.0 - x3);
+      out.pressure += 16.0 / 3.0 * M_PI * pairs / (volume * volume) * eps * s3 *
+                      (2.0 / 3.0 * x3 * x3 * x3 - x3);
+    }
+  return out;
+}
+
+}  // namespace detail
+
 std::int64_t worst_particle(const HostParticles& p) {
   std::int64_t worst = 0;
   double most = -1;
@@ -107,7 +199,7 @@ Fault overlap_fault(const HostParticles& p, double limit) {
   const double* r = p.position.data() + 3 * i;
   const double* f = p.force.data() + 3 * i;
   return Fault(fmt::format("step 0: particle {} at ({:.6g}, {:.6g}, {:.6g}) sigma feels a force "
-                           "of {:.3g} epsilon/sigma (limit md overlap force {:.3g}): it overlaps "
+                           "of {:.3g} epsilon/sigma (limit {:.3g}): it overlaps "
                            "another particle; remove overlaps from the initial positions (random "
                            "placement with a minimum distance) or start from a lattice",
                            i, r[0], r[1], r[2], std::sqrt(f[0] * f[0] + f[1] * f[1] + f[2] * f[2]),

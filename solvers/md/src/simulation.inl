@@ -6,7 +6,7 @@
 #include "twinsim/core/exec.hpp"
 #include "twinsim/md/Simulation.hpp"
 #include "twinsim/md/kernels/box_kernel.hpp"
-#include "twinsim/md/kernels/lj_kernel.hpp"
+#include "twinsim/md/kernels/pair_kernel.hpp"
 
 namespace twinsim::TWINSIM_BACKEND_NS {
 
@@ -140,21 +140,26 @@ void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const 
 // Forces from the full lists: each i sums over its own neighbors and writes only its own
 // force, per-atom energy and per-atom virial (half of each pair's share), so no atomics. The
 // closing half kick of velocity Verlet, v += h f, is fused in (h = 0 for none): one pass over
-// the particles fewer per step.
-void lj_forces_and_kick(Index n, BoxParams b, md::LjParams p, Vec3Ptr r, const int* count,
-                        const int* list, int capacity, Vec3Ptr f, double* energy, double* virial,
-                        double h, Vec3Ptr v) {
+// the particles fewer per step. The pair physics is the Evaluator's (pair_kernel.hpp); with one
+// type the coefficients are read once per particle and the type array is not touched.
+template <class Evaluator, bool k_single_type>
+void pair_forces_and_kick(Index n, BoxParams b, const md::PairCoeff* table, int types,
+                          const int* type, Vec3Ptr r, const int* count, const int* list,
+                          int capacity, Vec3Ptr f, double* energy, double* virial, double h,
+                          Vec3Ptr v) {
   for_each_index(n, [=] TWINSIM_HD(Index i) {
     const double xi = r.x[i], yi = r.y[i], zi = r.z[i];
     double fx = 0, fy = 0, fz = 0, e = 0, w = 0;
     const int* mine = list + i * capacity;
+    const md::PairCoeff* row = k_single_type ? table : table + type[i] * types;
+    const md::PairCoeff single = table[0];
     for (int k = 0; k < count[i]; ++k) {
       const int j = mine[k];
       const double dx = md::minimum_image(xi - r.x[j], b, 0);
       const double dy = md::minimum_image(yi - r.y[j], b, 1);
       const double dz = md::minimum_image(zi - r.z[j], b, 2);
       const double r2 = dx * dx + dy * dy + dz * dz;
-      const md::LjPair pair = md::lj_pair(r2, p);
+      const md::LjPair pair = Evaluator::eval(r2, k_single_type ? single : row[type[j]]);
       fx += pair.force_over_r * dx;
       fy += pair.force_over_r * dy;
       fz += pair.force_over_r * dz;
@@ -319,23 +324,36 @@ class SimulationImpl final : public md::Simulation {
         m_image(m_n),
         m_image_scratch(m_n),
         m_count(m_n) {
+    const md::PairTable table = md::pair_table(s);
+    m_types = table.types;
+    m_radius = table.max_cutoff + s.skin;
     for (int a = 0; a < 3; ++a) {
       m_box.edge[a] = s.box.edge[a];
       m_box.half[a] = 0.5 * s.box.edge[a];
-      m_grid.cells[a] = std::max(1, int(s.box.edge[a] * md::k_cell_reach / (s.lj.cutoff + s.skin)));
+      m_grid.cells[a] = std::max(1, int(s.box.edge[a] * md::k_cell_reach / m_radius));
       m_grid.inv_width[a] = m_grid.cells[a] / s.box.edge[a];
     }
     const Index cells = Index(m_grid.cells[0]) * m_grid.cells[1] * m_grid.cells[2];
     m_cell_start = Buffer<int, Space>(std::size_t(cells) + 1);
-    m_lj = {s.lj.cutoff * s.lj.cutoff, s.lj.shift ? md::lj_energy_at(s.lj.cutoff) : 0.0};
+    std::vector<md::PairCoeff> coeff;
+    for (std::size_t k = 0; k < table.a.size(); ++k)
+      coeff.push_back({table.a[k], table.b[k], table.c[k], table.cutoff2[k], table.shift[k]});
+    m_coeff = Buffer<md::PairCoeff, Space>::from_host(coeff);
+    const std::vector<int> types =
+        initial.type.empty() ? std::vector<int>(std::size_t(m_n), 0) : initial.type;
+    m_type = Buffer<int, Space>::from_host(types);
     const double density = double(m_n) / s.box.volume();
     if (s.lj.tail) {
-      m_tail_energy = double(m_n) * md::lj_tail_energy_per_atom(density, s.lj.cutoff);
-      m_tail_pressure = md::lj_tail_pressure(density, s.lj.cutoff);
+      std::vector<double> counts(std::size_t(m_types), 0.0);
+      for (int t : types) counts[std::size_t(t)] += 1.0;
+      const md::detail::TailTotals tail =
+          md::detail::lj_tail_totals(table, counts, s.box.volume(), s.lj.cutoff);
+      m_tail_energy = tail.energy;
+      m_tail_pressure = tail.pressure;
     }
     // Room for the neighbors expected in a sphere of cutoff + skin, plus headroom for
     // fluctuations; build_lists() grows it when a particle has more.
-    const double radius = s.lj.cutoff + s.skin;
+    const double radius = m_radius;
     m_capacity = int(1.5 * 4.0 / 3.0 * M_PI * radius * radius * radius * density) + 16;
     m_r.assign(initial.position);
     m_v.assign(initial.velocity);
@@ -428,13 +446,16 @@ class SimulationImpl final : public md::Simulation {
     std::vector<int> image_by_tag(image.size());
     for (std::size_t i = 0; i < tag.size(); ++i)
       for (int c = 0; c < 3; ++c) image_by_tag[3 * std::size_t(tag[i]) + c] = image[3 * i + c];
+    const std::vector<int> type = core::to_host(m_type);
+    std::vector<int> type_by_tag(type.size());
+    for (std::size_t i = 0; i < tag.size(); ++i) type_by_tag[std::size_t(tag[i])] = type[i];
     return {by_tag(tag, m_r.interleaved()), by_tag(tag, m_v.interleaved()),
-            by_tag(tag, m_f.interleaved()), std::move(image_by_tag)};
+            by_tag(tag, m_f.interleaved()), std::move(image_by_tag), std::move(type_by_tag)};
   }
 
   md::NeighborSnapshot neighbors() override {
     md::NeighborSnapshot s;
-    s.radius = m_settings.lj.cutoff + m_settings.skin;
+    s.radius = m_radius;
     const std::vector<int> tag = core::to_host(m_tag);
     s.build_position = by_tag(tag, m_r0.interleaved());
     const std::vector<int> count = core::to_host(m_count);
@@ -527,10 +548,14 @@ class SimulationImpl final : public md::Simulation {
     std::swap(m_v, m_scratch);
     gather(m_n, m_cell_order.data(), m_tag.data(), m_tag_scratch.data());
     std::swap(m_tag, m_tag_scratch);
+    if (m_types > 1) {
+      gather(m_n, m_cell_order.data(), m_type.data(), m_tag_scratch.data());
+      std::swap(m_type, m_tag_scratch);
+    }
     gather(m_n, m_cell_order.data(), m_image.ptr(), m_image_scratch.ptr());
     std::swap(m_image, m_image_scratch);
     core::copy(m_r0.buffer(), m_r.buffer());
-    const double radius = m_settings.lj.cutoff + m_settings.skin;
+    const double radius = m_radius;
     const Vec3Ptr r = m_r.ptr();
     for (;;) {
       if (m_list.size() != std::size_t(m_n) * m_capacity)
@@ -546,15 +571,26 @@ class SimulationImpl final : public md::Simulation {
 
   // Forces at the current positions, then v += kick f.
   void compute_forces(double kick) {
-    lj_forces_and_kick(m_n, m_box, m_lj, m_r.ptr(), m_count.data(), m_list.data(), m_capacity,
-                       m_f.ptr(), m_energy.data(), m_virial.data(), kick, m_v.ptr());
+    const bool single = m_types == 1;
+    const auto kernel =
+        m_settings.potential == md::Potential::morse
+            ? (single ? &pair_forces_and_kick<md::MorseEvaluator, true>
+                      : &pair_forces_and_kick<md::MorseEvaluator, false>)
+            : (single ? &pair_forces_and_kick<md::LjEvaluator, true>
+                      : &pair_forces_and_kick<md::LjEvaluator, false>);
+    kernel(m_n, m_box, m_coeff.data(), m_types, m_type.data(), m_r.ptr(), m_count.data(),
+           m_list.data(), m_capacity, m_f.ptr(), m_energy.data(), m_virial.data(), kick,
+           m_v.ptr());
   }
 
   md::MdSettings m_settings;
   Index m_n;
   BoxParams m_box{};
   CellGrid m_grid{};
-  md::LjParams m_lj{};
+  int m_types = 1;
+  double m_radius = 0;                     // Verlet list radius: largest pair cutoff + skin
+  Buffer<md::PairCoeff, Space> m_coeff;    // [types][types]
+  Buffer<int, Space> m_type;               // type of each stored particle
   double m_tail_energy = 0;    // N U_tail/N, epsilon
   double m_tail_pressure = 0;  // epsilon / sigma^3
   Vec3Buffer m_r;              // positions, wrapped at each list build

@@ -175,7 +175,7 @@ TYPED_TEST(MdFaults, ImageCountsUnwrapTheTrajectory) {
   md::Lattice l = md::cubic_lattice("sc", 0.05, {6, 6, 6});
   md::MdSettings settings;
   settings.box = l.box;
-  md::HostParticles p{l.position, md::maxwell_boltzmann(216, 5.0, 3), {}, {}};
+  md::HostParticles p{l.position, md::maxwell_boltzmann(216, 5.0, 3), {}, {}, {}};
   auto sim = md::make_simulation(TypeParam::k_backend, settings, p);
   std::vector<double> before = md::unwrapped_positions(sim->particles(), settings.box);
   double worst_jump = 0;

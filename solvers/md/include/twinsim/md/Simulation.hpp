@@ -20,9 +20,28 @@ struct Box {
 };
 
 struct LjOptions {
-  double cutoff = 2.5;  // rc, sigma
+  double cutoff = 2.5;  // rc, sigma (LJ and Morse; WCA cuts each pair at 2^(1/6) sigma_ij)
   bool shift = false;   // subtract u(rc) so the pair energy is continuous at rc
-  bool tail = false;    // add the analytic long-range corrections to energy and pressure
+  bool tail = false;    // add the analytic long-range corrections to energy and pressure (LJ)
+};
+
+// Pair potential of every type pair.
+//   lj:    4 eps_ij [(sigma_ij/r)^12 - (sigma_ij/r)^6], cut at LjOptions::cutoff
+//   wca:   the same plus eps_ij, cut at its minimum 2^(1/6) sigma_ij (purely repulsive)
+//   morse: eps_ij [exp(-2 alpha (r - sigma_ij)) - 2 exp(-alpha (r - sigma_ij))] (well depth
+//          eps_ij at r0 = sigma_ij), cut at LjOptions::cutoff
+enum class Potential { lj, wca, morse };
+
+// Parameters of one particle type; unlike pairs mix by Lorentz-Berthelot (sigma_ij =
+// (sigma_i + sigma_j) / 2, eps_ij = sqrt(eps_i eps_j)) unless a PairOverride names the pair.
+struct TypeParams {
+  double epsilon = 1.0;  // epsilon (the unit of energy is type 0's epsilon by convention)
+  double sigma = 1.0;    // sigma
+};
+struct PairOverride {
+  int i = 0, j = 0;  // types (either order)
+  double epsilon = 1.0;
+  double sigma = 1.0;
 };
 
 // Langevin dynamics, integrated by BAOAB (Leimkuhler & Matthews 2013): exact
@@ -47,6 +66,10 @@ struct NoseHooverChain {
 struct MdSettings {
   Box box;
   LjOptions lj;
+  Potential potential = Potential::lj;
+  std::vector<TypeParams> types;  // empty: one type with epsilon = sigma = 1
+  std::vector<PairOverride> pairs;
+  double morse_alpha = 6.0;  // Morse width parameter alpha, 1/sigma
   double skin = 0.3;                 // Verlet list radius is cutoff + skin, sigma
   double dt = 0.005;                 // tau
   std::optional<Langevin> langevin;  // at most one of langevin and nose_hoover; none: NVE
@@ -84,6 +107,7 @@ struct HostParticles {
   // Periodic images crossed since the start, [N][3] (filled by Simulation::particles()):
   // the unwrapped position is position + image * edge (for mean squared displacements).
   std::vector<int> image;
+  std::vector<int> type;  // [N] type of each particle; empty: all type 0
   std::size_t size() const { return position.size() / 3; }
 };
 
@@ -144,11 +168,30 @@ std::unique_ptr<Simulation> make_simulation(core::Backend backend, const MdSetti
 double lj_tail_energy_per_atom(double density, double cutoff);
 double lj_tail_pressure(double density, double cutoff);
 
+// The coefficient table of the pair potential, [types][types] in C order, and the Verlet list
+// cutoff (the largest pair cutoff). Throws core::Error for non-positive epsilon or sigma, or an
+// override naming a type that does not exist.
+struct PairTable {
+  int types = 1;
+  std::vector<double> a, b, c, cutoff2, shift;  // as md::PairCoeff, one entry per ordered pair
+  std::vector<double> epsilon, sigma;          // mixed (or overridden) eps_ij, sigma_ij
+  double max_cutoff = 0;
+};
+PairTable pair_table(const MdSettings& settings);
+
 // The particle to blame for a fault: the first with a non-finite position, velocity or force,
 // else the one with the largest force.
 std::int64_t worst_particle(const HostParticles& p);
 
 namespace detail {
+// Analytic LJ tail corrections of a mixture with `counts[a]` particles of type a in `volume`:
+// total energy (epsilon) and pressure (epsilon / sigma^3).
+struct TailTotals {
+  double energy = 0;
+  double pressure = 0;
+};
+TailTotals lj_tail_totals(const PairTable& table, const std::vector<double>& counts,
+                          double volume, double cutoff);
 // The faults' messages (host code, for both backends).
 Fault overlap_fault(const HostParticles& p, double limit);
 Fault blow_up_fault(std::int64_t step, std::int64_t particle, double moved2, double dt);
