@@ -12,6 +12,7 @@
 
 #include "runs.hpp"
 #include "twinsim/core/Error.hpp"
+#include "twinsim/core/Philox.hpp"
 #include "twinsim/core/Progress.hpp"
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/Xdmf.hpp"
@@ -161,12 +162,48 @@ void add_md_schema(io::Schema& schema) {
       .key_int("thermo_every", "Steps between thermo rows").default_value(50).at_least(1)
       .key_int("dump_every", "Steps between trajectory frames (0: none)").default_value(0)
       .at_least(0)
+      .key_string("potential", "Pair potential: lj (12-6, cut at cutoff), wca (LJ cut at its "
+                               "minimum and shifted up: purely repulsive) or morse (well depth "
+                               "epsilon at r0 = sigma)")
+      .default_value("lj").one_of({"lj", "wca", "morse"})
+      .key_float("morse_alpha", "Morse width parameter alpha").default_value(6.0)
+      .unit("1/sigma").greater_than(0.0)
+      .key_floats("type_epsilon", "epsilon of each particle type (the number of types is the "
+                                  "length); unlike pairs mix by Lorentz-Berthelot")
+      .default_value({1.0}).at_least(0.0)
+      .key_floats("type_sigma", "sigma of each particle type (as many as type_epsilon)")
+      .default_value({1.0}).unit("sigma").at_least(0.0)
+      .key_floats("type_fraction", "Fraction of the particles of each type (as many as "
+                                   "type_epsilon), assigned at random with the seed")
+      .default_value({1.0}).at_least(0.0)
       .key_bool("shift", "Shift the pair energy to zero at the cutoff").default_value(false)
       .key_bool("tail", "Add analytic long-range corrections to energy and pressure")
       .default_value(false);
 }
 
 namespace {
+
+// Particle types: round(fraction_t N) of each type (the last takes the rest), placed by a
+// Philox-driven Fisher-Yates shuffle so the types mix on the lattice.
+std::vector<int> assign_types(std::size_t n, const std::vector<double>& fraction,
+                              std::uint64_t seed) {
+  std::vector<int> type;
+  double total = 0;
+  for (double f : fraction) total += f;
+  for (std::size_t t = 0; t < fraction.size(); ++t) {
+    const std::size_t count = t + 1 == fraction.size()
+                                  ? n - type.size()
+                                  : std::size_t(std::llround(fraction[t] / total * double(n)));
+    type.insert(type.end(), std::min(count, n - type.size()), int(t));
+  }
+  const core::Philox rng(seed, 2);
+  for (std::size_t k = n - 1; k > 0; --k) {
+    double u, unused;
+    rng.uniform2(k, u, unused);
+    std::swap(type[k], type[std::min(k, std::size_t(u * double(k + 1)))]);
+  }
+  return type;
+}
 
 md::Lattice initial_positions(const io::Section& s) {
   const std::string kind = s.get_string("lattice");
@@ -191,6 +228,19 @@ RunResult run_md(const RunContext& ctx) {
   settings.skin = s.get_float("skin");
   settings.dt = s.get_float("dt");
   settings.rebuild_every = int(s.get_int("rebuild_every"));
+  const std::string potential = s.get_string("potential");
+  settings.potential = potential == "wca"     ? md::Potential::wca
+                       : potential == "morse" ? md::Potential::morse
+                                              : md::Potential::lj;
+  settings.morse_alpha = s.get_float("morse_alpha");
+  const std::vector<double>& eps = s.get_floats("type_epsilon");
+  const std::vector<double>& sig = s.get_floats("type_sigma");
+  const std::vector<double>& fraction = s.get_floats("type_fraction");
+  if (sig.size() != eps.size() || fraction.size() != eps.size())
+    throw core::Error(fmt::format("md.type_epsilon, md.type_sigma and md.type_fraction have {}, "
+                                  "{} and {} values; give one per particle type",
+                                  eps.size(), sig.size(), fraction.size()));
+  for (std::size_t t = 0; t < eps.size(); ++t) settings.types.push_back({eps[t], sig[t]});
   const std::string thermostat = s.get_string("thermostat");
   if (thermostat == "langevin")
     // Noise seeded apart from the initial velocities (Philox stream 0 of the same seed).
@@ -204,7 +254,8 @@ RunResult run_md(const RunContext& ctx) {
       md::maxwell_boltzmann(n, s.get_float("temperature"), std::uint64_t(s.get_int("seed"))),
       {},
       {},
-      {}};
+      eps.size() > 1 ? assign_types(n, fraction, std::uint64_t(s.get_int("seed")))
+                     : std::vector<int>{}};
 
   // The file exists before the engine starts, so a refused start (overlaps) still leaves it.
   io::H5File file = io::H5File::create(ctx.run.file(ctx.name + ".h5"));
@@ -213,6 +264,8 @@ RunResult run_md(const RunContext& ctx) {
   RunResult r;
   r.summary.set("atoms", std::int64_t(n));
   r.summary.set("units", k_units);
+  r.summary.set("potential", potential);
+  r.summary.set("types", std::int64_t(eps.size()));
   std::unique_ptr<md::Simulation> sim;
   try {
     sim = md::make_simulation(ctx.backend, settings, initial);
