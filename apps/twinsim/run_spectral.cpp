@@ -4,7 +4,10 @@
 // [sample][time][y][x].
 // A run holds the sample range [first_sample, first_sample + samples), so Slurm array tasks
 // each write a shard of one dataset; every sample's seed is recorded, so any row can be redone.
-// `spectral3d` runs one 3D flow (Taylor-Green Re = 1600) with its dissipation history.
+// Alongside it: per-sample energy, enstrophy and energy spectrum E(k) at every snapshot (added
+// datasets; the trajectory layout is what the surrogates read and stays as it is).
+// `spectral3d` runs one 3D flow (Taylor-Green Re = 1600) with its dissipation and E(k) history.
+// Both take an adaptive CFL step (`cfl` > 0) and initial fields from an HDF5 file.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>

@@ -1,8 +1,12 @@
 // Time per RK4 step of the 3D velocity-form solver at n^3 with the share spent in FFTs (the
-// same batched transforms timed alone), FP32 and FP64; optionally the Taylor-Green Re = 1600
-// run to t_end with its dissipation peak. Prints figures; not a timed test.
-// Usage: bench_spectral_3d [cpu|gpu] [n ...] [--tgv N T_END]
+// same batched transforms timed alone), FP32 and FP64: medians over R repeats of `steps`
+// steps (and of the transforms alone), plus the energy spectrum's cost per call; optionally the
+// Taylor-Green Re = 1600 run to t_end with its dissipation peak. Prints figures; not a timed
+// test. Usage: bench_spectral_3d [cpu|gpu] [n ...] [--steps S] [--repeats R] [--cpu-time]
+// [--tgv N T_END]
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,8 +22,24 @@ using namespace twinsim;
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+// --cpu-time: process CPU time (all threads) instead of wall time. On a shared, loaded machine
+// wall times measure the other processes as much as this one; CPU time of a single-threaded
+// run (OMP_NUM_THREADS=1) measures the work. Meaningless for the GPU backend.
+bool g_cpu_time = false;
+struct Clock {
+  std::chrono::steady_clock::time_point wall;
+  std::clock_t cpu;
+};
+Clock now() { return {std::chrono::steady_clock::now(), std::clock()}; }
+double seconds_since(const Clock& t0) {
+  if (g_cpu_time) return double(std::clock() - t0.cpu) / CLOCKS_PER_SEC;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0.wall).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 // Seconds for the transforms of `steps` RK4 steps (4 x (inverse of 6 fields + forward of 3)),
@@ -35,8 +55,10 @@ double fft_seconds(core::Backend backend, int n, int steps) {
     core::detail::copy_bytes(h_probe.data(), core::MemorySpace::Host, grid.data(), Space::k_space,
                              sizeof(Real));
   };
+  fft6->inverse(modes.data(), grid.data());  // first touch of the pages, outside the timing
+  fft3->forward(grid.data(), modes.data());
   wait();
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = now();
   for (int i = 0; i < 4 * steps; ++i) {
     fft6->inverse(modes.data(), grid.data());
     fft3->forward(grid.data(), modes.data());
@@ -46,7 +68,7 @@ double fft_seconds(core::Backend backend, int n, int steps) {
 }
 
 template <class Real>
-void bench(core::Backend backend, int n, int steps) {
+void bench(core::Backend backend, int n, int steps, int repeats) {
   spectral::Velocity3DConfig c;
   c.nx = c.ny = c.nz = n;
   c.dt = 1e-3;
@@ -54,15 +76,27 @@ void bench(core::Backend backend, int n, int steps) {
   solver->set_initial(spectral::Initial3D::taylor_green, 1.0);
   solver->advance(1);
   solver->kinetic_energy();  // waits for queued GPU work
-  const auto t0 = std::chrono::steady_clock::now();
-  solver->advance(steps);
-  solver->kinetic_energy();
-  const double step_s = seconds_since(t0) / steps;
-  const double fft_s = backend == core::Backend::Cpu
-                           ? fft_seconds<Real, core::HostSpace>(backend, n, steps)
-                           : fft_seconds<Real, core::DeviceSpace>(backend, n, steps);
-  std::printf("rk4_if %s %4d^3: %9.3f ms/step, FFT share %.0f %%\n",
-              sizeof(Real) == 4 ? "fp32" : "fp64", n, 1e3 * step_s, 100 * fft_s / steps / step_s);
+  std::vector<double> step_s, fft_s, spectrum_s;
+  for (int r = 0; r < repeats; ++r) {
+    auto t0 = now();
+    solver->advance(steps);
+    solver->kinetic_energy();
+    step_s.push_back(seconds_since(t0) / steps);
+    fft_s.push_back((backend == core::Backend::Cpu
+                         ? fft_seconds<Real, core::HostSpace>(backend, n, steps)
+                         : fft_seconds<Real, core::DeviceSpace>(backend, n, steps)) /
+                    steps);
+    t0 = now();
+    solver->energy_spectrum();  // returns a host copy: waits for the work
+    spectrum_s.push_back(seconds_since(t0));
+  }
+  const double step = median(step_s), fft = median(fft_s);
+  std::printf("rk4_if %s %4d^3: %9.3f ms/step (median of %d x %d steps, min %.3f max %.3f), "
+              "FFT %.3f ms/step = share %.0f %%, E(k) %.3f ms/call\n",
+              sizeof(Real) == 4 ? "fp32" : "fp64", n, 1e3 * step, repeats, steps,
+              1e3 * *std::min_element(step_s.begin(), step_s.end()),
+              1e3 * *std::max_element(step_s.begin(), step_s.end()), 1e3 * fft, 100 * fft / step,
+              1e3 * median(spectrum_s));
 }
 
 void taylor_green(core::Backend backend, int n, double t_end) {
@@ -86,18 +120,32 @@ void taylor_green(core::Backend backend, int n, double t_end) {
 
 int main(int argc, char** argv) {
   const core::Backend backend = core::select_backend(argc > 1 ? argv[1] : "auto");
-  std::printf("backend %s\n", std::string(core::to_string(backend)).c_str());
   std::vector<int> sizes;
+  int steps = 3, repeats = 5;
   for (int i = 2; i < argc; ++i) {
     if (std::strcmp(argv[i], "--tgv") == 0 && i + 2 < argc) {
       taylor_green(backend, std::atoi(argv[i + 1]), std::atof(argv[i + 2]));
       return 0;
     }
+    if (std::strcmp(argv[i], "--steps") == 0 && i + 1 < argc) {
+      steps = std::atoi(argv[++i]);
+      continue;
+    }
+    if (std::strcmp(argv[i], "--repeats") == 0 && i + 1 < argc) {
+      repeats = std::atoi(argv[++i]);
+      continue;
+    }
+    if (std::strcmp(argv[i], "--cpu-time") == 0) {
+      g_cpu_time = true;
+      continue;
+    }
     sizes.push_back(std::atoi(argv[i]));
   }
   if (sizes.empty()) sizes = {64, 128};
+  std::printf("backend %s, %s time\n", std::string(core::to_string(backend)).c_str(),
+              g_cpu_time ? "process CPU" : "wall");
   for (int n : sizes) {
-    bench<float>(backend, n, 3);
-    bench<double>(backend, n, 3);
+    bench<float>(backend, n, steps, repeats);
+    bench<double>(backend, n, steps, repeats);
   }
 }

@@ -1,9 +1,14 @@
 // Time per step of the batched 2D vorticity solver, B x n^2, for each scheme and precision, with
-// the share spent in FFTs (the same batched transforms timed on their own). Prints figures; not
-// a timed test. Usage: bench_spectral_2d [cpu|gpu] [n] [steps] [B ...]
+// the share spent in FFTs (the same batched transforms timed on their own): medians over R
+// repeats of `steps` steps; plus the cost of one energy_spectrum() call (all B samples). Prints
+// figures; not a timed test.
+// Usage: bench_spectral_2d [cpu|gpu] [n] [steps] [B ...] [--repeats R] [--cpu-time]
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -16,8 +21,24 @@ using namespace twinsim;
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+// --cpu-time: process CPU time (all threads) instead of wall time. On a shared, loaded machine
+// wall times measure the other processes as much as this one; CPU time of a single-threaded
+// run (OMP_NUM_THREADS=1) measures the work. Meaningless for the GPU backend.
+bool g_cpu_time = false;
+struct Clock {
+  std::chrono::steady_clock::time_point wall;
+  std::clock_t cpu;
+};
+Clock now() { return {std::chrono::steady_clock::now(), std::clock()}; }
+double seconds_since(const Clock& t0) {
+  if (g_cpu_time) return double(std::clock() - t0.cpu) / CLOCKS_PER_SEC;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0.wall).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 // Right-hand side evaluations per step: each is one inverse transform of 4B fields and one
@@ -40,8 +61,10 @@ double fft_seconds(core::Backend backend, int n, int batch, spectral::Scheme sch
                              sizeof(Real));
   };
   const int calls = evaluations_per_step(scheme) * steps;
+  fft4->inverse(modes.data(), grid.data());  // first touch of the pages, outside the timing
+  fft->forward(grid.data(), modes.data());
   wait();
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = now();
   for (int i = 0; i < calls; ++i) {
     fft4->inverse(modes.data(), grid.data());
     fft->forward(grid.data(), modes.data());
@@ -51,7 +74,8 @@ double fft_seconds(core::Backend backend, int n, int batch, spectral::Scheme sch
 }
 
 template <class Real>
-void bench(core::Backend backend, int n, int steps, int batch, spectral::Scheme scheme) {
+void bench(core::Backend backend, int n, int steps, int batch, spectral::Scheme scheme,
+           int repeats) {
   spectral::Vorticity2DConfig c;
   c.nx = c.ny = n;
   c.batch = batch;
@@ -64,34 +88,53 @@ void bench(core::Backend backend, int n, int steps, int batch, spectral::Scheme 
   solver->set_random_field({}, seeds);
   solver->advance(2);        // warm-up
   solver->kinetic_energy();  // waits for queued GPU work
-  auto t0 = std::chrono::steady_clock::now();
-  solver->advance(steps);
-  solver->kinetic_energy();
-  const double step_s = seconds_since(t0) / steps;
-
-  const double fft_s = backend == core::Backend::Cpu
-                           ? fft_seconds<Real, core::HostSpace>(backend, n, batch, scheme, steps)
-                           : fft_seconds<Real, core::DeviceSpace>(backend, n, batch, scheme, steps);
-  const double fft_share = fft_s / steps / step_s;
+  std::vector<double> steps_s, ffts_s, spectra_s;
+  for (int r = 0; r < repeats; ++r) {
+    auto t0 = now();
+    solver->advance(steps);
+    solver->kinetic_energy();
+    steps_s.push_back(seconds_since(t0) / steps);
+    ffts_s.push_back(
+        (backend == core::Backend::Cpu
+             ? fft_seconds<Real, core::HostSpace>(backend, n, batch, scheme, steps)
+             : fft_seconds<Real, core::DeviceSpace>(backend, n, batch, scheme, steps)) /
+        steps);
+    t0 = now();
+    solver->energy_spectrum();  // a host copy: waits for the work
+    spectra_s.push_back(seconds_since(t0));
+  }
+  const double step_s = median(steps_s), fft_s = median(ffts_s);
   std::printf("%-8s %-6s %4d x %4d^2: %9.3f ms/step, %8.3f ms/sample-step, %9.1f sample-steps/s",
               std::string(spectral::to_string(scheme)).c_str(), sizeof(Real) == 4 ? "fp32" : "fp64",
               batch, n, 1e3 * step_s, 1e3 * step_s / batch, batch / step_s);
-  std::printf(", FFT share %.0f %%\n", 100 * fft_share);
+  std::printf(", FFT share %.0f %%, E(k) %.3f ms/call (median of %d)\n", 100 * fft_s / step_s,
+              1e3 * median(spectra_s), repeats);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const core::Backend backend = core::select_backend(argc > 1 ? argv[1] : "auto");
-  const int n = argc > 2 ? std::atoi(argv[2]) : 256;
-  const int steps = argc > 3 ? std::atoi(argv[3]) : 10;
+  int repeats = 5;
+  std::vector<const char*> args;
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--repeats") == 0 && i + 1 < argc)
+      repeats = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--cpu-time") == 0)
+      g_cpu_time = true;
+    else
+      args.push_back(argv[i]);
+  }
+  const int n = args.size() > 0 ? std::atoi(args[0]) : 256;
+  const int steps = args.size() > 1 ? std::atoi(args[1]) : 10;
   std::vector<int> batches;
-  for (int i = 4; i < argc; ++i) batches.push_back(std::atoi(argv[i]));
+  for (std::size_t i = 2; i < args.size(); ++i) batches.push_back(std::atoi(args[i]));
   if (batches.empty()) batches = {1, 8};
-  std::printf("backend %s\n", std::string(core::to_string(backend)).c_str());
+  std::printf("backend %s, %s time\n", std::string(core::to_string(backend)).c_str(),
+              g_cpu_time ? "process CPU" : "wall");
   for (spectral::Scheme s : {spectral::Scheme::rk4_if, spectral::Scheme::cn_euler})
     for (int b : batches) {
-      bench<float>(backend, n, steps, b, s);
-      bench<double>(backend, n, steps, b, s);
+      bench<float>(backend, n, steps, b, s, repeats);
+      bench<double>(backend, n, steps, b, s, repeats);
     }
 }

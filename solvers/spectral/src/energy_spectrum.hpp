@@ -11,22 +11,30 @@
 
 namespace twinsim::TWINSIM_BACKEND_NS::spectrum_detail {
 
-// Workers of the partial sums. Fixed, not per backend, so that CPU and GPU sum in the same
-// order; 4096 keeps the scratch at [shells][4096] doubles (7 MB at 256^3) and gives the GPU
-// enough independent loops to hide memory latency.
-constexpr std::int64_t k_chunks = 4096;
+// Workers of the partial sums: one per 256 modes, at most 4096. A function of the mode count
+// only, not of the backend, so that CPU and GPU add in the same order; scratch stays at most
+// [shells][4096] doubles (7 MB at 256^3), and the GPU gets enough independent loops to hide
+// memory latency.
+inline std::int64_t spectrum_chunks(std::int64_t modes) {
+  const std::int64_t c = modes / 256;
+  return c < 1 ? 1 : c > 4096 ? 4096 : c;
+}
 
 // Host copy of the shell sums of `term` over modes [0, modes). scratch is resized as needed.
 template <class Term>
 std::vector<double> shell_sums(const Term& term, std::int64_t modes, int shells,
                                core::Buffer<double, Space>& scratch) {
-  const std::int64_t chunks = modes < k_chunks ? modes : k_chunks;
+  const std::int64_t chunks = spectrum_chunks(modes);
+  const bool gpu = k_backend == core::Backend::Gpu;
+  const std::int64_t shell_stride = gpu ? chunks : 1, chunk_stride = gpu ? 1 : shells;
   const std::size_t need = std::size_t(chunks) * shells + shells;
   if (scratch.size() < need) scratch = core::Buffer<double, Space>(need);
   double* d_rows = scratch.data();
   double* d_out = d_rows + std::size_t(chunks) * shells;
-  for_each_index(chunks, spectral::ShellPartialSums<Term>{term, modes, chunks, shells, d_rows});
-  for_each_index(Index(shells), spectral::ShellTotals{chunks, d_rows, d_out});
+  for_each_index(chunks, spectral::ShellPartialSums<Term>{term, modes, chunks, shell_stride,
+                                                          chunk_stride, shells, d_rows});
+  for_each_index(Index(shells),
+                 spectral::ShellTotals{chunks, shell_stride, chunk_stride, d_rows, d_out});
   std::vector<double> h(shells);
   core::detail::copy_bytes(h.data(), core::MemorySpace::Host, d_out, Space::k_space,
                            sizeof(double) * shells);

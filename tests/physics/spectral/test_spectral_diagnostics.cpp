@@ -318,5 +318,37 @@ TYPED_TEST(SpectralDiagnosticsTest, AdaptiveStep3DFollowsTheAbcVelocity) {
   EXPECT_LT(worst, 1e-13 * 2);
 }
 
+// CPU and GPU: the same shell sums (the summation order depends on the mode count only) and the
+// same adaptive step sequence, to round-off of the FFT libraries.
+TEST(SpectralDiagnostics, CpuAndGpuAgree) {
+  if (const char* why = GpuTag::skip_reason()) GTEST_SKIP() << why;
+  Vorticity2DConfig c;
+  c.nx = c.ny = 64;
+  c.batch = 2;
+  c.dt = 1e-2;
+  c.forcing = {spectral::ForcingKind::fno, 0.1, 0};
+  std::vector<std::vector<double>> e;
+  std::vector<std::int64_t> steps;
+  for (core::Backend backend : {core::Backend::Cpu, core::Backend::Gpu}) {
+    auto solver = spectral::make_vorticity2d<double>(backend, c);
+    solver->set_random_field({}, {3, 4});
+    steps.push_back(solver->advance_cfl(0.5, 0.5));
+    e.push_back(solver->energy_spectrum());
+  }
+  EXPECT_EQ(steps[0], steps[1]);
+  const double total = sum(e[0], 0, e[0].size());
+  for (std::size_t s = 0; s < e[0].size(); ++s) EXPECT_NEAR(e[0][s], e[1][s], 1e-11 * total);
+  spectral::Velocity3DConfig c3;
+  c3.nx = c3.ny = c3.nz = 32;
+  std::vector<std::vector<double>> e3;
+  for (core::Backend backend : {core::Backend::Cpu, core::Backend::Gpu}) {
+    auto solver = spectral::make_velocity3d<double>(backend, c3);
+    solver->set_initial(spectral::Initial3D::taylor_green, 1.0);
+    solver->advance_cfl(1.0, 0.5);
+    e3.push_back(solver->energy_spectrum());
+  }
+  for (std::size_t s = 0; s < e3[0].size(); ++s) EXPECT_NEAR(e3[0][s], e3[1][s], 1e-13);
+}
+
 }  // namespace
 }  // namespace twinsim::test

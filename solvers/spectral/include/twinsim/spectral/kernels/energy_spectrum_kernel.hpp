@@ -65,33 +65,36 @@ struct VelocityShellTerm {
 };
 
 // Shell sums without atomics: `chunks` workers each sum the modes m = c, c + chunks, ... into a
-// private row of scratch ([shell][chunk], so neighbouring workers write neighbouring words),
-// then one worker per shell adds the rows in chunk order. The order of every sum is fixed by
-// `chunks` alone: identical on both backends and for any thread count.
+// private row of scratch, then one worker per shell adds the rows in chunk order. The order of
+// every sum is fixed by `chunks` alone: identical on both backends and for any thread count.
+// Where a row lives is the backend's choice (element (s, c) at s * shell_stride + c *
+// chunk_stride): [shell][chunk] on the GPU, so neighbouring threads write neighbouring words;
+// [chunk][shell] on the CPU, so threads do not share cache lines.
 template <class Term>
 struct ShellPartialSums {
   Term term;
-  std::int64_t modes, chunks;
+  std::int64_t modes, chunks, shell_stride, chunk_stride;
   int shells;
-  double* scratch;  // [shells][chunks], Space memory
+  double* scratch;  // shells * chunks, Space memory
   TWINSIM_HD void operator()(std::int64_t c) const {
-    for (int s = 0; s < shells; ++s) scratch[std::int64_t(s) * chunks + c] = 0.0;
+    double* row = scratch + c * chunk_stride;
+    for (int s = 0; s < shells; ++s) row[s * shell_stride] = 0.0;
     for (std::int64_t m = c; m < modes; m += chunks) {
       int s;
       double e;
       term(m, s, e);
       if (s >= shells) s = shells - 1;  // rounding at the grid's corner; never for even grids
-      scratch[std::int64_t(s) * chunks + c] += e;
+      row[s * shell_stride] += e;
     }
   }
 };
 struct ShellTotals {
-  std::int64_t chunks;
-  const double* scratch;  // [shells][chunks]
-  double* out;            // [shells]
+  std::int64_t chunks, shell_stride, chunk_stride;
+  const double* scratch;
+  double* out;  // [shells]
   TWINSIM_HD void operator()(std::int64_t s) const {
     double sum = 0.0;
-    for (std::int64_t c = 0; c < chunks; ++c) sum += scratch[s * chunks + c];
+    for (std::int64_t c = 0; c < chunks; ++c) sum += scratch[s * shell_stride + c * chunk_stride];
     out[s] = sum;
   }
 };
