@@ -482,13 +482,14 @@ class ForceSeries {
 // Statistics of the last `window` samples of a signal: its maximum and mean, and the frequency
 // of its oscillation (per sample).
 struct Window {
-  double max = 0, mean = 0, frequency = 0;
+  double max = 0, min = 0, mean = 0, frequency = 0;
 };
 Window last_window(const std::vector<double>& s, std::size_t window) {
   Window w;
   if (s.empty()) return w;
   const std::vector<double> tail(s.end() - std::min(window, s.size()), s.end());
   w.max = *std::max_element(tail.begin(), tail.end());
+  w.min = *std::min_element(tail.begin(), tail.end());
   for (double v : tail) w.mean += v / double(tail.size());
   w.frequency = lbm::crossing_frequency(tail);
   return w;
@@ -650,6 +651,24 @@ RunResult run_lbm(const RunContext& ctx) {
     sum.set(key + ".force_y_N_per_m", last_force[k][1]);
     sum.set(key + ".drag_coefficient", last_coefficient[k][0]);
     sum.set(key + ".lift_coefficient", last_coefficient[k][1]);
+    // Over the last quarter of the samples: maxima, means and the lift's frequency as a
+    // Strouhal number f L / U (0 when the lift does not oscillate there).
+    if (series.cd[k].size() >= 8) {
+      const std::size_t window = series.cd[k].size() / 4;
+      const Window d = last_window(series.cd[k], window), lift = last_window(series.cl[k], window);
+      sum.set(key + ".window_samples", std::int64_t(window));
+      sum.set(key + ".drag_coefficient_max", d.max);
+      sum.set(key + ".drag_coefficient_mean", d.mean);
+      sum.set(key + ".lift_coefficient_max", lift.max);
+      sum.set(key + ".lift_coefficient_mean", lift.mean);
+      // Round-off around a steady lift crosses its mean too: no frequency unless it swings by
+      // more than 1e-3 of the drag.
+      const bool oscillates = lift.max - lift.min > 1e-3 * std::abs(d.mean);
+      sum.set(key + ".strouhal", oscillates ? lift.frequency / u.time(double(force_every)) *
+                                                  setup.coefficient_length /
+                                                  setup.coefficient_velocity
+                                            : 0.0);
+    }
     spdlog::info("obstacle {}: c_D {:.5f}, c_L {:.5f} (F = {:.5g}, {:.5g} N/m)", k + 1,
                  last_coefficient[k][0], last_coefficient[k][1], last_force[k][0],
                  last_force[k][1]);

@@ -164,7 +164,7 @@ TWINSIM_HD inline void pull(const Domain<Real>& d, Index cell, const Real* src,
   bool interior = true;
   TWINSIM_LBM_UNROLL
   for (int a = 0; a < L::k_dims; ++a) interior = interior && x[a] > 0 && x[a] < d.n[a] - 1;
-  Real u_cell[3];
+  Real u_cell[3] = {0, 0, 0};
   bool have_u = false;
   TWINSIM_LBM_UNROLL
   for (int q = 0; q < L::k_q; ++q) {
