@@ -59,6 +59,8 @@ class Trajectory {
         m_n(n) {
     for (const char* name : {"position", "velocity", "force"})
       m_atoms.add(name, 3, io::DType::f64, "", n);
+    m_atoms.add("species", 1, io::DType::i32, "", n);  // H5MD's particle type
+    m_atoms.add("image", 3, io::DType::i32, "", n);    // periodic images crossed
   }
 
   void append(md::Simulation& sim) {
@@ -68,9 +70,11 @@ class Trajectory {
     const io::FrameView x = m_atoms["position"].append(p.position.data(), m_n, step, time);
     const io::FrameView v = m_atoms["velocity"].append(p.velocity.data(), m_n, step, time);
     const io::FrameView f = m_atoms["force"].append(p.force.data(), m_n, step, time);
+    const io::FrameView species = m_atoms["species"].append(p.type.data(), m_n, step, time);
+    m_atoms["image"].append(p.image.data(), m_n, step, time);
     m_atoms.append_edges(sim.settings().box.edge, step, time);
     m_xdmf.add_step(time, io::PointSet{m_atoms.connectivity(m_n), x},
-                    {{"velocity", v}, {"force", f}});
+                    {{"velocity", v}, {"force", f}, {"species", species}});
   }
 
  private:

@@ -1,32 +1,43 @@
 #!/usr/bin/env bash
 # Runs Twinsim's cases/md/lj_bench.toml and LAMMPS' bench/in.lj (Debian's `lmp`, package
-# `lammps`) on the same input, thread count and step count, and prints atom-steps/s for each
-# and their ratio. Debian's LAMMPS has no OPENMP package, so its threads are MPI ranks.
+# `lammps`) on the same input, thread count and step count, REPEATS times each, alternating
+# (so both see the same machine load), and prints every rate, the medians in atom-steps/s and
+# their ratio. Debian's LAMMPS has no OPENMP package, so its threads are MPI ranks.
 #
-#   bench/md/run_lj_bench.sh [THREADS] [TWINSIM_BINARY] [CASE]    (from the repository root)
+#   bench/md/run_lj_bench.sh [THREADS] [TWINSIM_BINARY] [CASE] [REPEATS]   (from the repo root)
 set -euo pipefail
 threads=${1:-2}
 twinsim=${2:-build/apps/twinsim}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 case_file=${3:-$root/cases/md/lj_bench.toml}
+repeats=${4:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 command -v lmp > /dev/null || { echo "lmp not found: apt-get install lammps" >&2; exit 2; }
 
-OMP_NUM_THREADS=$threads "$twinsim" run "$case_file" --device cpu \
-  --out "$work/twinsim" > "$work/twinsim.log" 2>&1
-ours=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['timing']['atom_steps_per_s'])" \
-  "$work/twinsim/summary.json")
+ours=()
+theirs=()
+for k in $(seq "$repeats"); do
+  OMP_NUM_THREADS=$threads OMP_WAIT_POLICY=passive "$twinsim" run "$case_file" --device cpu \
+    --out "$work/twinsim" --overwrite > "$work/twinsim.log" 2>&1
+  ours+=("$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['timing']['atom_steps_per_s'])" \
+    "$work/twinsim/summary.json")")
+  (cd "$work" && mpirun --allow-run-as-root --oversubscribe -np "$threads" lmp -in "$here/in.lj" \
+    -log "$work/lammps.log" > /dev/null 2>&1)
+  # "Loop time of 1.234 on 2 procs for 100 steps with 32000 atoms"
+  theirs+=("$(awk '/^Loop time of/ {print $12 * $9 / $4}' "$work/lammps.log")")
+done
 
-(cd "$work" && mpirun --allow-run-as-root --oversubscribe -np "$threads" lmp -in "$here/in.lj" \
-  -log "$work/lammps.log" > /dev/null 2>&1)
-# "Loop time of 1.234 on 2 procs for 100 steps with 32000 atoms"
-theirs=$(awk '/^Loop time of/ {print $12 * $9 / $4}' "$work/lammps.log")
+median() { printf "%s\n" "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+m_ours=$(median "${ours[@]}")
+m_theirs=$(median "${theirs[@]}")
 
-echo "LJ in.lj, 32,000 atoms, 100 steps, $threads threads (LAMMPS: $threads MPI ranks)"
+echo "LJ in.lj, 32,000 atoms, 100 steps, $threads threads (LAMMPS: $threads MPI ranks), $repeats runs each"
 grep -E "^[^ ]* *info: +(0|100) " "$work/twinsim.log" | sed 's/^/  twinsim /' || true
 grep -E "^ +(0|100) " "$work/lammps.log" | sed 's/^/  lammps  /' || true
-printf "  twinsim  %.4g atom-steps/s\n  lammps   %.4g atom-steps/s\n  ratio    %.3f (twinsim / lammps)\n" \
-  "$ours" "$theirs" "$(python3 -c "print($ours / $theirs)")"
+echo "  twinsim runs: ${ours[*]}"
+echo "  lammps runs:  ${theirs[*]}"
+printf "  twinsim  %.4g atom-steps/s (median)\n  lammps   %.4g atom-steps/s (median)\n  ratio    %.3f (twinsim / lammps)\n" \
+  "$m_ours" "$m_theirs" "$(python3 -c "print($m_ours / $m_theirs)")"
