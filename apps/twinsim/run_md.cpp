@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "runs.hpp"
 #include "twinsim/core/Error.hpp"
@@ -120,9 +121,17 @@ double slope(const std::vector<double>& x, const std::vector<double>& y) {
 void add_md_schema(io::Schema& schema) {
   schema.section("md", "Lennard-Jones molecular dynamics (NVE, Langevin or Nose-Hoover chain "
                       "NVT), reduced LJ units")
-      .key_string("lattice", "Initial positions: fcc, bcc or sc lattice, or random (uniform, "
-                             "overlaps removed by rejection)")
-      .default_value("fcc").one_of({"fcc", "bcc", "sc", "random"})
+      .key_string("lattice", "Initial positions: fcc, bcc or sc lattice, random (uniform, "
+                             "overlaps removed by rejection) or file (an H5MD file's frame)")
+      .default_value("fcc").one_of({"fcc", "bcc", "sc", "random", "file"})
+      .key_string("file", "lattice = file: H5MD file (path relative to the working directory); "
+                          "its box, positions, and velocities and species where present")
+      .default_value("")
+      .key_int("file_frame", "lattice = file: frame to start from (-1: the last)")
+      .default_value(-1)
+      .key_bool("file_velocities", "lattice = file: take the file's velocities where present "
+                                   "(else Maxwell-Boltzmann at md.temperature)")
+      .default_value(true)
       .key_float("density", "Number density").default_value(0.8442).unit("sigma^-3")
       .greater_than(0.0)
       .key_ints("cells", "Lattice unit cells along x, y, z (4 atoms each for fcc, 2 bcc, 1 sc)")
@@ -209,8 +218,9 @@ std::vector<int> assign_types(std::size_t n, const std::vector<double>& fraction
   return type;
 }
 
-md::Lattice initial_positions(const io::Section& s) {
+md::Lattice initial_positions(const io::Section& s, const md::H5mdState* from_file) {
   const std::string kind = s.get_string("lattice");
+  if (from_file) return {from_file->box, from_file->particles.position};
   if (kind == "random")
     return md::random_placement(std::size_t(s.get_int("atoms")), s.get_float("density"),
                                 s.get_float("min_distance"), std::uint64_t(s.get_int("seed")));
@@ -224,7 +234,15 @@ md::Lattice initial_positions(const io::Section& s) {
 RunResult run_md(const RunContext& ctx) {
   const io::Case& c = ctx.case_file;
   const io::Section s = c.section("md");
-  const md::Lattice lattice = initial_positions(s);
+  std::optional<md::H5mdState> from_file;
+  if (s.get_string("lattice") == "file") {
+    if (s.get_string("file").empty())
+      throw core::Error("md.lattice = \"file\" needs md.file, the H5MD file to start from");
+    from_file = md::read_h5md(s.get_string("file"), s.get_int("file_frame"));
+    spdlog::info("initial state: {} frame {} (step {})", s.get_string("file"),
+                 s.get_int("file_frame"), from_file->step);
+  }
+  const md::Lattice lattice = initial_positions(s, from_file ? &*from_file : nullptr);
   const std::size_t n = lattice.position.size() / 3;
   md::MdSettings settings;
   settings.box = lattice.box;
@@ -253,13 +271,21 @@ RunResult run_md(const RunContext& ctx) {
   if (thermostat == "nose_hoover")
     settings.nose_hoover = md::NoseHooverChain{s.get_float("temperature"), s.get_float("tdamp"),
                                                int(s.get_int("chain"))};
-  const md::HostParticles initial{
+  md::HostParticles initial{
       lattice.position,
       md::maxwell_boltzmann(n, s.get_float("temperature"), std::uint64_t(s.get_int("seed"))),
       {},
       {},
       eps.size() > 1 ? assign_types(n, fraction, std::uint64_t(s.get_int("seed")))
                      : std::vector<int>{}};
+  if (from_file) {
+    if (s.get_bool("file_velocities") && from_file->particles.velocity.size() == 3 * n)
+      initial.velocity = from_file->particles.velocity;
+    if (from_file->particles.type.size() == n &&
+        *std::max_element(from_file->particles.type.begin(), from_file->particles.type.end()) >
+            0)
+      initial.type = from_file->particles.type;
+  }
 
   // The file exists before the engine starts, so a refused start (overlaps) still leaves it.
   io::H5File file = io::H5File::create(ctx.run.file(ctx.name + ".h5"));

@@ -30,6 +30,19 @@ Lattice cubic_lattice(const std::string& kind, double density, const std::array<
 // fraction pi/6 rho d^3 must stay well below random sequential addition's jamming limit 0.38).
 Lattice random_placement(std::size_t n, double density, double min_distance, std::uint64_t seed);
 
+// A state read from an H5MD file (as Twinsim, LAMMPS' dump h5md or MDAnalysis write it): frame
+// `frame` (negative: counted from the end, -1 the last) of /particles/<group>/position, its box
+// (box/edges/value, or the group's box/edges attribute as a fixed box), and velocity and species
+// where the file has them (empty otherwise). Positions are wrapped into the box. Throws
+// core::Error naming the file and the missing or malformed dataset.
+struct H5mdState {
+  Box box;
+  HostParticles particles;  // position; velocity and type only where the file has them
+  std::int64_t step = 0;    // the frame's step (0 where the file has no step dataset)
+};
+H5mdState read_h5md(const std::string& path, std::int64_t frame = -1,
+                    const std::string& group = "all");
+
 // Maxwell-Boltzmann velocities [N][3] (unit masses) drawn with core::Philox(seed, 0), shifted to
 // zero total momentum and scaled so that 2 KE / (3N - 3) equals `temperature` exactly.
 std::vector<double> maxwell_boltzmann(std::size_t n, double temperature, std::uint64_t seed);
