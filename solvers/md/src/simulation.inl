@@ -142,7 +142,11 @@ void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const 
 // closing half kick of velocity Verlet, v += h f, is fused in (h = 0 for none): one pass over
 // the particles fewer per step. The pair physics is the Evaluator's (pair_kernel.hpp); with one
 // type the coefficients are read once per particle and the type array is not touched.
-template <class Evaluator, bool k_single_type>
+// k_forces: write forces and kick; k_tally: write per-atom energy and virial. Time steps run
+// forces only (a sixth fewer flops per pair); thermo() runs a tally-only pass when it needs one,
+// which leaves forces and velocities untouched, so the trajectory does not depend on how often
+// thermo is sampled.
+template <class Evaluator, bool k_single_type, bool k_forces, bool k_tally>
 void pair_forces_and_kick(Index n, BoxParams b, const md::PairCoeff* table, int types,
                           const int* type, Vec3Ptr r, const int* count, const int* list,
                           int capacity, Vec3Ptr f, double* energy, double* virial, double h,
@@ -166,14 +170,18 @@ void pair_forces_and_kick(Index n, BoxParams b, const md::PairCoeff* table, int 
       e += pair.energy;
       w += pair.force_over_r * r2;
     }
-    f.x[i] = fx;
-    f.y[i] = fy;
-    f.z[i] = fz;
-    energy[i] = 0.5 * e;
-    virial[i] = 0.5 * w;
-    v.x[i] += h * fx;
-    v.y[i] += h * fy;
-    v.z[i] += h * fz;
+    if (k_forces) {
+      f.x[i] = fx;
+      f.y[i] = fy;
+      f.z[i] = fz;
+      v.x[i] += h * fx;
+      v.y[i] += h * fy;
+      v.z[i] += h * fz;
+    }
+    if (k_tally) {
+      energy[i] = 0.5 * e;
+      virial[i] = 0.5 * w;
+    }
   });
 }
 
@@ -370,6 +378,7 @@ class SimulationImpl final : public md::Simulation {
     }
     build_lists();
     compute_forces(0.0);
+    tally();
     m_kinetic = 0.5 * sum_squares(m_n, m_v.ptr());
     // Overlapping particles push each other apart with forces that no time step integrates.
     const double f2 = max_force2(m_n, m_f.ptr());
@@ -407,6 +416,7 @@ class SimulationImpl final : public md::Simulation {
         build_lists();
       }
       compute_forces(0.5 * dt);
+      m_tally_stale = true;
       if (m_settings.nose_hoover) {
         m_kinetic = 0.5 * sum_squares(m_n, m_v.ptr());
         scale_velocities(m_n, chain_half_step(), m_v.ptr());
@@ -422,6 +432,7 @@ class SimulationImpl final : public md::Simulation {
     t.time = double(m_step) * m_settings.dt;
     t.atoms = m_n;
     t.kinetic = 0.5 * sum_squares(m_n, m_v.ptr());
+    if (m_tally_stale) tally();
     t.potential = sum(m_n, m_energy.data()) + m_tail_energy;
     t.total = t.kinetic + t.potential;
     t.conserved = t.total;
@@ -569,18 +580,27 @@ class SimulationImpl final : public md::Simulation {
     ++m_builds;
   }
 
-  // Forces at the current positions, then v += kick f.
-  void compute_forces(double kick) {
+  template <bool k_forces, bool k_tally>
+  void pair_pass(double kick) {
     const bool single = m_types == 1;
     const auto kernel =
         m_settings.potential == md::Potential::morse
-            ? (single ? &pair_forces_and_kick<md::MorseEvaluator, true>
-                      : &pair_forces_and_kick<md::MorseEvaluator, false>)
-            : (single ? &pair_forces_and_kick<md::LjEvaluator, true>
-                      : &pair_forces_and_kick<md::LjEvaluator, false>);
+            ? (single ? &pair_forces_and_kick<md::MorseEvaluator, true, k_forces, k_tally>
+                      : &pair_forces_and_kick<md::MorseEvaluator, false, k_forces, k_tally>)
+            : (single ? &pair_forces_and_kick<md::LjEvaluator, true, k_forces, k_tally>
+                      : &pair_forces_and_kick<md::LjEvaluator, false, k_forces, k_tally>);
     kernel(m_n, m_box, m_coeff.data(), m_types, m_type.data(), m_r.ptr(), m_count.data(),
            m_list.data(), m_capacity, m_f.ptr(), m_energy.data(), m_virial.data(), kick,
            m_v.ptr());
+  }
+
+  // Forces at the current positions, then v += kick f.
+  void compute_forces(double kick) { pair_pass<true, false>(kick); }
+
+  // Per-atom energies and virials at the current positions (forces untouched).
+  void tally() {
+    pair_pass<false, true>(0.0);
+    m_tally_stale = false;
   }
 
   md::MdSettings m_settings;
@@ -613,6 +633,7 @@ class SimulationImpl final : public md::Simulation {
   std::int64_t m_step = 0;
   std::int64_t m_builds = 0;
   std::int64_t m_dangerous = 0;
+  bool m_tally_stale = true;  // m_energy / m_virial are from an earlier step
   double m_kinetic = 0;  // sum v^2 / 2 after the last step, kept by the Nose-Hoover chain
   // Nose-Hoover chain (host: M numbers): masses Q_k (epsilon tau^2), positions eta_k,
   // velocities v_k (1/tau).
