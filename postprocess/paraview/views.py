@@ -1,7 +1,8 @@
 #!/usr/bin/env pvbatch
 """Every standard ParaView view that fits a run, as PNGs: particles coloured by speed (MD),
 velocity-magnitude slice with the obstacle (LBM, 3D spectral, Taylor-Green check), vorticity
-(LBM, spectral). `twinsim plot RUN_DIR --paraview` runs it through ./pvrun.
+(LBM, spectral), surrogate vs solver side by side (`twinsim predict` runs).
+`twinsim plot RUN_DIR --paraview` runs it through ./pvrun.
 
   ./pvrun views.py RUN_DIR... [--out DIR] [--time T]   (DIR default RUN_DIR/figures)
 """
@@ -13,6 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import twinsim_pv as tp  # noqa: E402
 import particles  # noqa: E402
 import velocity_slice  # noqa: E402
+import surrogate_vs_solver  # noqa: E402
 import vorticity  # noqa: E402
 from paraview import simple as pv  # noqa: E402
 
@@ -24,6 +26,7 @@ VIEWS = {
                    ("paraview_vorticity", vorticity.render)],
     "taylor_green_check": [("paraview_velocity", velocity_slice.render),
                            ("paraview_vorticity", vorticity.render)],
+    "predict": [("paraview_surrogate_vs_solver", surrogate_vs_solver.render)],
 }
 
 
@@ -50,7 +53,7 @@ def main():
             print(f"error: {e}", file=sys.stderr)
             status = 2
             continue
-        solver = summary.get("solver")
+        solver = summary.get("solver") or summary.get("command")
         if solver not in VIEWS:
             print(f"error: {run_dir}: no ParaView views for solver '{solver}'", file=sys.stderr)
             status = 2

@@ -20,7 +20,10 @@ plt.rcParams.update({
 def save(fig, out, name, written):
     """Writes fig as out/name.png, closes it and records the path in `written`."""
     path = os.path.join(out, name + ".png")
-    fig.tight_layout()
+    if fig._suptitle is not None:  # keep room for it: tight_layout alone lets panels overlap it
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / fig.get_figheight()))
+    else:
+        fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
     written.append(path)

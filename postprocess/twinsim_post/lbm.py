@@ -33,9 +33,14 @@ def plot_fields(run, f, out, written):
     solid = last_frame(f, "obstacle") > 0.5 if "fields/obstacle" in f else np.zeros_like(speed,
                                                                                        bool)
     aspect = ny / nx
-    panel_h = min(6.0, max(2.2, 4.0 * aspect))
-    panel_w = min(5.0, max(1.8, panel_h / aspect))
-    fig, axes = plt.subplots(1, 2, figsize=(2 * (panel_w + 1.4), panel_h + 0.9))
+    if aspect < 0.6:  # wide channels: panels stacked
+        panel_w = 8.0
+        panel_h = max(1.2, panel_w * aspect)
+        fig, axes = plt.subplots(2, 1, figsize=(panel_w + 1.6, 2 * (panel_h + 0.8) + 0.4))
+    else:
+        panel_h = min(6.0, max(2.2, 4.0 * aspect))
+        panel_w = min(5.0, max(1.8, panel_h / aspect))
+        fig, axes = plt.subplots(1, 2, figsize=(2 * (panel_w + 1.4), panel_h + 0.9))
     im = axes[0].imshow(np.ma.masked_where(solid, speed), origin="lower", extent=extent,
                         cmap="viridis")
     fig.colorbar(im, ax=axes[0], shrink=0.8, label="|u| [m/s]")
@@ -148,43 +153,72 @@ def plot_poiseuille(run, f, out, written):
     save(fig, out, "lbm_poiseuille_profile", written)
 
 
-# Force series (drag, lift, coefficients) are found by name anywhere outside /fields: the
-# obstacle runs of issue 4 will write them as H5MD-style groups (value, time); any such group
-# whose name holds one of these words is drawn against time.
-FORCE_WORDS = ("drag", "lift", "force", "c_d", "c_l", "coefficient", "strouhal")
+def series(g):
+    """(time, value[t][c]) of an H5MD-style group."""
+    t = g["time"][...]
+    return t, np.asarray(g["value"][...], dtype=float).reshape(len(t), -1)
 
 
-def force_series(f):
-    found = []
-
-    def visit(path, item):
-        name = path.rsplit("/", 1)[-1].lower()
-        if (isinstance(item, h5py.Group) and not path.startswith(("fields", "xdmf"))
-                and "value" in item and "time" in item
-                and any(w in name for w in FORCE_WORDS)):
-            found.append((path, item))
-    f.visititems(visit)
-    return found
+def band(ax, lower, upper, exact, label):
+    ax.axhspan(lower, upper, color="C2", alpha=0.25, lw=0, label=f"{label}: {lower}-{upper}")
+    if exact is not None:
+        ax.axhline(exact, color="C2", lw=0.8)
 
 
 def plot_forces(run, f, out, written):
-    series = force_series(f)
-    if not series:
+    """Drag and lift coefficients of every obstacle (/observables/obstacle_<k>/coefficients
+    [t][2]: c_D, c_L) and the pressure probes (/observables/probe_<i>/pressure, Pa) against
+    time, with the Schafer-Turek 2D-1 bands for that case."""
+    group = f.get("observables")
+    if group is None:
         return
-    fig, axes = plt.subplots(len(series), 1, figsize=(6.5, 2.2 * len(series) + 0.6),
-                             sharex=True, squeeze=False)
-    for ax, (name, g) in zip(axes[:, 0], series):
-        value = np.asarray(g["value"][...], dtype=float).reshape(len(g["time"]), -1)
-        attrs = g["value"].attrs
-        unit = attrs.get("unit", attrs.get("units", ""))
-        unit = unit.decode() if isinstance(unit, bytes) else str(unit)
-        for c in range(value.shape[1]):
-            ax.plot(g["time"][...], value[:, c],
-                    label=f"{name}[{c}]" if value.shape[1] > 1 else name)
-        ax.set_ylabel(name.rsplit("/", 1)[-1] + (f" [{unit}]" if unit else ""))
-        ax.legend()
-    axes[-1, 0].set_xlabel("time [s]")
-    fig.suptitle(title(run, "forces on the obstacle"))
+    obstacles = sorted(k for k in group if k.startswith("obstacle_")
+                       and "coefficients" in group[k])
+    probes = sorted((k for k in group if k.startswith("probe_") and "pressure" in group[k]),
+                    key=lambda k: int(k.split("_")[1]))
+    if not obstacles and not probes:
+        return
+    st = run.case_value("lbm.reference") == "schafer_turek_2d1"
+    ref = references.SCHAFER_TUREK_2D1
+    rows = (2 if obstacles else 0) + (1 if probes else 0)
+    fig, axes = plt.subplots(rows, 1, figsize=(7, 2.3 * rows + 0.7), sharex=True, squeeze=False)
+    axes = axes[:, 0]
+    if obstacles:
+        for k in obstacles:
+            t, c = series(group[k]["coefficients"])
+            axes[0].plot(t, c[:, 0], label=f"{k}")
+            axes[1].plot(t, c[:, 1], label=f"{k}")
+        axes[0].set_ylabel("drag coefficient c_D")
+        axes[1].set_ylabel("lift coefficient c_L")
+        if st:
+            band(axes[0], *ref["drag_coefficient"], references.SCHAFER_TUREK_CITATION)
+            band(axes[1], *ref["lift_coefficient"], references.SCHAFER_TUREK_CITATION)
+            # Zoom on the approach to the band: the start-up transient is orders larger.
+            for ax, key in ((axes[0], "drag_coefficient"), (axes[1], "lift_coefficient")):
+                lo, hi, _ = ref[key]
+                final = [series(group[k]["coefficients"])[1][-1, 0 if ax is axes[0] else 1]
+                         for k in obstacles]
+                span = max(hi - lo, *(abs(v - 0.5 * (lo + hi)) for v in final))
+                ax.set_ylim(0.5 * (lo + hi) - 4 * span, 0.5 * (lo + hi) + 4 * span)
+        axes[0].legend()
+        axes[1].legend()
+    if probes:
+        ax = axes[-1]
+        for k in probes:
+            t, p = series(group[k]["pressure"])
+            ax.plot(t, p[:, 0], label=k)
+        if st and len(probes) == 2:
+            t, p1 = series(group[probes[0]]["pressure"])
+            _, p2 = series(group[probes[1]]["pressure"])
+            ax.plot(t, p1[:, 0] - p2[:, 0], "k", label="dP = p(front) - p(rear)")
+            band(ax, *ref["pressure_difference"], "2D-1 dP")
+        ax.set_ylabel("pressure [Pa]")
+        ax.legend(ncol=2)
+    axes[-1].set_xlabel("time [s]")
+    cd = run.get("schafer_turek_2d1.drag_coefficient")
+    cl = run.get("schafer_turek_2d1.lift_coefficient")
+    extra = f": final c_D = {cd:.4f}, c_L = {cl:.4f}" if st and cd is not None else ""
+    fig.suptitle(title(run, "forces on the obstacles" + extra))
     save(fig, out, "lbm_forces", written)
 
 

@@ -33,3 +33,15 @@ GHIA_CITATION = "Ghia, Ghia & Shin (1982), J. Comput. Phys. 48, 387-411"
 # eps = 2 nu <enstrophy> = 0.012855 at t = 9.0.
 TGV_RE1600_PEAK = {"t": 9.0, "dissipation": 0.012855}
 TGV_CITATION = "spectral DNS, 512^3 and 1024^3"
+
+# Schafer, M. & Turek, S. (1996). Benchmark computations of laminar flow around a cylinder.
+# In: Flow Simulation with High-Performance Computers II, Notes on Numerical Fluid Mechanics 52,
+# 547-566. Test case 2D-1 (steady, Re = 20): channel 2.2 x 0.41 m, cylinder D = 0.1 m at
+# (0.2, 0.2), Ubar = 0.2 m/s; c = 2 F / (rho Ubar^2 D); dP = p(0.15, 0.2) - p(0.25, 0.2).
+# Bands (lower, upper) from the paper; high-precision values as in reference/fluids.md.
+SCHAFER_TUREK_2D1 = {
+    "drag_coefficient": (5.57, 5.59, 5.57953523384),
+    "lift_coefficient": (0.0104, 0.0110, 0.010618948146),
+    "pressure_difference": (0.1172, 0.1176, 0.11752016697),
+}
+SCHAFER_TUREK_CITATION = "Schafer & Turek (1996), benchmark 2D-1"

@@ -164,7 +164,7 @@ def plot_dissipation_3d(run, f, out, written):
                      label=f"peak, {references.TGV_CITATION}")
     axes[0].set_xlabel("time")
     axes[0].set_ylabel("dissipation rate [length^2/time^3]")
-    axes[0].legend()
+    axes[0].legend(loc="upper left")
     axes[1].plot(t, e)
     axes[1].set_xlabel("time")
     axes[1].set_ylabel("kinetic energy [length^2/time^2]")

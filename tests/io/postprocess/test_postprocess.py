@@ -26,7 +26,8 @@ SKIP = 77
 
 # The short runs: solver family -> (case, --set overrides, what ParaView must see).
 # Frame counts follow from the overrides: md 200 steps dumped every 20 -> 11 frames; lbm 2000
-# steps (tolerance 0: no early stop) output every 500 -> 5; tgv2d t_end 2 every 0.5 -> 5;
+# steps (tolerance 0: no early stop) output every 500 -> 5 (cylinder every 1000 -> 3);
+# tgv2d t_end 2 every 0.5 -> 5;
 # spectral3d 10 records of 0.1, velocity every 5 records -> 3; taylor_green frames = 5.
 RUNS = {
     "md": ("cases/md/lj_melt.toml",
@@ -42,6 +43,11 @@ RUNS = {
                        ["lbm.steps=2000", "lbm.output_every=1000"],
                        {"times": 3, "points": 8 * 32,
                         "arrays": {"velocity": 3, "pressure": 1, "vorticity": 1}}),
+    "lbm_cylinder": ("cases/lbm/cylinder_2d1.toml",
+                     ["lbm.domain.cells=[220,41]", "lbm.steps=2000", "lbm.output_every=1000",
+                      "lbm.tolerance=0", "lbm.forces.every=100"],
+                     {"times": 3, "points": 220 * 41,
+                      "arrays": {"velocity": 3, "pressure": 1, "obstacle": 1}}),
     "spectral": ("cases/spectral/tgv2d.toml",
                  ["spectral.nx=32", "spectral.ny=32", "spectral.t_end=2.0"],
                  {"times": 5, "points": 32 * 32, "arrays": {"vorticity": 1}}),
@@ -59,6 +65,7 @@ FIGURES = {
     "md": ["md_thermo", "md_energy_drift", "md_rdf", "md_msd"],
     "lbm": ["lbm_fields", "lbm_history", "lbm_ghia_centrelines"],
     "lbm_poiseuille": ["lbm_fields", "lbm_history", "lbm_poiseuille_profile"],
+    "lbm_cylinder": ["lbm_fields", "lbm_history", "lbm_forces"],
     "spectral": ["spectral_vorticity", "spectral_energy_spectrum", "spectral_energy_enstrophy"],
     "spectral3d": ["spectral3d_dissipation", "spectral3d_energy_spectrum",
                    "spectral3d_vorticity"],
@@ -70,6 +77,7 @@ VIEWS = {
     "md": ["paraview_particles"],
     "lbm": ["paraview_velocity", "paraview_vorticity"],
     "lbm_poiseuille": ["paraview_velocity", "paraview_vorticity"],
+    "lbm_cylinder": ["paraview_velocity", "paraview_vorticity"],
     "spectral": ["paraview_vorticity"],
     "spectral3d": ["paraview_velocity", "paraview_vorticity"],
     "taylor_green_check": ["paraview_velocity", "paraview_vorticity"],
