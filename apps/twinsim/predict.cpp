@@ -23,6 +23,23 @@ namespace twinsim::app {
 
 namespace {
 
+// [predict] is optional: its keys, or their schema defaults when the section is absent.
+struct PredictSettings {
+  std::string model;
+  std::string samples = "test";
+  std::int64_t steps = 0;
+  std::int64_t batch = 20;
+};
+PredictSettings predict_settings(const io::Case& c) {
+  PredictSettings p;
+  if (!c.has_section("predict")) return p;
+  p.model = c.get_string("predict.model");
+  p.samples = c.get_string("predict.samples");
+  p.steps = c.get_int("predict.steps");
+  p.batch = c.get_int("predict.batch");
+  return p;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -51,7 +68,8 @@ void predict_with(const io::Case& c, const nn::ModelFile& model, const Surrogate
   // The same split the model was trained with, from the files the case names.
   const std::vector<std::string> files = c.get_strings("data.files");
   const nn::TrajectorySet all = nn::read_trajectories(files, c.get_string("data.dataset"));
-  const bool on_test = c.get_string("predict.samples") == "test";
+  const PredictSettings settings = predict_settings(c);
+  const bool on_test = settings.samples == "test";
   const std::int64_t n_train = c.get_int("data.train_samples");
   const std::int64_t first = on_test ? n_train : 0;
   const std::int64_t count = on_test ? c.get_int("data.test_samples") : n_train;
@@ -66,7 +84,7 @@ void predict_with(const io::Case& c, const nn::ModelFile& model, const Surrogate
   const std::int64_t frames = ref.shape.frames, ny = ref.shape.ny, nx = ref.shape.nx;
   const std::int64_t plane = ny * nx;
   const int max_steps = int((frames - in) / out);
-  const int steps = c.get_int("predict.steps") > 0 ? int(c.get_int("predict.steps")) : max_steps;
+  const int steps = settings.steps > 0 ? int(settings.steps) : max_steps;
   if (steps < 1 || steps > max_steps)
     throw core::Error(fmt::format("predict.steps = {}: trajectories of {} frames allow 1 to {} "
                                   "steps after the {} input frames", steps, frames, max_steps,
@@ -86,7 +104,7 @@ void predict_with(const io::Case& c, const nn::ModelFile& model, const Surrogate
     for (std::int64_t i = 0; i < in * plane; ++i)
       initial[std::size_t(s * in * plane + i)] =
           Real(norm.apply(ref.values[std::size_t(s * frames * plane + i)]));
-  const int batch = int(c.get_int("predict.batch"));
+  const int batch = int(settings.batch);
   {  // warm-up (FFT plans, allocations) outside the timing, on one batch
     const std::int64_t b = std::min<std::int64_t>(count, batch);
     learner->rollout(std::vector<Real>(initial.begin(), initial.begin() + b * in * plane), b, ny,
@@ -172,7 +190,7 @@ void predict_with(const io::Case& c, const nn::ModelFile& model, const Surrogate
   const double step_s = rollout_s / (double(steps) * double(count));
   summary.set("rollout.samples", count);
   summary.set("rollout.steps", steps);
-  summary.set("rollout.split", c.get_string("predict.samples"));
+  summary.set("rollout.split", settings.samples);
   summary.set("rollout.relative_l2_full", full);
   summary.set("rollout.relative_l2_first_step", per_frame.front());
   summary.set("rollout.relative_l2_last_step", per_frame.back());
@@ -206,9 +224,8 @@ int predict(const RunOptions& options) {
   if (!c) return k_exit_bad_input;
   const std::string name = c->get_string("run.name");
   const std::filesystem::path model_path =
-      c->get_string("predict.model").empty()
-          ? std::filesystem::path("runs") / name / "model.h5"
-          : std::filesystem::path(c->get_string("predict.model"));
+      predict_settings(*c).model.empty() ? std::filesystem::path("runs") / name / "model.h5"
+                                         : std::filesystem::path(predict_settings(*c).model);
   nn::ModelFile model;
   try {
     model = nn::read_model_file(model_path);

@@ -16,7 +16,7 @@ void add_surrogate_schema(io::Schema& schema) {
       .key_int("in_frames", "Frames the model sees (10 in Li et al.)").default_value(10)
       .at_least(1)
       .key_int("out_frames", "Frames the model predicts per step").default_value(1).at_least(1);
-  schema.section("model", "The network")
+  schema.section("model", "The network").required()
       .key_string("kind", "fno2d: Fourier Neural Operator (Li et al. 2021); mlp: fully "
                           "connected (the trainer takes fno2d)")
       .default_value("fno2d").one_of({"fno2d", "mlp"})
@@ -29,7 +29,7 @@ void add_surrogate_schema(io::Schema& schema) {
       .key_ints("hidden", "MLP hidden layer widths").default_value(std::vector<std::int64_t>{64, 64})
       .key_string("activation", "Nonlinearity").default_value("gelu")
       .one_of({"gelu", "relu", "tanh", "silu"});
-  schema.section("optimizer", "Adam / AdamW and the learning-rate schedule")
+  schema.section("optimizer", "Adam / AdamW and the learning-rate schedule").required()
       .key_string("kind", "adam: L2 weight decay added to the gradient (PyTorch's Adam); adamw: "
                           "decoupled decay")
       .default_value("adam").one_of({"adam", "adamw"})
@@ -46,7 +46,7 @@ void add_surrogate_schema(io::Schema& schema) {
       .key_float("gamma", "Factor of the step schedule").default_value(0.5).greater_than(0.0)
       .key_float("min_lr", "Final learning rate of the cosine schedule").default_value(0.0)
       .at_least(0.0);
-  schema.section("train", "Training")
+  schema.section("train", "Training").required()
       .key_int("epochs", "Passes over the training windows").default_value(500).at_least(1)
       .key_int("batch", "Windows per optimizer step").default_value(20).at_least(1)
       .key_string("loss", "relative_l2: mean over samples of |p - t| / |t| (Li et al.); mse")
@@ -60,7 +60,8 @@ void add_surrogate_schema(io::Schema& schema) {
       .key_string("resume_from", "Checkpoint (or model file) to continue from: its weights, "
                                  "Adam state and epoch; the run then equals an uninterrupted one")
       .default_value("");
-  schema.section("predict", "Rollouts of a trained model (twinsim predict)")
+  schema.section("predict", "Rollouts of a trained model (twinsim predict); absent: the "
+                            "defaults below")
       .key_string("model", "Model file; empty: runs/<run.name>/model.h5 (what twinsim train "
                            "wrote)")
       .default_value("")

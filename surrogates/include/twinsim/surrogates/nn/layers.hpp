@@ -62,12 +62,6 @@ void activation_backward(nn::Activation a, const Real* d_x, const Real* d_dy, Re
   });
 }
 
-// y[b][o][p] = bias[o] for y of shape [batch][channels][points].
-template <class Real>
-void broadcast_bias(const Real* d_bias, Real* d_y, Index n, Index channels, Index points) {
-  for_each_index(n, [=] TWINSIM_HD(Index i) { d_y[i] = d_bias[(i / points) % channels]; });
-}
-
 // [b][c][y][x] -> [b][c + 2][y][x], the last two channels x / nx and y / ny in [0, 1).
 template <class Real>
 void append_grid(const Real* d_x, Real* d_y, Index batch, Index c, Index ny, Index nx) {
@@ -303,13 +297,20 @@ class Linear final : public Layer<Real> {
     ys[1] = m_out;
     m_y.resize(ys);
     const Index batch = x.shape[0], points = x.size() / (batch * m_in);
-    broadcast_bias(m_b.value.ptr(), m_y.ptr(), m_y.size(), Index(m_out), points);
-    // Row-major W [out][in] is the column-major (in x out) matrix Wc.
-    if (points == 1) {  // Y (out x B, column-major) = Wc^T X
+    ensure_ones(std::max(batch, points));
+    // The bias as a rank-1 product (ones x bias), then the weights with beta = 1: BLAS on both
+    // backends, no per-element index arithmetic. Row-major W [out][in] is the column-major
+    // (in x out) matrix Wc.
+    if (points == 1) {  // Y (out x B, column-major) = bias 1^T + Wc^T X
+      m_ctx.blas->gemm(core::Op::N, core::Op::N, m_out, int(batch), 1, Real(1), m_b.value.ptr(),
+                       m_out, m_ones.data(), 1, Real(0), m_y.ptr(), m_out);
       m_ctx.blas->gemm(core::Op::T, core::Op::N, m_out, int(batch), m_in, Real(1),
                        m_w.value.ptr(), m_in, x.ptr(), m_in, Real(1), m_y.ptr(), m_out);
-    } else {  // per sample: Y_b (points x out) = X_b (points x in) Wc
+    } else {  // per sample: Y_b (points x out) = 1 bias^T + X_b (points x in) Wc
       const int p = int(points);
+      m_ctx.blas->gemm_strided_batched(core::Op::N, core::Op::N, p, m_out, 1, Real(1),
+                                       m_ones.data(), p, 0, m_b.value.ptr(), 1, 0, Real(0),
+                                       m_y.ptr(), p, std::int64_t(m_out) * p, int(batch));
       m_ctx.blas->gemm_strided_batched(core::Op::N, core::Op::N, p, m_out, m_in, Real(1), x.ptr(),
                                        p, std::int64_t(m_in) * p, m_w.value.ptr(), m_in, 0,
                                        Real(1), m_y.ptr(), p, std::int64_t(m_out) * p,
@@ -322,10 +323,7 @@ class Linear final : public Layer<Real> {
     const T<Real>& x = *m_x;
     m_dx.resize(x.shape);
     const Index batch = x.shape[0], points = x.size() / (batch * m_in);
-    if (m_ones.size() < std::size_t(std::max(batch, points))) {
-      m_ones = core::Buffer<Real, Space>(std::size_t(std::max(batch, points)));
-      fill(m_ones.data(), Index(m_ones.size()), Real(1));
-    }
+    ensure_ones(std::max(batch, points));
     core::Blas<Real>& blas = *m_ctx.blas;
     if (points == 1) {
       const int b = int(batch);
@@ -357,6 +355,13 @@ class Linear final : public Layer<Real> {
   std::vector<Param<Real>*> params() override { return {&m_w, &m_b}; }
 
  private:
+  void ensure_ones(Index n) {
+    if (m_ones.size() < std::size_t(n)) {
+      m_ones = core::Buffer<Real, Space>(std::size_t(n));
+      fill(m_ones.data(), n, Real(1));
+    }
+  }
+
   Context<Real>& m_ctx;
   int m_in, m_out;
   Param<Real> m_w, m_b;
