@@ -231,8 +231,61 @@ md::Lattice initial_positions(const io::Section& s, const md::H5mdState* from_fi
 
 }  // namespace
 
+// Refusals that need more than the schema, before the run folder exists: per-type arrays of
+// different lengths, lattice = file without a readable file, a box shorter than
+// 2 (cutoff + skin), an RDF range beyond half the box. (To be registered as Solver::check.)
+void check_md(const io::Case& c) {
+  const io::Section s = c.section("md");
+  const std::size_t types = s.get_floats("type_epsilon").size();
+  if (s.get_floats("type_sigma").size() != types || s.get_floats("type_fraction").size() != types)
+    throw core::Error(fmt::format("md.type_epsilon, md.type_sigma and md.type_fraction have {}, "
+                                  "{} and {} values; give one per particle type",
+                                  types, s.get_floats("type_sigma").size(),
+                                  s.get_floats("type_fraction").size()));
+  const std::string kind = s.get_string("lattice");
+  md::MdSettings settings;
+  if (kind == "file") {
+    if (s.get_string("file").empty())
+      throw core::Error("md.lattice = \"file\" needs md.file, the H5MD file to start from");
+    settings.box = md::read_h5md(s.get_string("file"), s.get_int("file_frame")).box;
+  } else if (kind == "random") {
+    const double edge = std::cbrt(double(s.get_int("atoms")) / s.get_float("density"));
+    settings.box.edge = {edge, edge, edge};
+  } else {
+    const std::vector<std::int64_t>& cells = s.get_ints("cells");
+    const double per_cell = kind == "fcc" ? 4 : kind == "bcc" ? 2 : 1;
+    const double a = std::cbrt(per_cell / s.get_float("density"));
+    settings.box.edge = {a * double(cells[0]), a * double(cells[1]), a * double(cells[2])};
+  }
+  const std::string potential = s.get_string("potential");
+  settings.potential = potential == "wca"     ? md::Potential::wca
+                       : potential == "morse" ? md::Potential::morse
+                                              : md::Potential::lj;
+  settings.lj.cutoff = s.get_float("cutoff");
+  for (std::size_t t = 0; t < types; ++t)
+    settings.types.push_back({s.get_floats("type_epsilon")[t], s.get_floats("type_sigma")[t]});
+  const double needed = 2.0 * (md::pair_table(settings).max_cutoff + s.get_float("skin"));
+  const double shortest =
+      std::min({settings.box.edge[0], settings.box.edge[1], settings.box.edge[2]});
+  if (shortest < needed)
+    throw core::Error(fmt::format(
+        "md: the box ({:.6g} x {:.6g} x {:.6g} sigma) is shorter than 2 (cutoff + skin) = "
+        "{:.6g} along an edge: a particle would interact with two images of another; use more "
+        "cells or atoms, or a smaller cutoff or skin",
+        settings.box.edge[0], settings.box.edge[1], settings.box.edge[2], needed));
+  if (s.get_int("rdf_every") > 0) {
+    const double range = s.get_float("rdf_range") > 0 ? s.get_float("rdf_range")
+                                                      : settings.lj.cutoff;
+    if (range > 0.5 * shortest)
+      throw core::Error(fmt::format("md.rdf_range {} sigma is more than half the box edge "
+                                    "({:.6g}); set md.rdf_range at most that",
+                                    range, 0.5 * shortest));
+  }
+}
+
 RunResult run_md(const RunContext& ctx) {
   const io::Case& c = ctx.case_file;
+  check_md(c);  // also run by `twinsim run` before the run folder exists, once registered
   const io::Section s = c.section("md");
   std::optional<md::H5mdState> from_file;
   if (s.get_string("lattice") == "file") {
