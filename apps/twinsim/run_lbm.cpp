@@ -368,6 +368,10 @@ void add_lbm_schema(io::Schema& schema) {
                                "Strouhal number)")
       .default_value("none")
       .one_of({"none", "ghia1982", "poiseuille", "schafer_turek_2d1", "schafer_turek_2d2"})
+      .key_float("inflow_ramp", "Time over which velocity inlets start from rest, as "
+                                "sin^2(pi t / (2 T)) (0: at once). A smooth start sends out "
+                                "weaker sound waves, which keeps low-viscosity starts stable")
+      .default_value(0.0).unit("s").at_least(0.0)
       .key_string("obstacle_walls", "Obstacle surfaces: interpolated (Bouzidi et al. 2001 "
                                     "linear interpolated bounce-back, second order for curved "
                                     "walls) or staircase (half-way bounce-back on the cells)")
@@ -388,7 +392,7 @@ void add_lbm_schema(io::Schema& schema) {
   auto b = schema.section("lbm.boundaries",
                           "Domain sides: periodic (in pairs), half-way bounce-back walls "
                           "(optionally moving along themselves: a lid), velocity inlets (uniform "
-                          "or parabolic) or pressure outlets");
+                          "or parabolic) or pressure outlets (anti-bounce-back)");
   b.required();
   for (const char* side : k_sides) {
     const std::string name = side;
@@ -515,6 +519,19 @@ RunResult run_lbm(const RunContext& ctx) {
                l.wall_fraction.empty() ? "staircase" : "interpolated");
 
   auto solver = lbm::make_solver(ctx.backend, l);
+  // Inflow ramp: inlet velocities scaled by sin^2(pi t / 2T), updated every ramp_chunk steps.
+  const double ramp_steps = s.get_float("inflow_ramp") / u.dt;
+  const std::int64_t ramp_chunk = 20;
+  const auto set_inflow = [&](std::int64_t step) {
+    if (!(ramp_steps > 0)) return;
+    const double f =
+        step >= ramp_steps ? 1.0 : std::pow(std::sin(0.5 * M_PI * double(step) / ramp_steps), 2);
+    for (int side = 0; side < 4; ++side)
+      if (l.sides[side].type == lbm::Boundary::velocity_inlet) {
+        const std::array<double, 3>& v = l.sides[side].velocity;
+        solver->set_side_velocity(side, {f * v[0], f * v[1], f * v[2]});
+      }
+  };
   io::H5File file = io::H5File::create(ctx.run.file(ctx.name + ".h5"));
   io::write_provenance(file, {c.resolved_text(), std::string(core::to_string(ctx.backend)),
                               "SI: m, s, kg/m^3, Pa (pressure relative to the reference state), "
@@ -578,6 +595,7 @@ RunResult run_lbm(const RunContext& ctx) {
     last_sample = step;
   };
 
+  set_inflow(0);
   const double mass0 = solver->total_mass();
   if (output_every > 0) output();
   sample();
@@ -589,6 +607,12 @@ RunResult run_lbm(const RunContext& ctx) {
     std::int64_t n = std::min({check_every - done % check_every, steps - done,
                                force_every - done % force_every});
     if (output_every > 0) n = std::min(n, output_every - done % output_every);
+    if (double(done) < ramp_steps) {
+      n = std::min(n, ramp_chunk - done % ramp_chunk);
+      set_inflow(done);
+    } else if (double(done) - ramp_chunk < ramp_steps) {
+      set_inflow(done);  // the full inflow from here on
+    }
     {
       core::ScopedTimer timer(timers, "step");
       solver->step(n);

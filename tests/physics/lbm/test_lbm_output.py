@@ -129,6 +129,23 @@ class LbmOutput(unittest.TestCase):
             self.assertEqual(r.returncode, 2, overrides)
             self.assertIn(message, r.stderr, overrides)
 
+    def test_inflow_ramp(self):
+        # dt = 0.1 dx / 0.3 m/s = 1/300 s: a ramp over 400 steps is at sin^2(pi/4) = 1/2 at step
+        # 200 and complete from step 400.
+        out = os.path.join(self.tmp.name, "ramp")
+        r = twinsim("run", CASE, "--out", out, "--set", f"lbm.domain.cells=[{NX},{NY}]",
+                    "--set", "lbm.steps=600", "--set", "lbm.output_every=200",
+                    "--set", f"lbm.inflow_ramp={400 / 300}", "--set", "lbm.tolerance=0")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with h5py.File(os.path.join(out, "cylinder_2d1.h5"), "r") as f:
+            inlet = f["/fields/velocity/value"][:, :, 0, 0].max(axis=1) / 0.3
+        # The first cell follows the inflow imposed half a cell upstream with a lag (the fluid
+        # next to it must be accelerated too): 0.41 of the peak at step 200, 0.88 at step 600.
+        self.assertLess(inlet[0], 1e-6)        # at rest at the start
+        self.assertTrue(0.3 < inlet[1] < 0.5, inlet)
+        self.assertTrue(inlet[1] < inlet[2] <= inlet[3] < 1.05, inlet)
+        self.assertGreater(inlet[3], 0.85)
+
     def test_mask_from_hdf5(self):
         with open(CASE) as f:
             text = f.read()
