@@ -1,7 +1,10 @@
 #pragma once
 // The NIST Standard Reference Simulation state point T* = 0.85, rho* = 0.776 (LJ truncated at
 // 3.0 sigma with analytic long-range corrections, Monte Carlo NVT, N = 500), and the MD run that
-// reproduces it (tests/data/md/README.md cites the source).
+// reproduces it. Source: NIST Standard Reference Simulation Website, "Lennard-Jones Fluid
+// Properties" (NIST SRSW; values as collected in the project's shared
+// reference/lennard-jones.md, including the 2024 re-run of U/N), LJ truncated at
+// 3 sigma with analytic long-range corrections, MC NVT, N = 500.
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -11,7 +14,7 @@
 namespace twinsim::test {
 
 // NIST SRS, LJ fluid, T* = 0.85, rho* = 0.776: U/N -5.5121 (2024 re-run -5.511923 +- 0.00037),
-// P 6.7714e-3 (uncertainty at this point about 2e-4 in NIST's table; we use the tabulated value).
+// P 6.7714e-3 (no uncertainty in the reference file; the tests margin on P is statistical).
 inline constexpr double k_nist_temperature = 0.85;
 inline constexpr double k_nist_density = 0.776;
 inline constexpr double k_nist_cutoff = 3.0;
