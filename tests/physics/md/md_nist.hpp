@@ -14,7 +14,7 @@
 namespace twinsim::test {
 
 // NIST SRS, LJ fluid, T* = 0.85, rho* = 0.776: U/N -5.5121 (2024 re-run -5.511923 +- 0.00037),
-// P 6.7714e-3 (no uncertainty in the reference file; the tests margin on P is statistical).
+// P 6.7714e-3 (the reference file gives no uncertainty for P: the margin on P is statistical).
 inline constexpr double k_nist_temperature = 0.85;
 inline constexpr double k_nist_density = 0.776;
 inline constexpr double k_nist_cutoff = 3.0;
