@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "twinsim/core/Backend.hpp"
 #include "twinsim/core/config.hpp"
 
 namespace twinsim::test {
