@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Tests of postprocess/ on short runs of every solver (ctest label io).
+"""Tests of postprocess/ on short runs of every solver and of a train + predict chain (ctest
+label io).
 
   test_postprocess.py TWINSIM SOURCE_DIR RUNS_DIR runs [FAMILY]  make the short runs (fixtures)
   test_postprocess.py TWINSIM SOURCE_DIR RUNS_DIR plot FAMILY    `twinsim plot` writes its files
@@ -60,6 +61,29 @@ RUNS = {
                             "arrays": {"velocity": 3, "vorticity": 1, "vorticity_exact": 1}}),
 }
 
+# The surrogate chain, in RUNS_DIR/surrogate (the surrogate cases name their files relative to
+# the working folder): a small dataset (8 trajectories of 7 frames), 3 epochs of training, and
+# a rollout on the 2 test trajectories.
+SURROGATE = [
+    ["run", "cases/surrogate/ns2d_small_data.toml", "--out", "runs/ns2d_small_data",
+     "--set", "spectral.samples=8", "--set", "spectral.batch=8", "--set", "spectral.t_end=6.0"],
+    ["train", "cases/surrogate/fno_ns2d_small.toml", "--set", "data.train_samples=6",
+     "--set", "data.test_samples=2", "--set", "train.epochs=3", "--set", "train.batch=4"],
+    ["predict", "cases/surrogate/fno_ns2d_small.toml", "--set", "data.train_samples=6",
+     "--set", "data.test_samples=2"],
+]
+# Run folders of families that do not live at RUNS_DIR/<family>.
+FOLDERS = {"train": "surrogate/runs/fno_ns2d_small",
+           "predict": "surrogate/runs/fno_ns2d_small_predict"}
+PREDICT_VIEW = {"times": 7, "points": 32 * 32,
+                "arrays": {"vorticity_predicted": 1, "vorticity_reference": 1,
+                           "vorticity_error": 1}}
+
+
+def folder(runs, family):
+    return os.path.join(runs, FOLDERS.get(family, family))
+
+
 # What `twinsim plot` must write for each family (file names under RUN_DIR/figures).
 FIGURES = {
     "md": ["md_thermo", "md_energy_drift", "md_rdf", "md_msd"],
@@ -70,6 +94,8 @@ FIGURES = {
     "spectral3d": ["spectral3d_dissipation", "spectral3d_energy_spectrum",
                    "spectral3d_vorticity"],
     "taylor_green_check": ["taylor_green_check"],
+    "train": ["surrogate_loss"],
+    "predict": ["surrogate_rollout_error", "surrogate_vs_solver"],
 }
 
 # The standard ParaView views postprocess/paraview/views.py saves per family.
@@ -81,6 +107,7 @@ VIEWS = {
     "spectral": ["paraview_vorticity"],
     "spectral3d": ["paraview_velocity", "paraview_vorticity"],
     "taylor_green_check": ["paraview_velocity", "paraview_vorticity"],
+    "predict": ["paraview_surrogate_vs_solver"],
 }
 
 failures = []
@@ -99,9 +126,24 @@ def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, env=ENV, **kw)
 
 
+def make_surrogate_runs(twinsim, source, runs):
+    work = os.path.join(runs, "surrogate")
+    os.makedirs(work, exist_ok=True)
+    for command, case, *args in SURROGATE:
+        cmd = [twinsim, "-q", command, os.path.join(source, case), "--overwrite", "--device",
+               "cpu", *args]
+        r = run(cmd, cwd=work)
+        if r.returncode != 0:
+            failures.append(f"(in {work}) {' '.join(cmd)}: exit {r.returncode}\n{r.stderr}")
+            return
+
+
 def make_runs(twinsim, source, runs, families):
     os.makedirs(runs, exist_ok=True)
     for family in families:
+        if family == "surrogate":
+            make_surrogate_runs(twinsim, source, runs)
+            continue
         case, overrides, _ = RUNS[family]
         cmd = [twinsim, "-q", "run", os.path.join(source, case), "--out",
                os.path.join(runs, family), "--overwrite", "--device", "cpu"]
@@ -135,7 +177,7 @@ def expect_picture(path, min_fraction=0.05, min_colours=32):
 
 
 def plot(twinsim, runs, family):
-    run_dir = os.path.join(runs, family)
+    run_dir = folder(runs, family)
     out = os.path.join(run_dir, "figures")
     shutil.rmtree(out, ignore_errors=True)
     r = run([twinsim, "plot", run_dir])
@@ -172,16 +214,18 @@ def paraview(source, runs):
               "checks did not run")
         sys.exit(SKIP)
     scripts = os.path.join(source, "postprocess", "paraview")
-    families = list(RUNS)
-    run_dirs = [os.path.join(runs, family) for family in families]
+    families = list(RUNS) + ["predict"]
+    run_dirs = [folder(runs, family) for family in families]
+    family_of = {os.path.abspath(d): f for d, f in zip(run_dirs, families)}
     r = run([pvpython, os.path.join(scripts, "inspect_run.py"), *run_dirs, "--reader", "all"],
             timeout=300)
     if r.returncode != 0:
         failures.append(f"inspect_run.py: exit {r.returncode}\n{r.stderr[-3000:]}")
         return
     for seen in json.loads(r.stdout[r.stdout.index("["):]):
-        family = os.path.basename(seen["run_dir"])
-        want, reader = RUNS[family][2], seen["reader"]
+        family = family_of[seen["run_dir"]]
+        want = PREDICT_VIEW if family == "predict" else RUNS[family][2]
+        reader = seen["reader"]
         expect(len(seen["times"]) == want["times"],
                f"{family} {reader}: {len(seen['times'])} time steps, want {want['times']}")
         expect(seen["times"] == sorted(seen["times"]), f"{family} {reader}: times not sorted")
@@ -207,9 +251,9 @@ def paraview(source, runs):
     r = run([os.path.join(scripts, "pvrun"), os.path.join(scripts, "views.py"), *run_dirs,
              "--out", out, "--size", "400", "300"], timeout=300)
     expect(r.returncode == 0, f"pvrun views.py: exit {r.returncode}\n{r.stderr[-3000:]}")
-    for family in families:
+    for family, run_dir in zip(families, run_dirs):
         for name in VIEWS[family]:
-            expect_picture(os.path.join(out, family, name + ".png"))
+            expect_picture(os.path.join(out, os.path.basename(run_dir), name + ".png"))
 
 
 def mdanalysis(runs, box):
@@ -314,7 +358,7 @@ def main():
     twinsim, source, runs, what = sys.argv[1:5]
     rest = sys.argv[5:]
     if what == "runs":
-        make_runs(twinsim, source, runs, rest or list(RUNS))
+        make_runs(twinsim, source, runs, rest or list(RUNS) + ["surrogate"])
     elif what == "plot":
         plot(twinsim, runs, rest[0])
     elif what == "paraview":
