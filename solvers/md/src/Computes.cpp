@@ -12,10 +12,11 @@ namespace twinsim::md {
 Rdf::Rdf(const Box& box, double range, int bins) : m_box(box), m_range(range), m_bins(bins) {
   const double shortest = std::min({box.edge[0], box.edge[1], box.edge[2]});
   if (!(range > 0) || range > 0.5 * shortest + 1e-12 || bins < 1)
-    throw core::Error(fmt::format("RDF: range {} sigma with {} bins in a box of shortest edge "
-                                  "{:.6g}; expected 0 < range <= half the edge ({:.6g}) and at "
-                                  "least one bin",
-                                  range, bins, shortest, 0.5 * shortest));
+    throw core::Error(
+        fmt::format("RDF: range {} sigma with {} bins in a box of shortest edge "
+                    "{:.6g}; expected 0 < range <= half the edge ({:.6g}) and at "
+                    "least one bin",
+                    range, bins, shortest, 0.5 * shortest));
   m_counts.assign(std::size_t(bins), 0.0);
 }
 

@@ -14,26 +14,27 @@ H5mdState read_h5md(const std::string& path, std::int64_t frame, const std::stri
   const std::string base = "/particles/" + group;
   const std::string position = base + "/position/value";
   if (!file.exists(position))
-    throw core::Error(fmt::format("{}: no {} (an H5MD file with particle group '{}' is "
-                                  "expected)",
-                                  path, position, group));
+    throw core::Error(
+        fmt::format("{}: no {} (an H5MD file with particle group '{}' is "
+                    "expected)",
+                    path, position, group));
   const io::Shape shape = file.shape(position);
   if (shape.size() != 3 || shape[2] != 3 || shape[0] == 0)
-    throw core::Error(fmt::format("{}: {} should be [frames][N][3] with at least one frame",
-                                  path, position));
+    throw core::Error(
+        fmt::format("{}: {} should be [frames][N][3] with at least one frame", path, position));
   const std::int64_t frames = std::int64_t(shape[0]);
   const std::int64_t t = frame < 0 ? frames + frame : frame;
   if (t < 0 || t >= frames)
-    throw core::Error(fmt::format("{}: frame {} requested, the file holds {} frames", path,
-                                  frame, frames));
+    throw core::Error(
+        fmt::format("{}: frame {} requested, the file holds {} frames", path, frame, frames));
   H5mdState s;
   s.particles.position = file.read_frame<double>(position, std::uint64_t(t)).values;
   if (file.exists(base + "/box/edges/value")) {
     const std::vector<double> e =
         file.read_frame<double>(base + "/box/edges/value", std::uint64_t(t)).values;
     if (e.size() != 3)
-      throw core::Error(fmt::format("{}: {}/box/edges/value frame has {} values, expected 3",
-                                    path, base, e.size()));
+      throw core::Error(fmt::format("{}: {}/box/edges/value frame has {} values, expected 3", path,
+                                    base, e.size()));
     s.box.edge = {e[0], e[1], e[2]};
   } else if (file.exists(base + "/box")) {
     const auto e = file.attribute_as<std::vector<double>>(base + "/box", "edges");
@@ -51,19 +52,21 @@ H5mdState read_h5md(const std::string& path, std::int64_t frame, const std::stri
     const double e = s.box.edge[k % 3];
     double& x = s.particles.position[k];
     if (!std::isfinite(x))
-      throw core::Error(fmt::format("{}: particle {} has a non-finite position in frame {}", path,
-                                    k / 3, t));
+      throw core::Error(
+          fmt::format("{}: particle {} has a non-finite position in frame {}", path, k / 3, t));
     x -= e * std::floor(x / e);
     if (x >= e) x = 0;
   }
   if (file.exists(base + "/velocity/value"))
-    s.particles.velocity = file.read_frame<double>(base + "/velocity/value", std::uint64_t(t)).values;
+    s.particles.velocity =
+        file.read_frame<double>(base + "/velocity/value", std::uint64_t(t)).values;
   if (file.exists(base + "/species/value")) {
     const io::Shape sp = file.shape(base + "/species/value");
     // Species may be time-dependent ([t][N]) or fixed ([N]).
     const std::vector<std::int32_t> v =
-        sp.size() == 2 ? file.read_frame<std::int32_t>(base + "/species/value", std::uint64_t(t)).values
-                       : file.read<std::int32_t>(base + "/species/value").values;
+        sp.size() == 2
+            ? file.read_frame<std::int32_t>(base + "/species/value", std::uint64_t(t)).values
+            : file.read<std::int32_t>(base + "/species/value").values;
     s.particles.type.assign(v.begin(), v.end());
   }
   if (file.exists(base + "/position/step"))

@@ -18,9 +18,7 @@ Lattice cubic_lattice(const std::string& kind, double density, const std::array<
                                                     : kind == "bcc" ? &k_bcc
                                                     : kind == "sc"  ? &k_sc
                                                                     : nullptr;
-  if (!basis)
-    throw core::Error(
-        fmt::format("lattice '{}': expected fcc, bcc or sc", kind));
+  if (!basis) throw core::Error(fmt::format("lattice '{}': expected fcc, bcc or sc", kind));
   if (!(density > 0) || cells[0] < 1 || cells[1] < 1 || cells[2] < 1)
     throw core::Error(
         fmt::format("{} lattice: density {} and cells {}x{}x{}, expected a "
@@ -47,10 +45,11 @@ Lattice fcc_lattice(double density, const std::array<int, 3>& cells) {
 
 Lattice random_placement(std::size_t n, double density, double min_distance, std::uint64_t seed) {
   if (n < 2 || !(density > 0) || !(min_distance >= 0))
-    throw core::Error(fmt::format("random placement: {} particles at density {} with minimum "
-                                  "distance {}; expected at least 2 particles, a positive "
-                                  "density and a minimum distance >= 0",
-                                  n, density, min_distance));
+    throw core::Error(
+        fmt::format("random placement: {} particles at density {} with minimum "
+                    "distance {}; expected at least 2 particles, a positive "
+                    "density and a minimum distance >= 0",
+                    n, density, min_distance));
   const double edge = std::cbrt(double(n) / density);
   Lattice l;
   l.box.edge = {edge, edge, edge};
@@ -79,7 +78,8 @@ Lattice random_placement(std::size_t n, double density, double min_distance, std
       for (int dz = -reach; dz <= reach && clear && d2min > 0; ++dz)
         for (int dy = -reach; dy <= reach && clear; ++dy)
           for (int dx = -reach; dx <= reach && clear; ++dx) {
-            const int cx = (c[0] + dx + per_axis) % per_axis, cy = (c[1] + dy + per_axis) % per_axis,
+            const int cx = (c[0] + dx + per_axis) % per_axis,
+                      cy = (c[1] + dy + per_axis) % per_axis,
                       cz = (c[2] + dz + per_axis) % per_axis;
             const auto& members =
                 per_axis >= 3 ? grid[(std::size_t(cz) * per_axis + cy) * per_axis + cx] : grid[0];
@@ -99,8 +99,8 @@ Lattice random_placement(std::size_t n, double density, double min_distance, std
       if (!clear) continue;
       placed = true;
       for (double x : r) l.position.push_back(x);
-      grid[per_axis >= 3 ? (std::size_t(c[2]) * per_axis + c[1]) * per_axis + c[0] : 0]
-          .push_back(i);
+      grid[per_axis >= 3 ? (std::size_t(c[2]) * per_axis + c[1]) * per_axis + c[0] : 0].push_back(
+          i);
     }
     if (!placed)
       throw core::Error(fmt::format(

@@ -35,30 +35,33 @@ void validate(const MdSettings& s, const HostParticles& p) {
                     s.langevin->temperature, s.langevin->friction));
   if (s.langevin && s.nose_hoover)
     throw core::Error("MD settings: both a Langevin and a Nose-Hoover thermostat; choose one");
-  if (s.nose_hoover &&
-      (!(s.nose_hoover->temperature > 0) || !(s.nose_hoover->tdamp > 0) || s.nose_hoover->chain < 1))
+  if (s.nose_hoover && (!(s.nose_hoover->temperature > 0) || !(s.nose_hoover->tdamp > 0) ||
+                        s.nose_hoover->chain < 1))
     throw core::Error(fmt::format(
         "Nose-Hoover chain: temperature {}, tdamp {}, chain {}; expected temperature > 0, "
         "tdamp > 0 (about 100 dt) and at least one thermostat",
         s.nose_hoover->temperature, s.nose_hoover->tdamp, s.nose_hoover->chain));
   if (s.rebuild_every < 0)
-    throw core::Error(fmt::format("MD settings: rebuild_every {}; expected 0 (rebuild when a "
-                                  "particle moved skin/2) or a positive step count",
-                                  s.rebuild_every));
+    throw core::Error(
+        fmt::format("MD settings: rebuild_every {}; expected 0 (rebuild when a "
+                    "particle moved skin/2) or a positive step count",
+                    s.rebuild_every));
   if (s.lj.tail && s.potential != Potential::lj)
-    throw core::Error("MD settings: tail corrections apply to the Lennard-Jones potential only "
-                      "(WCA is zero beyond its cutoff; Morse decays exponentially)");
+    throw core::Error(
+        "MD settings: tail corrections apply to the Lennard-Jones potential only "
+        "(WCA is zero beyond its cutoff; Morse decays exponentially)");
   if (!(s.morse_alpha > 0))
     throw core::Error(fmt::format("MD settings: Morse alpha {}; expected > 0", s.morse_alpha));
   const std::size_t types = std::max<std::size_t>(1, s.types.size());
   if (!p.type.empty() && p.type.size() != p.size())
-    throw core::Error(fmt::format("MD initial state: {} types for {} particles", p.type.size(),
-                                  p.size()));
+    throw core::Error(
+        fmt::format("MD initial state: {} types for {} particles", p.type.size(), p.size()));
   for (std::size_t i = 0; i < p.type.size(); ++i)
     if (p.type[i] < 0 || std::size_t(p.type[i]) >= types)
-      throw core::Error(fmt::format("MD initial state: particle {} has type {}; the settings "
-                                    "declare types 0..{}",
-                                    i, p.type[i], types - 1));
+      throw core::Error(
+          fmt::format("MD initial state: particle {} has type {}; the settings "
+                      "declare types 0..{}",
+                      i, p.type[i], types - 1));
   const double needed = 2.0 * (pair_table(s).max_cutoff + s.skin);
   for (int a = 0; a < 3; ++a)
     if (!(s.box.edge[a] >= needed))
@@ -99,8 +102,8 @@ double lj_tail_energy_per_atom(double density, double cutoff) {
 }
 
 PairTable pair_table(const MdSettings& s) {
-  const std::vector<TypeParams> types = s.types.empty() ? std::vector<TypeParams>{TypeParams{}}
-                                                        : s.types;
+  const std::vector<TypeParams> types =
+      s.types.empty() ? std::vector<TypeParams>{TypeParams{}} : s.types;
   const int nt = int(types.size());
   for (int t = 0; t < nt; ++t)
     if (!(types[t].epsilon > 0) || !(types[t].sigma > 0))
@@ -119,9 +122,10 @@ PairTable pair_table(const MdSettings& s) {
     }
   for (const PairOverride& o : s.pairs) {
     if (o.i < 0 || o.j < 0 || o.i >= nt || o.j >= nt || !(o.epsilon > 0) || !(o.sigma > 0))
-      throw core::Error(fmt::format("MD pair override ({}, {}): epsilon {}, sigma {}; expected "
-                                    "types in 0..{} and epsilon, sigma > 0",
-                                    o.i, o.j, o.epsilon, o.sigma, nt - 1));
+      throw core::Error(
+          fmt::format("MD pair override ({}, {}): epsilon {}, sigma {}; expected "
+                      "types in 0..{} and epsilon, sigma > 0",
+                      o.i, o.j, o.epsilon, o.sigma, nt - 1));
     t.epsilon[o.i * nt + o.j] = t.epsilon[o.j * nt + o.i] = o.epsilon;
     t.sigma[o.i * nt + o.j] = t.sigma[o.j * nt + o.i] = o.sigma;
   }
@@ -198,13 +202,13 @@ Fault overlap_fault(const HostParticles& p, double limit) {
   const std::int64_t i = worst_particle(p);
   const double* r = p.position.data() + 3 * i;
   const double* f = p.force.data() + 3 * i;
-  return Fault(fmt::format("step 0: particle {} at ({:.6g}, {:.6g}, {:.6g}) sigma feels a force "
-                           "of {:.3g} epsilon/sigma (limit {:.3g}): it overlaps "
-                           "another particle; remove overlaps from the initial positions (random "
-                           "placement with a minimum distance) or start from a lattice",
-                           i, r[0], r[1], r[2], std::sqrt(f[0] * f[0] + f[1] * f[1] + f[2] * f[2]),
-                           limit),
-               0, i);
+  return Fault(
+      fmt::format("step 0: particle {} at ({:.6g}, {:.6g}, {:.6g}) sigma feels a force "
+                  "of {:.3g} epsilon/sigma (limit {:.3g}): it overlaps "
+                  "another particle; remove overlaps from the initial positions (random "
+                  "placement with a minimum distance) or start from a lattice",
+                  i, r[0], r[1], r[2], std::sqrt(f[0] * f[0] + f[1] * f[1] + f[2] * f[2]), limit),
+      0, i);
 }
 
 Fault blow_up_fault(std::int64_t step, std::int64_t particle, double moved2, double dt) {

@@ -188,8 +188,7 @@ void pair_forces_and_kick(Index n, BoxParams b, const md::PairCoeff* table, int 
 // A velocity scaling, a half kick then a drift (unit masses): v = scale v + kick f,
 // r += drift v. Velocity Verlet opens its step with (1, dt/2, dt), BAOAB with (1, dt/2, dt/2),
 // the Nose-Hoover chain with (its half-step factor, dt/2, dt).
-void kick_drift(Index n, double scale, double kick, double drift, Vec3Ptr r, Vec3Ptr v,
-                Vec3Ptr f) {
+void kick_drift(Index n, double scale, double kick, double drift, Vec3Ptr r, Vec3Ptr v, Vec3Ptr f) {
   for_each_index(n, [=] TWINSIM_HD(Index i) {
     v.x[i] = scale * v.x[i] + kick * f.x[i];
     v.y[i] = scale * v.y[i] + kick * f.y[i];
@@ -505,8 +504,7 @@ class SimulationImpl final : public md::Simulation {
     std::vector<double>& q = m_nhc_mass;
     std::vector<double>& v = m_nhc_velocity;
     auto force = [&](std::size_t k, double twice_ke) {
-      return k == 0 ? (twice_ke - nf * kt) / q[0]
-                    : (q[k - 1] * v[k - 1] * v[k - 1] - kt) / q[k];
+      return k == 0 ? (twice_ke - nf * kt) / q[0] : (q[k - 1] * v[k - 1] * v[k - 1] - kt) / q[k];
     };
     double twice_ke = 2.0 * m_kinetic;
     // Chain velocities from the top down, each damped by the one above it.
@@ -537,7 +535,8 @@ class SimulationImpl final : public md::Simulation {
     double most = -1;
     for (std::size_t i = 0; i < tag.size(); ++i) {
       double d2 = 0;
-      for (int a = 0; a < 3; ++a) d2 += (r[3 * i + a] - r0[3 * i + a]) * (r[3 * i + a] - r0[3 * i + a]);
+      for (int a = 0; a < 3; ++a)
+        d2 += (r[3 * i + a] - r0[3 * i + a]) * (r[3 * i + a] - r0[3 * i + a]);
       if (!std::isfinite(d2)) d2 = HUGE_VAL;
       if (d2 > most) most = d2, worst = i;
       if (std::isinf(d2)) break;
@@ -590,8 +589,7 @@ class SimulationImpl final : public md::Simulation {
             : (single ? &pair_forces_and_kick<md::LjEvaluator, true, k_forces, k_tally>
                       : &pair_forces_and_kick<md::LjEvaluator, false, k_forces, k_tally>);
     kernel(m_n, m_box, m_coeff.data(), m_types, m_type.data(), m_r.ptr(), m_count.data(),
-           m_list.data(), m_capacity, m_f.ptr(), m_energy.data(), m_virial.data(), kick,
-           m_v.ptr());
+           m_list.data(), m_capacity, m_f.ptr(), m_energy.data(), m_virial.data(), kick, m_v.ptr());
   }
 
   // Forces at the current positions, then v += kick f.
@@ -608,12 +606,12 @@ class SimulationImpl final : public md::Simulation {
   BoxParams m_box{};
   CellGrid m_grid{};
   int m_types = 1;
-  double m_radius = 0;                     // Verlet list radius: largest pair cutoff + skin
-  Buffer<md::PairCoeff, Space> m_coeff;    // [types][types]
-  Buffer<int, Space> m_type;               // type of each stored particle
-  double m_tail_energy = 0;    // N U_tail/N, epsilon
-  double m_tail_pressure = 0;  // epsilon / sigma^3
-  Vec3Buffer m_r;              // positions, wrapped at each list build
+  double m_radius = 0;                   // Verlet list radius: largest pair cutoff + skin
+  Buffer<md::PairCoeff, Space> m_coeff;  // [types][types]
+  Buffer<int, Space> m_type;             // type of each stored particle
+  double m_tail_energy = 0;              // N U_tail/N, epsilon
+  double m_tail_pressure = 0;            // epsilon / sigma^3
+  Vec3Buffer m_r;                        // positions, wrapped at each list build
   Vec3Buffer m_v;
   Vec3Buffer m_f;
   Vec3Buffer m_r0;                  // positions at the last list build
@@ -623,8 +621,8 @@ class SimulationImpl final : public md::Simulation {
   Buffer<int, Space> m_cell_order;  // particle (storage index before the sort) of each slot
   Buffer<int, Space> m_tag;         // caller's index of each stored particle
   Buffer<int, Space> m_tag_scratch;
-  Vec3Buffer m_scratch;             // target of the reordering gathers
-  Int3Buffer m_image;               // periodic images crossed by each stored particle
+  Vec3Buffer m_scratch;  // target of the reordering gathers
+  Int3Buffer m_image;    // periodic images crossed by each stored particle
   Int3Buffer m_image_scratch;
   Buffer<int, Space> m_cell_start;  // [cells + 1]
   Buffer<int, Space> m_count;       // neighbors of each particle
@@ -634,7 +632,7 @@ class SimulationImpl final : public md::Simulation {
   std::int64_t m_builds = 0;
   std::int64_t m_dangerous = 0;
   bool m_tally_stale = true;  // m_energy / m_virial are from an earlier step
-  double m_kinetic = 0;  // sum v^2 / 2 after the last step, kept by the Nose-Hoover chain
+  double m_kinetic = 0;       // sum v^2 / 2 after the last step, kept by the Nose-Hoover chain
   // Nose-Hoover chain (host: M numbers): masses Q_k (epsilon tau^2), positions eta_k,
   // velocities v_k (1/tau).
   std::vector<double> m_nhc_mass, m_nhc_position, m_nhc_velocity;

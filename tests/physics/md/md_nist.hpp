@@ -60,7 +60,8 @@ inline NistSample nist_run(core::Backend backend, std::int64_t melt, std::int64_
   s.lj = {k_nist_cutoff, false, true};
   s.skin = 0.3;
   s.dt = 0.005;
-  md::HostParticles p{l.position, md::maxwell_boltzmann(l.position.size() / 3, 2.0, seed), {}, {}, {}};
+  md::HostParticles p{
+      l.position, md::maxwell_boltzmann(l.position.size() / 3, 2.0, seed), {}, {}, {}};
   {
     md::MdSettings hot = s;
     hot.langevin = md::Langevin{2.0, 2.0, seed};

@@ -8,8 +8,8 @@
 #include <cstdio>
 
 #include "backends.hpp"
-#include "md_test_support.hpp"
 #include "md_nist.hpp"
+#include "md_test_support.hpp"
 
 namespace twinsim::test {
 namespace {
@@ -89,8 +89,8 @@ TYPED_TEST(MdNoseHoover, NistStatePointShort) {
   const NistSample s = nist_run(TypeParam::k_backend, 500, 1000, 3000);
   const double u = sample_mean(s.energy_per_atom), p = sample_mean(s.pressure);
   const double u_margin = k_nist_energy_uncertainty + 0.025, p_margin = 0.1;
-  std::printf("NIST short: U/N %.5f +- %.5f (NIST %.6f), P %.5f +- %.5f (NIST %.4g), T %.4f\n",
-              u, block_standard_error(s.energy_per_atom), k_nist_energy, p,
+  std::printf("NIST short: U/N %.5f +- %.5f (NIST %.6f), P %.5f +- %.5f (NIST %.4g), T %.4f\n", u,
+              block_standard_error(s.energy_per_atom), k_nist_energy, p,
               block_standard_error(s.pressure), k_nist_pressure, sample_mean(s.temperature));
   EXPECT_NEAR(u, k_nist_energy, u_margin);
   EXPECT_NEAR(p, k_nist_pressure, p_margin);

@@ -40,7 +40,8 @@ TEST(PairTable, LorentzBerthelotMixingAndOverrides) {
 // Energy of two particles of types (0, 1) at distance r in a large box, by the engine.
 double pair_energy(core::Backend backend, md::MdSettings s, double r) {
   s.box.edge = {12.0, 12.0, 12.0};
-  md::HostParticles p{{3.0, 3.0, 3.0, 3.0 + r, 3.0, 3.0}, std::vector<double>(6, 0.0), {}, {}, {0, 1}};
+  md::HostParticles p{
+      {3.0, 3.0, 3.0, 3.0 + r, 3.0, 3.0}, std::vector<double>(6, 0.0), {}, {}, {0, 1}};
   return md::make_simulation(backend, s, p)->thermo().potential;
 }
 
@@ -67,8 +68,7 @@ TYPED_TEST(MdPairs, IsolatedPairEnergiesMatchTheClosedForms) {
     EXPECT_NEAR(pair_energy(backend, s, r), wca, 1e-12 * (1 + std::abs(wca))) << r;
     s.potential = md::Potential::morse;
     s.morse_alpha = 3.0;
-    const double morse =
-        eps * (std::exp(-2 * 3.0 * (r - sig)) - 2 * std::exp(-3.0 * (r - sig)));
+    const double morse = eps * (std::exp(-2 * 3.0 * (r - sig)) - 2 * std::exp(-3.0 * (r - sig)));
     EXPECT_NEAR(pair_energy(backend, s, r), morse, 1e-12) << r;
   }
   s.potential = md::Potential::lj;
@@ -122,11 +122,11 @@ TYPED_TEST(MdPairs, MixtureTailCorrectionsSumOverTypePairs) {
   // against a numerical quadrature of the integral (trapezoid on a fine grid to r = 200).
   MdSetup s = two_type_setup(md::Potential::lj);
   s.settings.lj.shift = false;
-  const double plain = md::make_simulation(TypeParam::k_backend, s.settings, s.particles)
-                           ->thermo().potential;
+  const double plain =
+      md::make_simulation(TypeParam::k_backend, s.settings, s.particles)->thermo().potential;
   s.settings.lj.tail = true;
-  const double with_tail = md::make_simulation(TypeParam::k_backend, s.settings, s.particles)
-                               ->thermo().potential;
+  const double with_tail =
+      md::make_simulation(TypeParam::k_backend, s.settings, s.particles)->thermo().potential;
   const md::PairTable t = md::pair_table(s.settings);
   double counts[2] = {0, 0};
   for (int ty : s.particles.type) counts[ty] += 1;
@@ -137,7 +137,9 @@ TYPED_TEST(MdPairs, MixtureTailCorrectionsSumOverTypePairs) {
       double integral = 0;
       const double dr = 1e-3;
       for (double r = 2.5; r < 200; r += dr) {
-        auto f = [&](double x) { return 4 * eps * (std::pow(sig / x, 12) - std::pow(sig / x, 6)) * x * x; };
+        auto f = [&](double x) {
+          return 4 * eps * (std::pow(sig / x, 12) - std::pow(sig / x, 6)) * x * x;
+        };
         integral += 0.5 * dr * (f(r) + f(r + dr));
       }
       expected += 2 * M_PI / s.settings.box.volume() * counts[a] * counts[b] * integral;
