@@ -38,16 +38,25 @@ def plotters():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run_dir", help="a folder written by `twinsim run` (or train/predict)")
+    parser.add_argument("run_dir", nargs="?",
+                        help="a folder written by `twinsim run` (or train/predict)")
     parser.add_argument("--out", help="folder for the figures (default RUN_DIR/figures)")
     parser.add_argument("--list", action="store_true",
                         help="print which figures each solver gets and exit")
     args = parser.parse_args()
-    table = plotters()
+    try:
+        table = plotters()
+    except ImportError as e:
+        print(f"error: {sys.executable} lacks a module the figures need ({e.name}); install "
+              "numpy, h5py and matplotlib for it (Debian: python3-h5py python3-matplotlib) or "
+              "point TWINSIM_PYTHON at a python that has them", file=sys.stderr)
+        return 1
     if args.list:
         for solver, (what, _) in table.items():
             print(f"{solver}: {what}")
         return 0
+    if args.run_dir is None:
+        parser.error("give a run folder (or --list)")
     try:
         run = Run(args.run_dir)
     except NotARun as e:
