@@ -33,7 +33,7 @@ SKIP = 77
 RUNS = {
     "md": ("cases/md/lj_melt.toml",
            ["md.cells=[4,4,4]", "md.steps=200", "md.dump_every=20", "md.thermo_every=10"],
-           {"times": 11, "points": 256, "arrays": {"velocity": 3, "force": 3}}),
+           {"times": 11, "points": 256, "arrays": {"velocity": 3, "force": 3, "species": 1}}),
     "lbm": ("cases/lbm/cavity_re100.toml",
             ["lbm.domain.cells=[32,32]", "lbm.steps=2000", "lbm.output_every=500",
              "lbm.tolerance=0"],
