@@ -38,18 +38,21 @@ def plot_thermo(run, f, out, written):
 
 
 def plot_energy_drift(run, f, out, written):
-    t, e = observable(f, "total_energy")
+    # The conserved energy (total energy in NVE; plus the thermostat's work with Nose-Hoover),
+    # what summary.json's drift is fitted to; older files have only the total energy.
+    name = "conserved_energy" if "observables/conserved_energy" in f else "total_energy"
+    t, e = observable(f, name)
     if t is None or len(t) < 2:
         return
-    steps = f["observables/total_energy/step"][...]
+    steps = f[f"observables/{name}/step"][...]
     fig, ax = plt.subplots(figsize=(6, 3.8))
-    ax.plot(t, e - e[0], ".-", ms=3, label="E(t) - E(0)")
+    ax.plot(t, e - e[0], ".-", ms=3, label=f"{name.replace('_', ' ')}: E(t) - E(0)")
     # The least-squares line of E against step, the fit summary.json's drift figure comes from.
     slope, intercept = np.polyfit(steps.astype(float), e - e[0], 1)
     ax.plot(t, intercept + slope * steps, "--",
             label=f"least-squares line: drift {slope:.2e} epsilon per atom per step")
     ax.set_xlabel("time [tau]")
-    ax.set_ylabel("total energy change per atom [epsilon]")
+    ax.set_ylabel("energy change per atom [epsilon]")
     ax.set_title(title(run, f"energy conservation (|E(0)| = {abs(e[0]):.4g})"))
     ax.legend()
     save(fig, out, "md_energy_drift", written)
@@ -79,6 +82,20 @@ def rdf(positions, edges, bins=100, max_reference_atoms=2000):
 
 
 def plot_rdf(run, f, out, written):
+    """g(r) from the last trajectory frames (numpy, here) and, when the run sampled one
+    (md.rdf_every > 0), the solver's own /observables/rdf/{r,g}: two independent computations
+    that should agree."""
+    solver = None
+    if "observables/rdf/g" in f and "observables/rdf/r" in f:
+        solver = (f["observables/rdf/r"][...], f["observables/rdf/g"][...],
+                  f["observables/rdf/g"].attrs.get("frames", "?"))
+    if "particles/all/position" not in f or f["particles/all/position/value"].shape[0] == 0:
+        if solver is None:
+            return
+        fig, ax = plt.subplots(figsize=(6, 3.8))
+        ax.plot(solver[0], solver[1], label=f"solver (md.rdf_every, {solver[2]} samples)")
+        finish_rdf(run, ax, fig, out, written, "")
+        return
     position = f["particles/all/position"]
     edges_all = f["particles/all/box/edges/value"][...]
     frames = position["value"].shape[0]
@@ -91,11 +108,18 @@ def plot_rdf(run, f, out, written):
         g_sum = g if g_sum is None else g_sum + g
     times = position["time"][use]
     fig, ax = plt.subplots(figsize=(6, 3.8))
-    ax.plot(r, g_sum / len(use))
+    ax.plot(r, g_sum / len(use), label=f"trajectory frames at t = {times[0]:.4g}..{times[-1]:.4g}")
+    if solver is not None:
+        ax.plot(solver[0], solver[1], "--", label=f"solver (md.rdf_every, {solver[2]} samples)")
+    finish_rdf(run, ax, fig, out, written, "")
+
+
+def finish_rdf(run, ax, fig, out, written, extra):
     ax.axhline(1.0, color="grey", lw=0.8)
     ax.set_xlabel("r [sigma]")
     ax.set_ylabel("g(r)")
-    ax.set_title(title(run, f"radial distribution, t = {times[0]:.4g}..{times[-1]:.4g} tau"))
+    ax.legend()
+    ax.set_title(title(run, "radial distribution function" + extra))
     save(fig, out, "md_rdf", written)
 
 
@@ -118,7 +142,10 @@ def plot_msd(run, f, out, written):
         previous = x
         msd.append(float(((unwrapped - start) ** 2).sum(axis=1).mean()))
     fig, ax = plt.subplots(figsize=(6, 3.8))
-    ax.plot(times - times[0], msd, ".-", ms=3, label="<|r(t) - r(0)|^2>")
+    ax.plot(times - times[0], msd, ".-", ms=3, label="<|r(t) - r(0)|^2>, trajectory frames")
+    if "observables/msd" in f:  # the solver's own, from its image counters, per thermo row
+        t_solver, m_solver = observable(f, "msd")
+        ax.plot(t_solver - times[0], m_solver, "--", label="solver (thermo rows)")
     if frames >= 4:
         # Einstein relation over the second half (diffusive regime): MSD = 6 D t.
         half = frames // 2
@@ -137,7 +164,10 @@ def plot(run, out):
     with h5py.File(run.h5, "r", locking=False) as f:
         plot_thermo(run, f, out, written)
         plot_energy_drift(run, f, out, written)
-        if "particles/all/position" in f and f["particles/all/position/value"].shape[0] > 0:
+        has_trajectory = ("particles/all/position" in f
+                          and f["particles/all/position/value"].shape[0] > 0)
+        if has_trajectory or "observables/rdf/g" in f:
             plot_rdf(run, f, out, written)
+        if has_trajectory:
             plot_msd(run, f, out, written)
     return written

@@ -9,7 +9,7 @@ label io).
         names, components, point counts and time steps as the run's settings imply; pvbatch
         (through postprocess/paraview/pvrun) saves every standard view as a PNG with content
   test_postprocess.py TWINSIM SOURCE_DIR RUNS_DIR not_a_run      clear error, exit status 2
-  test_postprocess.py TWINSIM SOURCE_DIR RUNS_DIR mdanalysis [--box]
+  test_postprocess.py TWINSIM SOURCE_DIR RUNS_DIR mdanalysis FAMILY [--box]
         MDAnalysis (Debian python3-mdanalysis) reads the MD trajectory: positions, velocities,
         forces and times equal what h5py reads; --box: the box too
   test_postprocess.py TWINSIM SOURCE_DIR RUNS_DIR analysis       the figure modules' numerics
@@ -34,6 +34,11 @@ RUNS = {
     "md": ("cases/md/lj_melt.toml",
            ["md.cells=[4,4,4]", "md.steps=200", "md.dump_every=20", "md.thermo_every=10"],
            {"times": 11, "points": 256, "arrays": {"velocity": 3, "force": 3, "species": 1}}),
+    # With the solver's own RDF (/observables/rdf), drawn beside the one from the trajectory.
+    "md_rdf": ("cases/md/lj_melt.toml",
+               ["md.cells=[4,4,4]", "md.steps=200", "md.dump_every=20", "md.thermo_every=10",
+                "md.rdf_every=20"],
+               {"times": 11, "points": 256, "arrays": {"velocity": 3, "force": 3, "species": 1}}),
     "lbm": ("cases/lbm/cavity_re100.toml",
             ["lbm.domain.cells=[32,32]", "lbm.steps=2000", "lbm.output_every=500",
              "lbm.tolerance=0"],
@@ -87,6 +92,7 @@ def folder(runs, family):
 # What `twinsim plot` must write for each family (file names under RUN_DIR/figures).
 FIGURES = {
     "md": ["md_thermo", "md_energy_drift", "md_rdf", "md_msd"],
+    "md_rdf": ["md_thermo", "md_energy_drift", "md_rdf", "md_msd"],
     "lbm": ["lbm_fields", "lbm_history", "lbm_ghia_centrelines"],
     "lbm_poiseuille": ["lbm_fields", "lbm_history", "lbm_poiseuille_profile"],
     "lbm_cylinder": ["lbm_fields", "lbm_history", "lbm_forces"],
@@ -101,6 +107,7 @@ FIGURES = {
 # The standard ParaView views postprocess/paraview/views.py saves per family.
 VIEWS = {
     "md": ["paraview_particles"],
+    "md_rdf": ["paraview_particles"],
     "lbm": ["paraview_velocity", "paraview_vorticity"],
     "lbm_poiseuille": ["paraview_velocity", "paraview_vorticity"],
     "lbm_cylinder": ["paraview_velocity", "paraview_vorticity"],
@@ -256,7 +263,7 @@ def paraview(source, runs):
             expect_picture(os.path.join(out, os.path.basename(run_dir), name + ".png"))
 
 
-def mdanalysis(runs, box):
+def mdanalysis(runs, family, box):
     import warnings
     try:
         with warnings.catch_warnings():
@@ -267,7 +274,7 @@ def mdanalysis(runs, box):
         sys.exit(SKIP)
     import h5py
     import numpy as np
-    run_dir = os.path.join(runs, "md")
+    run_dir = os.path.join(runs, family)
     with open(os.path.join(run_dir, "summary.json")) as f:
         summary = json.load(f)
     path = os.path.join(run_dir, summary["name"] + ".h5")
@@ -366,7 +373,7 @@ def main():
     elif what == "not_a_run":
         not_a_run(twinsim, runs)
     elif what == "mdanalysis":
-        mdanalysis(runs, "--box" in rest)
+        mdanalysis(runs, rest[0], "--box" in rest)
     elif what == "analysis":
         analysis(source)
     else:
