@@ -285,7 +285,6 @@ void check_md(const io::Case& c) {
 
 RunResult run_md(const RunContext& ctx) {
   const io::Case& c = ctx.case_file;
-  check_md(c);  // also run by `twinsim run` before the run folder exists, once registered
   const io::Section s = c.section("md");
   std::optional<md::H5mdState> from_file;
   if (s.get_string("lattice") == "file") {
@@ -455,9 +454,9 @@ RunResult run_md(const RunContext& ctx) {
     r.summary.set("timing.atom_steps_per_s", rate);
     if (rdf && rdf->frames() > 0) {
       const std::vector<double> rr = rdf->r(), g = rdf->g();
-      file.write("/observables/rdf/r", rr.data(), {rr.size()});
-      file.write("/observables/rdf/g", g.data(), {g.size()});
-      file.set_attribute("/observables/rdf/g", "frames", rdf->frames());
+      file.write("/analysis/rdf/r", rr.data(), {rr.size()});
+      file.write("/analysis/rdf/g", g.data(), {g.size()});
+      file.set_attribute("/analysis/rdf/g", "frames", rdf->frames());
       const std::size_t peak = std::size_t(std::max_element(g.begin(), g.end()) - g.begin());
       r.summary.set("rdf.frames", rdf->frames());
       r.summary.set("rdf.first_peak_r", rr[peak]);

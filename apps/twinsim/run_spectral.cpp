@@ -259,12 +259,9 @@ void describe_dataset(io::H5File& file, const std::string& path, const Settings&
   }
 }
 
-// Initial vorticity of samples [first, first + count) of this run from the file: rows
-// initial_sample + first ... of a dataset [sample, time, y, x] on the solver's grid; host
-// [b][y][x].
-template <class Real>
-std::vector<Real> initial_from_file(const Settings& s, std::int64_t first, int count) {
-  const io::H5File file = io::H5File::open(s.initial_file);
+// The frame of the initial file this run starts from, after checking the file against the run:
+// a dataset [sample, time, y, x] on the solver's grid with a row for every sample of the run.
+std::int64_t checked_initial_frame(const Settings& s, const io::H5File& file) {
   const io::Shape shape = file.shape(s.initial_dataset);
   const spectral::Vorticity2DConfig& c = s.solver;
   const std::string where = fmt::format("{}:{}", s.initial_file, s.initial_dataset);
@@ -278,12 +275,21 @@ std::vector<Real> initial_from_file(const Settings& s, std::int64_t first, int c
   if (frame >= frames)
     throw core::Error(fmt::format("spectral.initial_frame = {}: {} holds {} frames", frame, where,
                                   frames));
-  const std::int64_t last_row = s.initial_sample + first + count - 1;
+  const std::int64_t last_row = s.initial_sample + s.samples - 1;
   if (last_row >= std::int64_t(shape[0]))
     throw core::Error(fmt::format(
-        "spectral.initial = \"file\": sample {} of the run needs row {} of {}, which has {} "
-        "rows (initial_sample {} + sample)", first + count - 1, last_row, where, shape[0],
-        s.initial_sample));
+        "spectral.initial = \"file\": the run's {} samples need rows {} to {} of {}, which has "
+        "{} rows", s.samples, s.initial_sample, last_row, where, shape[0]));
+  return frame;
+}
+
+// Initial vorticity of samples [first, first + count) of this run from the file (rows
+// initial_sample + first ...); host [b][y][x].
+template <class Real>
+std::vector<Real> initial_from_file(const Settings& s, std::int64_t first, int count) {
+  const io::H5File file = io::H5File::open(s.initial_file);
+  const std::int64_t frame = checked_initial_frame(s, file);
+  const spectral::Vorticity2DConfig& c = s.solver;
   const std::size_t plane = std::size_t(c.ny) * c.nx;
   std::vector<Real> out(plane * std::size_t(count));
   for (int b = 0; b < count; ++b) {
@@ -475,16 +481,11 @@ RunResult run_samples(const RunContext& ctx, const Settings& s, const std::strin
   return r;
 }
 
-// Initial velocity from a frame of a dataset [time, z, y, x, 3] on the n^3 grid; host planar
-// [c][z][y][x] as Velocity3D::set_velocity takes it.
-template <class Real>
-std::vector<Real> initial_velocity_from_file(const io::Section& s, int n) {
-  if (!s.has("initial_file"))
-    throw core::Error("spectral3d.initial = \"file\" needs spectral3d.initial_file (the HDF5 "
-                      "file to start from)");
+// The frame of spectral3d's initial file, after checking it holds a dataset [time, z, y, x, 3]
+// on the n^3 grid.
+std::int64_t checked_initial_velocity_frame(const io::Section& s, const io::H5File& file, int n) {
   const std::string path = s.get_string("initial_file"),
                     dataset = s.get_string("initial_dataset");
-  const io::H5File file = io::H5File::open(path);
   const io::Shape shape = file.shape(dataset);
   const std::uint64_t un = std::uint64_t(n);
   if (shape.size() != 5 || shape[1] != un || shape[2] != un || shape[3] != un || shape[4] != 3)
@@ -496,6 +497,24 @@ std::vector<Real> initial_velocity_from_file(const io::Section& s, int n) {
   if (frame >= frames)
     throw core::Error(fmt::format("spectral3d.initial_frame = {}: {}:{} holds {} frames", frame,
                                   path, dataset, frames));
+  return frame;
+}
+
+io::H5File open_initial_velocity_file(const io::Section& s) {
+  if (!s.has("initial_file"))
+    throw core::Error("spectral3d.initial = \"file\" needs spectral3d.initial_file (the HDF5 "
+                      "file to start from)");
+  return io::H5File::open(s.get_string("initial_file"));
+}
+
+// Initial velocity from a frame of a dataset [time, z, y, x, 3] on the n^3 grid; host planar
+// [c][z][y][x] as Velocity3D::set_velocity takes it.
+template <class Real>
+std::vector<Real> initial_velocity_from_file(const io::Section& s, int n) {
+  const io::H5File file = open_initial_velocity_file(s);
+  const std::int64_t frame = checked_initial_velocity_frame(s, file, n);
+  const std::string dataset = s.get_string("initial_dataset");
+  const std::uint64_t un = std::uint64_t(n);
   const io::Array<double> f = file.read_frame<double>(dataset, std::uint64_t(frame));
   const std::size_t points = std::size_t(un * un * un);
   std::vector<Real> planar(3 * points);
@@ -649,6 +668,17 @@ RunResult run_velocity3d(const RunContext& ctx, const io::Section& s) {
 }
 
 }  // namespace
+
+void check_spectral(const io::Case& c) {
+  const Settings s = read_settings(c.section("spectral"));
+  if (s.from_file) checked_initial_frame(s, io::H5File::open(s.initial_file));
+}
+
+void check_spectral3d(const io::Case& c) {
+  const io::Section s = c.section("spectral3d");
+  if (s.get_string("initial") == "file")
+    checked_initial_velocity_frame(s, open_initial_velocity_file(s), int(s.get_int("n")));
+}
 
 RunResult run_spectral3d(const RunContext& ctx) {
   const io::Section s = ctx.case_file.section("spectral3d");

@@ -12,11 +12,13 @@ const std::vector<Solver>& solvers() {
        "exact 2D Taylor-Green vortex, vorticity by FFT checked against the analytic one",
        add_taylor_green_schema, run_taylor_green},
       {"md", "Lennard-Jones molecular dynamics (NVE velocity Verlet or Langevin BAOAB)",
-       add_md_schema, run_md},
+       add_md_schema, run_md, check_md},
       {"spectral", "batched 2D pseudo-spectral Navier-Stokes (vorticity form): trajectories "
-       "[sample, time, y, x] for surrogate training", add_spectral_schema, run_spectral},
+       "[sample, time, y, x] for surrogate training", add_spectral_schema, run_spectral,
+       check_spectral},
       {"spectral3d", "3D pseudo-spectral Navier-Stokes (velocity form): Taylor-Green, ABC; "
-       "energy, enstrophy, dissipation history", add_spectral3d_schema, run_spectral3d},
+       "energy, enstrophy, dissipation history", add_spectral3d_schema,
+       run_spectral3d, check_spectral3d},
       {"lbm", "2D lattice Boltzmann flow (D2Q9, BGK/TRT): cavities, channels, walls, body force",
        add_lbm_schema, run_lbm, check_lbm},
   };

@@ -120,8 +120,10 @@ class SpectralCases(unittest.TestCase):
                 "spectral.ny=32", "--set", "spectral.initial=file", "--set",
                 f"spectral.initial_file={os.path.join(out, 'a.h5')}"]
         r = subprocess.run(args, capture_output=True, text=True)
-        self.assertNotEqual(r.returncode, 0)
-        self.assertIn("expected [sample, time, 32, 32]", r.stdout + r.stderr)
+        # Refused by the solver's check before the run folder exists (exit status 2).
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("expected [sample, time, 32, 32]", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "b")))
 
     def test_energy_spectrum_is_written_per_sample_and_snapshot(self):
         out = os.path.join(self.tmp.name, "spec")
