@@ -13,7 +13,8 @@ packages=(
   libhdf5-dev libfftw3-dev libopenblas-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev librandom123-dev
   libgtest-dev libthrust-dev
-  python3 python3-numpy python3-h5py paraview python3-paraview
+  python3 python3-numpy python3-h5py python3-matplotlib python3-pil python3-mdanalysis
+  paraview python3-paraview xvfb xauth
 )
 
 setup() {

@@ -622,11 +622,12 @@ ParticleSeries::ParticleSeries(H5File& file, std::string group,
       m_group(h5md_particle_group(file, group, periodic, author)),
       m_time_units(std::move(time_units)),
       m_edges(file, m_group + "/box/edges",
-              {{3}, DType::f64, std::move(length_units), m_time_units, "unit", false, {}}) {}
+              {{3, 3}, DType::f64, std::move(length_units), m_time_units, "unit", false, {}}) {}
 
 void ParticleSeries::append_edges(const std::array<double, 3>& edges, std::int64_t step,
                                   double time) {
-  m_edges.append(edges.data(), step, time);
+  const double matrix[9] = {edges[0], 0, 0, 0, edges[1], 0, 0, 0, edges[2]};
+  m_edges.append(matrix, step, time);
 }
 
 TimeSeries& ParticleSeries::add(const std::string& name, unsigned components, DType type,

@@ -58,6 +58,13 @@ def plot_energy_drift(run, f, out, written):
     save(fig, out, "md_energy_drift", written)
 
 
+def box_edges(f):
+    """Box edge lengths per frame, [t][3]: H5MD stores a vector [t][3] or edge vectors [t][3][3]
+    (orthorhombic boxes: the diagonal)."""
+    edges = f["particles/all/box/edges/value"][...]
+    return np.diagonal(edges, axis1=1, axis2=2) if edges.ndim == 3 else edges
+
+
 def minimum_image(d, edges):
     return d - edges * np.round(d / edges)
 
@@ -83,12 +90,12 @@ def rdf(positions, edges, bins=100, max_reference_atoms=2000):
 
 def plot_rdf(run, f, out, written):
     """g(r) from the last trajectory frames (numpy, here) and, when the run sampled one
-    (md.rdf_every > 0), the solver's own /observables/rdf/{r,g}: two independent computations
+    (md.rdf_every > 0), the solver's own /analysis/rdf/{r,g}: two independent computations
     that should agree."""
     solver = None
-    if "observables/rdf/g" in f and "observables/rdf/r" in f:
-        solver = (f["observables/rdf/r"][...], f["observables/rdf/g"][...],
-                  f["observables/rdf/g"].attrs.get("frames", "?"))
+    if "analysis/rdf/g" in f and "analysis/rdf/r" in f:
+        solver = (f["analysis/rdf/r"][...], f["analysis/rdf/g"][...],
+                  f["analysis/rdf/g"].attrs.get("frames", "?"))
     if "particles/all/position" not in f or f["particles/all/position/value"].shape[0] == 0:
         if solver is None:
             return
@@ -97,7 +104,7 @@ def plot_rdf(run, f, out, written):
         finish_rdf(run, ax, fig, out, written, "")
         return
     position = f["particles/all/position"]
-    edges_all = f["particles/all/box/edges/value"][...]
+    edges_all = box_edges(f)
     frames = position["value"].shape[0]
     # The last frames (up to 5): the melt's or fluid's latest state, averaged.
     use = list(range(max(0, frames - 5), frames))
@@ -130,7 +137,7 @@ def plot_msd(run, f, out, written):
     frames = position["value"].shape[0]
     if frames < 2:
         return
-    edges_all = f["particles/all/box/edges/value"][...]
+    edges_all = box_edges(f)
     times = position["time"][...]
     previous = np.asarray(position["value"][0], dtype=float)
     unwrapped = previous.copy()
@@ -166,7 +173,7 @@ def plot(run, out):
         plot_energy_drift(run, f, out, written)
         has_trajectory = ("particles/all/position" in f
                           and f["particles/all/position/value"].shape[0] > 0)
-        if has_trajectory or "observables/rdf/g" in f:
+        if has_trajectory or "analysis/rdf/g" in f:
             plot_rdf(run, f, out, written)
         if has_trajectory:
             plot_msd(run, f, out, written)

@@ -193,8 +193,10 @@ TEST(ParticleSeries, FollowsH5mdWithChangingParticleCounts) {
   EXPECT_EQ(f.attribute_as<std::vector<std::string>>("/particles/all/box", "boundary"),
             (std::vector<std::string>{"periodic", "periodic", "none"}));
   const auto edges = f.read<double>("/particles/all/box/edges/value");
-  EXPECT_EQ(edges.shape, (Shape{3, 3}));
-  EXPECT_EQ(edges.values[8], 14.0);  // frame 2, z
+  EXPECT_EQ(edges.shape, (Shape{3, 3, 3}));  // [t][3][3]: edge vectors, diagonal here
+  EXPECT_EQ(edges.values[2 * 9 + 8], 14.0);   // frame 2, z
+  EXPECT_EQ(edges.values[2 * 9 + 4], 11.0);   // frame 2, y
+  EXPECT_EQ(edges.values[2 * 9 + 1], 0.0);    // frame 2, off-diagonal
   EXPECT_EQ(f.attribute_as<std::string>("/particles/all/box/edges/value", "unit"), "nm");
   EXPECT_EQ(f.read<std::int64_t>("/particles/all/box/edges/step").values.size(), 3u);
   EXPECT_EQ(f.attribute_as<std::string>("/particles/all/position/value", "unit"), "nm");

@@ -30,12 +30,20 @@ H5mdState read_h5md(const std::string& path, std::int64_t frame, const std::stri
   H5mdState s;
   s.particles.position = file.read_frame<double>(position, std::uint64_t(t)).values;
   if (file.exists(base + "/box/edges/value")) {
+    // Edges as a vector [3] (rectangular) or as the 3x3 matrix of edge vectors, which must then
+    // be diagonal (this solver's boxes are orthorhombic).
     const std::vector<double> e =
         file.read_frame<double>(base + "/box/edges/value", std::uint64_t(t)).values;
-    if (e.size() != 3)
-      throw core::Error(fmt::format("{}: {}/box/edges/value frame has {} values, expected 3", path,
-                                    base, e.size()));
-    s.box.edge = {e[0], e[1], e[2]};
+    if (e.size() == 3) {
+      s.box.edge = {e[0], e[1], e[2]};
+    } else if (e.size() == 9 && e[1] == 0 && e[2] == 0 && e[3] == 0 && e[5] == 0 && e[6] == 0 &&
+               e[7] == 0) {
+      s.box.edge = {e[0], e[4], e[8]};
+    } else {
+      throw core::Error(fmt::format(
+          "{}: {}/box/edges/value frame has {} values, expected 3 edges or a diagonal 3x3 "
+          "matrix (orthorhombic boxes only)", path, base, e.size()));
+    }
   } else if (file.exists(base + "/box")) {
     const auto e = file.attribute_as<std::vector<double>>(base + "/box", "edges");
     if (e.size() != 3)

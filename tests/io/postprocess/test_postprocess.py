@@ -34,7 +34,7 @@ RUNS = {
     "md": ("cases/md/lj_melt.toml",
            ["md.cells=[4,4,4]", "md.steps=200", "md.dump_every=20", "md.thermo_every=10"],
            {"times": 11, "points": 256, "arrays": {"velocity": 3, "force": 3, "species": 1}}),
-    # With the solver's own RDF (/observables/rdf), drawn beside the one from the trajectory.
+    # With the solver's own RDF (/analysis/rdf), drawn beside the one from the trajectory.
     "md_rdf": ("cases/md/lj_melt.toml",
                ["md.cells=[4,4,4]", "md.steps=200", "md.dump_every=20", "md.thermo_every=10",
                 "md.rdf_every=20"],

@@ -170,7 +170,8 @@ class ParticleSeries {
                  std::string length_units, std::string time_units, const std::string& author);
 
   // Box edges x y z of one frame, appended with every frame: the box is time-dependent in
-  // H5MD terms (MDAnalysis reads box/edges/value at each frame; NPT boxes change).
+  // H5MD terms (NPT boxes change). Stored as the 3x3 matrix of edge vectors (diagonal for
+  // this orthorhombic box), [t][3][3]: valid H5MD, and the only form MDAnalysis 2.4 reads.
   void append_edges(const std::array<double, 3>& edges, std::int64_t step, double time);
 
   // Adds element /particles/<group>/<name> with [t][N][components] values (components 1
