@@ -75,24 +75,27 @@ void predict_with(const io::Case& c, const nn::ModelFile& model, const Surrogate
   const std::int64_t count = on_test ? c.get_int("data.test_samples") : n_train;
   if (count < 1) throw core::Error("predict.samples = \"test\" but data.test_samples = 0");
   if (first + count > all.shape.samples)
-    throw core::Error(fmt::format("the data hold {} samples, fewer than the {} the case's "
-                                  "[data] split needs", all.shape.samples, first + count));
+    throw core::Error(
+        fmt::format("the data hold {} samples, fewer than the {} the case's "
+                    "[data] split needs",
+                    all.shape.samples, first + count));
   if (all.shape.ny != model.ny || all.shape.nx != model.nx)
-    spdlog::warn("the model was trained on {} x {} fields, these are {} x {}", model.ny,
-                 model.nx, all.shape.ny, all.shape.nx);
+    spdlog::warn("the model was trained on {} x {} fields, these are {} x {}", model.ny, model.nx,
+                 all.shape.ny, all.shape.nx);
   const nn::TrajectorySet ref = nn::select_samples(all, first, count);
   const std::int64_t frames = ref.shape.frames, ny = ref.shape.ny, nx = ref.shape.nx;
   const std::int64_t plane = ny * nx;
   const int max_steps = int((frames - in) / out);
   const int steps = settings.steps > 0 ? int(settings.steps) : max_steps;
   if (steps < 1 || steps > max_steps)
-    throw core::Error(fmt::format("predict.steps = {}: trajectories of {} frames allow 1 to {} "
-                                  "steps after the {} input frames", steps, frames, max_steps,
-                                  in));
+    throw core::Error(
+        fmt::format("predict.steps = {}: trajectories of {} frames allow 1 to {} "
+                    "steps after the {} input frames",
+                    steps, frames, max_steps, in));
 
   nn::OptimizerSpec unused;
-  auto learner = nn::make_learner<Real>(run.backend, spec, unused,
-                                        nn::loss_from_string(model.loss), 0);
+  auto learner =
+      nn::make_learner<Real>(run.backend, spec, unused, nn::loss_from_string(model.loss), 0);
   std::vector<nn::NamedArray<Real>> state;
   for (const auto& a : model.arrays)
     state.push_back({a.name, a.shape, std::vector<Real>(a.values.begin(), a.values.end())});
@@ -119,7 +122,8 @@ void predict_with(const io::Case& c, const nn::ModelFile& model, const Surrogate
   std::vector<double> pred(std::size_t(count * out_frames * plane));
   for (std::int64_t s = 0; s < count; ++s) {
     for (std::int64_t i = 0; i < in * plane; ++i)
-      pred[std::size_t(s * out_frames * plane + i)] = ref.values[std::size_t(s * frames * plane + i)];
+      pred[std::size_t(s * out_frames * plane + i)] =
+          ref.values[std::size_t(s * frames * plane + i)];
     for (std::int64_t i = 0; i < std::int64_t(steps) * out * plane; ++i)
       pred[std::size_t(s * out_frames * plane + in * plane + i)] =
           norm.undo(double(z[std::size_t(s * steps * out * plane + i)]));
@@ -161,22 +165,24 @@ void predict_with(const io::Case& c, const nn::ModelFile& model, const Surrogate
   h5.set_attribute("/vorticity", "axes", std::string("sample time y x"));
   h5.set_attribute("/vorticity", "source",
                    fmt::format("surrogate {}: frames [0, {}) copied from the reference, the rest "
-                               "predicted", spec.kind, in));
+                               "predicted",
+                               spec.kind, in));
   io::FieldSeries f_pred(h5, "vorticity_predicted", {uy, ux}, 1, io::DType::f64, "", "time");
   io::FieldSeries f_ref(h5, "vorticity_reference", {uy, ux}, 1, io::DType::f64, "", "time");
   io::FieldSeries f_err(h5, "vorticity_error", {uy, ux}, 1, io::DType::f64, "", "time");
   io::XdmfWriter xdmf(dir.file(name + ".xmf"), h5.path());
-  const io::CoRectMesh mesh{{1, uy, ux}, {0, 0, 0}, {1.0 / double(nx), 1.0 / double(ny),
-                                                     1.0 / double(nx)}};
+  const io::CoRectMesh mesh{
+      {1, uy, ux}, {0, 0, 0}, {1.0 / double(nx), 1.0 / double(ny), 1.0 / double(nx)}};
   std::vector<double> err(static_cast<std::size_t>(plane));
   for (std::int64_t f = 0; f < out_frames; ++f) {
     const double t = double(f) * ref.snapshot_interval;
     const double* p = pred.data() + f * plane;
     const double* w = ref.values.data() + f * plane;
     for (std::int64_t i = 0; i < plane; ++i) err[std::size_t(i)] = p[i] - w[i];
-    xdmf.add_step(t, mesh, {{"vorticity_predicted", f_pred.append(p, f, t)},
-                            {"vorticity_reference", f_ref.append(w, f, t)},
-                            {"vorticity_error", f_err.append(err.data(), f, t)}});
+    xdmf.add_step(t, mesh,
+                  {{"vorticity_predicted", f_pred.append(p, f, t)},
+                   {"vorticity_reference", f_ref.append(w, f, t)},
+                   {"vorticity_error", f_err.append(err.data(), f, t)}});
   }
 
   std::ofstream csv(dir.file("rollout_errors.csv"));
@@ -198,21 +204,22 @@ void predict_with(const io::Case& c, const nn::ModelFile& model, const Surrogate
   summary.set("model.precision", model.precision);
   summary.set("timing.rollout_s", rollout_s);
   summary.set("timing.surrogate_step_per_sample_s", step_s);
-  spdlog::info("{} samples x {} steps in {:.3g} s ({:.3g} ms per step per sample); relative L2 "
-               "over the rollout {:.4f} (first step {:.4f}, last {:.4f})", count, steps,
-               rollout_s, 1e3 * step_s, full, per_frame.front(), per_frame.back());
+  spdlog::info(
+      "{} samples x {} steps in {:.3g} s ({:.3g} ms per step per sample); relative L2 "
+      "over the rollout {:.4f} (first step {:.4f}, last {:.4f})",
+      count, steps, rollout_s, 1e3 * step_s, full, per_frame.front(), per_frame.back());
   const double solver_rate = solver_sample_steps_per_s(files.front());
   if (solver_rate > 0 && ref.solver_dt > 0 && ref.snapshot_interval > 0) {
     const double solver_step_s =
         std::round(ref.snapshot_interval / ref.solver_dt) * double(out) / solver_rate;
     summary.set("timing.solver_step_per_sample_s", solver_step_s);
     summary.set("timing.speedup_vs_solver", solver_step_s / step_s);
-    spdlog::info("the solver took {:.3g} ms per sample for the same {} time unit(s): speed-up "
-                 "{:.3g}x", 1e3 * solver_step_s, ref.snapshot_interval * out,
-                 solver_step_s / step_s);
+    spdlog::info(
+        "the solver took {:.3g} ms per sample for the same {} time unit(s): speed-up "
+        "{:.3g}x",
+        1e3 * solver_step_s, ref.snapshot_interval * out, solver_step_s / step_s);
   } else {
-    spdlog::info("no solver timing beside {} (summary.json): no speed-up reported",
-                 files.front());
+    spdlog::info("no solver timing beside {} (summary.json): no speed-up reported", files.front());
   }
 }
 
@@ -223,9 +230,9 @@ int predict(const RunOptions& options) {
   const std::optional<io::Case> c = load_surrogate_case(options);
   if (!c) return k_exit_bad_input;
   const std::string name = c->get_string("run.name");
-  const std::filesystem::path model_path =
-      predict_settings(*c).model.empty() ? std::filesystem::path("runs") / name / "model.h5"
-                                         : std::filesystem::path(predict_settings(*c).model);
+  const std::filesystem::path model_path = predict_settings(*c).model.empty()
+                                               ? std::filesystem::path("runs") / name / "model.h5"
+                                               : std::filesystem::path(predict_settings(*c).model);
   nn::ModelFile model;
   try {
     model = nn::read_model_file(model_path);
@@ -235,8 +242,8 @@ int predict(const RunOptions& options) {
   }
   std::optional<SurrogateRun> run = open_surrogate_run(*c, options, "_predict");
   if (!run) return k_exit_bad_input;
-  spdlog::info("twinsim {}: predict {} with {} on {}", core::version(), name,
-               model_path.string(), core::to_string(run->backend));
+  spdlog::info("twinsim {}: predict {} with {} on {}", core::version(), name, model_path.string(),
+               core::to_string(run->backend));
   io::Summary s;
   bool ok = true;
   try {

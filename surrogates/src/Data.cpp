@@ -11,16 +11,17 @@
 
 namespace twinsim::nn {
 
-TrajectorySet read_trajectories(const std::vector<std::string>& files,
-                                const std::string& dataset) {
+TrajectorySet read_trajectories(const std::vector<std::string>& files, const std::string& dataset) {
   if (files.empty()) throw core::Error("data.files: no trajectory file given");
   TrajectorySet set;
   for (const std::string& path : files) {
     io::H5File f = io::H5File::open(path);
     if (!f.exists(dataset))
-      throw core::Error(fmt::format("{}: no dataset {}; expected trajectories [sample][frame][y]"
-                                    "[x] as the spectral solver writes (twinsim run "
-                                    "cases/spectral/...)", path, dataset));
+      throw core::Error(
+          fmt::format("{}: no dataset {}; expected trajectories [sample][frame][y]"
+                      "[x] as the spectral solver writes (twinsim run "
+                      "cases/spectral/...)",
+                      path, dataset));
     io::Array<double> a = f.read<double>(dataset);
     if (a.shape.size() != 4)
       throw core::Error(fmt::format("{}: {} has {} axes; expected 4, [sample][frame][y][x]", path,
@@ -42,7 +43,8 @@ TrajectorySet read_trajectories(const std::vector<std::string>& files,
     } else if (s.frames != set.shape.frames || s.ny != set.shape.ny || s.nx != set.shape.nx) {
       throw core::Error(fmt::format(
           "{}: trajectories of {} frames of {} x {} differ from the first file's {} frames of "
-          "{} x {}", path, s.frames, s.ny, s.nx, set.shape.frames, set.shape.ny, set.shape.nx));
+          "{} x {}",
+          path, s.frames, s.ny, s.nx, set.shape.frames, set.shape.ny, set.shape.nx));
     } else {
       set.shape.samples += s.samples;
     }
@@ -53,8 +55,8 @@ TrajectorySet read_trajectories(const std::vector<std::string>& files,
 
 TrajectorySet select_samples(const TrajectorySet& set, std::int64_t first, std::int64_t count) {
   if (first < 0 || count < 0 || first + count > set.shape.samples)
-    throw core::Error(fmt::format("samples [{}, {}) requested from a dataset of {} samples",
-                                  first, first + count, set.shape.samples));
+    throw core::Error(fmt::format("samples [{}, {}) requested from a dataset of {} samples", first,
+                                  first + count, set.shape.samples));
   TrajectorySet out = set;
   out.shape.samples = count;
   const std::int64_t per = set.shape.frames * set.shape.ny * set.shape.nx;

@@ -70,8 +70,10 @@ void write_model_file(const std::filesystem::path& path, const ModelFile& m) {
 
 ModelFile read_model_file(const std::filesystem::path& path) {
   if (!std::filesystem::is_regular_file(path))
-    throw core::Error(fmt::format("model file {} not found; train one first (twinsim train "
-                                  "CASE) or set predict.model", path.string()));
+    throw core::Error(
+        fmt::format("model file {} not found; train one first (twinsim train "
+                    "CASE) or set predict.model",
+                    path.string()));
   io::H5File f = io::H5File::open(path);
   std::string format;
   try {
@@ -79,8 +81,10 @@ ModelFile read_model_file(const std::filesystem::path& path) {
   } catch (const std::exception&) {
   }
   if (format != k_format)
-    throw core::Error(fmt::format("{} is not a Twinsim surrogate model file (format '{}', "
-                                  "expected '{}')", path.string(), format, k_format));
+    throw core::Error(
+        fmt::format("{} is not a Twinsim surrogate model file (format '{}', "
+                    "expected '{}')",
+                    path.string(), format, k_format));
   ModelFile m;
   m.case_text = f.attribute_as<std::string>("/", "case");
   const auto get_int = [&](const char* g, const char* k) {

@@ -39,13 +39,11 @@ std::string_view to_string(Activation a) {
 Activation activation_from_string(std::string_view name) {
   for (Activation a : k_activations)
     if (to_string(a) == name) return a;
-  throw core::Error(fmt::format(
-      "unknown activation '{}' (identity, relu, gelu, tanh, silu)", name));
+  throw core::Error(
+      fmt::format("unknown activation '{}' (identity, relu, gelu, tanh, silu)", name));
 }
 
-std::string_view to_string(LossKind k) {
-  return k == LossKind::mse ? "mse" : "relative_l2";
-}
+std::string_view to_string(LossKind k) { return k == LossKind::mse ? "mse" : "relative_l2"; }
 
 LossKind loss_from_string(std::string_view name) {
   if (name == "mse") return LossKind::mse;

@@ -59,8 +59,10 @@ class LearnerImpl final : public nn::Learner<Real> {
               std::uint64_t seed)
       : m_spec(model), m_loss(loss) {
     if (model.kind != "fno2d")
-      throw core::Error("the trainer learns from trajectories [sample][frame][y][x] with "
-                        "model.kind = \"fno2d\"; got '" + model.kind + "'");
+      throw core::Error(
+          "the trainer learns from trajectories [sample][frame][y][x] with "
+          "model.kind = \"fno2d\"; got '" +
+          model.kind + "'");
     m_ctx.seed = seed;
     m_net = nnk::build_model(m_ctx, model);
     m_adam = std::make_unique<nnk::Adam<Real>>(m_net->params(), opt);
@@ -69,12 +71,14 @@ class LearnerImpl final : public nn::Learner<Real> {
   void set_trajectories(nn::Split split, const nn::Trajectories& shape,
                         const std::vector<Real>& h_values) override {
     Data& d = data(split);
-    TWINSIM_REQUIRE(std::int64_t(h_values.size()) ==
-                        shape.samples * shape.frames * shape.ny * shape.nx,
-                    "set_trajectories: values and shape disagree");
+    TWINSIM_REQUIRE(
+        std::int64_t(h_values.size()) == shape.samples * shape.frames * shape.ny * shape.nx,
+        "set_trajectories: values and shape disagree");
     if (shape.windows_per_sample(m_spec.in_channels, m_spec.out_channels) < 1)
-      throw core::Error("trajectories of " + std::to_string(shape.frames) + " frames are too "
-                        "short for " + std::to_string(m_spec.in_channels) + " input and " +
+      throw core::Error("trajectories of " + std::to_string(shape.frames) +
+                        " frames are too "
+                        "short for " +
+                        std::to_string(m_spec.in_channels) + " input and " +
                         std::to_string(m_spec.out_channels) + " output frames");
     d.shape = shape;
     d.values = core::Buffer<Real, Space>::from_host(h_values);

@@ -72,7 +72,8 @@ TYPED_TEST(FnoHeat, LearnsTheTimeStepOperatorToOnePercent) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
   using Real = typename TypeParam::Real;
   const int n_train = 16, n_test = 4;
-  const std::vector<double> train = heat_trajectories(n_train, 0), test = heat_trajectories(n_test, 1);
+  const std::vector<double> train = heat_trajectories(n_train, 0),
+                            test = heat_trajectories(n_test, 1);
   const nn::Normalisation norm = nn::normalisation_of(train);
 
   nn::ModelSpec spec;
@@ -86,8 +87,8 @@ TYPED_TEST(FnoHeat, LearnsTheTimeStepOperatorToOnePercent) {
   opt.lr = 5e-3;
   opt.schedule = "cosine";
   opt.epochs = 120;
-  auto learner = nn::make_learner<Real>(TypeParam::k_backend, spec, opt,
-                                        nn::LossKind::relative_l2, 7);
+  auto learner =
+      nn::make_learner<Real>(TypeParam::k_backend, spec, opt, nn::LossKind::relative_l2, 7);
   const nn::Trajectories shape{n_train, k_frames, k_n, k_n};
   learner->set_trajectories(nn::Split::train, shape, nn::normalised<Real>(train, norm));
   learner->set_trajectories(nn::Split::test, {n_test, k_frames, k_n, k_n},

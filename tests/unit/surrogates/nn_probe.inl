@@ -131,7 +131,8 @@ test::GradCheck check_loss(nn::LossKind kind) {
     pp[i] += h;
     pm[i] -= h;
     numeric.push_back((nnk::loss(kind, tensor(shape, pp), t, scratch) -
-                       nnk::loss(kind, tensor(shape, pm), t, scratch)) / (2 * h));
+                       nnk::loss(kind, tensor(shape, pm), t, scratch)) /
+                      (2 * h));
   }
   test::GradCheck r;
   compare(r, std::string(nn::to_string(kind)), analytic, idx, numeric);
@@ -153,33 +154,78 @@ test::GradCheck layer_case(const nn::Shape& in, Args&&... args) {
 
 const std::vector<Case>& cases() {
   static const std::vector<Case> all = {
-      {"linear_features", [] { return layer_case<nnk::Linear<Real>>({4, 3}, "l", 3, 5); }},
-      {"linear_pointwise", [] { return layer_case<nnk::Linear<Real>>({2, 3, 4, 5}, "l", 3, 2); }},
-      {"relu", [] { nnk::ActivationLayer<Real> a(nn::Activation::relu); return check_layer(a, {2, 3, 7}); }},
-      {"gelu", [] { nnk::ActivationLayer<Real> a(nn::Activation::gelu); return check_layer(a, {2, 3, 7}); }},
-      {"tanh", [] { nnk::ActivationLayer<Real> a(nn::Activation::tanh); return check_layer(a, {2, 3, 7}); }},
-      {"silu", [] { nnk::ActivationLayer<Real> a(nn::Activation::silu); return check_layer(a, {2, 3, 7}); }},
-      {"append_grid", [] { nnk::AppendGrid<Real> a; return check_layer(a, {2, 2, 4, 6}); }},
-      {"spectral_conv", [] { return layer_case<nnk::SpectralConv2d<Real>>({2, 3, 8, 10}, "s", 3, 2, 3); }},
+      {"linear_features",
+       [] {
+         return layer_case<nnk::Linear<Real>>({4, 3}, "l", 3, 5);
+       }},
+      {"linear_pointwise",
+       [] {
+         return layer_case<nnk::Linear<Real>>({2, 3, 4, 5}, "l", 3, 2);
+       }},
+      {"relu",
+       [] {
+         nnk::ActivationLayer<Real> a(nn::Activation::relu);
+         return check_layer(a, {2, 3, 7});
+       }},
+      {"gelu",
+       [] {
+         nnk::ActivationLayer<Real> a(nn::Activation::gelu);
+         return check_layer(a, {2, 3, 7});
+       }},
+      {"tanh",
+       [] {
+         nnk::ActivationLayer<Real> a(nn::Activation::tanh);
+         return check_layer(a, {2, 3, 7});
+       }},
+      {"silu",
+       [] {
+         nnk::ActivationLayer<Real> a(nn::Activation::silu);
+         return check_layer(a, {2, 3, 7});
+       }},
+      {"append_grid",
+       [] {
+         nnk::AppendGrid<Real> a;
+         return check_layer(a, {2, 2, 4, 6});
+       }},
+      {"spectral_conv",
+       [] {
+         return layer_case<nnk::SpectralConv2d<Real>>({2, 3, 8, 10}, "s", 3, 2, 3);
+       }},
       // modes = ny / 2: the Nyquist row is kept (and must be Hermitian in column 0).
-      {"spectral_conv_nyquist_row", [] { return layer_case<nnk::SpectralConv2d<Real>>({2, 2, 6, 8}, "s", 2, 3, 3); }},
-      {"residual", [] {
+      {"spectral_conv_nyquist_row",
+       [] {
+         return layer_case<nnk::SpectralConv2d<Real>>({2, 2, 6, 8}, "s", 2, 3, 3);
+       }},
+      {"residual",
+       [] {
          nnk::Context<Real> ctx;
          nnk::Residual<Real> r(std::make_unique<nnk::Linear<Real>>(ctx, "l", 3, 3));
          return check_layer(r, {2, 3, 4});
        }},
-      {"fourier_block", [] { return layer_case<nnk::FourierBlock<Real>>({2, 3, 8, 8}, "f", 3, 3, nn::Activation::gelu); }},
-      {"fno2d_model", [] {
+      {"fourier_block",
+       [] {
+         return layer_case<nnk::FourierBlock<Real>>({2, 3, 8, 8}, "f", 3, 3, nn::Activation::gelu);
+       }},
+      {"fno2d_model",
+       [] {
          nnk::Context<Real> ctx;
          nn::ModelSpec spec;
-         spec.in_channels = 2; spec.width = 4; spec.modes = 3; spec.layers = 2; spec.projection = 6;
+         spec.in_channels = 2;
+         spec.width = 4;
+         spec.modes = 3;
+         spec.layers = 2;
+         spec.projection = 6;
          auto net = nnk::build_model(ctx, spec);
          return check_layer(*net, {2, 2, 8, 8});
        }},
-      {"mlp_model", [] {
+      {"mlp_model",
+       [] {
          nnk::Context<Real> ctx;
          nn::ModelSpec spec;
-         spec.kind = "mlp"; spec.in_channels = 2; spec.out_channels = 2; spec.hidden = {5, 4};
+         spec.kind = "mlp";
+         spec.in_channels = 2;
+         spec.out_channels = 2;
+         spec.hidden = {5, 4};
          spec.activation = nn::Activation::tanh;
          auto net = nnk::build_model(ctx, spec);
          return check_layer(*net, {3, 2});

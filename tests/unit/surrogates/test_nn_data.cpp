@@ -68,7 +68,8 @@ TEST(ModelFile, RoundTripsArchitectureNormalisationAndParameters) {
   m.train_samples = 5;
   m.epoch = 3;
   m.optimizer_steps = 12;
-  m.arrays = {{"lift.weight", {2, 3}, {1, 2, 3, 4, 5, 6.5}}, {"lift.weight.adam_m", {2, 3}, {0.1, 0, 0, 0, 0, 1e-300}}};
+  m.arrays = {{"lift.weight", {2, 3}, {1, 2, 3, 4, 5, 6.5}},
+              {"lift.weight.adam_m", {2, 3}, {0.1, 0, 0, 0, 0, 1e-300}}};
   const auto path = std::filesystem::temp_directory_path() / "twinsim_test_model_file.h5";
   write_model_file(path, m);
   const ModelFile r = read_model_file(path);

@@ -27,10 +27,10 @@ void expect_gradients_match(const GradCheck& r) {
                                << r.checked << " entries)";
 }
 
-#define TWINSIM_GRADIENT_CASE(test_name, case_name)                        \
-  TYPED_TEST(NnGradients, test_name) {                                     \
-    TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);                                \
-    expect_gradients_match(nn_probe_for<TypeParam>().check(case_name));    \
+#define TWINSIM_GRADIENT_CASE(test_name, case_name)                     \
+  TYPED_TEST(NnGradients, test_name) {                                  \
+    TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);                             \
+    expect_gradients_match(nn_probe_for<TypeParam>().check(case_name)); \
   }
 
 TWINSIM_GRADIENT_CASE(LinearOnFeatures, "linear_features")

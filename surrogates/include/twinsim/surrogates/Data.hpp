@@ -12,7 +12,7 @@ namespace twinsim::nn {
 
 struct TrajectorySet {
   Trajectories shape;
-  std::vector<double> values;  // [sample][frame][y][x]
+  std::vector<double> values;    // [sample][frame][y][x]
   double snapshot_interval = 0;  // time between frames (from /snapshot_time or the dataset's time)
   double solver_dt = 0;          // the solver's time step (dataset attribute dt), 0 if absent
 };

@@ -55,11 +55,9 @@ void activation_forward(nn::Activation a, const Real* d_x, Real* d_y, Index n) {
 }
 
 template <class Real>
-void activation_backward(nn::Activation a, const Real* d_x, const Real* d_dy, Real* d_dx,
-                         Index n) {
-  for_each_index(n, [=] TWINSIM_HD(Index i) {
-    d_dx[i] = nn::activate_derivative(a, d_x[i]) * d_dy[i];
-  });
+void activation_backward(nn::Activation a, const Real* d_x, const Real* d_dy, Real* d_dx, Index n) {
+  for_each_index(
+      n, [=] TWINSIM_HD(Index i) { d_dx[i] = nn::activate_derivative(a, d_x[i]) * d_dy[i]; });
 }
 
 // [b][c][y][x] -> [b][c + 2][y][x], the last two channels x / nx and y / ny in [0, 1).
@@ -196,7 +194,8 @@ void scale_columns(const ModeSet s, Index planes, Complex<Real>* d_z, Real scale
 
 template <class Real>
 void adam_kernel(nn::AdamStep step, Real* d_p, const Real* d_g, Real* d_m, Real* d_v, Index n) {
-  for_each_index(n, [=] TWINSIM_HD(Index i) { nn::adam_update(step, d_p[i], d_g[i], d_m[i], d_v[i]); });
+  for_each_index(
+      n, [=] TWINSIM_HD(Index i) { nn::adam_update(step, d_p[i], d_g[i], d_m[i], d_v[i]); });
 }
 
 template <class Real>
@@ -207,17 +206,23 @@ void difference(const Real* d_p, const Real* d_t, Real* d_out, Index n, Real sca
 // Per-sample squared norms of (p - t) and of t, summed over `count` values from `first`.
 template <class Real>
 double squared_distance(const Real* d_p, const Real* d_t, Index first, Index count) {
-  return transform_reduce(count, 0.0, [=] TWINSIM_HD(Index i) {
-    const double d = double(d_p[first + i]) - double(d_t[first + i]);
-    return d * d;
-  }, core::Plus());
+  return transform_reduce(
+      count, 0.0,
+      [=] TWINSIM_HD(Index i) {
+        const double d = double(d_p[first + i]) - double(d_t[first + i]);
+        return d * d;
+      },
+      core::Plus());
 }
 template <class Real>
 double squared_norm(const Real* d_t, Index first, Index count) {
-  return transform_reduce(count, 0.0, [=] TWINSIM_HD(Index i) {
-    const double v = double(d_t[first + i]);
-    return v * v;
-  }, core::Plus());
+  return transform_reduce(
+      count, 0.0,
+      [=] TWINSIM_HD(Index i) {
+        const double v = double(d_t[first + i]);
+        return v * v;
+      },
+      core::Plus());
 }
 
 // d_dp[first + i] = scale * (p - t) over one sample.
@@ -281,7 +286,10 @@ template <class Real>
 class Linear final : public Layer<Real> {
  public:
   Linear(Context<Real>& ctx, const std::string& name, int in, int out)
-      : m_ctx(ctx), m_in(in), m_out(out), m_w(name + ".weight", {out, in}),
+      : m_ctx(ctx),
+        m_in(in),
+        m_out(out),
+        m_w(name + ".weight", {out, in}),
         m_b(name + ".bias", {out}) {
     const double bound = 1.0 / std::sqrt(double(in));
     init_uniform(m_w, ctx.seed, ctx.next_stream++, -bound, bound);
@@ -304,17 +312,16 @@ class Linear final : public Layer<Real> {
     if (points == 1) {  // Y (out x B, column-major) = bias 1^T + Wc^T X
       m_ctx.blas->gemm(core::Op::N, core::Op::N, m_out, int(batch), 1, Real(1), m_b.value.ptr(),
                        m_out, m_ones.data(), 1, Real(0), m_y.ptr(), m_out);
-      m_ctx.blas->gemm(core::Op::T, core::Op::N, m_out, int(batch), m_in, Real(1),
-                       m_w.value.ptr(), m_in, x.ptr(), m_in, Real(1), m_y.ptr(), m_out);
+      m_ctx.blas->gemm(core::Op::T, core::Op::N, m_out, int(batch), m_in, Real(1), m_w.value.ptr(),
+                       m_in, x.ptr(), m_in, Real(1), m_y.ptr(), m_out);
     } else {  // per sample: Y_b (points x out) = 1 bias^T + X_b (points x in) Wc
       const int p = int(points);
       m_ctx.blas->gemm_strided_batched(core::Op::N, core::Op::N, p, m_out, 1, Real(1),
                                        m_ones.data(), p, 0, m_b.value.ptr(), 1, 0, Real(0),
                                        m_y.ptr(), p, std::int64_t(m_out) * p, int(batch));
       m_ctx.blas->gemm_strided_batched(core::Op::N, core::Op::N, p, m_out, m_in, Real(1), x.ptr(),
-                                       p, std::int64_t(m_in) * p, m_w.value.ptr(), m_in, 0,
-                                       Real(1), m_y.ptr(), p, std::int64_t(m_out) * p,
-                                       int(batch));
+                                       p, std::int64_t(m_in) * p, m_w.value.ptr(), m_in, 0, Real(1),
+                                       m_y.ptr(), p, std::int64_t(m_out) * p, int(batch));
     }
     return m_y;
   }
@@ -327,8 +334,8 @@ class Linear final : public Layer<Real> {
     core::Blas<Real>& blas = *m_ctx.blas;
     if (points == 1) {
       const int b = int(batch);
-      blas.gemm(core::Op::N, core::Op::N, m_in, b, m_out, Real(1), m_w.value.ptr(), m_in,
-                dy.ptr(), m_out, Real(0), m_dx.ptr(), m_in);
+      blas.gemm(core::Op::N, core::Op::N, m_in, b, m_out, Real(1), m_w.value.ptr(), m_in, dy.ptr(),
+                m_out, Real(0), m_dx.ptr(), m_in);
       blas.gemm(core::Op::N, core::Op::T, m_in, m_out, b, Real(1), x.ptr(), m_in, dy.ptr(), m_out,
                 Real(1), m_w.grad.ptr(), m_in);
       blas.gemm(core::Op::N, core::Op::N, m_out, 1, b, Real(1), dy.ptr(), m_out, m_ones.data(), b,
@@ -345,8 +352,8 @@ class Linear final : public Layer<Real> {
         const Real* dys = dy.ptr() + s * m_out * points;
         blas.gemm(core::Op::T, core::Op::N, m_in, m_out, p, Real(1), xs, p, dys, p, Real(1),
                   m_w.grad.ptr(), m_in);
-        blas.gemm(core::Op::T, core::Op::N, m_out, 1, p, Real(1), dys, p, m_ones.data(), p,
-                  Real(1), m_b.grad.ptr(), m_out);
+        blas.gemm(core::Op::T, core::Op::N, m_out, 1, p, Real(1), dys, p, m_ones.data(), p, Real(1),
+                  m_b.grad.ptr(), m_out);
       }
     }
     return m_dx;
@@ -422,8 +429,8 @@ template <class Real>
 class AppendGrid final : public Layer<Real> {
  public:
   const T<Real>& forward(const T<Real>& x) override {
-    TWINSIM_REQUIRE(x.shape.size() == 4, "AppendGrid: expected [batch][channel][y][x], got " +
-                                             nn::to_string(x.shape));
+    TWINSIM_REQUIRE(x.shape.size() == 4,
+                    "AppendGrid: expected [batch][channel][y][x], got " + nn::to_string(x.shape));
     m_shape = x.shape;
     m_y.resize({x.shape[0], x.shape[1] + 2, x.shape[2], x.shape[3]});
     append_grid(x.ptr(), m_y.ptr(), x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
@@ -450,8 +457,7 @@ template <class Real>
 class SpectralConv2d final : public Layer<Real> {
  public:
   SpectralConv2d(Context<Real>& ctx, const std::string& name, int in, int out, int modes)
-      : m_in(in), m_out(out), m_modes(modes),
-        m_w(name + ".weight", {2, in, out, modes, modes, 2}) {
+      : m_in(in), m_out(out), m_modes(modes), m_w(name + ".weight", {2, in, out, modes, modes, 2}) {
     init_uniform(m_w, ctx.seed, ctx.next_stream++, 0.0, 1.0 / (double(in) * double(out)));
   }
 
@@ -461,10 +467,11 @@ class SpectralConv2d final : public Layer<Real> {
                         "][y][x], got " + nn::to_string(x.shape));
     const Index b = x.shape[0], ny = x.shape[2], nx = x.shape[3];
     if (2 * m_modes > ny || 2 * m_modes > nx)
-      throw core::Error(m_w.name + ": " + std::to_string(m_modes) + " Fourier modes need a grid "
-                        "of at least " + std::to_string(2 * m_modes) + " points per axis, got " +
-                        std::to_string(ny) + " x " + std::to_string(nx) +
-                        "; lower model.modes");
+      throw core::Error(m_w.name + ": " + std::to_string(m_modes) +
+                        " Fourier modes need a grid "
+                        "of at least " +
+                        std::to_string(2 * m_modes) + " points per axis, got " +
+                        std::to_string(ny) + " x " + std::to_string(nx) + "; lower model.modes");
     m_x = &x;
     const ModeSet s{ny, nx / 2 + 1, m_modes};
     const Index modes = s.ny * s.nkx;
@@ -531,10 +538,10 @@ class SpectralConv2d final : public Layer<Real> {
 template <class Real>
 class FourierBlock final : public Layer<Real> {
  public:
-  FourierBlock(Context<Real>& ctx, const std::string& name, int width, int modes,
-               nn::Activation a)
+  FourierBlock(Context<Real>& ctx, const std::string& name, int width, int modes, nn::Activation a)
       : m_spectral(ctx, name + ".spectral", width, width, modes),
-        m_pointwise(ctx, name + ".pointwise", width, width), m_act(a) {}
+        m_pointwise(ctx, name + ".pointwise", width, width),
+        m_act(a) {}
 
   const T<Real>& forward(const T<Real>& x) override {
     const T<Real>& a = m_spectral.forward(x);
@@ -594,8 +601,8 @@ std::unique_ptr<Sequential<Real>> build_model(Context<Real>& ctx, const nn::Mode
   if (spec.kind == "mlp") {
     int in = spec.in_channels;
     for (std::size_t i = 0; i < spec.hidden.size(); ++i) {
-      net->add(std::make_unique<Linear<Real>>(ctx, "hidden" + std::to_string(i), in,
-                                              spec.hidden[i]));
+      net->add(
+          std::make_unique<Linear<Real>>(ctx, "hidden" + std::to_string(i), in, spec.hidden[i]));
       net->add(std::make_unique<ActivationLayer<Real>>(spec.activation));
       in = spec.hidden[i];
     }
@@ -621,8 +628,8 @@ std::unique_ptr<Sequential<Real>> build_model(Context<Real>& ctx, const nn::Mode
 // mean over all elements of (p - t)^2.
 template <class Real>
 double mse_loss(const T<Real>& p, const T<Real>& t, T<Real>& dp) {
-  TWINSIM_REQUIRE(p.shape == t.shape, "mse: prediction " + nn::to_string(p.shape) +
-                                          " and target " + nn::to_string(t.shape) + " differ");
+  TWINSIM_REQUIRE(p.shape == t.shape, "mse: prediction " + nn::to_string(p.shape) + " and target " +
+                                          nn::to_string(t.shape) + " differ");
   dp.resize(p.shape);
   const Index n = p.size();
   const double loss = squared_distance(p.ptr(), t.ptr(), 0, n) / double(n);
@@ -665,9 +672,14 @@ class Adam {
   }
   void step(double lr) {
     ++m_t;
-    const nn::AdamStep s{lr, m_spec.beta1, m_spec.beta2, m_spec.eps, m_spec.weight_decay,
+    const nn::AdamStep s{lr,
+                         m_spec.beta1,
+                         m_spec.beta2,
+                         m_spec.eps,
+                         m_spec.weight_decay,
                          1 - std::pow(m_spec.beta1, double(m_t)),
-                         1 - std::pow(m_spec.beta2, double(m_t)), m_spec.decoupled};
+                         1 - std::pow(m_spec.beta2, double(m_t)),
+                         m_spec.decoupled};
     for (Param<Real>* p : m_params)
       adam_kernel(s, p->value.ptr(), p->grad.ptr(), p->m.ptr(), p->v.ptr(), p->value.size());
   }
