@@ -8,9 +8,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "runs.hpp"
+#include "surrogate_case.hpp"
 #include "twinsim/core/Backend.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Log.hpp"
@@ -31,6 +34,16 @@ std::string requested_solver(const RunOptions& options) {
     return toml::parse_file(options.case_path)["run"]["solver"].value_or(std::string());
   } catch (const toml::parse_error&) {
     return "";
+  }
+}
+
+// A surrogate case (for twinsim train / predict) names no solver and has a [model] section.
+bool is_surrogate_case(const RunOptions& options) {
+  if (!requested_solver(options).empty()) return false;
+  try {
+    return toml::parse_file(options.case_path).contains("model");
+  } catch (const toml::parse_error&) {
+    return false;
   }
 }
 
@@ -69,6 +82,11 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 int check(const RunOptions& options) {
+  if (is_surrogate_case(options)) {
+    if (!load_surrogate_case(options)) return k_exit_bad_input;
+    std::printf("%s: ok (surrogate: twinsim train / predict)\n", options.case_path.c_str());
+    return k_exit_ok;
+  }
   const std::optional<io::Case> c = load_case(options);
   if (!c) return k_exit_bad_input;
   std::printf("%s: ok (solver %s)\n", options.case_path.c_str(),
@@ -78,7 +96,23 @@ int check(const RunOptions& options) {
 
 int schema(const std::string& section) {
   try {
-    std::fputs(case_schema().describe(section).c_str(), stdout);
+    // Solver cases ([run] with a solver), then the surrogate cases' own sections.
+    const io::Schema solvers = case_schema(), surrogates = surrogate_case_schema();
+    std::vector<std::string> surrogate_sections = surrogates.section_names();
+    surrogate_sections.erase(
+        std::remove(surrogate_sections.begin(), surrogate_sections.end(), "run"),
+        surrogate_sections.end());
+    std::string text;
+    if (section.empty()) {
+      text = solvers.describe();
+      for (const std::string& name : surrogate_sections) text += surrogates.describe(name);
+    } else if (std::find(surrogate_sections.begin(), surrogate_sections.end(), section) !=
+               surrogate_sections.end()) {
+      text = surrogates.describe(section);
+    } else {
+      text = solvers.describe(section);
+    }
+    std::fputs(text.c_str(), stdout);
     return k_exit_ok;
   } catch (const core::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
@@ -88,6 +122,12 @@ int schema(const std::string& section) {
 
 int run(const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  if (is_surrogate_case(options)) {
+    std::fprintf(stderr, "error: %s is a surrogate case (it has [model] and no run.solver): "
+                 "use twinsim train or twinsim predict; nothing was run\n",
+                 options.case_path.c_str());
+    return k_exit_bad_input;
+  }
   const std::optional<io::Case> c = load_case(options);
   if (!c) return k_exit_bad_input;
   const std::string name = c->get_string("run.name");

@@ -76,6 +76,23 @@ class Cli(unittest.TestCase):
             r = twinsim("check", os.path.join(ROOT, "cases", case + ".toml"))
             self.assertEqual(r.returncode, 0, case + ": " + r.stderr)
 
+    def test_surrogate_cases_are_checked_and_documented_but_not_run(self):
+        case = os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml")
+        r = twinsim("check", case)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("ok (surrogate", r.stdout)
+        r = twinsim("check", case, "--set", "model.widht=3")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("did you mean 'width'?", r.stderr)
+        r = twinsim("run", case, "--out", os.path.join(self.tmp.name, "out"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("use twinsim train or twinsim predict", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "out")))
+        r = twinsim("schema", "model")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("modes", r.stdout)
+        self.assertIn("[optimizer]", twinsim("schema").stdout)
+
     def test_bad_override_is_refused(self):
         r = twinsim("check", DEMO, "--set", "taylor_green.n=abc")
         self.assertEqual(r.returncode, 2)
