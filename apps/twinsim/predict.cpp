@@ -10,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "run_support.hpp"
 #include "surrogate_case.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/versions.hpp"
@@ -38,10 +39,6 @@ PredictSettings predict_settings(const io::Case& c) {
   p.steps = c.get_int("predict.steps");
   p.batch = c.get_int("predict.batch");
   return p;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 // The solver's throughput from the summary.json beside a data file (sample-steps per second),
@@ -246,6 +243,7 @@ int predict(const RunOptions& options) {
                core::to_string(run->backend));
   io::Summary s;
   bool ok = true;
+  std::string failure;
   try {
     if (model.precision == "float64")
       predict_with<double>(*c, model, *run, s);
@@ -253,16 +251,11 @@ int predict(const RunOptions& options) {
       predict_with<float>(*c, model, *run, s);
   } catch (const core::Error& e) {
     ok = false;
-    s.set("failure", e.what());
+    failure = e.what();
     spdlog::error("{}", e.what());
   }
-  s.set("name", name);
-  s.set("command", "predict");
   s.set("model.file", model_path.string());
-  s.set("backend", std::string(core::to_string(run->backend)));
-  s.set("twinsim_version", core::version());
-  s.set("status", ok ? "ok" : "failed");
-  s.set("timing.total_s", seconds_since(start));
+  set_provenance(s, name, "command", "predict", run->backend, ok, failure, seconds_since(start));
   run->dir->write_summary(s);
   return ok ? k_exit_ok : k_exit_failed;
 }

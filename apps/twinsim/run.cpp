@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "run_support.hpp"
 #include "runs.hpp"
 #include "surrogate_case.hpp"
 #include "twinsim/core/Backend.hpp"
@@ -47,36 +48,17 @@ bool is_surrogate_case(const RunOptions& options) {
   }
 }
 
-// The case as the options make it; prints why and returns nothing when it is not valid.
+// The case as the options make it, checked against the schema of the solver it names and by
+// that solver's check; prints why and returns nothing when it is not valid.
 std::optional<io::Case> load_case(const RunOptions& options) {
-  if (!std::filesystem::is_regular_file(options.case_path)) {
-    std::fprintf(stderr, "error: case file '%s' not found\n", options.case_path.c_str());
-    return std::nullopt;
-  }
   std::string solver = requested_solver(options);
   if (std::none_of(solvers().begin(), solvers().end(),
                    [&](const Solver& s) { return s.name == solver; }))
     solver.clear();
-  const io::Schema schema = case_schema(solver);
-  std::vector<std::string> overrides = options.overrides;
-  if (!options.device.empty()) overrides.push_back("run.device=" + options.device);
-  try {
-    io::Case c = io::Case::from_file(options.case_path, schema, overrides);
+  return load_case_file(options, case_schema(solver), [](const io::Case& c) {
     const Solver& s = find_solver(c.get_string("run.solver"));
     if (s.check) s.check(c);
-    return c;
-  } catch (const io::CaseError& e) {
-    std::fprintf(stderr, "%s\nerror: %zu problem%s in %s; nothing was run\n", e.what(),
-                 e.problems().size(), e.problems().size() == 1 ? "" : "s",
-                 options.case_path.c_str());
-  } catch (const core::Error& e) {
-    std::fprintf(stderr, "error: %s: %s; nothing was run\n", options.case_path.c_str(), e.what());
-  }
-  return std::nullopt;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  });
 }
 
 }  // namespace
@@ -160,15 +142,9 @@ int run(const RunOptions& options) {
     result.ok = false;
     result.failure = e.what();
   }
-  io::Summary& s = result.summary;
-  s.set("name", name);
-  s.set("solver", solver.name);
-  s.set("backend", std::string(core::to_string(backend)));
-  s.set("twinsim_version", core::version());
-  s.set("status", result.ok ? "ok" : "failed");
-  if (!result.ok) s.set("failure", result.failure);
-  s.set("timing.total_s", seconds_since(start));
-  dir->write_summary(s);
+  set_provenance(result.summary, name, "solver", solver.name, backend, result.ok, result.failure,
+                 seconds_since(start));
+  dir->write_summary(result.summary);
   if (!result.ok) {
     spdlog::error("{}", result.failure);
     spdlog::error("run failed; what was computed is in {}", dir->path().string());

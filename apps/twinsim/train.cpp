@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "run_support.hpp"
 #include "surrogate_case.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Log.hpp"
@@ -31,22 +32,7 @@ io::Schema surrogate_case_schema() {
 }
 
 std::optional<io::Case> load_surrogate_case(const RunOptions& options) {
-  if (!std::filesystem::is_regular_file(options.case_path)) {
-    std::fprintf(stderr, "error: case file '%s' not found\n", options.case_path.c_str());
-    return std::nullopt;
-  }
-  std::vector<std::string> overrides = options.overrides;
-  if (!options.device.empty()) overrides.push_back("run.device=" + options.device);
-  try {
-    return io::Case::from_file(options.case_path, surrogate_case_schema(), overrides);
-  } catch (const io::CaseError& e) {
-    std::fprintf(stderr, "%s\nerror: %zu problem%s in %s; nothing was run\n", e.what(),
-                 e.problems().size(), e.problems().size() == 1 ? "" : "s",
-                 options.case_path.c_str());
-  } catch (const core::Error& e) {
-    std::fprintf(stderr, "error: %s: %s; nothing was run\n", options.case_path.c_str(), e.what());
-  }
-  return std::nullopt;
+  return load_case_file(options, surrogate_case_schema());
 }
 
 std::optional<SurrogateRun> open_surrogate_run(const io::Case& c, const RunOptions& options,
@@ -67,10 +53,6 @@ std::optional<SurrogateRun> open_surrogate_run(const io::Case& c, const RunOptio
 }
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 template <class Real>
 std::vector<nn::NamedArray<double>> to_double(const std::vector<nn::NamedArray<Real>>& in) {
@@ -217,6 +199,7 @@ int train(const RunOptions& options) {
                options.case_path, core::to_string(run->backend));
   io::Summary s;
   bool ok = true;
+  std::string failure;
   try {
     if (c->get_string("train.precision") == "float64")
       train_with<double>(*c, *run, s);
@@ -224,15 +207,11 @@ int train(const RunOptions& options) {
       train_with<float>(*c, *run, s);
   } catch (const core::Error& e) {
     ok = false;
-    s.set("failure", e.what());
+    failure = e.what();
     spdlog::error("{}", e.what());
   }
-  s.set("name", c->get_string("run.name"));
-  s.set("command", "train");
-  s.set("backend", std::string(core::to_string(run->backend)));
-  s.set("twinsim_version", core::version());
-  s.set("status", ok ? "ok" : "failed");
-  s.set("timing.total_s", seconds_since(start));
+  set_provenance(s, c->get_string("run.name"), "command", "train", run->backend, ok, failure,
+                 seconds_since(start));
   run->dir->write_summary(s);
   return ok ? k_exit_ok : k_exit_failed;
 }
