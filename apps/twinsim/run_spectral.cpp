@@ -212,6 +212,19 @@ Settings read_settings(const io::Section& s) {
   return r;
 }
 
+// The wavenumbers of the /energy_spectrum shells (k = s dk) and what the spectrum is.
+void describe_energy_spectrum(io::H5File& file, std::uint64_t shells, double dk,
+                              const std::string& layout) {
+  std::vector<double> k(shells);
+  for (std::uint64_t i = 0; i < shells; ++i) k[i] = double(i) * dk;
+  file.write("/energy_spectrum_wavenumber", k.data(), {shells});
+  file.set_attribute("/energy_spectrum_wavenumber", "units", std::string("1/length"));
+  file.set_attribute("/energy_spectrum", "definition",
+                     "E_s = sum of 1/2 |u_k|^2 over modes with round(|k| / dk) = s (energy per "
+                     "shell; sum over s = mean kinetic energy)" + layout);
+  file.set_attribute("/energy_spectrum", "dk", dk);
+}
+
 // The settings as attributes of the dataset: what a reader needs to interpret or redo it.
 void describe_dataset(io::H5File& file, const std::string& path, const Settings& s,
                       const std::string& precision) {
@@ -346,18 +359,8 @@ RunResult run_samples(const RunContext& ctx, const Settings& s, const std::strin
   // Steps taken from t = 0 to each snapshot (adaptive runs vary; fixed runs k * steps).
   io::TimeSeries step_counts(file, "/steps", {{frames}, io::DType::i64, "", "time"});
   describe_dataset(file, "/vorticity", s, precision);
-  {
-    std::vector<double> k(shells);
-    for (std::uint64_t i = 0; i < shells; ++i) k[i] = double(i) * dk;
-    file.write("/energy_spectrum_wavenumber", k.data(), {shells});
-    file.set_attribute("/energy_spectrum_wavenumber", "units", std::string("1/length"));
-    file.set_attribute("/energy_spectrum", "definition",
-                       std::string("E_s = sum of 1/2 |u_k|^2 over modes with round(|k| / dk) = s "
-                                   "(energy per shell; sum over s = mean kinetic energy), "
-                                   "solver grid, every sample at every snapshot"));
-    file.set_attribute("/energy_spectrum", "axes", std::string("sample time shell"));
-    file.set_attribute("/energy_spectrum", "dk", dk);
-  }
+  describe_energy_spectrum(file, shells, dk, ", solver grid, every sample at every snapshot");
+  file.set_attribute("/energy_spectrum", "axes", std::string("sample time shell"));
   std::vector<double> times(frames);
   for (std::uint64_t k = 0; k < frames; ++k)
     times[k] = s.cfl > 0 ? double(k) * s.interval : double(k * s.steps_per_snapshot) * c.dt;
@@ -567,18 +570,9 @@ RunResult run_velocity3d(const RunContext& ctx, const io::Section& s) {
   io::TimeSeries spectrum(file, "/energy_spectrum", {{shells}, io::DType::f64, "length^2/time^2",
                                                      "time"});
   io::TimeSeries time_step(file, "/time_step", {{1}, io::DType::f64, "time", "time"});
-  {
-    std::vector<double> k(shells);
-    for (std::uint64_t i = 0; i < shells; ++i) k[i] = double(i) * dk;
-    file.write("/energy_spectrum_wavenumber", k.data(), {shells});
-    file.set_attribute("/energy_spectrum_wavenumber", "units", std::string("1/length"));
-    file.set_attribute("/energy_spectrum", "definition",
-                       std::string("E_s = sum of 1/2 |u_k|^2 over modes with round(|k| / dk) = s "
-                                   "(energy per shell; sum over s = mean kinetic energy)"));
-    file.set_attribute("/energy_spectrum", "dk", dk);
-    file.set_attribute("/time_step", "definition",
-                       std::string("the last step before each record (fixed runs: dt)"));
-  }
+  describe_energy_spectrum(file, shells, dk, "");
+  file.set_attribute("/time_step", "definition",
+                     std::string("the last step before each record (fixed runs: dt)"));
   io::XdmfWriter xdmf(ctx.run.file(ctx.name + ".xmf"), file.path());
   const double h = c.lx / double(n);
   const io::CoRectMesh mesh{{n, n, n}, {0, 0, 0}, {h, h, h}};
