@@ -1,0 +1,65 @@
+"""One line per GoogleTest executable from its --gtest_output XML.
+
+Usage: python3 gtest_summary.py XML NAME EXIT_CODE SECONDS
+Prints e.g.
+  PASS test_exec           41 passed  0 failed 12 skipped | gpu cases: 12 ran, 0 skipped | 3.1 s
+GPU cases are those whose suite or test name holds `gpu`/`Gpu` (the typed suites <Suite>/gpu...)
+or `Agree` (the CPU-vs-GPU agreement tests): on the GPU machine "gpu cases: N skipped" must be 0.
+Standard library only (runs with any python3).
+"""
+import os
+import sys
+import xml.etree.ElementTree as ET
+
+
+def is_gpu_case(suite, name):
+    full = f"{suite}.{name}"
+    return "gpu" in full or "Gpu" in full or "Agree" in full
+
+
+def main():
+    path, exe, rc, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+    if not os.path.exists(path):
+        why = "timed out" if rc in (124, 137) else f"exit {rc}, no XML: crashed or did not start"
+        print(f"CRASH {exe:<26} {why} | {seconds:.1f} s")
+        return
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        print(f"CRASH {exe:<26} exit {rc}, unreadable XML ({e}) | {seconds:.1f} s")
+        return
+    passed = failed = skipped = gpu_ran = gpu_skipped = 0
+    failures = []
+    for suite in root.iter("testsuite"):
+        for case in suite.iter("testcase"):
+            sname, cname = suite.get("name", ""), case.get("name", "")
+            if case.find("failure") is not None:
+                failed += 1
+                failures.append(f"{sname}.{cname}")
+                state = "ran"
+            elif case.find("skipped") is not None or case.get("result") == "skipped" \
+                    or case.get("status") == "notrun":
+                skipped += 1
+                state = "skipped"
+            else:
+                passed += 1
+                state = "ran"
+            if is_gpu_case(sname, cname):
+                if state == "ran":
+                    gpu_ran += 1
+                else:
+                    gpu_skipped += 1
+    verdict = "PASS" if failed == 0 and rc == 0 else "FAIL"
+    if rc in (124, 137):
+        verdict = "TIMEOUT"
+    line = (f"{verdict:<5} {exe:<26} {passed:4d} passed {failed:3d} failed {skipped:3d} skipped"
+            f" | gpu cases: {gpu_ran} ran, {gpu_skipped} skipped | {seconds:.1f} s")
+    if rc != 0 and failed == 0:
+        line += f" | exit {rc}"
+    print(line)
+    for f in failures[:20]:
+        print(f"      failed: {f}")
+
+
+if __name__ == "__main__":
+    main()
