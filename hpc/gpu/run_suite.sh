@@ -8,6 +8,7 @@
 #   hpc/gpu/run_suite.sh sanitize   compute-sanitizer memcheck, then racecheck, on the GPU cases
 #                                   (--gtest_filter='*gpu*:*Gpu*:*Agree*') -> sanitize.txt,
 #                                   sanitize.tar.gz (full reports)
+#   hpc/gpu/run_suite.sh memcheck   (or racecheck) one tool only, with the whole budget
 #   hpc/gpu/run_suite.sh bench      GPU benchmarks: spectral 3D/2D, LBM, MD (HOOMD LJ 64k, 1M),
 #                                   FNO-2D vs PyTorch -> bench.txt, bench.tar.gz (raw output)
 #   hpc/gpu/run_suite.sh slow       the GPU cases of the `slow` test executables -> summary.txt
@@ -21,8 +22,8 @@
 # the suite still runs: `OUT=/tmp/out hpc/gpu/run_suite.sh tests`.
 set -uo pipefail
 suite=${1:-}
-case $suite in tests | sanitize | bench | slow | profile | all) ;; *)
-  echo "usage: hpc/gpu/run_suite.sh tests|sanitize|bench|slow|profile|all   (OUT=folder; BUDGET_S=seconds)" >&2
+case $suite in tests | sanitize | memcheck | racecheck | bench | slow | profile | all) ;; *)
+  echo "usage: hpc/gpu/run_suite.sh tests|sanitize|memcheck|racecheck|bench|slow|profile|all   (OUT=folder; BUDGET_S=seconds)" >&2
   exit 2 ;;
 esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -220,8 +221,10 @@ sanitize_tool() {
   done < "$g/tests.tsv"
 }
 
+# suite_sanitize [TOOL]: memcheck then racecheck (55 / 45 % of the budget), or TOOL alone.
 suite_sanitize() {
-  log "## sanitize: compute-sanitizer memcheck then racecheck on '*gpu*:*Gpu*:*Agree*' (details in sanitize.txt)"
+  local only=${1:-}
+  log "## sanitize: compute-sanitizer ${only:-memcheck then racecheck} on '*gpu*:*Gpu*:*Agree*' (details in sanitize.txt)"
   if [ -z "$sanitizer" ]; then
     log "# compute-sanitizer not found on $(uname -n): sanitize left out"
     return
@@ -229,8 +232,12 @@ suite_sanitize() {
   [ "$have_gpu" = 1 ] || log "# no GPU: the cases skip, so this checks only that the tool runs"
   echo "# $sanitizer: $("$sanitizer" --version | tail -1)" >> "$OUT/sanitize.txt"
   local start=$((SECONDS - t0)) share=$(( ($(left) - 20) * 55 / 100 ))
-  sanitize_tool memcheck $((start + share))
-  sanitize_tool racecheck $((budget - 20))
+  if [ -n "$only" ]; then
+    sanitize_tool "$only" $((budget - 20))
+  else
+    sanitize_tool memcheck $((start + share))
+    sanitize_tool racecheck $((budget - 20))
+  fi
   tar -czf "$OUT/sanitize.tar.gz" -C "$work" sanitize
   log "## sanitize: $(grep -c '^CLEAN' "$OUT/sanitize.txt") CLEAN, $(grep -cE '^(ERRORS|FAIL|TIMEOUT)' "$OUT/sanitize.txt") ERRORS/FAIL/TIMEOUT, $(grep -c '^LEFT' "$OUT/sanitize.txt") LEFT"
 }
@@ -317,6 +324,7 @@ suite_profile() {
 case $suite in
   tests) suite_tests ;;
   sanitize) suite_sanitize ;;
+  memcheck | racecheck) suite_sanitize "$suite" ;;
   bench) suite_bench ;;
   slow) suite_slow ;;
   profile) suite_profile ;;
