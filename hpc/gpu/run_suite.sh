@@ -59,13 +59,14 @@ else
   arc=$root/.gpu/bundle.tar.xz
   [ -f "$arc" ] || { log "# $arc missing: run hpc/gpu/bundle.sh on the build machine and carry .gpu"; exit 2; }
   g=/tmp/twinsim-gpu
-  if ! cmp -s "$root/.gpu/BUILD" "$g/BUILD"; then
+  if ! cmp -s "$root/.gpu/BUILD" "$g/.unpacked"; then
     rm -rf "$g" && mkdir -p "$g"
     tar -C "$g" -xJf "$arc" 2> /dev/null \
       || "$py" -c 'import sys, tarfile
 t = tarfile.open(sys.argv[1])
 t.extractall(sys.argv[2], **({"filter": "fully_trusted"} if hasattr(tarfile, "fully_trusted_filter") else {}))' "$arc" "$g" \
       || { log "# cannot unpack $arc (no xz, no python3 lzma)"; exit 2; }
+    cp "$root/.gpu/BUILD" "$g/.unpacked"   # only once everything is out
   fi
 fi
 [ -x "$g/bin/twinsim" ] || { log "# $g/bin/twinsim missing: the bundle is incomplete; rerun hpc/gpu/bundle.sh"; exit 2; }
@@ -91,7 +92,7 @@ fi
 # The tests read case files and data from the source folder compiled into them: point that path
 # at the bundle's snapshot where the machine has no such folder.
 src=$(sed -n 's/^source_dir //p' "$g/BUILD")
-if [ ! -d "$src/tests" ]; then
+if [ ! -e "$src" ]; then
   if mkdir -p "$(dirname "$src")" 2> /dev/null && ln -sfn "$g/src" "$src" 2> /dev/null; then
     log "# source_dir $src -> $g/src (link made for the tests' compiled-in paths)"
   else
