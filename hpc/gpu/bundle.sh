@@ -34,10 +34,10 @@ command -v patchelf > /dev/null || { echo "bundle.sh: patchelf not found: apt-ge
 # 1. Configure and build: everything in ALL (tests, twinsim), then the bench targets, which are
 #    EXCLUDE_FROM_ALL. -DTWINSIM_ENABLE_CUDA=ON makes a missing nvcc an error, not a CPU build.
 cd "$root"
+mkdir -p "$build"
 cmake --preset release -B "$build" -DTWINSIM_ENABLE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
-  -DCMAKE_BUILD_TYPE=Release > "$build.configure.log" 2>&1 \
-  || { cat "$build.configure.log" >&2; exit 1; }
-rm -f "$build.configure.log"
+  -DCMAKE_BUILD_TYPE=Release > "$build/bundle-configure.log" 2>&1 \
+  || { cat "$build/bundle-configure.log" >&2; exit 1; }
 grep -q '^TWINSIM_ENABLE_CUDA:BOOL=ON' "$build/CMakeCache.txt" \
   || { echo "bundle.sh: $build is not a CUDA build" >&2; exit 1; }
 cmake --build "$build" -j "$jobs"
