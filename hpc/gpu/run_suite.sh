@@ -71,6 +71,12 @@ t.extractall(sys.argv[2], **({"filter": "fully_trusted"} if hasattr(tarfile, "fu
 fi
 [ -x "$g/bin/twinsim" ] || { log "# $g/bin/twinsim missing: the bundle is incomplete; rerun hpc/gpu/bundle.sh"; exit 2; }
 sed 's/^/# bundle /' "$g/BUILD" >> "$OUT/summary.txt"
+# A bundle older than the code (hpc/ and Markdown aside) measures the wrong program.
+built=$(sed -n 's/^commit \([0-9a-f]*\).*/\1/p' "$g/BUILD")
+if git -C "$root" rev-parse HEAD > /dev/null 2>&1 \
+  && ! git -C "$root" diff --quiet "$built" -- . ':(exclude)hpc' ':(exclude)*.md' 2> /dev/null; then
+  log "# WARNING: this tree differs from the bundle's commit $built outside hpc/ and *.md: rerun hpc/gpu/bundle.sh"
+fi
 # CUDA's own libraries are not bundled: find them where the machine keeps them if the loader
 # does not (toolkit folders, then PyTorch's pip wheels).
 if ldd "$g/bin/twinsim" | grep -q 'not found'; then
