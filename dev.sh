@@ -17,7 +17,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev librandom123-dev
   libgtest-dev libthrust-dev
   python3 python3-numpy python3-h5py python3-matplotlib python3-pil python3-mdanalysis
-  paraview python3-paraview xvfb xauth
+  paraview python3-paraview xvfb xauth patchelf
 )
 
 setup() {

@@ -16,6 +16,8 @@
 #include "twinsim/core/Backend.hpp"
 #include "twinsim/lbm/Solver.hpp"
 
+#include "../guarded_main.hpp"
+
 using namespace twinsim;
 
 namespace {
@@ -67,7 +69,7 @@ void bench(core::Backend backend, int n, lbm::Precision precision, int repeats,
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   const core::Backend backend = core::select_backend(argc > 1 ? argv[1] : "cpu");
   const int repeats = argc > 2 ? std::atoi(argv[2]) : 5;
   std::vector<int> sizes;
@@ -89,3 +91,5 @@ int main(int argc, char** argv) {
               "column: the share of the copy kernel's bandwidth a step reaches.\n");
   return 0;
 }
+
+int main(int argc, char** argv) { return twinsim::bench_support::guarded_main(run, argc, argv); }

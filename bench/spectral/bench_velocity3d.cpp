@@ -18,6 +18,8 @@
 #include "twinsim/core/Fft.hpp"
 #include "twinsim/spectral/Velocity3D.hpp"
 
+#include "../guarded_main.hpp"
+
 using namespace twinsim;
 
 namespace {
@@ -118,7 +120,7 @@ void taylor_green(core::Backend backend, int n, double t_end) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   const core::Backend backend = core::select_backend(argc > 1 ? argv[1] : "auto");
   std::vector<int> sizes;
   int steps = 3, repeats = 5;
@@ -147,5 +149,7 @@ int main(int argc, char** argv) {
   for (int n : sizes) {
     bench<float>(backend, n, steps, repeats);
     bench<double>(backend, n, steps, repeats);
-  }
+  }  return 0;
 }
+
+int main(int argc, char** argv) { return twinsim::bench_support::guarded_main(run, argc, argv); }

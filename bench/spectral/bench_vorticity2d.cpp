@@ -17,6 +17,8 @@
 #include "twinsim/core/Fft.hpp"
 #include "twinsim/spectral/Vorticity2D.hpp"
 
+#include "../guarded_main.hpp"
+
 using namespace twinsim;
 
 namespace {
@@ -113,7 +115,7 @@ void bench(core::Backend backend, int n, int steps, int batch, spectral::Scheme 
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   const core::Backend backend = core::select_backend(argc > 1 ? argv[1] : "auto");
   int repeats = 5;
   std::vector<const char*> args;
@@ -136,5 +138,7 @@ int main(int argc, char** argv) {
     for (int b : batches) {
       bench<float>(backend, n, steps, b, s, repeats);
       bench<double>(backend, n, steps, b, s, repeats);
-    }
+    }  return 0;
 }
+
+int main(int argc, char** argv) { return twinsim::bench_support::guarded_main(run, argc, argv); }
