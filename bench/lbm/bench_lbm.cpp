@@ -16,7 +16,7 @@
 #include "twinsim/core/Backend.hpp"
 #include "twinsim/lbm/Solver.hpp"
 
-#include "../guarded_main.hpp"
+#include "../bench_support.hpp"
 
 using namespace twinsim;
 

@@ -18,31 +18,16 @@
 #include "twinsim/core/Fft.hpp"
 #include "twinsim/spectral/Velocity3D.hpp"
 
-#include "../guarded_main.hpp"
+#include "../bench_support.hpp"
 
 using namespace twinsim;
 
 namespace {
 
-// --cpu-time: process CPU time (all threads) instead of wall time. On a shared, loaded machine
-// wall times measure the other processes as much as this one; CPU time of a single-threaded
-// run (OMP_NUM_THREADS=1) measures the work. Meaningless for the GPU backend.
-bool g_cpu_time = false;
-struct Clock {
-  std::chrono::steady_clock::time_point wall;
-  std::clock_t cpu;
-};
-Clock now() { return {std::chrono::steady_clock::now(), std::clock()}; }
-double seconds_since(const Clock& t0) {
-  if (g_cpu_time) return double(std::clock() - t0.cpu) / CLOCKS_PER_SEC;
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0.wall).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+using bench_support::Clock;
+using bench_support::median;
+using bench_support::now;
+using bench_support::seconds_since;
 
 // Seconds for the transforms of `steps` RK4 steps (4 x (inverse of 6 fields + forward of 3)),
 // alone on Space buffers; the copies to the host wait for queued GPU work.
@@ -138,14 +123,14 @@ int run(int argc, char** argv) {
       continue;
     }
     if (std::strcmp(argv[i], "--cpu-time") == 0) {
-      g_cpu_time = true;
+      bench_support::cpu_time = true;
       continue;
     }
     sizes.push_back(std::atoi(argv[i]));
   }
   if (sizes.empty()) sizes = {64, 128};
   std::printf("backend %s, %s time\n", std::string(core::to_string(backend)).c_str(),
-              g_cpu_time ? "process CPU" : "wall");
+              bench_support::cpu_time ? "process CPU" : "wall");
   for (int n : sizes) {
     bench<float>(backend, n, steps, repeats);
     bench<double>(backend, n, steps, repeats);

@@ -17,31 +17,16 @@
 #include "twinsim/core/Fft.hpp"
 #include "twinsim/spectral/Vorticity2D.hpp"
 
-#include "../guarded_main.hpp"
+#include "../bench_support.hpp"
 
 using namespace twinsim;
 
 namespace {
 
-// --cpu-time: process CPU time (all threads) instead of wall time. On a shared, loaded machine
-// wall times measure the other processes as much as this one; CPU time of a single-threaded
-// run (OMP_NUM_THREADS=1) measures the work. Meaningless for the GPU backend.
-bool g_cpu_time = false;
-struct Clock {
-  std::chrono::steady_clock::time_point wall;
-  std::clock_t cpu;
-};
-Clock now() { return {std::chrono::steady_clock::now(), std::clock()}; }
-double seconds_since(const Clock& t0) {
-  if (g_cpu_time) return double(std::clock() - t0.cpu) / CLOCKS_PER_SEC;
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0.wall).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+using bench_support::Clock;
+using bench_support::median;
+using bench_support::now;
+using bench_support::seconds_since;
 
 // Right-hand side evaluations per step: each is one inverse transform of 4B fields and one
 // forward transform of B fields.
@@ -123,7 +108,7 @@ int run(int argc, char** argv) {
     if (std::strcmp(argv[i], "--repeats") == 0 && i + 1 < argc)
       repeats = std::atoi(argv[++i]);
     else if (std::strcmp(argv[i], "--cpu-time") == 0)
-      g_cpu_time = true;
+      bench_support::cpu_time = true;
     else
       args.push_back(argv[i]);
   }
@@ -133,7 +118,7 @@ int run(int argc, char** argv) {
   for (std::size_t i = 2; i < args.size(); ++i) batches.push_back(std::atoi(args[i]));
   if (batches.empty()) batches = {1, 8};
   std::printf("backend %s, %s time\n", std::string(core::to_string(backend)).c_str(),
-              g_cpu_time ? "process CPU" : "wall");
+              bench_support::cpu_time ? "process CPU" : "wall");
   for (spectral::Scheme s : {spectral::Scheme::rk4_if, spectral::Scheme::cn_euler})
     for (int b : batches) {
       bench<float>(backend, n, steps, b, s, repeats);
