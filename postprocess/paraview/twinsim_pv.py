@@ -72,6 +72,17 @@ def is_flat(source):
     return abs(bounds[5] - bounds[4]) < 1e-12 * max(1.0, abs(bounds[1] - bounds[0]))
 
 
+def mid_z_slice(source, bounds_of):
+    """A slice of source through the middle of bounds_of's box, normal to z."""
+    bounds = bounds_of.GetDataInformation().GetBounds()
+    s = pv.Slice(Input=source)
+    s.SliceType = "Plane"
+    s.SliceType.Origin = [0.5 * (bounds[0] + bounds[1]), 0.5 * (bounds[2] + bounds[3]),
+                          0.5 * (bounds[4] + bounds[5])]
+    s.SliceType.Normal = [0, 0, 1]
+    return s
+
+
 def new_view(size=(800, 600)):
     view = pv.CreateView("RenderView")
     view.ViewSize = list(size)

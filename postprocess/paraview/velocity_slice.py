@@ -24,12 +24,7 @@ def render(run_dir, out, time=None, size=(800, 600)):
     if flat:
         source = reader
     else:
-        bounds = reader.GetDataInformation().GetBounds()
-        source = pv.Slice(Input=reader)
-        source.SliceType = "Plane"
-        source.SliceType.Origin = [0.5 * (bounds[0] + bounds[1]), 0.5 * (bounds[2] + bounds[3]),
-                                   0.5 * (bounds[4] + bounds[5])]
-        source.SliceType.Normal = [0, 0, 1]
+        source = tp.mid_z_slice(reader, reader)
     d = pv.Show(source, view)
     d.SetRepresentationType("Surface")
     tp.colour_by(d, view, ("POINTS", "velocity"), component="Magnitude",

@@ -44,13 +44,7 @@ def render(run_dir, out, time=None, size=(800, 600)):
         if not flat:
             d.SetRepresentationType("Outline")
     elif "velocity" in arrays and not flat:
-        bounds = reader.GetDataInformation().GetBounds()
-        grad = gradient_filter(reader)
-        s = pv.Slice(Input=grad)
-        s.SliceType = "Plane"
-        s.SliceType.Origin = [0.5 * (bounds[0] + bounds[1]), 0.5 * (bounds[2] + bounds[3]),
-                              0.5 * (bounds[4] + bounds[5])]
-        s.SliceType.Normal = [0, 0, 1]
+        s = tp.mid_z_slice(gradient_filter(reader), reader)
         d = pv.Show(s, view)
         d.SetRepresentationType("Surface")
         tp.colour_by(d, view, ("POINTS", "Vorticity"), component="Magnitude",
