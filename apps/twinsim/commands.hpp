@@ -9,6 +9,9 @@ namespace twinsim::app {
 inline constexpr int k_exit_ok = 0;
 inline constexpr int k_exit_failed = 1;     // the run started and failed
 inline constexpr int k_exit_bad_input = 2;  // bad command line or case file: nothing ran
+// A stop signal (SIGTERM, SIGINT, SIGUSR1) ended the run at a checkpoint: --restart latest
+// continues it. A second signal ends it at once with 128 + the signal number.
+inline constexpr int k_exit_interrupted = 3;
 
 struct RunOptions {
   std::string case_path;
@@ -16,6 +19,7 @@ struct RunOptions {
   std::string device;                  // --device, empty: the case's run.device
   std::string out;                     // --out, empty: runs/<run.name>
   bool overwrite = false;
+  std::string restart;                 // --restart FILE|latest, empty: a fresh run
 };
 
 // twinsim plot RUN_DIR: figures drawn by postprocess/plot.py (apps/twinsim/plot.cpp).

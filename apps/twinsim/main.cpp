@@ -11,7 +11,9 @@ int main(int argc, char** argv) {
   using namespace twinsim::app;
   CLI::App cli{
       "Twinsim: GPU solvers and neural surrogates.\n"
-      "Exit status: 0 success, 1 the run failed, 2 bad command line or case file (nothing ran)."};
+      "Exit status: 0 success, 1 the run failed, 2 bad command line or case file (nothing ran),\n"
+      "3 stopped by SIGTERM, SIGINT or SIGUSR1 after writing a checkpoint (--restart latest\n"
+      "continues it); a second signal stops at once with 128 + the signal number."};
   cli.require_subcommand(1);
   bool quiet = false, verbose = false;
   cli.add_flag("-q,--quiet", quiet, "Only warnings and errors on the terminal");
@@ -31,6 +33,10 @@ int main(int argc, char** argv) {
   add_case_options(run_cmd);
   run_cmd->add_option("--out", options.out, "Run folder (default runs/<run.name>)");
   run_cmd->add_flag("--overwrite", options.overwrite, "Replace a run already in the run folder");
+  run_cmd->add_option("--restart", options.restart,
+                      "Continue the run in the run folder from a checkpoint file, or from its "
+                      "newest one (latest); the case must be the same")
+      ->type_name("FILE|latest");
   CLI::App* check_cmd = cli.add_subcommand("check", "Validate a case file; run nothing");
   add_case_options(check_cmd);
   CLI::App* train_cmd = cli.add_subcommand(

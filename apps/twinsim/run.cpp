@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,8 @@
 #include "twinsim/core/Backend.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Log.hpp"
+#include "twinsim/core/Signals.hpp"
+#include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/core/versions.hpp"
 
 namespace twinsim::app {
@@ -102,6 +105,37 @@ int schema(const std::string& section) {
   }
 }
 
+namespace {
+
+std::string megabytes(std::uint64_t bytes) { return fmt::format("{:.1f} MiB", bytes / 1048576.0); }
+
+// Free bytes on the file system that holds (or will hold) path.
+std::uint64_t free_bytes(std::filesystem::path path) {
+  std::error_code ec;
+  path = std::filesystem::absolute(path, ec);
+  while (!path.empty() && !std::filesystem::exists(path, ec) && path != path.root_path())
+    path = path.parent_path();
+  const std::filesystem::space_info space = std::filesystem::space(path, ec);
+  return ec ? std::numeric_limits<std::uint64_t>::max() : space.available;
+}
+
+// Preflight: the planned output and checkpoints must fit on the disk of the run folder.
+void check_disk(const Solver& solver, const io::Case& c, const std::filesystem::path& out) {
+  if (!solver.plan) return;
+  const OutputPlan plan = solver.plan(c);
+  const std::uint64_t keep = std::uint64_t(io::CheckpointPolicy::from_case(c).keep);
+  const std::uint64_t need = plan.output_bytes + keep * plan.checkpoint_bytes;
+  const std::uint64_t free = free_bytes(out);
+  const std::string text = fmt::format(
+      "planned output {} + {} checkpoint(s) of {}; {} free in {}", megabytes(plan.output_bytes),
+      keep, megabytes(plan.checkpoint_bytes), megabytes(free), out.string());
+  if (need > free)
+    throw core::Error(text + ": not enough disk (write fewer frames, or choose another --out)");
+  spdlog::info("{}", text);
+}
+
+}  // namespace
+
 int run(const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   if (is_surrogate_case(options)) {
@@ -114,41 +148,76 @@ int run(const RunOptions& options) {
   if (!c) return k_exit_bad_input;
   const std::string name = c->get_string("run.name");
   const Solver& solver = find_solver(c->get_string("run.solver"));
+  const std::filesystem::path out =
+      options.out.empty() ? std::filesystem::path("runs") / name : std::filesystem::path(options.out);
 
-  // Everything that can be refused is refused before the run folder exists.
+  // Everything that can be refused is refused before the run folder exists (or, restarting,
+  // before it changes).
   core::Backend backend;
   std::optional<io::RunDirectory> dir;
+  std::optional<io::Restart> restart;
   try {
     backend = core::select_backend(c->get_string("run.device"));
-    dir.emplace(options.out.empty() ? std::filesystem::path("runs") / name
-                                    : std::filesystem::path(options.out),
-                options.overwrite);
+    if (!options.restart.empty()) {
+      dir.emplace(io::RunDirectory::existing(out));
+      restart.emplace(dir->checkpoints(), options.restart);
+      restart->require(solver.name, c->resolved_text());
+    }
+    check_disk(solver, *c, out);
+    if (!dir) dir.emplace(out, options.overwrite);
   } catch (const core::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return k_exit_bad_input;
   }
-  dir->write_text("case.toml", c->resolved_text());
+  if (!restart) dir->write_text("case.toml", c->resolved_text());
   core::log_to_file(dir->file("log.txt").string());
   spdlog::info("twinsim {}: {} ({}) from {}", core::version(), name, solver.name,
                options.case_path);
   spdlog::info("backend {}{}, output in {}", core::to_string(backend),
                backend == core::Backend::Gpu ? ": " + core::gpu_description() : "",
                dir->path().string());
+  if (restart) {
+    spdlog::info("restart from {} at step {} (time {})", restart->path().string(),
+                 restart->step(), restart->time());
+    if (restart->info().backend != core::to_string(backend))
+      spdlog::warn("the checkpoint was written by the {} backend and this run uses {}: it "
+                   "continues, but not bit for bit", restart->info().backend,
+                   core::to_string(backend));
+  }
 
+  core::install_stop_signals();
+  io::Checkpoints checkpoints(dir->checkpoints(), io::CheckpointPolicy::from_case(*c),
+                              {solver.name, 0, 0.0, std::string(core::to_string(backend)),
+                               c->resolved_text()});
   RunResult result;
   try {
-    result = solver.run({*c, backend, *dir, name});
+    result = solver.run({*c, backend, *dir, name, checkpoints, restart ? &*restart : nullptr});
   } catch (const core::Error& e) {
     result.ok = false;
     result.failure = e.what();
   }
   set_provenance(result.summary, name, "solver", solver.name, backend, result.ok, result.failure,
                  seconds_since(start));
+  if (restart) {
+    result.summary.set("restart.from", restart->path().string());
+    result.summary.set("restart.step", restart->step());
+  }
+  result.summary.set("checkpoints.written", checkpoints.written());
+  if (result.interrupted) {
+    result.summary.set("status", "interrupted");
+    result.summary.set("checkpoints.last", checkpoints.last_written().string());
+  }
   dir->write_summary(result.summary);
   if (!result.ok) {
     spdlog::error("{}", result.failure);
     spdlog::error("run failed; what was computed is in {}", dir->path().string());
     return k_exit_failed;
+  }
+  if (result.interrupted) {
+    spdlog::warn("stopped by {}: checkpoint {}; continue with: twinsim run {} --out {} "
+                 "--restart latest", core::signal_name(core::stop_signal()),
+                 checkpoints.last_written().string(), options.case_path, dir->path().string());
+    return k_exit_interrupted;
   }
   spdlog::info("done in {:.3g} s; results in {}", seconds_since(start), dir->path().string());
   return k_exit_ok;

@@ -41,6 +41,7 @@ io::Schema case_schema(const std::string& solver) {
       .key_string("device", "Backend: auto (the GPU when one is present), cpu or gpu; "
                             "--device overrides it")
       .default_value("auto").one_of({"auto", "cpu", "gpu"});
+  io::add_checkpoint_schema(schema);
   for (const Solver& s : solvers())
     if (solver.empty() || s.name == solver) s.add_schema(schema);
   return schema;

@@ -496,6 +496,17 @@ TimeSeries::TimeSeries(H5File& file, std::string path, Spec spec)
   s.path = std::move(path);
   s.spec = std::move(spec);
   const std::string value = s.path + "/value";
+  if (file.exists(s.path)) {  // a restarted run appends to the series it wrote
+    s.value = detail::open_dataset(s.file, value);
+    s.step = detail::open_dataset(s.file, s.path + "/step");
+    s.time = detail::open_dataset(s.file, s.path + "/time");
+    s.frames = std::uint64_t(file.attribute_as<std::int64_t>(s.path, "complete_frames"));
+    Handle group = detail::open_object(s.file, s.path);
+    s.complete_frames = {TWINSIM_H5(H5Aopen, s.path + " attribute complete_frames", group.get(),
+                                    "complete_frames", H5P_DEFAULT),
+                         H5Aclose};
+    return;
+  }
   s.value = detail::create_series_dataset(s.file, value, s.spec.frame_shape, s.spec.type,
                                           s.spec.variable_rows);
   s.step = detail::create_series_dataset(s.file, s.path + "/step", {}, DType::i64, false);
@@ -554,6 +565,50 @@ FrameView TimeSeries::append(const T* h_values, std::uint64_t rows, std::int64_t
              H5T_NATIVE_INT64, &complete);
   TWINSIM_H5(H5Fflush, s.path, s.file, H5F_SCOPE_LOCAL);
   return view;
+}
+
+std::map<std::string, std::uint64_t> series_frames(const H5File& file) {
+  std::map<std::string, std::uint64_t> frames;
+  const auto visit = [](hid_t object, const char* name, const H5O_info_t* info,
+                        void* data) -> herr_t {
+    if (info->type != H5O_TYPE_GROUP ||
+        H5Aexists_by_name(object, name, "complete_frames", H5P_DEFAULT) <= 0)
+      return 0;
+    // Visited names are relative to the root: the series "/a/b" comes as "a/b" (root as ".").
+    std::int64_t n = 0;
+    const Handle group{H5Oopen(object, name, H5P_DEFAULT), H5Oclose};
+    const Handle attribute{H5Aopen(group.get(), "complete_frames", H5P_DEFAULT), H5Aclose};
+    if (H5Aread(attribute.get(), H5T_NATIVE_INT64, &n) < 0) return -1;
+    (*static_cast<std::map<std::string, std::uint64_t>*>(data))[std::string("/") + name] =
+        std::uint64_t(n);
+    return 0;
+  };
+  TWINSIM_H5(H5Ovisit2, file.path().string(), file.id(), H5_INDEX_NAME, H5_ITER_INC, visit,
+             &frames, H5O_INFO_BASIC);
+  return frames;
+}
+
+void rewind_series(H5File& file, const std::string& series_path, std::uint64_t frames) {
+  const std::uint64_t complete =
+      std::uint64_t(file.attribute_as<std::int64_t>(series_path, "complete_frames"));
+  if (frames > complete)
+    throw core::Error(fmt::format("{}: {} frames asked for, only {} were written", series_path,
+                                  frames, complete));
+  for (const char* name : {"/value", "/step", "/time"}) {
+    const std::string path = series_path + name;
+    Handle dataset = detail::open_dataset(file.id(), path);
+    const Shape shape = detail::dataset_shape(dataset.get(), path);
+    std::vector<hsize_t> extent(shape.begin(), shape.end());
+    extent[0] = frames;
+    TWINSIM_H5(H5Dset_extent, path, dataset.get(), extent.data());
+  }
+  for (std::uint64_t t = frames;; ++t) {
+    const std::string view = frame_view_path(series_path, t);
+    if (!file.exists(view)) break;
+    TWINSIM_H5(H5Ldelete, view, file.id(), view.c_str(), H5P_DEFAULT);
+  }
+  file.set_attribute(series_path, "complete_frames", std::int64_t(frames));
+  file.flush();
 }
 
 TWINSIM_INSTANTIATE(float)

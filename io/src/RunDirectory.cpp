@@ -110,10 +110,27 @@ RunDirectory::RunDirectory(fs::path path, bool overwrite) : m_path(std::move(pat
         "output folder '{}' already holds a run (case.toml exists); choose another --out or "
         "pass --overwrite to replace it",
         m_path.string()));
+  if (overwrite) fs::remove_all(checkpoints(), ec);
   fs::create_directories(m_path / "checkpoints", ec);
   if (ec)
     throw core::Error(
         fmt::format("cannot create output folder '{}': {}", m_path.string(), ec.message()));
+  require_writable();
+}
+
+RunDirectory RunDirectory::existing(fs::path path) {
+  std::error_code ec;
+  if (!fs::exists(path / "case.toml", ec))
+    throw core::Error(fmt::format("--restart: '{}' holds no run (no case.toml); name the run "
+                                  "folder with --out",
+                                  path.string()));
+  RunDirectory dir(std::move(path));
+  dir.require_writable();
+  return dir;
+}
+
+void RunDirectory::require_writable() const {
+  std::error_code ec;
   const fs::path probe = m_path / ".twinsim-write-test";
   if (!std::ofstream(probe))
     throw core::Error(fmt::format("output folder '{}' is not writable", m_path.string()));

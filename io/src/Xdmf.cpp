@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <fstream>
+#include <iterator>
 #include <system_error>
 
 #include "twinsim/core/Error.hpp"
@@ -37,6 +38,24 @@ XdmfWriter::XdmfWriter(fs::path xmf_path, const fs::path& h5_path)
   if (xmf_dir != h5_dir)
     throw core::Error(fmt::format("XDMF sidecar {} must lie beside its data file {}",
                                   m_xmf_path.string(), h5_path.string()));
+}
+
+XdmfWriter::XdmfWriter(fs::path xmf_path, const fs::path& h5_path, std::size_t keep_steps)
+    : XdmfWriter(std::move(xmf_path), h5_path) {
+  std::ifstream in(m_xmf_path);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const std::string open = "      <Grid Name=\"step", close = "      </Grid>\n";
+  for (std::size_t at = text.find(open); at != std::string::npos && m_grids.size() < keep_steps;
+       at = text.find(open, at)) {
+    const std::size_t end = text.find(close, at);
+    if (end == std::string::npos) break;
+    m_grids.push_back(text.substr(at, end + close.size() - at));
+    at = end;
+  }
+  if (m_grids.size() < keep_steps)
+    throw core::Error(fmt::format("{} holds {} steps; the restart needs its first {}",
+                                  m_xmf_path.string(), m_grids.size(), keep_steps));
+  save();
 }
 
 std::string XdmfWriter::data_item(const FrameView& view) const {
@@ -105,7 +124,10 @@ void XdmfWriter::add_grid(double time, const std::string& topology_and_geometry,
         data_item(a.data));
   }
   m_grids.push_back(grid + "      </Grid>\n");
+  save();
+}
 
+void XdmfWriter::save() const {
   const fs::path temporary = m_xmf_path.string() + ".tmp";
   {
     std::ofstream out(temporary, std::ios::trunc);

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <variant>
@@ -114,6 +115,8 @@ void write_provenance(H5File& file, const Provenance& provenance);
 // An appendable series laid out as an H5MD time-dependent element: group <path> with
 // `value` [t][frame...] (chunked, unlimited along t), `step` [t] int64 and `time` [t] float64.
 // Each append writes one frame from host memory, adds its FrameView and flushes the file.
+// A series whose group already exists (a restarted run's file) is opened, not created, and
+// appends after its `complete_frames` (see rewind_series).
 class TimeSeries {
  public:
   struct Spec {
@@ -149,6 +152,12 @@ class TimeSeries {
   struct Impl;
   std::unique_ptr<Impl> m_impl;
 };
+
+// Frame count (`complete_frames`) of every time series in the file, by group path.
+std::map<std::string, std::uint64_t> series_frames(const H5File& file);
+// Cuts the series at series_path back to its first `frames` frames (a restart drops what was
+// written after its checkpoint): extents, frame views and complete_frames.
+void rewind_series(H5File& file, const std::string& series_path, std::uint64_t frames);
 
 // A grid field at /fields/<name>: value [t][z][y][x] (2D: [t][y][x]), a trailing axis of 3 for
 // vectors. grid: {nz, ny, nx} or {ny, nx} values per axis (nodes or cells, as sampled). Frame

@@ -38,7 +38,10 @@ class Summary {
 // so no result is lost by a repeated command.
 class RunDirectory {
  public:
+  // overwrite also deletes the replaced run's checkpoints.
   RunDirectory(std::filesystem::path path, bool overwrite);
+  // The folder of an earlier run that a restart continues (it must hold case.toml).
+  static RunDirectory existing(std::filesystem::path path);
 
   const std::filesystem::path& path() const { return m_path; }
   std::filesystem::path file(const std::string& name) const { return m_path / name; }
@@ -49,6 +52,8 @@ class RunDirectory {
   void write_summary(const Summary& summary) const { write_text("summary.json", summary.to_json()); }
 
  private:
+  explicit RunDirectory(std::filesystem::path path) : m_path(std::move(path)) {}
+  void require_writable() const;
   std::filesystem::path m_path;
 };
 

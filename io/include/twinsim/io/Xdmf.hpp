@@ -45,6 +45,11 @@ class XdmfWriter {
   // h5_path must lie in the directory of xmf_path: the sidecar names it by file name only, so
   // the pair can be moved or copied together.
   XdmfWriter(std::filesystem::path xmf_path, const std::filesystem::path& h5_path);
+  // A restarted run's sidecar: the first keep_steps steps of the existing xmf_path are kept
+  // and later ones dropped (they were written after the checkpoint). Throws core::Error when
+  // the file holds fewer.
+  XdmfWriter(std::filesystem::path xmf_path, const std::filesystem::path& h5_path,
+             std::size_t keep_steps);
 
   void add_step(double time, const CoRectMesh& mesh, const std::vector<XdmfAttribute>& attributes);
   void add_step(double time, const PointSet& particles,
@@ -59,6 +64,7 @@ class XdmfWriter {
                 const std::vector<XdmfAttribute>& attributes, std::uint64_t nodes,
                 std::uint64_t cells);
   std::string data_item(const FrameView& view) const;
+  void save() const;  // xml() to the sidecar, through a temporary file and a rename
 
   std::filesystem::path m_xmf_path;
   std::string m_h5_name;

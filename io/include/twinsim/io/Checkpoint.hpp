@@ -1,0 +1,144 @@
+#pragma once
+// Checkpoints: the complete state of a run at a step boundary, so that `--restart` continues it
+// bit for bit. A checkpoint is one HDF5 file, checkpoints/step_<step>.h5 in the run folder:
+//   /            attributes kind (solver name or "train"), step, time, backend, case (resolved
+//                text), twinsim_version
+//   /state/...   the run's arrays and scalars, as the solver names them (StateWriter)
+//   /output      frame count of every time series in the run's output file at that step, so a
+//                restart cuts frames written after the checkpoint and appends from there
+// It is written under a temporary name and renamed, and only the newest `keep` are kept.
+#include <complex>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "twinsim/io/Hdf5.hpp"
+
+namespace twinsim::io {
+
+class Case;
+class Schema;
+
+// Arrays keep their exact bits: float, double, int32, int64, uint32, uint64 (unsigned values
+// are stored bit-cast as signed), and complex<float>/complex<double> (as pairs of reals).
+// Names may hold '/' to group ("md/position").
+class StateWriter {
+ public:
+  explicit StateWriter(H5File& file) : m_file(&file) {}
+  template <class T>
+  void put(const std::string& name, const T* h_values, std::size_t count);
+  template <class T>
+  void put(const std::string& name, const std::vector<T>& values) {
+    put(name, values.data(), values.size());
+  }
+  void put(const std::string& name, double value) { put(name, &value, 1); }
+  void put(const std::string& name, std::int64_t value) { put(name, &value, 1); }
+  void put(const std::string& name, const std::string& value);
+
+ private:
+  H5File* m_file;
+};
+
+class StateReader {
+ public:
+  explicit StateReader(const H5File& file) : m_file(&file) {}
+  bool has(const std::string& name) const;
+  // Throws core::Error naming the checkpoint when the array is missing or of another size.
+  template <class T>
+  void get(const std::string& name, T* h_values, std::size_t count) const;
+  template <class T>
+  std::vector<T> get(const std::string& name) const;
+  double get_double(const std::string& name) const;
+  std::int64_t get_int(const std::string& name) const;
+  std::string get_string(const std::string& name) const;
+
+ private:
+  const H5File* m_file;
+};
+
+// [checkpoint] of a case file: every N steps and/or every M minutes of wall clock, keep the
+// newest K. add_checkpoint_schema declares the section (optional, all keys defaulted).
+struct CheckpointPolicy {
+  std::int64_t every_steps = 0;  // 0: not by steps
+  double every_minutes = 0;      // 0: not by wall clock
+  std::int64_t keep = 2;
+  static CheckpointPolicy from_case(const Case& c);
+};
+void add_checkpoint_schema(Schema& schema);
+
+// What a checkpoint says about itself (its root attributes).
+struct CheckpointInfo {
+  std::string kind;
+  std::int64_t step = 0;
+  double time = 0;
+  std::string backend;
+  std::string case_text;
+};
+
+// Writes the checkpoints of one run. Loops call at_boundary() at every step boundary they reach.
+class Checkpoints {
+ public:
+  // folder: the run folder's checkpoints/; info: kind, backend and case text of this run.
+  Checkpoints(std::filesystem::path folder, CheckpointPolicy policy, CheckpointInfo info);
+
+  // The first step after `step` at which an every_steps checkpoint falls (INT64_MAX when
+  // none): loops that advance in chunks end a chunk there.
+  std::int64_t next_step(std::int64_t step) const;
+
+  using Save = std::function<void(StateWriter&)>;
+  // Writes a checkpoint when one is due: every_steps divides step, every_minutes have passed
+  // since the last one (or the start), or a stop signal has arrived. Returns true when the
+  // run must stop now (a stop signal; the checkpoint is then written). output: the run's HDF5
+  // file, whose series frame counts the checkpoint records; null when the run has none.
+  bool at_boundary(std::int64_t step, double time, const Save& save,
+                   const H5File* output = nullptr);
+  // Writes one now, whatever the policy; returns its path.
+  std::filesystem::path write(std::int64_t step, double time, const Save& save,
+                              const H5File* output = nullptr);
+
+  const std::filesystem::path& last_written() const { return m_last; }
+  std::int64_t written() const { return m_written; }
+
+ private:
+  std::filesystem::path m_folder;
+  CheckpointPolicy m_policy;
+  CheckpointInfo m_info;
+  double m_last_time_s;  // steady-clock seconds of the last checkpoint (or the start)
+  std::int64_t m_last_step = -1;
+  std::filesystem::path m_last;
+  std::int64_t m_written = 0;
+};
+
+// The checkpoints in a folder, oldest first (by step).
+std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& folder);
+
+// An opened checkpoint, for a restart. which: a checkpoint file, or "latest" (the newest in
+// folder). Throws core::Error saying what is missing or wrong.
+class Restart {
+ public:
+  Restart(const std::filesystem::path& folder, const std::string& which);
+
+  const std::filesystem::path& path() const { return m_file.path(); }
+  const CheckpointInfo& info() const { return m_info; }
+  std::int64_t step() const { return m_info.step; }
+  double time() const { return m_info.time; }
+  const StateReader& state() const { return m_state; }
+
+  // Throws core::Error unless this checkpoint belongs to a run of `kind` with the same case
+  // text (the first differing line is quoted).
+  void require(const std::string& kind, const std::string& case_text) const;
+
+  // Opens the run's output file for appending, every time series cut back to the frame count
+  // it had at the checkpoint: frames written after it are dropped and written again.
+  H5File reopen_output(const std::filesystem::path& h5_path) const;
+
+ private:
+  H5File m_file;
+  CheckpointInfo m_info;
+  StateReader m_state;
+};
+
+}  // namespace twinsim::io

@@ -1,0 +1,308 @@
+#include "twinsim/io/Checkpoint.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <limits>
+#include <sstream>
+#include <system_error>
+#include <type_traits>
+
+#include "twinsim/core/Error.hpp"
+#include "twinsim/core/Signals.hpp"
+#include "twinsim/core/versions.hpp"
+#include "twinsim/io/Case.hpp"
+#include "twinsim/io/Schema.hpp"
+
+namespace twinsim::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// What an array of T is stored as: a type HDF5 keeps bit for bit, and how many of them.
+template <class T>
+struct Stored {
+  using type = T;
+  static constexpr std::size_t per_value = 1;
+};
+template <>
+struct Stored<std::uint32_t> {
+  using type = std::int32_t;
+  static constexpr std::size_t per_value = 1;
+};
+template <>
+struct Stored<std::uint64_t> {
+  using type = std::int64_t;
+  static constexpr std::size_t per_value = 1;
+};
+template <class R>
+struct Stored<std::complex<R>> {
+  using type = R;
+  static constexpr std::size_t per_value = 2;
+};
+
+std::string state_path(const std::string& name) { return "/state/" + name; }
+
+double seconds_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The step in a checkpoint file name step_<step>.h5, or -1 for any other name.
+std::int64_t step_of(const fs::path& file) {
+  const std::string name = file.filename().string();
+  if (name.size() < 9 || name.rfind("step_", 0) != 0 || file.extension() != ".h5") return -1;
+  const std::string digits = name.substr(5, name.size() - 8);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stoll(digits);
+}
+
+// The first line where a and b differ, for messages.
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::istringstream sa(a), sb(b);
+  std::string la, lb;
+  for (int line = 1;; ++line) {
+    const bool more_a = bool(std::getline(sa, la)), more_b = bool(std::getline(sb, lb));
+    if (!more_a && !more_b) return "";
+    if (!more_a || !more_b || la != lb)
+      return fmt::format("line {}: checkpoint has '{}', this case has '{}'", line,
+                         more_a ? la : "", more_b ? lb : "");
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// State arrays
+
+template <class T>
+void StateWriter::put(const std::string& name, const T* h_values, std::size_t count) {
+  using S = typename Stored<T>::type;
+  const std::uint64_t n = count * Stored<T>::per_value;
+  if constexpr (std::is_same_v<S, T>) {
+    m_file->write(state_path(name), h_values, {n});
+  } else {
+    std::vector<S> bits(n);
+    if (n > 0) std::memcpy(bits.data(), h_values, n * sizeof(S));
+    m_file->write(state_path(name), bits.data(), {n});
+  }
+}
+
+void StateWriter::put(const std::string& name, const std::string& value) {
+  m_file->create_group(state_path(name));
+  m_file->set_attribute(state_path(name), "text", value);
+}
+
+bool StateReader::has(const std::string& name) const { return m_file->exists(state_path(name)); }
+
+template <class T>
+void StateReader::get(const std::string& name, T* h_values, std::size_t count) const {
+  using S = typename Stored<T>::type;
+  if (!has(name))
+    throw core::Error(fmt::format("checkpoint {} has no {}", m_file->path().string(), name));
+  const Array<S> a = m_file->read<S>(state_path(name));
+  if (a.values.size() != count * Stored<T>::per_value)
+    throw core::Error(fmt::format("checkpoint {}: {} holds {} values, this run needs {}",
+                                  m_file->path().string(), name,
+                                  a.values.size() / Stored<T>::per_value, count));
+  if (count > 0) std::memcpy(static_cast<void*>(h_values), a.values.data(), count * sizeof(T));
+}
+
+template <class T>
+std::vector<T> StateReader::get(const std::string& name) const {
+  if (!has(name))
+    throw core::Error(fmt::format("checkpoint {} has no {}", m_file->path().string(), name));
+  std::vector<T> values(element_count(m_file->shape(state_path(name))) /
+                        Stored<T>::per_value);
+  get(name, values.data(), values.size());
+  return values;
+}
+
+double StateReader::get_double(const std::string& name) const {
+  double v = 0;
+  get(name, &v, 1);
+  return v;
+}
+
+std::int64_t StateReader::get_int(const std::string& name) const {
+  std::int64_t v = 0;
+  get(name, &v, 1);
+  return v;
+}
+
+std::string StateReader::get_string(const std::string& name) const {
+  if (!has(name))
+    throw core::Error(fmt::format("checkpoint {} has no {}", m_file->path().string(), name));
+  return m_file->attribute_as<std::string>(state_path(name), "text");
+}
+
+#define TWINSIM_INSTANTIATE(T)                                                               \
+  template void StateWriter::put<T>(const std::string&, const T*, std::size_t);            \
+  template void StateReader::get<T>(const std::string&, T*, std::size_t) const;             \
+  template std::vector<T> StateReader::get<T>(const std::string&) const;
+TWINSIM_INSTANTIATE(float)
+TWINSIM_INSTANTIATE(double)
+TWINSIM_INSTANTIATE(std::int32_t)
+TWINSIM_INSTANTIATE(std::int64_t)
+TWINSIM_INSTANTIATE(std::uint32_t)
+TWINSIM_INSTANTIATE(std::uint64_t)
+TWINSIM_INSTANTIATE(std::complex<float>)
+TWINSIM_INSTANTIATE(std::complex<double>)
+#undef TWINSIM_INSTANTIATE
+
+// ---------------------------------------------------------------------------------------------
+// Policy
+
+CheckpointPolicy CheckpointPolicy::from_case(const Case& c) {
+  if (!c.has_section("checkpoint")) return {};
+  return {c.get_int("checkpoint.every_steps"), c.get_float("checkpoint.every_minutes"),
+          c.get_int("checkpoint.keep")};
+}
+
+void add_checkpoint_schema(Schema& schema) {
+  schema.section("checkpoint", "Checkpoints for --restart (checkpoints/step_<step>.h5 in the run "
+                               "folder); a stop signal (SIGTERM, SIGINT, SIGUSR1) always writes one")
+      .key_int("every_steps", "Steps between checkpoints; 0: not by steps")
+      .default_value(0).at_least(0)
+      .key_float("every_minutes", "Wall-clock minutes between checkpoints; 0: not by time")
+      .default_value(0.0).at_least(0).unit("min")
+      .key_int("keep", "Newest checkpoints kept; older ones are deleted")
+      .default_value(2).at_least(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+Checkpoints::Checkpoints(fs::path folder, CheckpointPolicy policy, CheckpointInfo info)
+    : m_folder(std::move(folder)),
+      m_policy(policy),
+      m_info(std::move(info)),
+      m_last_time_s(seconds_now()) {}
+
+std::int64_t Checkpoints::next_step(std::int64_t step) const {
+  if (m_policy.every_steps <= 0) return std::numeric_limits<std::int64_t>::max();
+  return (step / m_policy.every_steps + 1) * m_policy.every_steps;
+}
+
+bool Checkpoints::at_boundary(std::int64_t step, double time, const Save& save,
+                              const H5File* output) {
+  const bool stop = core::stop_requested();
+  const bool by_steps = m_policy.every_steps > 0 && step % m_policy.every_steps == 0;
+  const bool by_clock = m_policy.every_minutes > 0 &&
+                        seconds_now() - m_last_time_s >= 60.0 * m_policy.every_minutes;
+  if ((stop || by_steps || by_clock) && step != m_last_step) write(step, time, save, output);
+  return stop;
+}
+
+fs::path Checkpoints::write(std::int64_t step, double time, const Save& save,
+                            const H5File* output) {
+  std::error_code ec;
+  fs::create_directories(m_folder, ec);
+  const fs::path target = m_folder / fmt::format("step_{:010d}.h5", step);
+  const fs::path temporary = target.string() + ".tmp";
+  {
+    H5File file = H5File::create(temporary);
+    file.set_attribute("/", "kind", m_info.kind);
+    file.set_attribute("/", "step", step);
+    file.set_attribute("/", "time", time);
+    file.set_attribute("/", "backend", m_info.backend);
+    file.set_attribute("/", "case", m_info.case_text);
+    file.set_attribute("/", "twinsim_version", core::version());
+    file.create_group("/state");
+    StateWriter writer(file);
+    save(writer);
+    std::vector<std::string> series;
+    std::vector<std::int64_t> frames;
+    if (output)
+      for (const auto& [path, count] : series_frames(*output)) {
+        series.push_back(path);
+        frames.push_back(std::int64_t(count));
+      }
+    file.create_group("/output");
+    file.set_attribute("/output", "count", std::int64_t(series.size()));
+    if (!series.empty()) {  // HDF5 has no empty attribute arrays
+      file.set_attribute("/output", "series", series);
+      file.set_attribute("/output", "frames", frames);
+    }
+    file.flush();
+  }
+  fs::rename(temporary, target, ec);
+  if (ec)
+    throw core::Error(fmt::format("cannot rename checkpoint {} to {}: {}", temporary.string(),
+                                  target.string(), ec.message()));
+  std::vector<fs::path> all = list_checkpoints(m_folder);
+  for (std::size_t i = 0; i + std::size_t(m_policy.keep) < all.size(); ++i) fs::remove(all[i], ec);
+  m_last = target;
+  m_last_step = step;
+  m_last_time_s = seconds_now();
+  ++m_written;
+  return target;
+}
+
+std::vector<fs::path> list_checkpoints(const fs::path& folder) {
+  std::vector<fs::path> found;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
+    if (step_of(it->path()) >= 0) found.push_back(it->path());
+  std::sort(found.begin(), found.end(),
+            [](const fs::path& a, const fs::path& b) { return step_of(a) < step_of(b); });
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Restarting
+
+namespace {
+fs::path resolve(const fs::path& folder, const std::string& which) {
+  if (which != "latest") {
+    if (!fs::exists(which)) throw core::Error(fmt::format("no checkpoint file {}", which));
+    return which;
+  }
+  const std::vector<fs::path> all = list_checkpoints(folder);
+  if (all.empty())
+    throw core::Error(fmt::format("--restart latest: no checkpoint in {} (step_<step>.h5)",
+                                  folder.string()));
+  return all.back();
+}
+}  // namespace
+
+Restart::Restart(const fs::path& folder, const std::string& which)
+    : m_file(H5File::open(resolve(folder, which))), m_state(m_file) {
+  m_info.kind = m_file.attribute_as<std::string>("/", "kind");
+  m_info.step = m_file.attribute_as<std::int64_t>("/", "step");
+  m_info.time = m_file.attribute_as<double>("/", "time");
+  m_info.backend = m_file.attribute_as<std::string>("/", "backend");
+  m_info.case_text = m_file.attribute_as<std::string>("/", "case");
+}
+
+void Restart::require(const std::string& kind, const std::string& case_text) const {
+  if (m_info.kind != kind)
+    throw core::Error(fmt::format("checkpoint {} is of a {} run, not {}", path().string(),
+                                  m_info.kind, kind));
+  if (m_info.case_text != case_text)
+    throw core::Error(fmt::format("checkpoint {} was written for another case ({}); a restart "
+                                  "continues the same case",
+                                  path().string(), first_difference(m_info.case_text, case_text)));
+}
+
+H5File Restart::reopen_output(const fs::path& h5_path) const {
+  const bool any = m_file.attribute_as<std::int64_t>("/output", "count") > 0;
+  const auto series =
+      any ? m_file.attribute_as<std::vector<std::string>>("/output", "series")
+          : std::vector<std::string>{};
+  const auto frames =
+      any ? m_file.attribute_as<std::vector<std::int64_t>>("/output", "frames")
+          : std::vector<std::int64_t>{};
+  H5File output = H5File::open(h5_path, H5File::Mode::read_write);
+  for (const auto& [path, count] : series_frames(output)) {
+    // A series begun after the checkpoint keeps none of its frames.
+    const auto at = std::find(series.begin(), series.end(), path);
+    rewind_series(output, path, at == series.end() ? 0 : std::uint64_t(frames[at - series.begin()]));
+  }
+  return output;
+}
+
+}  // namespace twinsim::io

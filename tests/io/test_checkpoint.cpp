@@ -1,0 +1,152 @@
+// Checkpoints keep every bit of the state, rotate, refuse another case, and a restart's output
+// file is cut back to the frames it had at the checkpoint, so appending continues without
+// duplicates or gaps.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <complex>
+#include <cstring>
+#include <limits>
+
+#include "twinsim/core/Error.hpp"
+#include "twinsim/io/Checkpoint.hpp"
+#include "twinsim/io/Hdf5.hpp"
+#include "twinsim/io/Xdmf.hpp"
+
+namespace twinsim::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path scratch(const std::string& name) {
+  const fs::path p = fs::temp_directory_path() / ("twinsim-test-checkpoint-" + name);
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+io::CheckpointInfo info(std::string case_text = "[run]\nname = \"x\"\n") {
+  return {"md", 0, 0.0, "cpu", std::move(case_text)};
+}
+
+TEST(Checkpoint, StateKeepsEveryBit) {
+  const fs::path dir = scratch("bits");
+  io::Checkpoints checkpoints(dir, {}, info());
+  const double nan_payload = [] {
+    std::uint64_t bits = 0x7ff8dead0000beefULL;
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    return d;
+  }();
+  const std::vector<double> d{0.1, -0.0, nan_payload, std::numeric_limits<double>::denorm_min()};
+  const std::vector<float> f{1.0f / 3.0f, -7.5e-39f};
+  const std::vector<std::uint64_t> u{0, std::numeric_limits<std::uint64_t>::max(), 1ULL << 63};
+  const std::vector<std::complex<double>> z{{1.5, -2.25}, {0.1, 0.2}};
+  const fs::path file = checkpoints.write(7, 0.35, [&](io::StateWriter& w) {
+    w.put("md/position", d);
+    w.put("f", f);
+    w.put("rng/counter", u);
+    w.put("omega_hat", z);
+    w.put("thermostat/xi", 0.125);
+    w.put("builds", std::int64_t{42});
+    w.put("note", std::string("pairs"));
+  });
+  EXPECT_EQ(file.filename(), "step_0000000007.h5");
+  const io::Restart r(dir, "latest");
+  EXPECT_EQ(r.step(), 7);
+  EXPECT_EQ(r.time(), 0.35);
+  EXPECT_EQ(r.info().kind, "md");
+  const std::vector<double> d2 = r.state().get<double>("md/position");
+  ASSERT_EQ(d2.size(), d.size());
+  EXPECT_EQ(std::memcmp(d2.data(), d.data(), d.size() * sizeof(double)), 0);
+  EXPECT_EQ(r.state().get<float>("f"), f);
+  EXPECT_EQ(r.state().get<std::uint64_t>("rng/counter"), u);
+  EXPECT_EQ(r.state().get<std::complex<double>>("omega_hat"), z);
+  EXPECT_EQ(r.state().get_double("thermostat/xi"), 0.125);
+  EXPECT_EQ(r.state().get_int("builds"), 42);
+  EXPECT_EQ(r.state().get_string("note"), "pairs");
+  std::vector<double> wrong(3);
+  EXPECT_THROW(r.state().get("md/position", wrong.data(), wrong.size()), core::Error);
+  EXPECT_THROW(r.state().get<double>("md/velocity"), core::Error);
+}
+
+TEST(Checkpoint, KeepsTheNewestByStepsAndNothingHalfWritten) {
+  const fs::path dir = scratch("rotate");
+  io::Checkpoints checkpoints(dir, {10, 0.0, 2}, info());
+  EXPECT_EQ(checkpoints.next_step(0), 10);
+  EXPECT_EQ(checkpoints.next_step(10), 20);
+  EXPECT_EQ(checkpoints.next_step(15), 20);
+  const auto save = [](io::StateWriter& w) { w.put("x", 1.0); };
+  for (std::int64_t step = 1; step <= 40; ++step) EXPECT_FALSE(checkpoints.at_boundary(step, 0.1 * step, save));
+  EXPECT_EQ(checkpoints.written(), 4);
+  const std::vector<fs::path> kept = io::list_checkpoints(dir);
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].filename(), "step_0000000030.h5");
+  EXPECT_EQ(kept[1].filename(), "step_0000000040.h5");
+  for (const auto& entry : fs::directory_iterator(dir))
+    EXPECT_EQ(entry.path().extension(), ".h5") << entry.path();
+  EXPECT_EQ(io::Restart(dir, "latest").step(), 40);
+  EXPECT_EQ(io::Restart(dir, kept[0].string()).step(), 30);
+}
+
+TEST(Checkpoint, RestartRefusesAnotherCaseOrKindAndAMissingFile) {
+  const fs::path dir = scratch("refuse");
+  EXPECT_THROW(io::Restart(dir, "latest"), core::Error);
+  EXPECT_THROW(io::Restart(dir, (dir / "nope.h5").string()), core::Error);
+  io::Checkpoints(dir, {}, info("[md]\nsteps = 100\n")).write(3, 0.0, [](io::StateWriter&) {});
+  const io::Restart r(dir, "latest");
+  EXPECT_NO_THROW(r.require("md", "[md]\nsteps = 100\n"));
+  EXPECT_THROW(r.require("lbm", "[md]\nsteps = 100\n"), core::Error);
+  try {
+    r.require("md", "[md]\nsteps = 200\n");
+    FAIL() << "another case was accepted";
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("line 2: checkpoint has 'steps = 100', this case has "
+                                         "'steps = 200'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Checkpoint, RestartCutsTheOutputBackToTheCheckpointFrames) {
+  const fs::path dir = scratch("output");
+  const fs::path h5 = dir / "run.h5";
+  io::Checkpoints checkpoints(dir / "checkpoints", {}, info());
+  {
+    io::H5File file = io::H5File::create(h5);
+    io::FieldSeries field(file, "rho", {2, 3}, 1, io::DType::f64, "", "");
+    io::TimeSeries energy(file, "/observables/energy", {{1}, io::DType::f64, "", "", "unit"});
+    io::XdmfWriter xdmf(dir / "run.xmf", h5);
+    for (int t = 0; t < 5; ++t) {
+      const std::vector<double> v(6, double(t));
+      const io::FrameView view = field.append(v.data(), t * 10, 0.5 * t);
+      xdmf.add_step(0.5 * t, io::CoRectMesh{{1, 2, 3}, {0, 0, 0}, {1, 1, 1}}, {{"rho", view}});
+      if (t < 4) energy.append(&v[0], t * 10, 0.5 * t);  // energy lags: 3 frames at the checkpoint
+      if (t == 2) checkpoints.write(20, 1.0, [](io::StateWriter&) {}, &file);
+    }
+  }
+  const io::Restart r(dir / "checkpoints", "latest");
+  io::H5File file = r.reopen_output(h5);
+  EXPECT_EQ(io::series_frames(file),
+            (std::map<std::string, std::uint64_t>{{"/fields/rho", 3}, {"/observables/energy", 3}}));
+  EXPECT_EQ(file.shape("/fields/rho/value"), (io::Shape{3, 2, 3}));
+  EXPECT_FALSE(file.exists(io::frame_view_path("/fields/rho", 3)));
+  io::FieldSeries field(file, "rho", {2, 3}, 1, io::DType::f64, "", "");
+  EXPECT_EQ(field.frames(), 3u);
+  io::XdmfWriter xdmf(dir / "run.xmf", h5, 3);
+  EXPECT_EQ(xdmf.steps(), 3u);
+  const std::vector<double> v(6, 33.0);
+  const io::FrameView view = field.append(v.data(), 30, 1.5);
+  xdmf.add_step(1.5, io::CoRectMesh{{1, 2, 3}, {0, 0, 0}, {1, 1, 1}}, {{"rho", view}});
+  EXPECT_EQ(view.path, io::frame_view_path("/fields/rho", 3));
+  EXPECT_EQ(file.read<std::int64_t>("/fields/rho/step").values,
+            (std::vector<std::int64_t>{0, 10, 20, 30}));
+  EXPECT_EQ(file.read_frame<double>("/fields/rho/value", 3).values, v);
+  EXPECT_EQ(file.read_frame<double>("/fields/rho/value", 2).values, std::vector<double>(6, 2.0));
+  EXPECT_EQ(xdmf.steps(), 4u);
+  EXPECT_EQ(xdmf.xml().find("step4"), std::string::npos);
+  EXPECT_THROW(io::XdmfWriter(dir / "run.xmf", h5, 9), core::Error);
+}
+
+}  // namespace
+}  // namespace twinsim::test
