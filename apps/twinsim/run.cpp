@@ -64,6 +64,34 @@ std::optional<io::Case> load_case(const RunOptions& options) {
   });
 }
 
+
+std::string megabytes(std::uint64_t bytes) { return fmt::format("{:.1f} MiB", bytes / 1048576.0); }
+
+// Free bytes on the file system that holds (or will hold) path.
+std::uint64_t free_bytes(std::filesystem::path path) {
+  std::error_code ec;
+  path = std::filesystem::absolute(path, ec);
+  while (!path.empty() && !std::filesystem::exists(path, ec) && path != path.root_path())
+    path = path.parent_path();
+  const std::filesystem::space_info space = std::filesystem::space(path, ec);
+  return ec ? std::numeric_limits<std::uint64_t>::max() : space.available;
+}
+
+// Preflight: the planned output and checkpoints must fit on the disk of the run folder.
+void check_disk(const Solver& solver, const io::Case& c, const std::filesystem::path& out) {
+  if (!solver.plan) return;
+  const OutputPlan plan = solver.plan(c);
+  const std::uint64_t keep = std::uint64_t(io::CheckpointPolicy::from_case(c).keep);
+  const std::uint64_t need = plan.output_bytes + keep * plan.checkpoint_bytes;
+  const std::uint64_t free = free_bytes(out);
+  const std::string text = fmt::format(
+      "planned output {} + {} checkpoint(s) of {}; {} free in {}", megabytes(plan.output_bytes),
+      keep, megabytes(plan.checkpoint_bytes), megabytes(free), out.string());
+  if (need > free)
+    throw core::Error(text + ": not enough disk (write fewer frames, or choose another --out)");
+  spdlog::info("{}", text);
+}
+
 }  // namespace
 
 int check(const RunOptions& options) {
@@ -104,37 +132,6 @@ int schema(const std::string& section) {
     return k_exit_bad_input;
   }
 }
-
-namespace {
-
-std::string megabytes(std::uint64_t bytes) { return fmt::format("{:.1f} MiB", bytes / 1048576.0); }
-
-// Free bytes on the file system that holds (or will hold) path.
-std::uint64_t free_bytes(std::filesystem::path path) {
-  std::error_code ec;
-  path = std::filesystem::absolute(path, ec);
-  while (!path.empty() && !std::filesystem::exists(path, ec) && path != path.root_path())
-    path = path.parent_path();
-  const std::filesystem::space_info space = std::filesystem::space(path, ec);
-  return ec ? std::numeric_limits<std::uint64_t>::max() : space.available;
-}
-
-// Preflight: the planned output and checkpoints must fit on the disk of the run folder.
-void check_disk(const Solver& solver, const io::Case& c, const std::filesystem::path& out) {
-  if (!solver.plan) return;
-  const OutputPlan plan = solver.plan(c);
-  const std::uint64_t keep = std::uint64_t(io::CheckpointPolicy::from_case(c).keep);
-  const std::uint64_t need = plan.output_bytes + keep * plan.checkpoint_bytes;
-  const std::uint64_t free = free_bytes(out);
-  const std::string text = fmt::format(
-      "planned output {} + {} checkpoint(s) of {}; {} free in {}", megabytes(plan.output_bytes),
-      keep, megabytes(plan.checkpoint_bytes), megabytes(free), out.string());
-  if (need > free)
-    throw core::Error(text + ": not enough disk (write fewer frames, or choose another --out)");
-  spdlog::info("{}", text);
-}
-
-}  // namespace
 
 int run(const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
