@@ -1,5 +1,6 @@
 #pragma once
 // The subcommands of `twinsim`. Each returns the process exit status.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,24 @@ struct PlotOptions {
   bool paraview = false;  // --paraview: also the ParaView views (pvbatch)
 };
 
+// twinsim sweep CASE (apps/twinsim/sweep.cpp): the case's [sweep] as one case file per task in
+// --out (default sweeps/<run.name>); --count or --task I print instead of writing.
+struct SweepOptions {
+  bool count = false;      // --count: print the number of tasks
+  std::int64_t task = -1;  // --task I: print task I's --set arguments, one a line
+};
+
+// twinsim gather OUT.h5 RUN_DIR... (apps/twinsim/gather.cpp): an array's runs in one file.
+struct GatherOptions {
+  std::string out;
+  std::vector<std::string> run_dirs;
+  bool allow_incomplete = false;  // gather runs that did not finish (their whole frames)
+  bool overwrite = false;
+};
+
 int run(const RunOptions& options);
+int sweep(const RunOptions& options, const SweepOptions& sweep_options);
+int gather(const GatherOptions& options);
 int plot(const PlotOptions& options);
 int check(const RunOptions& options);
 int schema(const std::string& section);

@@ -1,4 +1,4 @@
-// twinsim: run, check and document case files; report backends and versions.
+// twinsim: run, check, sweep, gather and document case files; report backends and versions.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -48,6 +48,31 @@ int main(int argc, char** argv) {
     cmd->add_option("--out", options.out, "Run folder");
     cmd->add_flag("--overwrite", options.overwrite, "Replace a run already in the run folder");
   }
+  train_cmd->add_option("--restart", options.restart,
+                        "Continue the training in the run folder from a checkpoint file, or from "
+                        "its newest one (latest); the case must be the same")
+      ->type_name("FILE|latest");
+  SweepOptions sweep_options;
+  CLI::App* sweep_cmd = cli.add_subcommand(
+      "sweep", "Expand a case's [sweep] into one case file per task (task_<i>.toml, tasks.csv) "
+               "for a job array (hpc/slurm/)");
+  add_case_options(sweep_cmd);
+  sweep_cmd->add_option("--out", options.out, "Folder for the task files (default "
+                                              "sweeps/<run.name>)");
+  sweep_cmd->add_flag("--overwrite", options.overwrite, "Replace the task files of a sweep");
+  sweep_cmd->add_flag("--count", sweep_options.count, "Print the number of tasks; write nothing");
+  sweep_cmd->add_option("--task", sweep_options.task,
+                        "Print task I's --set arguments, one a line; write nothing")
+      ->type_name("I")
+      ->check(CLI::NonNegativeNumber);
+  GatherOptions gather_options;
+  CLI::App* gather_cmd = cli.add_subcommand(
+      "gather", "Gather the run folders of a job array into one HDF5 file");
+  gather_cmd->add_option("out", gather_options.out, "The gathered file (.h5)")->required();
+  gather_cmd->add_option("run_dirs", gather_options.run_dirs, "Run folders")->required();
+  gather_cmd->add_flag("--allow-incomplete", gather_options.allow_incomplete,
+                       "Also gather runs that did not finish (their whole frames)");
+  gather_cmd->add_flag("--overwrite", gather_options.overwrite, "Replace OUT");
   std::string section;
   CLI::App* schema_cmd =
       cli.add_subcommand("schema", "Document the case-file keys (all, or one section)");
@@ -75,6 +100,8 @@ int main(int argc, char** argv) {
   try {
     if (*run_cmd) return run(options);
     if (*check_cmd) return check(options);
+    if (*sweep_cmd) return sweep(options, sweep_options);
+    if (*gather_cmd) return gather(gather_options);
     if (*train_cmd) return train(options);
     if (*predict_cmd) return predict(options);
     if (*schema_cmd) return schema(section);

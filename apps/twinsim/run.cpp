@@ -16,6 +16,7 @@
 #include "run_support.hpp"
 #include "runs.hpp"
 #include "surrogate_case.hpp"
+#include "sweep.hpp"
 #include "twinsim/core/Backend.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Log.hpp"
@@ -95,6 +96,7 @@ void check_disk(const Solver& solver, const io::Case& c, const std::filesystem::
 }  // namespace
 
 int check(const RunOptions& options) {
+  if (has_sweep(options.case_path)) return check_sweep(options);
   if (is_surrogate_case(options)) {
     if (!load_surrogate_case(options)) return k_exit_bad_input;
     std::printf("%s: ok (surrogate: twinsim train / predict)\n", options.case_path.c_str());
@@ -109,12 +111,13 @@ int check(const RunOptions& options) {
 
 int schema(const std::string& section) {
   try {
-    // Solver cases ([run] with a solver), then the surrogate cases' own sections.
+    // Solver cases ([run] with a solver, [checkpoint]), then the surrogate cases' own sections.
     const io::Schema solvers = case_schema(), surrogates = surrogate_case_schema();
     std::vector<std::string> surrogate_sections = surrogates.section_names();
-    surrogate_sections.erase(
-        std::remove(surrogate_sections.begin(), surrogate_sections.end(), "run"),
-        surrogate_sections.end());
+    for (const char* shared : {"run", "checkpoint"})
+      surrogate_sections.erase(
+          std::remove(surrogate_sections.begin(), surrogate_sections.end(), shared),
+          surrogate_sections.end());
     std::string text;
     if (section.empty()) {
       text = solvers.describe();
@@ -135,6 +138,13 @@ int schema(const std::string& section) {
 
 int run(const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  if (has_sweep(options.case_path)) {
+    std::fprintf(stderr, "error: %s has a [sweep] section: it stands for several runs; write "
+                 "them with twinsim sweep %s --out DIR and run DIR/task_<i>.toml (a job array: "
+                 "hpc/slurm/sweep_array.sbatch); nothing was run\n",
+                 options.case_path.c_str(), options.case_path.c_str());
+    return k_exit_bad_input;
+  }
   if (is_surrogate_case(options)) {
     std::fprintf(stderr, "error: %s is a surrogate case (it has [model] and no run.solver): "
                  "use twinsim train or twinsim predict; nothing was run\n",
