@@ -442,6 +442,32 @@ void add_lbm_schema(io::Schema& schema) {
 
 void check_lbm(const io::Case& c) { lattice_of(c); }
 
+OutputPlan plan_lbm(const io::Case& c) {
+  const LbmRun setup = lattice_of(c);
+  const std::uint64_t cells = std::uint64_t(setup.lattice.cells[0]) * setup.lattice.cells[1];
+  const std::uint64_t real = setup.lattice.precision == lbm::Precision::fp64 ? 8 : 4;
+  const std::int64_t steps = c.get_int("lbm.steps"), output_every = c.get_int("lbm.output_every");
+  const std::int64_t force_every =
+      c.has_section("lbm.forces") ? c.get_int("lbm.forces.every") : std::int64_t(10);
+  // Samples at step 0, every `every` steps and at the end (at most).
+  const auto count = [&](std::int64_t every) {
+    return every > 0 ? std::uint64_t(steps / every + 2) : std::uint64_t(1);
+  };
+  const std::uint64_t obstacles = std::uint64_t(setup.obstacle_count);
+  const std::uint64_t samples = obstacles + setup.probes.size() > 0 ? count(force_every) : 0;
+  const std::uint64_t step_time = 16;  // step and time of a frame, per series
+  OutputPlan plan;
+  // Frames: velocity (3), pressure, density, vorticity in the run's precision; obstacle FP32.
+  plan.output_bytes = count(output_every) * (cells * (6 * real + 4) + 5 * step_time) +
+                      samples * (obstacles * 2 * (2 * 8 + step_time) +
+                                 setup.probes.size() * (8 + step_time));
+  // Populations (9) and the last velocity (3) per cell, the drag and lift histories, and the
+  // file's own bytes (attributes with the case text, names).
+  plan.checkpoint_bytes = cells * 12 * real + samples * obstacles * 2 * 8 +
+                          c.resolved_text().size() + 65536;
+  return plan;
+}
+
 namespace {
 
 // Force and probe time series: /observables/obstacle_<k>/force [t][2] (N/m, per unit depth) and
@@ -473,11 +499,23 @@ class ForceSeries {
       cl[k].push_back(coefficient[k][1]);
     }
     for (std::size_t i = 0; i < m_probe.size(); ++i) m_probe[i].append(&pressure[i], step, t);
-    steps.push_back(step);
+  }
+
+  // The in-memory histories, for a restart (the file's series are reopened by their own).
+  void save(io::StateWriter& out) const {
+    for (std::size_t k = 0; k < cd.size(); ++k) {
+      out.put(fmt::format("run/obstacle_{}/drag_coefficients", k + 1), cd[k]);
+      out.put(fmt::format("run/obstacle_{}/lift_coefficients", k + 1), cl[k]);
+    }
+  }
+  void load(const io::StateReader& in) {
+    for (std::size_t k = 0; k < cd.size(); ++k) {
+      cd[k] = in.get<double>(fmt::format("run/obstacle_{}/drag_coefficients", k + 1));
+      cl[k] = in.get<double>(fmt::format("run/obstacle_{}/lift_coefficients", k + 1));
+    }
   }
 
   std::vector<std::vector<double>> cd, cl;  // per obstacle, per sample
-  std::vector<std::int64_t> steps;
 
  private:
   std::vector<io::TimeSeries> m_force, m_coefficients, m_probe;
@@ -499,6 +537,59 @@ Window last_window(const std::vector<double>& s, std::size_t window) {
   return w;
 }
 
+std::vector<double> flat(const std::vector<std::array<double, 2>>& pairs) {
+  std::vector<double> v;
+  for (const std::array<double, 2>& p : pairs) v.insert(v.end(), p.begin(), p.end());
+  return v;
+}
+std::vector<std::array<double, 2>> pairs(const std::vector<double>& flat) {
+  std::vector<std::array<double, 2>> p(flat.size() / 2);
+  for (std::size_t i = 0; i < p.size(); ++i) p[i] = {flat[2 * i], flat[2 * i + 1]};
+  return p;
+}
+
+// The run loop's state beyond the solver's, that summary.json is computed from: kept in
+// checkpoints (names under "run/") so a restarted run ends with the figures of an uninterrupted
+// one.
+struct LoopState {
+  LoopState(std::size_t obstacles, std::size_t probes)
+      : force(obstacles), coefficient(obstacles), pressure(probes) {}
+
+  void save(io::StateWriter& out) const {
+    out.put("run/mass0", mass0);
+    out.put("run/velocity_change", change);
+    out.put("run/converged", std::int64_t(converged));
+    out.put("run/finite", std::int64_t(finite));
+    out.put("run/last_output", last_output);
+    out.put("run/last_sample", last_sample);
+    out.put("run/force", flat(force));
+    out.put("run/coefficient", flat(coefficient));
+    out.put("run/pressure", pressure);
+  }
+  void load(const io::StateReader& in) {
+    mass0 = in.get_double("run/mass0");
+    change = in.get_double("run/velocity_change");
+    converged = in.get_int("run/converged") != 0;
+    finite = in.get_int("run/finite") != 0;
+    last_output = in.get_int("run/last_output");
+    last_sample = in.get_int("run/last_sample");
+    force = pairs(in.get<double>("run/force"));
+    coefficient = pairs(in.get<double>("run/coefficient"));
+    in.get("run/pressure", pressure.data(), pressure.size());
+  }
+
+  double mass0 = 0;   // total mass at step 0
+  double change = 0;  // velocity change at the last check
+  bool converged = false, finite = true;
+  std::int64_t last_output = -1, last_sample = -1;  // steps of the last frame and sample
+  // The last sample: per obstacle force (N/m) and (c_D, c_L); per probe pressure (Pa).
+  std::vector<std::array<double, 2>> force, coefficient;
+  std::vector<double> pressure;
+};
+
+// Timed phases; their seconds carry over a restart (performance.* in summary.json).
+constexpr const char* k_phases[] = {"step", "output", "forces"};
+
 }  // namespace
 
 RunResult run_lbm(const RunContext& ctx) {
@@ -519,7 +610,8 @@ RunResult run_lbm(const RunContext& ctx) {
                l.wall_fraction.empty() ? "staircase" : "interpolated");
 
   auto solver = lbm::make_solver(ctx.backend, l);
-  // Inflow ramp: inlet velocities scaled by sin^2(pi t / 2T), updated every ramp_chunk steps.
+  // Inflow ramp: inlet velocities scaled by sin^2(pi t / 2T), constant over each ramp_chunk
+  // steps (taken at the chunk's first step, so independent of where the loop's chunks end).
   const double ramp_steps = s.get_float("inflow_ramp") / u.dt;
   const std::int64_t ramp_chunk = 20;
   const auto set_inflow = [&](std::int64_t step) {
@@ -532,10 +624,12 @@ RunResult run_lbm(const RunContext& ctx) {
         solver->set_side_velocity(side, {f * v[0], f * v[1], f * v[2]});
       }
   };
-  io::H5File file = io::H5File::create(ctx.run.file(ctx.name + ".h5"));
-  io::write_provenance(file, {c.resolved_text(), std::string(core::to_string(ctx.backend)),
-                              "SI: m, s, kg/m^3, Pa (pressure relative to the reference state), "
-                              "forces per unit depth N/m"});
+  const std::filesystem::path h5_path = ctx.run.file(ctx.name + ".h5");
+  io::H5File file = ctx.restart ? ctx.restart->reopen_output(h5_path) : io::H5File::create(h5_path);
+  if (!ctx.restart)
+    io::write_provenance(file, {c.resolved_text(), std::string(core::to_string(ctx.backend)),
+                                "SI: m, s, kg/m^3, Pa (pressure relative to the reference "
+                                "state), forces per unit depth N/m"});
   const io::Shape grid = {std::uint64_t(l.cells[1]), std::uint64_t(l.cells[0])};
   const io::DType disk = l.precision == lbm::Precision::fp64 ? io::DType::f64 : io::DType::f32;
   io::FieldSeries velocity(file, "velocity", grid, 3, disk, "m s-1", "s");
@@ -543,7 +637,10 @@ RunResult run_lbm(const RunContext& ctx) {
   io::FieldSeries density(file, "density", grid, 1, disk, "kg m-3", "s");
   io::FieldSeries vorticity(file, "vorticity", grid, 1, disk, "s-1", "s");
   io::FieldSeries obstacle(file, "obstacle", grid, 1, io::DType::f32, "", "s");
-  io::XdmfWriter xdmf(ctx.run.file(ctx.name + ".xmf"), file.path());
+  const std::filesystem::path xmf_path = ctx.run.file(ctx.name + ".xmf");
+  // A restart keeps the sidecar's steps of the frames the checkpoint kept.
+  io::XdmfWriter xdmf = ctx.restart ? io::XdmfWriter(xmf_path, file.path(), velocity.frames())
+                                    : io::XdmfWriter(xmf_path, file.path());
   // Values sit at cell centres, so the mesh's points are the centres: node data on a mesh
   // offset by half a cell.
   const io::CoRectMesh mesh{{1, grid[0], grid[1]}, {0.0, 0.5 * u.dx, 0.5 * u.dx},
@@ -558,7 +655,7 @@ RunResult run_lbm(const RunContext& ctx) {
                       : 0.0;
 
   core::Timers timers;
-  std::int64_t last_output = -1, last_sample = -1;
+  LoopState st(n_obstacles, setup.probes.size());
   const auto output = [&]() -> bool {
     core::ScopedTimer timer(timers, "output");
     const Frame f = physical(solver->macroscopic(), u);
@@ -570,78 +667,106 @@ RunResult run_lbm(const RunContext& ctx) {
                    {"density", density.append(f.density.data(), step, t)},
                    {"vorticity", vorticity.append(f.vorticity.data(), step, t)},
                    {"obstacle", obstacle.append(f.obstacle.data(), step, t)}});
-    last_output = step;
+    st.last_output = step;
     return f.finite;
   };
-  std::vector<std::array<double, 2>> last_force(n_obstacles), last_coefficient(n_obstacles);
-  std::vector<double> last_pressure(setup.probes.size());
   const auto sample = [&]() {
     if (n_obstacles == 0 && setup.probes.empty()) return;
     core::ScopedTimer timer(timers, "forces");
     const std::vector<std::array<double, 3>> f = solver->obstacle_forces();
     for (std::size_t k = 0; k < n_obstacles; ++k) {
-      last_force[k] = {f[k][0] * to_newton, f[k][1] * to_newton};
-      last_coefficient[k] = {last_force[k][0] * to_coefficient,
-                             last_force[k][1] * to_coefficient};
+      st.force[k] = {f[k][0] * to_newton, f[k][1] * to_newton};
+      st.coefficient[k] = {st.force[k][0] * to_coefficient, st.force[k][1] * to_coefficient};
     }
     if (!setup.probes.empty()) {
       const lbm::Macroscopic m = solver->macroscopic();
       for (std::size_t i = 0; i < setup.probes.size(); ++i)
-        last_pressure[i] = u.pressure(
+        st.pressure[i] = u.pressure(
             lbm::probe(m, m.rho, setup.probes[i][0] / u.dx, setup.probes[i][1] / u.dx));
     }
     const std::int64_t step = solver->steps_done();
-    series.append(last_force, last_coefficient, last_pressure, step, u.time(double(step)));
-    last_sample = step;
+    series.append(st.force, st.coefficient, st.pressure, step, u.time(double(step)));
+    st.last_sample = step;
+  };
+  const io::Checkpoints::Save save = [&](io::StateWriter& out) {
+    solver->save(out);
+    st.save(out);
+    series.save(out);
+    for (const char* phase : k_phases)
+      out.put(std::string("run/seconds/") + phase, timers.seconds(phase));
   };
 
-  set_inflow(0);
-  const double mass0 = solver->total_mass();
-  if (output_every > 0) output();
-  sample();
-  double change = solver->velocity_change();
-  bool converged = false, finite = true;
+  if (ctx.restart) {
+    const io::StateReader& in = ctx.restart->state();
+    solver->load(in);
+    st.load(in);
+    series.load(in);
+    for (const char* phase : k_phases)
+      timers.add(phase, in.get_double(std::string("run/seconds/") + phase));
+    spdlog::info("lbm: continuing at step {} with {} field frame(s) and {} force sample(s)",
+                 solver->steps_done(), velocity.frames(),
+                 series.cd.empty() ? 0 : series.cd[0].size());
+  } else {
+    set_inflow(0);
+    st.mass0 = solver->total_mass();
+    if (output_every > 0) output();
+    sample();
+    st.change = solver->velocity_change();
+  }
   core::Progress progress("lbm", steps);
-  while (solver->steps_done() < steps && !converged && finite) {
+  // Steps per chunk between stop-signal checks: adapted so that a chunk takes about 0.2 s.
+  std::int64_t max_chunk = 1;
+  bool interrupted = false;
+  while (solver->steps_done() < steps && !st.converged && st.finite && !interrupted) {
     const std::int64_t done = solver->steps_done();
-    std::int64_t n = std::min({check_every - done % check_every, steps - done,
-                               force_every - done % force_every});
+    std::int64_t n =
+        std::min({check_every - done % check_every, steps - done, force_every - done % force_every,
+                  max_chunk, ctx.checkpoints.next_step(done) - done});
     if (output_every > 0) n = std::min(n, output_every - done % output_every);
-    if (double(done) < ramp_steps) {
-      n = std::min(n, ramp_chunk - done % ramp_chunk);
-      set_inflow(done);
-    } else if (double(done) - ramp_chunk < ramp_steps) {
-      set_inflow(done);  // the full inflow from here on
-    }
+    const std::int64_t ramp_start = done - done % ramp_chunk;
+    if (double(ramp_start) < ramp_steps) n = std::min(n, ramp_chunk - done % ramp_chunk);
+    set_inflow(ramp_start);
+    const double before_s = timers.seconds("step");
     {
       core::ScopedTimer timer(timers, "step");
       solver->step(n);
       solver->synchronize();  // GPU steps are queued: wait, so the timer sees them
     }
+    const double chunk_s = timers.seconds("step") - before_s;
+    max_chunk = std::int64_t(
+        std::clamp(0.2 * double(n) / std::max(chunk_s, 1e-9), 1.0, 2.0 * double(max_chunk)));
     const std::int64_t now = solver->steps_done();
     if (now % force_every == 0) sample();
     if (now % check_every == 0) {
-      change = solver->velocity_change();
-      finite = !std::isnan(change);
-      converged = tolerance > 0 && change < tolerance;
+      st.change = solver->velocity_change();
+      st.finite = !std::isnan(st.change);
+      st.converged = tolerance > 0 && st.change < tolerance;
     }
-    if (output_every > 0 && now % output_every == 0) finite = output() && finite;
+    if (output_every > 0 && now % output_every == 0) st.finite = output() && st.finite;
     progress.update(now);
+    interrupted = ctx.checkpoints.at_boundary(now, u.time(double(now)), save, &file);
   }
   progress.finish();
-  if (last_output != solver->steps_done()) finite = output() && finite;
-  if (last_sample != solver->steps_done()) sample();
+  RunResult r;
+  if (interrupted) {
+    r.interrupted = true;
+    r.summary.set("steps", solver->steps_done());
+    r.summary.set("time_s", u.time(double(solver->steps_done())));
+    return r;
+  }
+  if (st.last_output != solver->steps_done()) st.finite = output() && st.finite;
+  if (st.last_sample != solver->steps_done()) sample();
 
-  const double mass_drift = std::abs(solver->total_mass() - mass0) / mass0;
+  const double mass_drift = std::abs(solver->total_mass() - st.mass0) / st.mass0;
   std::int64_t fluid = 0;
   const lbm::Macroscopic m = solver->macroscopic();
   for (std::uint8_t solid : m.solid) fluid += solid ? 0 : 1;
   const double step_s = timers.seconds("step");
   const double mlups = step_s > 0 ? double(fluid) * double(solver->steps_done()) / step_s / 1e6 : 0;
   spdlog::info("lbm: {} steps, velocity change {:.3e}{}, mass drift {:.3e}, {:.1f} MLUPS",
-               solver->steps_done(), change, converged ? " (converged)" : "", mass_drift, mlups);
+               solver->steps_done(), st.change, st.converged ? " (converged)" : "", mass_drift,
+               mlups);
 
-  RunResult r;
   io::Summary& sum = r.summary;
   sum.set("lattice.collision", lbm::to_string(l.collision));
   sum.set("lattice.precision", lbm::to_string(l.precision));
@@ -655,9 +780,9 @@ RunResult run_lbm(const RunContext& ctx) {
   sum.set("reynolds", setup.reynolds);
   sum.set("steps", solver->steps_done());
   sum.set("time_s", u.time(double(solver->steps_done())));
-  sum.set("convergence.velocity_change", change);
+  sum.set("convergence.velocity_change", st.change);
   sum.set("convergence.tolerance", tolerance);
-  sum.set("convergence.converged", converged);
+  sum.set("convergence.converged", st.converged);
   // Open boundaries exchange mass with the outside: the drift then measures that, not an error.
   sum.set("mass.relative_drift", mass_drift);
   sum.set("performance.mlups", mlups);
@@ -671,10 +796,10 @@ RunResult run_lbm(const RunContext& ctx) {
   }
   for (std::size_t k = 0; k < n_obstacles; ++k) {
     const std::string key = fmt::format("forces.obstacle_{}", k + 1);
-    sum.set(key + ".force_x_N_per_m", last_force[k][0]);
-    sum.set(key + ".force_y_N_per_m", last_force[k][1]);
-    sum.set(key + ".drag_coefficient", last_coefficient[k][0]);
-    sum.set(key + ".lift_coefficient", last_coefficient[k][1]);
+    sum.set(key + ".force_x_N_per_m", st.force[k][0]);
+    sum.set(key + ".force_y_N_per_m", st.force[k][1]);
+    sum.set(key + ".drag_coefficient", st.coefficient[k][0]);
+    sum.set(key + ".lift_coefficient", st.coefficient[k][1]);
     // Over the last quarter of the samples: maxima, means and the lift's frequency as a
     // Strouhal number f L / U (0 when the lift does not oscillate there).
     if (series.cd[k].size() >= 8) {
@@ -694,11 +819,10 @@ RunResult run_lbm(const RunContext& ctx) {
                                             : 0.0);
     }
     spdlog::info("obstacle {}: c_D {:.5f}, c_L {:.5f} (F = {:.5g}, {:.5g} N/m)", k + 1,
-                 last_coefficient[k][0], last_coefficient[k][1], last_force[k][0],
-                 last_force[k][1]);
+                 st.coefficient[k][0], st.coefficient[k][1], st.force[k][0], st.force[k][1]);
   }
   for (std::size_t i = 0; i < setup.probes.size(); ++i)
-    sum.set(fmt::format("probes.probe_{}.pressure_Pa", i + 1), last_pressure[i]);
+    sum.set(fmt::format("probes.probe_{}.pressure_Pa", i + 1), st.pressure[i]);
   if (setup.reference == "ghia1982") {
     const double lid = l.sides[3].velocity[0];
     const lbm::CentrelineErrors e = lbm::ghia_centreline_errors(m, lid, int(setup.reynolds));
@@ -718,7 +842,7 @@ RunResult run_lbm(const RunContext& ctx) {
     const double rear = lbm::probe(m, m.rho, (ST::k_center[0] + 0.5 * ST::k_diameter) / u.dx,
                                    ST::k_center[1] / u.dx);
     const double dp = u.pressure(front) - u.pressure(rear);
-    const double cd = last_coefficient[0][0], cl = last_coefficient[0][1];
+    const double cd = st.coefficient[0][0], cl = st.coefficient[0][1];
     spdlog::info("Schafer-Turek 2D-1: c_D {:.4f} (band [{}, {}]), c_L {:.5f} (band [{}, {}]), "
                  "dP {:.4f} Pa (band [{}, {}])",
                  cd, ST::k_cd.lower, ST::k_cd.upper, cl, ST::k_cl.lower, ST::k_cl.upper, dp,
@@ -752,7 +876,7 @@ RunResult run_lbm(const RunContext& ctx) {
     sum.set("schafer_turek_2d2.lift_max_in_band", ST::k_cl_max.contains(lift.max));
     sum.set("schafer_turek_2d2.strouhal_in_band", ST::k_strouhal.contains(strouhal));
   }
-  r.ok = finite;
+  r.ok = st.finite;
   if (!r.ok)
     r.failure = fmt::format("the flow diverged (non-finite values) by step {}: raise the "
                             "resolution or lower lattice_velocity",

@@ -20,7 +20,7 @@ const std::vector<Solver>& solvers() {
        "energy, enstrophy, dissipation history", add_spectral3d_schema,
        run_spectral3d, check_spectral3d},
       {"lbm", "2D lattice Boltzmann flow (D2Q9, BGK/TRT): cavities, channels, walls, body force",
-       add_lbm_schema, run_lbm, check_lbm},
+       add_lbm_schema, run_lbm, check_lbm, plan_lbm},
   };
   return all;
 }

@@ -5,10 +5,13 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "twinsim/core/Error.hpp"
 #include "twinsim/core/exec.hpp"
+#include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/lbm/Solver.hpp"
 #include "twinsim/lbm/kernels/collision_kernel.hpp"
 #include "twinsim/lbm/kernels/lattice_kernel.hpp"
@@ -230,6 +233,40 @@ class SolverImpl final : public lbm::Solver {
   }
 
   const lbm::LatticeConfig& config() const override { return m_config; }
+
+  // The populations of m_f (the other lattice is written at every fluid cell before it is read,
+  // and solid cells are never read), the velocity of the last velocity_change(), the step count
+  // and the side velocities (an inflow ramp changes them). Solid mask, wall fractions and link
+  // lists are not saved: they follow from the configuration, which a restart builds again.
+  void save(io::StateWriter& out) const override {
+    out.put("lbm/precision", lbm::to_string(m_config.precision));
+    out.put("lbm/steps", m_steps);
+    out.put("lbm/populations", core::to_host(m_f));
+    const std::vector<Real> macro = core::to_host(m_macro);
+    out.put("lbm/last_velocity", macro.data() + 5 * m_cells, std::size_t(3 * m_cells));
+    out.put("lbm/have_last_velocity", std::int64_t(m_have_last));
+    std::vector<double> sides;
+    for (const lbm::Side& side : m_config.sides)
+      sides.insert(sides.end(), side.velocity.begin(), side.velocity.end());
+    out.put("lbm/side_velocity", sides);
+  }
+
+  void load(const io::StateReader& in) override {
+    const std::string precision = in.get_string("lbm/precision");
+    if (precision != lbm::to_string(m_config.precision))
+      throw core::Error("lbm checkpoint: its populations are " + precision + ", this run's " +
+                        lbm::to_string(m_config.precision));
+    upload(in, "lbm/populations", m_f.data(), L::k_q * m_cells);
+    upload(in, "lbm/last_velocity", last_velocity(), 3 * m_cells);
+    m_have_last = in.get_int("lbm/have_last_velocity") != 0;
+    m_steps = in.get_int("lbm/steps");
+    const std::vector<double> sides = in.get<double>("lbm/side_velocity");
+    if (sides.size() != 3 * m_config.sides.size())
+      throw core::Error("lbm checkpoint: lbm/side_velocity does not hold 6 sides x 3 values");
+    for (int s = 0; s < 6; ++s)
+      set_side_velocity(s, {sides[3 * s], sides[3 * s + 1], sides[3 * s + 2]});
+  }
+
   double bytes_per_cell_update() const override { return 2.0 * L::k_q * sizeof(Real); }
 
   double copy_bandwidth(int repeats) override {
@@ -255,6 +292,15 @@ class SolverImpl final : public lbm::Solver {
   Real* uz() { return m_macro.data() + 3 * m_cells; }
   Real* vorticity() { return m_macro.data() + 4 * m_cells; }
   Real* last_velocity() { return m_macro.data() + 5 * m_cells; }  // ux, uy, uz of the last check
+
+  // Reads `count` values of the array `name` of a checkpoint into d_dst (Space memory).
+  static void upload(const io::StateReader& in, const std::string& name, Real* d_dst,
+                     Index count) {
+    std::vector<Real> h(count);
+    in.get(name, h.data(), h.size());
+    core::detail::copy_bytes(d_dst, Space::k_space, h.data(), core::MemorySpace::Host,
+                             h.size() * sizeof(Real));
+  }
 
   const Real* fraction() const { return m_fraction.size() > 0 ? m_fraction.data() : nullptr; }
 

@@ -10,6 +10,11 @@
 
 #include "twinsim/core/Backend.hpp"
 
+namespace twinsim::io {
+class StateWriter;
+class StateReader;
+}  // namespace twinsim::io
+
 namespace twinsim::lbm {
 
 enum class Lattice { d2q9 };
@@ -86,6 +91,11 @@ class Solver {
   // step on: time-dependent inflow, e.g. a smooth start that sends out weaker sound waves.
   virtual void set_side_velocity(int side, const std::array<double, 3>& velocity) = 0;
   virtual const LatticeConfig& config() const = 0;
+  // Checkpoints (names under "lbm/"): everything a step and velocity_change() depend on beyond
+  // the configuration, with its exact bits. load() takes a state saved by a solver made from
+  // the same configuration; after it, steps continue bit for bit as the saved solver's would.
+  virtual void save(io::StateWriter& out) const = 0;
+  virtual void load(const io::StateReader& in) = 0;
   // Bytes read and written per fluid cell update: 2 Q populations of the stored precision.
   virtual double bytes_per_cell_update() const = 0;
   // Memory bandwidth (bytes/s) of a plain copy kernel that moves what a step moves (each
