@@ -2,12 +2,14 @@
 // What `twinsim train` and `twinsim predict` share: the surrogate case schema ([run] name and
 // device, plus the surrogates module's sections), loading a case, and the run folder.
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "commands.hpp"
 #include "twinsim/core/Backend.hpp"
 #include "twinsim/io/Case.hpp"
+#include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/io/RunDirectory.hpp"
 #include "twinsim/io/Schema.hpp"
 
@@ -19,11 +21,15 @@ io::Schema surrogate_case_schema();
 std::optional<io::Case> load_surrogate_case(const RunOptions& options);
 
 // The backend and the run folder (default runs/<run.name><suffix>); prints why and returns
-// false when either is refused.
+// nothing when either is refused. With options.restart (twinsim train --restart) the folder is
+// the existing run's, its case.toml is kept, and restart is the checkpoint to continue from,
+// already checked to be of a training run of this exact case.
 struct SurrogateRun {
   core::Backend backend;
   std::optional<io::RunDirectory> dir;
+  std::unique_ptr<io::Restart> restart;  // null on a fresh run
 };
+inline constexpr const char* k_train_checkpoint_kind = "train";
 std::optional<SurrogateRun> open_surrogate_run(const io::Case& c, const RunOptions& options,
                                                const std::string& suffix);
 

@@ -1,5 +1,7 @@
 // twinsim train CASE: trajectories from solver HDF5 files -> normalised train/test windows on
 // the backend -> epochs of Adam on a network -> model.h5, history.csv, summary.json.
+// Checkpoints ([checkpoint], every_steps in optimizer steps, and on a stop signal) hold the
+// Learner's state and the trainer's Progress; --restart continues bit for bit.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -11,7 +13,9 @@
 #include "surrogate_case.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Log.hpp"
+#include "twinsim/core/Signals.hpp"
 #include "twinsim/core/versions.hpp"
+#include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/Learner.hpp"
 #include "twinsim/surrogates/ModelFile.hpp"
@@ -38,12 +42,18 @@ std::optional<io::Case> load_surrogate_case(const RunOptions& options) {
 std::optional<SurrogateRun> open_surrogate_run(const io::Case& c, const RunOptions& options,
                                                const std::string& suffix) {
   try {
-    SurrogateRun r{core::select_backend(c.get_string("run.device")), std::nullopt};
-    r.dir.emplace(options.out.empty()
-                      ? std::filesystem::path("runs") / (c.get_string("run.name") + suffix)
-                      : std::filesystem::path(options.out),
-                  options.overwrite);
-    r.dir->write_text("case.toml", c.resolved_text());
+    SurrogateRun r{core::select_backend(c.get_string("run.device")), std::nullopt, nullptr};
+    const std::filesystem::path out =
+        options.out.empty() ? std::filesystem::path("runs") / (c.get_string("run.name") + suffix)
+                            : std::filesystem::path(options.out);
+    if (options.restart.empty()) {
+      r.dir.emplace(out, options.overwrite);
+      r.dir->write_text("case.toml", c.resolved_text());
+    } else {
+      r.dir.emplace(io::RunDirectory::existing(out));
+      r.restart = std::make_unique<io::Restart>(r.dir->checkpoints(), options.restart);
+      r.restart->require(k_train_checkpoint_kind, c.resolved_text());
+    }
     core::log_to_file(r.dir->file("log.txt").string());
     return r;
   } catch (const core::Error& e) {
@@ -70,8 +80,39 @@ std::vector<nn::NamedArray<Real>> from_double(const std::vector<nn::NamedArray<d
   return out;
 }
 
+// Where training stands between two optimizer steps: besides the Learner's state, what a
+// checkpoint holds so that a restart continues the same epoch at the same batch with the same
+// loss sum, learning rate (a function of the epoch) and history rows.
+struct Progress {
+  std::int64_t epoch = 0;   // epochs done
+  std::int64_t batch = 0;   // batches of the current epoch done
+  double loss_sum = 0;      // their train loss sum (Learner::train_batches)
+  double epoch_s = 0;       // seconds spent training the current epoch so far
+  double train_loss = 0;    // mean train loss of the last epoch done
+  double test_loss = 0;     // test loss after it
+  std::string history;      // history.csv as of now, header included
+
+  void save(io::StateWriter& out) const {
+    out.put("train/epoch", epoch);
+    out.put("train/batch", batch);
+    out.put("train/loss_sum", loss_sum);
+    out.put("train/epoch_s", epoch_s);
+    out.put("train/train_loss", train_loss);
+    out.put("train/test_loss", test_loss);
+    out.put("train/history", history);
+  }
+  static Progress load(const io::StateReader& in) {
+    return {in.get_int("train/epoch"),         in.get_int("train/batch"),
+            in.get_double("train/loss_sum"),   in.get_double("train/epoch_s"),
+            in.get_double("train/train_loss"), in.get_double("train/test_loss"),
+            in.get_string("train/history")};
+  }
+};
+
+// Returns true when a stop signal ended training early (after a checkpoint).
 template <class Real>
-void train_with(const io::Case& c, const SurrogateRun& run, io::Summary& summary) {
+bool train_with(const io::Case& c, const SurrogateRun& run, io::Checkpoints& checkpoints,
+                io::Summary& summary) {
   const io::RunDirectory& dir = *run.dir;
   const std::vector<std::string> files = c.get_strings("data.files");
   const std::string dataset = c.get_string("data.dataset");
@@ -114,56 +155,85 @@ void train_with(const io::Case& c, const SurrogateRun& run, io::Summary& summary
   file.loss = c.get_string("train.loss");
   file.case_text = c.resolved_text();
 
-  int first_epoch = 0;
-  const std::string resume = c.get_string("train.resume_from");
-  if (!resume.empty()) {
-    const nn::ModelFile cp = nn::read_model_file(resume);
-    if (cp.model.kind != spec.kind || cp.model.width != spec.width ||
-        cp.model.modes != spec.modes || cp.model.layers != spec.layers ||
-        cp.model.in_channels != spec.in_channels || cp.precision != file.precision)
-      throw core::Error(fmt::format("checkpoint {} holds another model or precision than this "
-                                    "case describes", resume));
-    learner->set_state(from_double<Real>(cp.arrays));
-    learner->set_optimizer_steps(cp.optimizer_steps);
-    first_epoch = int(cp.epoch);
-    spdlog::info("resumed from {} after epoch {}", resume, first_epoch);
+  Progress p;
+  p.history = "epoch,learning_rate,train_loss,test_loss,seconds\n";
+  const std::string init_from = c.get_string("train.init_from");
+  if (run.restart) {
+    learner->load(run.restart->state(), "learner/");
+    p = Progress::load(run.restart->state());
+    spdlog::info("continuing at epoch {}, batch {}", p.epoch + 1, p.batch);
+  } else if (!init_from.empty()) {
+    const nn::ModelFile m = nn::read_model_file(init_from);
+    if (m.model.kind != spec.kind || m.model.width != spec.width ||
+        m.model.modes != spec.modes || m.model.layers != spec.layers ||
+        m.model.projection != spec.projection || m.model.in_channels != spec.in_channels ||
+        m.model.out_channels != spec.out_channels)
+      throw core::Error(fmt::format("train.init_from: {} holds another architecture than this "
+                                    "case describes", init_from));
+    learner->set_state(from_double<Real>(m.arrays));
+    spdlog::info("initial parameters from {} ({} epochs, {})", init_from, m.epoch, m.precision);
   }
 
   const int epochs = int(c.get_int("train.epochs"));
   const int batch = int(c.get_int("train.batch"));
-  const int checkpoint_every = int(c.get_int("train.checkpoint_every"));
-  // A resumed run in the same folder continues its history; a fresh folder starts one.
-  const bool append = first_epoch > 0 && std::filesystem::exists(dir.file("history.csv"));
-  std::ofstream history(dir.file("history.csv"), append ? std::ios::app : std::ios::out);
-  if (!append) history << "epoch,learning_rate,train_loss,test_loss,seconds\n";
-  double train_loss = 0, test_loss = 0, train_s = 0;
   const std::int64_t windows = learner->windows(nn::Split::train);
-  for (int e = first_epoch; e < epochs; ++e) {
+  const std::int64_t per_epoch = nn::batch_count(windows, batch);
+  const std::int64_t total_steps = epochs * per_epoch;
+  // On a restart the rows written after the checkpoint go: the checkpoint's rows replace them.
+  dir.write_text("history.csv", p.history);
+  std::ofstream history(dir.file("history.csv"), std::ios::app);
+  const auto save = [&](io::StateWriter& out) {
+    learner->save(out, "learner/");
+    p.save(out);
+  };
+
+  const std::int64_t first_step = p.epoch * per_epoch + p.batch;
+  std::int64_t step = first_step, windows_trained = 0;
+  double train_s = 0;
+  bool interrupted = false;
+  std::vector<std::int64_t> order;
+  while (step < total_steps && !interrupted) {
+    if (order.empty() || p.batch == 0)
+      order = nn::shuffled(windows, seed, std::uint64_t(p.epoch));
+    const double lr = opt.learning_rate(int(p.epoch));
     const auto t0 = std::chrono::steady_clock::now();
-    const double lr = opt.learning_rate(e);
-    train_loss = learner->train_epoch(nn::shuffled(windows, seed, std::uint64_t(e)), batch, lr);
-    const double epoch_s = seconds_since(t0);
-    train_s += epoch_s;
-    test_loss = n_test > 0 ? learner->evaluate(batch) : 0.0;
-    spdlog::info("epoch {:4d}/{}  lr {:.3g}  train {} {:.5f}  test {:.5f}  {:.3g} s", e + 1,
-                 epochs, lr, file.loss, train_loss, test_loss, epoch_s);
-    history << fmt::format("{},{:.6g},{:.8g},{:.8g},{:.6g}\n", e + 1, lr, train_loss, test_loss,
-                           epoch_s);
-    history.flush();
-    if (checkpoint_every > 0 && (e + 1) % checkpoint_every == 0 && e + 1 < epochs) {
-      std::filesystem::create_directories(dir.checkpoints());
-      file.arrays = to_double(learner->state(true));
-      file.epoch = e + 1;
-      file.optimizer_steps = learner->optimizer_steps();
-      nn::write_model_file(dir.checkpoints() / "latest.h5", file);
+    p.loss_sum = learner->train_batches(order, p.batch, 1, batch, lr, p.loss_sum);
+    const double batch_s = seconds_since(t0);
+    p.epoch_s += batch_s;
+    train_s += batch_s;
+    windows_trained += std::min<std::int64_t>(batch, windows - p.batch * batch);
+    ++p.batch;
+    ++step;
+    if (p.batch == per_epoch) {
+      p.train_loss = p.loss_sum / double(windows);
+      p.test_loss = n_test > 0 ? learner->evaluate(batch) : 0.0;
+      spdlog::info("epoch {:4d}/{}  lr {:.3g}  train {} {:.5f}  test {:.5f}  {:.3g} s",
+                   p.epoch + 1, epochs, lr, file.loss, p.train_loss, p.test_loss, p.epoch_s);
+      const std::string row = fmt::format("{},{:.6g},{:.8g},{:.8g},{:.6g}\n", p.epoch + 1, lr,
+                                          p.train_loss, p.test_loss, p.epoch_s);
+      p.history += row;
+      history << row;
+      history.flush();
+      ++p.epoch;
+      p.batch = 0;
+      p.loss_sum = 0;
+      p.epoch_s = 0;
     }
+    // The checkpoint's time is the fractional epoch count.
+    if (step < total_steps)
+      interrupted = checkpoints.at_boundary(step, double(step) / double(per_epoch), save);
   }
-  file.arrays = to_double(learner->state(true));
-  file.epoch = epochs;
+  if (interrupted)
+    spdlog::warn("stopped by {} after {} of {} optimizer steps (epoch {}, batch {})",
+                 core::signal_name(core::stop_signal()), step, total_steps, p.epoch + 1, p.batch);
+
+  file.arrays = to_double(learner->state(false));
+  file.epoch = p.epoch;
   file.optimizer_steps = learner->optimizer_steps();
+  file.status = interrupted ? "interrupted" : "complete";
   nn::write_model_file(dir.file("model.h5"), file);
 
-  const int done = epochs - first_epoch;
+  const double done_epochs = double(step - first_step) / double(per_epoch);
   summary.set("model.kind", spec.kind);
   summary.set("model.parameters", learner->parameter_count());
   summary.set("model.file", dir.file("model.h5").string());
@@ -173,18 +243,21 @@ void train_with(const io::Case& c, const SurrogateRun& run, io::Summary& summary
   summary.set("data.normalisation_mean", norm.mean);
   summary.set("data.normalisation_std", norm.std);
   summary.set("train.epochs", epochs);
-  summary.set("train.first_epoch", first_epoch);
+  summary.set("train.epochs_done", p.epoch);
+  summary.set("train.steps", step);
+  summary.set("train.first_step", first_step);
   summary.set("train.loss", file.loss);
   summary.set("train.precision", file.precision);
-  summary.set("train.final_train_loss", train_loss);
-  summary.set("train.final_test_loss", test_loss);
+  summary.set("train.final_train_loss", p.train_loss);
+  summary.set("train.final_test_loss", p.test_loss);
   summary.set("timing.train_s", train_s);
-  summary.set("timing.epoch_s", done > 0 ? train_s / done : 0.0);
-  summary.set("timing.train_samples_per_s", done > 0 ? double(windows) * done / train_s : 0.0);
-  spdlog::info("{} epochs in {:.3g} s ({:.3g} s per epoch, {:.3g} windows/s); final train {:.5f}, "
-               "test {:.5f}; model in {}", done, train_s, done > 0 ? train_s / done : 0.0,
-               done > 0 ? double(windows) * done / train_s : 0.0, train_loss, test_loss,
-               dir.file("model.h5").string());
+  summary.set("timing.epoch_s", done_epochs > 0 ? train_s / done_epochs : 0.0);
+  summary.set("timing.train_samples_per_s", train_s > 0 ? double(windows_trained) / train_s : 0.0);
+  spdlog::info("{} optimizer steps ({:.3g} epochs) in {:.3g} s ({:.3g} windows/s); train {:.5f}, "
+               "test {:.5f} after epoch {}; model in {}", step - first_step, done_epochs, train_s,
+               train_s > 0 ? double(windows_trained) / train_s : 0.0, p.train_loss, p.test_loss,
+               p.epoch, dir.file("model.h5").string());
+  return interrupted;
 }
 
 }  // namespace
@@ -197,14 +270,25 @@ int train(const RunOptions& options) {
   if (!run) return k_exit_bad_input;
   spdlog::info("twinsim {}: train {} from {} on {}", core::version(), c->get_string("run.name"),
                options.case_path, core::to_string(run->backend));
+  if (run->restart) {
+    spdlog::info("restart from {} at step {}", run->restart->path().string(),
+                 run->restart->step());
+    if (run->restart->info().backend != core::to_string(run->backend))
+      spdlog::warn("the checkpoint was written by the {} backend and this run uses {}: it "
+                   "continues, but not bit for bit", run->restart->info().backend,
+                   core::to_string(run->backend));
+  }
+  core::install_stop_signals();
+  io::Checkpoints checkpoints(run->dir->checkpoints(), io::CheckpointPolicy::from_case(*c),
+                              {k_train_checkpoint_kind, 0, 0.0,
+                               std::string(core::to_string(run->backend)), c->resolved_text()});
   io::Summary s;
-  bool ok = true;
+  bool ok = true, interrupted = false;
   std::string failure;
   try {
-    if (c->get_string("train.precision") == "float64")
-      train_with<double>(*c, *run, s);
-    else
-      train_with<float>(*c, *run, s);
+    interrupted = c->get_string("train.precision") == "float64"
+                      ? train_with<double>(*c, *run, checkpoints, s)
+                      : train_with<float>(*c, *run, checkpoints, s);
   } catch (const core::Error& e) {
     ok = false;
     failure = e.what();
@@ -212,8 +296,24 @@ int train(const RunOptions& options) {
   }
   set_provenance(s, c->get_string("run.name"), "command", "train", run->backend, ok, failure,
                  seconds_since(start));
+  if (run->restart) {
+    s.set("restart.from", run->restart->path().string());
+    s.set("restart.step", run->restart->step());
+  }
+  s.set("checkpoints.written", checkpoints.written());
+  if (ok && interrupted) {
+    s.set("status", "interrupted");
+    s.set("checkpoints.last", checkpoints.last_written().string());
+  }
   run->dir->write_summary(s);
-  return ok ? k_exit_ok : k_exit_failed;
+  if (!ok) return k_exit_failed;
+  if (interrupted) {
+    spdlog::warn("checkpoint {}; continue with: twinsim train {} --out {} --restart latest",
+                 checkpoints.last_written().string(), options.case_path,
+                 run->dir->path().string());
+    return k_exit_interrupted;
+  }
+  return k_exit_ok;
 }
 
 }  // namespace twinsim::app

@@ -52,6 +52,7 @@ void write_model_file(const std::filesystem::path& path, const ModelFile& m) {
     f.set_attribute("/training", "epoch", m.epoch);
     f.set_attribute("/training", "optimizer_steps", m.optimizer_steps);
     f.set_attribute("/training", "loss", m.loss);
+    f.set_attribute("/training", "status", m.status);
     f.create_group("/parameters");
     std::vector<std::string> names;
     const io::DType type = m.precision == "float64" ? io::DType::f64 : io::DType::f32;
@@ -117,6 +118,10 @@ ModelFile read_model_file(const std::filesystem::path& path) {
   m.epoch = get_int("/training", "epoch");
   m.optimizer_steps = get_int("/training", "optimizer_steps");
   m.loss = f.attribute_as<std::string>("/training", "loss");
+  try {
+    m.status = f.attribute_as<std::string>("/training", "status");
+  } catch (const core::Error&) {  // absent: a file from before training could be interrupted
+  }
   for (const std::string& name : f.attribute_as<std::vector<std::string>>("/parameters", "names")) {
     io::Array<double> a = f.read<double>("/parameters/" + name);
     m.arrays.push_back({name, Shape(a.shape.begin(), a.shape.end()), std::move(a.values)});

@@ -1,5 +1,7 @@
 #include "twinsim/surrogates/Schema.hpp"
 
+#include "twinsim/io/Checkpoint.hpp"
+
 namespace twinsim::nn {
 
 void add_surrogate_schema(io::Schema& schema) {
@@ -55,11 +57,13 @@ void add_surrogate_schema(io::Schema& schema) {
       .one_of({"float32", "float64"})
       .key_int("seed", "Seed of the initial weights and of the shuffling").default_value(0)
       .at_least(0)
-      .key_int("checkpoint_every", "Epochs between checkpoints (checkpoints/latest.h5); 0: none")
-      .default_value(0).at_least(0)
-      .key_string("resume_from", "Checkpoint (or model file) to continue from: its weights, "
-                                 "Adam state and epoch; the run then equals an uninterrupted one")
+      .key_string("init_from", "Model file whose parameters start the training instead of "
+                               "random ones (fine-tuning): same architecture; the optimizer, "
+                               "epochs and schedule start afresh. To continue an interrupted "
+                               "run use twinsim train --restart")
       .default_value("");
+  // Training checkpoints: every_steps counts optimizer steps (batches).
+  io::add_checkpoint_schema(schema);
   schema.section("predict", "Rollouts of a trained model (twinsim predict); absent: the "
                             "defaults below")
       .key_string("model", "Model file; empty: runs/<run.name>/model.h5 (what twinsim train "

@@ -89,20 +89,24 @@ class LearnerImpl final : public nn::Learner<Real> {
     return d.shape.samples * d.shape.windows_per_sample(m_spec.in_channels, m_spec.out_channels);
   }
 
-  double train_epoch(const std::vector<std::int64_t>& order, int batch, double lr) override {
-    double total = 0;
-    for (std::size_t first = 0; first < order.size(); first += std::size_t(batch)) {
-      const std::size_t b = std::min(order.size() - first, std::size_t(batch));
+  double train_batches(const std::vector<std::int64_t>& order, std::int64_t first_batch,
+                       std::int64_t count, int batch, double lr, double loss_sum) override {
+    const std::int64_t n = std::int64_t(order.size());
+    TWINSIM_REQUIRE(first_batch >= 0 && count >= 0 &&
+                        first_batch + count <= nn::batch_count(n, batch),
+                    "train_batches: batches beyond the end of the epoch");
+    for (std::int64_t k = first_batch; k < first_batch + count; ++k) {
+      const std::int64_t first = k * batch, b = std::min<std::int64_t>(n - first, batch);
       std::vector<std::int64_t> ids(order.begin() + first, order.begin() + first + b);
       gather(m_train, ids);
       m_adam->zero_grad();
       const T<Real>& y = m_net->forward(m_x);
-      total += nnk::loss(m_loss, y, m_y, m_dy) * double(b);
+      loss_sum += nnk::loss(m_loss, y, m_y, m_dy) * double(b);
       m_net->backward(m_dy);
       m_adam->step(lr);
     }
     synchronize();
-    return total / double(order.size());
+    return loss_sum;
   }
 
   double evaluate(int batch) override {

@@ -1,13 +1,18 @@
 """The surrogate chain through the program: spectral data -> twinsim train -> twinsim predict,
-and training resumed from a checkpoint equals uninterrupted training (bit for bit).
+and training stopped mid-epoch (SIGTERM, SIGKILL, or cut back to an earlier checkpoint) and
+continued with --restart equals uninterrupted training bit for bit: model.h5, history.csv
+(but for the seconds column) and the final losses.
 
 Usage: test_surrogate_cases.py TWINSIM SOURCE_DIR   (Debian's /usr/bin/python3: h5py, numpy)
 """
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import h5py
 import numpy as np
@@ -49,19 +54,27 @@ with tempfile.TemporaryDirectory() as tmp:
     files = f'data.files=["{os.path.join(data_dir, "ns2d_small_data.h5")}"]'
     case = os.path.join(CASES, "fno_ns2d_small.toml")
 
-    # Train, then predict on the test split.
+    # Train, then predict on the test split. 4 x 4 = 16 windows in batches of 4: 4 optimizer
+    # steps per epoch; a checkpoint every 3 steps falls mid-epoch.
+    EPOCHS = 12
+    TRAIN = [case, "--set", files, "--set", f"train.epochs={EPOCHS}",
+             "--set", "checkpoint.every_steps=3", "--set", "checkpoint.keep=100", *SMALL]
     full = os.path.join(tmp, "full")
-    twinsim("train", case, "--out", full, "--set", files, "--set", "train.epochs=4",
-            "--set", "train.checkpoint_every=2", *SMALL)
+    twinsim("train", *TRAIN, "--out", full)
     s = summary(full)
     check(s["status"] == "ok", "train: status ok")
-    check(s["train"]["epochs"] == 4 and s["data"]["train_windows"] == 4 * 4,
-          "train: 4 epochs over 4 samples x 4 windows (6 frames, 2 in, 1 out)")
+    check(s["train"]["epochs"] == EPOCHS and s["data"]["train_windows"] == 4 * 4,
+          f"train: {EPOCHS} epochs over 4 samples x 4 windows (6 frames, 2 in, 1 out)")
+    check(s["train"]["steps"] == 4 * EPOCHS, "train: 4 optimizer steps per epoch")
     check(np.isfinite(s["train"]["final_train_loss"]) and s["timing"]["epoch_s"] > 0,
           "train: finite loss and a time per epoch")
     with open(os.path.join(full, "history.csv")) as f:
         rows = f.read().strip().splitlines()
-    check(len(rows) == 5 and rows[0].startswith("epoch,"), "train: history.csv has 4 epochs")
+    check(len(rows) == EPOCHS + 1 and rows[0].startswith("epoch,"),
+          f"train: history.csv has {EPOCHS} epochs")
+    steps_saved = sorted(os.listdir(os.path.join(full, "checkpoints")))
+    check(steps_saved == [f"step_{k:010d}.h5" for k in range(3, 4 * EPOCHS, 3)],
+          "train: a checkpoint every 3 steps, none after the last")
     with h5py.File(os.path.join(full, "model.h5"), "r") as m:
         check(m["/model"].attrs["kind"] == "fno2d" and m["/model"].attrs["in_channels"] == 2,
               "model file: architecture")
@@ -69,6 +82,8 @@ with tempfile.TemporaryDirectory() as tmp:
               "model file: normalisation and data provenance")
         check(m["/model"].attrs["parameter_count"] == s["model"]["parameters"],
               "model file: parameter count as trained")
+        check(m["/training"].attrs["status"] == "complete" and
+              m["/training"].attrs["epoch"] == EPOCHS, "model file: complete after all epochs")
 
     pred = os.path.join(tmp, "pred")
     twinsim("predict", case, "--out", pred, "--set", files,
@@ -93,18 +108,95 @@ with tempfile.TemporaryDirectory() as tmp:
               "predict: step-1 error recomputed from the files")
     check(os.path.isfile(os.path.join(pred, "fno_ns2d_small.xmf")), "predict: XDMF sidecar")
 
-    # Resume from the checkpoint after epoch 2: the final weights equal the uninterrupted run's.
-    resumed = os.path.join(tmp, "resumed")
-    twinsim("train", case, "--out", resumed, "--set", files, "--set", "train.epochs=4",
-            "--set", f"train.resume_from={os.path.join(full, 'checkpoints', 'latest.h5')}",
-            *SMALL)
-    with h5py.File(os.path.join(full, "model.h5"), "r") as a, \
-            h5py.File(os.path.join(resumed, "model.h5"), "r") as b:
-        names = list(a["/parameters"].attrs["names"])
-        same = all(np.array_equal(a["/parameters"][n][...], b["/parameters"][n][...])
-                   for n in names)
-        check(same and len(names) > 0, f"resume: all {len(names)} arrays bit-identical")
-        check(b["/training"].attrs["epoch"] == 4, "resume: epoch count continues")
+    def same_training(folder, what, reference=full):
+        """model.h5 parameters bit for bit, history.csv but for seconds, final losses."""
+        with h5py.File(os.path.join(reference, "model.h5"), "r") as a, \
+                h5py.File(os.path.join(folder, "model.h5"), "r") as b:
+            names = list(a["/parameters"].attrs["names"])
+            same = all(np.array_equal(a["/parameters"][n][...], b["/parameters"][n][...])
+                       for n in names) and list(b["/parameters"].attrs["names"]) == names
+            check(same and len(names) > 0, f"{what}: all {len(names)} parameter arrays bit-identical")
+            check(b["/training"].attrs["status"] == "complete" and
+                  b["/training"].attrs["epoch"] == EPOCHS and
+                  b["/training"].attrs["optimizer_steps"] == 4 * EPOCHS,
+                  f"{what}: model file complete after {EPOCHS} epochs, {4 * EPOCHS} steps")
+
+        def rows(f):
+            with open(os.path.join(f, "history.csv")) as h:
+                return [r.rsplit(",", 1)[0] for r in h.read().splitlines()]
+        check(rows(folder) == rows(reference), f"{what}: history.csv equal but for seconds")
+        a, b = summary(reference)["train"], summary(folder)["train"]
+        check(a["final_train_loss"] == b["final_train_loss"] and
+              a["final_test_loss"] == b["final_test_loss"], f"{what}: final losses equal")
+        check(summary(folder)["status"] == "ok", f"{what}: status ok")
+
+    # Back to the checkpoint after step 6 (epoch 2, batch 2) of a finished run's copy: the rows
+    # and model written after it are replaced, none duplicated.
+    again = os.path.join(tmp, "again")
+    shutil.copytree(full, again)
+    twinsim("train", *TRAIN, "--out", again, "--restart",
+            os.path.join(again, "checkpoints", "step_0000000006.h5"))
+    same_training(again, "restart mid-epoch from step 6")
+    check(summary(again)["train"]["first_step"] == 6, "restart: continued at step 6")
+    full64, again64 = os.path.join(tmp, "full64"), os.path.join(tmp, "again64")
+    twinsim("train", *TRAIN, "--set", "train.precision=float64", "--out", full64)
+    shutil.copytree(full64, again64)
+    twinsim("train", *TRAIN, "--set", "train.precision=float64", "--out", again64, "--restart",
+            os.path.join(again64, "checkpoints", "step_0000000006.h5"))
+    same_training(again64, "float64: restart mid-epoch from step 6", full64)
+
+    # SIGTERM once the checkpoint of step 6 exists: a checkpoint at the next batch (most likely
+    # step 7, mid-epoch), model.h5 and summary say interrupted, exit 3; --restart latest finishes
+    # it. SIGKILL after step 3: no word from the run; --restart latest continues from the newest
+    # checkpoint on disk.
+    def stopped_run(name, sig, after_step):
+        folder = os.path.join(tmp, name)
+        p = subprocess.Popen([TWINSIM, "-q", "train", *TRAIN, "--out", folder],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = os.path.join(folder, "checkpoints", f"step_{after_step:010d}.h5")
+        while not os.path.exists(first) and p.poll() is None:
+            time.sleep(0.002)
+        p.send_signal(sig)
+        out, err = p.communicate()
+        return folder, p.returncode, out + err
+
+    stopped, rc, output = stopped_run("sigterm", signal.SIGTERM, 6)
+    check(rc == 3, f"SIGTERM: exit status 3 (got {rc}; a run that ended first exits 0)")
+    if rc == 3:
+        st = summary(stopped)
+        latest = sorted(os.listdir(os.path.join(stopped, "checkpoints")))[-1]
+        check(st["status"] == "interrupted" and st["train"]["steps"] < 4 * EPOCHS and
+              latest == f"step_{st['train']['steps']:010d}.h5",
+              f"SIGTERM: interrupted after step {st['train']['steps']}, its checkpoint written")
+        with h5py.File(os.path.join(stopped, "model.h5"), "r") as m:
+            check(m["/training"].attrs["status"] == "interrupted", "SIGTERM: model.h5 interrupted")
+        twinsim("train", *TRAIN, "--out", stopped, "--restart", "latest")
+        same_training(stopped, f"SIGTERM at step {st['train']['steps']} + restart")
+
+    killed, rc, _ = stopped_run("sigkill", signal.SIGKILL, 3)
+    check(rc == -signal.SIGKILL, f"SIGKILL: killed (got {rc})")
+    twinsim("train", *TRAIN, "--out", killed, "--restart", "latest")
+    same_training(killed, f"SIGKILL at step {summary(killed)['restart']['step']} + restart")
+
+    # Fine-tuning: train.init_from starts from a model file's parameters, with a fresh
+    # optimizer and epoch count; its first epoch is far better than one from random weights.
+    tuned = os.path.join(tmp, "tuned")
+    twinsim("train", case, "--set", files, "--set", "train.epochs=1", *SMALL, "--out", tuned,
+            "--set", f"train.init_from={os.path.join(full, 'model.h5')}")
+    first = lambda f: float(open(os.path.join(f, "history.csv")).read().splitlines()[1].split(",")[2])
+    print(f"     first-epoch train loss: from scratch {first(full):.4f}, "
+          f"fine-tuned {first(tuned):.4f}; after {EPOCHS} epochs "
+          f"{summary(full)['train']['final_train_loss']:.4f}")
+    check(first(tuned) < 0.75 * first(full), "init_from: starts from the trained weights")
+    r = twinsim("train", case, "--set", files, "--set", "model.width=7", *SMALL[2:],
+                "--out", os.path.join(tmp, "wide"),
+                "--set", f"train.init_from={os.path.join(full, 'model.h5')}", expect=1)
+    check("another architecture" in r.stderr, "init_from: another architecture refused")
+
+    # A restart continues the same case only.
+    r = twinsim("train", *TRAIN, "--out", killed, "--set", "train.epochs=13", "--restart",
+                "latest", expect=2)
+    check("another case" in r.stderr, "restart with another case: refused")
 
     # A bad case is refused before anything runs.
     r = twinsim("train", case, "--set", "model.widht=3", expect=2)

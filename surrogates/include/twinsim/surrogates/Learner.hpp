@@ -9,11 +9,17 @@
 // t + in_channels + out_channels - 1 out (Li et al.'s autoregressive FNO-2D set-up).
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "twinsim/core/Backend.hpp"
 #include "twinsim/surrogates/Spec.hpp"
 #include "twinsim/surrogates/Tensor.hpp"
+
+namespace twinsim::io {
+class StateWriter;
+class StateReader;
+}  // namespace twinsim::io
 
 namespace twinsim::nn {
 
@@ -24,6 +30,11 @@ struct Trajectories {
   std::int64_t windows_per_sample(int in, int out) const { return frames - in - out + 1; }
 };
 
+// Optimizer steps in one pass over `windows` windows: batches of `batch`, the last one shorter.
+inline std::int64_t batch_count(std::int64_t windows, int batch) {
+  return (windows + batch - 1) / batch;
+}
+
 template <class Real>
 class Learner {
  public:
@@ -32,9 +43,19 @@ class Learner {
   virtual void set_trajectories(Split split, const Trajectories& shape,
                                 const std::vector<Real>& h_values) = 0;
   virtual std::int64_t windows(Split split) const = 0;
-  // One optimizer step per batch over the train windows in `order` (window ids in
-  // [0, windows(train))); returns the mean loss per window.
-  virtual double train_epoch(const std::vector<std::int64_t>& order, int batch, double lr) = 0;
+  // One optimizer step for each of the batches [first_batch, first_batch + count) of an epoch
+  // whose window order is `order` (train window ids in [0, windows(train))); batch k holds
+  // order[k * batch, min((k + 1) * batch, order.size())). Returns loss_sum plus, added batch by
+  // batch in order, each batch's mean loss times its window count: an epoch trained in any
+  // split of ranges, with the sum carried over, gives the same bits as in one range.
+  virtual double train_batches(const std::vector<std::int64_t>& order, std::int64_t first_batch,
+                               std::int64_t count, int batch, double lr,
+                               double loss_sum = 0.0) = 0;
+  // All batches of `order`; returns the mean loss per window.
+  double train_epoch(const std::vector<std::int64_t>& order, int batch, double lr) {
+    const std::int64_t n = std::int64_t(order.size());
+    return train_batches(order, 0, batch_count(n, batch), batch, lr) / double(n);
+  }
   // Mean loss per window over all test windows, no update.
   virtual double evaluate(int batch) = 0;
   // From h_initial [samples][in_channels][y][x] predicts [samples][steps * out_channels][y][x],
@@ -49,6 +70,13 @@ class Learner {
   virtual void set_state(const std::vector<NamedArray<Real>>& state) = 0;
   virtual std::int64_t optimizer_steps() const = 0;
   virtual void set_optimizer_steps(std::int64_t steps) = 0;
+
+  // The complete training state, parameters, Adam's moments and step count, as checkpoint
+  // arrays "<prefix><name>" (exact bits). load() restores it into a Learner made from the same
+  // spec and precision, on any backend; training then continues bit for bit on the backend
+  // that wrote it. Throws core::Error when an array is missing or of another size.
+  void save(io::StateWriter& out, const std::string& prefix);
+  void load(const io::StateReader& in, const std::string& prefix);
 };
 
 // Throws core::Error for a model the backend cannot build (unknown kind, bad sizes) or Gpu

@@ -1,14 +1,16 @@
 #pragma once
 // The model file (HDF5): architecture, parameters, normalisation and the data it learned from,
-// enough for `twinsim predict` to rebuild the network with no case file. A training checkpoint
-// is the same file with Adam's moments, the epoch and the optimizer step count added.
+// enough for `twinsim predict` to rebuild the network with no case file. Training checkpoints
+// are not model files: they are io::Checkpoints files (Learner::save plus the trainer's
+// position), see apps/twinsim/train.cpp.
 //   /            attributes: format "twinsim-surrogate 1", case (the training case), version
 //   /model       attributes: kind, in_channels, out_channels, width, modes, layers, projection,
 //                hidden, activation, precision, parameter_count
 //   /normalisation attributes: mean, std (z = (w - mean) / std, for inputs and outputs)
 //   /data        attributes: files, dataset, train_samples, test_samples, frames, ny, nx
-//   /training    attributes: epoch (epochs done), optimizer_steps, loss
-//   /parameters/<name>  one dataset per parameter (and <name>.adam_m / .adam_v in checkpoints)
+//   /training    attributes: epoch (epochs done), optimizer_steps, loss, status ("complete", or
+//                "interrupted": written when a stop signal ended training early)
+//   /parameters/<name>  one dataset per parameter
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -29,6 +31,7 @@ struct ModelFile {
   std::int64_t train_samples = 0, test_samples = 0, frames = 0, ny = 0, nx = 0;
   std::int64_t epoch = 0, optimizer_steps = 0;
   std::string loss = "relative_l2";
+  std::string status = "complete";
   std::string case_text;
   std::vector<NamedArray<double>> arrays;
 };

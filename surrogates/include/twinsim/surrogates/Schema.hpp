@@ -1,6 +1,7 @@
 #pragma once
 // The case-file sections of `twinsim train` and `twinsim predict`: [data], [model],
-// [optimizer], [train], [predict] (`twinsim schema` documents them), and the specs they make.
+// [optimizer], [train], [checkpoint] (io's; every_steps counts optimizer steps), [predict]
+// (`twinsim schema` documents them), and the specs they make.
 #include <string>
 #include <vector>
 
