@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "twinsim/core/Error.hpp"
+#include "twinsim/io/Checkpoint.hpp"
 
 namespace twinsim::md {
 
@@ -69,6 +70,18 @@ void Rdf::add(const std::vector<double>& position) {
             }
           }
   ++m_frames;
+}
+
+void Rdf::save(io::StateWriter& w, const std::string& prefix) const {
+  w.put(prefix + "/counts", m_counts);
+  w.put(prefix + "/frames", m_frames);
+  w.put(prefix + "/particles", m_particles);
+}
+
+void Rdf::load(const io::StateReader& r, const std::string& prefix) {
+  r.get(prefix + "/counts", m_counts.data(), m_counts.size());
+  m_frames = r.get_int(prefix + "/frames");
+  m_particles = r.get_int(prefix + "/particles");
 }
 
 std::vector<double> Rdf::r() const {

@@ -7,6 +7,7 @@
 
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/config.hpp"
+#include "twinsim/io/Checkpoint.hpp"
 
 namespace twinsim {
 namespace omp {
@@ -93,6 +94,43 @@ std::unique_ptr<Simulation> make_simulation(core::Backend backend, const MdSetti
   if (backend == core::Backend::Gpu)
     throw core::Error("the GPU backend was requested but this Twinsim was built without CUDA");
   return omp::make_simulation(settings, initial);
+}
+
+void save_state(Simulation& sim, io::StateWriter& w) {
+  const SimulationState s = sim.state();
+  w.put("md/step", s.step);
+  w.put("md/builds", s.builds);
+  w.put("md/dangerous_builds", s.dangerous_builds);
+  w.put("md/list_capacity", s.list_capacity);
+  w.put("md/kinetic", s.kinetic);
+  w.put("md/position", s.position);
+  w.put("md/velocity", s.velocity);
+  w.put("md/force", s.force);
+  w.put("md/build_position", s.build_position);
+  w.put("md/image", s.image);
+  w.put("md/tag", s.tag);
+  w.put("md/type", s.type);
+  w.put("md/chain_position", s.chain_position);
+  w.put("md/chain_velocity", s.chain_velocity);
+}
+
+void load_state(Simulation& sim, const io::StateReader& r) {
+  SimulationState s;
+  s.step = r.get_int("md/step");
+  s.builds = r.get_int("md/builds");
+  s.dangerous_builds = r.get_int("md/dangerous_builds");
+  s.list_capacity = r.get_int("md/list_capacity");
+  s.kinetic = r.get_double("md/kinetic");
+  s.position = r.get<double>("md/position");
+  s.velocity = r.get<double>("md/velocity");
+  s.force = r.get<double>("md/force");
+  s.build_position = r.get<double>("md/build_position");
+  s.image = r.get<int>("md/image");
+  s.tag = r.get<int>("md/tag");
+  s.type = r.get<int>("md/type");
+  s.chain_position = r.get<double>("md/chain_position");
+  s.chain_velocity = r.get<double>("md/chain_velocity");
+  sim.restore(s);
 }
 
 // Integrals of u(r) and r u'(r) over r > rc with g(r) = 1 (Allen & Tildesley, 2nd ed., 2.8).

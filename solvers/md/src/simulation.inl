@@ -306,6 +306,7 @@ class Int3Buffer {
       for (int a = 0; a < 3; ++a) out[3 * i + a] = soa[a * m_n + i];
     return out;
   }
+  Buffer<int, Space>& buffer() { return m_data; }
 
  private:
   std::size_t m_n;
@@ -482,6 +483,55 @@ class SimulationImpl final : public md::Simulation {
   std::int64_t dangerous_builds() const override { return m_dangerous; }
   const md::MdSettings& settings() const override { return m_settings; }
 
+  md::SimulationState state() override {
+    md::SimulationState s;
+    s.step = m_step;
+    s.builds = m_builds;
+    s.dangerous_builds = m_dangerous;
+    s.list_capacity = m_capacity;
+    s.kinetic = m_kinetic;
+    s.position = core::to_host(m_r.buffer());
+    s.velocity = core::to_host(m_v.buffer());
+    s.force = core::to_host(m_f.buffer());
+    s.build_position = core::to_host(m_r0.buffer());
+    s.image = core::to_host(m_image.buffer());
+    s.tag = core::to_host(m_tag);
+    s.type = core::to_host(m_type);
+    s.chain_position = m_nhc_position;
+    s.chain_velocity = m_nhc_velocity;
+    return s;
+  }
+
+  void restore(const md::SimulationState& s) override {
+    const std::size_t n = std::size_t(m_n);
+    const std::size_t n3 = 3 * n;
+    if (s.position.size() != n3 || s.velocity.size() != n3 || s.force.size() != n3 ||
+        s.build_position.size() != n3 || s.image.size() != n3 || s.tag.size() != n ||
+        s.type.size() != n || s.chain_position.size() != m_nhc_position.size() ||
+        s.chain_velocity.size() != m_nhc_velocity.size() || s.list_capacity < 1)
+      throw core::Error(
+          "MD restore: the saved state does not fit this simulation (another particle count "
+          "or thermostat)");
+    m_r.buffer() = Buffer<double, Space>::from_host(s.position);
+    m_v.buffer() = Buffer<double, Space>::from_host(s.velocity);
+    m_f.buffer() = Buffer<double, Space>::from_host(s.force);
+    m_r0.buffer() = Buffer<double, Space>::from_host(s.build_position);
+    m_image.buffer() = Buffer<int, Space>::from_host(s.image);
+    m_tag = Buffer<int, Space>::from_host(s.tag);
+    m_type = Buffer<int, Space>::from_host(s.type);
+    m_nhc_position = s.chain_position;
+    m_nhc_velocity = s.chain_velocity;
+    m_step = s.step;
+    m_builds = s.builds;
+    m_dangerous = s.dangerous_builds;
+    m_capacity = int(s.list_capacity);
+    m_kinetic = s.kinetic;
+    m_tally_stale = true;
+    // The particles are in the cell order of the last build: their keys come out sorted.
+    assign_cells(m_n, m_grid, m_r0.ptr(), m_cell_key.data(), m_cell_order.data());
+    build_verlet_lists_at_build_positions();
+  }
+
  private:
   // [N][3] values in storage order -> [N][3] in the caller's particle order.
   static std::vector<double> by_tag(const std::vector<int>& tag, const std::vector<double>& a) {
@@ -550,8 +600,6 @@ class SimulationImpl final : public md::Simulation {
     wrap_positions(m_n, m_box, m_r.ptr(), m_image.ptr());
     assign_cells(m_n, m_grid, m_r.ptr(), m_cell_key.data(), m_cell_order.data());
     sort_by_key(m_cell_key.data(), m_cell_order.data(), m_n);
-    const Index cells = Index(m_cell_start.size()) - 1;
-    find_cell_starts(cells, m_n, m_cell_key.data(), m_cell_start.data());
     gather(m_n, m_cell_order.data(), m_r.ptr(), m_scratch.ptr());
     std::swap(m_r, m_scratch);
     gather(m_n, m_cell_order.data(), m_v.ptr(), m_scratch.ptr());
@@ -565,8 +613,17 @@ class SimulationImpl final : public md::Simulation {
     gather(m_n, m_cell_order.data(), m_image.ptr(), m_image_scratch.ptr());
     std::swap(m_image, m_image_scratch);
     core::copy(m_r0.buffer(), m_r.buffer());
+    build_verlet_lists_at_build_positions();
+    ++m_builds;
+  }
+
+  // Cell starts from the sorted cell keys, then the Verlet lists at the build positions m_r0,
+  // growing the lists until every particle's neighbors fit.
+  void build_verlet_lists_at_build_positions() {
+    const Index cells = Index(m_cell_start.size()) - 1;
+    find_cell_starts(cells, m_n, m_cell_key.data(), m_cell_start.data());
     const double radius = m_radius;
-    const Vec3Ptr r = m_r.ptr();
+    const Vec3Ptr r = m_r0.ptr();
     for (;;) {
       if (m_list.size() != std::size_t(m_n) * m_capacity)
         m_list = Buffer<int, Space>(std::size_t(m_n) * m_capacity);
@@ -576,7 +633,6 @@ class SimulationImpl final : public md::Simulation {
       if (most <= m_capacity) break;
       m_capacity = most + most / 4;
     }
-    ++m_builds;
   }
 
   template <bool k_forces, bool k_tally>

@@ -4,6 +4,7 @@
 // they are plain host code rather than backend kernels.
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "twinsim/md/Simulation.hpp"
@@ -22,6 +23,10 @@ class Rdf {
   std::int64_t frames() const { return m_frames; }
   std::vector<double> r() const;  // shell centres, sigma
   std::vector<double> g() const;  // dimensionless; zeros before the first frame
+  // The accumulated counts through a checkpoint (names under `prefix`), for a restarted run;
+  // load throws core::Error for another bin count.
+  void save(io::StateWriter& writer, const std::string& prefix) const;
+  void load(const io::StateReader& reader, const std::string& prefix);
 
  private:
   Box m_box;

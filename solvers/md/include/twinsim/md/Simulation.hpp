@@ -11,6 +11,11 @@
 #include "twinsim/core/Backend.hpp"
 #include "twinsim/core/Error.hpp"
 
+namespace twinsim::io {
+class StateWriter;
+class StateReader;
+}  // namespace twinsim::io
+
 namespace twinsim::md {
 
 // Periodic box [0, edge) along x, y and z.
@@ -135,6 +140,24 @@ struct NeighborSnapshot {
   double radius = 0;                   // cutoff + skin
 };
 
+// Everything a time step depends on that the settings do not give, as host copies in the
+// engine's own particle order (cell order of the last list build) and layout ([3][N]: all x,
+// then all y, then all z), so that restoring it gives back the same sums bit for bit. The
+// Verlet list is not stored: it is rebuilt from build_position, the positions it was built
+// from, which reproduces it exactly (same cells, same neighbor order).
+struct SimulationState {
+  std::int64_t step = 0;
+  std::int64_t builds = 0;            // Simulation::neighbor_builds
+  std::int64_t dangerous_builds = 0;  // Simulation::dangerous_builds
+  std::int64_t list_capacity = 0;     // neighbor slots per particle
+  double kinetic = 0;  // sum v^2 / 2 as the Nose-Hoover chain carries it between steps
+  std::vector<double> position, velocity, force, build_position;  // [3][N], sigma, 1/tau
+  std::vector<int> image;                                         // [3][N]
+  std::vector<int> tag;   // [N] caller's index of each stored particle
+  std::vector<int> type;  // [N]
+  std::vector<double> chain_position, chain_velocity;  // Nose-Hoover eta_k, v_k; else empty
+};
+
 // Velocity Verlet (NVE) or Langevin BAOAB (NVT) with a full Verlet list, rebuilt from a cell
 // list whenever a particle has moved more than half the skin since the last build. State lives
 // in backend memory.
@@ -153,7 +176,18 @@ class Simulation {
   // possible with a fixed rebuild interval).
   virtual std::int64_t dangerous_builds() const = 0;
   virtual const MdSettings& settings() const = 0;
+  // The complete state, and back: restore() into a simulation made with the same settings and
+  // particle count continues exactly as the saved one would (throws core::Error for arrays of
+  // another size). The Langevin noise needs no state of its own: it is keyed on the step.
+  virtual SimulationState state() = 0;
+  virtual void restore(const SimulationState& state) = 0;
 };
+
+// The state through a checkpoint (names under "md/"): load_state into a simulation made with
+// the same settings and particle count (any initial positions) continues bit for bit on the
+// backend that saved it.
+void save_state(Simulation& sim, io::StateWriter& writer);
+void load_state(Simulation& sim, const io::StateReader& reader);
 
 // Throws core::Error for a box edge shorter than 2 (cutoff + skin) (the minimum image would
 // miss pairs), fewer than 2 particles, arrays of different lengths, non-finite values or
