@@ -51,12 +51,20 @@ class ThermoTable {
   std::vector<io::TimeSeries> m_columns;
 };
 
+// The XDMF sidecar of a fresh run, or a restarted run's with its first `resume` steps kept.
+io::XdmfWriter sidecar(const std::filesystem::path& xmf, const std::filesystem::path& h5,
+                       std::optional<std::size_t> resume) {
+  return resume ? io::XdmfWriter(xmf, h5, *resume) : io::XdmfWriter(xmf, h5);
+}
+
 // Positions, velocities and forces in H5MD (/particles/all) with the XDMF Polyvertex sidecar.
+// On a restart the series reopen where the checkpoint left them (resume: the frames then).
 class Trajectory {
  public:
-  Trajectory(io::H5File& file, const std::filesystem::path& xmf, std::uint64_t n)
+  Trajectory(io::H5File& file, const std::filesystem::path& xmf, std::uint64_t n,
+             std::optional<std::size_t> resume)
       : m_atoms(file, "all", {true, true, true}, "", "", "Twinsim md"),
-        m_xdmf(xmf, file.path()),
+        m_xdmf(sidecar(xmf, file.path(), resume)),
         m_n(n) {
     for (const char* name : {"position", "velocity", "force"})
       m_atoms.add(name, 3, io::DType::f64, "", n);
@@ -78,11 +86,35 @@ class Trajectory {
                     {{"velocity", v}, {"force", f}, {"species", species}});
   }
 
+  std::size_t frames() const { return m_xdmf.steps(); }
+
  private:
   io::ParticleSeries m_atoms;
   io::XdmfWriter m_xdmf;
   std::uint64_t m_n;
 };
+
+// A thermo row through a checkpoint (the summary's first and last rows).
+std::vector<double> thermo_values(const md::Thermo& t) {
+  return {double(t.step), t.time,     double(t.atoms), t.kinetic,     t.potential,
+          t.total,        t.conserved, t.temperature,   t.pressure,    t.momentum[0],
+          t.momentum[1],  t.momentum[2]};
+}
+
+md::Thermo thermo_from(const std::vector<double>& v) {
+  md::Thermo t;
+  t.step = std::int64_t(v.at(0));
+  t.time = v.at(1);
+  t.atoms = std::int64_t(v.at(2));
+  t.kinetic = v.at(3);
+  t.potential = v.at(4);
+  t.total = v.at(5);
+  t.conserved = v.at(6);
+  t.temperature = v.at(7);
+  t.pressure = v.at(8);
+  t.momentum = {v.at(9), v.at(10), v.at(11)};
+  return t;
+}
 
 double mean(const std::vector<double>& v) {
   double s = 0;
@@ -218,6 +250,15 @@ std::vector<int> assign_types(std::size_t n, const std::vector<double>& fraction
   return type;
 }
 
+// Bytes of an io::TimeSeries of `frames` frames of `frame_bytes` each: values in chunks of
+// about 64 KiB of whole frames (one frame at least), step and time in chunks of 8192 entries.
+std::uint64_t series_bytes(std::uint64_t frames, std::uint64_t frame_bytes) {
+  const auto round_up = [](std::uint64_t x, std::uint64_t m) { return (x + m - 1) / m * m; };
+  const std::uint64_t per_chunk = std::max<std::uint64_t>(1, (64u << 10) / frame_bytes);
+  return round_up(std::max<std::uint64_t>(frames, 1), per_chunk) * frame_bytes +
+         2 * round_up(std::max<std::uint64_t>(frames, 1), 8192) * 8;
+}
+
 md::Lattice initial_positions(const io::Section& s, const md::H5mdState* from_file) {
   const std::string kind = s.get_string("lattice");
   if (from_file) return {from_file->box, from_file->particles.position};
@@ -283,6 +324,41 @@ void check_md(const io::Case& c) {
   }
 }
 
+// Sizes for the preflight disk check: <name>.h5 (thermo rows; trajectory frames of positions,
+// velocities and forces in float64, species and image counts in int32 and the box; frame views
+// and their XDMF sidecar; RDF) and one checkpoint (the engine's state: positions, velocities,
+// forces and build positions, image counts, tags, types; the unwrapped start; the summary's
+// rows). HDF5 object headers are counted at about 1 KiB each.
+OutputPlan plan_md(const io::Case& c) {
+  const io::Section s = c.section("md");
+  const std::string kind = s.get_string("lattice");
+  std::uint64_t n;
+  if (kind == "file") {
+    n = md::read_h5md(s.get_string("file"), s.get_int("file_frame")).particles.size();
+  } else if (kind == "random") {
+    n = std::uint64_t(s.get_int("atoms"));
+  } else {
+    const std::vector<std::int64_t>& cells = s.get_ints("cells");
+    n = std::uint64_t(kind == "fcc" ? 4 : kind == "bcc" ? 2 : 1) *
+        std::uint64_t(cells[0] * cells[1] * cells[2]);
+  }
+  const std::uint64_t steps = std::uint64_t(s.get_int("steps"));
+  const std::uint64_t dump_every = std::uint64_t(s.get_int("dump_every"));
+  const std::uint64_t frames = dump_every > 0 ? steps / dump_every + 2 : 0;  // + 0 and a fault
+  const std::uint64_t rows = steps / std::uint64_t(s.get_int("thermo_every")) + 2;
+  const std::uint64_t bins = s.get_int("rdf_every") > 0 ? std::uint64_t(s.get_int("rdf_bins")) : 0;
+  constexpr std::uint64_t k_object = 1024;
+  OutputPlan plan;
+  plan.output_bytes = 64 * k_object + 7 * (series_bytes(rows, 8) + rows * k_object) + 2 * bins * 8;
+  if (frames > 0)
+    plan.output_bytes += 3 * series_bytes(frames, 3 * 8 * n) + series_bytes(frames, 4 * n) +
+                         series_bytes(frames, 3 * 4 * n) + series_bytes(frames, 3 * 8) +
+                         8 * n + frames * 7 * k_object;
+  plan.checkpoint_bytes =
+      32 * k_object + n * (4 * 3 * 8 + 3 * 4 + 4 + 4 + 3 * 8) + rows * 5 * 8 + bins * 8;
+  return plan;
+}
+
 RunResult run_md(const RunContext& ctx) {
   const io::Case& c = ctx.case_file;
   const io::Section s = c.section("md");
@@ -340,9 +416,13 @@ RunResult run_md(const RunContext& ctx) {
   }
 
   // The file exists before the engine starts, so a refused start (overlaps) still leaves it.
-  io::H5File file = io::H5File::create(ctx.run.file(ctx.name + ".h5"));
-  io::write_provenance(file, {c.resolved_text(), std::string(core::to_string(ctx.backend)),
-                              k_units});
+  // A restart appends to the run's file, cut back to the frames it had at the checkpoint.
+  const std::filesystem::path h5_path = ctx.run.file(ctx.name + ".h5");
+  io::H5File file =
+      ctx.restart ? ctx.restart->reopen_output(h5_path) : io::H5File::create(h5_path);
+  if (!ctx.restart)
+    io::write_provenance(file, {c.resolved_text(), std::string(core::to_string(ctx.backend)),
+                                k_units});
   RunResult r;
   r.summary.set("atoms", std::int64_t(n));
   r.summary.set("units", k_units);
@@ -366,7 +446,10 @@ RunResult run_md(const RunContext& ctx) {
   const std::int64_t dump_every = s.get_int("dump_every");
   std::unique_ptr<Trajectory> trajectory;
   if (dump_every > 0)
-    trajectory = std::make_unique<Trajectory>(file, ctx.run.file(ctx.name + ".xmf"), n);
+    trajectory = std::make_unique<Trajectory>(
+        file, ctx.run.file(ctx.name + ".xmf"), n,
+        ctx.restart ? std::optional<std::size_t>(ctx.restart->state().get_int("app/frames"))
+                    : std::nullopt);
   const std::int64_t rdf_every = s.get_int("rdf_every");
   std::unique_ptr<md::Rdf> rdf;
   if (rdf_every > 0) {
@@ -380,10 +463,39 @@ RunResult run_md(const RunContext& ctx) {
   const std::int64_t equilibrate = s.get_int("equilibrate");
   const double tolerance = s.get_float("energy_tolerance");
   const bool conserving = !settings.langevin;
-  const std::vector<double> start = md::unwrapped_positions(sim->particles(), settings.box);
+  std::vector<double> start = md::unwrapped_positions(sim->particles(), settings.box);
   std::vector<double> rows_step, rows_t, rows_u, rows_p, rows_e;
   md::Thermo first, last;
   double md_seconds = 0;
+  // A checkpoint: the engine's state and everything the summary is computed from.
+  const io::Checkpoints::Save save = [&](io::StateWriter& w) {
+    md::save_state(*sim, w);
+    w.put("app/rows/step", rows_step);
+    w.put("app/rows/temperature", rows_t);
+    w.put("app/rows/potential_energy", rows_u);
+    w.put("app/rows/pressure", rows_p);
+    w.put("app/rows/conserved_energy", rows_e);
+    w.put("app/first", thermo_values(first));
+    w.put("app/last", thermo_values(last));
+    w.put("app/start", start);
+    w.put("app/md_seconds", md_seconds);
+    if (trajectory) w.put("app/frames", std::int64_t(trajectory->frames()));
+    if (rdf) rdf->save(w, "app/rdf");
+  };
+  if (ctx.restart) {
+    const io::StateReader& st = ctx.restart->state();
+    md::load_state(*sim, st);
+    rows_step = st.get<double>("app/rows/step");
+    rows_t = st.get<double>("app/rows/temperature");
+    rows_u = st.get<double>("app/rows/potential_energy");
+    rows_p = st.get<double>("app/rows/pressure");
+    rows_e = st.get<double>("app/rows/conserved_energy");
+    first = thermo_from(st.get<double>("app/first"));
+    last = thermo_from(st.get<double>("app/last"));
+    start = st.get<double>("app/start");
+    md_seconds = st.get_double("app/md_seconds");
+    if (rdf) rdf->load(st, "app/rdf");
+  }
   auto sample = [&]() {
     const md::Thermo t = sim->thermo();
     const bool finite = std::isfinite(t.total) && std::isfinite(t.pressure);
@@ -454,9 +566,6 @@ RunResult run_md(const RunContext& ctx) {
     r.summary.set("timing.atom_steps_per_s", rate);
     if (rdf && rdf->frames() > 0) {
       const std::vector<double> rr = rdf->r(), g = rdf->g();
-      file.write("/analysis/rdf/r", rr.data(), {rr.size()});
-      file.write("/analysis/rdf/g", g.data(), {g.size()});
-      file.set_attribute("/analysis/rdf/g", "frames", rdf->frames());
       const std::size_t peak = std::size_t(std::max_element(g.begin(), g.end()) - g.begin());
       r.summary.set("rdf.frames", rdf->frames());
       r.summary.set("rdf.first_peak_r", rr[peak]);
@@ -466,26 +575,50 @@ RunResult run_md(const RunContext& ctx) {
                  "atom per step; {:.3g} atom-steps/s",
                  sim->neighbor_builds(), sim->dangerous_builds(), done, drift, rate);
   };
+  // The RDF into the file, once, when the run ends (an interrupted run's restart writes it).
+  auto write_rdf = [&]() {
+    if (!rdf || rdf->frames() == 0) return;
+    const std::vector<double> rr = rdf->r(), g = rdf->g();
+    file.write("/analysis/rdf/r", rr.data(), {rr.size()});
+    file.write("/analysis/rdf/g", g.data(), {g.size()});
+    file.set_attribute("/analysis/rdf/g", "frames", rdf->frames());
+  };
 
   spdlog::info("{:>8} {:>12} {:>12} {:>12} {:>12} {:>12}", "Step", "Temp", "E_pair", "TotEng",
                "Press", "MSD");
   core::Progress progress("md", steps);
   try {
-    first = sim->thermo();
-    sample();
-    if (trajectory) trajectory->append(*sim);
-    for (std::int64_t done = 0; done < steps;) {
-      std::int64_t next = std::min(steps, (done / thermo_every + 1) * thermo_every);
+    if (!ctx.restart) {  // a restart has step 0's row and frame already
+      first = sim->thermo();
+      sample();
+      if (trajectory) trajectory->append(*sim);
+    }
+    // Steps per chunk, re-sized after each from the measured rate to about half a second of
+    // work, so that a stop signal is answered within about a second. Chunking changes
+    // nothing in the trajectory.
+    std::int64_t chunk = 10;
+    for (std::int64_t done = sim->step(); done < steps;) {
+      std::int64_t next = std::min({steps, (done / thermo_every + 1) * thermo_every,
+                                    ctx.checkpoints.next_step(done), done + chunk});
       if (dump_every > 0) next = std::min(next, (done / dump_every + 1) * dump_every);
       if (rdf_every > 0) next = std::min(next, (done / rdf_every + 1) * rdf_every);
       const auto t0 = std::chrono::steady_clock::now();
       sim->run(next - done);
-      md_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      md_seconds += seconds;
+      chunk = std::max<std::int64_t>(1, std::int64_t(0.5 * double(next - done) /
+                                                     std::max(seconds, 1e-6)));
       done = next;
       if (done % thermo_every == 0 || done == steps) sample();
       if (trajectory && done % dump_every == 0) trajectory->append(*sim);
       if (rdf && done % rdf_every == 0 && done > equilibrate) rdf->add(sim->particles().position);
       progress.update(done);
+      if (ctx.checkpoints.at_boundary(done, double(done) * settings.dt, save, &file)) {
+        r.interrupted = true;
+        summarize();
+        return r;
+      }
     }
     progress.finish();
   } catch (const md::Fault& e) {
@@ -493,6 +626,7 @@ RunResult run_md(const RunContext& ctx) {
     // at the fault as a last frame where the trajectory is kept, and the summary so far.
     if (trajectory) trajectory->append(*sim);
     summarize();
+    write_rdf();
     r.ok = false;
     r.failure = e.what();
     r.summary.set("fault.step", e.step());
@@ -500,6 +634,7 @@ RunResult run_md(const RunContext& ctx) {
     return r;
   }
   summarize();
+  write_rdf();
   return r;
 }
 

@@ -12,7 +12,7 @@ const std::vector<Solver>& solvers() {
        "exact 2D Taylor-Green vortex, vorticity by FFT checked against the analytic one",
        add_taylor_green_schema, run_taylor_green},
       {"md", "Lennard-Jones molecular dynamics (NVE velocity Verlet or Langevin BAOAB)",
-       add_md_schema, run_md, check_md},
+       add_md_schema, run_md, check_md, plan_md},
       {"spectral", "batched 2D pseudo-spectral Navier-Stokes (vorticity form): trajectories "
        "[sample, time, y, x] for surrogate training", add_spectral_schema, run_spectral,
        check_spectral},
