@@ -91,12 +91,12 @@ TYPED_TEST(LearnerRestart, SplitEpochSavedAndLoadedEqualsStraightBitForBit) {
   ASSERT_EQ(batches, 3);
   const auto order0 = nn::shuffled(windows, k_seed, 0), order1 = nn::shuffled(windows, k_seed, 1);
 
-  straight->train_batches(order0, 0, batches, k_batch, 1e-3);
-  const double sum_straight = straight->train_batches(order1, 0, batches, k_batch, 5e-4);
+  straight->train_batches(order0, 0, batches, k_batch, 1e-3, 0.0);
+  const double sum_straight = straight->train_batches(order1, 0, batches, k_batch, 5e-4, 0.0);
 
   const auto first = learner<Real>(backend, tiny_fno(), k_seed);
-  first->train_batches(order0, 0, batches, k_batch, 1e-3);
-  const double sum_first = first->train_batches(order1, 0, 1, k_batch, 5e-4);
+  first->train_batches(order0, 0, batches, k_batch, 1e-3, 0.0);
+  const double sum_first = first->train_batches(order1, 0, 1, k_batch, 5e-4, 0.0);
   const fs::path folder = scratch(std::string(core::to_string(backend)) + "-" +
                                   (sizeof(Real) == 4 ? "float" : "double"));
   io::Checkpoints(folder, {}, {"train", 0, 0.0, "test", ""})
@@ -126,8 +126,9 @@ TYPED_TEST(LearnerRestart, LoadRefusesTheStateOfAnotherArchitecture) {
   const auto narrow = learner<Real>(TypeParam::k_backend, tiny_fno(), k_seed);
   const fs::path folder = scratch(std::string("arch-") + (sizeof(Real) == 4 ? "f" : "d") +
                                   std::string(core::to_string(TypeParam::k_backend)));
-  io::Checkpoints(folder, {}, {"train", 0, 0.0, "test", ""})
-      .write(0, 0.0, [&](io::StateWriter& w) { narrow->save(w, "l/"); });
+  io::Checkpoints(folder, {}, {"train", 0, 0.0, "test", ""}).write(0, 0.0, [&](io::StateWriter& w) {
+    narrow->save(w, "l/");
+  });
   const io::Restart restart(folder, "latest");
   nn::ModelSpec wide = tiny_fno();
   wide.width = 7;

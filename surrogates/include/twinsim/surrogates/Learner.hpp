@@ -49,12 +49,11 @@ class Learner {
   // batch in order, each batch's mean loss times its window count: an epoch trained in any
   // split of ranges, with the sum carried over, gives the same bits as in one range.
   virtual double train_batches(const std::vector<std::int64_t>& order, std::int64_t first_batch,
-                               std::int64_t count, int batch, double lr,
-                               double loss_sum = 0.0) = 0;
+                               std::int64_t count, int batch, double lr, double loss_sum) = 0;
   // All batches of `order`; returns the mean loss per window.
   double train_epoch(const std::vector<std::int64_t>& order, int batch, double lr) {
     const std::int64_t n = std::int64_t(order.size());
-    return train_batches(order, 0, batch_count(n, batch), batch, lr) / double(n);
+    return train_batches(order, 0, batch_count(n, batch), batch, lr, 0.0) / double(n);
   }
   // Mean loss per window over all test windows, no update.
   virtual double evaluate(int batch) = 0;
