@@ -596,7 +596,7 @@ RunResult run_md(const RunContext& ctx) {
     // Steps per chunk, re-sized after each from the measured rate to about half a second of
     // work, so that a stop signal is answered within about a second. Chunking changes
     // nothing in the trajectory.
-    std::int64_t chunk = 10;
+    std::int64_t chunk = 1;
     for (std::int64_t done = sim->step(); done < steps;) {
       std::int64_t next = std::min({steps, (done / thermo_every + 1) * thermo_every,
                                     ctx.checkpoints.next_step(done), done + chunk});

@@ -57,7 +57,8 @@ def checkpoints(out):
 
 
 def interrupted(out, extra, sig, ready):
-    """Starts a run, waits until ready(out), sends sig; returns the exit status."""
+    """Starts a run, waits until ready(out), sends sig; returns the exit status and the seconds
+    from the signal to the exit."""
     p = subprocess.Popen(command(out, extra), stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
@@ -66,7 +67,9 @@ def interrupted(out, extra, sig, ready):
     if p.poll() is not None:
         raise AssertionError(f"the run ended (status {p.returncode}) before it was interrupted")
     p.send_signal(sig)
-    return p.wait(timeout=120)
+    t0 = time.time()
+    status = p.wait(timeout=120)
+    return status, time.time() - t0
 
 
 def contents(path):
@@ -133,7 +136,7 @@ class MdRestart(unittest.TestCase):
         out = os.path.join(self.tmp.name, label + "-sigterm")
         # Mid-run, with thermo rows and RDF samples after equilibration: the frame of step 200
         # is out (frame 0 is written at the start).
-        status = interrupted(out, extra, signal.SIGTERM, lambda o: xmf_steps(o) >= 3)
+        status, answered = interrupted(out, extra, signal.SIGTERM, lambda o: xmf_steps(o) >= 3)
         self.assertEqual(status, 3)
         with open(os.path.join(out, "summary.json")) as f:
             summary = json.load(f)
@@ -144,8 +147,8 @@ class MdRestart(unittest.TestCase):
         t0 = time.time()
         r = run(out, extra, "--restart", "latest")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        print(f"{label}: SIGTERM at step {summary['steps']}, restart {time.time() - t0:.2f} s",
-              file=sys.stderr)
+        print(f"{label}: SIGTERM at step {summary['steps']} (exit {answered:.2f} s after it), "
+              f"restart {time.time() - t0:.2f} s", file=sys.stderr)
         self.assert_same_run(out, reference)
 
     def test_sigterm_then_restart_nve(self):
@@ -159,7 +162,7 @@ class MdRestart(unittest.TestCase):
         reference = self.straight("nve", [])
         out = os.path.join(self.tmp.name, "nve-sigkill")
         # After the first checkpoint (step 300), some frames later.
-        status = interrupted(out, [], signal.SIGKILL,
+        status, _ = interrupted(out, [], signal.SIGKILL,
                              lambda o: len(checkpoints(o)) >= 1 and xmf_steps(o) >= 5)
         self.assertEqual(status, -signal.SIGKILL)
         # The killed run's file opens and its series hold whole frames.
