@@ -575,9 +575,10 @@ RunResult run_md(const RunContext& ctx) {
                  "atom per step; {:.3g} atom-steps/s",
                  sim->neighbor_builds(), sim->dangerous_builds(), done, drift, rate);
   };
-  // The RDF into the file, once, when the run ends (an interrupted run's restart writes it).
+  // The RDF into the file when the run ends (an interrupted run's restart writes it). A run
+  // restarted after it had ended finds the RDF of the same samples there and keeps it.
   auto write_rdf = [&]() {
-    if (!rdf || rdf->frames() == 0) return;
+    if (!rdf || rdf->frames() == 0 || file.exists("/analysis/rdf/r")) return;
     const std::vector<double> rr = rdf->r(), g = rdf->g();
     file.write("/analysis/rdf/r", rr.data(), {rr.size()});
     file.write("/analysis/rdf/g", g.data(), {g.size()});
