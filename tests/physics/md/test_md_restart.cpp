@@ -31,9 +31,9 @@ bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
 // Every field of a thermo row, bit for bit.
 std::vector<double> thermo_bits(md::Simulation& sim) {
   const md::Thermo t = sim.thermo();
-  return {double(t.step),  t.time,        double(t.atoms), t.kinetic,     t.potential,
-          t.total,         t.conserved,   t.temperature,   t.pressure,    t.momentum[0],
-          t.momentum[1],   t.momentum[2]};
+  return {double(t.step), t.time,        double(t.atoms), t.kinetic,
+          t.potential,    t.total,       t.conserved,     t.temperature,
+          t.pressure,     t.momentum[0], t.momentum[1],   t.momentum[2]};
 }
 
 // 256 atoms of a melting fcc lattice (T = 1.44): the Verlet list is rebuilt every ~10 steps.
@@ -68,9 +68,9 @@ const std::vector<Variant>& variants() {
 TYPED_TEST(MdRestart, SaveAndLoadContinueBitForBit) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
   constexpr std::int64_t k_half = 155;  // between two list builds (checked below)
-  const fs::path file = fs::temp_directory_path() /
-                        ("twinsim-test-md-restart-" + std::string(core::to_string(
-                                                         TypeParam::k_backend)) + ".h5");
+  const fs::path file =
+      fs::temp_directory_path() /
+      ("twinsim-test-md-restart-" + std::string(core::to_string(TypeParam::k_backend)) + ".h5");
   for (const Variant& v : variants()) {
     SCOPED_TRACE(v.name);
     MdSetup s = melt(7);
