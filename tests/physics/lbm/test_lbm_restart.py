@@ -10,6 +10,7 @@ Run by CTest as: /usr/bin/python3 test_lbm_restart.py <path to twinsim> <repo ro
 import glob
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,9 +24,9 @@ import numpy as np
 TWINSIM = sys.argv[1]
 ROOT = sys.argv[2]
 CASE = os.path.join(ROOT, "cases", "lbm", "cylinder_2d1.toml")
-STEPS, OUTPUT_EVERY, CHECKPOINT_EVERY = 1200, 120, 240
+STEPS, OUTPUT_EVERY, CHECKPOINT_EVERY = 2400, 240, 480
 # Half the benchmark's channel (1.1 m long, 10 cells per diameter), so no benchmark reference;
-# on the CPU, so that the run lasts long enough (a second or more) to be stopped mid-run.
+# on the CPU, so that the run lasts long enough (0.4 s at 30 MLUPS) to be stopped mid-run.
 OVERRIDES = ["--device", "cpu", "--set", "lbm.domain.size=[1.1,0.41]",
              "--set", "lbm.domain.cells=[110,41]", "--set", "lbm.reference=none",
              "--set", f"lbm.steps={STEPS}", "--set", f"lbm.output_every={OUTPUT_EVERY}",
@@ -109,6 +110,7 @@ class LbmRestart(unittest.TestCase):
         r = run(cls.reference)
         cls.seconds = time.time() - started
         assert r.returncode == 0, r.stdout + r.stderr
+        cls.log = r.stdout + r.stderr
 
     @classmethod
     def tearDownClass(cls):
@@ -129,6 +131,21 @@ class LbmRestart(unittest.TestCase):
         ref_summary, summary = physics(self.reference), physics(out)
         self.assertIn("forces.obstacle_1.strouhal", ref_summary)
         self.assertEqual(ref_summary, summary)
+
+    def test_plan_bounds_the_files(self):
+        # The preflight estimate: at least what was written, at most half as much again.
+        m = re.search(r"planned output ([0-9.]+) MiB \+ \d+ checkpoint\(s\) of ([0-9.]+) MiB",
+                      self.log)
+        self.assertIsNotNone(m, self.log)
+        output, checkpoint = (float(x) * 2 ** 20 for x in m.groups())
+        written = os.path.getsize(os.path.join(self.reference, "cylinder_2d1.h5"))
+        half = 0.05 * 2 ** 20  # the log rounds to 0.1 MiB
+        self.assertTrue(written <= output + half and output - half <= 1.5 * written,
+                        (output, written))
+        for path in glob.glob(os.path.join(self.reference, "checkpoints", "step_*.h5")):
+            size = os.path.getsize(path)
+            self.assertTrue(size <= checkpoint + half and checkpoint - half <= 1.5 * size,
+                            (checkpoint, size))
 
     def test_sigterm_then_restart(self):
         out = os.path.join(self.tmp.name, "term")
