@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Twinsim developer entry point. Usage: ./dev.sh <setup|build|demo|test|sanitize>
+# Twinsim developer entry point. Usage: ./dev.sh <setup|build|demo|test|sanitize|slurm>
 #   setup     install the Debian 12 packages Twinsim needs (only what is missing)
 #   build     setup, then configure and build (CUDA backend too when nvcc is found)
 #   demo      build, then the whole story into runs/demo: the spectral solver generates a small
@@ -8,6 +8,8 @@
 #             and speed-up against the solver are printed (a few minutes on 2 CPU cores)
 #   test      build, then run the test suite (everything but the `slow` label)
 #   sanitize  setup, then build and run the tests with AddressSanitizer + UBSan (CPU backend)
+#   slurm     build, then the `slurm` tests: a one-node Slurm started here (needs root; installs
+#             munge, slurmctld, slurmd, slurm-client) runs a sweep as a job array (hpc/slurm/)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -35,6 +37,27 @@ setup() {
   "${sudo[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
     "${missing[@]}"
+}
+
+slurm_packages=(munge slurmctld slurmd slurm-client)
+
+# The slurm test starts its own munged, slurmctld and slurmd (tests/hpc/slurm_array_test.py);
+# Debian's packages try to start theirs through systemd, which containers lack: harmless.
+slurm() {
+  local missing=()
+  for p in "${slurm_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "slurm: installing ${missing[*]}"
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}"
+  fi
+  build
+  ctest --test-dir build -L slurm --output-on-failure
 }
 
 # nvcc from the CUDA toolkit is used when it is on PATH or in its default place.
@@ -90,6 +113,7 @@ case "${1:-}" in
     build
     ctest --preset release
     ;;
+  slurm) slurm ;;
   sanitize)
     setup
     cmake --preset asan
@@ -97,7 +121,7 @@ case "${1:-}" in
     ctest --preset asan
     ;;
   *)
-    sed -n '2,8p' "$0"
+    sed -n '2,10p' "$0"
     exit 2
     ;;
 esac

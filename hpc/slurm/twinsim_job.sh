@@ -18,6 +18,9 @@ case_file=$1
 run_dir=$2
 shift 2
 twinsim=${TWINSIM:-twinsim}
+if [ -z "${OMP_NUM_THREADS:-}" ] && [ -n "${SLURM_CPUS_PER_TASK:-}" ]; then
+  export OMP_NUM_THREADS=$SLURM_CPUS_PER_TASK  # the CPU backend's threads, and FFTW's
+fi
 job=${SLURM_JOB_ID:-none}
 
 args=(run "$case_file" --out "$run_dir" "$@")
