@@ -8,6 +8,7 @@
 // datasets; the trajectory layout is what the surrogates read and stays as it is).
 // `spectral3d` runs one 3D flow (Taylor-Green Re = 1600) with its dissipation and E(k) history.
 // Both take an adaptive CFL step (`cfl` > 0) and initial fields from an HDF5 file.
+// Both are checkpointed at step boundaries and continue bit for bit on --restart.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
@@ -15,11 +16,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <memory>
 #include <numeric>
+#include <optional>
 
 #include "runs.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Progress.hpp"
+#include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/Xdmf.hpp"
 #include "twinsim/spectral/Velocity3D.hpp"
@@ -333,6 +338,112 @@ double taylor_green_error(const std::vector<Real>& w, const Settings& s, double 
   return worst / amplitude;
 }
 
+// A run's scalars in a checkpoint, under run/<name>: State::each(state, f) calls f(name, member)
+// for each of them.
+template <class State>
+void save_scalars(const State& state, io::StateWriter& w) {
+  State::each(state, [&](const char* name, const auto& v) {
+    w.put(std::string("run/") + name, v);
+  });
+}
+template <class State>
+void load_scalars(State& state, const io::StateReader& r) {
+  State::each(state, [&](const char* name, auto& v) {
+    r.get(std::string("run/") + name, &v, 1);
+  });
+}
+
+// Checkpoints of the dataset generator. /vorticity is a TimeSeries whose frames are whole
+// samples [time][y][x]: a batch's trajectories stay in memory (BatchRecord) until its last
+// snapshot and are appended then, so the file never holds part of a sample. A checkpoint holds
+// the solver's state and what the batch has recorded so far; a restart cuts every series back
+// to its frames at the checkpoint (reopen_output: whole samples, and the first sample's frames
+// for ParaView) and appends from there, so no sample or frame is written twice or left out.
+// Initial fields need no random-number state: a sample's field is a pure function of its seed.
+
+// What a batch has recorded, host memory; appended to the file when the batch ends.
+template <class Real>
+struct BatchRecord {
+  int batch = 0;
+  std::uint64_t frames = 0, plane = 0, shells = 0;
+  std::vector<Real> vorticity;             // [b][time][y][x] (stored grid)
+  std::vector<double> energy, enstrophy;   // [b][time]
+  std::vector<double> spectrum;            // [b][time][shell]
+  std::vector<std::int64_t> steps;         // [time] steps from t = 0, the same for the batch
+
+  BatchRecord(int b, std::uint64_t f, std::uint64_t p, std::uint64_t s)
+      : batch(b), frames(f), plane(p), shells(s), vorticity(b * f * p), energy(b * f),
+        enstrophy(b * f), spectrum(b * f * s), steps(f, 0) {}
+
+  // The first `recorded` frames of each sample (the rest is not written yet).
+  void save(io::StateWriter& w, std::uint64_t recorded) const {
+    for (int b = 0; b < batch; ++b)
+      w.put(fmt::format("batch/vorticity_{}", b), vorticity.data() + b * frames * plane,
+            recorded * plane);
+    w.put("batch/energy", energy);
+    w.put("batch/enstrophy", enstrophy);
+    w.put("batch/spectrum", spectrum);
+    w.put("batch/steps", steps);
+  }
+  void load(const io::StateReader& r, std::uint64_t recorded) {
+    for (int b = 0; b < batch; ++b)
+      r.get(fmt::format("batch/vorticity_{}", b), vorticity.data() + b * frames * plane,
+            recorded * plane);
+    r.get("batch/energy", energy.data(), energy.size());
+    r.get("batch/enstrophy", enstrophy.data(), enstrophy.size());
+    r.get("batch/spectrum", spectrum.data(), spectrum.size());
+    r.get("batch/steps", steps.data(), steps.size());
+  }
+};
+
+// Where the generator stands, and every figure summary.json is computed from.
+struct GeneratorState {
+  std::int64_t begin = 0;       // the current batch's first sample (of this run)
+  std::int64_t recorded = 0;    // snapshots the current batch has recorded
+  std::int64_t batch_step = 0;  // steps the current batch has taken
+  double target = 0;            // adaptive steps: the time of the next snapshot
+  std::int64_t batch_steps = 0, total_steps = 0;  // steps of batches; of samples
+  double dt_min = 0, dt_max = 0, tg_error = 0, solver_s = 0;
+  // Per sample energy and enstrophy of the first and the last frame, summed in sample order.
+  double e0 = 0, e1 = 0, z0 = 0, z1 = 0;
+
+  void save(io::StateWriter& w) const { save_scalars(*this, w); }
+  void load(const io::StateReader& r) { load_scalars(*this, r); }
+
+  template <class Self, class F>
+  static void each(Self& s, F f) {
+    f("begin", s.begin);
+    f("recorded", s.recorded);
+    f("batch_step", s.batch_step);
+    f("target", s.target);
+    f("batch_steps", s.batch_steps);
+    f("total_steps", s.total_steps);
+    f("dt_min", s.dt_min);
+    f("dt_max", s.dt_max);
+    f("tg_error", s.tg_error);
+    f("solver_s", s.solver_s);
+    f("e0", s.e0);
+    f("e1", s.e1);
+    f("z0", s.z0);
+    f("z1", s.z1);
+  }
+};
+
+// The initial vorticity of the batch of `count` samples from the run's sample `begin`.
+template <class Real>
+void set_initial(spectral::Vorticity2D<Real>& solver, const Settings& s, std::int64_t begin,
+                 int count) {
+  if (s.from_file) {
+    solver.set_vorticity(initial_from_file<Real>(s, begin, count));
+  } else if (s.random) {
+    std::vector<std::uint64_t> seeds(count);
+    std::iota(seeds.begin(), seeds.end(), std::uint64_t(s.seed + s.first + begin));
+    solver.set_random_field(s.field, seeds);
+  } else {
+    solver.set_taylor_green(s.u0, s.mode);
+  }
+}
+
 template <class Real>
 RunResult run_samples(const RunContext& ctx, const Settings& s, const std::string& precision) {
   constexpr io::DType k_type = std::is_same_v<Real, float> ? io::DType::f32 : io::DType::f64;
@@ -341,10 +452,12 @@ RunResult run_samples(const RunContext& ctx, const Settings& s, const std::strin
   const std::uint64_t mx = std::uint64_t(s.stored_nx), my = std::uint64_t(s.stored_ny);
   const std::size_t plane = std::size_t(mx * my);
 
-  io::H5File file = io::H5File::create(ctx.run.file(ctx.name + ".h5"));
-  io::write_provenance(file, {ctx.case_file.resolved_text(),
-                              std::string(core::to_string(ctx.backend)),
-                              "case units: lengths in the unit of lx, time in the unit of dt"});
+  const std::filesystem::path h5 = ctx.run.file(ctx.name + ".h5");
+  io::H5File file = ctx.restart ? ctx.restart->reopen_output(h5) : io::H5File::create(h5);
+  if (!ctx.restart)
+    io::write_provenance(file, {ctx.case_file.resolved_text(),
+                                std::string(core::to_string(ctx.backend)),
+                                "case units: lengths in the unit of lx, time in the unit of dt"});
   io::TimeSeries trajectories(file, "/vorticity", {{frames, my, mx}, k_type, "1/time", "time"});
   io::TimeSeries energy(file, "/kinetic_energy", {{frames}, io::DType::f64, "length^2/time^2",
                                                   "time"});
@@ -358,98 +471,125 @@ RunResult run_samples(const RunContext& ctx, const Settings& s, const std::strin
                                                      "length^2/time^2", "time"});
   // Steps taken from t = 0 to each snapshot (adaptive runs vary; fixed runs k * steps).
   io::TimeSeries step_counts(file, "/steps", {{frames}, io::DType::i64, "", "time"});
-  describe_dataset(file, "/vorticity", s, precision);
-  describe_energy_spectrum(file, shells, dk, ", solver grid, every sample at every snapshot");
-  file.set_attribute("/energy_spectrum", "axes", std::string("sample time shell"));
   std::vector<double> times(frames);
   for (std::uint64_t k = 0; k < frames; ++k)
     times[k] = s.cfl > 0 ? double(k) * s.interval : double(k * s.steps_per_snapshot) * c.dt;
-  file.write("/snapshot_time", times.data(), {frames});
   // The first sample as an ordinary field series, for ParaView.
   io::FieldSeries first(file, "vorticity_first_sample", {my, mx}, 1, k_type, "1/time", "time");
-  io::XdmfWriter xdmf(ctx.run.file(ctx.name + ".xmf"), file.path());
+  if (!ctx.restart) {
+    describe_dataset(file, "/vorticity", s, precision);
+    describe_energy_spectrum(file, shells, dk, ", solver grid, every sample at every snapshot");
+    file.set_attribute("/energy_spectrum", "axes", std::string("sample time shell"));
+    file.write("/snapshot_time", times.data(), {frames});
+  }
+  const std::filesystem::path xmf = ctx.run.file(ctx.name + ".xmf");
+  io::XdmfWriter xdmf = ctx.restart ? io::XdmfWriter(xmf, h5, first.frames())
+                                    : io::XdmfWriter(xmf, h5);
   const double hx = c.lx / double(mx), hy = c.ly / double(my);
   const io::CoRectMesh mesh{{1, my, mx}, {0, 0, 0}, {hx, hy, hx}};
+  const bool taylor_green =
+      !s.random && !s.from_file && c.forcing.kind == spectral::ForcingKind::none;
 
   // Progress in sample-snapshots: adaptive runs do not know their step count in advance.
   core::Progress progress("spectral", s.samples * s.snapshots, "sample-snapshots");
-  double solver_s = 0, tg_error = 0, dt_min = c.dt, dt_max = 0;
-  std::int64_t batch_steps = 0, total_steps = 0;  // steps of batches; of samples
-  std::vector<double> e0, e1, z0, z1;  // per sample, first and last frame
-  for (std::int64_t begin = 0; begin < s.samples; begin += c.batch) {
-    spectral::Vorticity2DConfig bc = c;
-    bc.batch = int(std::min<std::int64_t>(c.batch, s.samples - begin));
-    auto solver = spectral::make_vorticity2d<Real>(ctx.backend, bc);
-    if (s.from_file) {
-      solver->set_vorticity(initial_from_file<Real>(s, begin, bc.batch));
-    } else if (s.random) {
-      std::vector<std::uint64_t> seeds(bc.batch);
-      std::iota(seeds.begin(), seeds.end(), std::uint64_t(s.seed + s.first + begin));
-      solver->set_random_field(s.field, seeds);
-    } else {
-      solver->set_taylor_green(s.u0, s.mode);
+  GeneratorState g;
+  g.dt_min = c.dt;
+  if (ctx.restart) g.load(ctx.restart->state());
+  std::unique_ptr<spectral::Vorticity2D<Real>> solver;
+  std::optional<BatchRecord<Real>> record;
+
+  // Snapshot g.recorded of the batch into the record (and, for the first batch, the file).
+  const auto record_snapshot = [&] {
+    const std::uint64_t k = std::uint64_t(g.recorded);
+    const std::vector<Real> w = solver->vorticity(int(my), int(mx));
+    const std::vector<double> e = solver->kinetic_energy(), z = solver->enstrophy();
+    const std::vector<double> spec = solver->energy_spectrum();
+    for (int b = 0; b < record->batch; ++b) {
+      std::copy_n(w.begin() + b * plane, plane,
+                  record->vorticity.begin() + (std::size_t(b) * frames + k) * plane);
+      record->energy[b * frames + k] = e[b];
+      record->enstrophy[b * frames + k] = z[b];
+      std::copy_n(spec.begin() + b * shells, shells,
+                  record->spectrum.begin() + (std::size_t(b) * frames + k) * shells);
     }
-    std::vector<Real> batch_frames(std::size_t(bc.batch) * frames * plane);
-    std::vector<double> batch_energy(std::size_t(bc.batch) * frames), batch_enstrophy(batch_energy);
-    std::vector<double> batch_spectrum(std::size_t(bc.batch) * frames * shells);
-    std::vector<std::int64_t> steps_so_far(frames, 0);  // the same for every sample of a batch
-    for (std::uint64_t k = 0; k < frames; ++k) {
-      if (k > 0) {
-        const auto t0 = std::chrono::steady_clock::now();
-        std::int64_t taken = s.steps_per_snapshot;
-        if (s.cfl > 0)
-          taken = solver->advance_cfl(s.interval, s.cfl);
-        else
-          solver->advance(s.steps_per_snapshot);
-        solver_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        steps_so_far[k] = steps_so_far[k - 1] + taken;
-        batch_steps += taken;
-        total_steps += taken * bc.batch;
-        if (s.cfl > 0) {
-          dt_min = std::min(dt_min, solver->last_dt());
-          dt_max = std::max(dt_max, solver->last_dt());
-        }
-      }
-      const std::vector<Real> w = solver->vorticity(int(my), int(mx));
-      const std::vector<double> e = solver->kinetic_energy(), z = solver->enstrophy();
-      const std::vector<double> spec = solver->energy_spectrum();
-      for (int b = 0; b < bc.batch; ++b) {
-        std::copy_n(w.begin() + b * plane, plane,
-                    batch_frames.begin() + (std::size_t(b) * frames + k) * plane);
-        batch_energy[b * frames + k] = e[b];
-        batch_enstrophy[b * frames + k] = z[b];
-        std::copy_n(spec.begin() + b * shells, shells,
-                    batch_spectrum.begin() + (std::size_t(b) * frames + k) * shells);
-      }
-      if (begin == 0) {
-        xdmf.add_step(times[k], mesh,
-                      {{"vorticity", first.append(w.data(), std::int64_t(k * s.steps_per_snapshot),
-                                                  times[k])}});
-        if (!s.random && !s.from_file && c.forcing.kind == spectral::ForcingKind::none)
-          tg_error = std::max(tg_error, taylor_green_error(w, s, times[k]));
-      }
-      progress.update(begin * s.snapshots + bc.batch * std::int64_t(k));
+    record->steps[k] = g.batch_step;
+    if (g.begin == 0) {
+      xdmf.add_step(times[k], mesh,
+                    {{"vorticity", first.append(w.data(), g.batch_step, times[k])}});
+      if (taylor_green) g.tg_error = std::max(g.tg_error, taylor_green_error(w, s, times[k]));
     }
-    for (int b = 0; b < bc.batch; ++b) {
-      const std::int64_t sample = s.first + begin + b;
-      trajectories.append(batch_frames.data() + std::size_t(b) * frames * plane, sample,
+    if (k > 0 && s.cfl > 0) {
+      g.dt_min = std::min(g.dt_min, solver->last_dt());
+      g.dt_max = std::max(g.dt_max, solver->last_dt());
+    }
+    progress.update(g.begin * s.snapshots + record->batch * std::int64_t(k));
+    ++g.recorded;
+    g.target = solver->time() + s.interval;
+  };
+  // The batch's samples as rows of the datasets, once it has recorded every snapshot.
+  const auto append_batch = [&] {
+    const BatchRecord<Real>& r = *record;
+    for (int b = 0; b < r.batch; ++b) {
+      const std::int64_t sample = s.first + g.begin + b;
+      trajectories.append(r.vorticity.data() + std::size_t(b) * frames * plane, sample,
                           times.back());
-      energy.append(batch_energy.data() + b * frames, sample, times.back());
-      enstrophy.append(batch_enstrophy.data() + b * frames, sample, times.back());
-      spectrum.append(batch_spectrum.data() + std::size_t(b) * frames * shells, sample,
+      energy.append(r.energy.data() + b * frames, sample, times.back());
+      enstrophy.append(r.enstrophy.data() + b * frames, sample, times.back());
+      spectrum.append(r.spectrum.data() + std::size_t(b) * frames * shells, sample,
                       times.back());
-      step_counts.append(steps_so_far.data(), sample, times.back());
-      e0.push_back(batch_energy[b * frames]);
-      e1.push_back(batch_energy[b * frames + frames - 1]);
-      z0.push_back(batch_enstrophy[b * frames]);
-      z1.push_back(batch_enstrophy[b * frames + frames - 1]);
+      step_counts.append(r.steps.data(), sample, times.back());
+      g.e0 += r.energy[b * frames];
+      g.e1 += r.energy[b * frames + frames - 1];
+      g.z0 += r.enstrophy[b * frames];
+      g.z1 += r.enstrophy[b * frames + frames - 1];
+    }
+  };
+  const auto save = [&](io::StateWriter& w) {
+    spectral::save_state(solver->state(), w, "solver");
+    g.save(w);
+    record->save(w, std::uint64_t(g.recorded));
+  };
+
+  // Every step is a boundary: a checkpoint may fall anywhere in a batch.
+  for (bool resumed = ctx.restart != nullptr; g.begin < s.samples; g.begin += c.batch) {
+    spectral::Vorticity2DConfig bc = c;
+    bc.batch = int(std::min<std::int64_t>(c.batch, s.samples - g.begin));
+    solver = spectral::make_vorticity2d<Real>(ctx.backend, bc);
+    record.emplace(bc.batch, frames, plane, shells);
+    if (resumed) {
+      solver->set_state(spectral::load_state<Real>(ctx.restart->state(), "solver"));
+      record->load(ctx.restart->state(), std::uint64_t(g.recorded));
+      resumed = false;
+    } else {
+      set_initial(*solver, s, g.begin, bc.batch);
+      g.recorded = g.batch_step = 0;
+      record_snapshot();
+    }
+    while (g.recorded < std::int64_t(frames)) {
+      const auto t0 = std::chrono::steady_clock::now();
+      if (s.cfl > 0)
+        solver->advance_cfl_to(g.target, s.cfl, 1);
+      else
+        solver->advance(1);
+      g.solver_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      ++g.batch_step;
+      ++g.batch_steps;
+      g.total_steps += bc.batch;
+      if (s.cfl > 0 ? solver->time() == g.target
+                    : g.batch_step == g.recorded * s.steps_per_snapshot) {
+        record_snapshot();
+        if (g.recorded == std::int64_t(frames)) append_batch();
+      }
+      if (ctx.checkpoints.at_boundary(g.batch_steps, solver->time(), save, &file)) {
+        RunResult r;
+        r.interrupted = true;
+        return r;
+      }
     }
   }
   progress.finish();
 
-  const auto mean = [](const std::vector<double>& v) {
-    return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
-  };
+  const double n = double(s.samples);
   RunResult r;
   r.summary.set("grid.nx", c.nx);
   r.summary.set("grid.ny", c.ny);
@@ -461,25 +601,26 @@ RunResult run_samples(const RunContext& ctx, const Settings& s, const std::strin
   r.summary.set("samples.count", s.samples);
   r.summary.set("samples.batch", c.batch);
   r.summary.set("frames", std::int64_t(frames));
-  r.summary.set("kinetic_energy.initial_mean", mean(e0));
-  r.summary.set("kinetic_energy.final_mean", mean(e1));
-  r.summary.set("enstrophy.initial_mean", mean(z0));
-  r.summary.set("enstrophy.final_mean", mean(z1));
-  r.summary.set("steps.batch_total", batch_steps);
+  r.summary.set("kinetic_energy.initial_mean", g.e0 / n);
+  r.summary.set("kinetic_energy.final_mean", g.e1 / n);
+  r.summary.set("enstrophy.initial_mean", g.z0 / n);
+  r.summary.set("enstrophy.final_mean", g.z1 / n);
+  r.summary.set("steps.batch_total", g.batch_steps);
   if (s.cfl > 0) {
     r.summary.set("time_step.cfl", s.cfl);
-    r.summary.set("time_step.min", dt_min);  // over the last step of each interval
-    r.summary.set("time_step.max", dt_max);
+    r.summary.set("time_step.min", g.dt_min);  // over the last step of each interval
+    r.summary.set("time_step.max", g.dt_max);
   }
-  r.summary.set("timing.solver_s", solver_s);
-  r.summary.set("timing.batch_step_s", solver_s / double(batch_steps));
-  r.summary.set("timing.sample_steps_per_s", double(total_steps) / solver_s);
+  r.summary.set("timing.solver_s", g.solver_s);
+  r.summary.set("timing.batch_step_s", g.solver_s / double(g.batch_steps));
+  r.summary.set("timing.sample_steps_per_s", double(g.total_steps) / g.solver_s);
   spdlog::info("{} samples, {} batch steps in {:.3g} s: {:.3g} ms per batch step of {}, {:.3g} "
-               "sample-steps/s", s.samples, batch_steps, solver_s,
-               1e3 * solver_s / double(batch_steps), c.batch, double(total_steps) / solver_s);
-  if (!s.random && !s.from_file && c.forcing.kind == spectral::ForcingKind::none) {
-    r.summary.set("taylor_green.max_relative_error", tg_error);
-    spdlog::info("Taylor-Green: max |w - exact| / amplitude {:.3e}", tg_error);
+               "sample-steps/s", s.samples, g.batch_steps, g.solver_s,
+               1e3 * g.solver_s / double(g.batch_steps), c.batch,
+               double(g.total_steps) / g.solver_s);
+  if (taylor_green) {
+    r.summary.set("taylor_green.max_relative_error", g.tg_error);
+    spdlog::info("Taylor-Green: max |w - exact| / amplitude {:.3e}", g.tg_error);
   }
   return r;
 }
@@ -526,38 +667,87 @@ std::vector<Real> initial_velocity_from_file(const io::Section& s, int n) {
   return planar;
 }
 
-// The 3D run: one sample, diagnostics (E, Z, dissipation 2 nu Z, divergence) every interval,
-// the velocity field at snapshots.
-template <class Real>
-RunResult run_velocity3d(const RunContext& ctx, const io::Section& s) {
-  constexpr io::DType k_type = std::is_same_v<Real, float> ? io::DType::f32 : io::DType::f64;
+spectral::Velocity3DConfig velocity3d_config(const io::Section& s) {
   spectral::Velocity3DConfig c;
   c.nx = c.ny = c.nz = int(s.get_int("n"));
   c.lx = c.ly = c.lz = s.get_float("l");
   c.nu = s.get_float("nu");
   c.dt = s.get_float("dt");
   c.linear_forcing = s.get_float("linear_forcing");
+  return c;
+}
+
+std::int64_t diagnostics_records(const io::Section& s) {
+  return whole_multiple(s.get_float("t_end"), s.get_float("diagnostics_interval"),
+                        "spectral3d.t_end / diagnostics_interval");
+}
+
+// Where the 3D run stands and every figure summary.json is computed from: what a checkpoint
+// holds besides the solver's state.
+struct RecordState {
+  std::int64_t recorded = 0;  // diagnostics records written
+  std::int64_t step = 0;
+  double target = 0;  // adaptive steps: the time of the next record
+  double peak = 0, t_peak = 0, worst_divergence = 0, solver_s = 0, dt_min = 0, dt_max = 0;
+  double e0 = 0;
+  std::vector<double> eps_history, t_history;  // dissipation at each record, and its time
+
+  void save(io::StateWriter& w) const {
+    save_scalars(*this, w);
+    w.put("run/eps_history", eps_history);
+    w.put("run/t_history", t_history);
+  }
+  void load(const io::StateReader& r) {
+    load_scalars(*this, r);
+    eps_history = r.get<double>("run/eps_history");
+    t_history = r.get<double>("run/t_history");
+  }
+
+  template <class Self, class F>
+  static void each(Self& s, F f) {
+    f("recorded", s.recorded);
+    f("step", s.step);
+    f("target", s.target);
+    f("peak", s.peak);
+    f("t_peak", s.t_peak);
+    f("worst_divergence", s.worst_divergence);
+    f("solver_s", s.solver_s);
+    f("dt_min", s.dt_min);
+    f("dt_max", s.dt_max);
+    f("e0", s.e0);
+  }
+};
+
+// The 3D run: one sample, diagnostics (E, Z, dissipation 2 nu Z, divergence) every interval,
+// the velocity field at snapshots. Every step is a checkpoint boundary; a restart reopens the
+// series (cut back to their frames at the checkpoint) and the XDMF sidecar and continues.
+template <class Real>
+RunResult run_velocity3d(const RunContext& ctx, const io::Section& s) {
+  constexpr io::DType k_type = std::is_same_v<Real, float> ? io::DType::f32 : io::DType::f64;
+  const spectral::Velocity3DConfig c = velocity3d_config(s);
   const double cfl = s.get_float("cfl"), interval = s.get_float("diagnostics_interval");
   // Adaptive steps land on every record by themselves: dt need not divide the interval.
   const std::int64_t steps_per_record =
       cfl > 0 ? 0 : whole_multiple(interval, c.dt, "spectral3d.diagnostics_interval / dt");
-  const std::int64_t records = whole_multiple(s.get_float("t_end"),
-                                              s.get_float("diagnostics_interval"),
-                                              "spectral3d.t_end / diagnostics_interval");
+  const std::int64_t records = diagnostics_records(s);
   const std::int64_t snapshot_every = s.get_int("snapshot_every");
   auto solver = spectral::make_velocity3d<Real>(ctx.backend, c);
   const std::string initial = s.get_string("initial");
-  if (initial == "file")
+  if (ctx.restart)
+    solver->set_state(spectral::load_state<Real>(ctx.restart->state(), "solver"));
+  else if (initial == "file")
     solver->set_velocity(initial_velocity_from_file<Real>(s, c.nx));
   else
     solver->set_initial(initial == "abc" ? spectral::Initial3D::abc
                                          : spectral::Initial3D::taylor_green,
                         s.get_float("v0"));
 
-  io::H5File file = io::H5File::create(ctx.run.file(ctx.name + ".h5"));
-  io::write_provenance(file, {ctx.case_file.resolved_text(),
-                              std::string(core::to_string(ctx.backend)),
-                              "case units: lengths in the unit of l, time in the unit of dt"});
+  const std::filesystem::path h5 = ctx.run.file(ctx.name + ".h5");
+  io::H5File file = ctx.restart ? ctx.restart->reopen_output(h5) : io::H5File::create(h5);
+  if (!ctx.restart)
+    io::write_provenance(file, {ctx.case_file.resolved_text(),
+                                std::string(core::to_string(ctx.backend)),
+                                "case units: lengths in the unit of l, time in the unit of dt"});
   const std::uint64_t n = std::uint64_t(c.nx);
   io::FieldSeries velocity(file, "velocity", {n, n, n}, 3, k_type, "length/time", "time");
   io::TimeSeries energy(file, "/kinetic_energy", {{1}, io::DType::f64, "length^2/time^2", "time"});
@@ -570,94 +760,112 @@ RunResult run_velocity3d(const RunContext& ctx, const io::Section& s) {
   io::TimeSeries spectrum(file, "/energy_spectrum", {{shells}, io::DType::f64, "length^2/time^2",
                                                      "time"});
   io::TimeSeries time_step(file, "/time_step", {{1}, io::DType::f64, "time", "time"});
-  describe_energy_spectrum(file, shells, dk, "");
-  file.set_attribute("/time_step", "definition",
-                     std::string("the last step before each record (fixed runs: dt)"));
-  io::XdmfWriter xdmf(ctx.run.file(ctx.name + ".xmf"), file.path());
+  if (!ctx.restart) {
+    describe_energy_spectrum(file, shells, dk, "");
+    file.set_attribute("/time_step", "definition",
+                       std::string("the last step before each record (fixed runs: dt)"));
+  }
+  const std::filesystem::path xmf = ctx.run.file(ctx.name + ".xmf");
+  io::XdmfWriter xdmf = ctx.restart ? io::XdmfWriter(xmf, h5, velocity.frames())
+                                    : io::XdmfWriter(xmf, h5);
   const double h = c.lx / double(n);
   const io::CoRectMesh mesh{{n, n, n}, {0, 0, 0}, {h, h, h}};
-  const auto store_velocity = [&](std::int64_t step) {
-    const std::vector<Real> planar = solver->velocity();  // [c][z][y][x]
-    const std::size_t points = std::size_t(n * n * n);
-    std::vector<Real> interleaved(3 * points);  // [z][y][x][c], what viewers read as a vector
-    for (std::size_t i = 0; i < points; ++i)
-      for (int k = 0; k < 3; ++k) interleaved[3 * i + k] = planar[k * points + i];
-    xdmf.add_step(solver->time(), mesh,
-                  {{"velocity", velocity.append(interleaved.data(), step, solver->time())}});
+
+  RecordState g;
+  g.dt_min = c.dt;
+  g.e0 = solver->kinetic_energy()[0];
+  if (ctx.restart) g.load(ctx.restart->state());
+  core::Progress progress("spectral3d", records, "records");
+  const auto record = [&] {
+    const std::int64_t r = g.recorded;
+    const double t = solver->time();
+    const double e = solver->kinetic_energy()[0], z = solver->enstrophy()[0], eps = 2 * c.nu * z;
+    energy.append(&e, g.step, t);
+    enstrophy.append(&z, g.step, t);
+    dissipation.append(&eps, g.step, t);
+    const double dt_now = solver->last_dt();
+    time_step.append(&dt_now, g.step, t);
+    spectrum.append(solver->energy_spectrum().data(), g.step, t);
+    g.worst_divergence = std::max(g.worst_divergence, solver->relative_divergence()[0]);
+    if (eps > g.peak) g.peak = eps, g.t_peak = t;
+    g.eps_history.push_back(eps);
+    g.t_history.push_back(t);
+    if (r > 0 && cfl > 0) {
+      g.dt_min = std::min(g.dt_min, dt_now);
+      g.dt_max = std::max(g.dt_max, dt_now);
+    }
+    if (r == 0 || r == records || (snapshot_every > 0 && r % snapshot_every == 0)) {
+      const std::vector<Real> planar = solver->velocity();  // [c][z][y][x]
+      const std::size_t points = std::size_t(n * n * n);
+      std::vector<Real> interleaved(3 * points);  // [z][y][x][c], what viewers read as a vector
+      for (std::size_t i = 0; i < points; ++i)
+        for (int k = 0; k < 3; ++k) interleaved[3 * i + k] = planar[k * points + i];
+      xdmf.add_step(t, mesh, {{"velocity", velocity.append(interleaved.data(), g.step, t)}});
+    }
+    progress.update(r);
+    ++g.recorded;
+    g.target = t + interval;
+  };
+  const auto save = [&](io::StateWriter& w) {
+    spectral::save_state(solver->state(), w, "solver");
+    g.save(w);
   };
 
-  double peak = 0, t_peak = 0, worst_divergence = 0, solver_s = 0;
-  std::vector<double> eps_history, t_history;
-  double dt_min = c.dt, dt_max = 0;
-  const double e0 = solver->kinetic_energy()[0];
-  core::Progress progress("spectral3d", records, "records");
-  std::int64_t step = 0;
-  for (std::int64_t r = 0; r <= records; ++r) {
-    if (r > 0) {
-      const auto t0 = std::chrono::steady_clock::now();
-      if (cfl > 0) {
-        step += solver->advance_cfl(interval, cfl);
-        dt_min = std::min(dt_min, solver->last_dt());
-        dt_max = std::max(dt_max, solver->last_dt());
-      } else {
-        solver->advance(steps_per_record);
-        step += steps_per_record;
-      }
-      solver_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!ctx.restart) record();
+  while (g.recorded <= records) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (cfl > 0)
+      solver->advance_cfl_to(g.target, cfl, 1);
+    else
+      solver->advance(1);
+    g.solver_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ++g.step;
+    if (cfl > 0 ? solver->time() == g.target : g.step == g.recorded * steps_per_record) record();
+    if (ctx.checkpoints.at_boundary(g.step, solver->time(), save, &file)) {
+      RunResult result;
+      result.interrupted = true;
+      return result;
     }
-    const double e = solver->kinetic_energy()[0], z = solver->enstrophy()[0], eps = 2 * c.nu * z;
-    energy.append(&e, step, solver->time());
-    enstrophy.append(&z, step, solver->time());
-    dissipation.append(&eps, step, solver->time());
-    const double dt_now = solver->last_dt();
-    time_step.append(&dt_now, step, solver->time());
-    spectrum.append(solver->energy_spectrum().data(), step, solver->time());
-    worst_divergence = std::max(worst_divergence, solver->relative_divergence()[0]);
-    if (eps > peak) peak = eps, t_peak = solver->time();
-    eps_history.push_back(eps);
-    t_history.push_back(solver->time());
-    if (r == 0 || r == records || (snapshot_every > 0 && r % snapshot_every == 0))
-      store_velocity(step);
-    progress.update(r);
   }
   progress.finish();
 
   RunResult result;
   result.summary.set("grid.n", c.nx);
-  result.summary.set("kinetic_energy.initial", e0);
+  result.summary.set("kinetic_energy.initial", g.e0);
   result.summary.set("kinetic_energy.final", solver->kinetic_energy()[0]);
-  result.summary.set("dissipation.peak", peak);
-  result.summary.set("dissipation.t_peak", t_peak);
+  result.summary.set("dissipation.peak", g.peak);
+  result.summary.set("dissipation.t_peak", g.t_peak);
   // The peak between records: the parabola through the largest record and its neighbours
   // (equally spaced in time); the record itself when the largest is the first or the last.
   {
+    const std::vector<double>& eps_history = g.eps_history;
     const auto top = std::max_element(eps_history.begin(), eps_history.end());
     const std::size_t i = std::size_t(top - eps_history.begin());
-    double peak_fit = peak, t_fit = t_peak;
+    double peak_fit = g.peak, t_fit = g.t_peak;
     if (i > 0 && i + 1 < eps_history.size()) {
       const double a = eps_history[i - 1], b = eps_history[i], d = eps_history[i + 1];
       const double curvature = a - 2 * b + d;  // < 0 at an interior maximum
       if (curvature < 0) {
         const double x = 0.5 * (a - d) / curvature;  // offset in records, |x| <= 1/2
-        t_fit = t_history[i] + x * (t_history[i + 1] - t_history[i]);
+        t_fit = g.t_history[i] + x * (g.t_history[i + 1] - g.t_history[i]);
         peak_fit = b - 0.25 * (a - d) * x;
       }
     }
     result.summary.set("dissipation.peak_interpolated", peak_fit);
     result.summary.set("dissipation.t_peak_interpolated", t_fit);
   }
-  result.summary.set("divergence.max_relative", worst_divergence);
-  result.summary.set("steps.total", step);
+  result.summary.set("divergence.max_relative", g.worst_divergence);
+  result.summary.set("steps.total", g.step);
   if (cfl > 0) {
     result.summary.set("time_step.cfl", cfl);
-    result.summary.set("time_step.min", dt_min);  // over the last step before each record
-    result.summary.set("time_step.max", dt_max);
+    result.summary.set("time_step.min", g.dt_min);  // over the last step before each record
+    result.summary.set("time_step.max", g.dt_max);
   }
-  result.summary.set("timing.solver_s", solver_s);
-  result.summary.set("timing.step_s", solver_s / double(step));
+  result.summary.set("timing.solver_s", g.solver_s);
+  result.summary.set("timing.step_s", g.solver_s / double(g.step));
   spdlog::info("peak dissipation {:.6f} at t = {:.3g}; max relative divergence {:.2e}; "
-               "{:.3g} ms per step", peak, t_peak, worst_divergence,
-               1e3 * solver_s / double(step));
+               "{:.3g} ms per step", g.peak, g.t_peak, g.worst_divergence,
+               1e3 * g.solver_s / double(g.step));
   return result;
 }
 
@@ -672,6 +880,64 @@ void check_spectral3d(const io::Case& c) {
   const io::Section s = c.section("spectral3d");
   if (s.get_string("initial") == "file")
     checked_initial_velocity_frame(s, open_initial_velocity_file(s), int(s.get_int("n")));
+}
+
+namespace {
+
+// Bytes of an io::TimeSeries of `frames` frames (>= 1) on disk: values in chunks of whole frames
+// batched up to 64 KiB, step and time in chunks of 8192 entries (64 KiB).
+std::uint64_t series_bytes(std::uint64_t frames, std::uint64_t frame_bytes) {
+  const std::uint64_t per_chunk = std::max<std::uint64_t>(1, (64u << 10) / frame_bytes);
+  const std::uint64_t chunks = (frames + per_chunk - 1) / per_chunk;
+  return chunks * per_chunk * frame_bytes + 2 * ((frames + 8191) / 8192) * (64u << 10);
+}
+// Groups, attributes, the per-frame views the .xmf points at; of a checkpoint, its names.
+constexpr std::uint64_t k_metadata_bytes = 128u << 10, k_checkpoint_metadata_bytes = 32u << 10;
+
+}  // namespace
+
+OutputPlan plan_spectral(const io::Case& c) {
+  const Settings s = read_settings(c.section("spectral"));
+  const spectral::Vorticity2DConfig& v = s.solver;
+  const std::uint64_t real = c.get_string("spectral.precision") == "float32" ? 4 : 8;
+  const std::uint64_t frames = std::uint64_t(s.snapshots) + 1, batch = std::uint64_t(v.batch);
+  const std::uint64_t samples = std::uint64_t(s.samples);
+  const std::uint64_t plane = std::uint64_t(s.stored_nx) * std::uint64_t(s.stored_ny);
+  const spectral::Grid2D grid{v.nx, v.ny, v.nx / 2 + 1, 2 * M_PI / v.lx, 2 * M_PI / v.ly};
+  const std::uint64_t shells = std::uint64_t(spectral::spectrum_shells_2d(grid));
+  const std::uint64_t modes = std::uint64_t(v.ny) * std::uint64_t(grid.nkx);
+  OutputPlan plan;
+  // A row per sample: the trajectory, E, Z, step counts and E(k) at every snapshot; the first
+  // sample's frames once more for ParaView.
+  plan.output_bytes = series_bytes(samples, frames * plane * real) +
+                      3 * series_bytes(samples, frames * 8) +
+                      series_bytes(samples, frames * shells * 8) +
+                      series_bytes(frames, plane * real) + k_metadata_bytes;
+  // The solver's modes and what the batch has recorded (at most all of its frames).
+  plan.checkpoint_bytes = batch * (modes * 2 * real + frames * (plane * real + (3 + shells) * 8)) +
+                          k_checkpoint_metadata_bytes;
+  return plan;
+}
+
+OutputPlan plan_spectral3d(const io::Case& c) {
+  const io::Section s = c.section("spectral3d");
+  const std::uint64_t real = s.get_string("precision") == "float32" ? 4 : 8;
+  const int n = int(s.get_int("n"));
+  const double k0 = 2 * M_PI / s.get_float("l");
+  const spectral::Grid3D grid{n, n, n, n / 2 + 1, k0, k0, k0};
+  const std::uint64_t shells = std::uint64_t(spectral::spectrum_shells_3d(grid));
+  const std::uint64_t points = std::uint64_t(n) * n * n, modes = std::uint64_t(n) * n * (n / 2 + 1);
+  const std::uint64_t last = std::uint64_t(diagnostics_records(s)), records = last + 1;
+  const std::uint64_t every = std::uint64_t(s.get_int("snapshot_every"));
+  // Velocity frames at record 0, every `every` records and the last.
+  const std::uint64_t snapshots = every > 0 ? last / every + 1 + (last % every ? 1 : 0) : 2;
+  OutputPlan plan;
+  // The velocity frames; E, Z, dissipation, the time step and E(k) at every record.
+  plan.output_bytes = series_bytes(snapshots, 3 * points * real) + 4 * series_bytes(records, 8) +
+                      series_bytes(records, shells * 8) + k_metadata_bytes;
+  // The velocity modes and the dissipation history with its times.
+  plan.checkpoint_bytes = 3 * modes * 2 * real + records * 2 * 8 + k_checkpoint_metadata_bytes;
+  return plan;
 }
 
 RunResult run_spectral3d(const RunContext& ctx) {

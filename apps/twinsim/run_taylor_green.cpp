@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "runs.hpp"
+#include "twinsim/core/Error.hpp"
 #include "twinsim/core/Progress.hpp"
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/Xdmf.hpp"
@@ -29,6 +30,10 @@ void add_taylor_green_schema(io::Schema& schema) {
 }
 
 RunResult run_taylor_green(const RunContext& ctx) {
+  if (ctx.restart)
+    throw core::Error("taylor_green_check has no state to continue: it evaluates the exact "
+                      "vortex in seconds and writes no checkpoints; run it again without "
+                      "--restart (with --overwrite to reuse the folder)");
   const io::Case& c = ctx.case_file;
   const io::Section tg = c.section("taylor_green");
   const int n = int(tg.get_int("n"));

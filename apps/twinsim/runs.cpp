@@ -15,10 +15,10 @@ const std::vector<Solver>& solvers() {
        add_md_schema, run_md, check_md, plan_md},
       {"spectral", "batched 2D pseudo-spectral Navier-Stokes (vorticity form): trajectories "
        "[sample, time, y, x] for surrogate training", add_spectral_schema, run_spectral,
-       check_spectral},
+       check_spectral, plan_spectral},
       {"spectral3d", "3D pseudo-spectral Navier-Stokes (velocity form): Taylor-Green, ABC; "
        "energy, enstrophy, dissipation history", add_spectral3d_schema,
-       run_spectral3d, check_spectral3d},
+       run_spectral3d, check_spectral3d, plan_spectral3d},
       {"lbm", "2D lattice Boltzmann flow (D2Q9, BGK/TRT): cavities, channels, walls, body force",
        add_lbm_schema, run_lbm, check_lbm, plan_lbm},
   };

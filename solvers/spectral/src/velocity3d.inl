@@ -201,14 +201,13 @@ class Velocity3DImpl final : public spectral::Velocity3D<Real> {
     }
   }
 
-  std::int64_t advance_cfl(double duration, double cfl) override {
-    TWINSIM_REQUIRE(cfl > 0 && duration >= 0, "advance_cfl: cfl > 0 and duration >= 0");
-    const double target = m_time + duration;
+  std::int64_t advance_cfl_to(double target, double cfl, std::int64_t max_steps) override {
+    TWINSIM_REQUIRE(cfl > 0 && max_steps >= 0, "advance_cfl_to: cfl > 0 and max_steps >= 0");
     std::int64_t taken = 0;
-    for (bool last = duration == 0; !last; ++taken) {
+    // step() shortens the last step of the interval to the remainder: it lands on target.
+    for (; taken < max_steps && m_time < target; ++taken) {
       const double dt = step(cfl, target - m_time);
-      last = dt >= target - m_time;
-      m_time = last ? target : m_time + dt;
+      m_time = dt >= target - m_time ? target : m_time + dt;
     }
     m_anchor = m_time;
     m_steps = 0;
@@ -217,6 +216,21 @@ class Velocity3DImpl final : public spectral::Velocity3D<Real> {
 
   double last_dt() const override { return m_dt; }
   double time() const override { return m_time; }
+
+  spectral::SpectralState<Real> state() const override {
+    return {core::to_host(m_u), m_time, m_dt, m_anchor, m_steps};
+  }
+
+  void set_state(const spectral::SpectralState<Real>& state) override {
+    TWINSIM_REQUIRE(state.modes.size() == m_u.size(),
+                    "spectral state: the mode count differs from this solver's (another grid "
+                    "or batch)");
+    m_u = Buffer<Complex<Real>, Space>::from_host(state.modes);
+    m_time = state.time;
+    m_dt = state.last_dt;
+    m_anchor = state.anchor;
+    m_steps = state.steps;
+  }
 
   std::vector<Real> velocity() override {
     // The inverse overwrites its input: transform a copy (the right-hand side buffer is free).

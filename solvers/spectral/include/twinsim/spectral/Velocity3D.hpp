@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "twinsim/core/Backend.hpp"
+#include "twinsim/spectral/SpectralState.hpp"
 #include "twinsim/spectral/kernels/velocity3d_kernel.hpp"
 
 namespace twinsim::spectral {
@@ -36,7 +37,11 @@ class Velocity3D {
   // max |u_i|)) (max over the grid and the batch, at the start of each step), the remaining
   // steps shortened equally to land on the end exactly; returns the steps taken (see
   // Vorticity2D::advance_cfl).
-  virtual std::int64_t advance_cfl(double duration, double cfl) = 0;
+  std::int64_t advance_cfl(double duration, double cfl) {
+    return advance_cfl_to(time() + duration, cfl, INT64_MAX);
+  }
+  // The same toward the time `target`, at most max_steps steps (Vorticity2D::advance_cfl_to).
+  virtual std::int64_t advance_cfl_to(double target, double cfl, std::int64_t max_steps) = 0;
   virtual double last_dt() const = 0;  // the most recent step [time] (config().dt before any)
   virtual double time() const = 0;
   // Host copy of the velocity on the grid, [c][b][z][y][x], c = u, v, w.
@@ -52,6 +57,12 @@ class Velocity3D {
   virtual std::vector<double> energy_spectrum() = 0;
   virtual int spectrum_shells() const = 0;
   virtual double spectrum_shell_width() const = 0;  // dk [1/length]
+
+  // Checkpoints: the complete state the next step depends on (the velocity modes
+  // [c][b][z][y][x/2+1] and the clock), and a solver of the same config continuing from it bit
+  // for bit. set_state throws core::Error for a state of another size.
+  virtual SpectralState<Real> state() const = 0;
+  virtual void set_state(const SpectralState<Real>& state) = 0;
 };
 
 // Throws core::Error for an odd or too small grid, batch < 1, dt <= 0, nu < 0, or the GPU

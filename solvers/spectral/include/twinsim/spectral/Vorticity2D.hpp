@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "twinsim/core/Backend.hpp"
+#include "twinsim/spectral/SpectralState.hpp"
 #include "twinsim/spectral/kernels/vorticity2d_kernel.hpp"
 
 namespace twinsim::spectral {
@@ -58,7 +59,12 @@ class Vorticity2D {
   // trajectory then depends on its batch-mates at the level of the time error), evaluated at the
   // start of every step; the remaining steps of the interval are shortened equally so that the
   // last one lands on it exactly. Returns the number of steps taken. cfl > 0.
-  virtual std::int64_t advance_cfl(double duration, double cfl) = 0;
+  std::int64_t advance_cfl(double duration, double cfl) {
+    return advance_cfl_to(time() + duration, cfl, INT64_MAX);
+  }
+  // The same toward the time `target`, at most max_steps steps: a loop that checkpoints
+  // between steps calls it with the same target until time() == target. Returns the steps taken.
+  virtual std::int64_t advance_cfl_to(double target, double cfl, std::int64_t max_steps) = 0;
   virtual double last_dt() const = 0;  // the most recent step [time] (config().dt before any)
   virtual double time() const = 0;
 
@@ -76,6 +82,12 @@ class Vorticity2D {
   virtual std::vector<double> energy_spectrum() = 0;
   virtual int spectrum_shells() const = 0;
   virtual double spectrum_shell_width() const = 0;  // dk [1/length]
+
+  // Checkpoints: the complete state the next step depends on (the vorticity modes [b][y][x/2+1]
+  // and the clock), and a solver of the same config continuing from it bit for bit.
+  // set_state throws core::Error for a state of another size.
+  virtual SpectralState<Real> state() const = 0;
+  virtual void set_state(const SpectralState<Real>& state) = 0;
 };
 
 // Throws core::Error for an odd or too small grid, batch < 1, dt <= 0, nu < 0, or the GPU
