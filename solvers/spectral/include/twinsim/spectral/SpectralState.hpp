@@ -20,7 +20,7 @@ struct SpectralState {
   std::vector<core::Complex<Real>> modes;  // the solver's mode array, in its own layout
   double time = 0;                         // [time]
   double last_dt = 0;                      // the most recent step [time]
-  double anchor = 0;                       // time of the last adaptive interval's end [time]
+  double anchor = 0;                       // time after the last adaptive call [time]
   std::int64_t steps = 0;                  // fixed steps since anchor: time = anchor + steps dt
 };
 
