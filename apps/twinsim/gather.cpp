@@ -56,15 +56,15 @@ std::string read_text(const fs::path& path) {
 
 struct Member {
   fs::path dir;
-  std::string name;           // run.name
-  std::string case_text;      // case.toml
-  std::string summary;        // summary.json ("" when absent)
-  std::string status;         // summary.json's status, or "no summary.json"
-  std::string solver;         // run.solver
+  std::string name;       // run.name
+  std::string case_text;  // case.toml
+  std::string summary;    // summary.json ("" when absent)
+  std::string status;     // summary.json's status, or "no summary.json"
+  std::string solver;     // run.solver
   // The flattened case, "section.key" -> the value as TOML text and as an attribute.
   std::map<std::string, std::string> keys;
   std::map<std::string, io::AttributeValue> values;
-  std::vector<std::string> incomplete;      // why the run's output is not whole
+  std::vector<std::string> incomplete;  // why the run's output is not whole
 };
 
 std::string toml_text(const toml::node& node) {
@@ -109,7 +109,8 @@ Member read_member(const fs::path& dir) {
     m.summary = read_text(dir / "summary.json");
     std::smatch match;  // the top-level "status" (summary.json indents its members by 2)
     m.status = std::regex_search(m.summary, match, std::regex("\n  \"status\": \"([^\"]*)\""))
-                   ? match[1].str() : "no status in summary.json";
+                   ? match[1].str()
+                   : "no status in summary.json";
   } else {
     m.status = "no summary.json";
   }
@@ -121,20 +122,21 @@ Member read_member(const fs::path& dir) {
   for (const auto& [series, frames] : io::series_frames(file)) {
     const std::uint64_t stored = file.shape(series + "/value").at(0);
     if (stored != frames)
-      m.incomplete.push_back(fmt::format("{} holds {} frames of which {} are whole", series,
-                                         stored, frames));
+      m.incomplete.push_back(
+          fmt::format("{} holds {} frames of which {} are whole", series, stored, frames));
   }
   return m;
 }
 
 std::vector<std::string> attribute_names(hid_t object) {
   std::vector<std::string> names;
-  h5(H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, nullptr,
-                 [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
-                   static_cast<std::vector<std::string>*>(data)->emplace_back(name);
-                   return 0;
-                 },
-                 &names),
+  h5(H5Aiterate2(
+         object, H5_INDEX_NAME, H5_ITER_INC, nullptr,
+         [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
+           static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+           return 0;
+         },
+         &names),
      "listing attributes");
   return names;
 }
@@ -144,11 +146,13 @@ std::vector<std::string> link_names(hid_t group) {
   h5(H5Gget_info(group, &info), "H5Gget_info");
   std::vector<std::string> names;
   for (hsize_t i = 0; i < info.nlinks; ++i) {
-    const ssize_t size = h5(H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i,
-                                               nullptr, 0, H5P_DEFAULT), "H5Lget_name_by_idx");
+    const ssize_t size =
+        h5(H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT),
+           "H5Lget_name_by_idx");
     std::string name(std::size_t(size) + 1, '\0');
     h5(H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(),
-                          H5P_DEFAULT), "H5Lget_name_by_idx");
+                          H5P_DEFAULT),
+       "H5Lget_name_by_idx");
     name.resize(std::size_t(size));
     names.push_back(name);
   }
@@ -283,8 +287,7 @@ std::string spectral_mismatch(const io::H5File& out, const std::vector<Member>& 
   const std::string first = "/members/" + members[0].name;
   for (const Member& m : members) {
     const std::string g = "/members/" + m.name;
-    if (m.solver != "spectral")
-      return m.name + " is not a spectral run";
+    if (m.solver != "spectral") return m.name + " is not a spectral run";
     if (!out.exists(g + "/vorticity/value")) return m.name + " has no /vorticity/value";
     io::Shape a = out.shape(g + "/vorticity/value"), b = out.shape(first + "/vorticity/value");
     a[0] = b[0] = 0;
@@ -329,8 +332,7 @@ void concatenate(io::H5File& out, const std::vector<Member>& members, const std:
     const Id source_space{h5(H5Dget_space(dataset.id), "space"), H5Sclose};
     std::vector<hsize_t> count(dims.size());
     H5Sget_simple_extent_dims(source_space.id, count.data(), nullptr);
-    h5(H5Sselect_hyperslab(space.id, H5S_SELECT_SET, start.data(), nullptr, count.data(),
-                           nullptr),
+    h5(H5Sselect_hyperslab(space.id, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
        "select");
     h5(H5Pset_virtual(dcpl.id, space.id, ".", source.c_str(), source_space.id),
        "H5Pset_virtual " + path);
@@ -338,10 +340,10 @@ void concatenate(io::H5File& out, const std::vector<Member>& members, const std:
   }
   h5(H5Sselect_all(space.id), "select");
   const Id t{type, H5Tclose};
-  const Id dataset{h5(H5Dcreate2(out.id(), path.c_str(), t.id, space.id, H5P_DEFAULT, dcpl.id,
-                                 H5P_DEFAULT),
-                      "creating " + path),
-                   H5Dclose};
+  const Id dataset{
+      h5(H5Dcreate2(out.id(), path.c_str(), t.id, space.id, H5P_DEFAULT, dcpl.id, H5P_DEFAULT),
+         "creating " + path),
+      H5Dclose};
 }
 
 // /vorticity and /snapshot_time over every member: one training set.
@@ -354,12 +356,13 @@ void write_training_set(io::H5File& out, const std::vector<Member>& members) {
                  H5Oclose};
   std::vector<std::int64_t> seeds;
   for (const Member& m : members) {
-    const auto s = out.attribute_as<std::vector<std::int64_t>>("/members/" + m.name +
-                                                               "/vorticity", "seeds");
+    const auto s =
+        out.attribute_as<std::vector<std::int64_t>>("/members/" + m.name + "/vorticity", "seeds");
     seeds.insert(seeds.end(), s.begin(), s.end());
   }
   for (const std::string& a : attribute_names(group.id))
-    if (a != "first_sample") out.set_attribute("/vorticity", a, out.attribute(first + "/vorticity", a));
+    if (a != "first_sample")
+      out.set_attribute("/vorticity", a, out.attribute(first + "/vorticity", a));
   out.set_attribute("/vorticity", "samples", std::int64_t(seeds.size()));
   out.set_attribute("/vorticity", "complete_frames", std::int64_t(seeds.size()));
   out.set_attribute("/vorticity", "seeds", seeds);
@@ -368,8 +371,8 @@ void write_training_set(io::H5File& out, const std::vector<Member>& members) {
   out.set_attribute("/vorticity", "members", names);
   const io::Array<double> times = out.read<double>(first + "/snapshot_time");
   out.write("/snapshot_time", times.values.data(), times.shape);
-  spdlog::info("/vorticity/value: {} trajectories from {} runs, one training set",
-               seeds.size(), members.size());
+  spdlog::info("/vorticity/value: {} trajectories from {} runs, one training set", seeds.size(),
+               members.size());
 }
 
 }  // namespace
@@ -397,8 +400,10 @@ int gather(const GatherOptions& options) {
                    m.dir.string().c_str(), why.c_str());
     }
   if (incomplete > 0 && !options.allow_incomplete) {
-    std::fprintf(stderr, "error: %zu of %zu runs are incomplete; nothing was gathered "
-                 "(--allow-incomplete gathers their whole frames)\n", incomplete, members.size());
+    std::fprintf(stderr,
+                 "error: %zu of %zu runs are incomplete; nothing was gathered "
+                 "(--allow-incomplete gathers their whole frames)\n",
+                 incomplete, members.size());
     return k_exit_bad_input;
   }
   const fs::path out_path(options.out);

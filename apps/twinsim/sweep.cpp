@@ -75,12 +75,15 @@ std::string without_sweep(const std::string& path, const toml::table& document) 
   sweep_lines(*document.get("sweep"), first, last);
   std::ifstream in(path);
   std::string text, line;
-  for (std::uint32_t n = 1; std::getline(in, line); ++n) text += (n >= first && n <= last ? "" : line) + "\n";
+  for (std::uint32_t n = 1; std::getline(in, line); ++n)
+    text += (n >= first && n <= last ? "" : line) + "\n";
   toml::table expected = document;
   expected.erase("sweep");
   if (toml::parse(text, path) != expected)
-    throw core::Error(fmt::format("{}: write the sweep as a table of its own, [sweep], with no "
-                                  "other keys between its lines", path));
+    throw core::Error(
+        fmt::format("{}: write the sweep as a table of its own, [sweep], with no "
+                    "other keys between its lines",
+                    path));
   return text;
 }
 
@@ -96,8 +99,8 @@ void swept_lists(const toml::table& table, const std::string& prefix, const std:
     } else if (const toml::array* a = node.as_array()) {
       out.emplace_back(name, a);
     } else {
-      throw core::Error(fmt::format("{}: sweep.\"{}\" must be a list of values, e.g. [1, 2, 3]",
-                                    path, name));
+      throw core::Error(
+          fmt::format("{}: sweep.\"{}\" must be a list of values, e.g. [1, 2, 3]", path, name));
     }
   }
 }
@@ -160,11 +163,14 @@ std::optional<Task> make_task(const Sweep& sweep, std::size_t i, const RunOption
     io::Case c = io::Case::from_string(sweep.base_text, options.case_path, schema, overrides);
     const Solver& s = find_solver(c.get_string("run.solver"));
     if (s.check) s.check(c);
-    overrides.erase(overrides.begin(), overrides.begin() + std::ptrdiff_t(options.overrides.size()));
+    overrides.erase(overrides.begin(),
+                    overrides.begin() + std::ptrdiff_t(options.overrides.size()));
     return Task{overrides, std::move(c)};
   } catch (const io::CaseError& e) {
-    std::fprintf(stderr, "%s\nerror: task %zu of %s is refused (%zu problem%s); nothing was "
-                 "written\n", e.what(), i, options.case_path.c_str(), e.problems().size(),
+    std::fprintf(stderr,
+                 "%s\nerror: task %zu of %s is refused (%zu problem%s); nothing was "
+                 "written\n",
+                 e.what(), i, options.case_path.c_str(), e.problems().size(),
                  e.problems().size() == 1 ? "" : "s");
   } catch (const core::Error& e) {
     std::fprintf(stderr, "error: task %zu of %s is refused: %s; nothing was written\n", i,
@@ -242,15 +248,17 @@ Sweep read_sweep(const std::string& path) {
   if (!table) throw core::Error(fmt::format("{} has no [sweep] table", path));
   const std::string mode = (*table)["mode"].value_or(std::string("grid"));
   if (mode != "grid" && mode != "zip")
-    throw core::Error(fmt::format("{}: sweep.mode = \"{}\": expected \"grid\" (every "
-                                  "combination) or \"zip\" (the i-th value of every list)",
-                                  path, mode));
+    throw core::Error(
+        fmt::format("{}: sweep.mode = \"{}\": expected \"grid\" (every "
+                    "combination) or \"zip\" (the i-th value of every list)",
+                    path, mode));
   Sweep sweep;
   sweep.base_text = without_sweep(path, document);
   std::vector<std::pair<std::string, const toml::array*>> lists;
   swept_lists(*table, "", path, lists);
   if (lists.empty())
-    throw core::Error(fmt::format("{}: [sweep] names no key: add \"section.key\" = [values]", path));
+    throw core::Error(
+        fmt::format("{}: [sweep] names no key: add \"section.key\" = [values]", path));
   std::sort(lists.begin(), lists.end());
 
   const std::string solver = document["run"]["solver"].value_or(std::string());
@@ -260,22 +268,24 @@ Sweep read_sweep(const std::string& path) {
   std::vector<std::vector<io::Value>> values;
   for (const auto& [name, list] : lists) {
     if (name == "run.name")
-      throw core::Error(fmt::format("{}: sweep.\"run.name\": each task is named <run.name>_<i>; "
-                                    "run.name cannot be swept", path));
+      throw core::Error(
+          fmt::format("{}: sweep.\"run.name\": each task is named <run.name>_<i>; "
+                      "run.name cannot be swept",
+                      path));
     const std::string problem = unknown_key_problem(name, schema, known ? solver : "");
     if (!problem.empty())
       throw core::Error(fmt::format("{}: sweep.\"{}\": {}", path, name, problem));
     if (list->empty())
-      throw core::Error(fmt::format("{}: sweep.\"{}\" is an empty list: give at least one value",
-                                    path, name));
+      throw core::Error(
+          fmt::format("{}: sweep.\"{}\" is an empty list: give at least one value", path, name));
     std::vector<io::Value> column;
     for (const toml::node& node : *list) {
       const std::optional<io::Value> value = case_value(node);
       if (!value)
-        throw core::Error(fmt::format("{}:{}:{}: sweep.\"{}\": not a case value (a number, a "
-                                      "boolean, a string, or an array of one of them)",
-                                      path, node.source().begin.line, node.source().begin.column,
-                                      name));
+        throw core::Error(
+            fmt::format("{}:{}:{}: sweep.\"{}\": not a case value (a number, a "
+                        "boolean, a string, or an array of one of them)",
+                        path, node.source().begin.line, node.source().begin.column, name));
       column.push_back(*value);
     }
     sweep.keys.push_back(name);
@@ -287,9 +297,10 @@ Sweep read_sweep(const std::string& path) {
     count = values[0].size();
     for (std::size_t k = 1; k < values.size(); ++k)
       if (values[k].size() != count)
-        throw core::Error(fmt::format("{}: sweep.mode = \"zip\" needs lists of one length: \"{}\" "
-                                      "has {} value(s), \"{}\" has {}",
-                                      path, sweep.keys[0], count, sweep.keys[k], values[k].size()));
+        throw core::Error(
+            fmt::format("{}: sweep.mode = \"zip\" needs lists of one length: \"{}\" "
+                        "has {} value(s), \"{}\" has {}",
+                        path, sweep.keys[0], count, sweep.keys[k], values[k].size()));
   } else {
     for (const auto& column : values) count *= column.size();
   }
@@ -347,8 +358,10 @@ int sweep(const RunOptions& options, const SweepOptions& sweep_options) {
                              ? fs::path("sweeps") / first.substr(0, first.size() - 2)
                              : fs::path(options.out);
     if (fs::exists(dir / "tasks.csv") && !options.overwrite) {
-      std::fprintf(stderr, "error: %s already holds a sweep (tasks.csv); --overwrite replaces "
-                   "it\n", dir.string().c_str());
+      std::fprintf(stderr,
+                   "error: %s already holds a sweep (tasks.csv); --overwrite replaces "
+                   "it\n",
+                   dir.string().c_str());
       return k_exit_bad_input;
     }
     write_tasks(dir, sweep, *tasks, options);

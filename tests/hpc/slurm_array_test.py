@@ -89,6 +89,7 @@ TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 SchedulerType=sched/backfill
+SchedulerParameters=sched_interval=5,bf_interval=5
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 MpiDefault=none
@@ -223,10 +224,13 @@ def run_test(cluster, work):
     pending = cluster.command(["scontrol", "-o", "show", "job", task])
     log(f"{task} requeued: " + " ".join(re.findall(r"(?:Reason|EligibleTime|Restarts)=\S+", pending)))
 
+    def ended():  # the gather ran, or never will (a task failed: afterok cannot be met)
+        out = cluster.command(["scontrol", "-o", "show", "job", gather], check=False)
+        return "DependencyNeverSatisfied" in out or cluster.job_state(gather) in (
+            "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT")
+
     start = time.time()
-    cluster.wait_for(lambda: cluster.job_state(gather) in ("COMPLETED", "FAILED", "CANCELLED",
-                                                           "TIMEOUT"),
-                     480, f"gather job {gather} to end")
+    cluster.wait_for(ended, 300, f"gather job {gather} to end")
     log(f"all jobs ended {time.time() - start:.0f} s after the signal")
     states = {i: cluster.job_state(f"{array}_{i}") for i in range(TASKS)}
     outputs = {i: open(os.path.join(work, f"twinsim-sweep-{array}_{i}.out")).read()
@@ -270,7 +274,7 @@ def run_test(cluster, work):
     # The interrupted run equals an uninterrupted one, bit for bit.
     reference = os.path.join(work, "reference")
     r = subprocess.run([TWINSIM, "-q", "run", os.path.join(work, "sweep", f"task_{SIGNALLED}.toml"),
-                        "--out", reference], env=env, capture_output=True, text=True, timeout=300)
+                        "--out", reference], env=env, capture_output=True, text=True, timeout=120)
     if r.returncode != 0:
         raise Failure(f"the uninterrupted run failed: {r.stderr}")
     name = names[SIGNALLED]
@@ -301,6 +305,11 @@ def main():
         print(f"error: missing {' '.join(missing)} (apt-get install munge slurmctld slurmd "
               "slurm-client, or ./dev.sh slurm)", file=sys.stderr)
         return 1
+    def terminated(signum, frame):  # so that the daemons are stopped (finally) on kill/Ctrl-C
+        raise Failure(f"terminated by signal {signum}")
+
+    signal.signal(signal.SIGTERM, terminated)
+    signal.signal(signal.SIGINT, terminated)
     start = time.time()
     tmp = tempfile.mkdtemp(prefix="twinsim-slurm-")
     cluster = Cluster(tmp)
