@@ -2,6 +2,7 @@
 # One twinsim run inside a Slurm batch job, made to survive wall-time limits and pre-emption.
 # Usage: twinsim_job.sh CASE RUN_DIR [more `twinsim run` arguments]
 # Shared by run.sbatch and sweep_array.sbatch (see hpc/README.md):
+# - RUN_DIR holds a finished run: nothing is done (exit 0);
 # - RUN_DIR holds checkpoints (an earlier start of this job was stopped): --restart latest;
 #   a folder without them (killed before its first checkpoint) is started afresh (--overwrite);
 # - USR1, TERM, INT sent to this script (sbatch --signal=B:USR1@120, scancel --batch) are
@@ -24,7 +25,11 @@ fi
 job=${SLURM_JOB_ID:-none}
 
 args=(run "$case_file" --out "$run_dir" "$@")
-if compgen -G "$run_dir/checkpoints/*.h5" >/dev/null; then
+if grep -qs '^  "status": "ok"' "$run_dir/summary.json"; then
+  # Requeued after it finished (e.g. a node failed in the epilog): nothing to do.
+  echo "twinsim_job: job $job: $run_dir has already finished"
+  exit 0
+elif compgen -G "$run_dir/checkpoints/*.h5" >/dev/null; then
   args+=(--restart latest)
   echo "twinsim_job: job $job (start $((${SLURM_RESTART_COUNT:-0} + 1))): restarting from the newest checkpoint in $run_dir"
 elif [ -e "$run_dir/case.toml" ]; then

@@ -1,13 +1,15 @@
 """twinsim sweep and twinsim gather as a job array uses them: task files, refusals, the gathered
-file, and a training set twinsim train reads.
+file, and a training set twinsim train reads; hpc/slurm/twinsim_job.sh, the batch jobs' logic.
 
 Run by CTest as: /usr/bin/python3 test_sweep_gather.py <path to twinsim> <repo root>
 """
 import csv
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import h5py
@@ -216,6 +218,50 @@ class Sweep(unittest.TestCase):
         r = twinsim("gather", out, os.path.join(self.dir, "tasks"), "--overwrite")
         self.assertEqual(r.returncode, 2)
         self.assertIn("no case.toml: not a run folder", r.stderr)
+
+
+class JobScript(unittest.TestCase):
+    """hpc/slurm/twinsim_job.sh outside Slurm: what a batch job does on each of its starts."""
+
+    def test_signal_checkpoint_restart_and_finished(self):
+        with tempfile.TemporaryDirectory(prefix="twinsim-job-") as tmp:
+            tasks = os.path.join(tmp, "tasks")
+            self.assertEqual(twinsim("sweep", os.path.join(ROOT, "cases", "sweep",
+                                                            "cavity_reynolds.toml"),
+                                     "--out", tasks).returncode, 0)
+            run = os.path.join(tmp, "run")
+            # 32^2 cells, 30,000 steps: about a second, 7 frames.
+            job = [os.path.join(ROOT, "hpc", "slurm", "twinsim_job.sh"),
+                   os.path.join(tasks, "task_0.toml"), run, "--set", "lbm.steps=30000",
+                   "--set", "lbm.domain.cells=[32, 32]"]
+            env = dict(os.environ, TWINSIM=TWINSIM)
+            env.pop("SLURM_JOB_ID", None)
+            p = subprocess.Popen(job, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 text=True)
+            h5 = os.path.join(run, "cavity_reynolds_0.h5")
+            while not os.path.exists(h5) and p.poll() is None:
+                time.sleep(0.02)
+            p.send_signal(signal.SIGUSR1)  # to the script, as --signal=B:USR1 does
+            out = p.communicate(timeout=120)[0]
+            self.assertEqual(p.returncode, 3, out)
+            self.assertIn("USR1 received: forwarded to twinsim", out)
+            self.assertIn("interrupted after a checkpoint: requeued", out)
+            with open(os.path.join(run, "summary.json")) as f:
+                self.assertIn('"status": "interrupted"', f.read())
+            r = subprocess.run(job, env=env, capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("restarting from the newest checkpoint", r.stdout)
+            with h5py.File(h5, "r") as f:
+                for name, g in f["fields"].items():
+                    self.assertEqual(g.attrs["complete_frames"], 7, name)
+                    self.assertEqual(g["value"].shape[0], 7, name)
+            with open(os.path.join(run, "log.txt")) as f:
+                log = f.read()
+            r = subprocess.run(job, env=env, capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("has already finished", r.stdout)
+            with open(os.path.join(run, "log.txt")) as f:
+                self.assertEqual(f.read(), log)
 
 
 if __name__ == "__main__":
