@@ -721,6 +721,7 @@ RunResult run_lbm(const RunContext& ctx) {
     st.change = solver->velocity_change();
   }
   core::Progress progress("lbm", steps);
+  if (ctx.restart) progress.resume_at(ctx.restart->step());
   // Steps per chunk between stop-signal checks: adapted so that a chunk takes about 0.2 s.
   std::int64_t max_chunk = 1;
   bool interrupted = false;

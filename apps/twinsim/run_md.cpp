@@ -588,6 +588,7 @@ RunResult run_md(const RunContext& ctx) {
   spdlog::info("{:>8} {:>12} {:>12} {:>12} {:>12} {:>12}", "Step", "Temp", "E_pair", "TotEng",
                "Press", "MSD");
   core::Progress progress("md", steps);
+  if (ctx.restart) progress.resume_at(ctx.restart->step());
   try {
     if (!ctx.restart) {  // a restart has step 0's row and frame already
       first = sim->thermo();

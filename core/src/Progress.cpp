@@ -42,7 +42,7 @@ Progress::~Progress() {
 }
 
 std::string Progress::line(std::int64_t done, double elapsed_s) const {
-  const double rate = elapsed_s > 0 ? double(done) / elapsed_s : 0.0;
+  const double rate = elapsed_s > 0 ? double(done - m_first) / elapsed_s : 0.0;
   const double left = rate > 0 ? double(m_total - done) / rate : NAN;
   return fmt::format("{}: {}/{} {} ({:.1f}%), {:.4g} {}/s, {} left", m_label, done, m_total,
                      m_unit, m_total > 0 ? 100.0 * double(done) / double(m_total) : 100.0, rate,
@@ -69,9 +69,11 @@ void Progress::finish() {
   if (m_finished) return;
   m_finished = true;
   const double elapsed = std::chrono::duration<double>(Clock::now() - m_start).count();
-  const std::string text = fmt::format("{}: {} {} in {}, {:.4g} {}/s", m_label, m_done, m_unit,
-                                       format_duration(elapsed),
-                                       elapsed > 0 ? double(m_done) / elapsed : 0.0, m_unit);
+  const std::int64_t here = m_done - m_first;
+  const std::string text = fmt::format(
+      "{}: {} {} in {}{}, {:.4g} {}/s", m_label, here, m_unit, format_duration(elapsed),
+      m_first > 0 ? fmt::format(" (after {} before the restart)", m_first) : "",
+      elapsed > 0 ? double(here) / elapsed : 0.0, m_unit);
   if (m_terminal) std::fprintf(m_terminal, "\r\033[K");
   spdlog::info("{}", text);
 }

@@ -17,6 +17,15 @@ TEST(Progress, LineStatesCountRateAndTimeLeft) {
   std::fclose(not_a_terminal);
 }
 
+TEST(Progress, ARestartedRunRatesOnlyWhatThisProcessDid) {
+  std::FILE* not_a_terminal = std::tmpfile();
+  core::Progress p("run", 1000, "steps", 30.0, not_a_terminal);
+  p.resume_at(600);
+  // 200 steps in 2 s since the restart: 100 steps/s, 200 left -> 2 s.
+  EXPECT_EQ(p.line(800, 2.0), "run: 800/1000 steps (80.0%), 100 steps/s, 2.0 s left");
+  std::fclose(not_a_terminal);
+}
+
 TEST(Progress, DurationsReadLikeAClock) {
   EXPECT_EQ(core::format_duration(4.25), "4.2 s");
   EXPECT_EQ(core::format_duration(42.4), "42 s");

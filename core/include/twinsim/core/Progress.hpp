@@ -20,6 +20,9 @@ class Progress {
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
+  // A restarted run: `done` units were done before this process started; rates and time left
+  // count only what this process does.
+  void resume_at(std::int64_t done) { m_first = m_done = done; }
   // Cheap when nothing is printed: call it every step.
   void update(std::int64_t done);
   // Prints the final line (total time and mean rate) once.
@@ -37,6 +40,7 @@ class Progress {
   std::FILE* m_terminal;  // null: not a terminal, log lines instead
   Clock::time_point m_start;
   Clock::time_point m_last_print;
+  std::int64_t m_first = 0;  // done when this process started
   std::int64_t m_done = 0;
   bool m_finished = false;
 };
