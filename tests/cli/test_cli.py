@@ -154,5 +154,85 @@ class Cli(unittest.TestCase):
         self.assertIn("already holds a run", r.stderr)
 
 
+CAVITY = os.path.join(ROOT, "cases", "lbm", "cavity_re100.toml")
+# A short cavity with a checkpoint every 100 steps: a second of work.
+SHORT_CAVITY = ["--set", "lbm.steps=300", "--set", "lbm.output_every=100",
+                "--set", "lbm.check_every=100", "--set", "lbm.domain.cells=[32, 32]",
+                "--set", "checkpoint.every_steps=100", "--set", "checkpoint.keep=2",
+                "--device", "cpu"]
+
+
+class Restarts(unittest.TestCase):
+    """What every solver's --restart shares: which run and checkpoint it continues, what it
+    refuses; the preflight disk check. The bit-for-bit continuation of each solver is tested
+    beside the solver."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="twinsim-cli-restart-")
+        self.addCleanup(self.tmp.cleanup)
+        self.out = os.path.join(self.tmp.name, "run")
+
+    def run_cavity(self, *extra):
+        return twinsim("run", CAVITY, "--out", self.out, *SHORT_CAVITY, *extra)
+
+    def test_help_documents_the_exit_statuses(self):
+        r = twinsim("--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("3 stopped by SIGTERM, SIGINT or SIGUSR1 after writing a checkpoint", r.stdout)
+
+    def test_restart_needs_a_run_folder_and_a_checkpoint(self):
+        r = twinsim("run", CAVITY, "--out", self.out, "--restart", "latest")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("holds no run (no case.toml)", r.stderr)
+        self.assertFalse(os.path.exists(self.out))
+        r = self.run_cavity("--set", "checkpoint.every_steps=0")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.run_cavity("--set", "checkpoint.every_steps=0", "--restart", "latest")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--restart latest: no checkpoint in", r.stderr)
+
+    def test_checkpoints_rotate_and_a_restart_refuses_another_case(self):
+        r = self.run_cavity()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        kept = sorted(os.listdir(os.path.join(self.out, "checkpoints")))
+        self.assertEqual(kept, ["step_0000000200.h5", "step_0000000300.h5"])
+        with open(os.path.join(self.out, "summary.json")) as f:
+            self.assertEqual(json.load(f)["checkpoints"]["written"], 3)
+        r = self.run_cavity("--set", "lbm.tolerance=1e-6", "--restart", "latest")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("was written for another case", r.stderr)
+        self.assertIn("tolerance", r.stderr)
+        r = self.run_cavity("--restart", os.path.join(self.out, "checkpoints", "nope.h5"))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("no checkpoint file", r.stderr)
+        # --overwrite starts afresh: the old run's checkpoints go with it.
+        r = self.run_cavity("--set", "checkpoint.every_steps=0", "--overwrite")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(os.listdir(os.path.join(self.out, "checkpoints")), [])
+
+    def test_a_restart_from_the_last_checkpoint_of_a_finished_run_changes_nothing(self):
+        r = self.run_cavity()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(os.path.join(self.out, "cavity_re100.h5"), "r") as h5:
+            before = h5["/fields/velocity/value"][()]
+        r = self.run_cavity("--restart", "latest")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(os.path.join(self.out, "cavity_re100.h5"), "r") as h5:
+            after = h5["/fields/velocity/value"][()]
+        self.assertEqual(before.shape[0], 4)  # steps 0, 100, 200, 300
+        self.assertTrue((before == after).all())
+        with open(os.path.join(self.out, "summary.json")) as f:
+            summary = json.load(f)
+        self.assertEqual(summary["status"], "ok")
+        self.assertEqual(summary["restart"]["step"], 300)
+
+    def test_preflight_refuses_output_that_cannot_fit_on_the_disk(self):
+        r = self.run_cavity("--set", "lbm.steps=1000000000", "--set", "lbm.output_every=1")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("not enough disk", r.stderr)
+        self.assertIn("planned output", r.stderr)
+        self.assertFalse(os.path.exists(self.out))
+
+
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)
