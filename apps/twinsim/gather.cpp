@@ -20,7 +20,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -411,8 +410,8 @@ int gather(const GatherOptions& options) {
     std::fprintf(stderr, "error: %s exists; --overwrite replaces it\n", out_path.c_str());
     return k_exit_bad_input;
   }
-  const fs::path temporary = out_path.string() + ".tmp";
-  {
+  const fs::path temporary = out_path.string() + ".tmp";  // renamed once whole
+  try {
     io::H5File out = io::H5File::create(temporary);
     out.set_attribute("/", "gathered_runs", std::int64_t(members.size()));
     for (const Member& m : members) copy_member(out, m);
@@ -423,6 +422,9 @@ int gather(const GatherOptions& options) {
     else if (members[0].solver == "spectral")
       spdlog::warn("no training set /vorticity/value: {}", mismatch);
     out.flush();
+  } catch (...) {
+    fs::remove(temporary);
+    throw;
   }
   fs::rename(temporary, out_path);
   spdlog::info("gathered {} runs into {}", members.size(), out_path.string());
