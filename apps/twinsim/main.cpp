@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "twinsim/core/Log.hpp"
+#include "twinsim/core/Signals.hpp"
 
 int main(int argc, char** argv) {
   using namespace twinsim::app;
@@ -97,6 +98,9 @@ int main(int argc, char** argv) {
   twinsim::core::init_logging(quiet     ? twinsim::core::Verbosity::Quiet
                               : verbose ? twinsim::core::Verbosity::Debug
                                         : twinsim::core::Verbosity::Normal);
+  // From here on a stop signal only raises a flag: runs and training stop at their next
+  // checkpoint (exit 3), even one that arrives while the case is read.
+  if (*run_cmd || *train_cmd) twinsim::core::install_stop_signals();
   try {
     if (*run_cmd) return run(options);
     if (*check_cmd) return check(options);

@@ -192,7 +192,6 @@ int run(const RunOptions& options) {
                    core::to_string(backend));
   }
 
-  core::install_stop_signals();
   io::Checkpoints checkpoints(dir->checkpoints(), io::CheckpointPolicy::from_case(*c),
                               {solver.name, 0, 0.0, std::string(core::to_string(backend)),
                                c->resolved_text()});

@@ -278,7 +278,6 @@ int train(const RunOptions& options) {
                    "continues, but not bit for bit", run->restart->info().backend,
                    core::to_string(run->backend));
   }
-  core::install_stop_signals();
   io::Checkpoints checkpoints(run->dir->checkpoints(), io::CheckpointPolicy::from_case(*c),
                               {k_train_checkpoint_kind, 0, 0.0,
                                std::string(core::to_string(run->backend)), c->resolved_text()});

@@ -24,7 +24,8 @@ if [ -z "${OMP_NUM_THREADS:-}" ] && [ -n "${SLURM_CPUS_PER_TASK:-}" ]; then
 fi
 job=${SLURM_JOB_ID:-none}
 
-args=(run "$case_file" --out "$run_dir" "$@")
+# TWINSIM_COMMAND=train runs `twinsim train` the same way (checkpoints, signals, requeue).
+args=("${TWINSIM_COMMAND:-run}" "$case_file" --out "$run_dir" "$@")
 if grep -qs '^  "status": "ok"' "$run_dir/summary.json"; then
   # Requeued after it finished (e.g. a node failed in the epilog): nothing to do.
   echo "twinsim_job: job $job: $run_dir has already finished"
