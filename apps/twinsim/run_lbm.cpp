@@ -455,19 +455,14 @@ OutputPlan plan_lbm(const io::Case& c) {
   };
   const std::uint64_t obstacles = std::uint64_t(setup.obstacle_count);
   const std::uint64_t samples = obstacles + setup.probes.size() > 0 ? count(force_every) : 0;
-  // A series (io::TimeSeries) keeps step and time in chunks of 64 KiB and its values in chunks
-  // of whole frames, batched up to 64 KiB, split above 1 MiB; the last chunk of each is whole.
-  const auto series = [](std::uint64_t frames, std::uint64_t frame_bytes) {
-    return frames * frame_bytes + 2 * 65536 * (frames / 8192 + 1) +
-           std::clamp<std::uint64_t>(frame_bytes, 65536, 1 << 20);
-  };
   const std::uint64_t frames = count(output_every);
   OutputPlan plan;
   // Fields: velocity (3 values), pressure, density, vorticity in the run's precision; the
   // obstacle mask FP32. Observables: force and coefficients (2 doubles), probe pressures.
-  plan.output_bytes = series(frames, cells * 3 * real) + 3 * series(frames, cells * real) +
-                      series(frames, cells * 4) + obstacles * 2 * series(samples, 16) +
-                      setup.probes.size() * series(samples, 8);
+  plan.output_bytes =
+      io::series_bytes(frames, cells * 3 * real) + 3 * io::series_bytes(frames, cells * real) +
+      io::series_bytes(frames, cells * 4) + obstacles * 2 * io::series_bytes(samples, 16) +
+      setup.probes.size() * io::series_bytes(samples, 8);
   // Populations (9) and the last velocity (3) per cell, the drag and lift histories, and the
   // file's own bytes (the case text, names, HDF5 headers: about 14 KiB measured).
   plan.checkpoint_bytes = cells * 12 * real + samples * obstacles * 2 * 8 +

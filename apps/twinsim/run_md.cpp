@@ -250,15 +250,6 @@ std::vector<int> assign_types(std::size_t n, const std::vector<double>& fraction
   return type;
 }
 
-// Bytes of an io::TimeSeries of `frames` frames of `frame_bytes` each: values in chunks of
-// about 64 KiB of whole frames (one frame at least), step and time in chunks of 8192 entries.
-std::uint64_t series_bytes(std::uint64_t frames, std::uint64_t frame_bytes) {
-  const auto round_up = [](std::uint64_t x, std::uint64_t m) { return (x + m - 1) / m * m; };
-  const std::uint64_t per_chunk = std::max<std::uint64_t>(1, (64u << 10) / frame_bytes);
-  return round_up(std::max<std::uint64_t>(frames, 1), per_chunk) * frame_bytes +
-         2 * round_up(std::max<std::uint64_t>(frames, 1), 8192) * 8;
-}
-
 md::Lattice initial_positions(const io::Section& s, const md::H5mdState* from_file) {
   const std::string kind = s.get_string("lattice");
   if (from_file) return {from_file->box, from_file->particles.position};
@@ -349,11 +340,11 @@ OutputPlan plan_md(const io::Case& c) {
   const std::uint64_t bins = s.get_int("rdf_every") > 0 ? std::uint64_t(s.get_int("rdf_bins")) : 0;
   constexpr std::uint64_t k_object = 1024;
   OutputPlan plan;
-  plan.output_bytes = 64 * k_object + 7 * (series_bytes(rows, 8) + rows * k_object) + 2 * bins * 8;
+  plan.output_bytes = 64 * k_object + 7 * io::series_bytes(rows, 8) + 2 * bins * 8;
   if (frames > 0)
-    plan.output_bytes += 3 * series_bytes(frames, 3 * 8 * n) + series_bytes(frames, 4 * n) +
-                         series_bytes(frames, 3 * 4 * n) + series_bytes(frames, 3 * 8) +
-                         8 * n + frames * 7 * k_object;
+    plan.output_bytes += 3 * io::series_bytes(frames, 3 * 8 * n) + io::series_bytes(frames, 4 * n) +
+                         io::series_bytes(frames, 3 * 4 * n) + io::series_bytes(frames, 3 * 8) +
+                         8 * n;
   plan.checkpoint_bytes =
       32 * k_object + n * (4 * 3 * 8 + 3 * 4 + 4 + 4 + 3 * 8) + rows * 5 * 8 + bins * 8;
   return plan;

@@ -884,13 +884,6 @@ void check_spectral3d(const io::Case& c) {
 
 namespace {
 
-// Bytes of an io::TimeSeries of `frames` frames (>= 1) on disk: values in chunks of whole frames
-// batched up to 64 KiB, step and time in chunks of 8192 entries (64 KiB).
-std::uint64_t series_bytes(std::uint64_t frames, std::uint64_t frame_bytes) {
-  const std::uint64_t per_chunk = std::max<std::uint64_t>(1, (64u << 10) / frame_bytes);
-  const std::uint64_t chunks = (frames + per_chunk - 1) / per_chunk;
-  return chunks * per_chunk * frame_bytes + 2 * ((frames + 8191) / 8192) * (64u << 10);
-}
 // Groups, attributes, the per-frame views the .xmf points at; of a checkpoint, its names.
 constexpr std::uint64_t k_metadata_bytes = 128u << 10, k_checkpoint_metadata_bytes = 32u << 10;
 
@@ -909,10 +902,10 @@ OutputPlan plan_spectral(const io::Case& c) {
   OutputPlan plan;
   // A row per sample: the trajectory, E, Z, step counts and E(k) at every snapshot; the first
   // sample's frames once more for ParaView.
-  plan.output_bytes = series_bytes(samples, frames * plane * real) +
-                      3 * series_bytes(samples, frames * 8) +
-                      series_bytes(samples, frames * shells * 8) +
-                      series_bytes(frames, plane * real) + k_metadata_bytes;
+  plan.output_bytes = io::series_bytes(samples, frames * plane * real) +
+                      3 * io::series_bytes(samples, frames * 8) +
+                      io::series_bytes(samples, frames * shells * 8) +
+                      io::series_bytes(frames, plane * real) + k_metadata_bytes;
   // The solver's modes and what the batch has recorded (at most all of its frames).
   plan.checkpoint_bytes = batch * (modes * 2 * real + frames * (plane * real + (3 + shells) * 8)) +
                           k_checkpoint_metadata_bytes;
@@ -933,8 +926,8 @@ OutputPlan plan_spectral3d(const io::Case& c) {
   const std::uint64_t snapshots = every > 0 ? last / every + 1 + (last % every ? 1 : 0) : 2;
   OutputPlan plan;
   // The velocity frames; E, Z, dissipation, the time step and E(k) at every record.
-  plan.output_bytes = series_bytes(snapshots, 3 * points * real) + 4 * series_bytes(records, 8) +
-                      series_bytes(records, shells * 8) + k_metadata_bytes;
+  plan.output_bytes = io::series_bytes(snapshots, 3 * points * real) + 4 * io::series_bytes(records, 8) +
+                      io::series_bytes(records, shells * 8) + k_metadata_bytes;
   // The velocity modes and the dissipation history with its times.
   plan.checkpoint_bytes = 3 * modes * 2 * real + records * 2 * 8 + k_checkpoint_metadata_bytes;
   return plan;

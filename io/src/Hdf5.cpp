@@ -148,8 +148,9 @@ void select_frame(hid_t space, std::uint64_t t, const Shape& count, const std::s
 
 // Chunks of at most about 1 MiB (large frames are split along their slowest axes) and at
 // most 64 KiB of small frames (step, time): every flush rewrites the last chunk whole.
+constexpr std::uint64_t k_max_chunk_bytes = 1u << 20, k_max_batch_bytes = 64u << 10;
+
 Shape chunk_shape(const Shape& frame, DType type) {
-  constexpr std::uint64_t k_max_chunk_bytes = 1u << 20, k_max_batch_bytes = 64u << 10;
   const std::uint64_t bytes = (type == DType::f32 || type == DType::i32) ? 4 : 8;
   Shape chunk{1};
   for (std::uint64_t d : frame) chunk.push_back(std::max<std::uint64_t>(d, 1));
@@ -565,6 +566,18 @@ FrameView TimeSeries::append(const T* h_values, std::uint64_t rows, std::int64_t
              H5T_NATIVE_INT64, &complete);
   TWINSIM_H5(H5Fflush, s.path, s.file, H5F_SCOPE_LOCAL);
   return view;
+}
+
+std::uint64_t series_bytes(std::uint64_t frames, std::uint64_t frame_bytes) {
+  const auto round_up = [](std::uint64_t x, std::uint64_t m) { return (x + m - 1) / m * m; };
+  frames = std::max<std::uint64_t>(frames, 1);
+  const std::uint64_t per_chunk = std::max<std::uint64_t>(
+      1, detail::k_max_batch_bytes / std::max<std::uint64_t>(frame_bytes, 1));
+  const std::uint64_t steps_per_chunk = detail::k_max_batch_bytes / 8;
+  // Each frame's view (a virtual dataset's header, ~1 KiB) and the group's own headers.
+  constexpr std::uint64_t k_view_bytes = 1024, k_group_bytes = 4096;
+  return round_up(frames, per_chunk) * frame_bytes + 2 * round_up(frames, steps_per_chunk) * 8 +
+         frames * k_view_bytes + k_group_bytes;
 }
 
 std::map<std::string, std::uint64_t> series_frames(const H5File& file) {

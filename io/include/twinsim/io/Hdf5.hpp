@@ -153,6 +153,11 @@ class TimeSeries {
   std::unique_ptr<Impl> m_impl;
 };
 
+// Bytes on disk of a TimeSeries of `frames` frames of `frame_bytes` each, as its chunks lay it
+// out (values in chunks of whole frames batched up to 64 KiB, step and time in chunks of 8192
+// entries, a view per frame): the solvers' output plans for the preflight disk check.
+std::uint64_t series_bytes(std::uint64_t frames, std::uint64_t frame_bytes);
+
 // Frame count (`complete_frames`) of every time series in the file, by group path.
 std::map<std::string, std::uint64_t> series_frames(const H5File& file);
 // Cuts the series at series_path back to its first `frames` frames (a restart drops what was
