@@ -4,12 +4,15 @@ Run by CTest as: /usr/bin/python3 test_cli.py <path to twinsim> <repo root>
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import h5py
+import numpy as np
 
 TWINSIM = sys.argv[1]
 ROOT = sys.argv[2]
@@ -162,6 +165,15 @@ SHORT_CAVITY = ["--set", "lbm.steps=300", "--set", "lbm.output_every=100",
                 "--device", "cpu"]
 
 
+def frames(h5):
+    """Whole frames of the velocity series of a running LBM job's file (0 until it exists)."""
+    try:
+        with h5py.File(h5, "r") as f:
+            return int(f["/fields/velocity"].attrs["complete_frames"])
+    except (OSError, KeyError):
+        return 0
+
+
 class Restarts(unittest.TestCase):
     """What every solver's --restart shares: which run and checkpoint it continues, what it
     refuses; the preflight disk check. The bit-for-bit continuation of each solver is tested
@@ -225,6 +237,29 @@ class Restarts(unittest.TestCase):
             summary = json.load(f)
         self.assertEqual(summary["status"], "ok")
         self.assertEqual(summary["restart"]["step"], 300)
+
+    def test_a_second_signal_stops_at_once_and_leaves_whole_frames(self):
+        args = [TWINSIM, "run", CAVITY, "--out", self.out, *SHORT_CAVITY,
+                "--set", "lbm.steps=200000", "--set", "lbm.output_every=50",
+                "--set", "checkpoint.every_steps=0"]
+        env = dict(os.environ, OMP_NUM_THREADS="1")
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        h5 = os.path.join(self.out, "cavity_re100.h5")
+        deadline = time.time() + 60
+        while time.time() < deadline and frames(h5) < 3:
+            time.sleep(0.02)
+        # Two different signals: a second SIGTERM sent while the first is still pending would
+        # merge with it (standard signals do not queue).
+        p.send_signal(signal.SIGTERM)
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 128 + signal.SIGINT)
+        with h5py.File(h5, "r") as f:
+            whole = int(f["/fields/velocity"].attrs["complete_frames"])
+            self.assertGreaterEqual(whole, 3)
+            steps = f["/fields/velocity/step"][:whole]
+            self.assertEqual(list(steps), [50 * k for k in range(whole)])
+            self.assertFalse(np.isnan(f["/fields/velocity/value"][:whole]).any())
 
     def test_preflight_refuses_output_that_cannot_fit_on_the_disk(self):
         r = self.run_cavity("--set", "lbm.steps=1000000000", "--set", "lbm.output_every=1")
