@@ -77,6 +77,38 @@ double poiseuille_error(const Macroscopic& m, double ax, double viscosity) {
   return std::sqrt(diff / norm);
 }
 
+double duct_velocity(double y, double z, double ly, double lz, double acceleration,
+                     double viscosity) {
+  const double a = 0.5 * ly, b = 0.5 * lz;
+  const double abs_z = std::abs(z - b);
+  double sum = 0;
+  for (int n = 1; n <= 4001; n += 2) {
+    const double k = n * M_PI / (2.0 * a);
+    // cosh(k |Z|) / cosh(k b) without overflow (|Z| <= b).
+    const double ratio = std::exp(k * (abs_z - b)) * (1.0 + std::exp(-2.0 * k * abs_z)) /
+                         (1.0 + std::exp(-2.0 * k * b));
+    const double sign = ((n - 1) / 2) % 2 == 0 ? 1.0 : -1.0;
+    sum += sign / (double(n) * n * n) * (1.0 - ratio) * std::cos(k * (y - a));
+  }
+  return 16.0 * a * a * acceleration / (viscosity * M_PI * M_PI * M_PI) * sum;
+}
+
+double duct_error(const Macroscopic& m, double ax, double viscosity) {
+  const int nx = m.cells[0], ny = m.cells[1], nz = m.cells[2];
+  double diff = 0, norm = 0;
+  for (int k = 0; k < nz; ++k)
+    for (int j = 0; j < ny; ++j) {
+      const double exact = duct_velocity(j + 0.5, k + 0.5, ny, nz, ax, viscosity);
+      for (int i = 0; i < nx; ++i) {
+        const std::size_t c = (std::size_t(k) * ny + j) * nx + i;
+        if (!m.solid.empty() && m.solid[c]) continue;
+        diff += (m.ux[c] - exact) * (m.ux[c] - exact);
+        norm += exact * exact;
+      }
+    }
+  return std::sqrt(diff / norm);
+}
+
 namespace {
 
 // Bilinear interpolation over the fluid cells among the four nearest centres; also returns the

@@ -22,7 +22,7 @@ void check(const LatticeConfig& c) {
   for (int a = 0; a < 3; ++a)
     if (c.cells[a] < 1)
       throw core::Error(fmt::format("lattice: cells[{}] = {} < 1", a, c.cells[a]));
-  if (c.cells[2] != 1)
+  if (c.lattice == Lattice::d2q9 && c.cells[2] != 1)
     throw core::Error(fmt::format("lattice D2Q9 is 2D: cells in z must be 1, got {}", c.cells[2]));
   if (!(c.tau > 0.5))
     throw core::Error(fmt::format("lattice: tau = {} must exceed 1/2 (viscosity > 0)", c.tau));
@@ -36,7 +36,7 @@ void check(const LatticeConfig& c) {
                                     k_side_names[2 * a], k_side_names[2 * a + 1],
                                     to_string(c.sides[2 * a].type),
                                     to_string(c.sides[2 * a + 1].type)));
-  for (int side = 0; side < 4; ++side) {
+  for (int side = 0; side < 6; ++side) {
     const Side& s = c.sides[side];
     if (s.type == Boundary::pressure_outlet && !(s.density > 0))
       throw core::Error(fmt::format("lattice: the pressure outlet at {} needs a density > 0, "
@@ -47,12 +47,17 @@ void check(const LatticeConfig& c) {
       throw core::Error(fmt::format("lattice: the parabolic inflow at {} vanishes at the ends of "
                                     "the side, so the sides across it must be walls",
                                     k_side_names[side]));
+    if (s.type == Boundary::velocity_inlet && s.profile == Profile::parabolic &&
+        c.lattice == Lattice::d3q19)
+      throw core::Error(fmt::format("lattice: the parabolic inflow at {} is 2D only (D2Q9); use "
+                                    "a uniform one on D3Q19",
+                                    k_side_names[side]));
   }
   const std::size_t cells = std::size_t(c.cells[0]) * c.cells[1] * c.cells[2];
   if (!c.solid.empty() && c.solid.size() != cells)
     throw core::Error(
         fmt::format("lattice: solid mask has {} values for {} cells", c.solid.size(), cells));
-  const std::size_t q = 9;  // D2Q9
+  const std::size_t q = c.lattice == Lattice::d2q9 ? 9 : 19;
   if (!c.wall_fraction.empty() && c.wall_fraction.size() != q * cells)
     throw core::Error(fmt::format("lattice: wall_fraction has {} values for {} cells x {} "
                                   "directions",
@@ -74,6 +79,7 @@ std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& 
   return omp::make_lbm_solver(config);
 }
 
+std::string to_string(Lattice l) { return l == Lattice::d2q9 ? "d2q9" : "d3q19"; }
 std::string to_string(Collision c) { return c == Collision::bgk ? "bgk" : "trt"; }
 std::string to_string(Precision p) { return p == Precision::fp32 ? "fp32" : "fp64"; }
 std::string to_string(Boundary b) {

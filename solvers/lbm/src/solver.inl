@@ -353,10 +353,17 @@ class SolverImpl final : public lbm::Solver {
 
 }  // namespace lbm_detail
 
+namespace lbm_detail {
+template <class L>
+std::unique_ptr<lbm::Solver> make_solver_for(const lbm::LatticeConfig& c) {
+  if (c.precision == lbm::Precision::fp64) return std::make_unique<SolverImpl<L, double>>(c);
+  return std::make_unique<SolverImpl<L, float>>(c);
+}
+}  // namespace lbm_detail
+
 std::unique_ptr<lbm::Solver> make_lbm_solver(const lbm::LatticeConfig& c) {
-  if (c.precision == lbm::Precision::fp64)
-    return std::make_unique<lbm_detail::SolverImpl<lbm::D2Q9, double>>(c);
-  return std::make_unique<lbm_detail::SolverImpl<lbm::D2Q9, float>>(c);
+  if (c.lattice == lbm::Lattice::d3q19) return lbm_detail::make_solver_for<lbm::D3Q19>(c);
+  return lbm_detail::make_solver_for<lbm::D2Q9>(c);
 }
 
 }  // namespace twinsim::TWINSIM_BACKEND_NS

@@ -77,6 +77,19 @@ inline double poiseuille_velocity(double y, double height, double acceleration, 
 // lattice with walls at y_min and y_max and the body force ax along x (lattice units).
 double poiseuille_error(const Macroscopic& m, double ax, double viscosity);
 
+// Steady flow along x in a rectangular duct [0, ly] x [0, lz] (walls all round) driven by the
+// acceleration `acceleration`, at (y, z): the Fourier series of e.g. White, Viscous Fluid Flow,
+// eq. 3-48, with a = ly / 2, b = lz / 2 and Y, Z measured from the axis,
+//   u = 16 a^2 g / (nu pi^3) sum_{n odd} (-1)^((n-1)/2) / n^3
+//       [1 - cosh(n pi Z / 2a) / cosh(n pi b / 2a)] cos(n pi Y / 2a),
+// summed to n = 4001 (the omitted terms are below 1e-7 of the peak).
+double duct_velocity(double y, double z, double ly, double lz, double acceleration,
+                     double viscosity);
+
+// Relative L2 error of ux over the fluid cells of a lattice with walls at the y and z sides,
+// against duct_velocity.
+double duct_error(const Macroscopic& m, double ax, double viscosity);
+
 // Schafer & Turek (1996), "Benchmark computations of laminar flow around a cylinder", Notes on
 // Numerical Fluid Mechanics 52, 547-566: channel [0, 2.2] x [0, 0.41] m, cylinder of diameter
 // D = 0.1 m centred at (0.2, 0.2) m, nu = 1e-3 m^2/s, rho = 1 kg/m^3, parabolic inflow of peak

@@ -17,7 +17,7 @@ class StateReader;
 
 namespace twinsim::lbm {
 
-enum class Lattice { d2q9 };
+enum class Lattice { d2q9, d3q19 };
 enum class Collision { bgk, trt };
 enum class Precision { fp32, fp64 };  // of the stored populations and of the arithmetic
 
@@ -43,7 +43,7 @@ struct LatticeConfig {
   Lattice lattice = Lattice::d2q9;
   Collision collision = Collision::bgk;
   Precision precision = Precision::fp32;
-  std::array<int, 3> cells = {1, 1, 1};  // per axis; a 2D lattice has cells[2] == 1
+  std::array<int, 3> cells = {1, 1, 1};  // per axis; D2Q9 has cells[2] == 1
   double tau = 1.0;                      // BGK / TRT symmetric relaxation time, > 1/2
   double magic = 3.0 / 16.0;             // TRT magic parameter Lambda
   std::array<double, 3> force = {};      // body force per volume (rho_0 times acceleration)
@@ -64,7 +64,7 @@ struct Macroscopic {
   std::array<int, 3> cells;
   std::vector<double> rho;
   std::vector<double> ux, uy, uz;
-  std::vector<double> vorticity;  // dv/dx - du/dy (2D lattices)
+  std::vector<double> vorticity;  // dv/dx - du/dy (D3Q19: its z component, in each z plane)
   std::vector<std::uint8_t> solid;
 };
 
@@ -105,11 +105,12 @@ class Solver {
   virtual double copy_bandwidth(int repeats) = 0;
 };
 
-// Checks the configuration (tau > 1/2, periodic sides in pairs, mask and fraction sizes, 2D
-// cells) and builds the solver with every fluid cell at rest, rho = 1. Throws core::Error naming
+// Checks the configuration (tau > 1/2, periodic sides in pairs, mask and fraction sizes, one
+// cell in z for D2Q9, no parabolic inflow on D3Q19) and builds the solver with every fluid cell at rest, rho = 1. Throws core::Error naming
 // the problem.
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config);
 
+std::string to_string(Lattice l);
 std::string to_string(Collision c);
 std::string to_string(Precision p);
 std::string to_string(Boundary b);

@@ -9,7 +9,11 @@
 //   and cells never share an output, so no atomics. The price is twice the population memory of
 //   in-place schemes (AA pattern, esoteric twist), which could replace it without touching the
 //   collision.
-// Cells are indexed x fastest, then y, then z; a 2D lattice has n[2] = 1. Positions are cell
+// - Bytes per cell update: 2 Q populations of the stored precision, the least any scheme moves:
+//   D2Q9 72 B (FP32) / 144 B (FP64), D3Q19 152 B (FP32) / 304 B (FP64), plus one byte of the
+//   obstacle mask (its neighbours' bytes come from cache). FP32 D3Q19 therefore moves the 153 B
+//   of FluidX3D's figure; only smaller storage (FP16) would move less.
+// Cells are indexed x fastest, then y, then z; D2Q9 has n[2] = 1. Positions are cell
 // centres: the domain's walls lie half-way between the outer cells and their missing neighbours.
 #include "twinsim/core/HostDevice.hpp"
 #include "twinsim/lbm/kernels/lattice_kernel.hpp"
