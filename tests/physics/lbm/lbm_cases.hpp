@@ -1,6 +1,9 @@
 #pragma once
 // Lattice configurations shared by the lbm tests (lattice units).
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <initializer_list>
 #include <type_traits>
 
 #include "twinsim/lbm/Geometry.hpp"
@@ -46,6 +49,30 @@ inline lbm::LatticeConfig cavity(int n, double tau, double lid, lbm::Collision c
   for (int s = 0; s < 4; ++s) c.sides[s].type = lbm::Boundary::wall;
   c.sides[3].velocity = {lid, 0.0, 0.0};
   return c;
+}
+
+// D3Q19 lattice of nx x ny x nz cells with walls on the sides `walls` (indices 0..5) and
+// periodic sides elsewhere.
+inline lbm::LatticeConfig box3d(std::array<int, 3> cells, std::initializer_list<int> walls,
+                                double tau, lbm::Collision collision, lbm::Precision precision) {
+  lbm::LatticeConfig c;
+  c.lattice = lbm::Lattice::d3q19;
+  c.collision = collision;
+  c.precision = precision;
+  c.cells = cells;
+  c.tau = tau;
+  for (int s : walls) c.sides[s].type = lbm::Boundary::wall;
+  return c;
+}
+
+// Sets the cells of the box [lo, hi) (cell indices per axis) to obstacle `number`.
+inline void add_solid_box(lbm::LatticeConfig& c, std::array<int, 3> lo, std::array<int, 3> hi,
+                          std::uint8_t number = 1) {
+  const std::size_t nx = c.cells[0], ny = c.cells[1];
+  c.solid.resize(nx * ny * c.cells[2], 0);
+  for (int z = lo[2]; z < hi[2]; ++z)
+    for (int y = lo[1]; y < hi[1]; ++y)
+      for (int x = lo[0]; x < hi[0]; ++x) c.solid[(std::size_t(z) * ny + y) * nx + x] = number;
 }
 
 // The Schafer-Turek channel (2.2 x 0.41 m, cylinder D = 0.1 m at (0.2, 0.2) m) with `per_d`
