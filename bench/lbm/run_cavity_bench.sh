@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# MLUPS of the D2Q9 cavity for FP32 and FP64 storage at a few sizes, on 1 thread and on all
-# cores, then on the GPU when one is present. Usage:
-#   bench/lbm/run_cavity_bench.sh [BUILD_DIR] [repeats] [n ...]
+# MLUPS of the D2Q9 cavity for FP32 and FP64 storage at a few sizes (or, with d3q19 before the
+# sizes, of the D3Q19 FP32 periodic box), on 1 thread and on all cores, then on the GPU when one
+# is present. Usage:
+#   bench/lbm/run_cavity_bench.sh [BUILD_DIR] [repeats] [d3q19] [n ...]
 # (builds the bench_lbm target in BUILD_DIR, default ./build, if it is missing).
 set -euo pipefail
 build=${1:-build}
@@ -18,5 +19,9 @@ for t in 1 $(nproc); do
   OMP_NUM_THREADS=$t "$exe" cpu "$repeats" "${sizes[@]}"
 done
 if command -v nvidia-smi > /dev/null && nvidia-smi -L > /dev/null 2>&1; then
-  "$exe" gpu "$repeats" "${sizes[@]}" 4096 8192
+  if [ "${sizes[0]}" = d3q19 ]; then
+    "$exe" gpu "$repeats" d3q19 128 256 384 512
+  else
+    "$exe" gpu "$repeats" "${sizes[@]}" 4096 8192
+  fi
 fi

@@ -38,7 +38,7 @@ TYPED_TEST(LbmD3q19, ClosedBoxWithLidObstacleAndForceConservesMass) {
     lbm::LatticeConfig c = box3d({n, n, n}, {0, 1, 2, 3, 4, 5}, 0.6, collision,
                                  precision_of<typename TestFixture::Real>());
     c.sides[5].velocity = {0.1, 0.05, 0.0};  // the lid at z_max, moving along x and y
-    c.force = {0.0, 0.0, -1e-5};            // gravity: a hydrostatic density gradient forms
+    c.force = {0.0, 0.0, -1e-5};             // gravity: a hydrostatic density gradient forms
     add_solid_box(c, {5, 5, 4}, {9, 9, 8});
     auto solver = TestFixture::make(c);
     const double m0 = solver->total_mass();
@@ -48,8 +48,8 @@ TYPED_TEST(LbmD3q19, ClosedBoxWithLidObstacleAndForceConservesMass) {
     // The lid has set the fluid moving (the check is not of a fluid at rest).
     EXPECT_GT(std::abs(m.ux[(std::size_t(n - 1) * n + n / 2) * n + n / 2]), 0.02);
     const double drift = std::abs(solver->total_mass() - m0) / m0;
-    std::printf("%s: relative mass drift after 500 steps %.3e\n",
-                lbm::to_string(collision).c_str(), drift);
+    std::printf("%s: relative mass drift after 500 steps %.3e\n", lbm::to_string(collision).c_str(),
+                drift);
     // Rounding of a few ulps of the stored deviations per cell and step, of random sign.
     EXPECT_LT(drift, TestFixture::k_fp32 ? 1e-5 : 1e-12) << lbm::to_string(collision);
   }
@@ -97,8 +97,8 @@ TYPED_TEST(LbmD3q19, CouetteUnderAWallMovingInTwoDirectionsIsLinear) {
   const int h = 12;
   const double tau = 0.8, wall[2] = {0.04, -0.03};
   for (lbm::Collision collision : {lbm::Collision::bgk, lbm::Collision::trt}) {
-    lbm::LatticeConfig c = box3d({1, 1, h}, {4, 5}, tau, collision,
-                                 precision_of<typename TestFixture::Real>());
+    lbm::LatticeConfig c =
+        box3d({1, 1, h}, {4, 5}, tau, collision, precision_of<typename TestFixture::Real>());
     c.sides[5].velocity = {wall[0], wall[1], 0.0};
     auto solver = TestFixture::make(c);
     solver->step(steady_steps(h, tau));
@@ -122,8 +122,8 @@ TYPED_TEST(LbmD3q19, DuctFlowConvergesAtSecondOrder) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
   const double tau = 1.5, nu = (tau - 0.5) / 3.0;
   const auto error = [&](int n, lbm::Collision collision) {
-    lbm::LatticeConfig c = box3d({1, n, n}, {2, 3, 4, 5}, tau, collision,
-                                 precision_of<typename TestFixture::Real>());
+    lbm::LatticeConfig c =
+        box3d({1, n, n}, {2, 3, 4, 5}, tau, collision, precision_of<typename TestFixture::Real>());
     c.force = {8.0 * nu * 0.05 / (n * n), 0.0, 0.0};  // centreline speed about 0.03
     auto solver = TestFixture::make(c);
     // The slowest mode decays at 2 pi^2 nu / n^2: exp(-20) of the start-up is left, 1e-6 of
@@ -138,8 +138,8 @@ TYPED_TEST(LbmD3q19, DuctFlowConvergesAtSecondOrder) {
   double order[2];
   for (int k = 0; k + 1 < 3; ++k) {
     order[k] = std::log2(errors[k] / errors[k + 1]);
-    std::printf("BGK duct: n = %d error %.3e, n = %d error %.3e, order %.3f\n", sizes[k],
-                errors[k], sizes[k + 1], errors[k + 1], order[k]);
+    std::printf("BGK duct: n = %d error %.3e, n = %d error %.3e, order %.3f\n", sizes[k], errors[k],
+                sizes[k + 1], errors[k + 1], order[k]);
   }
   // 8 cells across is not yet asymptotic (the corner cells are a quarter of the wall cells):
   // the order approaches 2 from below.
@@ -175,8 +175,8 @@ TYPED_TEST(LbmD3q19, ObstacleForceBalancesTheBodyForce) {
 }
 
 TEST(LbmD3q19Config, RefusesWhatItCannotDo) {
-  lbm::LatticeConfig c = box3d({8, 8, 8}, {2, 3, 4, 5}, 0.8, lbm::Collision::trt,
-                               lbm::Precision::fp64);
+  lbm::LatticeConfig c =
+      box3d({8, 8, 8}, {2, 3, 4, 5}, 0.8, lbm::Collision::trt, lbm::Precision::fp64);
   c.sides[0].type = lbm::Boundary::velocity_inlet;
   c.sides[1].type = lbm::Boundary::pressure_outlet;
   c.sides[0].profile = lbm::Profile::parabolic;
