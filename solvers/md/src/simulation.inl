@@ -1,6 +1,9 @@
 // Backend translation unit: the LJ molecular dynamics engine on the OpenMP or CUDA backend.
 #include <algorithm>
 #include <cmath>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "twinsim/core/Philox.hpp"
 #include "twinsim/core/exec.hpp"
@@ -97,10 +100,20 @@ void find_cell_starts(Index cells, Index n, const int* sorted_key, int* start) {
   });
 }
 
-// Full Verlet lists: list[i * capacity + k] for k < count[i] holds every j != i within `radius`
-// of i, found in the 5^3 cells around i's cell (fewer on grids under 5 cells wide). Particles
-// are in cell order: cell c holds particles start[c] .. start[c + 1] - 1. Neighbors beyond
-// `capacity` are counted, not stored; the caller grows the list and builds again.
+// Which Verlet lists this backend builds. CPU: half lists, each pair once (j > i in storage
+// order), forces by Newton's third law: half the pair evaluations and list entries of full
+// lists; the forces on the j side go to per-thread arrays (no races, summed in thread order,
+// so deterministic for a given thread count). GPU: full lists, each pair twice, so that each
+// thread writes only its own particle's force (no atomics, deterministic at any launch size).
+inline constexpr bool k_half_lists = k_backend == core::Backend::Cpu;
+
+// Verlet lists: list[i * capacity + k] for k < count[i] holds the j != i within `radius` of i
+// (with k_half only those with j > i), found in the 5^3 cells around i's cell (fewer on grids
+// under 5 cells wide). Particles are in cell order: cell c holds particles start[c] ..
+// start[c + 1] - 1, so a half list skips the cells below i's own and the particles up to i in
+// it. Neighbors beyond `capacity` are counted, not stored; the caller grows the list and builds
+// again.
+template <bool k_half>
 void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const double* x,
                         const double* y, const double* z, const int* start, int capacity,
                         int* count, int* list) {
@@ -108,6 +121,7 @@ void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const 
     const double xi = x[i], yi = y[i], zi = z[i];
     const int c[3] = {md::cell_coordinate(xi, g, 0), md::cell_coordinate(yi, g, 1),
                       md::cell_coordinate(zi, g, 2)};
+    const int own = md::cell_index(c[0], c[1], c[2], g);
     // Offsets -reach..last visit each distinct cell once also where an axis has fewer cells
     // than the stencil's 2 reach + 1.
     constexpr int reach = md::k_cell_reach;
@@ -122,8 +136,10 @@ void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const 
           const int cell = md::cell_index((c[0] + dx + reach * g.cells[0]) % g.cells[0],
                                           (c[1] + dy + reach * g.cells[1]) % g.cells[1],
                                           (c[2] + dz + reach * g.cells[2]) % g.cells[2], g);
-          for (int j = start[cell]; j < start[cell + 1]; ++j) {
-            if (j == i) continue;
+          if (k_half && cell < own) continue;
+          const int first = k_half && cell == own ? int(i) + 1 : start[cell];
+          for (int j = first; j < start[cell + 1]; ++j) {
+            if (!k_half && j == i) continue;
             const double rx = md::minimum_image(x[j] - xi, b, 0);
             const double ry = md::minimum_image(y[j] - yi, b, 1);
             const double rz = md::minimum_image(z[j] - zi, b, 2);
@@ -137,51 +153,118 @@ void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const 
   });
 }
 
-// Forces from the full lists: each i sums over its own neighbors and writes only its own
-// force, per-atom energy and per-atom virial (half of each pair's share), so no atomics. The
-// closing half kick of velocity Verlet, v += h f, is fused in (h = 0 for none): one pass over
-// the particles fewer per step. The pair physics is the Evaluator's (pair_kernel.hpp); with one
-// type the coefficients are read once per particle and the type array is not touched.
-// k_forces: write forces and kick; k_tally: write per-atom energy and virial. Time steps run
-// forces only (a sixth fewer flops per pair); thermo() runs a tally-only pass when it needs one,
-// which leaves forces and velocities untouched, so the trajectory does not depend on how often
-// thermo is sampled.
-template <class Evaluator, bool k_single_type, bool k_forces, bool k_tally>
-void pair_forces_and_kick(Index n, BoxParams b, const md::PairCoeff* table, int types,
-                          const int* type, Vec3Ptr r, const int* count, const int* list,
-                          int capacity, Vec3Ptr f, double* energy, double* virial, double h,
-                          Vec3Ptr v) {
-  for_each_index(n, [=] TWINSIM_HD(Index i) {
-    const double xi = r.x[i], yi = r.y[i], zi = r.z[i];
-    double fx = 0, fy = 0, fz = 0, e = 0, w = 0;
-    const int* mine = list + i * capacity;
-    const md::PairCoeff* row = k_single_type ? table : table + type[i] * types;
-    const md::PairCoeff single = table[0];
-    for (int k = 0; k < count[i]; ++k) {
-      const int j = mine[k];
-      const double dx = md::minimum_image(xi - r.x[j], b, 0);
-      const double dy = md::minimum_image(yi - r.y[j], b, 1);
-      const double dz = md::minimum_image(zi - r.z[j], b, 2);
-      const double r2 = dx * dx + dy * dy + dz * dz;
-      const md::LjPair pair = Evaluator::eval(r2, k_single_type ? single : row[type[j]]);
-      fx += pair.force_over_r * dx;
-      fy += pair.force_over_r * dy;
-      fz += pair.force_over_r * dz;
-      e += pair.energy;
-      w += pair.force_over_r * r2;
-    }
-    if (k_forces) {
-      f.x[i] = fx;
-      f.y[i] = fy;
-      f.z[i] = fz;
-      v.x[i] += h * fx;
-      v.y[i] += h * fy;
-      v.z[i] += h * fz;
+// Sums over the Verlet list of particle i: the force on i, and with k_tally its pair energies
+// and virials r.f. With k_newton (half lists) each pair's force is also subtracted from j's
+// entry of fj (the calling thread's own array). The pair physics is the Evaluator's
+// (pair_kernel.hpp); with one type the coefficients are read once and the type array is not
+// touched.
+struct PairSums {
+  double fx, fy, fz, energy, virial;
+};
+
+template <class Evaluator, bool k_single_type, bool k_newton, bool k_tally>
+TWINSIM_HD PairSums sum_pairs(Index i, BoxParams b, const md::PairCoeff* table, int types,
+                              const int* type, Vec3Ptr r, const int* count, const int* list,
+                              int capacity, Vec3Ptr fj) {
+  const double xi = r.x[i], yi = r.y[i], zi = r.z[i];
+  PairSums s{0, 0, 0, 0, 0};
+  const int* mine = list + i * capacity;
+  const md::PairCoeff* row = k_single_type ? table : table + type[i] * types;
+  const md::PairCoeff single = table[0];
+  for (int k = 0; k < count[i]; ++k) {
+    const int j = mine[k];
+    const double dx = md::minimum_image(xi - r.x[j], b, 0);
+    const double dy = md::minimum_image(yi - r.y[j], b, 1);
+    const double dz = md::minimum_image(zi - r.z[j], b, 2);
+    const double r2 = dx * dx + dy * dy + dz * dz;
+    const md::LjPair pair = Evaluator::eval(r2, k_single_type ? single : row[type[j]]);
+    const double gx = pair.force_over_r * dx, gy = pair.force_over_r * dy,
+                 gz = pair.force_over_r * dz;
+    s.fx += gx;
+    s.fy += gy;
+    s.fz += gz;
+    if (k_newton) {
+      fj.x[j] -= gx;
+      fj.y[j] -= gy;
+      fj.z[j] -= gz;
     }
     if (k_tally) {
-      energy[i] = 0.5 * e;
-      virial[i] = 0.5 * w;
+      s.energy += pair.energy;
+      s.virial += pair.force_over_r * r2;
     }
+  }
+  return s;
+}
+
+// Forces from full lists: each i sums over its own neighbors and writes only its own force
+// (no atomics). The closing half kick of velocity Verlet, v += h f, is fused in (h = 0 for
+// none): one pass over the particles fewer per step.
+template <class Evaluator, bool k_single_type>
+void full_list_forces_and_kick(Index n, BoxParams b, const md::PairCoeff* table, int types,
+                               const int* type, Vec3Ptr r, const int* count, const int* list,
+                               int capacity, Vec3Ptr f, double h, Vec3Ptr v) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    const PairSums s = sum_pairs<Evaluator, k_single_type, false, false>(
+        i, b, table, types, type, r, count, list, capacity, f);
+    f.x[i] = s.fx;
+    f.y[i] = s.fy;
+    f.z[i] = s.fz;
+    v.x[i] += h * s.fx;
+    v.y[i] += h * s.fy;
+    v.z[i] += h * s.fz;
+  });
+}
+
+// Forces from half lists by Newton's third law, on `parts` threads: part p takes the particles
+// [p n / parts, (p + 1) n / parts) and accumulates into its own array, part 0 into f itself,
+// part p > 0 into partial + 3 n (p - 1) ([3][N] each, Space memory). Race-free whatever the
+// neighbors, and each force is summed in a fixed order. Then reduce_and_kick() adds the parts.
+template <class Evaluator, bool k_single_type>
+void half_list_forces(Index n, Index parts, BoxParams b, const md::PairCoeff* table, int types,
+                      const int* type, Vec3Ptr r, const int* count, const int* list,
+                      int capacity, Vec3Ptr f, double* partial) {
+  for_each_index(parts, [=] TWINSIM_HD(Index p) {
+    double* part = partial + 3 * n * (p - 1);
+    const Vec3Ptr mine = p == 0 ? f : Vec3Ptr{part, part + n, part + 2 * n};
+    for (Index i = 0; i < n; ++i) mine.x[i] = mine.y[i] = mine.z[i] = 0.0;
+    for (Index i = n * p / parts; i < n * (p + 1) / parts; ++i) {
+      const PairSums s = sum_pairs<Evaluator, k_single_type, true, false>(
+          i, b, table, types, type, r, count, list, capacity, mine);
+      mine.x[i] += s.fx;
+      mine.y[i] += s.fy;
+      mine.z[i] += s.fz;
+    }
+  });
+}
+
+// f += the parts' arrays (in part order), then v += h f.
+void reduce_and_kick(Index n, Index parts, const double* partial, Vec3Ptr f, double h, Vec3Ptr v) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    for (Index p = 1; p < parts; ++p) {
+      const double* part = partial + 3 * n * (p - 1);
+      f.x[i] += part[i];
+      f.y[i] += part[n + i];
+      f.z[i] += part[2 * n + i];
+    }
+    v.x[i] += h * f.x[i];
+    v.y[i] += h * f.y[i];
+    v.z[i] += h * f.z[i];
+  });
+}
+
+// Per-atom pair energy and virial r.f (forces untouched), so that the trajectory does not
+// depend on how often thermo is sampled. A full list counts each pair twice, so each i takes
+// half; a half list once, so i takes all of its pairs' shares: the sums are the same.
+template <class Evaluator, bool k_single_type>
+void tally_pairs(Index n, BoxParams b, const md::PairCoeff* table, int types, const int* type,
+                 Vec3Ptr r, const int* count, const int* list, int capacity, double* energy,
+                 double* virial) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    const PairSums s = sum_pairs<Evaluator, k_single_type, false, true>(
+        i, b, table, types, type, r, count, list, capacity, Vec3Ptr{});
+    const double share = k_half_lists ? 1.0 : 0.5;
+    energy[i] = share * s.energy;
+    virial[i] = share * s.virial;
   });
 }
 
@@ -265,6 +348,16 @@ double max_force2(Index n, Vec3Ptr f) {
 int max_count(Index n, const int* count) {
   return transform_reduce(
       n, 0, [=] TWINSIM_HD(Index i) { return count[i]; }, core::Max{});
+}
+
+// Threads a for_each_index runs on: OpenMP's team size on the CPU (1 on the GPU, which has no
+// per-thread arrays).
+inline Index thread_count() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
 }
 
 // Three Space arrays of n doubles in one allocation.
@@ -360,9 +453,10 @@ class SimulationImpl final : public md::Simulation {
       m_tail_pressure = tail.pressure;
     }
     // Room for the neighbors expected in a sphere of cutoff + skin, plus headroom for
-    // fluctuations; build_lists() grows it when a particle has more.
     const double radius = m_radius;
-    m_capacity = int(1.5 * 4.0 / 3.0 * M_PI * radius * radius * radius * density) + 16;
+    // fluctuations (half of it in half lists); build_lists() grows it when a particle has more.
+    const double sphere = 4.0 / 3.0 * M_PI * radius * radius * radius * density;
+    m_capacity = int(1.5 * (k_half_lists ? 0.5 : 1.0) * sphere) + 16;
     m_r.assign(initial.position);
     m_v.assign(initial.velocity);
     std::vector<int> tags(static_cast<std::size_t>(m_n));
@@ -473,8 +567,11 @@ class SimulationImpl final : public md::Simulation {
     const std::vector<int> list = core::to_host(m_list);
     s.neighbors.resize(std::size_t(m_n));
     for (Index i = 0; i < m_n; ++i)
-      for (int k = 0; k < count[i]; ++k)
-        s.neighbors[tag[i]].push_back(tag[list[i * m_capacity + k]]);
+      for (int k = 0; k < count[i]; ++k) {
+        const int j = list[i * m_capacity + k];
+        s.neighbors[tag[i]].push_back(tag[j]);
+        if (k_half_lists) s.neighbors[tag[j]].push_back(tag[i]);
+      }
     return s;
   }
 
@@ -627,33 +724,53 @@ class SimulationImpl final : public md::Simulation {
     for (;;) {
       if (m_list.size() != std::size_t(m_n) * m_capacity)
         m_list = Buffer<int, Space>(std::size_t(m_n) * m_capacity);
-      build_verlet_lists(m_n, m_box, m_grid, radius * radius, r.x, r.y, r.z, m_cell_start.data(),
-                         m_capacity, m_count.data(), m_list.data());
+      build_verlet_lists<k_half_lists>(m_n, m_box, m_grid, radius * radius, r.x, r.y, r.z,
+                                       m_cell_start.data(), m_capacity, m_count.data(),
+                                       m_list.data());
       const int most = max_count(m_n, m_count.data());
       if (most <= m_capacity) break;
       m_capacity = most + most / 4;
     }
   }
 
-  template <bool k_forces, bool k_tally>
-  void pair_pass(double kick) {
-    const bool single = m_types == 1;
-    const auto kernel =
-        m_settings.potential == md::Potential::morse
-            ? (single ? &pair_forces_and_kick<md::MorseEvaluator, true, k_forces, k_tally>
-                      : &pair_forces_and_kick<md::MorseEvaluator, false, k_forces, k_tally>)
-            : (single ? &pair_forces_and_kick<md::LjEvaluator, true, k_forces, k_tally>
-                      : &pair_forces_and_kick<md::LjEvaluator, false, k_forces, k_tally>);
-    kernel(m_n, m_box, m_coeff.data(), m_types, m_type.data(), m_r.ptr(), m_count.data(),
-           m_list.data(), m_capacity, m_f.ptr(), m_energy.data(), m_virial.data(), kick, m_v.ptr());
+  // Forces at the current positions, then v += kick f.
+  void compute_forces(double kick) {
+    if (m_settings.potential == md::Potential::morse)
+      compute_forces<md::MorseEvaluator>(kick);
+    else
+      compute_forces<md::LjEvaluator>(kick);
   }
 
-  // Forces at the current positions, then v += kick f.
-  void compute_forces(double kick) { pair_pass<true, false>(kick); }
+  template <class Evaluator>
+  void compute_forces(double kick) {
+    const bool single = m_types == 1;
+    if constexpr (k_half_lists) {
+      const Index parts = thread_count();
+      if (m_partial.size() != std::size_t(3 * m_n * (parts - 1)))
+        m_partial = Buffer<double, Space>(std::size_t(3 * m_n * (parts - 1)));
+      const auto kernel = single ? &half_list_forces<Evaluator, true>
+                                 : &half_list_forces<Evaluator, false>;
+      kernel(m_n, parts, m_box, m_coeff.data(), m_types, m_type.data(), m_r.ptr(),
+             m_count.data(), m_list.data(), m_capacity, m_f.ptr(), m_partial.data());
+      reduce_and_kick(m_n, parts, m_partial.data(), m_f.ptr(), kick, m_v.ptr());
+    } else {
+      const auto kernel = single ? &full_list_forces_and_kick<Evaluator, true>
+                                 : &full_list_forces_and_kick<Evaluator, false>;
+      kernel(m_n, m_box, m_coeff.data(), m_types, m_type.data(), m_r.ptr(), m_count.data(),
+             m_list.data(), m_capacity, m_f.ptr(), kick, m_v.ptr());
+    }
+  }
 
   // Per-atom energies and virials at the current positions (forces untouched).
   void tally() {
-    pair_pass<false, true>(0.0);
+    const bool single = m_types == 1;
+    const auto kernel =
+        m_settings.potential == md::Potential::morse
+            ? (single ? &tally_pairs<md::MorseEvaluator, true>
+                      : &tally_pairs<md::MorseEvaluator, false>)
+            : (single ? &tally_pairs<md::LjEvaluator, true> : &tally_pairs<md::LjEvaluator, false>);
+    kernel(m_n, m_box, m_coeff.data(), m_types, m_type.data(), m_r.ptr(), m_count.data(),
+           m_list.data(), m_capacity, m_energy.data(), m_virial.data());
     m_tally_stale = false;
   }
 
@@ -683,6 +800,7 @@ class SimulationImpl final : public md::Simulation {
   Buffer<int, Space> m_cell_start;  // [cells + 1]
   Buffer<int, Space> m_count;       // neighbors of each particle
   Buffer<int, Space> m_list;        // [N][capacity]
+  Buffer<double, Space> m_partial;  // half lists: threads 1.. force arrays, [threads - 1][3][N]
   int m_capacity = 0;
   std::int64_t m_step = 0;
   std::int64_t m_builds = 0;
