@@ -2,11 +2,14 @@
 // each trajectory, written like a solver's output (HDF5 + XDMF), with its error against the
 // reference trajectory per rollout step and its speed against the solver that made the data.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <sstream>
 
@@ -16,6 +19,7 @@
 #include "twinsim/core/versions.hpp"
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/Xdmf.hpp"
+#include "twinsim/md/JzgEos.hpp"
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/Learner.hpp"
 #include "twinsim/surrogates/ModelFile.hpp"
@@ -30,6 +34,8 @@ struct PredictSettings {
   std::string samples = "test";
   std::int64_t steps = 0;
   std::int64_t batch = 20;
+  std::string reference = "none";
+  std::vector<std::int64_t> grid = {11, 11};
 };
 PredictSettings predict_settings(const io::Case& c) {
   PredictSettings p;
@@ -38,7 +44,195 @@ PredictSettings predict_settings(const io::Case& c) {
   p.samples = c.get_string("predict.samples");
   p.steps = c.get_int("predict.steps");
   p.batch = c.get_int("predict.batch");
+  p.reference = c.get_string("predict.reference");
+  p.grid = c.get_ints("predict.grid");
   return p;
+}
+
+// The model file's network on the run's backend.
+template <class Real>
+std::unique_ptr<nn::Learner<Real>> trained_learner(const nn::ModelFile& model,
+                                                   core::Backend backend) {
+  nn::OptimizerSpec unused;
+  auto learner =
+      nn::make_learner<Real>(backend, model.model, unused, nn::loss_from_string(model.loss), 0);
+  std::vector<nn::NamedArray<Real>> state;
+  for (const auto& a : model.arrays)
+    state.push_back({a.name, a.shape, std::vector<Real>(a.values.begin(), a.values.end())});
+  learner->set_state(state);
+  return learner;
+}
+
+// An equation of state as a function of a table row's inputs, one per output column.
+using Reference = std::function<double(const double* inputs)>;
+
+// predict.reference = "lj_jzg": the Johnson-Zollweg-Gubbins equation of state of the
+// full-potential LJ fluid for each output column (pressure.mean, potential_energy_per_atom.mean).
+std::vector<Reference> lj_jzg_reference(const nn::ModelFile& model) {
+  if (model.inputs != std::vector<std::string>{"md.density", "md.temperature"})
+    throw core::Error(fmt::format("predict.reference = \"lj_jzg\" needs data.inputs = "
+                                  "[\"md.density\", \"md.temperature\"]; the model has [{}]",
+                                  fmt::join(model.inputs, ", ")));
+  std::vector<Reference> r;
+  for (const std::string& o : model.outputs) {
+    if (o == "pressure.mean")
+      r.push_back([](const double* x) { return md::jzg_pressure(x[0], x[1]); });
+    else if (o == "potential_energy_per_atom.mean")
+      r.push_back([](const double* x) { return md::jzg_energy_per_particle(x[0], x[1]); });
+    else
+      throw core::Error(fmt::format("predict.reference = \"lj_jzg\": no equation-of-state "
+                                    "value for output {} (pressure.mean, "
+                                    "potential_energy_per_atom.mean)", o));
+  }
+  return r;
+}
+
+// Deviations of column k of a [n][columns] table from another: mean and largest |a - b| / |b|,
+// and the root mean square of a - b. Returns the mean.
+double set_errors(io::Summary& summary, const std::string& key, const std::vector<double>& a,
+                const std::vector<double>& b, std::size_t columns, std::size_t k) {
+  double sum_rel = 0, max_rel = 0, sum_sq = 0;
+  const std::size_t n = a.size() / columns;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double d = a[i * columns + k] - b[i * columns + k];
+    const double rel = std::abs(d) / std::abs(b[i * columns + k]);
+    sum_rel += rel;
+    max_rel = std::max(max_rel, rel);
+    sum_sq += d * d;
+  }
+  summary.set(key + ".mean_relative", sum_rel / double(n));
+  summary.set(key + ".max_relative", max_rel);
+  summary.set(key + ".rms", std::sqrt(sum_sq / double(n)));
+  return sum_rel / double(n);
+}
+
+// A table model at state points: the case's test rows (or training rows), compared with the
+// values the ensemble measured there and, with a reference, with an equation of state; and on a
+// grid over the training rows' input range. predictions.csv holds every point.
+template <class Real>
+void predict_table(const io::Case& c, const nn::ModelFile& model, const SurrogateRun& run,
+                   io::Summary& summary) {
+  const PredictSettings settings = predict_settings(c);
+  const nn::TableSet all =
+      nn::read_table(c.get_strings("data.files"), model.inputs, model.outputs);
+  const std::int64_t n_train = c.get_int("data.train_samples");
+  const bool on_test = settings.samples == "test";
+  const std::int64_t first = on_test ? n_train : 0;
+  const std::int64_t count = on_test ? c.get_int("data.test_samples") : n_train;
+  if (count < 1) throw core::Error("predict.samples = \"test\" but data.test_samples = 0");
+  if (first + count > all.row_count())
+    throw core::Error(fmt::format("the table has {} rows, fewer than the {} the case's [data] "
+                                  "split needs", all.row_count(), first + count));
+  const nn::TableSet train = nn::select_rows(all, 0, n_train);
+  const nn::TableSet rows = nn::select_rows(all, first, count);
+  const std::size_t ni = model.inputs.size(), no = model.outputs.size();
+  if (settings.grid.size() != ni)
+    throw core::Error(fmt::format("predict.grid has {} sizes for {} inputs", settings.grid.size(),
+                                  ni));
+  auto learner = trained_learner<Real>(model, run.backend);
+  const int batch = int(settings.batch);
+
+  // inputs [n][ni] -> outputs [n][no], in the units of the data.
+  const auto evaluate = [&](const std::vector<double>& x) {
+    const std::int64_t n = std::int64_t(x.size() / ni);
+    std::vector<Real> z(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i)
+      z[i] = Real(model.column_normalisation[i % ni].apply(x[i]));
+    const std::vector<Real> y = learner->rollout(z, n, 1, 1, 1, batch);
+    std::vector<double> out(y.size());
+    for (std::size_t i = 0; i < y.size(); ++i)
+      out[i] = model.column_normalisation[ni + i % no].undo(double(y[i]));
+    return out;
+  };
+  std::vector<double> x_rows, y_rows;
+  for (std::int64_t r = 0; r < count; ++r) {
+    for (std::size_t k = 0; k < ni; ++k) x_rows.push_back(rows.at(r, std::int64_t(k)));
+    for (std::size_t k = 0; k < no; ++k) y_rows.push_back(rows.at(r, std::int64_t(ni + k)));
+  }
+  // The grid: settings.grid[k] points over the training rows' range of input k, first input
+  // slowest.
+  std::vector<double> lo(ni, 1e300), hi(ni, -1e300);
+  for (std::int64_t r = 0; r < n_train; ++r)
+    for (std::size_t k = 0; k < ni; ++k) {
+      lo[k] = std::min(lo[k], train.at(r, std::int64_t(k)));
+      hi[k] = std::max(hi[k], train.at(r, std::int64_t(k)));
+    }
+  std::int64_t grid_points = 1;
+  for (std::int64_t g : settings.grid) grid_points *= g;
+  std::vector<double> x_grid;
+  for (std::int64_t p = 0; p < grid_points; ++p)
+    for (std::size_t k = 0, stride = std::size_t(grid_points); k < ni; ++k) {
+      const std::int64_t g = settings.grid[k];
+      stride /= std::size_t(g);
+      const std::int64_t i = (p / std::int64_t(stride)) % g;
+      x_grid.push_back(g > 1 ? lo[k] + (hi[k] - lo[k]) * double(i) / double(g - 1) : lo[k]);
+    }
+
+  evaluate(std::vector<double>(x_rows.begin(), x_rows.begin() + ni));  // warm-up
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<double> mlp_rows = evaluate(x_rows);
+  const double predict_s = seconds_since(t0);
+  const std::vector<double> mlp_grid = evaluate(x_grid);
+
+  std::vector<Reference> reference;
+  if (settings.reference == "lj_jzg") reference = lj_jzg_reference(model);
+  const auto reference_at = [&](const std::vector<double>& x) {
+    std::vector<double> out;
+    for (std::size_t i = 0; i < x.size() / ni; ++i)
+      for (const Reference& f : reference) out.push_back(f(&x[i * ni]));
+    return out;
+  };
+  const std::vector<double> ref_rows = reference_at(x_rows), ref_grid = reference_at(x_grid);
+
+  for (std::size_t k = 0; k < no; ++k) {
+    const std::string col = column_label(model.outputs[k]);
+    const double vs_data =
+        set_errors(summary, "points." + col + ".mlp_vs_data", mlp_rows, y_rows, no, k);
+    spdlog::info("{}: MLP vs data at {} {} points: mean relative error {:.3g}",
+                 model.outputs[k], count, settings.samples, vs_data);
+    if (reference.empty()) continue;
+    const double vs_ref =
+        set_errors(summary, "points." + col + ".mlp_vs_reference", mlp_rows, ref_rows, no, k);
+    const double data_ref =
+        set_errors(summary, "points." + col + ".data_vs_reference", y_rows, ref_rows, no, k);
+    const double grid_ref =
+        set_errors(summary, "grid." + col + ".mlp_vs_reference", mlp_grid, ref_grid, no, k);
+    spdlog::info("{}: against {}: MLP {:.3g}, data {:.3g} at those points; MLP {:.3g} over the "
+                 "{}-point grid", model.outputs[k], settings.reference, vs_ref, data_ref,
+                 grid_ref, grid_points);
+  }
+  summary.set("points.split", settings.samples);
+  summary.set("points.count", count);
+  summary.set("grid.count", grid_points);
+  summary.set("reference", settings.reference);
+  summary.set("model.parameters", learner->parameter_count());
+  summary.set("model.precision", model.precision);
+  summary.set("timing.predict_s", predict_s);
+  summary.set("timing.per_point_s", predict_s / double(count));
+
+  std::ofstream csv(run.dir->file("predictions.csv"));
+  csv << "set,name";
+  for (const std::string& in : model.inputs) csv << ',' << in;
+  for (const char* what : {"data", "mlp", "reference"})
+    for (const std::string& o : model.outputs) csv << ',' << o << ':' << what;
+  csv << '\n';
+  const auto row = [&](const std::string& set, const std::string& name, const double* x,
+                       const double* data, const double* mlp, const double* ref) {
+    csv << set << ',' << name;
+    for (std::size_t k = 0; k < ni; ++k) csv << fmt::format(",{:.10g}", x[k]);
+    for (const double* v : {data, mlp, ref})
+      for (std::size_t k = 0; k < no; ++k)
+        csv << (v ? fmt::format(",{:.10g}", v[k]) : std::string(","));
+    csv << '\n';
+  };
+  for (std::int64_t r = 0; r < count; ++r)
+    row(settings.samples, rows.rows[std::size_t(r)], &x_rows[std::size_t(r) * ni],
+        &y_rows[std::size_t(r) * no], &mlp_rows[std::size_t(r) * no],
+        reference.empty() ? nullptr : &ref_rows[std::size_t(r) * no]);
+  for (std::int64_t p = 0; p < grid_points; ++p)
+    row("grid", "", &x_grid[std::size_t(p) * ni], nullptr, &mlp_grid[std::size_t(p) * no],
+        reference.empty() ? nullptr : &ref_grid[std::size_t(p) * no]);
+
 }
 
 // The solver's throughput from the summary.json beside a data file (sample-steps per second),
@@ -90,13 +284,7 @@ void predict_with(const io::Case& c, const nn::ModelFile& model, const Surrogate
                     "steps after the {} input frames",
                     steps, frames, max_steps, in));
 
-  nn::OptimizerSpec unused;
-  auto learner =
-      nn::make_learner<Real>(run.backend, spec, unused, nn::loss_from_string(model.loss), 0);
-  std::vector<nn::NamedArray<Real>> state;
-  for (const auto& a : model.arrays)
-    state.push_back({a.name, a.shape, std::vector<Real>(a.values.begin(), a.values.end())});
-  learner->set_state(state);
+  auto learner = trained_learner<Real>(model, run.backend);
 
   const nn::Normalisation& norm = model.normalisation;
   std::vector<Real> initial(std::size_t(count * in * plane));
@@ -245,10 +433,11 @@ int predict(const RunOptions& options) {
   bool ok = true;
   std::string failure;
   try {
+    const bool table = model.data_kind == "table";
     if (model.precision == "float64")
-      predict_with<double>(*c, model, *run, s);
+      table ? predict_table<double>(*c, model, *run, s) : predict_with<double>(*c, model, *run, s);
     else
-      predict_with<float>(*c, model, *run, s);
+      table ? predict_table<float>(*c, model, *run, s) : predict_with<float>(*c, model, *run, s);
   } catch (const core::Error& e) {
     ok = false;
     failure = e.what();

@@ -33,4 +33,12 @@ inline constexpr const char* k_train_checkpoint_kind = "train";
 std::optional<SurrogateRun> open_surrogate_run(const io::Case& c, const RunOptions& options,
                                                const std::string& suffix);
 
+// A table column's name as one summary.json key: "pressure.mean" -> "pressure_mean" (a dot
+// would nest).
+inline std::string column_label(std::string name) {
+  for (char& ch : name)
+    if (ch == '.') ch = '_';
+  return name;
+}
+
 }  // namespace twinsim::app

@@ -3,6 +3,7 @@
 // Checkpoints ([checkpoint], every_steps in optimizer steps, and on a stop signal) hold the
 // Learner's state and the trainer's Progress; --restart continues bit for bit.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -109,49 +110,98 @@ struct Progress {
   }
 };
 
+// Trajectories [sample][frame][y][x]: the first train_samples for training, the next
+// test_samples for testing, one scalar normalisation (rollouts feed outputs back as inputs).
+template <class Real>
+void load_trajectories(const io::Case& c, nn::Learner<Real>& learner, nn::ModelFile& file,
+                       io::Summary& summary) {
+  file.dataset = c.get_string("data.dataset");
+  const nn::TrajectorySet all = nn::read_trajectories(file.files, file.dataset);
+  if (file.train_samples + file.test_samples > all.shape.samples)
+    throw core::Error(fmt::format("data.train_samples + data.test_samples = {} but the data "
+                                  "hold {} samples", file.train_samples + file.test_samples,
+                                  all.shape.samples));
+  const nn::TrajectorySet train = nn::select_samples(all, 0, file.train_samples);
+  const nn::TrajectorySet test = nn::select_samples(all, file.train_samples, file.test_samples);
+  file.normalisation = nn::normalisation_of(train.values);
+  file.frames = all.shape.frames;
+  file.ny = all.shape.ny;
+  file.nx = all.shape.nx;
+  spdlog::info("data: {} train + {} test trajectories of {} frames of {} x {} from {} file(s); "
+               "normalisation mean {:.4g}, std {:.4g}", file.train_samples, file.test_samples,
+               all.shape.frames, all.shape.ny, all.shape.nx, file.files.size(),
+               file.normalisation.mean, file.normalisation.std);
+  learner.set_trajectories(nn::Split::train, train.shape,
+                           nn::normalised<Real>(train.values, file.normalisation));
+  if (file.test_samples > 0)
+    learner.set_trajectories(nn::Split::test, test.shape,
+                             nn::normalised<Real>(test.values, file.normalisation));
+  summary.set("data.normalisation_mean", file.normalisation.mean);
+  summary.set("data.normalisation_std", file.normalisation.std);
+}
+
+// A table of state points: the first train_samples rows for training, the next test_samples
+// for testing, each column normalised by its own training mean and deviation.
+template <class Real>
+void load_table(const io::Case& c, nn::Learner<Real>& learner, nn::ModelFile& file,
+                io::Summary& summary) {
+  if (file.model.kind != "mlp")
+    throw core::Error("data.kind = \"table\" is learned by model.kind = \"mlp\"");
+  file.inputs = c.get_strings("data.inputs");
+  file.outputs = c.get_strings("data.outputs");
+  const nn::TableSet all = nn::read_table(file.files, file.inputs, file.outputs);
+  if (file.train_samples + file.test_samples > all.row_count())
+    throw core::Error(fmt::format("data.train_samples + data.test_samples = {} but the table "
+                                  "has {} rows", file.train_samples + file.test_samples,
+                                  all.row_count()));
+  const nn::TableSet train = nn::select_rows(all, 0, file.train_samples);
+  const nn::TableSet test = nn::select_rows(all, file.train_samples, file.test_samples);
+  file.column_normalisation = nn::column_normalisations(train);
+  file.frames = all.columns();
+  file.ny = file.nx = 1;
+  spdlog::info("data: table of {} train + {} test rows from {} file(s); inputs {}, outputs {}",
+               file.train_samples, file.test_samples, file.files.size(),
+               fmt::join(file.inputs, ", "), fmt::join(file.outputs, ", "));
+  learner.set_trajectories(nn::Split::train, train.trajectories(),
+                           nn::normalised_columns<Real>(train, file.column_normalisation));
+  if (file.test_samples > 0)
+    learner.set_trajectories(nn::Split::test, test.trajectories(),
+                             nn::normalised_columns<Real>(test, file.column_normalisation));
+  for (std::size_t k = 0; k < file.column_normalisation.size(); ++k) {
+    const std::string& name =
+        k < file.inputs.size() ? file.inputs[k] : file.outputs[k - file.inputs.size()];
+    summary.set("data.columns." + column_label(name) + ".mean", file.column_normalisation[k].mean);
+    summary.set("data.columns." + column_label(name) + ".std", file.column_normalisation[k].std);
+  }
+}
+
 // Returns true when a stop signal ended training early (after a checkpoint).
 template <class Real>
 bool train_with(const io::Case& c, const SurrogateRun& run, io::Checkpoints& checkpoints,
                 io::Summary& summary) {
   const io::RunDirectory& dir = *run.dir;
-  const std::vector<std::string> files = c.get_strings("data.files");
-  const std::string dataset = c.get_string("data.dataset");
   const std::int64_t n_train = c.get_int("data.train_samples");
   const std::int64_t n_test = c.get_int("data.test_samples");
-  const nn::TrajectorySet all = nn::read_trajectories(files, dataset);
-  if (n_train + n_test > all.shape.samples)
-    throw core::Error(fmt::format("data.train_samples + data.test_samples = {} but the data "
-                                  "hold {} samples", n_train + n_test, all.shape.samples));
-  const nn::TrajectorySet train = nn::select_samples(all, 0, n_train);
-  const nn::TrajectorySet test = nn::select_samples(all, n_train, n_test);
-  const nn::Normalisation norm = nn::normalisation_of(train.values);
-  spdlog::info("data: {} train + {} test trajectories of {} frames of {} x {} from {} file(s); "
-               "normalisation mean {:.4g}, std {:.4g}", n_train, n_test, all.shape.frames,
-               all.shape.ny, all.shape.nx, files.size(), norm.mean, norm.std);
-
   const nn::ModelSpec spec = nn::model_spec(c);
   const nn::OptimizerSpec opt = nn::optimizer_spec(c);
   const nn::LossKind loss = nn::loss_from_string(c.get_string("train.loss"));
   const std::uint64_t seed = std::uint64_t(c.get_int("train.seed"));
   auto learner = nn::make_learner<Real>(run.backend, spec, opt, loss, seed);
-  learner->set_trajectories(nn::Split::train, train.shape, nn::normalised<Real>(train.values, norm));
-  if (n_test > 0)
-    learner->set_trajectories(nn::Split::test, test.shape, nn::normalised<Real>(test.values, norm));
-  spdlog::info("model {}: {} parameters; {} train windows, {} test windows", spec.kind,
-               learner->parameter_count(), learner->windows(nn::Split::train),
-               learner->windows(nn::Split::test));
 
   nn::ModelFile file;
   file.model = spec;
   file.precision = c.get_string("train.precision");
-  file.normalisation = norm;
-  file.files = files;
-  file.dataset = dataset;
+  file.data_kind = c.get_string("data.kind");
+  file.files = c.get_strings("data.files");
   file.train_samples = n_train;
   file.test_samples = n_test;
-  file.frames = all.shape.frames;
-  file.ny = all.shape.ny;
-  file.nx = all.shape.nx;
+  if (file.data_kind == "table")
+    load_table(c, *learner, file, summary);
+  else
+    load_trajectories(c, *learner, file, summary);
+  spdlog::info("model {}: {} parameters; {} train windows, {} test windows", spec.kind,
+               learner->parameter_count(), learner->windows(nn::Split::train),
+               learner->windows(nn::Split::test));
   file.loss = c.get_string("train.loss");
   file.case_text = c.resolved_text();
 
@@ -167,7 +217,7 @@ bool train_with(const io::Case& c, const SurrogateRun& run, io::Checkpoints& che
     if (m.model.kind != spec.kind || m.model.width != spec.width ||
         m.model.modes != spec.modes || m.model.layers != spec.layers ||
         m.model.projection != spec.projection || m.model.in_channels != spec.in_channels ||
-        m.model.out_channels != spec.out_channels)
+        m.model.out_channels != spec.out_channels || m.model.hidden != spec.hidden)
       throw core::Error(fmt::format("train.init_from: {} holds another architecture than this "
                                     "case describes", init_from));
     learner->set_state(from_double<Real>(m.arrays));
@@ -240,8 +290,6 @@ bool train_with(const io::Case& c, const SurrogateRun& run, io::Checkpoints& che
   summary.set("data.train_samples", n_train);
   summary.set("data.test_samples", n_test);
   summary.set("data.train_windows", windows);
-  summary.set("data.normalisation_mean", norm.mean);
-  summary.set("data.normalisation_std", norm.std);
   summary.set("train.epochs", epochs);
   summary.set("train.epochs_done", p.epoch);
   summary.set("train.steps", step);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <vector>
@@ -151,6 +152,113 @@ void RunDirectory::write_text(const std::string& name, const std::string& text) 
   if (ec)
     throw core::Error(
         fmt::format("cannot rename '{}' to '{}': {}", tmp.string(), target.string(), ec.message()));
+}
+
+namespace {
+
+// A minimal JSON reader for json_number: skips values, descends into objects by key.
+class JsonCursor {
+ public:
+  explicit JsonCursor(const std::string& text) : m_text(text) {}
+
+  // At a value: the number at `path` inside it (path[k..]), consuming the value.
+  std::optional<double> find(const std::vector<std::string>& path, std::size_t k) {
+    space();
+    if (k == path.size()) {
+      if (peek() == '-' || std::isdigit(static_cast<unsigned char>(peek()))) return number();
+      skip_value();
+      return std::nullopt;
+    }
+    if (peek() != '{') {
+      skip_value();
+      return std::nullopt;
+    }
+    ++m_pos;
+    std::optional<double> found;
+    for (space(); peek() != '}'; space()) {
+      const std::string key = string();
+      space();
+      expect(':');
+      if (key == path[k] && !found)
+        found = find(path, k + 1);
+      else
+        skip_value();
+      space();
+      if (peek() == ',') ++m_pos;
+    }
+    ++m_pos;
+    return found;
+  }
+
+ private:
+  char peek() const {
+    if (m_pos >= m_text.size()) throw core::Error("JSON: unexpected end of text");
+    return m_text[m_pos];
+  }
+  void expect(char c) {
+    if (peek() != c) throw core::Error(fmt::format("JSON: expected '{}' at {}", c, m_pos));
+    ++m_pos;
+  }
+  void space() {
+    while (m_pos < m_text.size() && std::isspace(static_cast<unsigned char>(m_text[m_pos])))
+      ++m_pos;
+  }
+  std::string string() {
+    expect('"');
+    std::string s;
+    for (char c = peek(); c != '"'; c = peek()) {
+      if (c == '\\') ++m_pos;  // the escaped character is kept as it is: keys are plain
+      s += peek();
+      ++m_pos;
+    }
+    ++m_pos;
+    return s;
+  }
+  double number() {
+    std::size_t used = 0;
+    const double v = std::stod(m_text.substr(m_pos, 40), &used);
+    m_pos += used;
+    return v;
+  }
+  void skip_value() {
+    space();
+    const char c = peek();
+    if (c == '"') {
+      string();
+    } else if (c == '{' || c == '[') {
+      const char close = c == '{' ? '}' : ']';
+      ++m_pos;
+      for (space(); peek() != close; space()) {
+        if (c == '{') {
+          string();
+          space();
+          expect(':');
+        }
+        skip_value();
+        space();
+        if (peek() == ',') ++m_pos;
+      }
+      ++m_pos;
+    } else {  // number, true, false, null
+      while (m_pos < m_text.size() && std::string(",}] \n\t\r").find(m_text[m_pos]) ==
+                                          std::string::npos)
+        ++m_pos;
+    }
+  }
+
+  const std::string& m_text;
+  std::size_t m_pos = 0;
+};
+
+}  // namespace
+
+std::optional<double> json_number(const std::string& json, const std::string& dotted_key) {
+  std::vector<std::string> path;
+  std::size_t start = 0;
+  for (std::size_t dot; (dot = dotted_key.find('.', start)) != std::string::npos; start = dot + 1)
+    path.push_back(dotted_key.substr(start, dot - start));
+  path.push_back(dotted_key.substr(start));
+  return JsonCursor(json).find(path, 0);
 }
 
 }  // namespace twinsim::io

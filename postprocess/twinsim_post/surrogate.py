@@ -3,7 +3,10 @@
 
 train:   history.csv (epoch, learning_rate, train_loss, test_loss, seconds) -> loss vs epoch.
 predict: rollout_errors.csv (step, frame, time, relative_l2) -> error vs rollout step;
-         <name>.h5 /fields/vorticity_{predicted,reference,error} (sample 0) -> side by side.
+         <name>.h5 /fields/vorticity_{predicted,reference,error} (sample 0) -> side by side;
+         tables (predictions.csv: set, name, inputs, <output>:data|mlp|reference) -> each
+         output against the first input, one curve per value of the second: the MLP on the
+         grid, the reference equation of state (e.g. JZG) and the held-out data points.
 Layout as written by apps/twinsim/train.cpp and predict.cpp; when those files are missing the
 generic fallback draws numeric arrays from summary.json whose key holds "loss" or "error".
 """
@@ -96,6 +99,47 @@ def plot_side_by_side(run, out, written):
         save(fig, out, "surrogate_vs_solver", written)
 
 
+def plot_table_predictions(run, out, written):
+    path = run.file("predictions.csv")
+    if not os.path.isfile(path):
+        return
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    columns = list(rows[0].keys()) if rows else []
+    inputs = [c for c in columns[2:] if ":" not in c]
+    outputs = [c[:-len(":mlp")] for c in columns if c.endswith(":mlp")]
+    if not rows or len(inputs) != 2 or not outputs:
+        return
+    num = lambda r, c: float(r[c]) if r[c] != "" else np.nan  # noqa: E731
+    grid = [r for r in rows if r["set"] == "grid"]
+    points = [r for r in rows if r["set"] != "grid"]
+    x_name, c_name = inputs
+    levels = sorted({num(r, c_name) for r in grid})
+    colours = plt.cm.viridis(np.linspace(0, 0.9, max(len(levels), 1)))
+    fig, axes = plt.subplots(1, len(outputs), figsize=(4.8 * len(outputs), 3.9), squeeze=False)
+    for ax, o in zip(axes[0], outputs):
+        for level, colour in zip(levels, colours):
+            g = sorted((r for r in grid if num(r, c_name) == level), key=lambda r: num(r, x_name))
+            x = [num(r, x_name) for r in g]
+            ax.plot(x, [num(r, o + ":mlp") for r in g], "-", color=colour, lw=1.2,
+                    label=f"{c_name} {level:.3g}")
+            ref = [num(r, o + ":reference") for r in g]
+            if not np.all(np.isnan(ref)):
+                ax.plot(x, ref, ":", color=colour, lw=1.2)
+        p = np.array([[num(r, x_name), num(r, c_name), num(r, o + ":data"),
+                       num(r, o + ":mlp")] for r in points])
+        if len(p):
+            ax.scatter(p[:, 0], p[:, 2], c=p[:, 1], cmap="viridis", edgecolor="k", s=28,
+                       zorder=3, vmin=min(levels), vmax=max(levels))
+            ax.scatter(p[:, 0], p[:, 3], marker="x", color="k", s=20, zorder=4)
+        ax.set_xlabel(x_name)
+        ax.set_ylabel(o)
+    axes[0][0].legend(fontsize=7, title="MLP (solid), reference (dotted)", title_fontsize=7)
+    ref = run.get("reference", "none")
+    fig.suptitle(title(run, f"MLP vs {ref} vs held-out data (circles; x: MLP there)"))
+    save(fig, out, "surrogate_table", written)
+
+
 def summary_arrays(node, prefix=""):
     """(dotted key, list of numbers) for every numeric list in summary.json."""
     if isinstance(node, dict):
@@ -128,10 +172,11 @@ def plot(run, out):
     plot_history(run, out, written)
     plot_rollout_error(run, out, written)
     plot_side_by_side(run, out, written)
+    plot_table_predictions(run, out, written)
     if not written:
         plot_generic(run, out, written)
     if not written:
         raise ValueError(f"{run.path}: a surrogate run, but neither history.csv, "
-                         "rollout_errors.csv, the predicted fields nor loss/error arrays in "
+                         "rollout_errors.csv, predictions.csv, the predicted fields nor loss/error arrays in "
                          "summary.json were found")
     return written

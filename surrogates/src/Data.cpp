@@ -1,13 +1,17 @@
 #include "twinsim/surrogates/Data.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <numeric>
 
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Philox.hpp"
 #include "twinsim/io/Hdf5.hpp"
+#include "twinsim/io/RunDirectory.hpp"
 
 namespace twinsim::nn {
 
@@ -83,6 +87,93 @@ std::vector<Real> normalised(const std::vector<double>& values, const Normalisat
 }
 template std::vector<float> normalised<float>(const std::vector<double>&, const Normalisation&);
 template std::vector<double> normalised<double>(const std::vector<double>&, const Normalisation&);
+
+TableSet read_table(const std::vector<std::string>& files, const std::vector<std::string>& inputs,
+                    const std::vector<std::string>& outputs) {
+  if (files.empty()) throw core::Error("data.files: no gathered file given");
+  if (inputs.empty() || outputs.empty())
+    throw core::Error("data.kind = \"table\" needs data.inputs and data.outputs (column names)");
+  TableSet set{inputs, outputs, {}, {}};
+  std::vector<std::string> columns = inputs;
+  columns.insert(columns.end(), outputs.begin(), outputs.end());
+  for (const std::string& path : files) {
+    io::H5File f = io::H5File::open(path);
+    if (!f.exists("/members"))
+      throw core::Error(fmt::format("{}: no /members table; expected a file written by twinsim "
+                                    "gather OUT.h5 RUN_DIR...", path));
+    const auto names = f.attribute_as<std::vector<std::string>>("/members", "names");
+    const auto swept = f.attribute_as<std::vector<std::string>>("/members", "swept_keys");
+    std::vector<std::vector<double>> by_column;
+    for (const std::string& column : columns) {
+      std::vector<double> v;
+      if (std::find(swept.begin(), swept.end(), column) != swept.end()) {
+        const io::AttributeValue a = f.attribute("/members", column);
+        if (const auto* d = std::get_if<std::vector<double>>(&a))
+          v = *d;
+        else if (const auto* i = std::get_if<std::vector<std::int64_t>>(&a))
+          v.assign(i->begin(), i->end());
+        else
+          throw core::Error(fmt::format("{}: swept key {} is not a number in every member",
+                                        path, column));
+      } else {
+        for (const std::string& name : names) {
+          const std::string group = "/members/" + name;
+          std::optional<double> x;
+          try {
+            x = io::json_number(f.attribute_as<std::string>(group, "summary"), column);
+          } catch (const std::exception&) {
+            x.reset();
+          }
+          if (!x)
+            throw core::Error(fmt::format(
+                "{}: column {} is neither a swept key ({}) nor a number in {}'s summary.json",
+                path, column, fmt::join(swept, ", "), name));
+          v.push_back(*x);
+        }
+      }
+      by_column.push_back(std::move(v));
+    }
+    for (std::size_t r = 0; r < names.size(); ++r) {
+      set.rows.push_back(names[r]);
+      for (const std::vector<double>& v : by_column) set.values.push_back(v[r]);
+    }
+  }
+  return set;
+}
+
+TableSet select_rows(const TableSet& set, std::int64_t first, std::int64_t count) {
+  if (first < 0 || count < 0 || first + count > set.row_count())
+    throw core::Error(fmt::format("rows [{}, {}) requested from a table of {} rows", first,
+                                  first + count, set.row_count()));
+  TableSet out{set.inputs, set.outputs, {}, {}};
+  out.rows.assign(set.rows.begin() + first, set.rows.begin() + first + count);
+  out.values.assign(set.values.begin() + first * set.columns(),
+                    set.values.begin() + (first + count) * set.columns());
+  return out;
+}
+
+std::vector<Normalisation> column_normalisations(const TableSet& set) {
+  std::vector<Normalisation> n;
+  for (std::int64_t c = 0; c < set.columns(); ++c) {
+    std::vector<double> column;
+    for (std::int64_t r = 0; r < set.row_count(); ++r) column.push_back(set.at(r, c));
+    n.push_back(normalisation_of(column));
+  }
+  return n;
+}
+
+template <class Real>
+std::vector<Real> normalised_columns(const TableSet& set, const std::vector<Normalisation>& n) {
+  TWINSIM_REQUIRE(std::int64_t(n.size()) == set.columns(), "one normalisation per column");
+  std::vector<Real> out(set.values.size());
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = Real(n[i % n.size()].apply(set.values[i]));
+  return out;
+}
+template std::vector<float> normalised_columns<float>(const TableSet&,
+                                                      const std::vector<Normalisation>&);
+template std::vector<double> normalised_columns<double>(const TableSet&,
+                                                        const std::vector<Normalisation>&);
 
 std::vector<std::int64_t> shuffled(std::int64_t n, std::uint64_t seed, std::uint64_t epoch) {
   std::vector<std::int64_t> order(std::size_t(std::max<std::int64_t>(n, 0)));

@@ -40,7 +40,24 @@ void write_model_file(const std::filesystem::path& path, const ModelFile& m) {
     f.set_attribute("/normalisation", "std", m.normalisation.std);
     f.set_attribute("/normalisation", "definition",
                     std::string("z = (w - mean) / std for every input and output frame"));
+    if (m.data_kind == "table") {
+      std::vector<double> mean, std;
+      for (const Normalisation& n : m.column_normalisation) {
+        mean.push_back(n.mean);
+        std.push_back(n.std);
+      }
+      f.set_attribute("/normalisation", "column_mean", mean);
+      f.set_attribute("/normalisation", "column_std", std);
+      f.set_attribute("/normalisation", "definition",
+                      std::string("z = (w - column_mean[c]) / column_std[c] for column c "
+                                  "(inputs, then outputs)"));
+    }
     f.create_group("/data");
+    f.set_attribute("/data", "kind", m.data_kind);
+    if (m.data_kind == "table") {
+      f.set_attribute("/data", "inputs", m.inputs);
+      f.set_attribute("/data", "outputs", m.outputs);
+    }
     f.set_attribute("/data", "files", m.files);
     f.set_attribute("/data", "dataset", m.dataset);
     f.set_attribute("/data", "train_samples", m.train_samples);
@@ -108,6 +125,17 @@ ModelFile read_model_file(const std::filesystem::path& path) {
   m.precision = f.attribute_as<std::string>("/model", "precision");
   m.normalisation.mean = f.attribute_as<double>("/normalisation", "mean");
   m.normalisation.std = f.attribute_as<double>("/normalisation", "std");
+  try {
+    m.data_kind = f.attribute_as<std::string>("/data", "kind");
+  } catch (const core::Error&) {  // absent: a file from before tables
+  }
+  if (m.data_kind == "table") {
+    m.inputs = f.attribute_as<std::vector<std::string>>("/data", "inputs");
+    m.outputs = f.attribute_as<std::vector<std::string>>("/data", "outputs");
+    const auto mean = f.attribute_as<std::vector<double>>("/normalisation", "column_mean");
+    const auto std = f.attribute_as<std::vector<double>>("/normalisation", "column_std");
+    for (std::size_t c = 0; c < mean.size(); ++c) m.column_normalisation.push_back({mean[c], std[c]});
+  }
   m.files = f.attribute_as<std::vector<std::string>>("/data", "files");
   m.dataset = f.attribute_as<std::string>("/data", "dataset");
   m.train_samples = get_int("/data", "train_samples");

@@ -6,21 +6,34 @@ namespace twinsim::nn {
 
 void add_surrogate_schema(io::Schema& schema) {
   schema.section("data", "Training data: trajectories [sample][frame][y][x] from solver HDF5 "
-                         "files (the spectral solver's /vorticity/value)")
+                         "files (the spectral solver's /vorticity/value), or a table of state "
+                         "points from an ensemble gathered by twinsim gather")
       .required()
+      .key_string("kind", "trajectories: [sample][frame][y][x] (fno2d); table: one row per "
+                          "member of gathered files, named input and output columns (mlp)")
+      .default_value("trajectories").one_of({"trajectories", "table"})
       .key_strings("files", "HDF5 files (paths relative to the working directory), "
-                            "concatenated along samples in this order").required()
-      .key_string("dataset", "Dataset inside each file").default_value("/vorticity/value")
-      .key_int("train_samples", "Samples used for training: the first ones").required()
+                            "concatenated along samples (table: rows) in this order").required()
+      .key_string("dataset", "Trajectories: dataset inside each file")
+      .default_value("/vorticity/value")
+      .key_strings("inputs", "Table: input columns, each a swept case key of the members "
+                             "table (\"md.density\") or a number in every member's "
+                             "summary.json (\"pressure.mean\")")
+      .default_value(std::vector<std::string>{})
+      .key_strings("outputs", "Table: output columns, named like inputs")
+      .default_value(std::vector<std::string>{})
+      .key_int("train_samples", "Samples (table: rows) used for training: the first ones")
+      .required()
       .at_least(1)
-      .key_int("test_samples", "Samples used for testing: the ones after the training samples")
+      .key_int("test_samples", "Samples (table: rows) used for testing: the ones after the "
+                               "training samples")
       .default_value(0).at_least(0)
       .key_int("in_frames", "Frames the model sees (10 in Li et al.)").default_value(10)
       .at_least(1)
       .key_int("out_frames", "Frames the model predicts per step").default_value(1).at_least(1);
   schema.section("model", "The network").required()
       .key_string("kind", "fno2d: Fourier Neural Operator (Li et al. 2021); mlp: fully "
-                          "connected (the trainer takes fno2d)")
+                          "connected (tables)")
       .default_value("fno2d").one_of({"fno2d", "mlp"})
       .key_int("width", "FNO channels inside the Fourier layers").default_value(20).at_least(1)
       .key_int("modes", "FNO Fourier modes kept per direction (at most half the grid)")
@@ -73,14 +86,27 @@ void add_surrogate_schema(io::Schema& schema) {
       .default_value("test").one_of({"test", "train"})
       .key_int("steps", "Rollout steps; 0: to the end of the trajectories").default_value(0)
       .at_least(0)
-      .key_int("batch", "Samples rolled out together").default_value(20).at_least(1);
+      .key_int("batch", "Samples rolled out together").default_value(20).at_least(1)
+      .key_string("reference", "Table: an equation of state the predictions are also compared "
+                               "with: none, or lj_jzg (Johnson, Zollweg & Gubbins 1993; inputs "
+                               "md.density and md.temperature, outputs pressure.mean and/or "
+                               "potential_energy_per_atom.mean of full-potential LJ)")
+      .default_value("none").one_of({"none", "lj_jzg"})
+      .key_ints("grid", "Table: the model is also evaluated on this many points per input "
+                        "over the training rows' range (predictions.csv)")
+      .default_value(std::vector<std::int64_t>{11, 11});
 }
 
 ModelSpec model_spec(const io::Case& c) {
   ModelSpec s;
   s.kind = c.get_string("model.kind");
-  s.in_channels = int(c.get_int("data.in_frames"));
-  s.out_channels = int(c.get_int("data.out_frames"));
+  if (c.get_string("data.kind") == "table") {  // one row: inputs in, outputs out
+    s.in_channels = int(c.get_strings("data.inputs").size());
+    s.out_channels = int(c.get_strings("data.outputs").size());
+  } else {
+    s.in_channels = int(c.get_int("data.in_frames"));
+    s.out_channels = int(c.get_int("data.out_frames"));
+  }
   s.width = int(c.get_int("model.width"));
   s.modes = int(c.get_int("model.modes"));
   s.layers = int(c.get_int("model.layers"));

@@ -58,11 +58,11 @@ class LearnerImpl final : public nn::Learner<Real> {
   LearnerImpl(const nn::ModelSpec& model, const nn::OptimizerSpec& opt, nn::LossKind loss,
               std::uint64_t seed)
       : m_spec(model), m_loss(loss) {
-    if (model.kind != "fno2d")
-      throw core::Error(
-          "the trainer learns from trajectories [sample][frame][y][x] with "
-          "model.kind = \"fno2d\"; got '" +
-          model.kind + "'");
+    // Both models read windows [b][in][y][x]; the MLP maps the channels of each point, so a
+    // table (trajectories of inputs + outputs frames on a 1 x 1 grid) is an MLP's data.
+    if (model.kind != "fno2d" && model.kind != "mlp")
+      throw core::Error("the trainer takes model.kind = \"fno2d\" or \"mlp\"; got '" +
+                        model.kind + "'");
     m_ctx.seed = seed;
     m_net = nnk::build_model(m_ctx, model);
     m_adam = std::make_unique<nnk::Adam<Real>>(m_net->params(), opt);

@@ -54,6 +54,29 @@ TEST(Summary, NestsDottedKeysAndWritesNullForNonFinite) {
             "}\n");
 }
 
+TEST(Summary, JsonNumberReadsBackNestedKeys) {
+  io::Summary s;
+  s.set("pressure.mean", 1.25);
+  s.set("pressure.block_error", 0.5);
+  s.set("potential_energy_per_atom.mean", -5.5);
+  s.set("atoms", std::int64_t(500));
+  s.set("name", "a \"quoted\" {name}");
+  s.set("bad.mean", std::nan(""));
+  const std::string json = s.to_json();
+  EXPECT_EQ(io::json_number(json, "pressure.mean"), 1.25);
+  EXPECT_EQ(io::json_number(json, "pressure.block_error"), 0.5);
+  EXPECT_EQ(io::json_number(json, "potential_energy_per_atom.mean"), -5.5);
+  EXPECT_EQ(io::json_number(json, "atoms"), 500.0);
+  EXPECT_FALSE(io::json_number(json, "name"));          // a string
+  EXPECT_FALSE(io::json_number(json, "pressure"));      // an object
+  EXPECT_FALSE(io::json_number(json, "bad.mean"));      // null
+  EXPECT_FALSE(io::json_number(json, "pressure.max"));  // absent
+  EXPECT_EQ(io::json_number(R"({"a": [1, {"b": 2}], "c": {"d": [true, null], "e": 3e-2}})",
+                            "c.e"),
+            0.03);
+  EXPECT_THROW(io::json_number(R"({"a": )", "a.b"), core::Error);
+}
+
 TEST(Summary, EscapesStringsAndRefusesClashingKeys) {
   io::Summary s;
   s.set("note", "say \"hi\"\n\\");

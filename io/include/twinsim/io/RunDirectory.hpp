@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -32,6 +33,11 @@ class Summary {
 
   std::map<std::string, Value> m_values;  // sorted: parents come before their children
 };
+
+// The number at `dotted_key` ("pressure.mean": member "mean" of object "pressure") of a JSON
+// document such as a summary.json; nothing when the key is absent or not a number (null
+// included). Throws core::Error for text that is not JSON.
+std::optional<double> json_number(const std::string& json, const std::string& dotted_key);
 
 // The folder of one run: case.toml (resolved), <name>.h5, <name>.xmf, summary.json, log.txt,
 // checkpoints/. Refuses to reuse a folder that already holds a run unless overwrite is set,

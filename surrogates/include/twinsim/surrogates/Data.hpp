@@ -38,6 +38,35 @@ Normalisation normalisation_of(const std::vector<double>& values);
 template <class Real>
 std::vector<Real> normalised(const std::vector<double>& values, const Normalisation& n);
 
+// A table of state points: one row per member of ensembles gathered by `twinsim gather`
+// (files concatenated in the order given), named input columns, then named output columns. A
+// column is a swept case key of the /members table ("md.density") or a number in every member's
+// summary.json ("pressure.mean"). The Learner sees a table as trajectories of
+// inputs + outputs frames on a 1 x 1 grid (trajectories()): a row is one window.
+struct TableSet {
+  std::vector<std::string> inputs, outputs;
+  std::vector<std::string> rows;  // member names
+  std::vector<double> values;     // [row][inputs..., outputs...]
+  std::int64_t columns() const { return std::int64_t(inputs.size() + outputs.size()); }
+  std::int64_t row_count() const { return std::int64_t(rows.size()); }
+  Trajectories trajectories() const { return {row_count(), columns(), 1, 1}; }
+  double at(std::int64_t row, std::int64_t column) const {
+    return values[std::size_t(row * columns() + column)];
+  }
+};
+
+// Throws core::Error naming the file and column when a file has no /members table or a column
+// is neither a swept key nor a number in some member's summary.
+TableSet read_table(const std::vector<std::string>& files, const std::vector<std::string>& inputs,
+                    const std::vector<std::string>& outputs);
+// Rows [first, first + count).
+TableSet select_rows(const TableSet& set, std::int64_t first, std::int64_t count);
+// Mean and standard deviation of each column: inputs and outputs are scaled separately.
+std::vector<Normalisation> column_normalisations(const TableSet& set);
+// Every value z = (w - mean_c) / std_c of its column c.
+template <class Real>
+std::vector<Real> normalised_columns(const TableSet& set, const std::vector<Normalisation>& n);
+
 // A permutation of [0, n): Fisher-Yates driven by Philox (seed, stream = epoch), so epoch e of
 // a resumed run draws exactly what an uninterrupted one drew.
 std::vector<std::int64_t> shuffled(std::int64_t n, std::uint64_t seed, std::uint64_t epoch);

@@ -6,8 +6,10 @@
 //   /            attributes: format "twinsim-surrogate 1", case (the training case), version
 //   /model       attributes: kind, in_channels, out_channels, width, modes, layers, projection,
 //                hidden, activation, precision, parameter_count
-//   /normalisation attributes: mean, std (z = (w - mean) / std, for inputs and outputs)
-//   /data        attributes: files, dataset, train_samples, test_samples, frames, ny, nx
+//   /normalisation attributes: mean, std (z = (w - mean) / std, for inputs and outputs);
+//                tables: column_mean, column_std, one per column (inputs, then outputs)
+//   /data        attributes: kind (trajectories | table), files, dataset, train_samples,
+//                test_samples, frames, ny, nx; tables: inputs, outputs (column names)
 //   /training    attributes: epoch (epochs done), optimizer_steps, loss, status ("complete", or
 //                "interrupted": written when a stop signal ended training early)
 //   /parameters/<name>  one dataset per parameter
@@ -26,6 +28,9 @@ struct ModelFile {
   ModelSpec model;
   std::string precision = "float32";
   Normalisation normalisation;
+  std::string data_kind = "trajectories";
+  std::vector<std::string> inputs, outputs;             // table columns
+  std::vector<Normalisation> column_normalisation;      // table: inputs, then outputs
   std::vector<std::string> files;
   std::string dataset;
   std::int64_t train_samples = 0, test_samples = 0, frames = 0, ny = 0, nx = 0;
