@@ -122,20 +122,24 @@ void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const 
     const int c[3] = {md::cell_coordinate(xi, g, 0), md::cell_coordinate(yi, g, 1),
                       md::cell_coordinate(zi, g, 2)};
     const int own = md::cell_index(c[0], c[1], c[2], g);
-    // Offsets -reach..last visit each distinct cell once also where an axis has fewer cells
-    // than the stencil's 2 reach + 1.
+    // The stencil's cell coordinates along each axis, periodic, wrapped once here rather than
+    // per cell (integer division is slow); offsets -reach.. visit each distinct cell once also
+    // where an axis has fewer cells than the stencil's 2 reach + 1.
     constexpr int reach = md::k_cell_reach;
-    int last[3];
-    for (int a = 0; a < 3; ++a)
-      last[a] = (g.cells[a] < 2 * reach + 1 ? g.cells[a] : 2 * reach + 1) - reach - 1;
+    constexpr int width = 2 * reach + 1;
+    int around[3][width];
+    int span[3];
+    for (int a = 0; a < 3; ++a) {
+      span[a] = g.cells[a] < width ? g.cells[a] : width;
+      for (int d = 0; d < span[a]; ++d)
+        around[a][d] = (c[a] + d - reach + reach * g.cells[a]) % g.cells[a];
+    }
     int found = 0;
     int* mine = list + i * capacity;
-    for (int dz = -reach; dz <= last[2]; ++dz)
-      for (int dy = -reach; dy <= last[1]; ++dy)
-        for (int dx = -reach; dx <= last[0]; ++dx) {
-          const int cell = md::cell_index((c[0] + dx + reach * g.cells[0]) % g.cells[0],
-                                          (c[1] + dy + reach * g.cells[1]) % g.cells[1],
-                                          (c[2] + dz + reach * g.cells[2]) % g.cells[2], g);
+    for (int dz = 0; dz < span[2]; ++dz)
+      for (int dy = 0; dy < span[1]; ++dy)
+        for (int dx = 0; dx < span[0]; ++dx) {
+          const int cell = md::cell_index(around[0][dx], around[1][dy], around[2][dz], g);
           if (k_half && cell < own) continue;
           const int first = k_half && cell == own ? int(i) + 1 : start[cell];
           for (int j = first; j < start[cell + 1]; ++j) {
