@@ -11,7 +11,8 @@ to 0.9 % in U and 0.3 in P at P = 11.6, depending on the thread count's trajecto
   (9 training points interpolating two smooth surfaces);
 - the MLP against JZG at the held-out points is comparable with the MD's own deviation from
   JZG there: at most 2x it plus 1 % (U) / 5 % (P);
-- predictions.csv: the grid and the test rows, and the model file's per-column normalisation.
+- predictions.csv: the grid and the test rows, and the model file's per-column normalisation;
+- training on a table restarted from a mid-run checkpoint equals uninterrupted training.
 
 Usage: test_mlp_lj_eos.py TWINSIM SOURCE_DIR   (Debian's /usr/bin/python3: h5py, numpy)
 """
@@ -110,6 +111,22 @@ with tempfile.TemporaryDirectory() as tmp:
               == 4, "model file: a table model with a normalisation per column (2 in, 2 out)")
         check(abs(m["/normalisation"].attrs["column_mean"][0] - 0.75) < 1e-12,
               "model file: the density column's mean is the training grid's, 0.75")
+
+    # Checkpoints and --restart on a table: cut back to the step-700 checkpoint of a copy and
+    # continue; the parameters equal the uninterrupted run's bit for bit.
+    cut = os.path.join(tmp, "train_cut")
+    twinsim("train", case, "--out", cut, "--set", "checkpoint.every_steps=700", *args)
+    for name in os.listdir(os.path.join(cut, "checkpoints")):
+        if name != "step_0000000700.h5":
+            os.remove(os.path.join(cut, "checkpoints", name))
+    twinsim("train", case, "--out", cut, "--set", "checkpoint.every_steps=700", "--restart",
+            os.path.join(cut, "checkpoints", "step_0000000700.h5"), *args)
+    with h5py.File(os.path.join(model_dir, "model.h5"), "r") as a, \
+            h5py.File(os.path.join(cut, "model.h5"), "r") as b:
+        names = list(a["/parameters"].attrs["names"])
+        check(len(names) == 6 and all(np.array_equal(a["/parameters/" + n][()],
+                                                     b["/parameters/" + n][()]) for n in names),
+              "restart from step 700 of 1500: all 6 parameter arrays bit-identical")
 
     test = [r for r in read_predictions(test_dir) if r["set"] == "test"]
     grid = [r for r in read_predictions(test_dir) if r["set"] == "grid"]
