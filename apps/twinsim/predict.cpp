@@ -70,9 +70,10 @@ using Reference = std::function<double(const double* inputs)>;
 // full-potential LJ fluid for each output column (pressure.mean, potential_energy_per_atom.mean).
 std::vector<Reference> lj_jzg_reference(const nn::ModelFile& model) {
   if (model.inputs != std::vector<std::string>{"md.density", "md.temperature"})
-    throw core::Error(fmt::format("predict.reference = \"lj_jzg\" needs data.inputs = "
-                                  "[\"md.density\", \"md.temperature\"]; the model has [{}]",
-                                  fmt::join(model.inputs, ", ")));
+    throw core::Error(
+        fmt::format("predict.reference = \"lj_jzg\" needs data.inputs = "
+                    "[\"md.density\", \"md.temperature\"]; the model has [{}]",
+                    fmt::join(model.inputs, ", ")));
   std::vector<Reference> r;
   for (const std::string& o : model.outputs) {
     if (o == "pressure.mean")
@@ -80,9 +81,11 @@ std::vector<Reference> lj_jzg_reference(const nn::ModelFile& model) {
     else if (o == "potential_energy_per_atom.mean")
       r.push_back([](const double* x) { return md::jzg_energy_per_particle(x[0], x[1]); });
     else
-      throw core::Error(fmt::format("predict.reference = \"lj_jzg\": no equation-of-state "
-                                    "value for output {} (pressure.mean, "
-                                    "potential_energy_per_atom.mean)", o));
+      throw core::Error(
+          fmt::format("predict.reference = \"lj_jzg\": no equation-of-state "
+                      "value for output {} (pressure.mean, "
+                      "potential_energy_per_atom.mean)",
+                      o));
   }
   return r;
 }
@@ -90,7 +93,7 @@ std::vector<Reference> lj_jzg_reference(const nn::ModelFile& model) {
 // Deviations of column k of a [n][columns] table from another: mean and largest |a - b| / |b|,
 // and the root mean square of a - b. Returns the mean.
 double set_errors(io::Summary& summary, const std::string& key, const std::vector<double>& a,
-                const std::vector<double>& b, std::size_t columns, std::size_t k) {
+                  const std::vector<double>& b, std::size_t columns, std::size_t k) {
   double sum_rel = 0, max_rel = 0, sum_sq = 0;
   const std::size_t n = a.size() / columns;
   for (std::size_t i = 0; i < n; ++i) {
@@ -113,22 +116,23 @@ template <class Real>
 void predict_table(const io::Case& c, const nn::ModelFile& model, const SurrogateRun& run,
                    io::Summary& summary) {
   const PredictSettings settings = predict_settings(c);
-  const nn::TableSet all =
-      nn::read_table(c.get_strings("data.files"), model.inputs, model.outputs);
+  const nn::TableSet all = nn::read_table(c.get_strings("data.files"), model.inputs, model.outputs);
   const std::int64_t n_train = c.get_int("data.train_samples");
   const bool on_test = settings.samples == "test";
   const std::int64_t first = on_test ? n_train : 0;
   const std::int64_t count = on_test ? c.get_int("data.test_samples") : n_train;
   if (count < 1) throw core::Error("predict.samples = \"test\" but data.test_samples = 0");
   if (first + count > all.row_count())
-    throw core::Error(fmt::format("the table has {} rows, fewer than the {} the case's [data] "
-                                  "split needs", all.row_count(), first + count));
+    throw core::Error(
+        fmt::format("the table has {} rows, fewer than the {} the case's [data] "
+                    "split needs",
+                    all.row_count(), first + count));
   const nn::TableSet train = nn::select_rows(all, 0, n_train);
   const nn::TableSet rows = nn::select_rows(all, first, count);
   const std::size_t ni = model.inputs.size(), no = model.outputs.size();
   if (settings.grid.size() != ni)
-    throw core::Error(fmt::format("predict.grid has {} sizes for {} inputs", settings.grid.size(),
-                                  ni));
+    throw core::Error(
+        fmt::format("predict.grid has {} sizes for {} inputs", settings.grid.size(), ni));
   auto learner = trained_learner<Real>(model, run.backend);
   const int batch = int(settings.batch);
 
@@ -188,8 +192,8 @@ void predict_table(const io::Case& c, const nn::ModelFile& model, const Surrogat
     const std::string col = column_label(model.outputs[k]);
     const double vs_data =
         set_errors(summary, "points." + col + ".mlp_vs_data", mlp_rows, y_rows, no, k);
-    spdlog::info("{}: MLP vs data at {} {} points: mean relative error {:.3g}",
-                 model.outputs[k], count, settings.samples, vs_data);
+    spdlog::info("{}: MLP vs data at {} {} points: mean relative error {:.3g}", model.outputs[k],
+                 count, settings.samples, vs_data);
     if (reference.empty()) continue;
     const double vs_ref =
         set_errors(summary, "points." + col + ".mlp_vs_reference", mlp_rows, ref_rows, no, k);
@@ -197,9 +201,10 @@ void predict_table(const io::Case& c, const nn::ModelFile& model, const Surrogat
         set_errors(summary, "points." + col + ".data_vs_reference", y_rows, ref_rows, no, k);
     const double grid_ref =
         set_errors(summary, "grid." + col + ".mlp_vs_reference", mlp_grid, ref_grid, no, k);
-    spdlog::info("{}: against {}: MLP {:.3g}, data {:.3g} at those points; MLP {:.3g} over the "
-                 "{}-point grid", model.outputs[k], settings.reference, vs_ref, data_ref,
-                 grid_ref, grid_points);
+    spdlog::info(
+        "{}: against {}: MLP {:.3g}, data {:.3g} at those points; MLP {:.3g} over the "
+        "{}-point grid",
+        model.outputs[k], settings.reference, vs_ref, data_ref, grid_ref, grid_points);
   }
   summary.set("points.split", settings.samples);
   summary.set("points.count", count);
@@ -232,7 +237,6 @@ void predict_table(const io::Case& c, const nn::ModelFile& model, const Surrogat
   for (std::int64_t p = 0; p < grid_points; ++p)
     row("grid", "", &x_grid[std::size_t(p) * ni], nullptr, &mlp_grid[std::size_t(p) * no],
         reference.empty() ? nullptr : &ref_grid[std::size_t(p) * no]);
-
 }
 
 // The solver's throughput from the summary.json beside a data file (sample-steps per second),

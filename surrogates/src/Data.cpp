@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <optional>
 #include <numeric>
+#include <optional>
 
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Philox.hpp"
@@ -99,8 +99,10 @@ TableSet read_table(const std::vector<std::string>& files, const std::vector<std
   for (const std::string& path : files) {
     io::H5File f = io::H5File::open(path);
     if (!f.exists("/members"))
-      throw core::Error(fmt::format("{}: no /members table; expected a file written by twinsim "
-                                    "gather OUT.h5 RUN_DIR...", path));
+      throw core::Error(
+          fmt::format("{}: no /members table; expected a file written by twinsim "
+                      "gather OUT.h5 RUN_DIR...",
+                      path));
     const auto names = f.attribute_as<std::vector<std::string>>("/members", "names");
     const auto swept = f.attribute_as<std::vector<std::string>>("/members", "swept_keys");
     std::vector<std::vector<double>> by_column;
@@ -113,8 +115,8 @@ TableSet read_table(const std::vector<std::string>& files, const std::vector<std
         else if (const auto* i = std::get_if<std::vector<std::int64_t>>(&a))
           v.assign(i->begin(), i->end());
         else
-          throw core::Error(fmt::format("{}: swept key {} is not a number in every member",
-                                        path, column));
+          throw core::Error(
+              fmt::format("{}: swept key {} is not a number in every member", path, column));
       } else {
         for (const std::string& name : names) {
           const std::string group = "/members/" + name;
@@ -126,8 +128,8 @@ TableSet read_table(const std::vector<std::string>& files, const std::vector<std
           }
           if (!x)
             throw core::Error(fmt::format(
-                "{}: column {} is neither a swept key ({}) nor a number in {}'s summary.json",
-                path, column, fmt::join(swept, ", "), name));
+                "{}: column {} is neither a swept key ({}) nor a number in {}'s summary.json", path,
+                column, fmt::join(swept, ", "), name));
           v.push_back(*x);
         }
       }
@@ -166,8 +168,7 @@ template <class Real>
 std::vector<Real> normalised_columns(const TableSet& set, const std::vector<Normalisation>& n) {
   TWINSIM_REQUIRE(std::int64_t(n.size()) == set.columns(), "one normalisation per column");
   std::vector<Real> out(set.values.size());
-  for (std::size_t i = 0; i < out.size(); ++i)
-    out[i] = Real(n[i % n.size()].apply(set.values[i]));
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = Real(n[i % n.size()].apply(set.values[i]));
   return out;
 }
 template std::vector<float> normalised_columns<float>(const TableSet&,

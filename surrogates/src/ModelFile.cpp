@@ -134,7 +134,8 @@ ModelFile read_model_file(const std::filesystem::path& path) {
     m.outputs = f.attribute_as<std::vector<std::string>>("/data", "outputs");
     const auto mean = f.attribute_as<std::vector<double>>("/normalisation", "column_mean");
     const auto std = f.attribute_as<std::vector<double>>("/normalisation", "column_std");
-    for (std::size_t c = 0; c < mean.size(); ++c) m.column_normalisation.push_back({mean[c], std[c]});
+    for (std::size_t c = 0; c < mean.size(); ++c)
+      m.column_normalisation.push_back({mean[c], std[c]});
   }
   m.files = f.attribute_as<std::vector<std::string>>("/data", "files");
   m.dataset = f.attribute_as<std::string>("/data", "dataset");
