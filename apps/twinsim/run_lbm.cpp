@@ -229,7 +229,7 @@ LbmRun lattice_of(const io::Case& c) {
     lbm::ObstacleMask mask;
     if (!r.obstacles.empty()) {
       try {
-        mask = lbm::rasterize(l.cells[0], l.cells[1], r.obstacles);
+        mask = lbm::rasterize(l.lattice, l.cells, r.obstacles);
       } catch (const core::Error& e) {
         throw core::Error(fmt::format("lbm.obstacle: {}", e.what()));
       }

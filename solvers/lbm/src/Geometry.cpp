@@ -13,31 +13,48 @@ namespace twinsim::lbm {
 
 namespace {
 
-bool inside(const Obstacle& o, double x, double y) {
-  const double dx = x - o.center[0], dy = y - o.center[1];
-  if (o.shape == Obstacle::Shape::circle) return dx * dx + dy * dy <= o.radius * o.radius;
-  return std::abs(dx) <= 0.5 * o.size[0] && std::abs(dy) <= 0.5 * o.size[1];
+// Axes a shape spans: 2D shapes are extruded along z.
+int shape_axes(const Obstacle& o) {
+  return o.shape == Obstacle::Shape::circle || o.shape == Obstacle::Shape::rectangle ? 2 : 3;
+}
+bool is_round(const Obstacle& o) {
+  return o.shape == Obstacle::Shape::circle || o.shape == Obstacle::Shape::sphere;
+}
+
+bool inside(const Obstacle& o, const double* p) {
+  double r2 = 0;
+  bool in = true;
+  for (int a = 0; a < shape_axes(o); ++a) {
+    const double d = p[a] - o.center[a];
+    r2 += d * d;
+    in = in && std::abs(d) <= 0.5 * o.size[a];
+  }
+  return is_round(o) ? r2 <= o.radius * o.radius : in;
 }
 
 // Fraction t in (0, 1] along the segment from p (outside) to p + d (inside) where it enters the
 // shape; 0.5 if none is found (cannot happen for a consistent mask).
-double entry_fraction(const Obstacle& o, double px, double py, double dx, double dy) {
+double entry_fraction(const Obstacle& o, const double* p, const double* d) {
   double t = 0.5;
-  if (o.shape == Obstacle::Shape::circle) {
-    // |p + t d - c|^2 = r^2: the smaller root.
-    const double ex = px - o.center[0], ey = py - o.center[1];
-    const double a = dx * dx + dy * dy, b = 2 * (ex * dx + ey * dy),
-                 c = ex * ex + ey * ey - o.radius * o.radius;
+  const int axes = shape_axes(o);
+  if (is_round(o)) {
+    // |p + t d - c|^2 = r^2 (over the shape's axes): the smaller root.
+    double a = 0, b = 0, c = -o.radius * o.radius;
+    for (int k = 0; k < axes; ++k) {
+      const double e = p[k] - o.center[k];
+      a += d[k] * d[k];
+      b += 2 * e * d[k];
+      c += e * e;
+    }
     const double disc = b * b - 4 * a * c;
-    if (disc >= 0) t = (-b - std::sqrt(disc)) / (2 * a);
+    if (a > 0 && disc >= 0) t = (-b - std::sqrt(disc)) / (2 * a);
   } else {
-    // Slabs: the segment is inside where it is inside along both axes.
+    // Slabs: the segment is inside where it is inside along every axis.
     double enter = -std::numeric_limits<double>::infinity();
-    const double p[2] = {px, py}, d[2] = {dx, dy};
-    for (int a = 0; a < 2; ++a) {
-      if (d[a] == 0) continue;
-      const double lo = o.center[a] - 0.5 * o.size[a], hi = o.center[a] + 0.5 * o.size[a];
-      const double t1 = (lo - p[a]) / d[a], t2 = (hi - p[a]) / d[a];
+    for (int k = 0; k < axes; ++k) {
+      if (d[k] == 0) continue;
+      const double lo = o.center[k] - 0.5 * o.size[k], hi = o.center[k] + 0.5 * o.size[k];
+      const double t1 = (lo - p[k]) / d[k], t2 = (hi - p[k]) / d[k];
       enter = std::max(enter, std::min(t1, t2));
     }
     if (std::isfinite(enter)) t = enter;
@@ -46,42 +63,66 @@ double entry_fraction(const Obstacle& o, double px, double py, double dx, double
   return t;
 }
 
+// Wall fractions [q][cell] of lattice L for the links from fluid cells to obstacle cells inside
+// the domain (links across the domain's sides keep 0.5: half-way).
+template <class L>
+std::vector<double> wall_fractions(const std::array<int, 3>& n,
+                                   const std::vector<std::uint8_t>& solid,
+                                   const std::vector<Obstacle>& obstacles) {
+  const std::size_t cells = solid.size();
+  std::vector<double> fraction(L::k_q * cells, 0.5);
+  std::size_t cell = 0;
+  for (int k = 0; k < n[2]; ++k)
+    for (int j = 0; j < n[1]; ++j)
+      for (int i = 0; i < n[0]; ++i, ++cell) {
+        if (solid[cell]) continue;
+        const int x[3] = {i, j, k};
+        for (int q = 1; q < L::k_q; ++q) {
+          int up[3];
+          bool in_domain = true;
+          for (int a = 0; a < 3; ++a) {
+            up[a] = x[a] - L::c(q, a);
+            in_domain = in_domain && up[a] >= 0 && up[a] < n[a];
+          }
+          if (!in_domain) continue;
+          const std::uint8_t s = solid[(std::size_t(up[2]) * n[1] + up[1]) * n[0] + up[0]];
+          if (!s) continue;
+          const double p[3] = {i + 0.5, j + 0.5, k + 0.5};
+          const double d[3] = {-double(L::c(q, 0)), -double(L::c(q, 1)), -double(L::c(q, 2))};
+          fraction[q * cells + cell] = entry_fraction(obstacles[s - 1], p, d);
+        }
+      }
+  return fraction;
+}
+
 }  // namespace
 
-ObstacleMask rasterize(int nx, int ny, const std::vector<Obstacle>& obstacles) {
+ObstacleMask rasterize(Lattice lattice, const std::array<int, 3>& n,
+                       const std::vector<Obstacle>& obstacles) {
   if (obstacles.size() > 255)
     throw core::Error(fmt::format("{} obstacles: at most 255 are supported", obstacles.size()));
-  const std::size_t n = std::size_t(nx) * ny;
   ObstacleMask m;
-  m.solid.assign(n, 0);
+  m.solid.assign(std::size_t(n[0]) * n[1] * n[2], 0);
   m.solid_cells.assign(obstacles.size(), 0);
-  for (std::size_t k = 0; k < obstacles.size(); ++k)
-    for (int j = 0; j < ny; ++j)
-      for (int i = 0; i < nx; ++i)
-        if (inside(obstacles[k], i + 0.5, j + 0.5))
-          m.solid[std::size_t(j) * nx + i] = std::uint8_t(k + 1);
+  for (std::size_t o = 0; o < obstacles.size(); ++o) {
+    std::size_t cell = 0;
+    for (int k = 0; k < n[2]; ++k)
+      for (int j = 0; j < n[1]; ++j)
+        for (int i = 0; i < n[0]; ++i, ++cell) {
+          const double p[3] = {i + 0.5, j + 0.5, k + 0.5};
+          if (inside(obstacles[o], p)) m.solid[cell] = std::uint8_t(o + 1);
+        }
+  }
   for (std::uint8_t s : m.solid)
     if (s) ++m.solid_cells[s - 1];
   for (std::size_t k = 0; k < obstacles.size(); ++k)
     if (m.solid_cells[k] == 0)
       throw core::Error(fmt::format(
-          "obstacle {} (centre {:.3g}, {:.3g} cells) covers no cell centre: it is smaller than "
-          "the resolution or outside the domain; raise the cells or enlarge it",
-          k + 1, obstacles[k].center[0], obstacles[k].center[1]));
-  m.wall_fraction.assign(D2Q9::k_q * n, 0.5);
-  for (int j = 0; j < ny; ++j)
-    for (int i = 0; i < nx; ++i) {
-      const std::size_t cell = std::size_t(j) * nx + i;
-      if (m.solid[cell]) continue;
-      for (int q = 1; q < D2Q9::k_q; ++q) {
-        const int ui = i - D2Q9::c(q, 0), uj = j - D2Q9::c(q, 1);
-        if (ui < 0 || ui >= nx || uj < 0 || uj >= ny) continue;
-        const std::uint8_t k = m.solid[std::size_t(uj) * nx + ui];
-        if (!k) continue;
-        m.wall_fraction[q * n + cell] =
-            entry_fraction(obstacles[k - 1], i + 0.5, j + 0.5, -D2Q9::c(q, 0), -D2Q9::c(q, 1));
-      }
-    }
+          "obstacle {} (centre {:.3g}, {:.3g}, {:.3g} cells) covers no cell centre: it is smaller "
+          "than the resolution or outside the domain; raise the cells or enlarge it",
+          k + 1, obstacles[k].center[0], obstacles[k].center[1], obstacles[k].center[2]));
+  m.wall_fraction = lattice == Lattice::d3q19 ? wall_fractions<D3Q19>(n, m.solid, obstacles)
+                                              : wall_fractions<D2Q9>(n, m.solid, obstacles);
   return m;
 }
 

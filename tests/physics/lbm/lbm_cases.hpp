@@ -95,7 +95,7 @@ inline lbm::LatticeConfig schafer_turek(int per_d, double u_peak, double re, boo
   lbm::Obstacle cylinder;
   cylinder.center = {2.0 * per_d, 2.0 * per_d};
   cylinder.radius = 0.5 * per_d;
-  lbm::ObstacleMask m = lbm::rasterize(c.cells[0], c.cells[1], {cylinder});
+  lbm::ObstacleMask m = lbm::rasterize(lbm::Lattice::d2q9, c.cells, {cylinder});
   c.solid = std::move(m.solid);
   if (interpolated) c.wall_fraction = std::move(m.wall_fraction);
   return c;

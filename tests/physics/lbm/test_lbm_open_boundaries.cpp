@@ -119,7 +119,7 @@ TYPED_TEST(LbmObstacleForce, SteadyForceOnCylinderArrayBalancesBodyForce) {
     lbm::Obstacle cylinder;
     cylinder.center = {0.5 * n, 0.5 * n};
     cylinder.radius = 0.2 * n + 0.3;  // off the grid's symmetry, so the fractions vary
-    lbm::ObstacleMask mask = lbm::rasterize(n, n, {cylinder});
+    lbm::ObstacleMask mask = lbm::rasterize(lbm::Lattice::d2q9, {n, n, 1}, {cylinder});
     c.solid = mask.solid;
     if (interpolated) c.wall_fraction = mask.wall_fraction;
     const double fluid = double(n) * n - double(mask.solid_cells[0]);
