@@ -1,9 +1,9 @@
-// The lattice Boltzmann solver as a run: a 2D flow given in physical units, converted to
-// lattice units (refused when unstable or inaccurate), stepped to a step count or to steady
-// state, with fields (HDF5 + XDMF), force and probe time series (HDF5 /observables) and figures
-// (summary.json): convergence, MLUPS, drag and lift coefficients, and the comparison with Ghia's
-// cavity centrelines, the Poiseuille parabola or the Schafer-Turek cylinder benchmarks when the
-// case asks for it.
+// The lattice Boltzmann solver as a run: a 2D (D2Q9) or 3D (D3Q19) flow given in physical units,
+// converted to lattice units (refused when unstable or inaccurate), stepped to a step count or to
+// steady state, with fields (HDF5 + XDMF), force and probe time series (HDF5 /observables) and
+// figures (summary.json): convergence, MLUPS, drag and lift coefficients, and the comparison with
+// Ghia's cavity centrelines, the Poiseuille parabola or the Schafer-Turek cylinder benchmarks when
+// the case asks for it.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
@@ -27,18 +27,20 @@ namespace twinsim::app {
 
 namespace {
 
-constexpr const char* k_sides[4] = {"x_min", "x_max", "y_min", "y_max"};
+constexpr const char* k_sides[6] = {"x_min", "x_max", "y_min", "y_max", "z_min", "z_max"};
 
 struct LbmRun {
   lbm::LatticeConfig lattice;
   lbm::LatticeUnits units;
-  std::array<double, 2> acceleration;  // m/s^2
+  int dims = 2;                        // 2 (D2Q9) or 3 (D3Q19)
+  std::array<double, 3> acceleration;  // m/s^2
   std::string reference;
   double reynolds = 0;  // reference velocity x domain height / viscosity, or of the benchmark
   std::vector<lbm::Obstacle> obstacles;  // lattice units
-  int obstacle_count = 0;  // largest obstacle number: mask numbers, then the shapes
-  // For the force coefficients c = 2 F / (rho U^2 L): U [m/s] and L [m].
-  double coefficient_velocity = 0, coefficient_length = 0;
+  int obstacle_count = 0;                // largest obstacle number: mask numbers, then the shapes
+  // For the force coefficients c = 2 F / (rho U^2 L) (2D, per unit depth) or 2 F / (rho U^2 A)
+  // (3D): U [m/s], L [m] and A [m^2].
+  double coefficient_velocity = 0, coefficient_length = 0, coefficient_area = 0;
   std::vector<std::array<double, 2>> probes;  // pressure probe points, m
 };
 
@@ -49,9 +51,19 @@ lbm::Boundary boundary_of(const std::string& name) {
   return lbm::Boundary::pressure_outlet;
 }
 
+// A vector key of a section: x, y (2D and 3D; z = 0) or x, y, z (3D only).
+std::array<double, 3> vector3(const io::Section& s, const std::string& key, int dims) {
+  const std::vector<double>& v = s.get_floats(key);
+  if (v.size() != 2 && int(v.size()) != dims)
+    throw core::Error(fmt::format("{}.{}: {} values; give x, y{}", s.name(), key, v.size(),
+                                  dims == 3 ? " or x, y, z" : " (z needs lattice = 'd3q19')"));
+  return {v[0], v[1], v.size() > 2 ? v[2] : 0.0};
+}
+
 // Mean speed through a velocity inlet (m/s): the normal component, 2/3 of the peak for a parabola.
 double mean_inflow(const io::Section& bnd, int side) {
-  const double normal = std::abs(bnd.get_floats(std::string(k_sides[side]) + "_velocity")[side / 2]);
+  const double normal =
+      std::abs(vector3(bnd, std::string(k_sides[side]) + "_velocity", 3)[side / 2]);
   return bnd.get_string(std::string(k_sides[side]) + "_profile") == "parabolic" ? normal * 2.0 / 3.0
                                                                                 : normal;
 }
@@ -93,10 +105,17 @@ LbmRun lattice_of(const io::Case& c) {
                     bnd = c.section("lbm.boundaries");
   LbmRun r;
   lbm::PhysicalSetup setup;
+  r.dims = s.get_string("lattice") == "d3q19" ? 3 : 2;
   const std::vector<double>& size = dom.get_floats("size");
   const std::vector<std::int64_t>& cells = dom.get_ints("cells");
-  setup.size = {size[0], size[1]};
-  setup.cells = {int(cells[0]), int(cells[1])};
+  if (int(size.size()) != r.dims || int(cells.size()) != r.dims)
+    throw core::Error(
+        fmt::format("lbm.domain: lattice '{}' is {}D: size and cells need {} values "
+                    "each (x, y{}), got {} and {}",
+                    s.get_string("lattice"), r.dims, r.dims, r.dims == 3 ? ", z" : "", size.size(),
+                    cells.size()));
+  setup.size = {size[0], size[1], r.dims == 3 ? size[2] : 0.0};
+  setup.cells = {int(cells[0]), int(cells[1]), r.dims == 3 ? int(cells[2]) : 1};
   setup.viscosity = dom.get_float("viscosity");
   setup.reference_velocity = dom.get_float("reference_velocity");
   setup.lattice_velocity = dom.get_float("lattice_velocity");
@@ -108,24 +127,35 @@ LbmRun lattice_of(const io::Case& c) {
   l.collision = s.get_string("collision") == "bgk" ? lbm::Collision::bgk : lbm::Collision::trt;
   l.magic = s.get_float("magic");
   l.precision = s.get_string("precision") == "fp64" ? lbm::Precision::fp64 : lbm::Precision::fp32;
-  l.cells = {setup.cells[0], setup.cells[1], 1};
+  l.lattice = r.dims == 3 ? lbm::Lattice::d3q19 : lbm::Lattice::d2q9;
+  l.cells = setup.cells;
   l.tau = r.units.tau;
-  const std::vector<double>& a = dom.get_floats("acceleration");
-  r.acceleration = {a[0], a[1]};
+  const std::array<double, 3> a = vector3(dom, "acceleration", r.dims);
+  r.acceleration = a;
   // Force per volume in lattice units: rho_0 = 1 times the lattice acceleration.
-  l.force = {r.units.to_lattice_acceleration(a[0]), r.units.to_lattice_acceleration(a[1]), 0.0};
+  l.force = {r.units.to_lattice_acceleration(a[0]), r.units.to_lattice_acceleration(a[1]),
+             r.units.to_lattice_acceleration(a[2])};
   double max_inflow = 0;
-  for (int side = 0; side < 4; ++side) {
+  for (int side = 0; side < 6; ++side) {
     const std::string name = k_sides[side];
     lbm::Side& sd = l.sides[side];
+    if (side >= 4 && r.dims == 2) {  // a 2D lattice is one cell thick, periodic in z
+      if (bnd.get_string(name) != "periodic")
+        throw core::Error(
+            fmt::format("lbm.boundaries.{}: a 2D lattice (d2q9) has periodic z "
+                        "sides; set lattice = 'd3q19' for walls in z",
+                        name));
+      continue;
+    }
     sd.type = boundary_of(bnd.get_string(name));
-    const std::vector<double>& v = bnd.get_floats(name + "_velocity");
-    sd.velocity = {r.units.to_lattice_velocity(v[0]), r.units.to_lattice_velocity(v[1]), 0.0};
+    const std::array<double, 3> v = vector3(bnd, name + "_velocity", r.dims);
+    sd.velocity = {r.units.to_lattice_velocity(v[0]), r.units.to_lattice_velocity(v[1]),
+                   r.units.to_lattice_velocity(v[2])};
     sd.profile = bnd.get_string(name + "_profile") == "parabolic" ? lbm::Profile::parabolic
                                                                   : lbm::Profile::uniform;
     const double pressure = bnd.get_float(name + "_pressure");
     sd.density = 1.0 + pressure / r.units.pressure(2.0);  // pressure(2): Pa per unit of rho
-    const bool moving = v[0] != 0 || v[1] != 0;
+    const bool moving = v[0] != 0 || v[1] != 0 || v[2] != 0;
     const std::string& other = bnd.get_string(k_sides[side ^ 1]);
     if (sd.type == lbm::Boundary::periodic && (moving || pressure != 0))
       throw core::Error(fmt::format("lbm.boundaries.{0}: a periodic side has no wall to move, "
@@ -143,16 +173,22 @@ LbmRun lattice_of(const io::Case& c) {
     if (sd.type == lbm::Boundary::velocity_inlet) {
       const double inward = (side % 2 == 0 ? 1.0 : -1.0) * v[side / 2];
       if (!(inward > 0))
-        throw core::Error(fmt::format("lbm.boundaries.{}_velocity = [{}, {}] m/s: a velocity "
-                                      "inlet needs a velocity component into the domain "
-                                      "(normal to {})",
-                                      name, v[0], v[1], name));
-      if (sd.profile == lbm::Profile::parabolic &&
-          bnd.get_string(k_sides[side ^ 2]) == "periodic")
-        throw core::Error(fmt::format("lbm.boundaries.{}_profile = 'parabolic' vanishes at the "
-                                      "ends of {}: the sides across it must not be periodic",
-                                      name, name));
-      max_inflow = std::max(max_inflow, std::hypot(v[0], v[1]));
+        throw core::Error(
+            fmt::format("lbm.boundaries.{}_velocity = [{}, {}] m/s: a velocity "
+                        "inlet needs a velocity component into the domain "
+                        "(normal to {})",
+                        name, v[0], v[1], name));
+      if (sd.profile == lbm::Profile::parabolic && r.dims == 3)
+        throw core::Error(
+            fmt::format("lbm.boundaries.{}_profile = 'parabolic' is 2D only; use "
+                        "'uniform' on d3q19",
+                        name));
+      if (sd.profile == lbm::Profile::parabolic && bnd.get_string(k_sides[side ^ 2]) == "periodic")
+        throw core::Error(
+            fmt::format("lbm.boundaries.{}_profile = 'parabolic' vanishes at the "
+                        "ends of {}: the sides across it must not be periodic",
+                        name, name));
+      max_inflow = std::max(max_inflow, std::hypot(v[0], v[1], v[2]));
       if (r.coefficient_velocity == 0) r.coefficient_velocity = mean_inflow(bnd, side);
     } else if (sd.type != lbm::Boundary::wall && moving) {
       throw core::Error(fmt::format("lbm.boundaries.{}_velocity: only walls and velocity inlets "
@@ -175,22 +211,32 @@ LbmRun lattice_of(const io::Case& c) {
                                   setup.reference_velocity, max_inflow, max_inflow));
 
   // Obstacles, in lattice units (cell centres at i + 1/2).
+  // Circles and rectangles are 2D (extruded along z on d3q19), spheres and boxes 3D.
   for (const io::Section& o : c.entries("lbm.obstacle")) {
     lbm::Obstacle ob;
+    const std::string shape = o.get_string("shape");
+    const bool round = shape == "circle" || shape == "sphere";
+    const std::size_t axes = shape == "sphere" || shape == "box" ? 3 : 2;
+    if (axes == 3 && r.dims == 2)
+      throw core::Error(fmt::format("{}: a {} needs lattice = 'd3q19'; use a {} on d2q9", o.name(),
+                                    shape, round ? "circle" : "rectangle"));
     const std::vector<double>& centre = o.get_floats("center");
-    ob.center = {centre[0] / r.units.dx, centre[1] / r.units.dx};
-    if (o.get_string("shape") == "circle") {
+    if (centre.size() != axes)
+      throw core::Error(fmt::format("{}: a {} takes a center of {} values, got {}", o.name(), shape,
+                                    axes, centre.size()));
+    for (std::size_t k = 0; k < axes; ++k) ob.center[k] = centre[k] / r.units.dx;
+    if (round) {
       if (!o.has("radius") || o.has("size"))
-        throw core::Error(fmt::format("{}: a circle takes radius (m) and no size", o.name()));
-      ob.shape = lbm::Obstacle::Shape::circle;
+        throw core::Error(fmt::format("{}: a {} takes radius (m) and no size", o.name(), shape));
+      ob.shape = shape == "circle" ? lbm::Obstacle::Shape::circle : lbm::Obstacle::Shape::sphere;
       ob.radius = o.get_float("radius") / r.units.dx;
     } else {
-      if (!o.has("size") || o.has("radius"))
-        throw core::Error(fmt::format("{}: a rectangle takes size = [x, y] (m) and no radius",
-                                      o.name()));
-      ob.shape = lbm::Obstacle::Shape::rectangle;
+      if (!o.has("size") || o.has("radius") || o.get_floats("size").size() != axes)
+        throw core::Error(fmt::format("{}: a {} takes size = [{}] (m) and no radius", o.name(),
+                                      shape, axes == 3 ? "x, y, z" : "x, y"));
+      ob.shape = shape == "rectangle" ? lbm::Obstacle::Shape::rectangle : lbm::Obstacle::Shape::box;
       const std::vector<double>& e = o.get_floats("size");
-      ob.size = {e[0] / r.units.dx, e[1] / r.units.dx};
+      for (std::size_t k = 0; k < axes; ++k) ob.size[k] = e[k] / r.units.dx;
     }
     r.obstacles.push_back(ob);
   }
@@ -207,18 +253,25 @@ LbmRun lattice_of(const io::Case& c) {
     } catch (const core::Error& e) {
       throw core::Error(fmt::format("lbm.mask: {}", e.what()));
     }
-    if (a.shape != io::Shape{std::uint64_t(l.cells[1]), std::uint64_t(l.cells[0])})
-      throw core::Error(fmt::format("lbm.mask: {}:{} has shape [{}], the lattice needs [{}, {}] "
-                                    "([y][x], x fastest)",
-                                    path.string(), dataset, fmt::join(a.shape, ", "), l.cells[1],
-                                    l.cells[0]));
+    const io::Shape want = r.dims == 3
+                               ? io::Shape{std::uint64_t(l.cells[2]), std::uint64_t(l.cells[1]),
+                                           std::uint64_t(l.cells[0])}
+                               : io::Shape{std::uint64_t(l.cells[1]), std::uint64_t(l.cells[0])};
+    if (a.shape != want)
+      throw core::Error(
+          fmt::format("lbm.mask: {}:{} has shape [{}], the lattice needs [{}] "
+                      "({}, x fastest)",
+                      path.string(), dataset, fmt::join(a.shape, ", "), fmt::join(want, ", "),
+                      r.dims == 3 ? "[z][y][x]" : "[y][x]"));
     file_mask.resize(a.values.size());
     for (std::size_t i = 0; i < a.values.size(); ++i) {
       const double v = a.values[i];
       if (!(v >= 0 && v <= 255 && v == std::floor(v)))
-        throw core::Error(fmt::format("lbm.mask: {}:{} holds {} at x = {}, y = {}: values are "
-                                      "0 (fluid) or obstacle numbers 1-255",
-                                      path.string(), dataset, v, i % l.cells[0], i / l.cells[0]));
+        throw core::Error(
+            fmt::format("lbm.mask: {}:{} holds {} at x = {}, y = {}, z = {}: values "
+                        "are 0 (fluid) or obstacle numbers 1-255",
+                        path.string(), dataset, v, i % l.cells[0], i / l.cells[0] % l.cells[1],
+                        i / l.cells[0] / l.cells[1]));
       file_mask[i] = std::uint8_t(v);
       mask_count = std::max(mask_count, int(v));
     }
@@ -246,29 +299,51 @@ LbmRun lattice_of(const io::Case& c) {
     if (s.get_string("obstacle_walls") == "interpolated" && !r.obstacles.empty())
       l.wall_fraction = std::move(mask.wall_fraction);
     if (mask_count == 0) {
+      // The first obstacle's extent across y, and (3D) its frontal area across x.
       const lbm::Obstacle& first = r.obstacles.front();
-      r.coefficient_length =
-          (first.shape == lbm::Obstacle::Shape::circle ? 2 * first.radius : first.size[1]) *
-          r.units.dx;
+      const bool round = first.shape == lbm::Obstacle::Shape::circle ||
+                         first.shape == lbm::Obstacle::Shape::sphere;
+      const double dx = r.units.dx, depth = l.cells[2] * dx;
+      r.coefficient_length = (round ? 2 * first.radius : first.size[1]) * dx;
+      switch (first.shape) {
+        case lbm::Obstacle::Shape::sphere:
+          r.coefficient_area = M_PI * std::pow(first.radius * dx, 2);
+          break;
+        case lbm::Obstacle::Shape::box:
+          r.coefficient_area = first.size[1] * first.size[2] * dx * dx;
+          break;
+        default:
+          r.coefficient_area = r.coefficient_length * depth;  // extruded through the domain
+      }
     }
   }
   r.obstacle_count = mask_count + int(r.obstacles.size());
   const bool has_forces = c.has_section("lbm.forces");
   const double u_ref = has_forces ? c.get_float("lbm.forces.reference_velocity") : 0.0;
   const double l_ref = has_forces ? c.get_float("lbm.forces.reference_length") : 0.0;
+  const double a_ref = has_forces ? c.get_float("lbm.forces.reference_area") : 0.0;
   if (u_ref > 0) r.coefficient_velocity = u_ref;
   if (l_ref > 0) r.coefficient_length = l_ref;
+  if (a_ref > 0) r.coefficient_area = a_ref;
   if (r.obstacle_count > 0 && r.coefficient_velocity == 0)
-    throw core::Error("lbm.forces.reference_velocity: no velocity inlet gives the speed for the "
-                      "drag and lift coefficients; set it (m/s)");
-  if (r.obstacle_count > 0 && r.coefficient_length == 0)
-    throw core::Error("lbm.forces.reference_length: obstacles from lbm.mask come first and have "
-                      "no diameter to take; set the length of the coefficients (m)");
+    throw core::Error(
+        "lbm.forces.reference_velocity: no velocity inlet gives the speed for the "
+        "drag and lift coefficients; set it (m/s)");
+  if (r.obstacle_count > 0 && r.dims == 2 && r.coefficient_length == 0)
+    throw core::Error(
+        "lbm.forces.reference_length: obstacles from lbm.mask come first and have "
+        "no diameter to take; set the length of the coefficients (m)");
+  if (r.obstacle_count > 0 && r.dims == 3 && r.coefficient_area == 0)
+    throw core::Error(
+        "lbm.forces.reference_area: obstacles from lbm.mask come first and have "
+        "no frontal area to take; set the area of the coefficients (m^2)");
   const std::vector<double> points =
       has_forces ? c.get_floats("lbm.forces.probes") : std::vector<double>{};
   if (points.size() % 2 != 0)
-    throw core::Error(fmt::format("lbm.forces.probes: {} numbers; give x, y pairs (m)",
-                                  points.size()));
+    throw core::Error(
+        fmt::format("lbm.forces.probes: {} numbers; give x, y pairs (m)", points.size()));
+  if (!points.empty() && r.dims == 3)
+    throw core::Error("lbm.forces.probes: pressure probes are 2D only (d2q9) so far");
   for (std::size_t i = 0; i + 1 < points.size(); i += 2) {
     if (points[i] < 0 || points[i] > size[0] || points[i + 1] < 0 || points[i + 1] > size[1])
       throw core::Error(fmt::format("lbm.forces.probes: point ({}, {}) m lies outside the "
@@ -278,6 +353,11 @@ LbmRun lattice_of(const io::Case& c) {
   }
 
   r.reference = s.get_string("reference");
+  if (r.reference != "none" && r.dims == 3)
+    throw core::Error(
+        fmt::format("lbm.reference = '{}' is a 2D benchmark; d3q19 runs take "
+                    "'none'",
+                    r.reference));
   if (r.reference == "ghia1982") {
     const bool walls = l.sides[0].type == lbm::Boundary::wall &&
                        l.sides[1].type == lbm::Boundary::wall &&
@@ -312,11 +392,11 @@ LbmRun lattice_of(const io::Case& c) {
 
 // Field values of one output frame, physical units.
 struct Frame {
-  std::vector<double> velocity;  // [y][x][3], m/s
-  std::vector<double> pressure;  // Pa, relative to the reference state
-  std::vector<double> density;   // kg/m^3
-  std::vector<double> vorticity; // 1/s
-  std::vector<double> obstacle;  // 1 solid, 0 fluid
+  std::vector<double> velocity;   // [z][y][x][3] ([y][x][3] in 2D), m/s
+  std::vector<double> pressure;   // Pa, relative to the reference state
+  std::vector<double> density;    // kg/m^3
+  std::vector<double> vorticity;  // 1/s
+  std::vector<double> obstacle;   // 1 solid, 0 fluid
   bool finite = true;
 };
 
@@ -331,12 +411,12 @@ Frame physical(const lbm::Macroscopic& m, const lbm::LatticeUnits& u) {
   for (std::size_t i = 0; i < n; ++i) {
     f.velocity[3 * i] = u.velocity(m.ux[i]);
     f.velocity[3 * i + 1] = u.velocity(m.uy[i]);
-    f.velocity[3 * i + 2] = 0.0;
+    f.velocity[3 * i + 2] = u.velocity(m.uz[i]);
     f.pressure[i] = u.pressure(m.rho[i]);
     f.density[i] = m.rho[i] * u.density;
     f.vorticity[i] = u.rate(m.vorticity[i]);
     f.obstacle[i] = m.solid[i];
-    f.finite = f.finite && std::isfinite(m.rho[i] + m.ux[i] + m.uy[i]);
+    f.finite = f.finite && std::isfinite(m.rho[i] + m.ux[i] + m.uy[i] + m.uz[i]);
   }
   return f;
 }
@@ -344,8 +424,15 @@ Frame physical(const lbm::Macroscopic& m, const lbm::LatticeUnits& u) {
 }  // namespace
 
 void add_lbm_schema(io::Schema& schema) {
-  schema.section("lbm", "Lattice Boltzmann flow solver (2D, D2Q9), case in physical units")
-      .key_string("lattice", "Velocity set").default_value("d2q9").one_of({"d2q9"})
+  schema
+      .section("lbm",
+               "Lattice Boltzmann flow solver (2D D2Q9 or 3D D3Q19), case in physical "
+               "units")
+      .key_string("lattice",
+                  "Velocity set: d2q9 (2D) or d3q19 (3D: size, cells with z, walls "
+                  "and inlets at z sides, spheres and boxes)")
+      .default_value("d2q9")
+      .one_of({"d2q9", "d3q19"})
       .key_string("collision", "bgk (single relaxation time) or trt (two relaxation times)")
       .default_value("trt").one_of({"bgk", "trt"})
       .key_float("magic", "TRT magic parameter Lambda; 3/16 puts bounce-back walls exactly "
@@ -368,27 +455,48 @@ void add_lbm_schema(io::Schema& schema) {
                                "Strouhal number)")
       .default_value("none")
       .one_of({"none", "ghia1982", "poiseuille", "schafer_turek_2d1", "schafer_turek_2d2"})
-      .key_float("inflow_ramp", "Time over which velocity inlets start from rest, as "
-                                "sin^2(pi t / (2 T)) (0: at once). A smooth start sends out "
-                                "weaker sound waves, which keeps low-viscosity starts stable")
-      .default_value(0.0).unit("s").at_least(0.0)
-      .key_string("obstacle_walls", "Obstacle surfaces: interpolated (Bouzidi et al. 2001 "
-                                    "linear interpolated bounce-back, second order for curved "
-                                    "walls) or staircase (half-way bounce-back on the cells)")
-      .default_value("interpolated").one_of({"interpolated", "staircase"});
-  schema.section("lbm.domain", "Domain, fluid and resolution").required()
-      .key_floats("size", "Domain edges x, y").required().length(2).unit("m").greater_than(0.0)
-      .key_ints("cells", "Cells along x, y (square cells: proportional to size)").required()
-      .length(2).at_least(1)
-      .key_float("viscosity", "Kinematic viscosity").required().unit("m^2/s").greater_than(0.0)
-      .key_float("reference_velocity", "Largest speed expected (lid, inflow peak)").required()
-      .unit("m/s").greater_than(0.0)
-      .key_float("lattice_velocity", "The reference velocity in lattice units: sets the time "
-                                     "step; Mach = lattice_velocity * sqrt(3)")
-      .default_value(0.1).greater_than(0.0)
-      .key_float("density", "Fluid density").default_value(1.0).unit("kg/m^3").greater_than(0.0)
-      .key_floats("acceleration", "Body force per mass x, y (drives channel flow)")
-      .default_value(std::vector<double>{0.0, 0.0}).length(2).unit("m/s^2");
+      .key_float("inflow_ramp",
+                 "Time over which velocity inlets start from rest, as "
+                 "sin^2(pi t / (2 T)) (0: at once). A smooth start sends out "
+                 "weaker sound waves, which keeps low-viscosity starts stable")
+      .default_value(0.0)
+      .unit("s")
+      .at_least(0.0)
+      .key_string("obstacle_walls",
+                  "Obstacle surfaces: interpolated (Bouzidi et al. 2001 "
+                  "linear interpolated bounce-back, second order for curved "
+                  "walls) or staircase (half-way bounce-back on the cells)")
+      .default_value("interpolated")
+      .one_of({"interpolated", "staircase"});
+  schema.section("lbm.domain", "Domain, fluid and resolution")
+      .required()
+      .key_floats("size", "Domain edges x, y (and z for d3q19)")
+      .required()
+      .unit("m")
+      .greater_than(0.0)
+      .key_ints("cells", "Cells along x, y (and z for d3q19); square cells: proportional to size")
+      .required()
+      .at_least(1)
+      .key_float("viscosity", "Kinematic viscosity")
+      .required()
+      .unit("m^2/s")
+      .greater_than(0.0)
+      .key_float("reference_velocity", "Largest speed expected (lid, inflow peak)")
+      .required()
+      .unit("m/s")
+      .greater_than(0.0)
+      .key_float("lattice_velocity",
+                 "The reference velocity in lattice units: sets the time "
+                 "step; Mach = lattice_velocity * sqrt(3)")
+      .default_value(0.1)
+      .greater_than(0.0)
+      .key_float("density", "Fluid density")
+      .default_value(1.0)
+      .unit("kg/m^3")
+      .greater_than(0.0)
+      .key_floats("acceleration", "Body force per mass x, y (and z for d3q19; drives channel flow)")
+      .default_value(std::vector<double>{0.0, 0.0})
+      .unit("m/s^2");
   auto b = schema.section("lbm.boundaries",
                           "Domain sides: periodic (in pairs), half-way bounce-back walls "
                           "(optionally moving along themselves: a lid), velocity inlets (uniform "
@@ -396,15 +504,19 @@ void add_lbm_schema(io::Schema& schema) {
   b.required();
   for (const char* side : k_sides) {
     const std::string name = side;
-    b.key_string(side, fmt::format("{} side", side)).default_value("wall")
+    const bool z = name[0] == 'z';  // z sides: periodic unless a d3q19 case says otherwise
+    b.key_string(side, fmt::format("{} side{}", side, z ? " (d3q19 only; 2D: periodic)" : ""))
+        .default_value(z ? "periodic" : "wall")
         .one_of({"periodic", "wall", "velocity_inlet", "pressure_outlet"});
     b.key_floats(name + "_velocity", fmt::format("Velocity of the {} wall, or the inflow "
                                                  "velocity of a velocity_inlet (its peak for a "
-                                                 "parabolic profile)",
+                                                 "parabolic profile); x, y (and z for d3q19)",
                                                  side))
-        .default_value(std::vector<double>{0.0, 0.0}).length(2).unit("m/s");
+        .default_value(std::vector<double>{0.0, 0.0})
+        .unit("m/s");
     b.key_string(name + "_profile", fmt::format("Inflow profile across a velocity_inlet at {}: "
-                                                "uniform, or parabolic (zero at the side's ends)",
+                                                "uniform, or parabolic (2D only: zero at the "
+                                                "side's ends)",
                                                 side))
         .default_value("uniform").one_of({"uniform", "parabolic"});
     b.key_float(name + "_pressure", fmt::format("Pressure held at a pressure_outlet at {}, "
@@ -415,36 +527,72 @@ void add_lbm_schema(io::Schema& schema) {
   schema.section("lbm.obstacle", "A solid obstacle (repeat the table for more); forces on each "
                                  "are written per obstacle number, in file order from 1")
       .repeated()
-      .key_string("shape", "circle or rectangle").required().one_of({"circle", "rectangle"})
-      .key_floats("center", "Centre x, y").required().length(2).unit("m")
-      .key_float("radius", "Radius of a circle").optional().unit("m").greater_than(0.0)
-      .key_floats("size", "Edges x, y of a rectangle (axis-aligned)").optional().length(2)
-      .unit("m").greater_than(0.0);
-  schema.section("lbm.mask", "Obstacles from an HDF5 dataset [y][x] of the lattice's shape: 0 "
-                             "fluid, k > 0 a cell of obstacle k (staircase walls); obstacles of "
-                             "[[lbm.obstacle]] are numbered after the largest k")
-      .key_string("file", "HDF5 file, relative to the case file's folder").required()
-      .key_string("dataset", "Dataset path in the file, e.g. /mask").required();
-  schema.section("lbm.forces", "Forces on obstacles (momentum exchange) and pressure probes, "
-                               "sampled as time series")
+      .key_string("shape",
+                  "circle or rectangle (2D; on d3q19 extruded along z), sphere or box "
+                  "(d3q19)")
+      .required()
+      .one_of({"circle", "rectangle", "sphere", "box"})
+      .key_floats("center", "Centre x, y (sphere, box: x, y, z)")
+      .required()
+      .unit("m")
+      .key_float("radius", "Radius of a circle or sphere")
+      .optional()
+      .unit("m")
+      .greater_than(0.0)
+      .key_floats("size", "Edges x, y of a rectangle, x, y, z of a box (axis-aligned)")
+      .optional()
+      .unit("m")
+      .greater_than(0.0);
+  schema
+      .section("lbm.mask",
+               "Obstacles from an HDF5 dataset [y][x] ([z][y][x] for d3q19) of "
+               "the lattice's shape: 0 fluid, k > 0 a cell of obstacle k (staircase walls); "
+               "obstacles of "
+               "[[lbm.obstacle]] are numbered after the largest k")
+      .key_string("file", "HDF5 file, relative to the case file's folder")
+      .required()
+      .key_string("dataset", "Dataset path in the file, e.g. /mask")
+      .required();
+  schema
+      .section("lbm.forces",
+               "Forces on obstacles (momentum exchange) and pressure probes, "
+               "sampled as time series")
       .key_int("every", "Steps between samples of the forces and probes")
-      .default_value(std::int64_t(10)).at_least(1)
-      .key_float("reference_velocity", "U of the coefficients c = 2 F / (rho U^2 L) (0: the "
-                                       "mean speed through the velocity inlet)")
-      .default_value(0.0).unit("m/s").at_least(0.0)
-      .key_float("reference_length", "L of the coefficients, per unit depth (0: the first "
-                                     "obstacle's diameter or its height across y)")
-      .default_value(0.0).unit("m").at_least(0.0)
-      .key_floats("probes", "Pressure probe points x0, y0, x1, y1, ... (beside an obstacle, "
-                            "extrapolated from the fluid)")
-      .default_value(std::vector<double>{}).unit("m");
+      .default_value(std::int64_t(10))
+      .at_least(1)
+      .key_float("reference_velocity",
+                 "U of the coefficients c = 2 F / (rho U^2 L) (0: the "
+                 "mean speed through the velocity inlet)")
+      .default_value(0.0)
+      .unit("m/s")
+      .at_least(0.0)
+      .key_float("reference_length",
+                 "L of the 2D coefficients, per unit depth (0: the first "
+                 "obstacle's diameter or its height across y)")
+      .default_value(0.0)
+      .unit("m")
+      .at_least(0.0)
+      .key_float("reference_area",
+                 "A of the 3D coefficients c = 2 F / (rho U^2 A) (0: the "
+                 "first obstacle's frontal area across x: pi r^2 for a "
+                 "sphere, y x z edges for a box, height x depth if extruded)")
+      .default_value(0.0)
+      .unit("m^2")
+      .at_least(0.0)
+      .key_floats("probes",
+                  "Pressure probe points x0, y0, x1, y1, ... (beside an obstacle, "
+                  "extrapolated from the fluid; 2D only)")
+      .default_value(std::vector<double>{})
+      .unit("m");
 }
 
 void check_lbm(const io::Case& c) { lattice_of(c); }
 
 OutputPlan plan_lbm(const io::Case& c) {
   const LbmRun setup = lattice_of(c);
-  const std::uint64_t cells = std::uint64_t(setup.lattice.cells[0]) * setup.lattice.cells[1];
+  const std::uint64_t cells = std::uint64_t(setup.lattice.cells[0]) * setup.lattice.cells[1] *
+                              std::uint64_t(setup.lattice.cells[2]);
+  const std::uint64_t q = setup.dims == 3 ? 19 : 9;
   const std::uint64_t real = setup.lattice.precision == lbm::Precision::fp64 ? 8 : 4;
   const std::int64_t steps = c.get_int("lbm.steps"), output_every = c.get_int("lbm.output_every");
   const std::int64_t force_every =
@@ -463,10 +611,10 @@ OutputPlan plan_lbm(const io::Case& c) {
       io::series_bytes(frames, cells * 3 * real) + 3 * io::series_bytes(frames, cells * real) +
       io::series_bytes(frames, cells * 4) + obstacles * 2 * io::series_bytes(samples, 16) +
       setup.probes.size() * io::series_bytes(samples, 8);
-  // Populations (9) and the last velocity (3) per cell, the drag and lift histories, and the
+  // Populations (Q) and the last velocity (3) per cell, the drag and lift histories, and the
   // file's own bytes (the case text, names, HDF5 headers: about 14 KiB measured).
-  plan.checkpoint_bytes = cells * 12 * real + samples * obstacles * 2 * 8 +
-                          c.resolved_text().size() + 32768;
+  plan.checkpoint_bytes =
+      cells * (q + 3) * real + samples * obstacles * 2 * 8 + c.resolved_text().size() + 32768;
   return plan;
 }
 
@@ -477,10 +625,11 @@ namespace {
 // memory as well for the summary (maxima, Strouhal number). Probe series are [t][1].
 class ForceSeries {
  public:
-  ForceSeries(io::H5File& file, std::size_t obstacles, std::size_t probes) {
+  ForceSeries(io::H5File& file, std::size_t obstacles, std::size_t probes,
+              const std::string& force_units) {
     for (std::size_t k = 1; k <= obstacles; ++k) {
       m_force.emplace_back(file, fmt::format("/observables/obstacle_{}/force", k),
-                           io::TimeSeries::Spec{{2}, io::DType::f64, "N m-1", "s"});
+                           io::TimeSeries::Spec{{2}, io::DType::f64, force_units, "s"});
       m_coefficients.emplace_back(file, fmt::format("/observables/obstacle_{}/coefficients", k),
                                   io::TimeSeries::Spec{{2}, io::DType::f64, "", "s"});
     }
@@ -605,11 +754,12 @@ RunResult run_lbm(const RunContext& ctx) {
   const std::int64_t force_every =
       c.has_section("lbm.forces") ? c.get_int("lbm.forces.every") : std::int64_t(10);
   const double tolerance = s.get_float("tolerance");
-  spdlog::info("lbm: D2Q9 {} {}, {} x {} cells, dx = {:.4g} m, dt = {:.4g} s, tau = {:.4f}, "
-               "Mach {:.3f}, Re = {:.4g}, {} obstacle(s) with {} walls",
-               lbm::to_string(l.collision), lbm::to_string(l.precision), l.cells[0], l.cells[1],
-               u.dx, u.dt, u.tau, u.mach, setup.reynolds, setup.obstacle_count,
-               l.wall_fraction.empty() ? "staircase" : "interpolated");
+  spdlog::info(
+      "lbm: {} {} {}, {} x {} x {} cells, dx = {:.4g} m, dt = {:.4g} s, tau = {:.4f}, "
+      "Mach {:.3f}, Re = {:.4g}, {} obstacle(s) with {} walls",
+      lbm::to_string(l.lattice), lbm::to_string(l.collision), lbm::to_string(l.precision),
+      l.cells[0], l.cells[1], l.cells[2], u.dx, u.dt, u.tau, u.mach, setup.reynolds,
+      setup.obstacle_count, l.wall_fraction.empty() ? "staircase" : "interpolated");
 
   auto solver = lbm::make_solver(ctx.backend, l);
   // Inflow ramp: inlet velocities scaled by sin^2(pi t / 2T), constant over each ramp_chunk
@@ -620,7 +770,7 @@ RunResult run_lbm(const RunContext& ctx) {
     if (!(ramp_steps > 0)) return;
     const double f =
         step >= ramp_steps ? 1.0 : std::pow(std::sin(0.5 * M_PI * double(step) / ramp_steps), 2);
-    for (int side = 0; side < 4; ++side)
+    for (int side = 0; side < 6; ++side)
       if (l.sides[side].type == lbm::Boundary::velocity_inlet) {
         const std::array<double, 3>& v = l.sides[side].velocity;
         solver->set_side_velocity(side, {f * v[0], f * v[1], f * v[2]});
@@ -631,8 +781,11 @@ RunResult run_lbm(const RunContext& ctx) {
   if (!ctx.restart)
     io::write_provenance(file, {c.resolved_text(), std::string(core::to_string(ctx.backend)),
                                 "SI: m, s, kg/m^3, Pa (pressure relative to the reference "
-                                "state), forces per unit depth N/m"});
-  const io::Shape grid = {std::uint64_t(l.cells[1]), std::uint64_t(l.cells[0])};
+                                "state), forces N (3D) or per unit depth N/m (2D)"});
+  const bool three_d = setup.dims == 3;
+  const io::Shape grid = three_d ? io::Shape{std::uint64_t(l.cells[2]), std::uint64_t(l.cells[1]),
+                                             std::uint64_t(l.cells[0])}
+                                 : io::Shape{std::uint64_t(l.cells[1]), std::uint64_t(l.cells[0])};
   const io::DType disk = l.precision == lbm::Precision::fp64 ? io::DType::f64 : io::DType::f32;
   io::FieldSeries velocity(file, "velocity", grid, 3, disk, "m s-1", "s");
   io::FieldSeries pressure(file, "pressure", grid, 1, disk, "Pa", "s");
@@ -645,15 +798,19 @@ RunResult run_lbm(const RunContext& ctx) {
                                     : io::XdmfWriter(xmf_path, file.path());
   // Values sit at cell centres, so the mesh's points are the centres: node data on a mesh
   // offset by half a cell.
-  const io::CoRectMesh mesh{{1, grid[0], grid[1]}, {0.0, 0.5 * u.dx, 0.5 * u.dx},
-                            {u.dx, u.dx, u.dx}};
+  const io::CoRectMesh mesh{
+      {std::uint64_t(l.cells[2]), std::uint64_t(l.cells[1]), std::uint64_t(l.cells[0])},
+      {three_d ? 0.5 * u.dx : 0.0, 0.5 * u.dx, 0.5 * u.dx},
+      {u.dx, u.dx, u.dx}};
   const std::size_t n_obstacles = std::size_t(setup.obstacle_count);
-  ForceSeries series(file, n_obstacles, setup.probes.size());
-  // Lattice force (per unit depth) to N/m: rho dx^3 / dt^2; to a coefficient: 2 / (rho U^2 L).
-  const double to_newton = u.density * u.dx * u.dx * u.dx / (u.dt * u.dt);
+  // Forces: the x and y components (drag and lift in the x-y plane; 3D: z not written yet).
+  ForceSeries series(file, n_obstacles, setup.probes.size(), three_d ? "N" : "N m-1");
+  // Lattice force to N: rho dx^4 / dt^2 (2D: per unit depth, N/m, rho dx^3 / dt^2); to a
+  // coefficient: 2 / (rho U^2 A) (2D: 2 / (rho U^2 L)).
+  const double to_newton = u.density * std::pow(u.dx, three_d ? 4 : 3) / (u.dt * u.dt);
   const double to_coefficient =
-      n_obstacles > 0 ? 2.0 / (u.density * setup.coefficient_velocity *
-                               setup.coefficient_velocity * setup.coefficient_length)
+      n_obstacles > 0 ? 2.0 / (u.density * setup.coefficient_velocity * setup.coefficient_velocity *
+                               (three_d ? setup.coefficient_area : setup.coefficient_length))
                       : 0.0;
 
   core::Timers timers;
@@ -771,10 +928,12 @@ RunResult run_lbm(const RunContext& ctx) {
                mlups);
 
   io::Summary& sum = r.summary;
+  sum.set("lattice.lattice", lbm::to_string(l.lattice));
   sum.set("lattice.collision", lbm::to_string(l.collision));
   sum.set("lattice.precision", lbm::to_string(l.precision));
   sum.set("lattice.cells_x", l.cells[0]);
   sum.set("lattice.cells_y", l.cells[1]);
+  sum.set("lattice.cells_z", l.cells[2]);
   sum.set("lattice.tau", u.tau);
   sum.set("lattice.mach", u.mach);
   sum.set("lattice.dx_m", u.dx);
@@ -795,12 +954,16 @@ RunResult run_lbm(const RunContext& ctx) {
   sum.set("performance.forces_s", timers.seconds("forces"));
   if (n_obstacles > 0) {
     sum.set("forces.reference_velocity_m_s", setup.coefficient_velocity);
-    sum.set("forces.reference_length_m", setup.coefficient_length);
+    if (three_d)
+      sum.set("forces.reference_area_m2", setup.coefficient_area);
+    else
+      sum.set("forces.reference_length_m", setup.coefficient_length);
   }
+  const std::string force_unit = three_d ? "_N" : "_N_per_m";
   for (std::size_t k = 0; k < n_obstacles; ++k) {
     const std::string key = fmt::format("forces.obstacle_{}", k + 1);
-    sum.set(key + ".force_x_N_per_m", st.force[k][0]);
-    sum.set(key + ".force_y_N_per_m", st.force[k][1]);
+    sum.set(key + ".force_x" + force_unit, st.force[k][0]);
+    sum.set(key + ".force_y" + force_unit, st.force[k][1]);
     sum.set(key + ".drag_coefficient", st.coefficient[k][0]);
     sum.set(key + ".lift_coefficient", st.coefficient[k][1]);
     // Over the last quarter of the samples: maxima, means and the lift's frequency as a
@@ -821,8 +984,9 @@ RunResult run_lbm(const RunContext& ctx) {
                                                   setup.coefficient_velocity
                                             : 0.0);
     }
-    spdlog::info("obstacle {}: c_D {:.5f}, c_L {:.5f} (F = {:.5g}, {:.5g} N/m)", k + 1,
-                 st.coefficient[k][0], st.coefficient[k][1], st.force[k][0], st.force[k][1]);
+    spdlog::info("obstacle {}: c_D {:.5f}, c_L {:.5f} (F = {:.5g}, {:.5g} {})", k + 1,
+                 st.coefficient[k][0], st.coefficient[k][1], st.force[k][0], st.force[k][1],
+                 three_d ? "N" : "N/m");
   }
   for (std::size_t i = 0; i < setup.probes.size(); ++i)
     sum.set(fmt::format("probes.probe_{}.pressure_Pa", i + 1), st.pressure[i]);

@@ -21,6 +21,13 @@ LatticeUnits to_lattice_units(const PhysicalSetup& s, const UnitLimits& limits) 
         s.size[0], s.size[1], s.cells[0], s.cells[1], dx, dy, s.cells[0],
         std::lround(s.cells[0] * s.size[1] / s.size[0])));
   }
+  if (s.size[2] > 0 && std::abs(s.size[2] / s.cells[2] - dx) > 1e-9 * dx) {
+    throw core::Error(fmt::format(
+        "domain depth {} m on {} cells gives a cell size of {:.6g} m in z but {:.6g} m in x: "
+        "lattice cells are cubes, so make cells proportional to the domain size (e.g. {} in z)",
+        s.size[2], s.cells[2], s.size[2] / s.cells[2], dx,
+        std::lround(s.cells[0] * s.size[2] / s.size[0])));
+  }
   LatticeUnits u;
   u.dx = dx;
   u.dt = s.lattice_velocity * dx / s.reference_velocity;

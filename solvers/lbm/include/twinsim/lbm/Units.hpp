@@ -8,8 +8,8 @@
 namespace twinsim::lbm {
 
 struct PhysicalSetup {
-  std::array<double, 2> size = {1, 1};  // domain edges x, y [m]
-  std::array<int, 2> cells = {1, 1};    // cells along x, y; dx must come out equal on both
+  std::array<double, 3> size = {1, 1, 0};  // domain edges x, y, z [m]; z 0 for a 2D domain
+  std::array<int, 3> cells = {1, 1, 1};    // cells along x, y, z; dx must come out equal on all
   double viscosity = 0;                 // kinematic [m^2/s]
   double reference_velocity = 0;        // the largest speed expected [m/s]
   double lattice_velocity = 0.1;        // what reference_velocity becomes [lattice units]

@@ -1,0 +1,115 @@
+"""A 3D (D3Q19) run from a case file, read back as users read it: cases/lbm/sphere_duct.toml at
+48 x 16 x 16 cells (a sphere of radius 2 cells on the axis of a square duct, uniform inflow,
+pressure outlet): fields [t][z][y][x] in HDF5 and a 3D XDMF mesh, the force on the sphere in N
+with coefficients over its frontal area, the mirror symmetries of the flow (y, z and y <-> z),
+summary.json; the 3D cases pass `twinsim check`, and settings that are 2D only are refused.
+
+Run by CTest as: /usr/bin/python3 test_lbm_3d.py <path to twinsim> <repo root>
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+TWINSIM = sys.argv[1]
+ROOT = sys.argv[2]
+CASE = os.path.join(ROOT, "cases", "lbm", "sphere_duct.toml")
+NX, NY, NZ, STEPS, EVERY = 48, 16, 16, 600, 20
+U, R = 0.05, 0.0125  # inflow (m/s) and sphere radius (m) of the case
+
+
+def twinsim(*args):
+    return subprocess.run([TWINSIM, *args], capture_output=True, text=True, timeout=300)
+
+
+class Lbm3d(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="twinsim-lbm3d-")
+        cls.out = os.path.join(cls.tmp.name, "run")
+        r = twinsim("run", CASE, "--out", cls.out, "--set", f"lbm.domain.cells=[{NX},{NY},{NZ}]",
+                    "--set", f"lbm.steps={STEPS}", "--set", "lbm.output_every=300",
+                    "--set", f"lbm.forces.every={EVERY}", "--set", "lbm.tolerance=0",
+                    "--set", "lbm.inflow_ramp=0.5")
+        assert r.returncode == 0, r.stdout + r.stderr
+        cls.h5 = os.path.join(cls.out, "sphere_duct.h5")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_fields_are_3d_and_symmetric(self):
+        with h5py.File(self.h5, "r") as f:
+            v = f["/fields/velocity/value"]
+            self.assertEqual(v.shape, (3, NZ, NY, NX, 3))  # frames at steps 0, 300, 600
+            for name in ("pressure", "density", "vorticity", "obstacle"):
+                self.assertEqual(f[f"/fields/{name}/value"].shape, (3, NZ, NY, NX), name)
+            mask = f["/fields/obstacle/value"][-1]
+            solid = int(mask.sum())  # a sphere of radius 2 cells: 4/3 pi 8 = 33.5 cells
+            self.assertLess(abs(solid - 4 / 3 * math.pi * 8), 4, solid)
+            u = f["/fields/velocity/value"][-1]
+        self.assertTrue(np.all(u[mask > 0] == 0))
+        # The inflow (full after the 0.5 s ramp) enters the first plane away from the walls.
+        self.assertLess(abs(u[2:-2, 2:-2, 0, 0].mean() / U - 1), 0.03)
+        # Sphere on the axis of a square duct: u_x is mirror symmetric in y and z and unchanged
+        # by swapping y and z, up to FP32 round-off.
+        ux = u[..., 0]
+        scale = np.abs(ux).max()
+        self.assertGreater(scale, U)
+        for mirrored in (ux[:, ::-1, :], ux[::-1, :, :], ux.transpose(1, 0, 2)):
+            self.assertLess(np.abs(ux - mirrored).max(), 1e-4 * scale)
+
+    def test_force_on_the_sphere(self):
+        with h5py.File(self.h5, "r") as f:
+            force = f["/observables/obstacle_1/force/value"][:]
+            coeff = f["/observables/obstacle_1/coefficients/value"][:]
+            self.assertEqual(f["/observables/obstacle_1/force/value"].attrs.get("units"), "N")
+            self.assertEqual(list(f["/observables/obstacle_1/force/step"][:]),
+                             list(range(0, STEPS + 1, EVERY)))
+        # Drag along the flow, no lift (the sphere sits on the duct's axis), once the inflow
+        # ramp has started (it holds the first 20 steps at rest).
+        self.assertTrue(np.all(force[2:, 0] > 0))
+        self.assertTrue(np.all(np.abs(force[2:, 1]) < 1e-3 * force[2:, 0]))
+        # c = 2 F / (rho U^2 A), rho = 1 kg/m^3, A = pi r^2.
+        np.testing.assert_allclose(coeff, force * 2 / (U ** 2 * math.pi * R ** 2), rtol=1e-12)
+
+    def test_summary_and_xdmf(self):
+        with open(os.path.join(self.out, "summary.json")) as f:
+            s = json.load(f)
+        self.assertEqual(s["lattice"]["lattice"], "d3q19")
+        self.assertEqual((s["lattice"]["cells_x"], s["lattice"]["cells_y"],
+                          s["lattice"]["cells_z"]), (NX, NY, NZ))
+        self.assertAlmostEqual(s["forces"]["reference_area_m2"], math.pi * R ** 2, places=12)
+        self.assertGreater(s["forces"]["obstacle_1"]["force_x_N"], 0)
+        self.assertEqual(s["performance"]["bytes_per_cell_update"], 152)
+        with open(os.path.join(self.out, "sphere_duct.xmf")) as f:
+            xmf = f.read()
+        self.assertIn(f'TopologyType="3DCoRectMesh" Dimensions="{NZ} {NY} {NX}"', xmf)
+
+    def test_cases_check_and_2d_only_settings_are_refused(self):
+        for case in ("sphere_duct", "periodic_box"):
+            r = twinsim("check", os.path.join(ROOT, "cases", "lbm", case + ".toml"))
+            self.assertEqual(r.returncode, 0, case + ": " + r.stderr)
+        refusals = [
+            (CASE, ["--set", "lbm.forces.probes=[0.1, 0.05]"], "probes are 2D only"),
+            (CASE, ["--set", "lbm.boundaries.x_min_profile=parabolic"], "is 2D only"),
+            (CASE, ["--set", "lbm.lattice=d2q9"], "lattice 'd2q9' is 2D"),
+            (CASE, ["--set", "lbm.domain.cells=[96, 32, 30]"], "lattice cells are cubes"),
+            (CASE, ["--set", "lbm.reference=poiseuille"], "is a 2D benchmark"),
+            (os.path.join(ROOT, "cases", "lbm", "cavity_re100.toml"),
+             ["--set", "lbm.boundaries.z_min=wall"], "has periodic z sides"),
+        ]
+        for case, overrides, message in refusals:
+            r = twinsim("check", case, *overrides)
+            self.assertEqual(r.returncode, 2, overrides)
+            self.assertIn(message, r.stderr, overrides)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1])
