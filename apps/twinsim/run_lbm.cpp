@@ -606,10 +606,11 @@ OutputPlan plan_lbm(const io::Case& c) {
   const std::uint64_t frames = count(output_every);
   OutputPlan plan;
   // Fields: velocity (3 values), pressure, density, vorticity in the run's precision; the
-  // obstacle mask FP32. Observables: force and coefficients (2 doubles), probe pressures.
+  // obstacle mask FP32. Observables: force and coefficients (2 doubles; 3D: 3), probe pressures.
   plan.output_bytes =
       io::series_bytes(frames, cells * 3 * real) + 3 * io::series_bytes(frames, cells * real) +
-      io::series_bytes(frames, cells * 4) + obstacles * 2 * io::series_bytes(samples, 16) +
+      io::series_bytes(frames, cells * 4) +
+      obstacles * 2 * io::series_bytes(samples, std::uint64_t(setup.dims) * 8) +
       setup.probes.size() * io::series_bytes(samples, 8);
   // Populations (Q) and the last velocity (3) per cell, the drag and lift histories, and the
   // file's own bytes (the case text, names, HDF5 headers: about 14 KiB measured).
@@ -620,18 +621,20 @@ OutputPlan plan_lbm(const io::Case& c) {
 
 namespace {
 
-// Force and probe time series: /observables/obstacle_<k>/force [t][2] (N/m, per unit depth) and
-// /coefficients [t][2] (c_D, c_L), /observables/probe_<i>/pressure [t] (Pa), H5MD style; kept in
-// memory as well for the summary (maxima, Strouhal number). Probe series are [t][1].
+// Force and probe time series: /observables/obstacle_<k>/force [t][2] (2D: N/m, per unit depth;
+// 3D: [t][3], N) and /coefficients [t][2] (c_D, c_L; 3D: and the side force's), and
+// /observables/probe_<i>/pressure [t] (Pa), H5MD style; kept in memory as well for the summary
+// (maxima, Strouhal number). Probe series are [t][1].
 class ForceSeries {
  public:
-  ForceSeries(io::H5File& file, std::size_t obstacles, std::size_t probes,
+  ForceSeries(io::H5File& file, std::size_t obstacles, std::size_t probes, int dims,
               const std::string& force_units) {
+    const std::uint64_t n = std::uint64_t(dims);
     for (std::size_t k = 1; k <= obstacles; ++k) {
       m_force.emplace_back(file, fmt::format("/observables/obstacle_{}/force", k),
-                           io::TimeSeries::Spec{{2}, io::DType::f64, force_units, "s"});
+                           io::TimeSeries::Spec{{n}, io::DType::f64, force_units, "s"});
       m_coefficients.emplace_back(file, fmt::format("/observables/obstacle_{}/coefficients", k),
-                                  io::TimeSeries::Spec{{2}, io::DType::f64, "", "s"});
+                                  io::TimeSeries::Spec{{n}, io::DType::f64, "", "s"});
     }
     for (std::size_t i = 1; i <= probes; ++i)
       m_probe.emplace_back(file, fmt::format("/observables/probe_{}/pressure", i),
@@ -640,8 +643,8 @@ class ForceSeries {
     cl.resize(obstacles);
   }
 
-  void append(const std::vector<std::array<double, 2>>& force,
-              const std::vector<std::array<double, 2>>& coefficient,
+  void append(const std::vector<std::array<double, 3>>& force,
+              const std::vector<std::array<double, 3>>& coefficient,
               const std::vector<double>& pressure, std::int64_t step, double t) {
     for (std::size_t k = 0; k < m_force.size(); ++k) {
       m_force[k].append(force[k].data(), step, t);
@@ -688,15 +691,15 @@ Window last_window(const std::vector<double>& s, std::size_t window) {
   return w;
 }
 
-std::vector<double> flat(const std::vector<std::array<double, 2>>& pairs) {
+std::vector<double> flat(const std::vector<std::array<double, 3>>& triples) {
   std::vector<double> v;
-  for (const std::array<double, 2>& p : pairs) v.insert(v.end(), p.begin(), p.end());
+  for (const std::array<double, 3>& t : triples) v.insert(v.end(), t.begin(), t.end());
   return v;
 }
-std::vector<std::array<double, 2>> pairs(const std::vector<double>& flat) {
-  std::vector<std::array<double, 2>> p(flat.size() / 2);
-  for (std::size_t i = 0; i < p.size(); ++i) p[i] = {flat[2 * i], flat[2 * i + 1]};
-  return p;
+std::vector<std::array<double, 3>> triples(const std::vector<double>& flat) {
+  std::vector<std::array<double, 3>> t(flat.size() / 3);
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = {flat[3 * i], flat[3 * i + 1], flat[3 * i + 2]};
+  return t;
 }
 
 // The run loop's state beyond the solver's, that summary.json is computed from: kept in
@@ -724,8 +727,8 @@ struct LoopState {
     finite = in.get_int("run/finite") != 0;
     last_output = in.get_int("run/last_output");
     last_sample = in.get_int("run/last_sample");
-    force = pairs(in.get<double>("run/force"));
-    coefficient = pairs(in.get<double>("run/coefficient"));
+    force = triples(in.get<double>("run/force"));
+    coefficient = triples(in.get<double>("run/coefficient"));
     in.get("run/pressure", pressure.data(), pressure.size());
   }
 
@@ -733,8 +736,9 @@ struct LoopState {
   double change = 0;  // velocity change at the last check
   bool converged = false, finite = true;
   std::int64_t last_output = -1, last_sample = -1;  // steps of the last frame and sample
-  // The last sample: per obstacle force (N/m) and (c_D, c_L); per probe pressure (Pa).
-  std::vector<std::array<double, 2>> force, coefficient;
+  // The last sample: per obstacle force (N/m; 3D: N) and (c_D, c_L, c_side); per probe pressure
+  // (Pa). 2D: the third components are 0.
+  std::vector<std::array<double, 3>> force, coefficient;
   std::vector<double> pressure;
 };
 
@@ -803,8 +807,8 @@ RunResult run_lbm(const RunContext& ctx) {
       {three_d ? 0.5 * u.dx : 0.0, 0.5 * u.dx, 0.5 * u.dx},
       {u.dx, u.dx, u.dx}};
   const std::size_t n_obstacles = std::size_t(setup.obstacle_count);
-  // Forces: the x and y components (drag and lift in the x-y plane; 3D: z not written yet).
-  ForceSeries series(file, n_obstacles, setup.probes.size(), three_d ? "N" : "N m-1");
+  ForceSeries series(file, n_obstacles, setup.probes.size(), setup.dims,
+                     three_d ? "N" : "N m-1");
   // Lattice force to N: rho dx^4 / dt^2 (2D: per unit depth, N/m, rho dx^3 / dt^2); to a
   // coefficient: 2 / (rho U^2 A) (2D: 2 / (rho U^2 L)).
   const double to_newton = u.density * std::pow(u.dx, three_d ? 4 : 3) / (u.dt * u.dt);
@@ -834,8 +838,10 @@ RunResult run_lbm(const RunContext& ctx) {
     core::ScopedTimer timer(timers, "forces");
     const std::vector<std::array<double, 3>> f = solver->obstacle_forces();
     for (std::size_t k = 0; k < n_obstacles; ++k) {
-      st.force[k] = {f[k][0] * to_newton, f[k][1] * to_newton};
-      st.coefficient[k] = {st.force[k][0] * to_coefficient, st.force[k][1] * to_coefficient};
+      for (int a = 0; a < 3; ++a) {
+        st.force[k][a] = f[k][a] * to_newton;
+        st.coefficient[k][a] = st.force[k][a] * to_coefficient;
+      }
     }
     if (!setup.probes.empty()) {
       const lbm::Macroscopic m = solver->macroscopic();
@@ -966,6 +972,10 @@ RunResult run_lbm(const RunContext& ctx) {
     sum.set(key + ".force_y" + force_unit, st.force[k][1]);
     sum.set(key + ".drag_coefficient", st.coefficient[k][0]);
     sum.set(key + ".lift_coefficient", st.coefficient[k][1]);
+    if (three_d) {
+      sum.set(key + ".force_z" + force_unit, st.force[k][2]);
+      sum.set(key + ".side_coefficient", st.coefficient[k][2]);
+    }
     // Over the last quarter of the samples: maxima, means and the lift's frequency as a
     // Strouhal number f L / U (0 when the lift does not oscillate there).
     if (series.cd[k].size() >= 8) {

@@ -72,10 +72,12 @@ class Lbm3d(unittest.TestCase):
             self.assertEqual(f["/observables/obstacle_1/force/value"].attrs.get("units"), "N")
             self.assertEqual(list(f["/observables/obstacle_1/force/step"][:]),
                              list(range(0, STEPS + 1, EVERY)))
-        # Drag along the flow, no lift (the sphere sits on the duct's axis), once the inflow
-        # ramp has started (it holds the first 20 steps at rest).
+        self.assertEqual(force.shape, (STEPS // EVERY + 1, 3))
+        # Drag along the flow, no lift or side force (the sphere sits on the duct's axis), once
+        # the inflow ramp has started (it holds the first 20 steps at rest).
         self.assertTrue(np.all(force[2:, 0] > 0))
-        self.assertTrue(np.all(np.abs(force[2:, 1]) < 1e-3 * force[2:, 0]))
+        for a in (1, 2):
+            self.assertTrue(np.all(np.abs(force[2:, a]) < 1e-3 * force[2:, 0]), a)
         # c = 2 F / (rho U^2 A), rho = 1 kg/m^3, A = pi r^2.
         np.testing.assert_allclose(coeff, force * 2 / (U ** 2 * math.pi * R ** 2), rtol=1e-12)
 
@@ -87,6 +89,7 @@ class Lbm3d(unittest.TestCase):
                           s["lattice"]["cells_z"]), (NX, NY, NZ))
         self.assertAlmostEqual(s["forces"]["reference_area_m2"], math.pi * R ** 2, places=12)
         self.assertGreater(s["forces"]["obstacle_1"]["force_x_N"], 0)
+        self.assertIn("force_z_N", s["forces"]["obstacle_1"])
         self.assertEqual(s["performance"]["bytes_per_cell_update"], 152)
         with open(os.path.join(self.out, "sphere_duct.xmf")) as f:
             xmf = f.read()

@@ -106,8 +106,8 @@ class Solver {
 };
 
 // Checks the configuration (tau > 1/2, periodic sides in pairs, mask and fraction sizes, one
-// cell in z for D2Q9, no parabolic inflow on D3Q19) and builds the solver with every fluid cell at rest, rho = 1. Throws core::Error naming
-// the problem.
+// cell in z for D2Q9, no parabolic inflow on D3Q19) and builds the solver with every fluid
+// cell at rest, rho = 1. Throws core::Error naming the problem.
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config);
 
 std::string to_string(Lattice l);
