@@ -24,7 +24,10 @@ for k in $(seq "$repeats"); do
     --out "$work/twinsim" --overwrite > "$work/twinsim.log" 2>&1
   ours+=("$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['timing']['atom_steps_per_s'])" \
     "$work/twinsim/summary.json")")
-  (cd "$work" && mpirun --allow-run-as-root --oversubscribe -np "$threads" lmp -in "$here/in.lj" \
+  # Ranks that yield while they wait: on a shared machine busy-polling ranks stall each other
+  # (measured: 2 ranks at 0.6-1.2e6 atom-steps/s polling, 1.9-2.1e6 yielding, load average 6).
+  (cd "$work" && mpirun --allow-run-as-root --oversubscribe --mca mpi_yield_when_idle 1 \
+    -np "$threads" lmp -in "$here/in.lj" \
     -log "$work/lammps.log" > /dev/null 2>&1)
   # "Loop time of 1.234 on 2 procs for 100 steps with 32000 atoms"
   theirs+=("$(awk '/^Loop time of/ {print $12 * $9 / $4}' "$work/lammps.log")")

@@ -228,7 +228,7 @@ void half_list_forces(Index n, Index parts, BoxParams b, const md::PairCoeff* ta
                       const int* type, Vec3Ptr r, const int* count, const int* list,
                       int capacity, Vec3Ptr f, double* partial) {
   for_each_index(parts, [=] TWINSIM_HD(Index p) {
-    double* part = partial + 3 * n * (p - 1);
+    double* part = p == 0 ? nullptr : partial + 3 * n * (p - 1);
     const Vec3Ptr mine = p == 0 ? f : Vec3Ptr{part, part + n, part + 2 * n};
     for (Index i = 0; i < n; ++i) mine.x[i] = mine.y[i] = mine.z[i] = 0.0;
     for (Index i = n * p / parts; i < n * (p + 1) / parts; ++i) {

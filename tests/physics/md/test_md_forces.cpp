@@ -51,8 +51,9 @@ TYPED_TEST(MdForces, NewtonsThirdLawAndMomentumConservation) {
       total[k % 3] += p.force[k];
       scale += std::abs(p.force[k]);
     }
-    // Each pair force is evaluated twice with exactly opposite separations: only summation
-    // round-off remains.
+    // Each pair force is added to one particle and subtracted from the other (half lists,
+    // CPU) or evaluated twice with exactly opposite separations (full lists, GPU): only
+    // summation round-off remains.
     for (double f : total) EXPECT_LT(std::abs(f), 1e-13 * scale) << "step " << sim->step();
     const md::Thermo t = sim->thermo();
     for (double m : t.momentum) EXPECT_LT(std::abs(m), 1e-11) << "step " << sim->step();

@@ -158,9 +158,9 @@ struct SimulationState {
   std::vector<double> chain_position, chain_velocity;  // Nose-Hoover eta_k, v_k; else empty
 };
 
-// Velocity Verlet (NVE) or Langevin BAOAB (NVT) with a full Verlet list, rebuilt from a cell
-// list whenever a particle has moved more than half the skin since the last build. State lives
-// in backend memory.
+// Velocity Verlet (NVE) or Langevin BAOAB (NVT) with a Verlet list (half on the CPU, full on
+// the GPU), rebuilt from a cell list whenever a particle has moved more than half the skin since
+// the last build. State lives in backend memory.
 class Simulation {
  public:
   virtual ~Simulation() = default;
