@@ -19,7 +19,9 @@ const std::vector<Solver>& solvers() {
       {"spectral3d", "3D pseudo-spectral Navier-Stokes (velocity form): Taylor-Green, ABC; "
        "energy, enstrophy, dissipation history", add_spectral3d_schema,
        run_spectral3d, check_spectral3d, plan_spectral3d},
-      {"lbm", "2D lattice Boltzmann flow (D2Q9, BGK/TRT): cavities, channels, walls, body force",
+      {"lbm",
+       "lattice Boltzmann flow (D2Q9 or D3Q19, BGK/TRT): cavities, channels, obstacles, walls, "
+       "body force",
        add_lbm_schema, run_lbm, check_lbm, plan_lbm},
   };
   return all;

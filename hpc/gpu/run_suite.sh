@@ -287,11 +287,13 @@ suite_bench() {
   [ -x "$b/bench_spectral_2d" ] && bench_step "spectral 2D batched (dataset throughput), 100 x 256^2" 120 \
     "$b/bench_spectral_2d" gpu 256 100 1 100 --repeats 5
   if [ -x "$b/bench_lbm" ]; then
-    bench_step "LBM D2Q9 MLUPS and share of copy bandwidth (goal 18,000 MLUPS is for D3Q19)" 120 \
+    bench_step "LBM D3Q19 TRT FP32 periodic box MLUPS and share of copy bandwidth, goal 18,000 MLUPS" 120 \
+      "$b/bench_lbm" gpu 5 d3q19 128 256 384 512
+    bench_step "LBM D2Q9 MLUPS and share of copy bandwidth" 90 \
       "$b/bench_lbm" gpu 5 512 2048 4096 8192
   else
-    echo -e "\n### LBM: bench_lbm not in the bundle (bench/CMakeLists.txt has no add_subdirectory(lbm))" >> "$OUT/bench.txt"
-    log "LEFT  bench LBM: bench_lbm not built (bench/CMakeLists.txt lacks add_subdirectory(lbm))"
+    echo -e "\n### LBM: bench_lbm not in the bundle" >> "$OUT/bench.txt"
+    log "LEFT  bench LBM: bench_lbm not built"
   fi
   bench_step "MD HOOMD LJ benchmark, 64,000 atoms, 2000 steps, goal 5e8 atom-steps/s" 90 \
     "$here/md_bench.sh" "$b/twinsim" "$work/md64k" "$g/src/cases/md/lj_hoomd_bench.toml"
