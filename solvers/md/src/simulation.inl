@@ -225,8 +225,8 @@ void full_list_forces_and_kick(Index n, BoxParams b, const md::PairCoeff* table,
 // neighbors, and each force is summed in a fixed order. Then reduce_and_kick() adds the parts.
 template <class Evaluator, bool k_single_type>
 void half_list_forces(Index n, Index parts, BoxParams b, const md::PairCoeff* table, int types,
-                      const int* type, Vec3Ptr r, const int* count, const int* list,
-                      int capacity, Vec3Ptr f, double* partial) {
+                      const int* type, Vec3Ptr r, const int* count, const int* list, int capacity,
+                      Vec3Ptr f, double* partial) {
   for_each_index(parts, [=] TWINSIM_HD(Index p) {
     double* part = p == 0 ? nullptr : partial + 3 * n * (p - 1);
     const Vec3Ptr mine = p == 0 ? f : Vec3Ptr{part, part + n, part + 2 * n};
@@ -752,10 +752,10 @@ class SimulationImpl final : public md::Simulation {
       const Index parts = thread_count();
       if (m_partial.size() != std::size_t(3 * m_n * (parts - 1)))
         m_partial = Buffer<double, Space>(std::size_t(3 * m_n * (parts - 1)));
-      const auto kernel = single ? &half_list_forces<Evaluator, true>
-                                 : &half_list_forces<Evaluator, false>;
-      kernel(m_n, parts, m_box, m_coeff.data(), m_types, m_type.data(), m_r.ptr(),
-             m_count.data(), m_list.data(), m_capacity, m_f.ptr(), m_partial.data());
+      const auto kernel =
+          single ? &half_list_forces<Evaluator, true> : &half_list_forces<Evaluator, false>;
+      kernel(m_n, parts, m_box, m_coeff.data(), m_types, m_type.data(), m_r.ptr(), m_count.data(),
+             m_list.data(), m_capacity, m_f.ptr(), m_partial.data());
       reduce_and_kick(m_n, parts, m_partial.data(), m_f.ptr(), kick, m_v.ptr());
     } else {
       const auto kernel = single ? &full_list_forces_and_kick<Evaluator, true>
