@@ -170,7 +170,7 @@ def frames(h5):
     try:
         with h5py.File(h5, "r") as f:
             return int(f["/fields/velocity"].attrs["complete_frames"])
-    except (OSError, KeyError):
+    except Exception:  # a file being written can be caught half-way: not ready yet
         return 0
 
 
@@ -249,11 +249,12 @@ class Restarts(unittest.TestCase):
         while time.time() < deadline and frames(h5) < 3:
             time.sleep(0.02)
         # Two different signals: a second SIGTERM sent while the first is still pending would
-        # merge with it (standard signals do not queue).
+        # merge with it (standard signals do not queue). Where both are pending at once (the
+        # process was not running), the kernel delivers SIGINT first: either is the second.
         p.send_signal(signal.SIGTERM)
         p.send_signal(signal.SIGINT)
         p.communicate(timeout=60)
-        self.assertEqual(p.returncode, 128 + signal.SIGINT)
+        self.assertIn(p.returncode, (128 + signal.SIGINT, 128 + signal.SIGTERM))
         with h5py.File(h5, "r") as f:
             whole = int(f["/fields/velocity"].attrs["complete_frames"])
             self.assertGreaterEqual(whole, 3)
