@@ -28,6 +28,9 @@ void check(const LatticeConfig& c) {
     throw core::Error(fmt::format("lattice: tau = {} must exceed 1/2 (viscosity > 0)", c.tau));
   if (c.collision == Collision::trt && !(c.magic > 0))
     throw core::Error(fmt::format("lattice: TRT magic parameter {} must be > 0", c.magic));
+  if (!(c.smagorinsky >= 0))
+    throw core::Error(
+        fmt::format("lattice: Smagorinsky constant {} must be >= 0 (0: off)", c.smagorinsky));
   for (int a = 0; a < 3; ++a)
     if ((c.sides[2 * a].type == Boundary::periodic) !=
         (c.sides[2 * a + 1].type == Boundary::periodic))

@@ -29,7 +29,7 @@ using lbm::Relaxation;
 // live in private member functions.
 
 // One time step: pull from src, collide, store in dst. Solid cells are neither updated nor read.
-template <class L, class Real>
+template <class L, lbm::Subgrid k_subgrid, class Real>
 void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real* src, Real* dst,
                     const unsigned char* solid, const Real* fraction) {
   const Index n = lbm::cell_count(d);
@@ -37,7 +37,7 @@ void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real
     if (solid[cell]) return;
     Real g[L::k_q];
     lbm::pull<L>(d, cell, src, solid, fraction, g);
-    lbm::collide<L>(g, r);
+    lbm::collide<L, k_subgrid>(g, r);
     TWINSIM_LBM_UNROLL
     for (int q = 0; q < L::k_q; ++q) dst[q * n + cell] = g[q];
   });
@@ -162,6 +162,9 @@ class SolverImpl final : public lbm::Solver {
     m_relax.omega_minus =
         Real(c.collision == lbm::Collision::trt ? lbm::trt_omega_minus(c.tau, c.magic) : omega);
     for (int a = 0; a < 3; ++a) m_relax.force[a] = Real(c.force[a]);
+    m_relax.tau = Real(c.tau);
+    m_relax.smagorinsky = Real(18.0 * std::sqrt(2.0) * c.smagorinsky * c.smagorinsky);
+    m_relax.magic = Real(c.collision == lbm::Collision::trt ? c.magic : 0.0);
     std::vector<std::uint8_t> solid = c.solid;
     solid.resize(m_cells, 0);
     m_solid = Buffer<unsigned char, Space>::from_host(solid);
@@ -177,9 +180,12 @@ class SolverImpl final : public lbm::Solver {
   }
 
   void step(std::int64_t n) override {
+    // The subgrid model is a template switch: without it the step is the plain collision.
+    const auto kernel = m_config.smagorinsky > 0
+                            ? stream_collide<L, lbm::Subgrid::smagorinsky, Real>
+                            : stream_collide<L, lbm::Subgrid::none, Real>;
     for (std::int64_t i = 0; i < n; ++i) {
-      stream_collide<L>(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(),
-                        fraction());
+      kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), fraction());
       std::swap(m_f, m_f_next);
     }
     m_steps += n;

@@ -80,6 +80,7 @@ class LbmOutput(unittest.TestCase):
         self.assertAlmostEqual(summary["forces"]["obstacle_1"]["drag_coefficient"], last_cd)
         self.assertIn("pressure_difference_Pa", summary["schafer_turek_2d1"])
         self.assertGreater(summary["performance"]["mlups"], 0)
+        self.assertEqual(summary["lattice"]["smagorinsky"], 0.0)  # the default: off
 
     def test_xdmf_readers(self):
         import vtk
@@ -109,6 +110,7 @@ class LbmOutput(unittest.TestCase):
              "is below the inflow speed 0.3 m/s"),
             (["--set", "lbm.boundaries.y_min_pressure=10"],
              "only a pressure_outlet holds a pressure"),
+            (["--set", "lbm.smagorinsky=-0.1"], "lbm.smagorinsky: expected a float >= 0"),
         ]
         for overrides, message in cases:
             r = twinsim("check", CASE, *overrides)

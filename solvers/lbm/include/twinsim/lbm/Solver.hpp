@@ -46,6 +46,9 @@ struct LatticeConfig {
   std::array<int, 3> cells = {1, 1, 1};  // per axis; D2Q9 has cells[2] == 1
   double tau = 1.0;                      // BGK / TRT symmetric relaxation time, > 1/2
   double magic = 3.0 / 16.0;             // TRT magic parameter Lambda
+  // Smagorinsky constant C_s >= 0 of the LES subgrid model, 0 = off: a local relaxation time
+  // adds the eddy viscosity (C_s dx)^2 |S| (collision_kernel.hpp, smagorinsky_tau).
+  double smagorinsky = 0.0;
   std::array<double, 3> force = {};      // body force per volume (rho_0 times acceleration)
   std::array<Side, 6> sides;             // x_min, x_max, y_min, y_max, z_min, z_max
   // Empty, or one value per cell, x fastest: 0 fluid, k > 0 a solid cell of obstacle k (forces
@@ -105,7 +108,7 @@ class Solver {
   virtual double copy_bandwidth(int repeats) = 0;
 };
 
-// Checks the configuration (tau > 1/2, periodic sides in pairs, mask and fraction sizes, one
+// Checks the configuration (tau > 1/2, Smagorinsky constant >= 0, periodic sides in pairs, mask and fraction sizes, one
 // cell in z for D2Q9, no parabolic inflow on D3Q19) and builds the solver with every fluid
 // cell at rest, rho = 1. Throws core::Error naming the problem.
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config);
