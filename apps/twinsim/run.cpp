@@ -183,14 +183,7 @@ int run(const RunOptions& options) {
   spdlog::info("backend {}{}, output in {}", core::to_string(backend),
                backend == core::Backend::Gpu ? ": " + core::gpu_description() : "",
                dir->path().string());
-  if (restart) {
-    spdlog::info("restart from {} at step {} (time {})", restart->path().string(),
-                 restart->step(), restart->time());
-    if (restart->info().backend != core::to_string(backend))
-      spdlog::warn("the checkpoint was written by the {} backend and this run uses {}: it "
-                   "continues, but not bit for bit", restart->info().backend,
-                   core::to_string(backend));
-  }
+  if (restart) log_restart(*restart, backend);
 
   io::Checkpoints checkpoints(dir->checkpoints(), io::CheckpointPolicy::from_case(*c),
                               {solver.name, 0, 0.0, std::string(core::to_string(backend)),
@@ -204,15 +197,8 @@ int run(const RunOptions& options) {
   }
   set_provenance(result.summary, name, "solver", solver.name, backend, result.ok, result.failure,
                  seconds_since(start));
-  if (restart) {
-    result.summary.set("restart.from", restart->path().string());
-    result.summary.set("restart.step", restart->step());
-  }
-  result.summary.set("checkpoints.written", checkpoints.written());
-  if (result.interrupted) {
-    result.summary.set("status", "interrupted");
-    result.summary.set("checkpoints.last", checkpoints.last_written().string());
-  }
+  set_checkpoint_summary(result.summary, restart ? &*restart : nullptr, checkpoints,
+                         result.interrupted);
   dir->write_summary(result.summary);
   if (!result.ok) {
     spdlog::error("{}", result.failure);

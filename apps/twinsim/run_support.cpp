@@ -1,5 +1,7 @@
 #include "run_support.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <vector>
@@ -41,6 +43,28 @@ void set_provenance(io::Summary& s, const std::string& name, const std::string& 
   s.set("status", ok ? "ok" : "failed");
   if (!ok) s.set("failure", failure);
   s.set("timing.total_s", total_s);
+}
+
+void log_restart(const io::Restart& restart, core::Backend backend) {
+  spdlog::info("restart from {} at step {} (time {})", restart.path().string(), restart.step(),
+               restart.time());
+  if (restart.info().backend != core::to_string(backend))
+    spdlog::warn("the checkpoint was written by the {} backend and this run uses {}: it "
+                 "continues, but not bit for bit", restart.info().backend,
+                 core::to_string(backend));
+}
+
+void set_checkpoint_summary(io::Summary& s, const io::Restart* restart,
+                            const io::Checkpoints& checkpoints, bool interrupted) {
+  if (restart) {
+    s.set("restart.from", restart->path().string());
+    s.set("restart.step", restart->step());
+  }
+  s.set("checkpoints.written", checkpoints.written());
+  if (interrupted) {
+    s.set("status", "interrupted");
+    s.set("checkpoints.last", checkpoints.last_written().string());
+  }
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

@@ -318,14 +318,7 @@ int train(const RunOptions& options) {
   if (!run) return k_exit_bad_input;
   spdlog::info("twinsim {}: train {} from {} on {}", core::version(), c->get_string("run.name"),
                options.case_path, core::to_string(run->backend));
-  if (run->restart) {
-    spdlog::info("restart from {} at step {}", run->restart->path().string(),
-                 run->restart->step());
-    if (run->restart->info().backend != core::to_string(run->backend))
-      spdlog::warn("the checkpoint was written by the {} backend and this run uses {}: it "
-                   "continues, but not bit for bit", run->restart->info().backend,
-                   core::to_string(run->backend));
-  }
+  if (run->restart) log_restart(*run->restart, run->backend);
   io::Checkpoints checkpoints(run->dir->checkpoints(), io::CheckpointPolicy::from_case(*c),
                               {k_train_checkpoint_kind, 0, 0.0,
                                std::string(core::to_string(run->backend)), c->resolved_text()});
@@ -343,15 +336,7 @@ int train(const RunOptions& options) {
   }
   set_provenance(s, c->get_string("run.name"), "command", "train", run->backend, ok, failure,
                  seconds_since(start));
-  if (run->restart) {
-    s.set("restart.from", run->restart->path().string());
-    s.set("restart.step", run->restart->step());
-  }
-  s.set("checkpoints.written", checkpoints.written());
-  if (ok && interrupted) {
-    s.set("status", "interrupted");
-    s.set("checkpoints.last", checkpoints.last_written().string());
-  }
+  set_checkpoint_summary(s, run->restart.get(), checkpoints, ok && interrupted);
   run->dir->write_summary(s);
   if (!ok) return k_exit_failed;
   if (interrupted) {
