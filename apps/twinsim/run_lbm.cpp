@@ -787,12 +787,8 @@ RunResult run_lbm(const RunContext& ctx) {
         solver->set_side_velocity(side, {f * v[0], f * v[1], f * v[2]});
       }
   };
-  const std::filesystem::path h5_path = ctx.run.file(ctx.name + ".h5");
-  io::H5File file = ctx.restart ? ctx.restart->reopen_output(h5_path) : io::H5File::create(h5_path);
-  if (!ctx.restart)
-    io::write_provenance(file, {c.resolved_text(), std::string(core::to_string(ctx.backend)),
-                                "SI: m, s, kg/m^3, Pa (pressure relative to the reference "
-                                "state), forces N (3D) or per unit depth N/m (2D)"});
+  io::H5File file = open_output(ctx, "SI: m, s, kg/m^3, Pa (pressure relative to the reference "
+                                     "state), forces N (3D) or per unit depth N/m (2D)");
   const bool three_d = setup.dims == 3;
   const io::Shape grid = three_d ? io::Shape{std::uint64_t(l.cells[2]), std::uint64_t(l.cells[1]),
                                              std::uint64_t(l.cells[0])}

@@ -408,12 +408,7 @@ RunResult run_md(const RunContext& ctx) {
 
   // The file exists before the engine starts, so a refused start (overlaps) still leaves it.
   // A restart appends to the run's file, cut back to the frames it had at the checkpoint.
-  const std::filesystem::path h5_path = ctx.run.file(ctx.name + ".h5");
-  io::H5File file =
-      ctx.restart ? ctx.restart->reopen_output(h5_path) : io::H5File::create(h5_path);
-  if (!ctx.restart)
-    io::write_provenance(file, {c.resolved_text(), std::string(core::to_string(ctx.backend)),
-                                k_units});
+  io::H5File file = open_output(ctx, k_units);
   RunResult r;
   r.summary.set("atoms", std::int64_t(n));
   r.summary.set("units", k_units);

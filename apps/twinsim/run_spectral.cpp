@@ -452,12 +452,7 @@ RunResult run_samples(const RunContext& ctx, const Settings& s, const std::strin
   const std::uint64_t mx = std::uint64_t(s.stored_nx), my = std::uint64_t(s.stored_ny);
   const std::size_t plane = std::size_t(mx * my);
 
-  const std::filesystem::path h5 = ctx.run.file(ctx.name + ".h5");
-  io::H5File file = ctx.restart ? ctx.restart->reopen_output(h5) : io::H5File::create(h5);
-  if (!ctx.restart)
-    io::write_provenance(file, {ctx.case_file.resolved_text(),
-                                std::string(core::to_string(ctx.backend)),
-                                "case units: lengths in the unit of lx, time in the unit of dt"});
+  io::H5File file = open_output(ctx, "case units: lengths in the unit of lx, time in the unit of dt");
   io::TimeSeries trajectories(file, "/vorticity", {{frames, my, mx}, k_type, "1/time", "time"});
   io::TimeSeries energy(file, "/kinetic_energy", {{frames}, io::DType::f64, "length^2/time^2",
                                                   "time"});
@@ -483,8 +478,8 @@ RunResult run_samples(const RunContext& ctx, const Settings& s, const std::strin
     file.write("/snapshot_time", times.data(), {frames});
   }
   const std::filesystem::path xmf = ctx.run.file(ctx.name + ".xmf");
-  io::XdmfWriter xdmf = ctx.restart ? io::XdmfWriter(xmf, h5, first.frames())
-                                    : io::XdmfWriter(xmf, h5);
+  io::XdmfWriter xdmf = ctx.restart ? io::XdmfWriter(xmf, file.path(), first.frames())
+                                    : io::XdmfWriter(xmf, file.path());
   const double hx = c.lx / double(mx), hy = c.ly / double(my);
   const io::CoRectMesh mesh{{1, my, mx}, {0, 0, 0}, {hx, hy, hx}};
   const bool taylor_green =
@@ -742,12 +737,7 @@ RunResult run_velocity3d(const RunContext& ctx, const io::Section& s) {
                                          : spectral::Initial3D::taylor_green,
                         s.get_float("v0"));
 
-  const std::filesystem::path h5 = ctx.run.file(ctx.name + ".h5");
-  io::H5File file = ctx.restart ? ctx.restart->reopen_output(h5) : io::H5File::create(h5);
-  if (!ctx.restart)
-    io::write_provenance(file, {ctx.case_file.resolved_text(),
-                                std::string(core::to_string(ctx.backend)),
-                                "case units: lengths in the unit of l, time in the unit of dt"});
+  io::H5File file = open_output(ctx, "case units: lengths in the unit of l, time in the unit of dt");
   const std::uint64_t n = std::uint64_t(c.nx);
   io::FieldSeries velocity(file, "velocity", {n, n, n}, 3, k_type, "length/time", "time");
   io::TimeSeries energy(file, "/kinetic_energy", {{1}, io::DType::f64, "length^2/time^2", "time"});
@@ -766,8 +756,8 @@ RunResult run_velocity3d(const RunContext& ctx, const io::Section& s) {
                        std::string("the last step before each record (fixed runs: dt)"));
   }
   const std::filesystem::path xmf = ctx.run.file(ctx.name + ".xmf");
-  io::XdmfWriter xdmf = ctx.restart ? io::XdmfWriter(xmf, h5, velocity.frames())
-                                    : io::XdmfWriter(xmf, h5);
+  io::XdmfWriter xdmf = ctx.restart ? io::XdmfWriter(xmf, file.path(), velocity.frames())
+                                    : io::XdmfWriter(xmf, file.path());
   const double h = c.lx / double(n);
   const io::CoRectMesh mesh{{n, n, n}, {0, 0, 0}, {h, h, h}};
 

@@ -6,6 +6,15 @@
 
 namespace twinsim::app {
 
+io::H5File open_output(const RunContext& ctx, const std::string& units) {
+  const std::filesystem::path path = ctx.run.file(ctx.name + ".h5");
+  if (ctx.restart) return ctx.restart->reopen_output(path);
+  io::H5File file = io::H5File::create(path);
+  io::write_provenance(file, {ctx.case_file.resolved_text(),
+                              std::string(core::to_string(ctx.backend)), units});
+  return file;
+}
+
 const std::vector<Solver>& solvers() {
   static const std::vector<Solver> all = {
       {"taylor_green_check",

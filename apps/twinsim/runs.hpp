@@ -8,6 +8,7 @@
 #include "twinsim/core/Backend.hpp"
 #include "twinsim/io/Case.hpp"
 #include "twinsim/io/Checkpoint.hpp"
+#include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/RunDirectory.hpp"
 #include "twinsim/io/Schema.hpp"
 
@@ -50,6 +51,10 @@ struct Solver {
   // Output and checkpoint sizes the case will produce; nullptr: not estimated.
   OutputPlan (*plan)(const io::Case& case_file) = nullptr;
 };
+
+// The run's <name>.h5: created with its provenance (case text, backend, `units`), or on a
+// restart reopened with every series cut back to the checkpoint's frames.
+io::H5File open_output(const RunContext& context, const std::string& units);
 
 const std::vector<Solver>& solvers();
 const Solver& find_solver(const std::string& name);
