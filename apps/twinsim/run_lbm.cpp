@@ -120,6 +120,7 @@ LbmRun lattice_of(const io::Case& c) {
   setup.reference_velocity = dom.get_float("reference_velocity");
   setup.lattice_velocity = dom.get_float("lattice_velocity");
   setup.density = dom.get_float("density");
+  setup.subgrid_model = s.get_float("smagorinsky") > 0;
   r.units = lbm::to_lattice_units(setup);
   r.reynolds = setup.reference_velocity * size[1] / setup.viscosity;
 

@@ -9,6 +9,33 @@
 
 namespace twinsim::lbm {
 
+namespace {
+
+// The fewest cells, at least factor times the case's along x, that keep the cells square (every
+// axis an integer number of the same dx), as "nx, ny" (2D) or "nx, ny, nz"; plain rounding up
+// where no such count lies within 1000 cells.
+std::string raised_cells(const PhysicalSetup& s, double factor) {
+  const int axes = s.size[2] > 0 ? 3 : 2;
+  const auto cells_along = [&](int a, long nx) { return s.size[a] / s.size[0] * double(nx); };
+  const auto square = [&](long nx) {
+    for (int a = 1; a < axes; ++a)
+      if (std::abs(cells_along(a, nx) - std::round(cells_along(a, nx))) > 1e-6 * cells_along(a, nx))
+        return false;
+    return true;
+  };
+  const long first = long(std::ceil(s.cells[0] * factor - 1e-9));
+  long nx = first;
+  while (nx < first + 1000 && !square(nx)) ++nx;
+  const bool found = square(nx);
+  std::string out = std::to_string(found ? nx : first);
+  for (int a = 1; a < axes; ++a)
+    out += ", " + std::to_string(found ? std::lround(cells_along(a, nx))
+                                       : long(std::ceil(s.cells[a] * factor - 1e-9)));
+  return out;
+}
+
+}  // namespace
+
 LatticeUnits to_lattice_units(const PhysicalSetup& s, const UnitLimits& limits) {
   TWINSIM_REQUIRE(s.cells[0] > 0 && s.cells[1] > 0 && s.size[0] > 0 && s.size[1] > 0 &&
                       s.viscosity > 0 && s.reference_velocity > 0 && s.lattice_velocity > 0,
@@ -46,9 +73,8 @@ LatticeUnits to_lattice_units(const PhysicalSetup& s, const UnitLimits& limits) 
     // to the lattice velocity.
     const double factor = (limits.min_tau - 0.5) / (u.tau - 0.5);
     const double max_lattice_velocity = limits.max_mach / std::sqrt(3.0);
-    const std::string raise_cells = fmt::format("raise cells to [{}, {}] or more",
-                                                long(std::ceil(s.cells[0] * factor)),
-                                                long(std::ceil(s.cells[1] * factor)));
+    const std::string raise_cells =
+        fmt::format("raise cells to [{}] or more", raised_cells(s, factor));
     // Raising the lattice velocity helps only while the Mach number stays acceptable.
     const std::string fix =
         s.lattice_velocity * factor <= max_lattice_velocity
@@ -60,6 +86,16 @@ LatticeUnits to_lattice_units(const PhysicalSetup& s, const UnitLimits& limits) 
         "relaxation time tau = {:.4f} is too close to 1/2 (at least {} is needed for stability; "
         "Reynolds number per cell U dx / nu = {:.3g}): {}",
         u.tau, limits.min_tau, s.reference_velocity * dx / s.viscosity, fix));
+  }
+  const double cell_reynolds = s.reference_velocity * dx / s.viscosity;
+  if (!s.subgrid_model && cell_reynolds > limits.max_cell_reynolds) {
+    const double factor = cell_reynolds / limits.max_cell_reynolds;
+    throw core::Error(fmt::format(
+        "Reynolds number per cell U dx / nu = {:.3g} exceeds {}: the grid is too coarse for the "
+        "flow (it diverges whatever the lattice velocity); raise cells to [{}] or more, or turn "
+        "on the Smagorinsky subgrid model (lbm.smagorinsky = 0.1 to 0.17) for a large-eddy "
+        "simulation",
+        cell_reynolds, limits.max_cell_reynolds, raised_cells(s, factor)));
   }
   return u;
 }

@@ -111,11 +111,18 @@ class LbmOutput(unittest.TestCase):
             (["--set", "lbm.boundaries.y_min_pressure=10"],
              "only a pressure_outlet holds a pressure"),
             (["--set", "lbm.smagorinsky=-0.1"], "lbm.smagorinsky: expected a float >= 0"),
+            # Re = 200 on 20 cells per diameter: 1.5 times the cell Reynolds number allowed.
+            (["--set", "lbm.domain.viscosity=1e-4"],
+             "Reynolds number per cell U dx / nu = 15 exceeds 10"),
         ]
         for overrides, message in cases:
             r = twinsim("check", CASE, *overrides)
             self.assertEqual(r.returncode, 2, overrides)
             self.assertIn(message, r.stderr, overrides)
+        # The same grid as a large-eddy simulation is accepted.
+        r = twinsim("check", CASE, "--set", "lbm.domain.viscosity=1e-4",
+                    "--set", "lbm.smagorinsky=0.15")
+        self.assertEqual(r.returncode, 0, r.stderr)
         # Obstacles: a circle smaller than a cell, a circle given a size, a rectangle's size.
         with open(CASE) as f:
             text = f.read()

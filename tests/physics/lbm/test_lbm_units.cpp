@@ -60,6 +60,36 @@ TEST(LbmUnits, HighMachIsRefusedWithTheLatticeVelocityToUse) {
   EXPECT_NE(message.find("lower lattice_velocity to 0.173"), std::string::npos) << message;
 }
 
+// Schafer-Turek 2D-2 (Re = 100, inflow peak 1.5 m/s, nu = 1e-3 m^2/s) diverges at 10 cells per
+// diameter (cell Reynolds number 15) for every lattice velocity tried, and runs at 20: the first
+// is refused with the next square grid above the bound (2.2 x 0.41 m: 440 x 82); an LES is not.
+TEST(LbmUnits, CoarseGridForTheReynoldsNumberIsRefused) {
+  lbm::PhysicalSetup s;
+  s.size = {2.2, 0.41};
+  s.cells = {220, 41};
+  s.viscosity = 1e-3;
+  s.reference_velocity = 1.5;
+  s.lattice_velocity = 0.1;  // tau = 0.52: passes the tau bound
+  const std::string message = error_of([&] { lbm::to_lattice_units(s); });
+  EXPECT_NE(message.find("Reynolds number per cell U dx / nu = 15 exceeds 10"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("raise cells to [440, 82]"), std::string::npos) << message;
+  EXPECT_NE(message.find("lbm.smagorinsky"), std::string::npos) << message;
+  s.subgrid_model = true;
+  EXPECT_EQ(error_of([&] { lbm::to_lattice_units(s); }), "");
+  s.subgrid_model = false;
+  s.cells = {440, 82};
+  EXPECT_EQ(error_of([&] { lbm::to_lattice_units(s); }), "");
+  // 3D: every axis is raised, to the first square grid: 15 cells along x would need 7.5 in z.
+  lbm::PhysicalSetup box = cavity_re100(8);
+  box.size = {1.0, 1.0, 0.5};
+  box.cells = {8, 8, 4};
+  box.viscosity = 1.0 / 150;  // U dx / nu = 18.75: 1.875 times the bound
+  box.lattice_velocity = 0.15;  // tau = 0.524
+  const std::string message_3d = error_of([&] { lbm::to_lattice_units(box); });
+  EXPECT_NE(message_3d.find("raise cells to [16, 16, 8]"), std::string::npos) << message_3d;
+}
+
 TEST(LbmUnits, NonSquareCellsAreRefused) {
   lbm::PhysicalSetup s = cavity_re100(64);
   s.size = {2.0, 1.0};
