@@ -94,7 +94,7 @@ void check_schafer_turek(const io::Case& c, const LbmRun& r, double ubar) {
     throw core::Error(fmt::format(
         "lbm.reference = '{}' needs the Schafer-Turek channel: size = [2.2, 0.41] m, viscosity = "
         "1e-3 m^2/s, one [[lbm.obstacle]] circle of radius 0.05 m at [0.2, 0.2] m, x_min a "
-        "parabolic velocity_inlet with x_min_velocity = [{}, 0] m/s, walls at y_min and y_max "
+        "parabolic velocity_inlet with x_min_velocity = [{:.6g}, 0] m/s, walls at y_min and y_max "
         "and an outlet at x_max (see cases/lbm/cylinder_2d1.toml)",
         r.reference, 1.5 * ubar));
 }
@@ -603,8 +603,7 @@ OutputPlan plan_lbm(const io::Case& c) {
   const std::uint64_t q = setup.dims == 3 ? 19 : 9;
   const std::uint64_t real = setup.lattice.precision == lbm::Precision::fp64 ? 8 : 4;
   const std::int64_t steps = c.get_int("lbm.steps"), output_every = c.get_int("lbm.output_every");
-  const std::int64_t force_every =
-      c.has_section("lbm.forces") ? c.get_int("lbm.forces.every") : std::int64_t(10);
+  const std::int64_t force_every = c.get_int("lbm.forces.every");
   // Samples at step 0, every `every` steps and at the end (at most).
   const auto count = [&](std::int64_t every) {
     return every > 0 ? std::uint64_t(steps / every + 2) : std::uint64_t(1);
@@ -763,8 +762,7 @@ RunResult run_lbm(const RunContext& ctx) {
   const io::Section s = c.section("lbm");
   const std::int64_t steps = s.get_int("steps"), output_every = s.get_int("output_every"),
                      check_every = s.get_int("check_every");
-  const std::int64_t force_every =
-      c.has_section("lbm.forces") ? c.get_int("lbm.forces.every") : std::int64_t(10);
+  const std::int64_t force_every = c.get_int("lbm.forces.every");
   const double tolerance = s.get_float("tolerance");
   spdlog::info(
       "lbm: {} {} {}, {} x {} x {} cells, dx = {:.4g} m, dt = {:.4g} s, tau = {:.4f}, "

@@ -20,6 +20,7 @@ struct SectionData {
   const SectionSpec* spec;  // points into Case::Impl::schema
   std::string name;         // "md", "lbm.obstacle[1]"
   std::map<std::string, Value, std::less<>> values;
+  bool in_case = true;      // false: an absent section, holding only the schema's defaults
 };
 
 }  // namespace detail
@@ -30,6 +31,8 @@ struct Case::Impl {
   // Every declared section with its entries in the case: none when absent, one for a single
   // section, any number for a repeated one.
   std::map<std::string, std::vector<detail::SectionData>, std::less<>> sections;
+  // Every single (not repeated) section absent from the case, with the schema's defaults.
+  std::map<std::string, detail::SectionData, std::less<>> absent;
 };
 
 namespace {
@@ -457,9 +460,13 @@ const T& Section::get(std::string_view key) const {
                   fmt::format("{}.{} is {}; read it with the getter of that type", m_data->name,
                               key, spec.type_phrase()));
   const auto it = m_data->values.find(key);
-  TWINSIM_REQUIRE(
-      it != m_data->values.end(),
-      fmt::format("{}.{} is optional and not set; check has() first", m_data->name, key));
+  TWINSIM_REQUIRE(it != m_data->values.end(),
+                  m_data->in_case
+                      ? fmt::format("{}.{} is optional and not set; check has() first",
+                                    m_data->name, key)
+                      : fmt::format("[{}] is absent from the case and {}.{} has no default; "
+                                    "check has_section() first",
+                                    m_data->name, m_data->name, key));
   return std::get<T>(it->second);
 }
 
@@ -502,6 +509,13 @@ Case Case::from_string(std::string_view text, std::string source, const Schema& 
   // The values point at the schema's sections, so the case keeps its own copy.
   auto impl = std::make_unique<Impl>(Impl{schema, std::move(source), {}});
   impl->sections = Validator(impl->schema, impl->source).validate(text, overrides);
+  for (const SectionSpec& spec : impl->schema.sections()) {
+    if (spec.repeated || !impl->sections[spec.name].empty()) continue;
+    detail::SectionData& defaults = impl->absent[spec.name];
+    defaults = {&spec, spec.name, {}, false};
+    for (const KeySpec& key : spec.keys)
+      if (key.default_value) defaults.values.emplace(key.name, *key.default_value);
+  }
   return Case(std::move(impl));
 }
 
@@ -527,10 +541,7 @@ Section Case::section(std::string_view section) const {
   TWINSIM_REQUIRE(!declared_section(section).repeated,
                   fmt::format("[[{}]] is a repeated section; read it with entries()", section));
   const std::vector<detail::SectionData>& entries = entries_of(section);
-  TWINSIM_REQUIRE(!entries.empty(), fmt::format("[{}] is absent from the case; check "
-                                                "has_section() first",
-                                                section));
-  return Section(entries.front());
+  return Section(entries.empty() ? m_impl->absent.find(section)->second : entries.front());
 }
 
 std::vector<Section> Case::entries(std::string_view section) const {
@@ -572,11 +583,6 @@ const std::vector<std::string>& Case::get_strings(std::string_view key) const {
 
 bool Case::has(std::string_view key) const {
   const auto [section_name, name] = split_key(key);
-  const SectionSpec& spec = declared_section(section_name);
-  if (!spec.repeated && entries_of(section_name).empty()) {
-    declared_key(spec, name);
-    return false;
-  }
   return section(section_name).has(name);
 }
 

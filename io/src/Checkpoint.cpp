@@ -157,7 +157,6 @@ TWINSIM_INSTANTIATE(std::complex<double>)
 // Policy
 
 CheckpointPolicy CheckpointPolicy::from_case(const Case& c) {
-  if (!c.has_section("checkpoint")) return {};
   return {c.get_int("checkpoint.every_steps"), c.get_float("checkpoint.every_minutes"),
           c.get_int("checkpoint.keep")};
 }

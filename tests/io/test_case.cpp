@@ -331,8 +331,20 @@ TEST(Case, AbsentOptionalSections) {
   EXPECT_FALSE(c.has_section("md"));
   EXPECT_FALSE(c.has_section("lbm.obstacle"));
   EXPECT_TRUE(c.entries("lbm.obstacle").empty());
-  EXPECT_FALSE(c.has("md.dt"));
-  EXPECT_THROW(c.get_float("md.dt"), core::Error);
+  // An absent section still gives the schema's defaults, so callers need not repeat them...
+  EXPECT_TRUE(c.has("md.dt"));
+  EXPECT_EQ(c.get_float("md.dt"), 0.005);
+  EXPECT_EQ(c.get_int("output.every"), 100);
+  // ...and nothing else; it stays absent from the resolved text.
+  EXPECT_FALSE(c.has("md.box"));
+  try {
+    c.get_floats("md.box");
+    ADD_FAILURE() << "md.box has no value";
+  } catch (const core::Error& e) {
+    EXPECT_STREQ(e.what(), "[md] is absent from the case and md.box has no default; check "
+                           "has_section() first");
+  }
+  EXPECT_EQ(c.resolved_text().find("[output]"), std::string::npos) << c.resolved_text();
 }
 
 TEST(Case, SubsectionAloneDoesNotMakeItsParentPresent) {
@@ -443,8 +455,6 @@ TEST(Case, AccessErrorsAreProgrammingErrors) {
             "[md] is not a repeated section; read it with section()");
   EXPECT_EQ(message([&] { c.entries("lbm.obstacle")[0].get_float("shape"); }),
             "lbm.obstacle[0].shape is a string; read it with the getter of that type");
-  EXPECT_EQ(message([&] { c.section("output"); }),
-            "[output] is absent from the case; check has_section() first");
 }
 
 TEST(Schema, MisuseIsCaught) {

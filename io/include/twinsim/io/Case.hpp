@@ -81,7 +81,8 @@ class Case {
   bool has(std::string_view key) const;
 
   // An optional section is present when the case has its table (or, repeated, at least one
-  // entry); absent optional sections get no defaults and section() on them throws.
+  // entry). An absent single section still gives the schema's defaults (one place for them);
+  // its keys without a default throw.
   bool has_section(std::string_view section) const;
   Section section(std::string_view section) const;
   // The entries of a repeated section, in file order; empty when absent.
