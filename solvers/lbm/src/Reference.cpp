@@ -145,10 +145,12 @@ Neighbourhood fluid_multilinear(const Macroscopic& m, const std::vector<double>&
       inside = inside && index[a] >= 0 && index[a] < m.cells[a];
       w *= bit ? frac[a] : 1 - frac[a];
     }
-    if (!inside) continue;
+    // At a cell centre (up to the round-off of a point given in metres, e.g. 0.15 m / 0.005 m
+    // = 30.000000000000004 cells) its neighbours do not count.
+    if (!inside || w < 1e-9) continue;
     const std::size_t c = cell_index(m, index);
     if (!m.solid.empty() && m.solid[c]) {
-      n.beside_solid = n.beside_solid || w > 0;  // at a cell centre its neighbours do not count
+      n.beside_solid = true;
       continue;
     }
     sum += w * field[c];
