@@ -182,7 +182,6 @@ Point outward_normal(const Macroscopic& m, const Point& p) {
     to[a] = flat ? 0 : std::min(m.cells[a] - 1, int(std::ceil(p[a] - 0.5 + k_normal_radius)));
   }
   Point sum{0, 0, 0};
-  int count = 0;
   int index[3];
   for (index[2] = from[2]; index[2] <= to[2]; ++index[2])
     for (index[1] = from[1]; index[1] <= to[1]; ++index[1])
@@ -195,11 +194,10 @@ Point outward_normal(const Macroscopic& m, const Point& p) {
         }
         if (d2 > k_normal_radius * k_normal_radius || !m.solid[cell_index(m, index)]) continue;
         for (int a = 0; a < 3; ++a) sum[a] += d[a];
-        ++count;
       }
   Point normal{0, 0, 0};
   const double length = std::sqrt(sum[0] * sum[0] + sum[1] * sum[1] + sum[2] * sum[2]);
-  if (count == 0 || !(length > 0)) return normal;
+  if (!(length > 0)) return normal;
   for (int a = 0; a < 3; ++a) normal[a] = -sum[a] / length;
   return normal;
 }
