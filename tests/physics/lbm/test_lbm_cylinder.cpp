@@ -7,7 +7,7 @@
 // finer grids than a default suite can afford).
 // dP stays below its band (-0.27 % / +0.07 %) at 20 cells per diameter, measured (probe: quadratic
 // extrapolation from the first three fluid cell centres, Reference.hpp), dP / ref - 1 at 10, 20,
-// 40 cells: -4.16, -1.43, -0.76 % at u_peak 0.1; -3.69, -0.96 % at 10, 20 cells and u_peak 0.05.
+// 40 cells: -4.16, -1.43, -0.76 % at u_peak 0.1; -3.69, -0.96, -0.32 % at u_peak 0.05.
 // Halving u_peak raises dP by 0.47 % at 10 and 20 cells alike: an O(Ma^2) error of -0.63 % at
 // u_peak 0.1 (Mach 0.17). Without it the resolution error falls at second order, -3.5, -0.8,
 // -0.13 %: the front stagnation point's viscous layer, where the pressure rises by mu a (~8 % of
