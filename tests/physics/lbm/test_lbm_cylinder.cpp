@@ -42,7 +42,9 @@ Coefficients run_2d1(core::Backend backend, lbm::Precision precision, int per_d,
   const double scale = 2.0 / (ubar * ubar * per_d);  // force (lattice) -> coefficient
   double cd = 0, last = 0;
   const long check = 1000;
-  for (int k = 0; k < 400; ++k) {
+  // 400 checks at 20 cells and u_peak 0.1; the time to steady state grows as per_d / u_peak.
+  const int checks = int(400 * (per_d / 20.0) * (0.1 / u_peak));
+  for (int k = 0; k < checks; ++k) {
     solver->step(check);
     cd = solver->obstacle_forces()[0][0] * scale;
     if (k > 2 && std::abs(cd - last) < 1e-6 * std::abs(cd)) break;
@@ -67,8 +69,12 @@ TYPED_TEST_SUITE(LbmCylinder, AllBackends, BackendName);
 TYPED_TEST(LbmCylinder, SchaferTurek2D1CoefficientsInterpolatedWalls) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
   const int n = TWINSIM_CYLINDER_N;
-  const Coefficients r = run_2d1(TypeParam::k_backend, lbm::Precision::fp32, n,
-                                 TWINSIM_CYLINDER_U, true);
+#if TWINSIM_CYLINDER_FP64
+  const lbm::Precision precision = lbm::Precision::fp64;  // small velocities: keep their digits
+#else
+  const lbm::Precision precision = lbm::Precision::fp32;
+#endif
+  const Coefficients r = run_2d1(TypeParam::k_backend, precision, n, TWINSIM_CYLINDER_U, true);
   std::printf("2D-1, %d cells per D, Bouzidi walls, %ld steps: c_D %.4f (ref %.4f, %+.2f %%), "
               "c_L %.5f (ref %.5f), dP %.4f Pa (ref %.4f, %+.2f %%)\n",
               n, r.steps, r.cd, ST::k_cd.value, 100 * (r.cd / ST::k_cd.value - 1), r.cl,
@@ -81,7 +87,11 @@ TYPED_TEST(LbmCylinder, SchaferTurek2D1CoefficientsInterpolatedWalls) {
   EXPECT_NEAR(r.cd, ST::k_cd.value, TWINSIM_CYLINDER_CD_BOUND * ST::k_cd.value);
   EXPECT_NEAR(r.cl, ST::k_cl.value, TWINSIM_CYLINDER_CL_BOUND * ST::k_cl.value);
 #endif
+#if TWINSIM_CYLINDER_DP_IN_BAND
+  EXPECT_TRUE(ST::k_dp.contains(r.dp)) << "dP " << r.dp << " outside [0.1172, 0.1176]";
+#else
   EXPECT_NEAR(r.dp, ST::k_dp.value, TWINSIM_CYLINDER_DP_BOUND * ST::k_dp.value);
+#endif
 }
 
 }  // namespace
