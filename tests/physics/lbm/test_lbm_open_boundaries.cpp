@@ -88,10 +88,11 @@ TYPED_TEST(LbmOpenBoundaries, ParabolicInletAndPressureOutletCarryPoiseuilleFlow
   const double gradient = (p2 - p1) / (nx / 2.0), exact_gradient = -8.0 * nu * um / (ny * ny);
   // The outflow is sheared: each cell of the last three columns, the wall cells included.
   const FluxDeviation outlet = worst_flux_deviation(m, nx - 3, nx, exact);
-  std::printf("inlet/outlet channel: profile L2 error %.2e, last 3 columns worst %.2e at (%d, %d), "
-              "dp/dx %.4e (exact %.4e, %+.2f %%)\n",
-              profile_error, outlet.relative, outlet.column, outlet.row, gradient, exact_gradient,
-              100 * (gradient / exact_gradient - 1));
+  std::printf(
+      "inlet/outlet channel: profile L2 error %.2e, last 3 columns worst %.2e at (%d, %d), "
+      "dp/dx %.4e (exact %.4e, %+.2f %%)\n",
+      profile_error, outlet.relative, outlet.column, outlet.row, gradient, exact_gradient,
+      100 * (gradient / exact_gradient - 1));
   // Bounds: TRT (3/16) walls are exact for the parabola; what remains are O(Ma^2) terms and the
   // slight compressibility (rho falls by 3 % along the channel), 2e-3 of the local flux in
   // every column. The outlet's columns must be no worse than that, within 1e-2 (anti-bounce-back
@@ -126,8 +127,9 @@ TYPED_TEST(LbmOpenBoundaries, PressureDrivenChannelStaysParabolicAtBothEnds) {
     const lbm::Macroscopic m = solver->macroscopic();
     auto exact = [&](int j) { return 4.0 * um * (j + 0.5) * (ny - j - 0.5) / (double(ny) * ny); };
     const FluxDeviation w = worst_flux_deviation(m, 0, nx, exact);
-    std::printf("pressure-driven channel, %s: mass flux worst %.2e of the local value at (%d, %d)\n",
-                lbm::to_string(lattice).c_str(), w.relative, w.column, w.row);
+    std::printf(
+        "pressure-driven channel, %s: mass flux worst %.2e of the local value at (%d, %d)\n",
+        lbm::to_string(lattice).c_str(), w.relative, w.column, w.row);
     // Bound as above: the slight compressibility (rho falls by 0.9 %) and O(Ma^2) leave 2e-3 in
     // every column. Anti-bounce-back was 0.17 off next to the walls at both ends, and 4 % in the
     // middle, as it held the densities off the sides in sheared flow.

@@ -142,8 +142,8 @@ TWINSIM_HD inline Real shifted_equilibrium(int q, Real rho, const Real* u) {
 // on the side) x stands in for it; where C is not fluid, u_G = u_B. In sheared Poiseuille
 // outflow (test_lbm_open_boundaries) the last columns match the parabola as the interior does.
 template <class L, class Real>
-TWINSIM_HD inline Real outlet_link(const Domain<Real>& d, Index cell, const int* x, int q,
-                                   int side, const Real* src, const unsigned char* solid) {
+TWINSIM_HD inline Real outlet_link(const Domain<Real>& d, Index cell, const int* x, int q, int side,
+                                   const Real* src, const unsigned char* solid) {
   const int normal = side / 2, inward = side % 2 == 0 ? 1 : -1;
   int to_b[3] = {0, 0, 0}, to_c[3] = {0, 0, 0}, xb[3] = {x[0], x[1], x[2]};
   TWINSIM_LBM_UNROLL
