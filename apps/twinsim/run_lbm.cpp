@@ -516,7 +516,7 @@ void add_lbm_schema(io::Schema& schema) {
   auto b = schema.section("lbm.boundaries",
                           "Domain sides: periodic (in pairs), half-way bounce-back walls "
                           "(optionally moving along themselves: a lid), velocity inlets (uniform "
-                          "or parabolic) or pressure outlets (anti-bounce-back)");
+                          "or parabolic) or pressure outlets (non-equilibrium extrapolation)");
   b.required();
   for (const char* side : k_sides) {
     const std::string name = side;

@@ -26,7 +26,7 @@ enum class Boundary {
   periodic,         // the opposite side (sides pair up)
   wall,             // half-way bounce-back, optionally moving along itself (a lid)
   velocity_inlet,   // bounce-back with the inflow velocity (Ladd): a prescribed velocity
-  pressure_outlet,  // anti-bounce-back: a prescribed density (pressure), any velocity
+  pressure_outlet,  // non-equilibrium extrapolation: a prescribed density (pressure), any velocity
 };
 enum class Profile { uniform, parabolic };  // of a velocity inlet across its side
 
