@@ -33,7 +33,10 @@ enum class Profile { uniform, parabolic };  // of a velocity inlet across its si
 struct Side {
   Boundary type = Boundary::periodic;
   // Lattice units. Wall: its velocity (tangential: a lid). Velocity inlet: the inflow velocity,
-  // for a parabolic profile its peak at the middle of the side (zero at the side's ends).
+  // for a parabolic profile its peak at the middle of the side. Parabolic: the velocity times
+  // 4 s (L - s) / L^2 along each axis across the side whose sides are not periodic (zero at
+  // those ends): a parabola in 2D or with one such axis in 3D, mean 2/3 of the peak; the
+  // product of two across a 3D duct (Schafer-Turek 3D), mean 4/9 of the peak.
   std::array<double, 3> velocity = {};
   Profile profile = Profile::uniform;
   double density = 1.0;  // pressure outlet, lattice units: p - p_0 = (density - 1) / 3
@@ -108,8 +111,9 @@ class Solver {
   virtual double copy_bandwidth(int repeats) = 0;
 };
 
-// Checks the configuration (tau > 1/2, Smagorinsky constant >= 0, periodic sides in pairs, mask and fraction sizes, one
-// cell in z for D2Q9, no parabolic inflow on D3Q19) and builds the solver with every fluid
+// Checks the configuration (tau > 1/2, Smagorinsky constant >= 0, periodic sides in pairs, mask
+// and fraction sizes, one cell in z for D2Q9, a parabolic inflow with a non-periodic axis across
+// it) and builds the solver with every fluid
 // cell at rest, rho = 1. Throws core::Error naming the problem.
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config);
 

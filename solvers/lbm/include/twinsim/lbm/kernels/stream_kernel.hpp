@@ -33,7 +33,8 @@ struct Domain {
   // Lattice units. Wall: its tangential motion (a lid). Velocity inlet: the inflow velocity,
   // the peak of the profile when parabolic[side].
   Real wall_velocity[6][3];
-  int parabolic[6];      // velocity inlet: 1 for u * 4 s (L - s) / L^2 across the side (2D)
+  // Velocity inlet: 1 for u times 4 s (L - s) / L^2 along each bounded axis across the side.
+  int parabolic[6];
   Real density[6];       // pressure outlet: the density held there (p = (rho - 1) / 3)
 };
 
@@ -123,11 +124,16 @@ TWINSIM_HD inline Real side_link(const Domain<Real>& d, Index cell, const int* x
   }
   Real scale = 1;
   if (d.side[side] == k_velocity_inlet && d.parabolic[side]) {
-    // 2D: across the side is the other in-plane axis; positions are half-way along the link.
-    const int b = side / 2 == 0 ? 1 : 0;
-    const Real s = Real(x[b]) + Real(0.5) - Real(0.5) * Real(L::c(q, b));
-    const Real len = Real(d.n[b]);
-    scale = Real(4) * s * (len - s) / (len * len);
+    // 4 s (L - s) / L^2 along each axis across the side that is bounded (not periodic): the
+    // parabola in 2D, their product across a rectangular 3D inlet (Schafer & Turek 3D-1Z); a
+    // periodic axis has no ends for the profile to vanish at. s is the link's mid-point.
+    TWINSIM_LBM_UNROLL
+    for (int b = 0; b < L::k_dims; ++b) {
+      if (b == side / 2 || d.side[2 * b] == k_periodic) continue;
+      const Real s = Real(x[b]) + Real(0.5) - Real(0.5) * Real(L::c(q, b));
+      const Real len = Real(d.n[b]);
+      scale *= Real(4) * s * (len - s) / (len * len);
+    }
   }
   Real cu = 0;
   TWINSIM_LBM_UNROLL
