@@ -402,7 +402,7 @@ struct Frame {
   std::vector<double> velocity;   // [z][y][x][3] ([y][x][3] in 2D), m/s
   std::vector<double> pressure;   // Pa, relative to the reference state
   std::vector<double> density;    // kg/m^3
-  std::vector<double> vorticity;  // 1/s
+  std::vector<double> vorticity;  // 1/s: 2D dv/dx - du/dy; 3D the vector [z][y][x][3]
   std::vector<double> obstacle;   // 1 solid, 0 fluid
   bool finite = true;
 };
@@ -413,7 +413,7 @@ Frame physical(const lbm::Macroscopic& m, const lbm::LatticeUnits& u) {
   f.velocity.resize(3 * n);
   f.pressure.resize(n);
   f.density.resize(n);
-  f.vorticity.resize(n);
+  f.vorticity.resize(m.vorticity.size());
   f.obstacle.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     f.velocity[3 * i] = u.velocity(m.ux[i]);
@@ -421,10 +421,10 @@ Frame physical(const lbm::Macroscopic& m, const lbm::LatticeUnits& u) {
     f.velocity[3 * i + 2] = u.velocity(m.uz[i]);
     f.pressure[i] = u.pressure(m.rho[i]);
     f.density[i] = m.rho[i] * u.density;
-    f.vorticity[i] = u.rate(m.vorticity[i]);
     f.obstacle[i] = m.solid[i];
     f.finite = f.finite && std::isfinite(m.rho[i] + m.ux[i] + m.uy[i] + m.uz[i]);
   }
+  for (std::size_t i = 0; i < f.vorticity.size(); ++i) f.vorticity[i] = u.rate(m.vorticity[i]);
   return f;
 }
 
@@ -620,10 +620,13 @@ OutputPlan plan_lbm(const io::Case& c) {
   const std::uint64_t samples = obstacles + setup.probes.size() > 0 ? count(force_every) : 0;
   const std::uint64_t frames = count(output_every);
   OutputPlan plan;
-  // Fields: velocity (3 values), pressure, density, vorticity in the run's precision; the
-  // obstacle mask FP32. Observables: force and coefficients (2 doubles; 3D: 3), probe pressures.
+  // Fields: velocity (3 values), pressure, density, vorticity (3D: 3 values) in the run's
+  // precision; the obstacle mask FP32. Observables: force and coefficients (2 doubles; 3D: 3),
+  // probe pressures.
+  const std::uint64_t vorticity_values = setup.dims == 3 ? 3 : 1;
   plan.output_bytes =
-      io::series_bytes(frames, cells * 3 * real) + 3 * io::series_bytes(frames, cells * real) +
+      io::series_bytes(frames, cells * 3 * real) + 2 * io::series_bytes(frames, cells * real) +
+      io::series_bytes(frames, cells * vorticity_values * real) +
       io::series_bytes(frames, cells * 4) +
       obstacles * 2 * io::series_bytes(samples, std::uint64_t(setup.dims) * 8) +
       setup.probes.size() * io::series_bytes(samples, 8);
@@ -805,7 +808,8 @@ RunResult run_lbm(const RunContext& ctx) {
   io::FieldSeries velocity(file, "velocity", grid, 3, disk, "m s-1", "s");
   io::FieldSeries pressure(file, "pressure", grid, 1, disk, "Pa", "s");
   io::FieldSeries density(file, "density", grid, 1, disk, "kg m-3", "s");
-  io::FieldSeries vorticity(file, "vorticity", grid, 1, disk, "s-1", "s");
+  // 3D: the vorticity vector (an XDMF Vector, like the velocity); 2D: its one component.
+  io::FieldSeries vorticity(file, "vorticity", grid, three_d ? 3 : 1, disk, "s-1", "s");
   io::FieldSeries obstacle(file, "obstacle", grid, 1, io::DType::f32, "", "s");
   const std::filesystem::path xmf_path = ctx.run.file(ctx.name + ".xmf");
   // A restart keeps the sidecar's steps of the frames the checkpoint kept.

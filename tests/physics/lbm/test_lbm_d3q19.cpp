@@ -15,6 +15,7 @@
 #include "twinsim/lbm/Geometry.hpp"
 #include "twinsim/lbm/Reference.hpp"
 #include "twinsim/lbm/kernels/lattice_kernel.hpp"
+#include "twinsim/lbm/kernels/stream_kernel.hpp"
 
 namespace twinsim::test {
 namespace {
@@ -115,6 +116,94 @@ TYPED_TEST(LbmD3q19, CouetteUnderAWallMovingInTwoDirectionsIsLinear) {
     std::printf("%s Couette: largest deviation %.3e of a wall speed 0.05\n",
                 lbm::to_string(collision).c_str(), worst);
     EXPECT_LT(worst, TestFixture::k_fp32 ? 1e-6 : 1e-12) << lbm::to_string(collision);
+  }
+}
+
+// Couette flow in every orientation (walls normal to axis w, the wall at the high side moving
+// along f) through the solver: u_f = U (s + 1/2) / H is exact (see above), so the vorticity,
+// curl_e u = eps_{e w f} U / H in the third axis e and 0 in the others, is exact too (central
+// differences inside, one-sided beside the walls: both exact for a linear profile). Checks the
+// components' order and signs in Macroscopic::vorticity ([cell][3]).
+TYPED_TEST(LbmD3q19, CouetteVorticityIsExactInEveryOrientation) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  const int h = 8;
+  const double tau = 0.8, wall = 0.04;
+  for (int w = 0; w < 3; ++w)
+    for (int f = 0; f < 3; ++f) {
+      if (f == w) continue;
+      const int e = 3 - w - f;
+      // eps_{e w f}: +1 for the cyclic orders (0 1 2), (1 2 0), (2 0 1).
+      const double eps = (w - e + 3) % 3 == 1 ? 1.0 : -1.0;
+      std::array<int, 3> cells = {1, 1, 1};
+      cells[w] = h;
+      lbm::LatticeConfig c = box3d(cells, {2 * w, 2 * w + 1}, tau, lbm::Collision::trt,
+                                   precision_of<typename TestFixture::Real>());
+      c.sides[2 * w + 1].velocity[f] = wall;
+      auto solver = TestFixture::make(c);
+      solver->step(steady_steps(h, tau));
+      const lbm::Macroscopic m = solver->macroscopic();
+      ASSERT_EQ(m.vorticity.size(), 3u * h);
+      double worst = 0;
+      for (int s = 0; s < h; ++s)
+        for (int a = 0; a < 3; ++a) {
+          const double exact = a == e ? eps * wall / h : 0.0;
+          worst = std::max(worst, std::abs(m.vorticity[3 * s + a] - exact));
+        }
+      // A difference of two velocities, each within FP32's ~1e-6 of the wall speed (as in the
+      // Couette test above): 2e-6 U, 3e-4 of the vorticity here; FP64 round-off.
+      EXPECT_LT(worst, TestFixture::k_fp32 ? 2e-6 * wall : 1e-12 * wall / h)
+          << "walls normal to axis " << w << ", moving along " << f;
+    }
+}
+
+// The vorticity kernel on given fields: solid-body rotation u = Omega x (r - r0) about an
+// arbitrary axis has curl u = 2 Omega everywhere, and the differences are exact for a linear
+// field, central or one-sided: at every fluid cell, beside the walls and beside a solid cube.
+// Across periodic sides the neighbour wraps: u_x = sin(k y) with y periodic gives the central
+// difference -sin(k) cos(k y) for curl_z = -du/dy, exactly.
+TEST(LbmVorticity, SolidBodyRotationAndPeriodicShear) {
+  lbm::Domain<double> d{};
+  d.n[0] = 7;
+  d.n[1] = 6;
+  d.n[2] = 5;
+  for (int s = 0; s < 6; ++s) d.side[s] = lbm::k_wall;
+  const std::size_t n = 7 * 6 * 5;
+  std::vector<unsigned char> solid(n, 0);
+  solid[(std::size_t(2) * 6 + 3) * 7 + 3] = 1;
+  const double omega[3] = {0.01, -0.02, 0.03}, r0[3] = {3.2, 2.9, 2.1};
+  std::vector<double> u[3];
+  for (auto& v : u) v.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    int x[3];
+    lbm::cell_position(d, lbm::Index(i), x);
+    const double r[3] = {x[0] + 0.5 - r0[0], x[1] + 0.5 - r0[1], x[2] + 0.5 - r0[2]};
+    u[0][i] = omega[1] * r[2] - omega[2] * r[1];
+    u[1][i] = omega[2] * r[0] - omega[0] * r[2];
+    u[2][i] = omega[0] * r[1] - omega[1] * r[0];
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (solid[i]) continue;
+    double w[3];
+    lbm::vorticity(d, lbm::Index(i), u[0].data(), u[1].data(), u[2].data(), solid.data(), w);
+    for (int a = 0; a < 3; ++a) ASSERT_NEAR(w[a], 2 * omega[a], 1e-15) << "cell " << i;
+  }
+  d.side[2] = d.side[3] = lbm::k_periodic;
+  const double k = 2 * M_PI / 6;
+  std::fill(solid.begin(), solid.end(), 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    int x[3];
+    lbm::cell_position(d, lbm::Index(i), x);
+    u[0][i] = std::sin(k * x[1]);
+    u[1][i] = u[2][i] = 0;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    int x[3];
+    lbm::cell_position(d, lbm::Index(i), x);
+    double w[3];
+    lbm::vorticity(d, lbm::Index(i), u[0].data(), u[1].data(), u[2].data(), solid.data(), w);
+    EXPECT_NEAR(w[2], -std::sin(k) * std::cos(k * x[1]), 1e-15) << "cell " << i;
+    EXPECT_EQ(w[0], 0.0);
+    EXPECT_EQ(w[1], 0.0);
   }
 }
 

@@ -70,7 +70,9 @@ struct Macroscopic {
   std::array<int, 3> cells;
   std::vector<double> rho;
   std::vector<double> ux, uy, uz;
-  std::vector<double> vorticity;  // dv/dx - du/dy (D3Q19: its z component, in each z plane)
+  // Vorticity curl u (1 / time step; central differences, one-sided beside walls and solid
+  // cells): D2Q9 its one component dv/dx - du/dy per cell; D3Q19 the vector, [cell][3].
+  std::vector<double> vorticity;
   std::vector<std::uint8_t> solid;
 };
 
