@@ -1,0 +1,80 @@
+// Schafer & Turek (1996) benchmark 3D-1Z: steady flow at Re = 20 past a cylinder spanning the
+// height of a square duct (D3Q19), with the product-of-parabolas inflow. Drag and lift
+// coefficients from momentum exchange against the published bands (twinsim/lbm/Reference.hpp).
+// TWINSIM_CYLINDER3D_N cells per diameter, TWINSIM_CYLINDER3D_U the inflow peak (lattice units);
+// bounds per resolution in CMakeLists.txt.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "backends.hpp"
+#include "lbm_cases.hpp"
+#include "twinsim/lbm/Reference.hpp"
+
+namespace twinsim::test {
+namespace {
+
+using ST3 = lbm::SchaferTurek3D1Z;
+
+// The 3D-1Z duct (2.5 x 0.41 x 0.41 m) with `per_d` cells per diameter (a multiple of 10): inflow
+// of peak u_peak at x_min, 16 u_peak y z (H - y) (H - z) / H^4, pressure outlet at x_max, walls
+// at the y and z sides, the cylinder (D = 0.1 m at (0.5, 0.2) m, along z) with interpolated
+// walls; nu for Re = Ubar D / nu = 20 with Ubar = 4/9 u_peak. TRT (magic 3/16), FP32.
+lbm::LatticeConfig schafer_turek_3d1z(int per_d, double u_peak) {
+  lbm::LatticeConfig c;
+  c.lattice = lbm::Lattice::d3q19;
+  c.collision = lbm::Collision::trt;
+  c.precision = lbm::Precision::fp32;
+  c.cells = {25 * per_d, 41 * per_d / 10, 41 * per_d / 10};
+  const double nu = (4.0 / 9.0) * u_peak * per_d / 20.0;
+  c.tau = 3.0 * nu + 0.5;
+  c.sides[0].type = lbm::Boundary::velocity_inlet;
+  c.sides[0].profile = lbm::Profile::parabolic;
+  c.sides[0].velocity = {u_peak, 0.0, 0.0};
+  c.sides[1].type = lbm::Boundary::pressure_outlet;
+  for (int s = 2; s < 6; ++s) c.sides[s].type = lbm::Boundary::wall;
+  lbm::Obstacle cylinder;
+  cylinder.center = {5.0 * per_d, 2.0 * per_d, 0.0};
+  cylinder.radius = 0.5 * per_d;
+  lbm::ObstacleMask m = lbm::rasterize(c.lattice, c.cells, {cylinder});
+  c.solid = std::move(m.solid);
+  c.wall_fraction = std::move(m.wall_fraction);
+  return c;
+}
+
+template <class Case>
+class LbmCylinder3d : public ::testing::Test {};
+TYPED_TEST_SUITE(LbmCylinder3d, AllBackends, BackendName);
+
+TYPED_TEST(LbmCylinder3d, SchaferTurek3D1ZCoefficients) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  const int per_d = TWINSIM_CYLINDER3D_N;
+  const double u_peak = TWINSIM_CYLINDER3D_U, ubar = 4.0 / 9.0 * u_peak;
+  const lbm::LatticeConfig c = schafer_turek_3d1z(per_d, u_peak);
+  auto solver = lbm::make_solver(TypeParam::k_backend, c);
+  // Force (lattice units) -> coefficient 2 F / (rho Ubar^2 D H), D H = per_d x cells in z.
+  const double scale = 2.0 / (ubar * ubar * per_d * c.cells[2]);
+  // Steady when c_D changes by less than TWINSIM_CYLINDER3D_TOL (relative) over `check` steps.
+  const long check = 500;
+  double cd = 0, last = 0;
+  for (int k = 0; k < 200; ++k) {
+    solver->step(check);
+    cd = solver->obstacle_forces()[0][0] * scale;
+    std::printf("step %ld: c_D %.5f\n", long(solver->steps_done()), cd);
+    std::fflush(stdout);
+    if (k > 2 && std::abs(cd - last) < TWINSIM_CYLINDER3D_TOL * std::abs(cd)) break;
+    last = cd;
+  }
+  const std::array<double, 3> f = solver->obstacle_forces()[0];
+  const double cl = f[1] * scale;
+  std::printf("3D-1Z, %d cells per D, u_peak %.3f, tau %.4f, %ld steps: c_D %.4f (band %.2f-%.2f), "
+              "c_L %.5f (band %.3f-%.3f), c_side %.2e\n",
+              per_d, u_peak, c.tau, long(solver->steps_done()), cd, ST3::k_cd.lower,
+              ST3::k_cd.upper, cl, ST3::k_cl.lower, ST3::k_cl.upper, f[2] * scale);
+  EXPECT_NEAR(cd, ST3::k_cd.value, TWINSIM_CYLINDER3D_CD_BOUND * ST3::k_cd.value);
+  EXPECT_NEAR(cl, ST3::k_cl.value, TWINSIM_CYLINDER3D_CL_BOUND * ST3::k_cl.value);
+}
+
+}  // namespace
+}  // namespace twinsim::test
