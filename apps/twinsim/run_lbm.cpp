@@ -41,7 +41,7 @@ struct LbmRun {
   // For the force coefficients c = 2 F / (rho U^2 L) (2D, per unit depth) or 2 F / (rho U^2 A)
   // (3D): U [m/s], L [m] and A [m^2].
   double coefficient_velocity = 0, coefficient_length = 0, coefficient_area = 0;
-  std::vector<std::array<double, 2>> probes;  // pressure probe points, m
+  std::vector<std::array<double, 3>> probes;  // pressure probe points, m (2D: z = 0)
 };
 
 lbm::Boundary boundary_of(const std::string& name) {
@@ -346,17 +346,25 @@ LbmRun lattice_of(const io::Case& c) {
         "no frontal area to take; set the area of the coefficients (m^2)");
   const std::vector<double> points =
       has_forces ? c.get_floats("lbm.forces.probes") : std::vector<double>{};
-  if (points.size() % 2 != 0)
-    throw core::Error(
-        fmt::format("lbm.forces.probes: {} numbers; give x, y pairs (m)", points.size()));
-  if (!points.empty() && r.dims == 3)
-    throw core::Error("lbm.forces.probes: pressure probes are 2D only (d2q9) so far");
-  for (std::size_t i = 0; i + 1 < points.size(); i += 2) {
-    if (points[i] < 0 || points[i] > size[0] || points[i + 1] < 0 || points[i + 1] > size[1])
-      throw core::Error(fmt::format("lbm.forces.probes: point ({}, {}) m lies outside the "
-                                    "domain [0, {}] x [0, {}] m",
-                                    points[i], points[i + 1], size[0], size[1]));
-    r.probes.push_back({points[i], points[i + 1]});
+  // x, y pairs in 2D, x, y, z triples in 3D.
+  const std::size_t per_point = std::size_t(r.dims);
+  if (points.size() % per_point != 0)
+    throw core::Error(fmt::format("lbm.forces.probes: {} numbers; give {} (m)", points.size(),
+                                  r.dims == 3 ? "x, y, z triples (d3q19)" : "x, y pairs (d2q9)"));
+  for (std::size_t i = 0; i < points.size(); i += per_point) {
+    const std::array<double, 3> p = {points[i], points[i + 1], r.dims == 3 ? points[i + 2] : 0.0};
+    bool inside = true;
+    for (int a = 0; a < r.dims; ++a) inside = inside && p[a] >= 0 && p[a] <= size[a];
+    if (!inside)
+      throw core::Error(
+          r.dims == 3
+              ? fmt::format("lbm.forces.probes: point ({}, {}, {}) m lies outside the domain "
+                            "[0, {}] x [0, {}] x [0, {}] m",
+                            p[0], p[1], p[2], size[0], size[1], size[2])
+              : fmt::format("lbm.forces.probes: point ({}, {}) m lies outside the domain "
+                            "[0, {}] x [0, {}] m",
+                            p[0], p[1], size[0], size[1]));
+    r.probes.push_back(p);
   }
 
   r.reference = s.get_string("reference");
@@ -595,8 +603,8 @@ void add_lbm_schema(io::Schema& schema) {
       .unit("m^2")
       .at_least(0.0)
       .key_floats("probes",
-                  "Pressure probe points x0, y0, x1, y1, ... (beside an obstacle, "
-                  "extrapolated from the fluid; 2D only)")
+                  "Pressure probe points x0, y0, x1, y1, ... (2D) or x0, y0, z0, x1, "
+                  "... (3D); on an obstacle's surface extrapolated from the fluid")
       .default_value(std::vector<double>{})
       .unit("m");
 }
@@ -860,9 +868,11 @@ RunResult run_lbm(const RunContext& ctx) {
     }
     if (!setup.probes.empty()) {
       const lbm::Macroscopic m = solver->macroscopic();
-      for (std::size_t i = 0; i < setup.probes.size(); ++i)
-        st.pressure[i] = u.pressure(
-            lbm::probe(m, m.rho, setup.probes[i][0] / u.dx, setup.probes[i][1] / u.dx));
+      for (std::size_t i = 0; i < setup.probes.size(); ++i) {
+        const std::array<double, 3>& q = setup.probes[i];  // m; to cells (2D: the one plane)
+        const lbm::Point p = {q[0] / u.dx, q[1] / u.dx, setup.dims == 3 ? q[2] / u.dx : 0.5};
+        st.pressure[i] = u.pressure(lbm::probe(m, m.rho, p));
+      }
     }
     const std::int64_t step = solver->steps_done();
     series.append(st.force, st.coefficient, st.pressure, step, u.time(double(step)));

@@ -111,66 +111,126 @@ double duct_error(const Macroscopic& m, double ax, double viscosity) {
 
 namespace {
 
-// Bilinear interpolation over the fluid cells among the four nearest centres; also returns the
-// mean position of the solid ones (solid_count of them).
-double fluid_bilinear(const Macroscopic& m, const std::vector<double>& field, double x, double y,
-                      int& solid_count, double* solid_mean) {
-  const int nx = m.cells[0], ny = m.cells[1];
-  const double tx = x - 0.5, ty = y - 0.5;
-  const int i0 = int(std::floor(tx)), j0 = int(std::floor(ty));
-  double sum = 0, weight = 0;
-  solid_count = 0;
-  solid_mean[0] = solid_mean[1] = 0;
-  for (int dj = 0; dj < 2; ++dj)
-    for (int di = 0; di < 2; ++di) {
-      const int i = i0 + di, j = j0 + dj;
-      if (i < 0 || i >= nx || j < 0 || j >= ny) continue;
-      const std::size_t c = std::size_t(j) * nx + i;
-      if (!m.solid.empty() && m.solid[c]) {
-        ++solid_count;
-        solid_mean[0] += i + 0.5;
-        solid_mean[1] += j + 0.5;
-        continue;
-      }
-      const double w = (di ? tx - i0 : 1 - (tx - i0)) * (dj ? ty - j0 : 1 - (ty - j0));
-      sum += w * field[c];
-      weight += w;
-    }
-  if (solid_count > 0) {
-    solid_mean[0] /= solid_count;
-    solid_mean[1] /= solid_count;
-  }
-  if (!(weight > 0))
-    throw core::Error(fmt::format("probe at ({:.3f}, {:.3f}) cells: no fluid cell among the four "
-                                  "nearest cell centres (inside an obstacle or outside the "
-                                  "domain)",
-                                  x, y));
-  return sum / weight;
+// Multilinear interpolation of a cell field (x fastest, [z][y][x]) over the fluid cells among the
+// nearest cell centres to the point p (cell units): the four around it in 2D, the eight in 3D (an
+// axis with one cell is not interpolated along). Also says whether one of them is solid.
+struct Neighbourhood {
+  double value = 0;
+  bool beside_solid = false;
+};
+
+std::size_t cell_index(const Macroscopic& m, const int (&index)[3]) {
+  return (std::size_t(index[2]) * m.cells[1] + std::size_t(index[1])) * m.cells[0] + index[0];
 }
 
-double fluid_bilinear(const Macroscopic& m, const std::vector<double>& field, double x, double y) {
-  int solid_count;
-  double solid_mean[2];
-  return fluid_bilinear(m, field, x, y, solid_count, solid_mean);
+Neighbourhood fluid_multilinear(const Macroscopic& m, const std::vector<double>& field,
+                                const Point& p) {
+  int lower[3];
+  double frac[3];
+  for (int a = 0; a < 3; ++a) {
+    const bool flat = m.cells[a] == 1;
+    lower[a] = flat ? 0 : int(std::floor(p[a] - 0.5));
+    frac[a] = flat ? 0.0 : p[a] - 0.5 - lower[a];
+  }
+  Neighbourhood n;
+  double sum = 0, weight = 0;
+  for (int corner = 0; corner < 8; ++corner) {
+    int index[3];
+    double w = 1;
+    bool inside = true;
+    for (int a = 0; a < 3; ++a) {
+      const int bit = (corner >> a) & 1;
+      index[a] = lower[a] + bit;  // a flat axis (one cell) drops out here: index 1 is outside
+      inside = inside && index[a] >= 0 && index[a] < m.cells[a];
+      w *= bit ? frac[a] : 1 - frac[a];
+    }
+    if (!inside) continue;
+    const std::size_t c = cell_index(m, index);
+    if (!m.solid.empty() && m.solid[c]) {
+      n.beside_solid = true;
+      continue;
+    }
+    sum += w * field[c];
+    weight += w;
+  }
+  if (!(weight > 0))
+    throw core::Error(
+        fmt::format("probe at ({:.3f}, {:.3f}, {:.3f}) cells: no fluid cell among "
+                    "the nearest cell centres (inside an obstacle or outside the "
+                    "domain)",
+                    p[0], p[1], p[2]));
+  n.value = sum / weight;
+  return n;
+}
+
+// Radius (cells) of the ball around a probe point whose solid cells give the wall's normal.
+constexpr double k_normal_radius = 2.5;
+
+// Outward unit normal of the obstacle wall at p: from the mean centre of the solid cells within
+// k_normal_radius of p to p. For a flat, circular or spherical wall through p the solid part of
+// the ball is symmetric about the normal, so this is exact up to the cells' staircase (the four
+// or eight nearest cells alone give directions tens of degrees off at oblique points). Zero when
+// no solid cell is near (an axis with one cell gets no component).
+Point outward_normal(const Macroscopic& m, const Point& p) {
+  int from[3], to[3];
+  for (int a = 0; a < 3; ++a) {
+    const bool flat = m.cells[a] == 1;
+    from[a] = flat ? 0 : std::max(0, int(std::floor(p[a] - 0.5 - k_normal_radius)));
+    to[a] = flat ? 0 : std::min(m.cells[a] - 1, int(std::ceil(p[a] - 0.5 + k_normal_radius)));
+  }
+  Point sum{0, 0, 0};
+  int count = 0;
+  int index[3];
+  for (index[2] = from[2]; index[2] <= to[2]; ++index[2])
+    for (index[1] = from[1]; index[1] <= to[1]; ++index[1])
+      for (index[0] = from[0]; index[0] <= to[0]; ++index[0]) {
+        Point d{0, 0, 0};
+        double d2 = 0;
+        for (int a = 0; a < 3; ++a) {
+          d[a] = m.cells[a] == 1 ? 0.0 : index[a] + 0.5 - p[a];
+          d2 += d[a] * d[a];
+        }
+        if (d2 > k_normal_radius * k_normal_radius || !m.solid[cell_index(m, index)]) continue;
+        for (int a = 0; a < 3; ++a) sum[a] += d[a];
+        ++count;
+      }
+  Point normal{0, 0, 0};
+  const double length = std::sqrt(sum[0] * sum[0] + sum[1] * sum[1] + sum[2] * sum[2]);
+  if (count == 0 || !(length > 0)) return normal;
+  for (int a = 0; a < 3; ++a) normal[a] = -sum[a] / length;
+  return normal;
 }
 
 }  // namespace
 
-double probe(const Macroscopic& m, const std::vector<double>& field, double x, double y) {
-  int solid_count;
-  double solid_mean[2];
-  const double v = fluid_bilinear(m, field, x, y, solid_count, solid_mean);
-  if (solid_count == 0) return v;
-  // Beside an obstacle: extrapolate along the direction away from its cells there.
-  const double nx = x - solid_mean[0], ny = y - solid_mean[1], len = std::hypot(nx, ny);
-  if (!(len > 0)) return v;
-  return surface_probe(m, field, x, y, nx / len, ny / len);
+double probe(const Macroscopic& m, const std::vector<double>& field, const Point& p) {
+  const Neighbourhood n = fluid_multilinear(m, field, p);
+  if (!n.beside_solid) return n.value;
+  const Point normal = outward_normal(m, p);
+  if (normal == Point{0, 0, 0}) return n.value;
+  return surface_probe(m, field, p, normal);
 }
 
-double surface_probe(const Macroscopic& m, const std::vector<double>& field, double x, double y,
-                     double normal_x, double normal_y) {
-  return 2.0 * fluid_bilinear(m, field, x + normal_x, y + normal_y) -
-         fluid_bilinear(m, field, x + 2.0 * normal_x, y + 2.0 * normal_y);
+double probe(const Macroscopic& m, const std::vector<double>& field, double x, double y) {
+  return probe(m, field, Point{x, y, 0.5});
+}
+
+double probe(const Macroscopic& m, const std::vector<double>& field, double x, double y, double z) {
+  return probe(m, field, Point{x, y, z});
+}
+
+double surface_probe(const Macroscopic& m, const std::vector<double>& field, const Point& p,
+                     const Point& normal) {
+  const auto out = [&](double s) {
+    return fluid_multilinear(m, field,
+                             {p[0] + s * normal[0], p[1] + s * normal[1], p[2] + s * normal[2]});
+  };
+  // The nearest cell centres of a point one cell out may still include a solid one (up to
+  // sqrt(3) cells away in 3D), and beside one the interpolation is only first order: start
+  // where they are all fluid, 1 to 2 cells out in quarter cells.
+  double s = 1;
+  while (s < 2 && out(s).beside_solid) s += 0.25;
+  return (s + 1) * out(s).value - s * out(s + 1).value;
 }
 
 double crossing_frequency(const std::vector<double>& s) {

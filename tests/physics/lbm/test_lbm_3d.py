@@ -2,8 +2,9 @@
 48 x 16 x 16 cells (a sphere of radius 2 cells on the axis of a square duct, uniform inflow,
 pressure outlet): fields [t][z][y][x] in HDF5 and a 3D XDMF mesh, the force on the sphere in N
 with coefficients over its frontal area, the mirror symmetries of the flow (y, z and y <-> z),
-the vorticity vector (the curl of the velocity, 1/s) as an XDMF Vector that VTK reads,
-summary.json; the 3D cases pass `twinsim check`, and settings that are 2D only are refused.
+pressure probes on the sphere's surface (x, y, z triples), the vorticity vector (the curl of the
+velocity, 1/s) as an XDMF Vector that VTK reads, summary.json; the 3D cases pass `twinsim check`,
+and settings that are 2D only are refused.
 
 Run by CTest as: /usr/bin/python3 test_lbm_3d.py <path to twinsim> <repo root>
 """
@@ -23,6 +24,10 @@ ROOT = sys.argv[2]
 CASE = os.path.join(ROOT, "cases", "lbm", "sphere_duct.toml")
 NX, NY, NZ, STEPS, EVERY = 48, 16, 16, 600, 20
 U, R = 0.05, 0.0125  # inflow (m/s) and sphere radius (m) of the case
+X0, Y0 = 0.075, 0.05  # the sphere's centre (m), y = z on the duct's axis
+# Probes on the sphere's surface: front, rear, then the four side points at +-y and +-z.
+PROBES = [(X0 - R, Y0, Y0), (X0 + R, Y0, Y0), (X0, Y0 - R, Y0), (X0, Y0 + R, Y0),
+          (X0, Y0, Y0 - R), (X0, Y0, Y0 + R)]
 
 
 def twinsim(*args):
@@ -37,7 +42,8 @@ class Lbm3d(unittest.TestCase):
         r = twinsim("run", CASE, "--out", cls.out, "--set", f"lbm.domain.cells=[{NX},{NY},{NZ}]",
                     "--set", f"lbm.steps={STEPS}", "--set", "lbm.output_every=300",
                     "--set", f"lbm.forces.every={EVERY}", "--set", "lbm.tolerance=0",
-                    "--set", "lbm.inflow_ramp=0.5")
+                    "--set", "lbm.inflow_ramp=0.5", "--set",
+                    "lbm.forces.probes=[" + ", ".join(str(c) for p in PROBES for c in p) + "]")
         assert r.returncode == 0, r.stdout + r.stderr
         cls.h5 = os.path.join(cls.out, "sphere_duct.h5")
 
@@ -107,6 +113,21 @@ class Lbm3d(unittest.TestCase):
         # c = 2 F / (rho U^2 A), rho = 1 kg/m^3, A = pi r^2.
         np.testing.assert_allclose(coeff, force * 2 / (U ** 2 * math.pi * R ** 2), rtol=1e-12)
 
+    def test_pressure_probes_on_the_sphere(self):
+        with h5py.File(self.h5, "r") as f:
+            p = [f[f"/observables/probe_{i + 1}/pressure/value"][-1, 0] for i in range(6)]
+        # Front minus rear: at least the dynamic pressure rho U^2 / 2 (rho = 1 kg/m^3); at this
+        # Reynolds number (12.5) viscous stresses add to the front's stagnation pressure.
+        self.assertGreater(p[0] - p[1], 0.5 * U ** 2)
+        # The four side points are mirror images of each other (y, z and y <-> z), up to FP32
+        # round-off of the density (20 ulps of rho = 1; p = c_s^2 rho (dx / dt)^2 with dx / dt =
+        # reference velocity / lattice velocity = 0.12 / 0.05 m/s), and lie between the front's
+        # and the rear's pressure.
+        sides = np.array(p[2:])
+        self.assertLess(np.ptp(sides), 20 * np.finfo(np.float32).eps * (0.12 / 0.05) ** 2 / 3,
+                        sides)
+        self.assertTrue(np.all((sides < p[0]) & (sides > p[1])), sides)
+
     def test_summary_and_xdmf(self):
         with open(os.path.join(self.out, "summary.json")) as f:
             s = json.load(f)
@@ -146,7 +167,8 @@ class Lbm3d(unittest.TestCase):
             r = twinsim("check", os.path.join(ROOT, "cases", "lbm", case + ".toml"))
             self.assertEqual(r.returncode, 0, case + ": " + r.stderr)
         refusals = [
-            (CASE, ["--set", "lbm.forces.probes=[0.1, 0.05]"], "probes are 2D only"),
+            (CASE, ["--set", "lbm.forces.probes=[0.1, 0.05]"], "give x, y, z triples"),
+            (CASE, ["--set", "lbm.forces.probes=[0.1, 0.05, 0.2]"], "lies outside the domain"),
             (CASE, ["--set", "lbm.boundaries.x_min_profile=parabolic"]
              + [f"--set=lbm.boundaries.{s}=periodic" for s in ("y_min", "y_max", "z_min", "z_max")],
              "every axis across it is periodic"),

@@ -130,17 +130,25 @@ struct SchaferTurek3D1Z {
   static constexpr Band k_dp{0.165, 0.175, 0.170};
 };
 
-// Value of a cell field (x fastest, lattice units) at the point (x, y) in lattice units (cell i
-// centred at i + 1/2): bilinear interpolation over the four nearest cell centres where they are
-// all fluid; beside an obstacle (some of them solid), surface_probe() along the direction from
-// the solid ones to the point. Throws core::Error when no fluid cell is among the four.
-double probe(const Macroscopic& m, const std::vector<double>& field, double x, double y);
+// A point or direction in cell units (cell i centred at i + 1/2); z = 0.5 on a 2D lattice.
+using Point = std::array<double, 3>;
 
-// Value of a cell field at the point (x, y) on a wall whose outward unit normal there is
-// (normal_x, normal_y): linear extrapolation from probes one and two cells out along the normal,
-// 2 v(1) - v(2), second order where those probes see fluid cells only.
-double surface_probe(const Macroscopic& m, const std::vector<double>& field, double x, double y,
-                     double normal_x, double normal_y);
+// Value of a cell field (x fastest, [z][y][x], lattice units) at the point p in cell units:
+// multilinear interpolation over the nearest cell centres (four in 2D, eight in 3D) where they
+// are all fluid; beside an obstacle (some of them solid), surface_probe() along the wall's normal,
+// taken from the mean centre of the solid cells within 2.5 cells to the point (exact for flat,
+// circular and spherical walls up to the cells' staircase). Throws core::Error when no fluid cell
+// is among them. The (x, y) form is for 2D lattices, (x, y, z) for 3D (D3Q19) ones.
+double probe(const Macroscopic& m, const std::vector<double>& field, const Point& p);
+double probe(const Macroscopic& m, const std::vector<double>& field, double x, double y);
+double probe(const Macroscopic& m, const std::vector<double>& field, double x, double y, double z);
+
+// Value of a cell field at the point p on a wall whose outward unit normal there is `normal`
+// (cell units): linear extrapolation from probes s and s + 1 cells out along the normal,
+// (s + 1) v(s) - s v(s + 1), with s the first of 1, 1.25, ..., 2 where the nearest cell centres
+// are all fluid (s = 1 at a wall along a lattice axis); second order there.
+double surface_probe(const Macroscopic& m, const std::vector<double>& field, const Point& p,
+                     const Point& normal);
 
 // Frequency (per unit of the sample spacing) of a periodic signal from its upward crossings of
 // its mean over the samples: the mean interval between the first and the last crossing, with
