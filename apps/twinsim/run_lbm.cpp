@@ -109,6 +109,38 @@ void check_schafer_turek(const io::Case& c, const LbmRun& r, double ubar) {
         r.reference, 1.5 * ubar));
 }
 
+// Checks that the case is the Schafer-Turek 3D-1Z duct (geometry, viscosity, inflow).
+void check_schafer_turek_3d1z(const io::Case& c) {
+  using ST = lbm::SchaferTurek3D1Z;
+  const io::Section dom = c.section("lbm.domain"), bnd = c.section("lbm.boundaries");
+  const std::vector<double>& size = dom.get_floats("size");
+  const auto near = [](double a, double b) { return std::abs(a - b) <= 1e-9 * std::abs(b); };
+  const std::vector<io::Section> obstacles = c.entries("lbm.obstacle");
+  const std::vector<double>& inflow = bnd.get_floats("x_min_velocity");
+  bool ok = size.size() == 3 && near(size[0], ST::k_length) && near(size[1], ST::k_height) &&
+            near(size[2], ST::k_height) && near(dom.get_float("viscosity"), ST::k_viscosity) &&
+            obstacles.size() == 1 && bnd.get_string("x_min") == "velocity_inlet" &&
+            bnd.get_string("x_min_profile") == "parabolic" && near(inflow[0], ST::k_peak) &&
+            inflow[1] == 0 && (inflow.size() < 3 || inflow[2] == 0) &&
+            bnd.get_string("x_max") != "periodic";
+  for (const char* side : {"y_min", "y_max", "z_min", "z_max"})
+    ok = ok && bnd.get_string(side) == "wall";
+  if (ok) {
+    const io::Section o = obstacles[0];
+    const std::vector<double>& centre = o.get_floats("center");
+    ok = o.get_string("shape") == "circle" && o.has("radius") &&
+         near(o.get_float("radius"), 0.5 * ST::k_diameter) && near(centre[0], ST::k_center[0]) &&
+         near(centre[1], ST::k_center[1]);
+  }
+  if (!ok)
+    throw core::Error(
+        "lbm.reference = 'schafer_turek_3d1z' needs the Schafer-Turek 3D duct: lattice = "
+        "'d3q19', size = [2.5, 0.41, 0.41] m, viscosity = 1e-3 m^2/s, one [[lbm.obstacle]] "
+        "circle of radius 0.05 m at [0.5, 0.2] m, x_min a parabolic velocity_inlet with "
+        "x_min_velocity = [0.45, 0, 0] m/s, walls at the y and z sides and an outlet at x_max "
+        "(see cases/lbm/cylinder_3d1z.toml)");
+}
+
 // The case as a lattice; throws core::Error (with what to change) for settings the solver refuses.
 LbmRun lattice_of(const io::Case& c) {
   const io::Section s = c.section("lbm"), dom = c.section("lbm.domain"),
@@ -368,11 +400,15 @@ LbmRun lattice_of(const io::Case& c) {
   }
 
   r.reference = s.get_string("reference");
-  if (r.reference != "none" && r.dims == 3)
+  const bool reference_3d = r.reference == "schafer_turek_3d1z";
+  if (r.reference != "none" && r.dims == 3 && !reference_3d)
     throw core::Error(
         fmt::format("lbm.reference = '{}' is a 2D benchmark; d3q19 runs take "
-                    "'none'",
+                    "'none' or 'schafer_turek_3d1z'",
                     r.reference));
+  if (reference_3d && r.dims == 2)
+    throw core::Error("lbm.reference = 'schafer_turek_3d1z' is a 3D benchmark: set lattice = "
+                      "'d3q19'");
   if (r.reference == "ghia1982") {
     const bool walls = l.sides[0].type == lbm::Boundary::wall &&
                        l.sides[1].type == lbm::Boundary::wall &&
@@ -401,6 +437,10 @@ LbmRun lattice_of(const io::Case& c) {
                                                            : lbm::SchaferTurek2D2::k_ubar;
     check_schafer_turek(c, r, ubar);
     r.reynolds = ubar * lbm::SchaferTurek2D1::k_diameter / lbm::SchaferTurek2D1::k_viscosity;
+  } else if (reference_3d) {
+    using ST = lbm::SchaferTurek3D1Z;
+    check_schafer_turek_3d1z(c);
+    r.reynolds = ST::k_ubar * ST::k_diameter / ST::k_viscosity;
   }
   return r;
 }
@@ -473,9 +513,11 @@ void add_lbm_schema(io::Schema& schema) {
                                "1000), poiseuille (force-driven channel parabola), "
                                "schafer_turek_2d1 (cylinder, Re 20, steady: c_D, c_L, dP), "
                                "schafer_turek_2d2 (cylinder, Re 100: c_D max, c_L max, "
-                               "Strouhal number)")
+                               "Strouhal number), schafer_turek_3d1z (d3q19: cylinder across "
+                               "a square duct, Re 20, steady: c_D, c_L, dP)")
       .default_value("none")
-      .one_of({"none", "ghia1982", "poiseuille", "schafer_turek_2d1", "schafer_turek_2d2"})
+      .one_of({"none", "ghia1982", "poiseuille", "schafer_turek_2d1", "schafer_turek_2d2",
+               "schafer_turek_3d1z"})
       .key_float("inflow_ramp",
                  "Time over which velocity inlets start from rest, as "
                  "sin^2(pi t / (2 T)) (0: at once). A smooth start sends out "
@@ -1059,6 +1101,25 @@ RunResult run_lbm(const RunContext& ctx) {
     sum.set("schafer_turek_2d1.drag_in_band", ST::k_cd.contains(cd));
     sum.set("schafer_turek_2d1.lift_in_band", ST::k_cl.contains(cl));
     sum.set("schafer_turek_2d1.pressure_difference_in_band", ST::k_dp.contains(dp));
+  } else if (setup.reference == "schafer_turek_3d1z") {
+    using ST = lbm::SchaferTurek3D1Z;
+    // dP between the cylinder's front and rear points at mid-height, extrapolated from the fluid.
+    const double x = ST::k_center[0] / u.dx, r = 0.5 * ST::k_diameter / u.dx;
+    const double y = ST::k_center[1] / u.dx, z = 0.5 * ST::k_height / u.dx;
+    const double front = lbm::probe(m, m.rho, x - r, y, z);
+    const double rear = lbm::probe(m, m.rho, x + r, y, z);
+    const double dp = u.pressure(front) - u.pressure(rear);
+    const double cd = st.coefficient[0][0], cl = st.coefficient[0][1];
+    spdlog::info("Schafer-Turek 3D-1Z: c_D {:.4f} (band [{}, {}]), c_L {:.5f} (band [{}, {}]), "
+                 "dP {:.4f} Pa (band [{}, {}])",
+                 cd, ST::k_cd.lower, ST::k_cd.upper, cl, ST::k_cl.lower, ST::k_cl.upper, dp,
+                 ST::k_dp.lower, ST::k_dp.upper);
+    sum.set("schafer_turek_3d1z.drag_coefficient", cd);
+    sum.set("schafer_turek_3d1z.lift_coefficient", cl);
+    sum.set("schafer_turek_3d1z.pressure_difference_Pa", dp);
+    sum.set("schafer_turek_3d1z.drag_in_band", ST::k_cd.contains(cd));
+    sum.set("schafer_turek_3d1z.lift_in_band", ST::k_cl.contains(cl));
+    sum.set("schafer_turek_3d1z.pressure_difference_in_band", ST::k_dp.contains(dp));
   } else if (setup.reference == "schafer_turek_2d2" && !series.cd.empty()) {
     using ST = lbm::SchaferTurek2D2;
     // The last quarter of the samples (the periodic state once the start-up has passed).

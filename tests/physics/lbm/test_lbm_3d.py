@@ -175,6 +175,8 @@ class Lbm3d(unittest.TestCase):
             (CASE, ["--set", "lbm.lattice=d2q9"], "lattice 'd2q9' is 2D"),
             (CASE, ["--set", "lbm.domain.cells=[96, 32, 30]"], "lattice cells are cubes"),
             (CASE, ["--set", "lbm.reference=poiseuille"], "is a 2D benchmark"),
+            (CASE, ["--set", "lbm.reference=schafer_turek_3d1z"],
+             "needs the Schafer-Turek 3D duct"),
             (os.path.join(ROOT, "cases", "lbm", "cavity_re100.toml"),
              ["--set", "lbm.boundaries.z_min=wall"], "has periodic z sides"),
         ]
