@@ -113,7 +113,8 @@ namespace {
 
 // Multilinear interpolation of a cell field (x fastest, [z][y][x]) over the fluid cells among the
 // nearest cell centres to the point p (cell units): the four around it in 2D, the eight in 3D (an
-// axis with one cell is not interpolated along). Also says whether one of them is solid.
+// axis with one cell is not interpolated along). Also says whether one of them with a weight is
+// solid.
 struct Neighbourhood {
   double value = 0;
   bool beside_solid = false;
@@ -144,7 +145,9 @@ Neighbourhood fluid_multilinear(const Macroscopic& m, const std::vector<double>&
       inside = inside && index[a] >= 0 && index[a] < m.cells[a];
       w *= bit ? frac[a] : 1 - frac[a];
     }
-    if (!inside) continue;
+    // At a cell centre (up to the round-off of a point given in metres, e.g. 0.15 m / 0.005 m
+    // = 30.000000000000004 cells) its neighbours do not count.
+    if (!inside || w < 1e-9) continue;
     const std::size_t c = cell_index(m, index);
     if (!m.solid.empty() && m.solid[c]) {
       n.beside_solid = true;
@@ -179,7 +182,6 @@ Point outward_normal(const Macroscopic& m, const Point& p) {
     to[a] = flat ? 0 : std::min(m.cells[a] - 1, int(std::ceil(p[a] - 0.5 + k_normal_radius)));
   }
   Point sum{0, 0, 0};
-  int count = 0;
   int index[3];
   for (index[2] = from[2]; index[2] <= to[2]; ++index[2])
     for (index[1] = from[1]; index[1] <= to[1]; ++index[1])
@@ -192,11 +194,10 @@ Point outward_normal(const Macroscopic& m, const Point& p) {
         }
         if (d2 > k_normal_radius * k_normal_radius || !m.solid[cell_index(m, index)]) continue;
         for (int a = 0; a < 3; ++a) sum[a] += d[a];
-        ++count;
       }
   Point normal{0, 0, 0};
   const double length = std::sqrt(sum[0] * sum[0] + sum[1] * sum[1] + sum[2] * sum[2]);
-  if (count == 0 || !(length > 0)) return normal;
+  if (!(length > 0)) return normal;
   for (int a = 0; a < 3; ++a) normal[a] = -sum[a] / length;
   return normal;
 }
@@ -225,12 +226,17 @@ double surface_probe(const Macroscopic& m, const std::vector<double>& field, con
     return fluid_multilinear(m, field,
                              {p[0] + s * normal[0], p[1] + s * normal[1], p[2] + s * normal[2]});
   };
-  // The nearest cell centres of a point one cell out may still include a solid one (up to
-  // sqrt(3) cells away in 3D), and beside one the interpolation is only first order: start
-  // where they are all fluid, 1 to 2 cells out in quarter cells.
-  double s = 1;
+  // Beside a solid cell the interpolation is only first order, and the nearest cell centres of a
+  // point even 1.5 cells out may include one (they lie up to sqrt(3) cells away in 3D): the
+  // nodes start at the first s of 0.5, 0.75, ..., 2 cells out where they are all fluid (0.5 on a
+  // wall across a lattice axis: the first fluid cell's centre).
+  double s = 0.5;
   while (s < 2 && out(s).beside_solid) s += 0.25;
-  return (s + 1) * out(s).value - s * out(s + 1).value;
+  // Quadratic through s, s + 1 and s + 2 (Lagrange weights at 0): a stagnation point's pressure
+  // curves within a viscous layer a few cells thick, which a straight line from two points
+  // misses (see solvers/lbm/README.md, Schafer-Turek 2D-1).
+  return (s + 1) * (s + 2) / 2 * out(s).value - s * (s + 2) * out(s + 1).value +
+         s * (s + 1) / 2 * out(s + 2).value;
 }
 
 double crossing_frequency(const std::vector<double>& s) {

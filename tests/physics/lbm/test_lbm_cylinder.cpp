@@ -5,6 +5,14 @@
 // per diameter; the bounds are stated per resolution below, as relative deviations from the
 // high-precision values (the published bands are +-0.2 % for c_D: the LBM reaches them only at
 // finer grids than a default suite can afford).
+// dP stays below its band (-0.27 % / +0.07 %) at 20 cells per diameter, measured (probe: quadratic
+// extrapolation from the first three fluid cell centres, Reference.hpp), dP / ref - 1 at 10, 20,
+// 40 cells: -4.16, -1.43, -0.76 % at u_peak 0.1; -3.69, -0.96, -0.32 % at u_peak 0.05.
+// Halving u_peak raises dP by 0.47 % at 10 and 20 cells alike: an O(Ma^2) error of -0.63 % at
+// u_peak 0.1 (Mach 0.17). Without it the resolution error falls at second order, -3.5, -0.8,
+// -0.13 %: the front stagnation point's viscous layer, where the pressure rises by mu a (~8 % of
+// dP) within delta = sqrt(nu / a) ~ 0.1 D (a ~ 10 / s, the strain rate there), is 2 cells thick
+// at 20 cells per diameter.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -44,7 +52,8 @@ Coefficients run_2d1(core::Backend backend, lbm::Precision precision, int per_d,
   const lbm::Macroscopic m = solver->macroscopic();
   // p = rho / 3 in lattice units; to Pa at Ubar = 0.2 m/s and rho = 1 kg/m^3.
   const double to_pa = (ST::k_ubar / ubar) * (ST::k_ubar / ubar) / 3.0;
-  // The front and rear points of the cylinder (probe() extrapolates from the fluid there).
+  // The front and rear points of the cylinder (probe() extrapolates from the fluid there: the
+  // first three cell centres along the axis).
   const double front = lbm::probe(m, m.rho, 1.5 * per_d, 2.0 * per_d);
   const double rear = lbm::probe(m, m.rho, 2.5 * per_d, 2.0 * per_d);
   return {f[0] * scale, f[1] * scale, (front - rear) * to_pa, long(solver->steps_done())};

@@ -75,10 +75,15 @@ class LbmOutput(unittest.TestCase):
             np.testing.assert_allclose(coeff[:], force[:] * 2 / (0.2 ** 2 * 0.1), rtol=1e-12)
             self.assertEqual(f["/observables/probe_2/pressure/value"].shape, (len(steps), 1))
             last_cd = coeff[-1][0]
+            last_dp = (f["/observables/probe_1/pressure/value"][-1, 0] -
+                       f["/observables/probe_2/pressure/value"][-1, 0])
         with open(os.path.join(self.out, "summary.json")) as s:
             summary = json.load(s)
         self.assertAlmostEqual(summary["forces"]["obstacle_1"]["drag_coefficient"], last_cd)
         self.assertIn("pressure_difference_Pa", summary["schafer_turek_2d1"])
+        # The case's probes are the cylinder's front and rear points (given in m): the same dP.
+        self.assertAlmostEqual(summary["schafer_turek_2d1"]["pressure_difference_Pa"], last_dp,
+                               places=12)
         self.assertGreater(summary["performance"]["mlups"], 0)
         self.assertEqual(summary["lattice"]["smagorinsky"], 0.0)  # the default: off
 

@@ -70,6 +70,32 @@ TEST(LbmProbe, LinearFieldIsExactBesideADiscIn2D) {
   }
 }
 
+// At the poles of a sphere centred on a cell corner the wall crosses a lattice axis half-way
+// between cell centres, the normal is the axis and the extrapolation's nodes are the first three
+// fluid cell centres: a field quadratic along the axis is exact there.
+TEST(LbmProbe, FieldQuadraticAlongTheNormalIsExactAtThePoles) {
+  const double c = 12.0, r = 6.0;
+  lbm::Macroscopic m = with_obstacle({24, 24, 24}, {c, c, c}, r);
+  for (int axis = 0; axis < 3; ++axis) {
+    const auto field = [&](const lbm::Point& p) {
+      return linear(p[0], p[1], p[2]) + 0.05 * (p[axis] - c) * (p[axis] - c);
+    };
+    for (std::size_t i = 0; i < m.rho.size(); ++i) {
+      const lbm::Point p = {i % 24 + 0.5, i / 24 % 24 + 0.5, i / 576 + 0.5};
+      m.rho[i] = m.solid[i] ? 1e6 : field(p);
+    }
+    // Also 1e-12 cells off the pole (a point in metres divided by dx lands so): the nodes must
+    // not move off the cell centres.
+    for (double side : {-1.0, 1.0})
+      for (double off : {0.0, 1e-12, -1e-12}) {
+        lbm::Point p = {c, c, c};
+        p[axis] += side * r + off;
+        EXPECT_NEAR(lbm::probe(m, m.rho, p), field(p), 1e-9)
+            << "axis " << axis << ", " << side << ", " << off;
+      }
+  }
+}
+
 TEST(LbmProbe, RefusesPointsWithoutFluidAround) {
   const lbm::Macroscopic m = with_obstacle({20, 20, 20}, {10, 10, 10}, 5.0);
   EXPECT_THROW(lbm::probe(m, m.rho, 10.0, 10.0, 10.0), core::Error);  // inside the sphere

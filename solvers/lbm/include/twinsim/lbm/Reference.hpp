@@ -144,9 +144,11 @@ double probe(const Macroscopic& m, const std::vector<double>& field, double x, d
 double probe(const Macroscopic& m, const std::vector<double>& field, double x, double y, double z);
 
 // Value of a cell field at the point p on a wall whose outward unit normal there is `normal`
-// (cell units): linear extrapolation from probes s and s + 1 cells out along the normal,
-// (s + 1) v(s) - s v(s + 1), with s the first of 1, 1.25, ..., 2 where the nearest cell centres
-// are all fluid (s = 1 at a wall along a lattice axis); second order there.
+// (cell units): quadratic extrapolation from probes s, s + 1 and s + 2 cells out along the
+// normal, with s the first of 0.5, 0.75, ..., 2 where the nearest cell centres are all fluid
+// (0.5 at a wall across a lattice axis, where the probes are the cell centres). Exact for a
+// field linear in x, y, z, and for one quadratic along the normal where the probes see fluid
+// cells only and the multilinear interpolation is exact (at cell centres).
 double surface_probe(const Macroscopic& m, const std::vector<double>& field, const Point& p,
                      const Point& normal);
 
