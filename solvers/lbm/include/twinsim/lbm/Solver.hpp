@@ -115,8 +115,8 @@ class Solver {
 
 // Checks the configuration (tau > 1/2, Smagorinsky constant >= 0, periodic sides in pairs, mask
 // and fraction sizes, one cell in z for D2Q9, a parabolic inflow with a non-periodic axis across
-// it) and builds the solver with every fluid
-// cell at rest, rho = 1. Throws core::Error naming the problem.
+// it) and builds the solver with every fluid cell at rest, rho = 1. Throws core::Error naming
+// the problem.
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config);
 
 std::string to_string(Lattice l);
