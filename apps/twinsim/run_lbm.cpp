@@ -60,12 +60,22 @@ std::array<double, 3> vector3(const io::Section& s, const std::string& key, int 
   return {v[0], v[1], v.size() > 2 ? v[2] : 0.0};
 }
 
-// Mean speed through a velocity inlet (m/s): the normal component, 2/3 of the peak for a parabola.
-double mean_inflow(const io::Section& bnd, int side) {
+// Axes across side `side` (of `dims`) whose sides are not periodic: a parabolic inflow's profile
+// is 4 s (L - s) / L^2 along each of them (a product of two across a 3D duct).
+int bounded_axes_across(const io::Section& bnd, int side, int dims) {
+  int n = 0;
+  for (int b = 0; b < dims; ++b)
+    if (b != side / 2 && bnd.get_string(k_sides[2 * b]) != "periodic") ++n;
+  return n;
+}
+
+// Mean speed through a velocity inlet (m/s): the normal component, times 2/3 per bounded axis
+// across a parabolic one (2D channel 2/3, 3D duct 4/9 of the peak).
+double mean_inflow(const io::Section& bnd, int side, int dims) {
   const double normal =
       std::abs(vector3(bnd, std::string(k_sides[side]) + "_velocity", 3)[side / 2]);
-  return bnd.get_string(std::string(k_sides[side]) + "_profile") == "parabolic" ? normal * 2.0 / 3.0
-                                                                                : normal;
+  if (bnd.get_string(std::string(k_sides[side]) + "_profile") != "parabolic") return normal;
+  return normal * std::pow(2.0 / 3.0, bounded_axes_across(bnd, side, dims));
 }
 
 // Checks that the case is the Schafer-Turek channel (geometry, viscosity, inflow) of test case
@@ -97,6 +107,38 @@ void check_schafer_turek(const io::Case& c, const LbmRun& r, double ubar) {
         "parabolic velocity_inlet with x_min_velocity = [{:.6g}, 0] m/s, walls at y_min and y_max "
         "and an outlet at x_max (see cases/lbm/cylinder_2d1.toml)",
         r.reference, 1.5 * ubar));
+}
+
+// Checks that the case is the Schafer-Turek 3D-1Z duct (geometry, viscosity, inflow).
+void check_schafer_turek_3d1z(const io::Case& c) {
+  using ST = lbm::SchaferTurek3D1Z;
+  const io::Section dom = c.section("lbm.domain"), bnd = c.section("lbm.boundaries");
+  const std::vector<double>& size = dom.get_floats("size");
+  const auto near = [](double a, double b) { return std::abs(a - b) <= 1e-9 * std::abs(b); };
+  const std::vector<io::Section> obstacles = c.entries("lbm.obstacle");
+  const std::vector<double>& inflow = bnd.get_floats("x_min_velocity");
+  bool ok = size.size() == 3 && near(size[0], ST::k_length) && near(size[1], ST::k_height) &&
+            near(size[2], ST::k_height) && near(dom.get_float("viscosity"), ST::k_viscosity) &&
+            obstacles.size() == 1 && bnd.get_string("x_min") == "velocity_inlet" &&
+            bnd.get_string("x_min_profile") == "parabolic" && near(inflow[0], ST::k_peak) &&
+            inflow[1] == 0 && (inflow.size() < 3 || inflow[2] == 0) &&
+            bnd.get_string("x_max") != "periodic";
+  for (const char* side : {"y_min", "y_max", "z_min", "z_max"})
+    ok = ok && bnd.get_string(side) == "wall";
+  if (ok) {
+    const io::Section o = obstacles[0];
+    const std::vector<double>& centre = o.get_floats("center");
+    ok = o.get_string("shape") == "circle" && o.has("radius") &&
+         near(o.get_float("radius"), 0.5 * ST::k_diameter) && near(centre[0], ST::k_center[0]) &&
+         near(centre[1], ST::k_center[1]);
+  }
+  if (!ok)
+    throw core::Error(
+        "lbm.reference = 'schafer_turek_3d1z' needs the Schafer-Turek 3D duct: lattice = "
+        "'d3q19', size = [2.5, 0.41, 0.41] m, viscosity = 1e-3 m^2/s, one [[lbm.obstacle]] "
+        "circle of radius 0.05 m at [0.5, 0.2] m, x_min a parabolic velocity_inlet with "
+        "x_min_velocity = [0.45, 0, 0] m/s, walls at the y and z sides and an outlet at x_max "
+        "(see cases/lbm/cylinder_3d1z.toml)");
 }
 
 // The case as a lattice; throws core::Error (with what to change) for settings the solver refuses.
@@ -180,18 +222,14 @@ LbmRun lattice_of(const io::Case& c) {
                         "inlet needs a velocity component into the domain "
                         "(normal to {})",
                         name, v[0], v[1], name));
-      if (sd.profile == lbm::Profile::parabolic && r.dims == 3)
-        throw core::Error(
-            fmt::format("lbm.boundaries.{}_profile = 'parabolic' is 2D only; use "
-                        "'uniform' on d3q19",
-                        name));
-      if (sd.profile == lbm::Profile::parabolic && bnd.get_string(k_sides[side ^ 2]) == "periodic")
+      if (sd.profile == lbm::Profile::parabolic && bounded_axes_across(bnd, side, r.dims) == 0)
         throw core::Error(
             fmt::format("lbm.boundaries.{}_profile = 'parabolic' vanishes at the "
-                        "ends of {}: the sides across it must not be periodic",
+                        "ends of {}, but every axis across it is periodic: make the sides "
+                        "across it walls, or the profile 'uniform'",
                         name, name));
       max_inflow = std::max(max_inflow, std::hypot(v[0], v[1], v[2]));
-      if (r.coefficient_velocity == 0) r.coefficient_velocity = mean_inflow(bnd, side);
+      if (r.coefficient_velocity == 0) r.coefficient_velocity = mean_inflow(bnd, side, r.dims);
     } else if (sd.type != lbm::Boundary::wall && moving) {
       throw core::Error(fmt::format("lbm.boundaries.{}_velocity: only walls and velocity inlets "
                                     "take a velocity",
@@ -363,11 +401,15 @@ LbmRun lattice_of(const io::Case& c) {
   }
 
   r.reference = s.get_string("reference");
-  if (r.reference != "none" && r.dims == 3)
+  const bool reference_3d = r.reference == "schafer_turek_3d1z";
+  if (r.reference != "none" && r.dims == 3 && !reference_3d)
     throw core::Error(
         fmt::format("lbm.reference = '{}' is a 2D benchmark; d3q19 runs take "
-                    "'none'",
+                    "'none' or 'schafer_turek_3d1z'",
                     r.reference));
+  if (reference_3d && r.dims == 2)
+    throw core::Error("lbm.reference = 'schafer_turek_3d1z' is a 3D benchmark: set lattice = "
+                      "'d3q19'");
   if (r.reference == "ghia1982") {
     const bool walls = l.sides[0].type == lbm::Boundary::wall &&
                        l.sides[1].type == lbm::Boundary::wall &&
@@ -396,6 +438,10 @@ LbmRun lattice_of(const io::Case& c) {
                                                            : lbm::SchaferTurek2D2::k_ubar;
     check_schafer_turek(c, r, ubar);
     r.reynolds = ubar * lbm::SchaferTurek2D1::k_diameter / lbm::SchaferTurek2D1::k_viscosity;
+  } else if (reference_3d) {
+    using ST = lbm::SchaferTurek3D1Z;
+    check_schafer_turek_3d1z(c);
+    r.reynolds = ST::k_ubar * ST::k_diameter / ST::k_viscosity;
   }
   return r;
 }
@@ -405,7 +451,7 @@ struct Frame {
   std::vector<double> velocity;   // [z][y][x][3] ([y][x][3] in 2D), m/s
   std::vector<double> pressure;   // Pa, relative to the reference state
   std::vector<double> density;    // kg/m^3
-  std::vector<double> vorticity;  // 1/s
+  std::vector<double> vorticity;  // 1/s: 2D dv/dx - du/dy; 3D the vector [z][y][x][3]
   std::vector<double> obstacle;   // 1 solid, 0 fluid
   bool finite = true;
 };
@@ -416,7 +462,7 @@ Frame physical(const lbm::Macroscopic& m, const lbm::LatticeUnits& u) {
   f.velocity.resize(3 * n);
   f.pressure.resize(n);
   f.density.resize(n);
-  f.vorticity.resize(n);
+  f.vorticity.resize(m.vorticity.size());
   f.obstacle.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     f.velocity[3 * i] = u.velocity(m.ux[i]);
@@ -424,10 +470,10 @@ Frame physical(const lbm::Macroscopic& m, const lbm::LatticeUnits& u) {
     f.velocity[3 * i + 2] = u.velocity(m.uz[i]);
     f.pressure[i] = u.pressure(m.rho[i]);
     f.density[i] = m.rho[i] * u.density;
-    f.vorticity[i] = u.rate(m.vorticity[i]);
     f.obstacle[i] = m.solid[i];
     f.finite = f.finite && std::isfinite(m.rho[i] + m.ux[i] + m.uy[i] + m.uz[i]);
   }
+  for (std::size_t i = 0; i < f.vorticity.size(); ++i) f.vorticity[i] = u.rate(m.vorticity[i]);
   return f;
 }
 
@@ -468,9 +514,11 @@ void add_lbm_schema(io::Schema& schema) {
                                "1000), poiseuille (force-driven channel parabola), "
                                "schafer_turek_2d1 (cylinder, Re 20, steady: c_D, c_L, dP), "
                                "schafer_turek_2d2 (cylinder, Re 100: c_D max, c_L max, "
-                               "Strouhal number)")
+                               "Strouhal number), schafer_turek_3d1z (d3q19: cylinder across "
+                               "a square duct, Re 20, steady: c_D, c_L, dP)")
       .default_value("none")
-      .one_of({"none", "ghia1982", "poiseuille", "schafer_turek_2d1", "schafer_turek_2d2"})
+      .one_of({"none", "ghia1982", "poiseuille", "schafer_turek_2d1", "schafer_turek_2d2",
+               "schafer_turek_3d1z"})
       .key_float("inflow_ramp",
                  "Time over which velocity inlets start from rest, as "
                  "sin^2(pi t / (2 T)) (0: at once). A smooth start sends out "
@@ -531,8 +579,10 @@ void add_lbm_schema(io::Schema& schema) {
         .default_value(std::vector<double>{0.0, 0.0})
         .unit("m/s");
     b.key_string(name + "_profile", fmt::format("Inflow profile across a velocity_inlet at {}: "
-                                                "uniform, or parabolic (2D only: zero at the "
-                                                "side's ends)",
+                                                "uniform, or parabolic: 4 s (L - s) / L^2 along "
+                                                "each axis across the side that is not "
+                                                "periodic (zero at its ends; on a d3q19 duct "
+                                                "the product of two, mean 4/9 of the peak)",
                                                 side))
         .default_value("uniform").one_of({"uniform", "parabolic"});
     b.key_float(name + "_pressure", fmt::format("Pressure held at a pressure_outlet at {}, "
@@ -620,10 +670,13 @@ OutputPlan plan_lbm(const io::Case& c) {
   const std::uint64_t samples = obstacles + setup.probes.size() > 0 ? count(force_every) : 0;
   const std::uint64_t frames = count(output_every);
   OutputPlan plan;
-  // Fields: velocity (3 values), pressure, density, vorticity in the run's precision; the
-  // obstacle mask FP32. Observables: force and coefficients (2 doubles; 3D: 3), probe pressures.
+  // Fields: velocity (3 values), pressure, density, vorticity (3D: 3 values) in the run's
+  // precision; the obstacle mask FP32. Observables: force and coefficients (2 doubles; 3D: 3),
+  // probe pressures.
+  const std::uint64_t vorticity_values = setup.dims == 3 ? 3 : 1;
   plan.output_bytes =
-      io::series_bytes(frames, cells * 3 * real) + 3 * io::series_bytes(frames, cells * real) +
+      io::series_bytes(frames, cells * 3 * real) + 2 * io::series_bytes(frames, cells * real) +
+      io::series_bytes(frames, cells * vorticity_values * real) +
       io::series_bytes(frames, cells * 4) +
       obstacles * 2 * io::series_bytes(samples, std::uint64_t(setup.dims) * 8) +
       setup.probes.size() * io::series_bytes(samples, 8);
@@ -804,7 +857,8 @@ RunResult run_lbm(const RunContext& ctx) {
   io::FieldSeries velocity(file, "velocity", grid, 3, disk, "m s-1", "s");
   io::FieldSeries pressure(file, "pressure", grid, 1, disk, "Pa", "s");
   io::FieldSeries density(file, "density", grid, 1, disk, "kg m-3", "s");
-  io::FieldSeries vorticity(file, "vorticity", grid, 1, disk, "s-1", "s");
+  // 3D: the vorticity vector (an XDMF Vector, like the velocity); 2D: its one component.
+  io::FieldSeries vorticity(file, "vorticity", grid, three_d ? 3 : 1, disk, "s-1", "s");
   io::FieldSeries obstacle(file, "obstacle", grid, 1, io::DType::f32, "", "s");
   const std::filesystem::path xmf_path = ctx.run.file(ctx.name + ".xmf");
   // A restart keeps the sidecar's steps of the frames the checkpoint kept.
@@ -1046,6 +1100,25 @@ RunResult run_lbm(const RunContext& ctx) {
     sum.set("schafer_turek_2d1.drag_in_band", ST::k_cd.contains(cd));
     sum.set("schafer_turek_2d1.lift_in_band", ST::k_cl.contains(cl));
     sum.set("schafer_turek_2d1.pressure_difference_in_band", ST::k_dp.contains(dp));
+  } else if (setup.reference == "schafer_turek_3d1z") {
+    using ST = lbm::SchaferTurek3D1Z;
+    // dP between the cylinder's front and rear points at mid-height, extrapolated from the fluid.
+    const double x = ST::k_center[0] / u.dx, r = 0.5 * ST::k_diameter / u.dx;
+    const double y = ST::k_center[1] / u.dx, z = 0.5 * ST::k_height / u.dx;
+    const double front = lbm::probe(m, m.rho, x - r, y, z);
+    const double rear = lbm::probe(m, m.rho, x + r, y, z);
+    const double dp = u.pressure(front) - u.pressure(rear);
+    const double cd = st.coefficient[0][0], cl = st.coefficient[0][1];
+    spdlog::info("Schafer-Turek 3D-1Z: c_D {:.4f} (band [{}, {}]), c_L {:.5f} (band [{}, {}]), "
+                 "dP {:.4f} Pa (band [{}, {}])",
+                 cd, ST::k_cd.lower, ST::k_cd.upper, cl, ST::k_cl.lower, ST::k_cl.upper, dp,
+                 ST::k_dp.lower, ST::k_dp.upper);
+    sum.set("schafer_turek_3d1z.drag_coefficient", cd);
+    sum.set("schafer_turek_3d1z.lift_coefficient", cl);
+    sum.set("schafer_turek_3d1z.pressure_difference_Pa", dp);
+    sum.set("schafer_turek_3d1z.drag_in_band", ST::k_cd.contains(cd));
+    sum.set("schafer_turek_3d1z.lift_in_band", ST::k_cl.contains(cl));
+    sum.set("schafer_turek_3d1z.pressure_difference_in_band", ST::k_dp.contains(dp));
   } else if (setup.reference == "schafer_turek_2d2" && !series.cd.empty()) {
     using ST = lbm::SchaferTurek2D2;
     // The last quarter of the samples (the periodic state once the start-up has passed).

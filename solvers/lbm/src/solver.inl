@@ -64,11 +64,16 @@ void compute_moments(const Domain<Real>& d, const Relaxation<Real>& r, const Rea
   });
 }
 
+// Vorticity components wx, wy, wz of the velocity fields; 0 in solid cells.
 template <class Real>
-void compute_vorticity_2d(const Domain<Real>& d, const Real* ux, const Real* uy,
-                          const unsigned char* solid, Real* w) {
+void compute_vorticity(const Domain<Real>& d, const Real* ux, const Real* uy, const Real* uz,
+                       const unsigned char* solid, Real* wx, Real* wy, Real* wz) {
   for_each_index(lbm::cell_count(d), [=] TWINSIM_HD(Index cell) {
-    w[cell] = solid[cell] ? Real(0) : lbm::vorticity_2d(d, cell, ux, uy, solid);
+    Real w[3] = {0, 0, 0};
+    if (!solid[cell]) lbm::vorticity(d, cell, ux, uy, uz, solid, w);
+    wx[cell] = w[0];
+    wy[cell] = w[1];
+    wz[cell] = w[2];
   });
 }
 
@@ -145,7 +150,7 @@ class SolverImpl final : public lbm::Solver {
         m_cells(Index(c.cells[0]) * c.cells[1] * c.cells[2]),
         m_f(L::k_q * m_cells),
         m_f_next(L::k_q * m_cells),
-        m_macro(8 * m_cells) {
+        m_macro(10 * m_cells) {
     for (int a = 0; a < 3; ++a) m_domain.n[a] = c.cells[a];
     for (int s = 0; s < 6; ++s) {
       const lbm::Side& side = c.sides[s];
@@ -196,12 +201,22 @@ class SolverImpl final : public lbm::Solver {
 
   lbm::Macroscopic macroscopic() override {
     update_moments();
-    compute_vorticity_2d(m_domain, ux(), uy(), m_solid.data(), vorticity());
+    compute_vorticity(m_domain, ux(), uy(), uz(), m_solid.data(), vorticity(0), vorticity(1),
+                      vorticity(2));
     const std::vector<Real> h = core::to_host(m_macro);
     const auto field = [&](int k) {
       return std::vector<double>(h.begin() + k * m_cells, h.begin() + (k + 1) * m_cells);
     };
-    return {m_config.cells,        field(0), field(1), field(2), field(3), field(4),
+    // 2D: the z component alone; 3D: the vector, [cell][3].
+    std::vector<double> w;
+    if (L::k_dims == 2) {
+      w = field(6);
+    } else {
+      w.resize(3 * m_cells);
+      for (Index i = 0; i < m_cells; ++i)
+        for (int a = 0; a < 3; ++a) w[3 * i + a] = h[(4 + a) * m_cells + i];
+    }
+    return {m_config.cells, field(0), field(1), field(2), field(3), std::move(w),
             core::to_host(m_solid)};
   }
 
@@ -249,7 +264,7 @@ class SolverImpl final : public lbm::Solver {
     out.put("lbm/steps", m_steps);
     out.put("lbm/populations", core::to_host(m_f));
     const std::vector<Real> macro = core::to_host(m_macro);
-    out.put("lbm/last_velocity", macro.data() + 5 * m_cells, std::size_t(3 * m_cells));
+    out.put("lbm/last_velocity", macro.data() + 7 * m_cells, std::size_t(3 * m_cells));
     out.put("lbm/have_last_velocity", std::int64_t(m_have_last));
     std::vector<double> sides;
     for (const lbm::Side& side : m_config.sides)
@@ -296,8 +311,8 @@ class SolverImpl final : public lbm::Solver {
   Real* ux() { return m_macro.data() + m_cells; }
   Real* uy() { return m_macro.data() + 2 * m_cells; }
   Real* uz() { return m_macro.data() + 3 * m_cells; }
-  Real* vorticity() { return m_macro.data() + 4 * m_cells; }
-  Real* last_velocity() { return m_macro.data() + 5 * m_cells; }  // ux, uy, uz of the last check
+  Real* vorticity(int a) { return m_macro.data() + (4 + a) * m_cells; }  // component a
+  Real* last_velocity() { return m_macro.data() + 7 * m_cells; }  // ux, uy, uz of the last check
 
   // Reads `count` values of the array `name` of a checkpoint into d_dst (Space memory).
   static void upload(const io::StateReader& in, const std::string& name, Real* d_dst,
@@ -351,7 +366,8 @@ class SolverImpl final : public lbm::Solver {
   Buffer<Real, Space> m_fraction;        // [q][cell] wall fractions, empty for half-way walls
   Buffer<std::int64_t, Space> m_links;   // cell * 32 + q, grouped by obstacle
   std::vector<Index> m_link_begin;       // obstacle k's links: [m_link_begin[k - 1], [k])
-  // [field][cell]: rho, ux, uy, uz, vorticity, and ux, uy, uz at the last velocity_change()
+  // [field][cell]: rho, ux, uy, uz, the vorticity's x, y, z components, and ux, uy, uz at the
+  // last velocity_change()
   Buffer<Real, Space> m_macro;
   std::int64_t m_steps = 0;
   bool m_have_last = false;

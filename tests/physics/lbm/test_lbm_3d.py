@@ -2,7 +2,9 @@
 48 x 16 x 16 cells (a sphere of radius 2 cells on the axis of a square duct, uniform inflow,
 pressure outlet): fields [t][z][y][x] in HDF5 and a 3D XDMF mesh, the force on the sphere in N
 with coefficients over its frontal area, the mirror symmetries of the flow (y, z and y <-> z),
-pressure probes on the sphere's surface (x, y, z triples), summary.json; the 3D cases pass `twinsim check`, and settings that are 2D only are refused.
+pressure probes on the sphere's surface (x, y, z triples), the vorticity vector (the curl of the
+velocity, 1/s) as an XDMF Vector that VTK reads, summary.json; the 3D cases pass `twinsim check`,
+and settings that are 2D only are refused.
 
 Run by CTest as: /usr/bin/python3 test_lbm_3d.py <path to twinsim> <repo root>
 """
@@ -53,8 +55,9 @@ class Lbm3d(unittest.TestCase):
         with h5py.File(self.h5, "r") as f:
             v = f["/fields/velocity/value"]
             self.assertEqual(v.shape, (3, NZ, NY, NX, 3))  # frames at steps 0, 300, 600
-            for name in ("pressure", "density", "vorticity", "obstacle"):
+            for name in ("pressure", "density", "obstacle"):
                 self.assertEqual(f[f"/fields/{name}/value"].shape, (3, NZ, NY, NX), name)
+            self.assertEqual(f["/fields/vorticity/value"].shape, (3, NZ, NY, NX, 3))
             mask = f["/fields/obstacle/value"][-1]
             solid = int(mask.sum())  # a sphere of radius 2 cells: 4/3 pi 8 = 33.5 cells
             self.assertLess(abs(solid - 4 / 3 * math.pi * 8), 4, solid)
@@ -69,6 +72,30 @@ class Lbm3d(unittest.TestCase):
         self.assertGreater(scale, U)
         for mirrored in (ux[:, ::-1, :], ux[::-1, :, :], ux.transpose(1, 0, 2)):
             self.assertLess(np.abs(ux - mirrored).max(), 1e-4 * scale)
+
+    def test_vorticity_is_the_curl_of_the_velocity_in_per_second(self):
+        # The vorticity vector against the curl of the written velocity by central differences
+        # (np.gradient, spacing dx in m) at cells whose six neighbours are fluid: the same
+        # differences, so equal up to FP32 round-off; a unit error (per step instead of 1/s)
+        # would be a factor dt off.
+        dx = 0.1 / NY
+        with h5py.File(self.h5, "r") as f:
+            u = f["/fields/velocity/value"][-1].astype(np.float64)
+            w = f["/fields/vorticity/value"][-1].astype(np.float64)
+            mask = f["/fields/obstacle/value"][-1]
+            self.assertEqual(f["/fields/vorticity/value"].attrs.get("units"), "s-1")
+        # Axes of the arrays: [z][y][x], component c: x, y, z.
+        d = [[np.gradient(u[..., c], dx, axis=2 - a) for a in range(3)] for c in range(3)]
+        curl = np.stack([d[2][1] - d[1][2], d[0][2] - d[2][0], d[1][0] - d[0][1]], axis=-1)
+        inner = np.zeros(mask.shape, dtype=bool)
+        inner[1:-1, 1:-1, 1:-1] = True
+        for axis in range(3):
+            for shift in (1, -1):
+                inner &= np.roll(mask, shift, axis=axis) == 0
+        inner &= mask == 0
+        scale = np.abs(curl[inner]).max()
+        self.assertGreater(scale, U / R)  # the sphere sheds vorticity of order U / r
+        np.testing.assert_allclose(w[inner], curl[inner], rtol=0, atol=1e-4 * scale)
 
     def test_force_on_the_sphere(self):
         with h5py.File(self.h5, "r") as f:
@@ -114,18 +141,42 @@ class Lbm3d(unittest.TestCase):
         with open(os.path.join(self.out, "sphere_duct.xmf")) as f:
             xmf = f.read()
         self.assertIn(f'TopologyType="3DCoRectMesh" Dimensions="{NZ} {NY} {NX}"', xmf)
+        self.assertIn('Attribute Name="vorticity" AttributeType="Vector"', xmf)
+
+    def test_xdmf_readers(self):
+        # ParaView's readers: the vorticity as a 3-component array on the 3D mesh.
+        import vtk
+        xmf = os.path.join(self.out, "sphere_duct.xmf")
+        for reader_type in ("vtkXdmfReader", "vtkXdmf3Reader"):
+            reader = getattr(vtk, reader_type)()
+            reader.SetFileName(xmf)
+            reader.UpdateInformation()
+            reader.UpdateTimeStep(reader.GetOutputInformation(0).Get(
+                vtk.vtkStreamingDemandDrivenPipeline.TIME_STEPS())[-1])
+            out = reader.GetOutputDataObject(0)
+            if out.IsA("vtkMultiBlockDataSet"):
+                out = out.GetBlock(0)
+            self.assertEqual(out.GetNumberOfPoints(), NX * NY * NZ, reader_type)
+            data = out.GetPointData()
+            for name in ("velocity", "vorticity"):
+                self.assertEqual(data.GetArray(name).GetNumberOfComponents(), 3,
+                                 f"{reader_type}: {name}")
 
     def test_cases_check_and_2d_only_settings_are_refused(self):
-        for case in ("sphere_duct", "periodic_box"):
+        for case in ("sphere_duct", "periodic_box", "cylinder_3d1z"):
             r = twinsim("check", os.path.join(ROOT, "cases", "lbm", case + ".toml"))
             self.assertEqual(r.returncode, 0, case + ": " + r.stderr)
         refusals = [
             (CASE, ["--set", "lbm.forces.probes=[0.1, 0.05]"], "give x, y, z triples"),
             (CASE, ["--set", "lbm.forces.probes=[0.1, 0.05, 0.2]"], "lies outside the domain"),
-            (CASE, ["--set", "lbm.boundaries.x_min_profile=parabolic"], "is 2D only"),
+            (CASE, ["--set", "lbm.boundaries.x_min_profile=parabolic"]
+             + [f"--set=lbm.boundaries.{s}=periodic" for s in ("y_min", "y_max", "z_min", "z_max")],
+             "every axis across it is periodic"),
             (CASE, ["--set", "lbm.lattice=d2q9"], "lattice 'd2q9' is 2D"),
             (CASE, ["--set", "lbm.domain.cells=[96, 32, 30]"], "lattice cells are cubes"),
             (CASE, ["--set", "lbm.reference=poiseuille"], "is a 2D benchmark"),
+            (CASE, ["--set", "lbm.reference=schafer_turek_3d1z"],
+             "needs the Schafer-Turek 3D duct"),
             (os.path.join(ROOT, "cases", "lbm", "cavity_re100.toml"),
              ["--set", "lbm.boundaries.z_min=wall"], "has periodic z sides"),
         ]

@@ -115,6 +115,20 @@ struct SchaferTurek2D2 {
   static constexpr Band k_cl_max{0.99, 1.01, 1.00};
   static constexpr Band k_strouhal{0.295, 0.305, 0.300};
 };
+// Test case 3D-1Z of the same paper (Table 4 there), steady at Re = 20: a duct [0, 2.5] x
+// [0, 0.41] x [0, 0.41] m with no-slip walls at the y and z sides, a cylinder of diameter
+// D = 0.1 m centred at (x, y) = (0.5, 0.2) m with its axis along z through the whole height,
+// inflow u(0, y, z) = 16 Um y z (H - y) (H - z) / H^4 with H = 0.41 m, Um = 0.45 m/s (mean
+// Ubar = 4/9 Um = 0.2 m/s), outflow at x = 2.5 m, nu = 1e-3 m^2/s, rho = 1 kg/m^3.
+// c = 2 F / (rho Ubar^2 D H); dP = p(0.45, 0.2, 0.205) - p(0.55, 0.2, 0.205) in Pa. The values
+// are the bands' middles (the paper gives bands only).
+struct SchaferTurek3D1Z {
+  static constexpr double k_ubar = 0.2, k_peak = 0.45, k_diameter = 0.1, k_height = 0.41;
+  static constexpr double k_length = 2.5, k_viscosity = 1e-3, k_center[2] = {0.5, 0.2};
+  static constexpr Band k_cd{6.05, 6.25, 6.15};
+  static constexpr Band k_cl{0.008, 0.010, 0.009};
+  static constexpr Band k_dp{0.165, 0.175, 0.170};
+};
 
 // A point or direction in cell units (cell i centred at i + 1/2); z = 0.5 on a 2D lattice.
 using Point = std::array<double, 3>;

@@ -33,7 +33,10 @@ enum class Profile { uniform, parabolic };  // of a velocity inlet across its si
 struct Side {
   Boundary type = Boundary::periodic;
   // Lattice units. Wall: its velocity (tangential: a lid). Velocity inlet: the inflow velocity,
-  // for a parabolic profile its peak at the middle of the side (zero at the side's ends).
+  // for a parabolic profile its peak at the middle of the side. Parabolic: the velocity times
+  // 4 s (L - s) / L^2 along each axis across the side whose sides are not periodic (zero at
+  // those ends): a parabola in 2D or with one such axis in 3D, mean 2/3 of the peak; the
+  // product of two across a 3D duct (Schafer-Turek 3D), mean 4/9 of the peak.
   std::array<double, 3> velocity = {};
   Profile profile = Profile::uniform;
   double density = 1.0;  // pressure outlet, lattice units: p - p_0 = (density - 1) / 3
@@ -67,7 +70,9 @@ struct Macroscopic {
   std::array<int, 3> cells;
   std::vector<double> rho;
   std::vector<double> ux, uy, uz;
-  std::vector<double> vorticity;  // dv/dx - du/dy (D3Q19: its z component, in each z plane)
+  // Vorticity curl u (1 / time step; central differences, one-sided beside walls and solid
+  // cells): D2Q9 its one component dv/dx - du/dy per cell; D3Q19 the vector, [cell][3].
+  std::vector<double> vorticity;
   std::vector<std::uint8_t> solid;
 };
 
@@ -108,9 +113,10 @@ class Solver {
   virtual double copy_bandwidth(int repeats) = 0;
 };
 
-// Checks the configuration (tau > 1/2, Smagorinsky constant >= 0, periodic sides in pairs, mask and fraction sizes, one
-// cell in z for D2Q9, no parabolic inflow on D3Q19) and builds the solver with every fluid
-// cell at rest, rho = 1. Throws core::Error naming the problem.
+// Checks the configuration (tau > 1/2, Smagorinsky constant >= 0, periodic sides in pairs, mask
+// and fraction sizes, one cell in z for D2Q9, a parabolic inflow with a non-periodic axis across
+// it) and builds the solver with every fluid cell at rest, rho = 1. Throws core::Error naming
+// the problem.
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config);
 
 std::string to_string(Lattice l);

@@ -33,7 +33,8 @@ struct Domain {
   // Lattice units. Wall: its tangential motion (a lid). Velocity inlet: the inflow velocity,
   // the peak of the profile when parabolic[side].
   Real wall_velocity[6][3];
-  int parabolic[6];      // velocity inlet: 1 for u * 4 s (L - s) / L^2 across the side (2D)
+  // Velocity inlet: 1 for u times 4 s (L - s) / L^2 along each bounded axis across the side.
+  int parabolic[6];
   Real density[6];       // pressure outlet: the density held there (p = (rho - 1) / 3)
 };
 
@@ -182,11 +183,16 @@ TWINSIM_HD inline Real side_link(const Domain<Real>& d, Index cell, const int* x
   const Real w = Real(L::weight(q));
   Real scale = 1;
   if (d.side[side] == k_velocity_inlet && d.parabolic[side]) {
-    // 2D: across the side is the other in-plane axis; positions are half-way along the link.
-    const int b = side / 2 == 0 ? 1 : 0;
-    const Real s = Real(x[b]) + Real(0.5) - Real(0.5) * Real(L::c(q, b));
-    const Real len = Real(d.n[b]);
-    scale = Real(4) * s * (len - s) / (len * len);
+    // 4 s (L - s) / L^2 along each axis across the side that is bounded (not periodic): the
+    // parabola in 2D, their product across a rectangular 3D inlet (Schafer & Turek 3D-1Z); a
+    // periodic axis has no ends for the profile to vanish at. s is the link's mid-point.
+    TWINSIM_LBM_UNROLL
+    for (int b = 0; b < L::k_dims; ++b) {
+      if (b == side / 2 || d.side[2 * b] == k_periodic) continue;
+      const Real s = Real(x[b]) + Real(0.5) - Real(0.5) * Real(L::c(q, b));
+      const Real len = Real(d.n[b]);
+      scale *= Real(4) * s * (len - s) / (len * len);
+    }
   }
   Real cu = 0;
   TWINSIM_LBM_UNROLL
@@ -256,33 +262,50 @@ TWINSIM_HD inline void link_force(const Domain<Real>& d, Index cell, int q, cons
   for (int a = 0; a < L::k_dims; ++a) force[a] += double(L::c(p, a)) * (out + back);
 }
 
-// Vorticity dv/dx - du/dy (lattice units, 1 / time step) at a fluid cell of a 2D field, by
-// central differences; one-sided at walls and next to solid cells, periodic across periodic sides.
+// The fluid neighbour of the cell at x along axis a at offset o (+1 / -1), wrapped across
+// periodic sides; -1 beyond another side or where the neighbour is solid.
 template <class Real>
-TWINSIM_HD inline Real vorticity_2d(const Domain<Real>& d, Index cell, const Real* ux,
-                                    const Real* uy, const unsigned char* solid) {
+TWINSIM_HD inline Index axis_neighbour(const Domain<Real>& d, const int* x, int a, int o,
+                                       const unsigned char* solid) {
+  int p[3] = {x[0], x[1], x[2]};
+  p[a] += o;
+  if (p[a] < 0 || p[a] >= d.n[a]) {
+    if (d.side[2 * a + (o < 0 ? 0 : 1)] != k_periodic) return -1;
+    p[a] = p[a] < 0 ? p[a] + d.n[a] : p[a] - d.n[a];
+  }
+  const Index i = p[0] + Index(d.n[0]) * (p[1] + Index(d.n[1]) * p[2]);
+  return solid[i] ? -1 : i;
+}
+
+// Derivative along axis a (per cell) of the cell field f at fluid cell `cell` (position x):
+// central between the two neighbours, one-sided where one of them is beyond a wall or solid,
+// 0 where both are. Along z of a 2D lattice (one cell, periodic) both neighbours are the cell
+// itself: 0.
+template <class Real>
+TWINSIM_HD inline Real cell_derivative(const Domain<Real>& d, Index cell, const int* x,
+                                       const Real* f, int a, const unsigned char* solid) {
+  const Index hi = axis_neighbour(d, x, a, 1, solid), lo = axis_neighbour(d, x, a, -1, solid);
+  if (hi >= 0 && lo >= 0) return Real(0.5) * (f[hi] - f[lo]);
+  if (hi >= 0) return f[hi] - f[cell];
+  if (lo >= 0) return f[cell] - f[lo];
+  return Real(0);
+}
+
+// Vorticity curl u (lattice units, 1 / time step) at a fluid cell into w[0..2], from the cell
+// velocity fields by cell_derivative(). One source for both lattices: on a 2D lattice the
+// z derivatives and uz vanish, so w = (0, 0, dv/dx - du/dy).
+template <class Real>
+TWINSIM_HD inline void vorticity(const Domain<Real>& d, Index cell, const Real* ux,
+                                 const Real* uy, const Real* uz, const unsigned char* solid,
+                                 Real* w) {
   int x[3];
   cell_position(d, cell, x);
-  // Neighbour along axis a at offset o (+1 / -1), or -1 when there is none.
-  auto neighbour = [&](int a, int o) -> Index {
-    int p[2] = {x[0], x[1]};
-    p[a] += o;
-    if (p[a] < 0 || p[a] >= d.n[a]) {
-      if (d.side[2 * a + (o < 0 ? 0 : 1)] != k_periodic) return -1;
-      p[a] = p[a] < 0 ? p[a] + d.n[a] : p[a] - d.n[a];
-    }
-    const Index i = p[0] + Index(d.n[0]) * (p[1] + Index(d.n[1]) * x[2]);
-    return solid[i] ? -1 : i;
+  const auto derivative = [&](const Real* f, int a) {
+    return cell_derivative(d, cell, x, f, a, solid);
   };
-  // Derivative of field f along axis a.
-  auto derivative = [&](const Real* f, int a) -> Real {
-    const Index hi = neighbour(a, 1), lo = neighbour(a, -1);
-    if (hi >= 0 && lo >= 0) return Real(0.5) * (f[hi] - f[lo]);
-    if (hi >= 0) return f[hi] - f[cell];
-    if (lo >= 0) return f[cell] - f[lo];
-    return Real(0);
-  };
-  return derivative(uy, 0) - derivative(ux, 1);
+  w[0] = derivative(uz, 1) - derivative(uy, 2);
+  w[1] = derivative(ux, 2) - derivative(uz, 0);
+  w[2] = derivative(uy, 0) - derivative(ux, 1);
 }
 
 }  // namespace twinsim::lbm
