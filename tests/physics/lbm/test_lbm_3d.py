@@ -121,12 +121,14 @@ class Lbm3d(unittest.TestCase):
         self.assertGreater(p[0] - p[1], 0.5 * U ** 2)
         # The four side points are mirror images of each other (y, z and y <-> z), up to FP32
         # round-off of the density (20 ulps of rho = 1; p = c_s^2 rho (dx / dt)^2 with dx / dt =
-        # reference velocity / lattice velocity = 0.12 / 0.05 m/s), and lie between the front's
-        # and the rear's pressure.
+        # reference velocity / lattice velocity = 0.12 / 0.05 m/s), and lie below the front's
+        # stagnation pressure by more than half the dynamic pressure (the flow is fastest there).
+        # Whether they lie above the rear's depends on how much pressure the wake recovers: with
+        # the anti-bounce-back outlet they lay just above it, with the extrapolating one below.
         sides = np.array(p[2:])
         self.assertLess(np.ptp(sides), 20 * np.finfo(np.float32).eps * (0.12 / 0.05) ** 2 / 3,
                         sides)
-        self.assertTrue(np.all((sides < p[0]) & (sides > p[1])), sides)
+        self.assertTrue(np.all(sides < p[0] - 0.5 * U ** 2), (p, sides))
 
     def test_summary_and_xdmf(self):
         with open(os.path.join(self.out, "summary.json")) as f:
