@@ -507,7 +507,7 @@ Case Case::from_string(std::string_view text, std::string source, const Schema& 
                        const std::vector<std::string>& overrides) {
   schema.check();
   // The values point at the schema's sections, so the case keeps its own copy.
-  auto impl = std::make_unique<Impl>(Impl{schema, std::move(source), {}});
+  auto impl = std::make_unique<Impl>(Impl{schema, std::move(source), {}, {}});
   impl->sections = Validator(impl->schema, impl->source).validate(text, overrides);
   for (const SectionSpec& spec : impl->schema.sections()) {
     if (spec.repeated || !impl->sections[spec.name].empty()) continue;
