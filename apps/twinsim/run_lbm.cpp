@@ -78,28 +78,35 @@ double mean_inflow(const io::Section& bnd, int side, int dims) {
   return normal * std::pow(2.0 / 3.0, bounded_axes_across(bnd, side, dims));
 }
 
+// Whether a and b agree to round-off (b not 0).
+bool near(double a, double b) { return std::abs(a - b) <= 1e-9 * std::abs(b); }
+
+// Whether the case's only obstacle is the benchmark cylinder: a circle of `diameter` centred at
+// (x, y) = centre (m).
+bool one_cylinder(const io::Case& c, double diameter, const double* centre) {
+  const std::vector<io::Section> obstacles = c.entries("lbm.obstacle");
+  if (obstacles.size() != 1) return false;
+  const io::Section& o = obstacles[0];
+  const std::vector<double>& at = o.get_floats("center");
+  return o.get_string("shape") == "circle" && o.has("radius") &&
+         near(o.get_float("radius"), 0.5 * diameter) && near(at[0], centre[0]) &&
+         near(at[1], centre[1]);
+}
+
 // Checks that the case is the Schafer-Turek channel (geometry, viscosity, inflow) of test case
 // 2D-1 (Ubar = 0.2 m/s) or 2D-2 (Ubar = 1 m/s).
 void check_schafer_turek(const io::Case& c, const LbmRun& r, double ubar) {
   using ST = lbm::SchaferTurek2D1;
   const io::Section dom = c.section("lbm.domain"), bnd = c.section("lbm.boundaries");
   const std::vector<double>& size = dom.get_floats("size");
-  const auto near = [](double a, double b) { return std::abs(a - b) <= 1e-9 * std::abs(b); };
-  const std::vector<io::Section> obstacles = c.entries("lbm.obstacle");
-  bool ok = near(size[0], ST::k_length) && near(size[1], ST::k_height) &&
-            near(dom.get_float("viscosity"), ST::k_viscosity) && obstacles.size() == 1 &&
-            bnd.get_string("x_min") == "velocity_inlet" &&
-            bnd.get_string("x_min_profile") == "parabolic" &&
-            near(bnd.get_floats("x_min_velocity")[0], 1.5 * ubar) &&
-            bnd.get_floats("x_min_velocity")[1] == 0 && bnd.get_string("y_min") == "wall" &&
-            bnd.get_string("y_max") == "wall" && bnd.get_string("x_max") != "periodic";
-  if (ok) {
-    const io::Section o = obstacles[0];
-    const std::vector<double>& centre = o.get_floats("center");
-    ok = o.get_string("shape") == "circle" && o.has("radius") &&
-         near(o.get_float("radius"), 0.5 * ST::k_diameter) && near(centre[0], ST::k_center[0]) &&
-         near(centre[1], ST::k_center[1]);
-  }
+  const bool ok = near(size[0], ST::k_length) && near(size[1], ST::k_height) &&
+                  near(dom.get_float("viscosity"), ST::k_viscosity) &&
+                  one_cylinder(c, ST::k_diameter, ST::k_center) &&
+                  bnd.get_string("x_min") == "velocity_inlet" &&
+                  bnd.get_string("x_min_profile") == "parabolic" &&
+                  near(bnd.get_floats("x_min_velocity")[0], 1.5 * ubar) &&
+                  bnd.get_floats("x_min_velocity")[1] == 0 && bnd.get_string("y_min") == "wall" &&
+                  bnd.get_string("y_max") == "wall" && bnd.get_string("x_max") != "periodic";
   if (!ok)
     throw core::Error(fmt::format(
         "lbm.reference = '{}' needs the Schafer-Turek channel: size = [2.2, 0.41] m, viscosity = "
@@ -114,24 +121,16 @@ void check_schafer_turek_3d1z(const io::Case& c) {
   using ST = lbm::SchaferTurek3D1Z;
   const io::Section dom = c.section("lbm.domain"), bnd = c.section("lbm.boundaries");
   const std::vector<double>& size = dom.get_floats("size");
-  const auto near = [](double a, double b) { return std::abs(a - b) <= 1e-9 * std::abs(b); };
-  const std::vector<io::Section> obstacles = c.entries("lbm.obstacle");
   const std::vector<double>& inflow = bnd.get_floats("x_min_velocity");
   bool ok = size.size() == 3 && near(size[0], ST::k_length) && near(size[1], ST::k_height) &&
             near(size[2], ST::k_height) && near(dom.get_float("viscosity"), ST::k_viscosity) &&
-            obstacles.size() == 1 && bnd.get_string("x_min") == "velocity_inlet" &&
+            one_cylinder(c, ST::k_diameter, ST::k_center) &&
+            bnd.get_string("x_min") == "velocity_inlet" &&
             bnd.get_string("x_min_profile") == "parabolic" && near(inflow[0], ST::k_peak) &&
             inflow[1] == 0 && (inflow.size() < 3 || inflow[2] == 0) &&
             bnd.get_string("x_max") != "periodic";
   for (const char* side : {"y_min", "y_max", "z_min", "z_max"})
     ok = ok && bnd.get_string(side) == "wall";
-  if (ok) {
-    const io::Section o = obstacles[0];
-    const std::vector<double>& centre = o.get_floats("center");
-    ok = o.get_string("shape") == "circle" && o.has("radius") &&
-         near(o.get_float("radius"), 0.5 * ST::k_diameter) && near(centre[0], ST::k_center[0]) &&
-         near(centre[1], ST::k_center[1]);
-  }
   if (!ok)
     throw core::Error(
         "lbm.reference = 'schafer_turek_3d1z' needs the Schafer-Turek 3D duct: lattice = "

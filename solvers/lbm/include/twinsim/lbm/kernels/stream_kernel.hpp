@@ -16,6 +16,7 @@
 // Cells are indexed x fastest, then y, then z; D2Q9 has n[2] = 1. Positions are cell
 // centres: the domain's walls lie half-way between the outer cells and their missing neighbours.
 #include "twinsim/core/HostDevice.hpp"
+#include "twinsim/lbm/kernels/collision_kernel.hpp"
 #include "twinsim/lbm/kernels/lattice_kernel.hpp"
 
 namespace twinsim::lbm {
@@ -95,20 +96,16 @@ TWINSIM_HD inline Real solid_link(const Domain<Real>& d, Index cell, const int* 
 }
 
 // Density and velocity of a cell from its post-collision populations in src (the momentum of
-// the last collision; with a body force u + F / (2 rho)).
+// the last collision; with a body force u + F / (2 rho)): moments() without the force term.
 template <class L, class Real>
 TWINSIM_HD inline void post_collision_moments(const Domain<Real>& d, Index cell, const Real* src,
                                               Real& rho, Real* u) {
   const Index n = cell_count(d);
-  Real drho = 0, j[3] = {0, 0, 0};
+  Real g[L::k_q];
   TWINSIM_LBM_UNROLL
-  for (int q = 0; q < L::k_q; ++q) {
-    const Real g = src[q * n + cell];
-    drho += g;
-    for (int a = 0; a < L::k_dims; ++a) j[a] += Real(L::c(q, a)) * g;
-  }
-  rho = Real(1) + drho;
-  for (int a = 0; a < 3; ++a) u[a] = a < L::k_dims ? j[a] / rho : Real(0);
+  for (int q = 0; q < L::k_q; ++q) g[q] = src[q * n + cell];
+  const Real no_force[3] = {0, 0, 0};
+  moments<L>(g, no_force, rho, u);
 }
 
 // Equilibrium of population q (second order in u) less the rest state w_q: the shifted form
