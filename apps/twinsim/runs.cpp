@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include "twinsim/core/Error.hpp"
+#include "twinsim/loop/Run.hpp"
+#include "twinsim/md/Case.hpp"
+#include "twinsim/md/Run.hpp"
 
 namespace twinsim::app {
 
@@ -15,13 +18,32 @@ io::H5File open_output(const RunContext& ctx, const std::string& units) {
   return file;
 }
 
+namespace {
+
+// A solver ported to the loop library, run through this registry until every solver is.
+RunResult run_kind(const loop::Kind& kind, const RunContext& ctx) {
+  loop::Result r = loop::execute(kind, {ctx.case_file, ctx.backend, ctx.run, ctx.name,
+                                        ctx.restart}, ctx.checkpoints);
+  RunResult out;
+  out.summary = r.summary;
+  out.ok = r.outcome.end != loop::End::failed;
+  out.failure = r.outcome.failure;
+  out.interrupted = r.outcome.end == loop::End::interrupted;
+  return out;
+}
+
+OutputPlan plan_of(const loop::Plan& p) { return {p.output_bytes, p.checkpoint_bytes}; }
+
+}  // namespace
+
 const std::vector<Solver>& solvers() {
   static const std::vector<Solver> all = {
       {"taylor_green_check",
        "exact 2D Taylor-Green vortex, vorticity by FFT checked against the analytic one",
        add_taylor_green_schema, run_taylor_green},
-      {"md", "Lennard-Jones molecular dynamics (NVE velocity Verlet or Langevin BAOAB)",
-       add_md_schema, run_md, check_md, plan_md},
+      {"md", md::kind().doc, md::add_schema,
+       [](const RunContext& c) { return run_kind(md::kind(), c); }, md::check,
+       [](const io::Case& c) { return plan_of(md::plan(c)); }},
       {"spectral", "batched 2D pseudo-spectral Navier-Stokes (vorticity form): trajectories "
        "[sample, time, y, x] for surrogate training", add_spectral_schema, run_spectral,
        check_spectral, plan_spectral},

@@ -66,10 +66,6 @@ io::Schema case_schema(const std::string& solver = "");
 // Per-solver declarations (one file per solver in apps/twinsim/).
 void add_taylor_green_schema(io::Schema& schema);
 RunResult run_taylor_green(const RunContext& context);
-void add_md_schema(io::Schema& schema);
-RunResult run_md(const RunContext& context);
-void check_md(const io::Case& case_file);
-OutputPlan plan_md(const io::Case& case_file);
 void add_spectral_schema(io::Schema& schema);
 RunResult run_spectral(const RunContext& context);
 void check_spectral(const io::Case& case_file);

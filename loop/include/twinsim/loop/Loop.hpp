@@ -1,0 +1,81 @@
+#pragma once
+// The one run loop (AMReX's Amr::evolve, HOOMD-blue's Simulation.run): advances a Stepper in
+// chunks that end where an operation's trigger or a checkpoint falls, fires the operations due,
+// writes checkpoints, answers stop signals, shows progress and times every phase.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "twinsim/core/Timers.hpp"
+#include "twinsim/loop/Operation.hpp"
+#include "twinsim/loop/Stepper.hpp"
+
+namespace twinsim::io {
+class Checkpoints;
+class H5File;
+class Restart;
+}  // namespace twinsim::io
+
+namespace twinsim::loop {
+
+struct Outcome {
+  End end = End::finished;
+  std::string failure;  // why, when failed
+};
+
+class Loop {
+ public:
+  // label: the progress line's ("md", "lbm", "train").
+  Loop(Stepper& stepper, std::string label);
+
+  // Operations fire in the order they were added (a thermo row before the frame of the same
+  // step). The loop keeps a reference: the operation must outlive it.
+  void add(Operation& operation, Trigger trigger);
+  // Checkpoints written at the boundaries the loop reaches; output: the run's HDF5 file, whose
+  // series' frame counts each checkpoint records (null: none).
+  void checkpoint_with(io::Checkpoints& checkpoints, const io::H5File* output);
+
+  // A restarted run: loads the stepper's, the operations' and the loop's state (timers, the
+  // time triggers' next times) from the checkpoint. Call before run().
+  void restore(const io::Restart& restart);
+
+  // Runs until the stepper is finished, an operation stops it, a stop signal interrupts it or
+  // something throws core::Error (returned as failed; other exceptions propagate); then calls
+  // every operation's finish().
+  Outcome run();
+
+  // Seconds per phase: "advance" (the stepper, synchronised) and one per operation name;
+  // carried over restarts.
+  const core::Timers& timers() const { return m_timers; }
+
+  // Wall-clock seconds a chunk of steps aims at between two looks at signals and the clock.
+  static constexpr double k_chunk_seconds = 0.2;
+
+ private:
+  struct Scheduled {
+    Operation* operation;
+    Trigger trigger;
+    double next_time;        // every_time: the time of its next firing
+    double last_fired_s;     // every_minutes: steady-clock seconds of its last firing
+    std::int64_t fired_at;   // the step of its last firing (-1: none yet)
+  };
+
+  Outcome run_steps();
+  std::int64_t steps_to_next_boundary() const;
+  double time_of_next_boundary() const;
+  bool due(const Scheduled& s) const;
+  // Fires s; returns its verdict (timed under its name).
+  Verdict fire(Scheduled& s);
+  void fire_final(bool failed);
+  void save(io::StateWriter& out) const;
+
+  Stepper& m_stepper;
+  std::string m_label;
+  std::vector<Scheduled> m_operations;
+  io::Checkpoints* m_checkpoints = nullptr;
+  const io::H5File* m_output = nullptr;
+  core::Timers m_timers;
+  bool m_restarted = false;
+};
+
+}  // namespace twinsim::loop

@@ -1,0 +1,114 @@
+#pragma once
+// A run from a case file to a finished run folder, as `twinsim run` does it and as any program
+// that links a solver library can: each solver (and the trainer) describes itself as a Kind
+// (its case sections, checks, disk plan, and how it builds a Run: stepper + operations); the
+// library does the rest (backend, run folder, preflight, log, checkpoints and restarts, the
+// loop, summary.json, exit status).
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "twinsim/core/Backend.hpp"
+#include "twinsim/io/Case.hpp"
+#include "twinsim/io/Checkpoint.hpp"
+#include "twinsim/io/Hdf5.hpp"
+#include "twinsim/io/RunDirectory.hpp"
+#include "twinsim/io/Schema.hpp"
+#include "twinsim/loop/Loop.hpp"
+#include "twinsim/loop/Operation.hpp"
+#include "twinsim/loop/Stepper.hpp"
+
+namespace twinsim::loop {
+
+// Exit statuses of a run (and of `twinsim`).
+inline constexpr int k_exit_ok = 0;
+inline constexpr int k_exit_failed = 1;     // the run started and failed
+inline constexpr int k_exit_bad_input = 2;  // bad command line or case file: nothing ran
+// A stop signal (SIGTERM, SIGINT, SIGUSR1) ended the run at a checkpoint: --restart latest
+// continues it. A second signal ends it at once with 128 + the signal number.
+inline constexpr int k_exit_interrupted = 3;
+
+// What a run is built from.
+struct Setup {
+  const io::Case& case_file;
+  core::Backend backend;
+  const io::RunDirectory& dir;
+  std::string name;                      // run.name: output files <name>.h5, <name>.xmf
+  const io::Restart* restart = nullptr;  // the checkpoint a restart continues from
+
+  // <name>.h5: created with its provenance (case text, version, backend, units), or on a
+  // restart reopened with every series cut back to the checkpoint's frames.
+  std::unique_ptr<io::H5File> open_output(const std::string& units) const;
+  std::filesystem::path xmf() const { return dir.file(name + ".xmf"); }
+};
+
+// A run as a Kind builds it. Members are destroyed in reverse order: the operations (which
+// write into the output file) before the stepper, the output file last.
+struct Run {
+  std::unique_ptr<io::H5File> output;  // null: the run writes no HDF5 file
+  std::unique_ptr<Stepper> stepper;
+  std::vector<std::pair<std::unique_ptr<Operation>, Trigger>> operations;
+  std::string label;  // of the progress line; empty: the kind's name
+
+  Operation& add(std::unique_ptr<Operation> operation, Trigger trigger) {
+    operations.emplace_back(std::move(operation), trigger);
+    return *operations.back().first;
+  }
+};
+
+// What a run will write, for the preflight disk check (estimates, bytes).
+struct Plan {
+  std::uint64_t output_bytes = 0;      // <name>.h5 and other files at the end of the run
+  std::uint64_t checkpoint_bytes = 0;  // one checkpoint
+};
+
+// A kind of run: a solver (`run.solver = "<name>"`) or a command's (train).
+struct Kind {
+  std::string name;
+  std::string doc;
+  // Its case sections (besides [run] and [checkpoint]).
+  void (*add_schema)(io::Schema& schema) = nullptr;
+  // Builds the run: stepper, output file, operations. Refusals throw core::Error.
+  Run (*make)(const Setup& setup) = nullptr;
+  // Refuses (throws core::Error) what passes the schema but cannot run, before the run folder
+  // exists; nullptr when the schema says it all.
+  void (*check)(const io::Case& case_file) = nullptr;
+  // Output and checkpoint sizes the case will produce; nullptr: not estimated.
+  Plan (*plan)(const io::Case& case_file) = nullptr;
+  // summary.json names it as `<provenance>: <name>` ("solver": "lbm", "command": "train").
+  std::string provenance = "solver";
+};
+
+struct Result {
+  io::Summary summary;
+  Outcome outcome;
+};
+
+// Builds the run, restores it from setup.restart when given, runs the loop and collects the
+// summary (stepper's figures, operations', checkpoint figures). A setup failure (a refused
+// start) is a failed outcome.
+Result execute(const Kind& kind, const Setup& setup, io::Checkpoints& checkpoints);
+
+// How a run is asked for (the command line's options).
+struct Request {
+  std::string case_path;  // for messages ("continue with: twinsim run <case_path> ...")
+  std::string out;        // run folder; empty: runs/<run.name>
+  bool overwrite = false;
+  std::string restart;    // "latest" or a checkpoint file; empty: a fresh run
+  std::string command = "run";  // the twinsim command that continues it (run, train)
+};
+
+// Everything `twinsim run` does with a validated case: selects the backend (run.device),
+// refuses what cannot be run or does not fit on the disk (exit 2, before the folder exists),
+// creates or reopens the run folder, writes case.toml, log.txt, checkpoints and summary.json,
+// and returns the exit status.
+int run(const Kind& kind, const io::Case& case_file, const Request& request);
+
+// The schema of a case for one of `kinds`: [run] (name, solver, device) and [checkpoint] plus
+// that kind's sections; solver empty: every kind's sections (documentation).
+io::Schema case_schema(const std::vector<Kind>& kinds, const std::string& solver = "");
+
+}  // namespace twinsim::loop

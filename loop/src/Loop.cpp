@@ -1,0 +1,185 @@
+#include "twinsim/loop/Loop.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "twinsim/core/Error.hpp"
+#include "twinsim/core/Progress.hpp"
+#include "twinsim/io/Checkpoint.hpp"
+#include "twinsim/io/Hdf5.hpp"
+
+namespace twinsim::loop {
+
+namespace {
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr const char* k_advance = "advance";
+
+}  // namespace
+
+std::int64_t steps_until(double now, double until, double dt) {
+  if (!(until < k_no_time_limit)) return k_never;
+  // Round-off in (until - now) / dt must not cost a step: 20.000000000000004 steps is 20.
+  return std::max<std::int64_t>(1, std::int64_t(std::ceil((until - now) / dt - 1e-9)));
+}
+
+Loop::Loop(Stepper& stepper, std::string label) : m_stepper(stepper), m_label(std::move(label)) {}
+
+void Loop::add(Operation& operation, Trigger trigger) {
+  m_operations.push_back({&operation, trigger,
+                          m_stepper.time() + trigger.every_time, now_s(), -1});
+}
+
+void Loop::checkpoint_with(io::Checkpoints& checkpoints, const io::H5File* output) {
+  m_checkpoints = &checkpoints;
+  m_output = output;
+}
+
+void Loop::save(io::StateWriter& out) const {
+  m_stepper.save(out);
+  for (const Scheduled& s : m_operations) {
+    const std::string name = s.operation->name();
+    s.operation->save(out, name + "/");
+    if (s.trigger.every_time > 0) out.put("loop/next_time/" + name, s.next_time);
+  }
+  for (const auto& [phase, seconds] : m_timers.all()) out.put("loop/seconds/" + phase, seconds);
+}
+
+void Loop::restore(const io::Restart& restart) {
+  const io::StateReader& in = restart.state();
+  m_stepper.load(in);
+  for (Scheduled& s : m_operations) {
+    const std::string name = s.operation->name();
+    s.operation->load(in, name + "/");
+    if (s.trigger.every_time > 0) s.next_time = in.get_double("loop/next_time/" + name);
+  }
+  m_timers = core::Timers();
+  for (const char* phase : {k_advance})
+    if (in.has(std::string("loop/seconds/") + phase))
+      m_timers.add(phase, in.get_double(std::string("loop/seconds/") + phase));
+  for (const Scheduled& s : m_operations) {
+    const std::string key = "loop/seconds/" + s.operation->name();
+    if (in.has(key)) m_timers.add(s.operation->name(), in.get_double(key));
+  }
+  m_restarted = true;
+}
+
+std::int64_t Loop::steps_to_next_boundary() const {
+  const std::int64_t step = m_stepper.step();
+  std::int64_t next = k_never;
+  for (const Scheduled& s : m_operations)
+    if (s.trigger.every_steps > 0)
+      next = std::min(next, (step / s.trigger.every_steps + 1) * s.trigger.every_steps);
+  if (m_checkpoints) next = std::min(next, m_checkpoints->next_step(step));
+  return next == k_never ? k_never : next - step;
+}
+
+double Loop::time_of_next_boundary() const {
+  double until = k_no_time_limit;
+  for (const Scheduled& s : m_operations)
+    if (s.trigger.every_time > 0) until = std::min(until, s.next_time);
+  return until;
+}
+
+bool Loop::due(const Scheduled& s) const {
+  const Trigger& t = s.trigger;
+  return (t.every_steps > 0 && m_stepper.step() % t.every_steps == 0) ||
+         (t.every_time > 0 && m_stepper.time() >= s.next_time) ||
+         (t.every_minutes > 0 && now_s() - s.last_fired_s >= 60.0 * t.every_minutes);
+}
+
+Verdict Loop::fire(Scheduled& s) {
+  core::ScopedTimer timer(m_timers, s.operation->name());
+  s.fired_at = m_stepper.step();
+  s.last_fired_s = now_s();
+  if (s.trigger.every_time > 0) s.next_time = m_stepper.time() + s.trigger.every_time;
+  return s.operation->fire();
+}
+
+void Loop::fire_final(bool failed) {
+  for (Scheduled& s : m_operations) {
+    const bool wanted = failed ? s.trigger.at_failure : s.trigger.at_end;
+    if (!wanted || s.fired_at == m_stepper.step()) continue;
+    if (!failed) {
+      fire(s);
+      continue;
+    }
+    // After a failure each final operation gets its chance; a second failure is only logged.
+    try {
+      fire(s);
+    } catch (const core::Error& e) {
+      spdlog::warn("{} at the failure: {}", s.operation->name(), e.what());
+    }
+  }
+}
+
+Outcome Loop::run() {
+  Outcome outcome = run_steps();
+  for (Scheduled& s : m_operations) {
+    try {
+      s.operation->finish(outcome.end);
+    } catch (const core::Error& e) {
+      if (outcome.end == End::failed) {
+        spdlog::warn("{} at the failure: {}", s.operation->name(), e.what());
+      } else {
+        outcome = {End::failed, e.what()};
+      }
+    }
+  }
+  return outcome;
+}
+
+Outcome Loop::run_steps() {
+  const Position start = m_stepper.position();
+  core::Progress progress(m_label, start.total, start.unit);
+  if (m_restarted) progress.resume_at(start.done);
+  const io::Checkpoints::Save save = [this](io::StateWriter& out) { this->save(out); };
+  Outcome outcome;
+  try {
+    bool stop = false;
+    if (!m_restarted)
+      for (Scheduled& s : m_operations)
+        if (s.trigger.at_start) stop = fire(s) == Verdict::stop || stop;
+    // Steps per chunk, re-sized after each from the measured rate to about k_chunk_seconds;
+    // where chunks end changes nothing a stepper computes.
+    std::int64_t chunk = 1;
+    while (!stop && !m_stepper.finished()) {
+      const std::int64_t n = std::max<std::int64_t>(1, std::min(chunk, steps_to_next_boundary()));
+      const std::int64_t before = m_stepper.step();
+      const double t0 = now_s();
+      m_stepper.advance(n, time_of_next_boundary());
+      m_stepper.synchronize();
+      const double seconds = now_s() - t0;
+      m_timers.add(k_advance, seconds);
+      const std::int64_t taken = m_stepper.step() - before;
+      chunk = std::int64_t(std::clamp(k_chunk_seconds * double(std::max<std::int64_t>(taken, 1)) /
+                                          std::max(seconds, 1e-9),
+                                      1.0, 2.0 * double(chunk)));
+      for (Scheduled& s : m_operations)
+        if (due(s)) stop = fire(s) == Verdict::stop || stop;
+      progress.update(m_stepper.position().done);
+      if (m_checkpoints &&
+          m_checkpoints->at_boundary(m_stepper.step(), m_stepper.time(), save, m_output)) {
+        outcome.end = End::interrupted;
+        return outcome;
+      }
+    }
+    fire_final(false);
+    progress.finish();
+    outcome.end = stop ? End::stopped : End::finished;
+  } catch (const core::Error& e) {
+    outcome.end = End::failed;
+    outcome.failure = e.what();
+    fire_final(true);
+  }
+  return outcome;
+}
+
+}  // namespace twinsim::loop

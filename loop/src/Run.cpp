@@ -1,0 +1,179 @@
+#include "twinsim/loop/Run.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <limits>
+#include <optional>
+
+#include "twinsim/core/Error.hpp"
+#include "twinsim/core/Log.hpp"
+#include "twinsim/core/Signals.hpp"
+#include "twinsim/core/versions.hpp"
+
+namespace twinsim::loop {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<io::H5File> Setup::open_output(const std::string& units) const {
+  const fs::path path = dir.file(name + ".h5");
+  if (restart) return std::make_unique<io::H5File>(restart->reopen_output(path));
+  auto file = std::make_unique<io::H5File>(io::H5File::create(path));
+  io::write_provenance(*file, {case_file.resolved_text(), std::string(core::to_string(backend)),
+                               units});
+  return file;
+}
+
+Result execute(const Kind& kind, const Setup& setup, io::Checkpoints& checkpoints) {
+  Result result;
+  Run run;
+  try {
+    run = kind.make(setup);
+  } catch (const core::Error& e) {
+    result.outcome = {End::failed, e.what()};
+    return result;
+  }
+  Loop loop(*run.stepper, run.label.empty() ? kind.name : run.label);
+  for (auto& [operation, trigger] : run.operations) loop.add(*operation, trigger);
+  loop.checkpoint_with(checkpoints, run.output.get());
+  if (setup.restart) loop.restore(*setup.restart);
+  result.outcome = loop.run();
+  run.stepper->summarize(result.summary, loop.timers());
+  for (const auto& [operation, trigger] : run.operations) operation->summarize(result.summary);
+  return result;
+}
+
+namespace {
+
+std::string megabytes(std::uint64_t bytes) { return fmt::format("{:.1f} MiB", bytes / 1048576.0); }
+
+// Free bytes on the file system that holds (or will hold) path.
+std::uint64_t free_bytes(fs::path path) {
+  std::error_code ec;
+  path = fs::absolute(path, ec);
+  while (!path.empty() && !fs::exists(path, ec) && path != path.root_path())
+    path = path.parent_path();
+  const fs::space_info space = fs::space(path, ec);
+  return ec ? std::numeric_limits<std::uint64_t>::max() : space.available;
+}
+
+// Preflight: the planned output and checkpoints must fit on the disk of the run folder.
+void check_disk(const Kind& kind, const io::Case& c, const fs::path& out) {
+  if (!kind.plan) return;
+  const Plan plan = kind.plan(c);
+  const std::uint64_t keep = std::uint64_t(io::CheckpointPolicy::from_case(c).keep);
+  const std::uint64_t need = plan.output_bytes + keep * plan.checkpoint_bytes;
+  const std::uint64_t free = free_bytes(out);
+  const std::string text = fmt::format(
+      "planned output {} + {} checkpoint(s) of {}; {} free in {}", megabytes(plan.output_bytes),
+      keep, megabytes(plan.checkpoint_bytes), megabytes(free), out.string());
+  if (need > free)
+    throw core::Error(text + ": not enough disk (write fewer frames, or choose another --out)");
+  spdlog::info("{}", text);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+int run(const Kind& kind, const io::Case& c, const Request& request) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::string name = c.get_string("run.name");
+  const fs::path out = request.out.empty() ? fs::path("runs") / name : fs::path(request.out);
+  const std::string checkpoint_kind = kind.name;
+
+  // Everything that can be refused is refused before the run folder exists (or, restarting,
+  // before it changes).
+  core::Backend backend;
+  std::optional<io::RunDirectory> dir;
+  std::optional<io::Restart> restart;
+  try {
+    backend = core::select_backend(c.get_string("run.device"));
+    if (!request.restart.empty()) {
+      dir.emplace(io::RunDirectory::existing(out));
+      restart.emplace(dir->checkpoints(), request.restart);
+      restart->require(checkpoint_kind, c.resolved_text());
+    }
+    check_disk(kind, c, out);
+    if (!dir) dir.emplace(out, request.overwrite);
+  } catch (const core::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return k_exit_bad_input;
+  }
+  if (!restart) dir->write_text("case.toml", c.resolved_text());
+  core::log_to_file(dir->file("log.txt").string());
+  spdlog::info("twinsim {}: {} ({}) from {}", core::version(), name, kind.name, request.case_path);
+  spdlog::info("backend {}{}, output in {}", core::to_string(backend),
+               backend == core::Backend::Gpu ? ": " + core::gpu_description() : "",
+               dir->path().string());
+  if (restart) {
+    spdlog::info("restart from {} at step {} (time {})", restart->path().string(),
+                 restart->step(), restart->time());
+    if (restart->info().backend != core::to_string(backend))
+      spdlog::warn("the checkpoint was written by the {} backend and this run uses {}: it "
+                   "continues, but not bit for bit", restart->info().backend,
+                   core::to_string(backend));
+  }
+
+  io::Checkpoints checkpoints(dir->checkpoints(), io::CheckpointPolicy::from_case(c),
+                              {checkpoint_kind, 0, 0.0, std::string(core::to_string(backend)),
+                               c.resolved_text()});
+  Result result = execute(kind, {c, backend, *dir, name, restart ? &*restart : nullptr},
+                          checkpoints);
+  const Outcome& outcome = result.outcome;
+  const bool ok = outcome.end != End::failed;
+  io::Summary& s = result.summary;
+  s.set("name", name);
+  s.set(kind.provenance, kind.name);
+  s.set("backend", std::string(core::to_string(backend)));
+  s.set("twinsim_version", core::version());
+  s.set("status", ok ? "ok" : "failed");
+  if (!ok) s.set("failure", outcome.failure);
+  s.set("timing.total_s", seconds_since(start));
+  if (restart) {
+    s.set("restart.from", restart->path().string());
+    s.set("restart.step", restart->step());
+  }
+  s.set("checkpoints.written", checkpoints.written());
+  if (outcome.end == End::interrupted) {
+    s.set("status", "interrupted");
+    s.set("checkpoints.last", checkpoints.last_written().string());
+  }
+  dir->write_summary(s);
+  if (!ok) {
+    spdlog::error("{}", outcome.failure);
+    spdlog::error("run failed; what was computed is in {}", dir->path().string());
+    return k_exit_failed;
+  }
+  if (outcome.end == End::interrupted) {
+    spdlog::warn("stopped by {}: checkpoint {}; continue with: twinsim {} {} --out {} "
+                 "--restart latest", core::signal_name(core::stop_signal()),
+                 checkpoints.last_written().string(), request.command, request.case_path,
+                 dir->path().string());
+    return k_exit_interrupted;
+  }
+  spdlog::info("done in {:.3g} s; results in {}", seconds_since(start), dir->path().string());
+  return k_exit_ok;
+}
+
+io::Schema case_schema(const std::vector<Kind>& kinds, const std::string& solver) {
+  std::vector<std::string> names;
+  for (const Kind& k : kinds) names.push_back(k.name);
+  io::Schema schema;
+  schema.section("run", "What to run").required()
+      .key_string("name", "Run name: output files are <name>.h5, <name>.xmf").required()
+      .key_string("solver", "What computes the run").required().one_of(names)
+      .key_string("device", "Backend: auto (the GPU when one is present), cpu or gpu; "
+                            "--device overrides it")
+      .default_value("auto").one_of({"auto", "cpu", "gpu"});
+  io::add_checkpoint_schema(schema);
+  for (const Kind& k : kinds)
+    if (solver.empty() || k.name == solver) k.add_schema(schema);
+  return schema;
+}
+
+}  // namespace twinsim::loop

@@ -1,0 +1,31 @@
+#pragma once
+// The [md] section of a case file (reduced Lennard-Jones units): the keys and their checks, and
+// what they describe: the engine's settings and its initial particles.
+#include "twinsim/io/Case.hpp"
+#include "twinsim/io/Schema.hpp"
+#include "twinsim/loop/Run.hpp"
+#include "twinsim/md/InitialConditions.hpp"
+#include "twinsim/md/Simulation.hpp"
+
+namespace twinsim::md {
+
+// Declares [md].
+void add_schema(io::Schema& schema);
+
+// Throws core::Error for what the schema cannot judge: per-type arrays of different lengths,
+// lattice = "file" without a readable file, a box shorter than 2 (cutoff + skin), an RDF range
+// beyond half the box.
+void check(const io::Case& case_file);
+
+// The engine settings and the initial particles (lattice, random placement or an H5MD file's
+// frame; Maxwell-Boltzmann velocities; types mixed at random) of a checked case.
+struct Start {
+  MdSettings settings;
+  HostParticles initial;
+};
+Start start_of(const io::Case& case_file);
+
+// Output (thermo rows, trajectory frames, RDF) and checkpoint bytes of the case.
+loop::Plan plan(const io::Case& case_file);
+
+}  // namespace twinsim::md

@@ -1,0 +1,379 @@
+// Molecular dynamics of a Lennard-Jones fluid as a run: the engine steps; a thermo table (H5MD
+// observables) with the blow-up check, an H5MD trajectory with its XDMF sidecar and an RDF are
+// operations of the loop; summary figures with block-averaged errors (reduced LJ units
+// throughout). A fault stops the run with what was computed so far written and a last frame.
+#include "twinsim/md/Run.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "twinsim/core/Error.hpp"
+#include "twinsim/core/Statistics.hpp"
+#include "twinsim/io/Hdf5.hpp"
+#include "twinsim/io/Xdmf.hpp"
+#include "twinsim/md/Case.hpp"
+#include "twinsim/md/Computes.hpp"
+
+namespace twinsim::md {
+
+namespace {
+
+constexpr const char* k_units =
+    "reduced Lennard-Jones units: length sigma, energy epsilon, mass m, time "
+    "sigma sqrt(m/epsilon), temperature epsilon/k_B, pressure epsilon/sigma^3; energies per atom";
+
+// The engine as the loop's stepper. A fault (md::Fault) is remembered for the summary.
+class MdStepper : public loop::Stepper {
+ public:
+  MdStepper(std::unique_ptr<Simulation> sim, std::int64_t steps, std::int64_t atoms,
+            std::string potential)
+      : m_sim(std::move(sim)), m_steps(steps), m_atoms(atoms), m_potential(std::move(potential)) {}
+
+  Simulation& sim() { return *m_sim; }
+  void record_fault(const Fault& f) { m_fault = {f.step(), f.particle()}; }
+
+  std::int64_t step() const override { return m_sim->step(); }
+  double time() const override { return double(m_sim->step()) * m_sim->settings().dt; }
+  bool finished() const override { return m_sim->step() >= m_steps; }
+  void advance(std::int64_t steps, double until) override {
+    const std::int64_t n = std::min({steps, m_steps - step(),
+                                     loop::steps_until(time(), until, m_sim->settings().dt)});
+    try {
+      m_sim->run(n);
+    } catch (const Fault& f) {
+      record_fault(f);
+      throw;
+    }
+  }
+  loop::Position position() const override { return {step(), m_steps, "steps"}; }
+  void save(io::StateWriter& out) const override { save_state(*m_sim, out); }
+  void load(const io::StateReader& in) override { load_state(*m_sim, in); }
+
+  void summarize(io::Summary& sum, const core::Timers& timers) const override {
+    const std::int64_t done = m_sim->step();
+    const double seconds = timers.seconds("advance");
+    const double rate = seconds > 0 ? double(m_atoms) * double(done) / seconds : 0.0;
+    sum.set("atoms", m_atoms);
+    sum.set("units", k_units);
+    sum.set("potential", m_potential);
+    sum.set("types", std::int64_t(m_sim->settings().types.size()));
+    sum.set("steps", done);
+    sum.set("neighbor_list.builds", m_sim->neighbor_builds());
+    sum.set("neighbor_list.dangerous_builds", m_sim->dangerous_builds());
+    sum.set("timing.md_s", seconds);
+    sum.set("timing.atom_steps_per_s", rate);
+    if (m_fault) {
+      sum.set("fault.step", m_fault->first);
+      sum.set("fault.particle", m_fault->second);
+    }
+    spdlog::info("{} neighbor list builds ({} dangerous) in {} steps; {:.3g} atom-steps/s",
+                 m_sim->neighbor_builds(), m_sim->dangerous_builds(), done, rate);
+  }
+
+  std::int64_t atoms() const { return m_atoms; }
+
+ private:
+  std::unique_ptr<Simulation> m_sim;
+  std::int64_t m_steps;
+  std::int64_t m_atoms;
+  std::string m_potential;
+  std::optional<std::pair<std::int64_t, std::int64_t>> m_fault;  // step, particle
+};
+
+// A thermo row through a checkpoint (the summary's first and last rows).
+std::vector<double> thermo_values(const Thermo& t) {
+  return {double(t.step), t.time,     double(t.atoms), t.kinetic,     t.potential,
+          t.total,        t.conserved, t.temperature,   t.pressure,    t.momentum[0],
+          t.momentum[1],  t.momentum[2]};
+}
+
+Thermo thermo_from(const std::vector<double>& v) {
+  Thermo t;
+  t.step = std::int64_t(v.at(0));
+  t.time = v.at(1);
+  t.atoms = std::int64_t(v.at(2));
+  t.kinetic = v.at(3);
+  t.potential = v.at(4);
+  t.total = v.at(5);
+  t.conserved = v.at(6);
+  t.temperature = v.at(7);
+  t.pressure = v.at(8);
+  t.momentum = {v.at(9), v.at(10), v.at(11)};
+  return t;
+}
+
+// The thermo table, one H5MD observable per column at /observables/<name>, with the blow-up
+// check (md.energy_tolerance) and the rows the summary's means, errors and drift come from.
+class ThermoTable : public loop::Operation {
+ public:
+  ThermoTable(MdStepper& stepper, io::H5File& file, const io::Section& s)
+      : m_stepper(stepper),
+        m_equilibrate(s.get_int("equilibrate")),
+        m_tolerance(s.get_float("energy_tolerance")),
+        m_conserving(!stepper.sim().settings().langevin),
+        m_start(unwrapped_positions(stepper.sim().particles(), stepper.sim().settings().box)) {
+    for (const char* name : {"temperature", "kinetic_energy", "potential_energy", "total_energy",
+                             "conserved_energy", "pressure", "msd"})
+      m_columns.emplace_back(file, fmt::format("/observables/{}", name),
+                             io::TimeSeries::Spec{{1}, io::DType::f64, "", "", "unit"});
+    spdlog::info("{:>8} {:>12} {:>12} {:>12} {:>12} {:>12}", "Step", "Temp", "E_pair", "TotEng",
+                 "Press", "MSD");
+  }
+
+  std::string name() const override { return "thermo"; }
+
+  loop::Verdict fire() override {
+    Simulation& sim = m_stepper.sim();
+    const Thermo t = sim.thermo();
+    if (!m_have_first) {
+      m_first = t;
+      m_have_first = true;
+    }
+    const double n = double(t.atoms);
+    check(t);
+    const double msd =
+        mean_squared_displacement(unwrapped_positions(sim.particles(), sim.settings().box),
+                                  m_start);
+    const double values[] = {t.temperature, t.kinetic / n, t.potential / n, t.total / n,
+                             t.conserved / n, t.pressure, msd};
+    for (std::size_t c = 0; c < m_columns.size(); ++c)
+      m_columns[c].append(&values[c], t.step, t.time);
+    spdlog::info("{:>8} {:>12.7f} {:>12.7f} {:>12.7f} {:>12.7f} {:>12.6g}", t.step,
+                 t.temperature, t.potential / n, t.total / n, t.pressure, msd);
+    if (t.step > m_equilibrate || (t.step == 0 && m_equilibrate == 0)) {
+      m_rows_step.push_back(double(t.step));
+      m_rows_t.push_back(t.temperature);
+      m_rows_u.push_back(t.potential / n);
+      m_rows_p.push_back(t.pressure);
+      m_rows_e.push_back(t.conserved / n);
+    }
+    m_last = t;
+    return loop::Verdict::go_on;
+  }
+
+  void save(io::StateWriter& w, const std::string& prefix) const override {
+    w.put(prefix + "rows/step", m_rows_step);
+    w.put(prefix + "rows/temperature", m_rows_t);
+    w.put(prefix + "rows/potential_energy", m_rows_u);
+    w.put(prefix + "rows/pressure", m_rows_p);
+    w.put(prefix + "rows/conserved_energy", m_rows_e);
+    w.put(prefix + "first", thermo_values(m_first));
+    w.put(prefix + "last", thermo_values(m_last));
+    w.put(prefix + "start", m_start);
+  }
+  void load(const io::StateReader& r, const std::string& prefix) override {
+    m_rows_step = r.get<double>(prefix + "rows/step");
+    m_rows_t = r.get<double>(prefix + "rows/temperature");
+    m_rows_u = r.get<double>(prefix + "rows/potential_energy");
+    m_rows_p = r.get<double>(prefix + "rows/pressure");
+    m_rows_e = r.get<double>(prefix + "rows/conserved_energy");
+    m_first = thermo_from(r.get<double>(prefix + "first"));
+    m_last = thermo_from(r.get<double>(prefix + "last"));
+    m_start = r.get<double>(prefix + "start");
+    m_have_first = true;
+  }
+
+  // Figures of whatever has been computed: written also when a fault stops the run. Means are
+  // over the sampled rows after step 0 (the lattice start is no equilibrium state).
+  void summarize(io::Summary& sum) const override {
+    auto sampled = [&](const std::vector<double>& v) {
+      return !m_rows_step.empty() && m_rows_step[0] == 0.0 && v.size() > 1
+                 ? std::vector<double>(v.begin() + 1, v.end())
+                 : v;
+    };
+    Simulation& sim = m_stepper.sim();
+    const double n = double(m_stepper.atoms());
+    const double drift = core::slope(m_rows_step, m_rows_e);
+    sum.set("samples", std::int64_t(sampled(m_rows_t).size()));
+    sum.set("temperature.mean", core::mean(sampled(m_rows_t)));
+    sum.set("temperature.block_error", core::block_error(sampled(m_rows_t)));
+    sum.set("temperature.final", m_last.temperature);
+    sum.set("potential_energy_per_atom.mean", core::mean(sampled(m_rows_u)));
+    sum.set("potential_energy_per_atom.block_error", core::block_error(sampled(m_rows_u)));
+    sum.set("potential_energy_per_atom.final", m_last.potential / n);
+    sum.set("pressure.mean", core::mean(sampled(m_rows_p)));
+    sum.set("pressure.block_error", core::block_error(sampled(m_rows_p)));
+    sum.set("pressure.final", m_last.pressure);
+    sum.set("total_energy_per_atom.initial", m_first.total / n);
+    sum.set("total_energy_per_atom.final", m_last.total / n);
+    sum.set("conserved_energy_per_atom.initial", m_first.conserved / n);
+    sum.set("conserved_energy_per_atom.final", m_last.conserved / n);
+    sum.set("energy.drift_per_atom_step", drift);
+    sum.set("msd.final", mean_squared_displacement(
+                             unwrapped_positions(sim.particles(), sim.settings().box), m_start));
+    spdlog::info("energy drift {:.3e} per atom per step", drift);
+  }
+
+ private:
+  // Throws md::Fault when the energy or pressure is not finite, or the conserved energy per
+  // atom moved more than md.energy_tolerance from step 0's.
+  void check(const Thermo& t) {
+    const double n = double(t.atoms);
+    const bool finite = std::isfinite(t.total) && std::isfinite(t.pressure);
+    if (finite && !(m_conserving && t.step > 0 &&
+                    std::abs(t.conserved - m_first.conserved) / n > m_tolerance))
+      return;
+    Simulation& sim = m_stepper.sim();
+    const std::int64_t worst = worst_particle(sim.particles());
+    const Fault fault(
+        finite ? fmt::format("step {}: the conserved energy per atom moved from {:.6g} to "
+                             "{:.6g} (more than md.energy_tolerance = {}): the dynamics blew "
+                             "up (time step {} tau too large?); particle {} feels the "
+                             "largest force",
+                             t.step, m_first.conserved / n, t.conserved / n, m_tolerance,
+                             sim.settings().dt, worst)
+               : fmt::format("step {}: the energy or pressure is not finite (time step too "
+                             "large, or particles overlapping); particle {} is the first "
+                             "with a non-finite value or the largest force",
+                             t.step, worst),
+        t.step, worst);
+    m_stepper.record_fault(fault);
+    throw fault;
+  }
+
+  MdStepper& m_stepper;
+  std::int64_t m_equilibrate;
+  double m_tolerance;
+  bool m_conserving;
+  std::vector<double> m_start;  // unwrapped positions at step 0 (MSD reference)
+  std::vector<io::TimeSeries> m_columns;
+  std::vector<double> m_rows_step, m_rows_t, m_rows_u, m_rows_p, m_rows_e;
+  Thermo m_first, m_last;
+  bool m_have_first = false;
+};
+
+// Positions, velocities and forces in H5MD (/particles/all) with the XDMF Polyvertex sidecar.
+// On a restart the series reopen where the checkpoint left them and the sidecar keeps as many
+// steps.
+class Trajectory : public loop::Operation {
+ public:
+  Trajectory(Simulation& sim, io::H5File& file, const std::filesystem::path& xmf,
+             std::uint64_t n, bool restarted)
+      : m_sim(sim), m_atoms(file, "all", {true, true, true}, "", "", "Twinsim md"), m_n(n) {
+    for (const char* name : {"position", "velocity", "force"})
+      m_atoms.add(name, 3, io::DType::f64, "", n);
+    m_atoms.add("species", 1, io::DType::i32, "", n);  // H5MD's particle type
+    m_atoms.add("image", 3, io::DType::i32, "", n);    // periodic images crossed
+    if (restarted)
+      m_xdmf.emplace(xmf, file.path(), std::size_t(m_atoms["position"].frames()));
+    else
+      m_xdmf.emplace(xmf, file.path());
+  }
+
+  std::string name() const override { return "trajectory"; }
+
+  loop::Verdict fire() override {
+    const HostParticles p = m_sim.particles();
+    const std::int64_t step = m_sim.step();
+    const double time = double(step) * m_sim.settings().dt;
+    const io::FrameView x = m_atoms["position"].append(p.position.data(), m_n, step, time);
+    const io::FrameView v = m_atoms["velocity"].append(p.velocity.data(), m_n, step, time);
+    const io::FrameView f = m_atoms["force"].append(p.force.data(), m_n, step, time);
+    const io::FrameView species = m_atoms["species"].append(p.type.data(), m_n, step, time);
+    m_atoms["image"].append(p.image.data(), m_n, step, time);
+    m_atoms.append_edges(m_sim.settings().box.edge, step, time);
+    m_xdmf->add_step(time, io::PointSet{m_atoms.connectivity(m_n), x},
+                     {{"velocity", v}, {"force", f}, {"species", species}});
+    return loop::Verdict::go_on;
+  }
+
+ private:
+  Simulation& m_sim;
+  io::ParticleSeries m_atoms;
+  std::optional<io::XdmfWriter> m_xdmf;
+  std::uint64_t m_n;
+};
+
+// g(r) sampled after equilibration, written to /analysis/rdf when the run ends (an interrupted
+// run's restart writes it; a run restarted after it had ended finds it there and keeps it).
+class RdfSampler : public loop::Operation {
+ public:
+  RdfSampler(Simulation& sim, io::H5File& file, double range, int bins, std::int64_t equilibrate)
+      : m_sim(sim), m_file(file), m_rdf(sim.settings().box, range, bins),
+        m_equilibrate(equilibrate) {}
+
+  std::string name() const override { return "rdf"; }
+  loop::Verdict fire() override {
+    if (m_sim.step() > m_equilibrate) m_rdf.add(m_sim.particles().position);
+    return loop::Verdict::go_on;
+  }
+  void save(io::StateWriter& w, const std::string& prefix) const override {
+    m_rdf.save(w, prefix);
+  }
+  void load(const io::StateReader& r, const std::string& prefix) override {
+    m_rdf.load(r, prefix);
+  }
+  void finish(loop::End end) override {
+    if (end == loop::End::interrupted || m_rdf.frames() == 0 || m_file.exists("/analysis/rdf/r"))
+      return;
+    const std::vector<double> rr = m_rdf.r(), g = m_rdf.g();
+    m_file.write("/analysis/rdf/r", rr.data(), {rr.size()});
+    m_file.write("/analysis/rdf/g", g.data(), {g.size()});
+    m_file.set_attribute("/analysis/rdf/g", "frames", m_rdf.frames());
+  }
+  void summarize(io::Summary& sum) const override {
+    if (m_rdf.frames() == 0) return;
+    const std::vector<double> rr = m_rdf.r(), g = m_rdf.g();
+    const std::size_t peak = std::size_t(std::max_element(g.begin(), g.end()) - g.begin());
+    sum.set("rdf.frames", m_rdf.frames());
+    sum.set("rdf.first_peak_r", rr[peak]);
+    sum.set("rdf.first_peak_g", g[peak]);
+  }
+
+ private:
+  Simulation& m_sim;
+  io::H5File& m_file;
+  Rdf m_rdf;
+  std::int64_t m_equilibrate;
+};
+
+}  // namespace
+
+loop::Run make_run(const loop::Setup& setup) {
+  const io::Section s = setup.case_file.section("md");
+  const Start start = start_of(setup.case_file);
+  const MdSettings& settings = start.settings;
+  const std::size_t n = start.initial.position.size() / 3;
+
+  // The file exists before the engine starts, so a refused start (overlaps) still leaves it.
+  // A restart appends to the run's file, cut back to the frames it had at the checkpoint.
+  loop::Run run;
+  run.output = setup.open_output(k_units);
+  auto stepper = std::make_unique<MdStepper>(
+      make_simulation(setup.backend, settings, start.initial), s.get_int("steps"),
+      std::int64_t(n), s.get_string("potential"));
+  spdlog::info("{} atoms ({}) in a {:.6g} x {:.6g} x {:.6g} box (density {}), cutoff {}, skin {}",
+               n, s.get_string("lattice"), settings.box.edge[0], settings.box.edge[1],
+               settings.box.edge[2], s.get_float("density"), settings.lj.cutoff, settings.skin);
+
+  // A row at step 0 (a restart has it), every thermo_every steps and at the last step.
+  run.add(std::make_unique<ThermoTable>(*stepper, *run.output, s),
+          loop::Trigger::every(s.get_int("thermo_every")).from_start().at_run_end());
+  if (const std::int64_t every = s.get_int("dump_every"); every > 0)
+    run.add(std::make_unique<Trajectory>(stepper->sim(), *run.output, setup.xmf(), n,
+                                         setup.restart != nullptr),
+            loop::Trigger::every(every).from_start().on_failure());
+  if (const std::int64_t every = s.get_int("rdf_every"); every > 0) {
+    const double range = s.get_float("rdf_range") > 0 ? s.get_float("rdf_range")
+                                                      : settings.lj.cutoff;
+    run.add(std::make_unique<RdfSampler>(stepper->sim(), *run.output, range,
+                                         int(s.get_int("rdf_bins")), s.get_int("equilibrate")),
+            loop::Trigger::every(every));
+  }
+  run.stepper = std::move(stepper);
+  return run;
+}
+
+const loop::Kind& kind() {
+  static const loop::Kind k{"md",
+                            "Lennard-Jones molecular dynamics (NVE velocity Verlet, Langevin "
+                            "BAOAB or Nose-Hoover chain NVT)",
+                            add_schema, make_run, check, plan};
+  return k;
+}
+
+}  // namespace twinsim::md
