@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "commands.hpp"
+#include "twinsim/core/Backend.hpp"
 #include "twinsim/core/Log.hpp"
 #include "twinsim/core/Signals.hpp"
 
@@ -28,7 +29,7 @@ int main(int argc, char** argv) {
         ->type_name("SECTION.KEY=VALUE")
         ->allow_extra_args(false);
     cmd->add_option("--device", options.device, "auto (GPU when present), cpu or gpu")
-        ->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+        ->check(CLI::IsMember(twinsim::core::device_requests()));
   };
   CLI::App* run_cmd = cli.add_subcommand("run", "Run a case file");
   add_case_options(run_cmd);

@@ -28,6 +28,11 @@ std::string gpu_description() {
 #endif
 }
 
+const std::vector<std::string>& device_requests() {
+  static const std::vector<std::string> requests = {"auto", "cpu", "gpu"};
+  return requests;
+}
+
 Backend select_backend(std::string_view request) {
   if (request == "cpu") return Backend::Cpu;
   if (request == "auto") return gpu_available() ? Backend::Gpu : Backend::Cpu;

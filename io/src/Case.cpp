@@ -491,6 +491,27 @@ bool Section::has(std::string_view key) const {
 
 const std::string& Section::name() const { return m_data->name; }
 
+bool CaseOutline::has(std::string_view table) const {
+  return std::find(tables.begin(), tables.end(), table) != tables.end();
+}
+
+CaseOutline outline_of(const std::filesystem::path& path,
+                       const std::vector<std::string>& overrides) {
+  CaseOutline o;
+  try {
+    const toml::table document = toml::parse_file(path.string());
+    for (const auto& [key, node] : document)
+      if (node.is_table() || node.is_array_of_tables()) o.tables.emplace_back(key.str());
+    o.solver = document["run"]["solver"].value_or(std::string());
+  } catch (const toml::parse_error&) {
+    return {};
+  }
+  const std::string prefix = "run.solver=";
+  for (const std::string& arg : overrides)
+    if (arg.rfind(prefix, 0) == 0) o.solver = arg.substr(prefix.size());
+  return o;
+}
+
 Case Case::from_file(const std::filesystem::path& path, const Schema& schema,
                      const std::vector<std::string>& overrides) {
   std::ifstream in(path, std::ios::binary);

@@ -169,7 +169,7 @@ io::Schema case_schema(const std::vector<Kind>& kinds, const std::string& solver
       .key_string("solver", "What computes the run").required().one_of(names)
       .key_string("device", "Backend: auto (the GPU when one is present), cpu or gpu; "
                             "--device overrides it")
-      .default_value("auto").one_of({"auto", "cpu", "gpu"});
+      .default_value("auto").one_of(core::device_requests());
   io::add_checkpoint_schema(schema);
   for (const Kind& k : kinds)
     if (solver.empty() || k.name == solver) k.add_schema(schema);

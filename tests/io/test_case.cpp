@@ -426,6 +426,17 @@ TEST(Case, MissingFile) {
   }
 }
 
+TEST(Case, OutlineTellsTablesAndSolverBeforeValidation) {
+  const CaseOutline o = outline_of(k_cases + "good/md_lj.toml");
+  EXPECT_TRUE(o.has("run"));
+  EXPECT_TRUE(o.has("md"));
+  EXPECT_TRUE(o.has("lbm"));  // [[lbm.obstacle]] makes [lbm] a table
+  EXPECT_FALSE(o.has("sweep"));
+  EXPECT_EQ(o.solver, "");
+  EXPECT_EQ(outline_of(k_cases + "good/md_lj.toml", {"run.solver=lbm", "md.dt=1"}).solver, "lbm");
+  EXPECT_TRUE(outline_of("no/such/case.toml").tables.empty());
+}
+
 // --- programming errors: the schema, not the user, is wrong ------------------------------
 
 TEST(Case, AccessErrorsAreProgrammingErrors) {

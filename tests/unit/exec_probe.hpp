@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "twinsim/core/Backend.hpp"
+#include "twinsim/core/Dispatch.hpp"
 #include "twinsim/core/config.hpp"
 
 namespace twinsim::test {
@@ -41,9 +42,11 @@ const test::ExecProbe& exec_probe();
 namespace twinsim::test {
 template <class Tag>
 const ExecProbe& exec_probe_for() {
-#if TWINSIM_HAVE_CUDA
-  if constexpr (Tag::k_backend == core::Backend::Gpu) return cuda::probe::exec_probe();
-#endif
-  return omp::probe::exec_probe();
+  return *core::dispatch(Tag::k_backend, [](auto on) {
+    if constexpr (decltype(on)::gpu)
+      return &cuda::probe::exec_probe();
+    else
+      return &omp::probe::exec_probe();
+  });
 }
 }  // namespace twinsim::test

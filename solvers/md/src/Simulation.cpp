@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "twinsim/core/Error.hpp"
-#include "twinsim/core/config.hpp"
+#include "twinsim/core/Dispatch.hpp"
 #include "twinsim/io/Checkpoint.hpp"
 
 namespace twinsim {
@@ -88,12 +88,12 @@ void validate(const MdSettings& s, const HostParticles& p) {
 std::unique_ptr<Simulation> make_simulation(core::Backend backend, const MdSettings& settings,
                                             const HostParticles& initial) {
   validate(settings, initial);
-#if TWINSIM_HAVE_CUDA
-  if (backend == core::Backend::Gpu) return cuda::make_simulation(settings, initial);
-#endif
-  if (backend == core::Backend::Gpu)
-    throw core::Error("the GPU backend was requested but this Twinsim was built without CUDA");
-  return omp::make_simulation(settings, initial);
+  return core::dispatch(backend, [&](auto on) {
+    if constexpr (decltype(on)::gpu)
+      return cuda::make_simulation(settings, initial);
+    else
+      return omp::make_simulation(settings, initial);
+  });
 }
 
 void save_state(Simulation& sim, io::StateWriter& w) {

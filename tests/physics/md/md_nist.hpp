@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "md_test_support.hpp"
+#include "twinsim/core/Statistics.hpp"
 
 namespace twinsim::test {
 
@@ -28,25 +29,12 @@ struct NistSample {
   std::vector<double> temperature;
 };
 
-inline double sample_mean(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return s / double(v.size());
-}
+inline double sample_mean(const std::vector<double>& v) { return core::mean(v); }
 
-// Standard error of the mean by block averaging over `blocks` equal blocks.
+// Standard error of the mean by block averaging over `blocks` equal blocks (what a run's
+// summary.json reports, with 10 blocks here).
 inline double block_standard_error(const std::vector<double>& v, std::size_t blocks = 10) {
-  const std::size_t per = v.size() / blocks;
-  std::vector<double> means;
-  for (std::size_t b = 0; b < blocks; ++b) {
-    double s = 0;
-    for (std::size_t k = b * per; k < (b + 1) * per; ++k) s += v[k];
-    means.push_back(s / double(per));
-  }
-  const double m = sample_mean(means);
-  double ss = 0;
-  for (double x : means) ss += (x - m) * (x - m);
-  return std::sqrt(ss / double(blocks * (blocks - 1)));
+  return core::block_error(v, blocks);
 }
 
 // 500 atoms (5x5x5 fcc) at rho 0.776, Nose-Hoover chain at T = 0.85 (tdamp 0.5), dt 0.005, lj

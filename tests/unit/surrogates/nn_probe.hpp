@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "twinsim/core/Backend.hpp"
+#include "twinsim/core/Dispatch.hpp"
 #include "twinsim/core/config.hpp"
 
 namespace twinsim::test {
@@ -35,9 +36,11 @@ const test::NnProbe& nn_probe();
 namespace twinsim::test {
 template <class Tag>
 const NnProbe& nn_probe_for() {
-#if TWINSIM_HAVE_CUDA
-  if constexpr (Tag::k_backend == core::Backend::Gpu) return cuda::probe::nn_probe();
-#endif
-  return omp::probe::nn_probe();
+  return *core::dispatch(Tag::k_backend, [](auto on) {
+    if constexpr (decltype(on)::gpu)
+      return &cuda::probe::nn_probe();
+    else
+      return &omp::probe::nn_probe();
+  });
 }
 }  // namespace twinsim::test

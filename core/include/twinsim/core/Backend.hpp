@@ -1,6 +1,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace twinsim::core {
 
@@ -16,6 +17,9 @@ bool gpu_available();
 int gpu_count();
 // One line describing the GPU (name, memory, compute capability), or why there is none.
 std::string gpu_description();
+
+// The --device / run.device requests, spelled once: "auto", "cpu", "gpu".
+const std::vector<std::string>& device_requests();
 
 // Resolves a --device request ("auto", "cpu" or "gpu"). auto picks the GPU when one is present.
 // Throws Error for an unknown request, or "gpu" where no GPU backend or device exists.

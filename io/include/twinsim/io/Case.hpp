@@ -55,6 +55,17 @@ class Section {
   const detail::SectionData* m_data;
 };
 
+// What a case file says it is, read before it is validated, since which schema it must follow
+// depends on it: the top-level tables it has and its run.solver (the last `--set run.solver=`
+// wins). A file that cannot be read or parsed gives an empty outline: validation then says why.
+struct CaseOutline {
+  std::vector<std::string> tables;
+  std::string solver;
+  bool has(std::string_view table) const;
+};
+CaseOutline outline_of(const std::filesystem::path& path,
+                       const std::vector<std::string>& overrides = {});
+
 class Case {
  public:
   // `overrides` are --set arguments, "section.key=value", with value read as TOML (0.001,
