@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "twinsim/core/Error.hpp"
+#include "twinsim/heat/Case.hpp"
+#include "twinsim/heat/Run.hpp"
 #include "twinsim/loop/Run.hpp"
 #include "twinsim/md/Case.hpp"
 #include "twinsim/md/Run.hpp"
@@ -54,6 +56,9 @@ const std::vector<Solver>& solvers() {
        "lattice Boltzmann flow (D2Q9 or D3Q19, BGK/TRT): cavities, channels, obstacles, walls, "
        "body force",
        add_lbm_schema, run_lbm, check_lbm, plan_lbm},
+      {"heat1d", heat::kind().doc, heat::add_schema,
+       [](const RunContext& c) { return run_kind(heat::kind(), c); }, heat::check,
+       [](const io::Case& c) { return plan_of(heat::plan(c)); }},
   };
   return all;
 }
