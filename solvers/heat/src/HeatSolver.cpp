@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "twinsim/core/Error.hpp"
-#include "twinsim/core/config.hpp"
+#include "twinsim/core/Dispatch.hpp"
 #include "twinsim/heat/kernels/heat_kernel.hpp"
 
 namespace twinsim {
@@ -37,12 +37,12 @@ std::unique_ptr<HeatSolver> make_heat_solver(core::Backend backend, const HeatSe
   if (initial.size() != std::size_t(s.cells))
     throw core::Error(fmt::format("heat solver: {} initial values for {} cells", initial.size(),
                                   s.cells));
-#if TWINSIM_HAVE_CUDA
-  if (backend == core::Backend::Gpu) return cuda::make_heat_solver(s, initial);
-#endif
-  if (backend == core::Backend::Gpu)
-    throw core::Error("the GPU backend was requested but this Twinsim was built without CUDA");
-  return omp::make_heat_solver(s, initial);
+  return core::dispatch(backend, [&](auto on) {
+    if constexpr (decltype(on)::gpu)
+      return cuda::make_heat_solver(s, initial);
+    else
+      return omp::make_heat_solver(s, initial);
+  });
 }
 
 double Profile::wavenumber(const HeatSettings& s) const {
