@@ -4,7 +4,19 @@
 
 namespace twinsim::nn {
 
-void add_surrogate_schema(io::Schema& schema) {
+io::Schema surrogate_case_schema() {
+  io::Schema schema;
+  schema.section("run", "What to run").required()
+      .key_string("name", "Run name: train writes runs/<name>/model.h5, predict "
+                          "runs/<name>_predict/<name>.h5").required()
+      .key_string("device", "Backend: auto (the GPU when one is present), cpu or gpu; "
+                            "--device overrides it")
+      .default_value("auto").one_of({"auto", "cpu", "gpu"});
+  add_surrogate_schema(schema);
+  return schema;
+}
+
+void add_surrogate_schema(io::Schema& schema, bool with_checkpoint) {
   schema.section("data", "Training data: trajectories [sample][frame][y][x] from solver HDF5 "
                          "files (the spectral solver's /vorticity/value), or a table of state "
                          "points from an ensemble gathered by twinsim gather")
@@ -75,8 +87,10 @@ void add_surrogate_schema(io::Schema& schema) {
                                "epochs and schedule start afresh. To continue an interrupted "
                                "run use twinsim train --restart")
       .default_value("");
-  // Training checkpoints: every_steps counts optimizer steps (batches).
-  io::add_checkpoint_schema(schema);
+  // Training checkpoints: every_steps counts optimizer steps (batches). Here, not at the end:
+  // a case's resolved text lists sections in schema order, and model files and checkpoints
+  // keep that text.
+  if (with_checkpoint) io::add_checkpoint_schema(schema);
   schema.section("predict", "Rollouts of a trained model (twinsim predict); absent: the "
                             "defaults below")
       .key_string("model", "Model file; empty: runs/<run.name>/model.h5 (what twinsim train "

@@ -73,8 +73,10 @@ with tempfile.TemporaryDirectory() as tmp:
     check(len(rows) == EPOCHS + 1 and rows[0].startswith("epoch,"),
           f"train: history.csv has {EPOCHS} epochs")
     steps_saved = sorted(os.listdir(os.path.join(full, "checkpoints")))
-    check(steps_saved == [f"step_{k:010d}.h5" for k in range(3, 4 * EPOCHS, 3)],
-          "train: a checkpoint every 3 steps, none after the last")
+    # The run loop checkpoints the last step too when every_steps divides it, as for the
+    # solvers: --restart latest of a finished run changes nothing (checked below).
+    check(steps_saved == [f"step_{k:010d}.h5" for k in range(3, 4 * EPOCHS + 1, 3)],
+          "train: a checkpoint every 3 steps, the last step's included")
     with h5py.File(os.path.join(full, "model.h5"), "r") as m:
         check(m["/model"].attrs["kind"] == "fno2d" and m["/model"].attrs["in_channels"] == 2,
               "model file: architecture")
@@ -145,9 +147,17 @@ with tempfile.TemporaryDirectory() as tmp:
             os.path.join(again64, "checkpoints", "step_0000000006.h5"))
     same_training(again64, "float64: restart mid-epoch from step 6", full64)
 
-    # SIGTERM once the checkpoint of step 6 exists: a checkpoint at the next batch (most likely
-    # step 7, mid-epoch), model.h5 and summary say interrupted, exit 3; --restart latest finishes
-    # it. SIGKILL after step 3: no word from the run; --restart latest continues from the newest
+    # A finished run restarted from its last checkpoint (step 48) trains nothing more and
+    # writes the same model.h5 and history.csv.
+    done = os.path.join(tmp, "done")
+    shutil.copytree(full, done)
+    twinsim("train", *TRAIN, "--out", done, "--restart", "latest")
+    same_training(done, "restart of a finished run from its last checkpoint")
+    check(summary(done)["train"]["first_step"] == 4 * EPOCHS, "finished run: nothing trained")
+
+    # SIGTERM once the checkpoint of step 6 exists: a checkpoint where the run loop's chunk of
+    # batches ends (an epoch's end or a checkpoint step: step 8 or 9), model.h5 and summary say
+    # interrupted, exit 3; --restart latest finishes it. SIGKILL after step 3: no word from the run; --restart latest continues from the newest
     # checkpoint on disk.
     def stopped_run(name, sig, after_step):
         folder = os.path.join(tmp, name)

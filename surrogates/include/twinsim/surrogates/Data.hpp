@@ -66,6 +66,13 @@ std::vector<Normalisation> column_normalisations(const TableSet& set);
 // Every value z = (w - mean_c) / std_c of its column c.
 template <class Real>
 std::vector<Real> normalised_columns(const TableSet& set, const std::vector<Normalisation>& n);
+// A column's name as one summary.json key: "pressure.mean" -> "pressure_mean" (a dot would
+// nest).
+inline std::string column_label(std::string name) {
+  for (char& ch : name)
+    if (ch == '.') ch = '_';
+  return name;
+}
 
 // A permutation of [0, n): Fisher-Yates driven by Philox (seed, stream = epoch), so epoch e of
 // a resumed run draws exactly what an uninterrupted one drew.

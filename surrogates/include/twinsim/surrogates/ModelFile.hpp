@@ -2,7 +2,7 @@
 // The model file (HDF5): architecture, parameters, normalisation and the data it learned from,
 // enough for `twinsim predict` to rebuild the network with no case file. Training checkpoints
 // are not model files: they are io::Checkpoints files (Learner::save plus the trainer's
-// position), see apps/twinsim/train.cpp.
+// position), see Train.hpp.
 //   /            attributes: format "twinsim-surrogate 1", case (the training case), version
 //   /model       attributes: kind, in_channels, out_channels, width, modes, layers, projection,
 //                hidden, activation, precision, parameter_count

@@ -11,7 +11,13 @@
 
 namespace twinsim::nn {
 
-void add_surrogate_schema(io::Schema& schema);
+// A case of `twinsim train` / `twinsim predict`: [run] (name, device; no solver), then the
+// sections below.
+io::Schema surrogate_case_schema();
+
+// [data] [model] [optimizer] [train] [checkpoint] [predict]; without [checkpoint] for
+// loop::Kind::add_schema (loop::case_schema adds its own).
+void add_surrogate_schema(io::Schema& schema, bool with_checkpoint = true);
 
 // From a validated case. in_channels comes from data.in_frames.
 ModelSpec model_spec(const io::Case& c);
