@@ -8,6 +8,8 @@
 #include "twinsim/loop/Run.hpp"
 #include "twinsim/md/Case.hpp"
 #include "twinsim/md/Run.hpp"
+#include "twinsim/spectral/Case.hpp"
+#include "twinsim/spectral/Run.hpp"
 
 namespace twinsim::app {
 
@@ -40,18 +42,18 @@ OutputPlan plan_of(const loop::Plan& p) { return {p.output_bytes, p.checkpoint_b
 
 const std::vector<Solver>& solvers() {
   static const std::vector<Solver> all = {
-      {"taylor_green_check",
-       "exact 2D Taylor-Green vortex, vorticity by FFT checked against the analytic one",
-       add_taylor_green_schema, run_taylor_green},
+      {"taylor_green_check", spectral::kind_taylor_green().doc,
+       spectral::add_schema_taylor_green,
+       [](const RunContext& c) { return run_kind(spectral::kind_taylor_green(), c); }},
       {"md", md::kind().doc, md::add_schema,
        [](const RunContext& c) { return run_kind(md::kind(), c); }, md::check,
        [](const io::Case& c) { return plan_of(md::plan(c)); }},
-      {"spectral", "batched 2D pseudo-spectral Navier-Stokes (vorticity form): trajectories "
-       "[sample, time, y, x] for surrogate training", add_spectral_schema, run_spectral,
-       check_spectral, plan_spectral},
-      {"spectral3d", "3D pseudo-spectral Navier-Stokes (velocity form): Taylor-Green, ABC; "
-       "energy, enstrophy, dissipation history", add_spectral3d_schema,
-       run_spectral3d, check_spectral3d, plan_spectral3d},
+      {"spectral", spectral::kind_2d().doc, spectral::add_schema_2d,
+       [](const RunContext& c) { return run_kind(spectral::kind_2d(), c); }, spectral::check_2d,
+       [](const io::Case& c) { return plan_of(spectral::plan_2d(c)); }},
+      {"spectral3d", spectral::kind_3d().doc, spectral::add_schema_3d,
+       [](const RunContext& c) { return run_kind(spectral::kind_3d(), c); }, spectral::check_3d,
+       [](const io::Case& c) { return plan_of(spectral::plan_3d(c)); }},
       {"lbm",
        "lattice Boltzmann flow (D2Q9 or D3Q19, BGK/TRT): cavities, channels, obstacles, walls, "
        "body force",

@@ -64,16 +64,6 @@ const Solver& find_solver(const std::string& name);
 io::Schema case_schema(const std::string& solver = "");
 
 // Per-solver declarations (one file per solver in apps/twinsim/).
-void add_taylor_green_schema(io::Schema& schema);
-RunResult run_taylor_green(const RunContext& context);
-void add_spectral_schema(io::Schema& schema);
-RunResult run_spectral(const RunContext& context);
-void check_spectral(const io::Case& case_file);
-OutputPlan plan_spectral(const io::Case& case_file);
-void add_spectral3d_schema(io::Schema& schema);
-RunResult run_spectral3d(const RunContext& context);
-void check_spectral3d(const io::Case& case_file);
-OutputPlan plan_spectral3d(const io::Case& case_file);
 void add_lbm_schema(io::Schema& schema);
 RunResult run_lbm(const RunContext& context);
 void check_lbm(const io::Case& case_file);

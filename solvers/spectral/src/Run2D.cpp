@@ -1,0 +1,484 @@
+// `spectral`: the batched 2D dataset generator as a run of the loop library. Samples are
+// advanced B at a time (batched FFTs) and each sample's vorticity trajectory, stored on a coarser
+// grid by spectral truncation if asked, becomes one row of the dataset /vorticity/value
+// [sample][time][y][x]. A run holds the sample range [first_sample, first_sample + samples), so
+// Slurm array tasks each write a shard of one dataset; every sample's seed is recorded, so any
+// row can be redone. Alongside it: per-sample energy, enstrophy and energy spectrum E(k) at
+// every snapshot (added datasets; the trajectory layout is what the surrogates read).
+//
+// Each batch has its own clock (t = 0 at its start), so the snapshots are not triggers of the
+// loop (its time triggers assume one clock): the Generator stepper runs the ensemble batch after
+// batch, records a batch's snapshots when it reaches them (fixed steps: every
+// steps_per_snapshot; adaptive steps: landing on each snapshot time exactly, as
+// advance_cfl_to does) and appends its samples once it has recorded every snapshot. The loop
+// owns checkpoints, stop signals, progress and timers; where its chunks end changes nothing.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <numeric>
+#include <optional>
+
+#include "run_outputs.hpp"
+#include "twinsim/core/Error.hpp"
+#include "twinsim/core/Timers.hpp"
+#include "twinsim/io/Checkpoint.hpp"
+#include "twinsim/io/Hdf5.hpp"
+#include "twinsim/io/RunDirectory.hpp"
+#include "twinsim/io/Xdmf.hpp"
+#include "twinsim/spectral/Analysis.hpp"
+#include "twinsim/spectral/Case.hpp"
+#include "twinsim/spectral/Run.hpp"
+#include "twinsim/spectral/kernels/energy_spectrum_kernel.hpp"
+
+namespace twinsim::spectral {
+
+namespace {
+
+constexpr const char* k_units = "case units: lengths in the unit of lx, time in the unit of dt";
+
+// The settings as attributes of the dataset: what a reader needs to interpret or redo it.
+void describe_dataset(io::H5File& file, const std::string& path, const Settings2D& s) {
+  const Vorticity2DConfig& c = s.solver;
+  std::vector<std::int64_t> seeds(s.samples);
+  std::iota(seeds.begin(), seeds.end(), s.seed + s.first);
+  const std::vector<std::pair<std::string, io::AttributeValue>> attributes = {
+      {"axes", std::string("sample time y x")},
+      {"equation", std::string("dw/dt + u.grad w = nu lap w + f, -lap psi = w, u = dpsi/dy, "
+                               "v = -dpsi/dx; periodic box")},
+      {"grid", std::vector<std::int64_t>{c.ny, c.nx}},
+      {"stored_grid", std::vector<std::int64_t>{s.stored_ny, s.stored_nx}},
+      {"downsampling", std::string("spectral truncation, Nyquist modes zero")},
+      {"box", std::vector<double>{c.ly, c.lx}},
+      {"nu", c.nu},
+      {"dt", c.dt},
+      {"scheme", std::string(to_string(c.scheme))},
+      {"dealiasing", std::string("2/3 rule, |k_i| <= n_i / 3")},
+      {"precision", s.precision},
+      {"forcing", std::string(to_string(c.forcing.kind))},
+      {"forcing_amplitude", c.forcing.amplitude},
+      {"forcing_wavenumber", std::int64_t(c.forcing.wavenumber)},
+      {"initial", std::string(s.from_file ? "file"
+                              : s.random  ? "random"
+                                          : "taylor_green")},
+      {"cfl", s.cfl},
+      {"time_step", std::string(s.cfl > 0 ? "adaptive: dt = min(dt, cfl * min_i (h_i / "
+                                            "max|u_i|)) over the batch, /steps counts them"
+                                          : "fixed dt")},
+      {"random_field", std::string("covariance sigma^2 (-lap + tau^2)^(-alpha), Philox4x32-10 "
+                                   "(seed, stream 0)")},
+      {"alpha", s.field.alpha},
+      {"tau", s.field.tau},
+      {"sigma", s.field.sigma},
+      {"taylor_green_u0", s.u0},
+      {"taylor_green_mode", std::int64_t(s.mode)},
+      {"first_sample", s.first},
+      {"samples", s.samples},
+      {"seeds", seeds},
+  };
+  for (const auto& [name, value] : attributes) file.set_attribute(path, name, value);
+  if (s.from_file) {
+    file.set_attribute(path, "initial_file", s.initial_file);
+    file.set_attribute(path, "initial_dataset", s.initial_dataset);
+    file.set_attribute(path, "initial_sample", s.initial_sample);
+    file.set_attribute(path, "initial_frame", s.initial_frame);
+  }
+}
+
+// What a batch has recorded, host memory; appended to the file when the batch ends, so the file
+// never holds part of a sample. A checkpoint holds the frames recorded so far.
+template <class Real>
+struct BatchRecord {
+  int batch = 0;
+  std::uint64_t frames = 0, plane = 0, shells = 0;
+  std::vector<Real> vorticity;            // [b][time][y][x] (stored grid)
+  std::vector<double> energy, enstrophy;  // [b][time]
+  std::vector<double> spectrum;           // [b][time][shell]
+  std::vector<std::int64_t> steps;        // [time] steps from t = 0, the same for the batch
+
+  BatchRecord(int b, std::uint64_t f, std::uint64_t p, std::uint64_t s)
+      : batch(b),
+        frames(f),
+        plane(p),
+        shells(s),
+        vorticity(b * f * p),
+        energy(b * f),
+        enstrophy(b * f),
+        spectrum(b * f * s),
+        steps(f, 0) {}
+
+  // The first `recorded` frames of each sample (the rest is not written yet).
+  void save(io::StateWriter& w, std::uint64_t recorded) const {
+    for (int b = 0; b < batch; ++b)
+      w.put(fmt::format("batch/vorticity_{}", b), vorticity.data() + b * frames * plane,
+            recorded * plane);
+    w.put("batch/energy", energy);
+    w.put("batch/enstrophy", enstrophy);
+    w.put("batch/spectrum", spectrum);
+    w.put("batch/steps", steps);
+  }
+  void load(const io::StateReader& r, std::uint64_t recorded) {
+    for (int b = 0; b < batch; ++b)
+      r.get(fmt::format("batch/vorticity_{}", b), vorticity.data() + b * frames * plane,
+            recorded * plane);
+    r.get("batch/energy", energy.data(), energy.size());
+    r.get("batch/enstrophy", enstrophy.data(), enstrophy.size());
+    r.get("batch/spectrum", spectrum.data(), spectrum.size());
+    r.get("batch/steps", steps.data(), steps.size());
+  }
+};
+
+// The run's datasets in <name>.h5 and the first sample's frames as a field series for ParaView.
+// On a restart the series reopen where the checkpoint left them (whole samples; the first
+// sample's frames) and the sidecar keeps as many steps.
+template <class Real>
+class Dataset {
+ public:
+  Dataset(io::H5File& file, const Settings2D& s, const std::filesystem::path& xmf, bool restarted)
+      : m_frames(std::uint64_t(s.snapshots) + 1),
+        m_plane(std::uint64_t(s.stored_nx) * std::uint64_t(s.stored_ny)),
+        m_shells(std::uint64_t(spectrum_shells_2d(solver_grid(s)))),
+        m_trajectories(file, "/vorticity",
+                       {{m_frames, std::uint64_t(s.stored_ny), std::uint64_t(s.stored_nx)},
+                        detail::k_field_type<Real>,
+                        "1/time",
+                        "time"}),
+        m_energy(file, "/kinetic_energy", {{m_frames}, io::DType::f64, "length^2/time^2", "time"}),
+        m_enstrophy(file, "/enstrophy", {{m_frames}, io::DType::f64, "1/time^2", "time"}),
+        // E(k) of every sample at every snapshot, on the solver's grid (not the stored one):
+        // rows [sample][time][shell] like /kinetic_energy, shell s at |k| = s dk.
+        m_spectrum(file, "/energy_spectrum",
+                   {{m_frames, m_shells}, io::DType::f64, "length^2/time^2", "time"}),
+        // Steps taken from t = 0 to each snapshot (adaptive runs vary; fixed runs k * steps).
+        m_step_counts(file, "/steps", {{m_frames}, io::DType::i64, "", "time"}),
+        m_first(file, "vorticity_first_sample",
+                {std::uint64_t(s.stored_ny), std::uint64_t(s.stored_nx)}, 1,
+                detail::k_field_type<Real>, "1/time", "time"),
+        m_mesh{{1, std::uint64_t(s.stored_ny), std::uint64_t(s.stored_nx)},
+               {0, 0, 0},
+               {s.solver.lx / double(s.stored_nx), s.solver.ly / double(s.stored_ny),
+                s.solver.lx / double(s.stored_nx)}},
+        m_first_sample(s.first) {
+    m_times.resize(m_frames);
+    for (std::uint64_t k = 0; k < m_frames; ++k)
+      m_times[k] =
+          s.cfl > 0 ? double(k) * s.interval : double(k * s.steps_per_snapshot) * s.solver.dt;
+    if (!restarted) {
+      describe_dataset(file, "/vorticity", s);
+      const Grid2D grid = solver_grid(s);
+      detail::describe_energy_spectrum(file, m_shells, spectrum_dk(grid.kx0, grid.ky0),
+                                       ", solver grid, every sample at every snapshot");
+      file.set_attribute("/energy_spectrum", "axes", std::string("sample time shell"));
+      file.write("/snapshot_time", m_times.data(), {m_frames});
+    }
+    if (restarted)
+      m_xdmf.emplace(xmf, file.path(), std::size_t(m_first.frames()));
+    else
+      m_xdmf.emplace(xmf, file.path());
+  }
+
+  static Grid2D solver_grid(const Settings2D& s) {
+    const Vorticity2DConfig& c = s.solver;
+    return {c.nx, c.ny, c.nx / 2 + 1, 2 * M_PI / c.lx, 2 * M_PI / c.ly};
+  }
+
+  std::uint64_t frames() const { return m_frames; }
+  std::uint64_t plane() const { return m_plane; }
+  std::uint64_t shells() const { return m_shells; }
+  // The time of snapshot k [time] (fixed steps: k steps_per_snapshot dt).
+  double time(std::uint64_t k) const { return m_times[k]; }
+
+  // Snapshot k of the run's first sample (stored grid, host), at `step` steps from t = 0.
+  void add_first_sample_frame(const Real* h_w, std::uint64_t k, std::int64_t step) {
+    m_xdmf->add_step(m_times[k], m_mesh, {{"vorticity", m_first.append(h_w, step, m_times[k])}});
+  }
+
+  // The batch's samples as rows of the datasets; `begin`: the run's index of its first.
+  void append(const BatchRecord<Real>& r, std::int64_t begin) {
+    const double end = m_times.back();
+    for (int b = 0; b < r.batch; ++b) {
+      const std::int64_t sample = m_first_sample + begin + b;
+      m_trajectories.append(r.vorticity.data() + std::size_t(b) * m_frames * m_plane, sample, end);
+      m_energy.append(r.energy.data() + b * m_frames, sample, end);
+      m_enstrophy.append(r.enstrophy.data() + b * m_frames, sample, end);
+      m_spectrum.append(r.spectrum.data() + std::size_t(b) * m_frames * m_shells, sample, end);
+      m_step_counts.append(r.steps.data(), sample, end);
+    }
+  }
+
+ private:
+  std::uint64_t m_frames, m_plane, m_shells;
+  io::TimeSeries m_trajectories, m_energy, m_enstrophy, m_spectrum, m_step_counts;
+  io::FieldSeries m_first;
+  io::CoRectMesh m_mesh;
+  std::int64_t m_first_sample;
+  std::vector<double> m_times;  // of the snapshots [time]
+  std::optional<io::XdmfWriter> m_xdmf;
+};
+
+// Where the generator stands, and every figure summary.json is computed from; with the
+// solver's state and the batch's record, what a checkpoint holds.
+struct GeneratorState {
+  std::int64_t begin = 0;                         // the current batch's first sample (of this run)
+  std::int64_t recorded = 0;                      // snapshots the current batch has recorded
+  std::int64_t batch_step = 0;                    // steps the current batch has taken
+  double target = 0;                              // adaptive steps: the time of the next snapshot
+  std::int64_t batch_steps = 0, total_steps = 0;  // steps of batches; of samples
+  double dt_min = 0, dt_max = 0, tg_error = 0;
+  // Per sample energy and enstrophy of the first and the last frame, summed in sample order.
+  double e0 = 0, e1 = 0, z0 = 0, z1 = 0;
+
+  template <class Self, class F>
+  static void each(Self& s, F f) {
+    f("begin", s.begin);
+    f("recorded", s.recorded);
+    f("batch_step", s.batch_step);
+    f("target", s.target);
+    f("batch_steps", s.batch_steps);
+    f("total_steps", s.total_steps);
+    f("dt_min", s.dt_min);
+    f("dt_max", s.dt_max);
+    f("tg_error", s.tg_error);
+    f("e0", s.e0);
+    f("e1", s.e1);
+    f("z0", s.z0);
+    f("z1", s.z1);
+  }
+  void save(io::StateWriter& w) const {
+    each(*this,
+         [&](const char* name, const auto& v) { w.put(std::string("generator/") + name, v); });
+  }
+  void load(const io::StateReader& r) {
+    each(*this, [&](const char* name, auto& v) { r.get(std::string("generator/") + name, &v, 1); });
+  }
+};
+
+// The ensemble, batch after batch, as the loop's stepper. step() counts batch steps over the
+// whole run (a step of a batch of B samples is one step), time() is the current batch's clock.
+// Initial fields need no random-number state in a checkpoint: a sample's field is a pure
+// function of its seed.
+template <class Real>
+class Generator : public loop::Stepper {
+ public:
+  Generator(core::Backend backend, Settings2D settings, std::unique_ptr<Dataset<Real>> dataset)
+      : m_backend(backend),
+        m_s(std::move(settings)),
+        m_out(std::move(dataset)),
+        m_flow{m_s.solver.lx, m_s.solver.ly, m_s.solver.nu, m_s.u0, m_s.mode} {
+    m_g.dt_min = m_s.solver.dt;
+  }
+
+  std::int64_t step() const override { return m_g.batch_steps; }
+  double time() const override { return m_solver ? m_solver->time() : 0.0; }
+  bool finished() const override { return m_g.begin >= m_s.samples; }
+
+  // `until` is not used: the batches' clocks restart, so the loop is given no time triggers;
+  // snapshots are reached by the generator itself.
+  void advance(std::int64_t steps, double /*until*/) override {
+    if (!m_solver) start_batch();  // a fresh run's first batch
+    const bool adaptive = m_s.cfl > 0;
+    for (std::int64_t taken = 0; taken < steps && !finished();) {
+      std::int64_t n;
+      if (adaptive) {
+        n = m_solver->advance_cfl_to(m_g.target, m_s.cfl, steps - taken);
+      } else {
+        n = std::min(steps - taken, m_g.recorded * m_s.steps_per_snapshot - m_g.batch_step);
+        m_solver->advance(n);
+      }
+      taken += n;
+      m_g.batch_step += n;
+      m_g.batch_steps += n;
+      m_g.total_steps += n * m_solver->config().batch;
+      const bool at_snapshot = adaptive ? m_solver->time() == m_g.target
+                                        : m_g.batch_step == m_g.recorded * m_s.steps_per_snapshot;
+      if (!at_snapshot) continue;
+      record_snapshot();
+      if (m_g.recorded < std::int64_t(m_out->frames())) continue;
+      m_out->append(*m_record, m_g.begin);
+      add_sums();
+      m_g.begin += m_s.solver.batch;
+      if (!finished()) start_batch();
+    }
+  }
+
+  // In sample-snapshots: adaptive runs do not know their step count in advance.
+  loop::Position position() const override {
+    const std::int64_t total = m_s.samples * m_s.snapshots;
+    if (finished()) return {total, total, "sample-snapshots"};
+    const std::int64_t done =
+        m_g.begin * m_s.snapshots + batch_size() * std::max<std::int64_t>(m_g.recorded - 1, 0);
+    return {done, total, "sample-snapshots"};
+  }
+
+  void save(io::StateWriter& out) const override {
+    m_g.save(out);
+    if (finished() || !m_solver) return;
+    save_state(m_solver->state(), out, "solver");
+    m_record->save(out, std::uint64_t(m_g.recorded));
+  }
+  void load(const io::StateReader& in) override {
+    m_g.load(in);
+    m_solver.reset();
+    m_record.reset();
+    if (finished()) return;
+    make_batch();
+    m_solver->set_state(load_state<Real>(in, "solver"));
+    m_record->load(in, std::uint64_t(m_g.recorded));
+  }
+
+  // timing.solver_s: the loop's "advance" phase, the recording of snapshots and the appends to
+  // the file included.
+  void summarize(io::Summary& sum, const core::Timers& timers) const override {
+    const Vorticity2DConfig& c = m_s.solver;
+    const double n = double(m_s.samples);
+    const double seconds = timers.seconds("advance");
+    sum.set("grid.nx", c.nx);
+    sum.set("grid.ny", c.ny);
+    sum.set("stored_grid.nx", m_s.stored_nx);
+    sum.set("stored_grid.ny", m_s.stored_ny);
+    sum.set("scheme", std::string(to_string(c.scheme)));
+    sum.set("precision", m_s.precision);
+    sum.set("samples.first", m_s.first);
+    sum.set("samples.count", m_s.samples);
+    sum.set("samples.batch", c.batch);
+    sum.set("frames", std::int64_t(m_out->frames()));
+    sum.set("kinetic_energy.initial_mean", m_g.e0 / n);
+    sum.set("kinetic_energy.final_mean", m_g.e1 / n);
+    sum.set("enstrophy.initial_mean", m_g.z0 / n);
+    sum.set("enstrophy.final_mean", m_g.z1 / n);
+    sum.set("steps.batch_total", m_g.batch_steps);
+    if (m_s.cfl > 0) {
+      sum.set("time_step.cfl", m_s.cfl);
+      sum.set("time_step.min", m_g.dt_min);  // over the last step of each interval
+      sum.set("time_step.max", m_g.dt_max);
+    }
+    const double per_step = m_g.batch_steps > 0 ? seconds / double(m_g.batch_steps) : 0.0;
+    const double rate = seconds > 0 ? double(m_g.total_steps) / seconds : 0.0;
+    sum.set("timing.solver_s", seconds);
+    sum.set("timing.batch_step_s", per_step);
+    sum.set("timing.sample_steps_per_s", rate);
+    spdlog::info(
+        "{} samples, {} batch steps in {:.3g} s: {:.3g} ms per batch step of {}, "
+        "{:.3g} sample-steps/s",
+        m_s.samples, m_g.batch_steps, seconds, 1e3 * per_step, c.batch, rate);
+    if (m_s.taylor_green()) {
+      sum.set("taylor_green.max_relative_error", m_g.tg_error);
+      spdlog::info("Taylor-Green: max |w - exact| / amplitude {:.3e}", m_g.tg_error);
+    }
+  }
+
+ private:
+  // Samples in the current batch (the last may hold fewer).
+  int batch_size() const {
+    return int(std::min<std::int64_t>(m_s.solver.batch, m_s.samples - m_g.begin));
+  }
+
+  // The solver and the empty record of the batch at m_g.begin.
+  void make_batch() {
+    Vorticity2DConfig bc = m_s.solver;
+    bc.batch = batch_size();
+    m_solver = make_vorticity2d<Real>(m_backend, bc);
+    m_record.emplace(bc.batch, m_out->frames(), m_out->plane(), m_out->shells());
+  }
+
+  // The batch at m_g.begin from its initial fields, with its snapshot at t = 0.
+  void start_batch() {
+    make_batch();
+    const int count = m_solver->config().batch;
+    if (m_s.from_file) {
+      m_solver->set_vorticity(initial_vorticity_from_file<Real>(m_s, m_g.begin, count));
+    } else if (m_s.random) {
+      std::vector<std::uint64_t> seeds(count);
+      std::iota(seeds.begin(), seeds.end(), std::uint64_t(m_s.seed + m_s.first + m_g.begin));
+      m_solver->set_random_field(m_s.field, seeds);
+    } else {
+      m_solver->set_taylor_green(m_s.u0, m_s.mode);
+    }
+    m_g.recorded = m_g.batch_step = 0;
+    record_snapshot();
+  }
+
+  // Snapshot m_g.recorded of the batch into the record (and, for the first batch, the file).
+  void record_snapshot() {
+    const std::uint64_t k = std::uint64_t(m_g.recorded), frames = m_out->frames();
+    const std::uint64_t plane = m_out->plane(), shells = m_out->shells();
+    const std::vector<Real> w = m_solver->vorticity(m_s.stored_ny, m_s.stored_nx);
+    const std::vector<double> e = m_solver->kinetic_energy(), z = m_solver->enstrophy();
+    const std::vector<double> spec = m_solver->energy_spectrum();
+    BatchRecord<Real>& r = *m_record;
+    for (int b = 0; b < r.batch; ++b) {
+      std::copy_n(w.begin() + b * plane, plane,
+                  r.vorticity.begin() + (std::size_t(b) * frames + k) * plane);
+      r.energy[b * frames + k] = e[b];
+      r.enstrophy[b * frames + k] = z[b];
+      std::copy_n(spec.begin() + b * shells, shells,
+                  r.spectrum.begin() + (std::size_t(b) * frames + k) * shells);
+    }
+    r.steps[k] = m_g.batch_step;
+    if (m_g.begin == 0) {
+      m_out->add_first_sample_frame(w.data(), k, m_g.batch_step);
+      if (m_s.taylor_green())
+        m_g.tg_error = std::max(m_g.tg_error, taylor_green_error_2d(m_flow, w.data(), m_s.stored_nx,
+                                                                    m_s.stored_ny, m_out->time(k)));
+    }
+    if (k > 0 && m_s.cfl > 0) {
+      m_g.dt_min = std::min(m_g.dt_min, m_solver->last_dt());
+      m_g.dt_max = std::max(m_g.dt_max, m_solver->last_dt());
+    }
+    ++m_g.recorded;
+    m_g.target = m_solver->time() + m_s.interval;
+  }
+
+  // The finished batch's first and last energy and enstrophy into the summary's sums.
+  void add_sums() {
+    const BatchRecord<Real>& r = *m_record;
+    const std::uint64_t frames = r.frames;
+    for (int b = 0; b < r.batch; ++b) {
+      m_g.e0 += r.energy[b * frames];
+      m_g.e1 += r.energy[b * frames + frames - 1];
+      m_g.z0 += r.enstrophy[b * frames];
+      m_g.z1 += r.enstrophy[b * frames + frames - 1];
+    }
+  }
+
+  core::Backend m_backend;
+  Settings2D m_s;
+  std::unique_ptr<Dataset<Real>> m_out;
+  TaylorGreen2D m_flow;  // the exact solution a Taylor-Green run is checked against
+  GeneratorState m_g;
+  std::unique_ptr<Vorticity2D<Real>> m_solver;  // the current batch's (null before the first)
+  std::optional<BatchRecord<Real>> m_record;
+};
+
+template <class Real>
+loop::Run make_generator(const loop::Setup& setup, const Settings2D& s) {
+  loop::Run run;
+  run.output = setup.open_output(k_units);
+  auto dataset =
+      std::make_unique<Dataset<Real>>(*run.output, s, setup.xmf(), setup.restart != nullptr);
+  run.stepper = std::make_unique<Generator<Real>>(setup.backend, s, std::move(dataset));
+  return run;
+}
+
+}  // namespace
+
+loop::Run make_run_2d(const loop::Setup& setup) {
+  const Settings2D s = settings_2d(setup.case_file);
+  return s.precision == "float32" ? make_generator<float>(setup, s)
+                                  : make_generator<double>(setup, s);
+}
+
+const loop::Kind& kind_2d() {
+  static const loop::Kind k{"spectral",
+                            "batched 2D pseudo-spectral Navier-Stokes (vorticity form): "
+                            "trajectories [sample, time, y, x] for surrogate training",
+                            add_schema_2d,
+                            make_run_2d,
+                            check_2d,
+                            plan_2d};
+  return k;
+}
+
+}  // namespace twinsim::spectral
