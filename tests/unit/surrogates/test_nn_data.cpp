@@ -58,9 +58,10 @@ TEST(Normalisation, IsTheMeanAndPopulationStandardDeviation) {
 
 TEST(ModelFile, RoundTripsArchitectureNormalisationAndParameters) {
   ModelFile m;
-  m.model.width = 7;
-  m.model.modes = 3;
-  m.model.activation = Activation::silu;
+  m.model.params.set("width", std::int64_t(7));
+  m.model.params.set("modes", std::int64_t(3));
+  m.model.params.set("hidden", std::vector<std::int64_t>{});
+  m.model.params.set("activation", std::string("silu"));
   m.precision = "float64";
   m.normalisation = {0.25, 2.0};
   m.files = {"a.h5", "b.h5"};
@@ -74,10 +75,11 @@ TEST(ModelFile, RoundTripsArchitectureNormalisationAndParameters) {
   write_model_file(path, m);
   const ModelFile r = read_model_file(path);
   std::filesystem::remove(path);
-  EXPECT_EQ(r.model.width, 7);
-  EXPECT_EQ(r.model.modes, 3);
-  EXPECT_EQ(r.model.activation, Activation::silu);
-  EXPECT_TRUE(r.model.hidden.empty());
+  EXPECT_EQ(r.model.integer("width"), 7);
+  EXPECT_EQ(r.model.integer("modes"), 3);
+  EXPECT_EQ(r.model.integer("layers"), 4);  // not set: absent from the file, the default
+  EXPECT_EQ(r.model.activation(), Activation::silu);
+  EXPECT_TRUE(r.model.integers("hidden").empty());
   EXPECT_EQ(r.normalisation.mean, 0.25);
   EXPECT_EQ(r.files, m.files);
   EXPECT_EQ(r.epoch, 3);
