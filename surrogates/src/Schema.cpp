@@ -29,7 +29,8 @@ void add_model_schema(io::Schema& schema) {
     } else if (const auto* l = std::get_if<std::vector<std::int64_t>>(&p.default_value)) {
       section.key_ints(p.name, p.doc).default_value(*l);
     } else {
-      auto key = section.key_string(p.name, p.doc).default_value(std::get<std::string>(p.default_value));
+      auto key = section.key_string(p.name, p.doc)
+                     .default_value(std::get<std::string>(p.default_value));
       if (!p.choices.empty()) key.one_of(p.choices);
     }
   }

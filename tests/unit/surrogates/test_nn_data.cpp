@@ -10,6 +10,7 @@
 #include "twinsim/core/Error.hpp"
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/ModelFile.hpp"
+#include "twinsim/surrogates/Models.hpp"
 
 namespace twinsim::nn {
 namespace {
@@ -88,6 +89,25 @@ TEST(ModelFile, RoundTripsArchitectureNormalisationAndParameters) {
   EXPECT_EQ(r.arrays[0].shape, (Shape{2, 3}));
   EXPECT_EQ(r.arrays[0].values, m.arrays[0].values);
   EXPECT_EQ(r.arrays[1].values, m.arrays[1].values);
+}
+
+TEST(ModelRegistry, DeclaresEachKindAndItsDefaults) {
+  std::vector<std::string> names;
+  for (const ModelKind& k : model_kinds()) names.push_back(k.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"fno2d", "mlp"}));
+  ModelSpec s;  // fno2d, nothing set: every hyper-parameter has its declared default
+  EXPECT_EQ(s.integer("width"), 20);
+  EXPECT_EQ(s.activation(), Activation::gelu);
+  s.params.set("width", std::int64_t(8));
+  EXPECT_EQ(s.integer("width"), 8);
+  EXPECT_THROW(s.integers("hidden"), core::Error);  // mlp's, not fno2d's
+  EXPECT_THROW(s.string("width"), core::Error);     // another type
+  try {
+    model_kind("unet");
+    FAIL() << "an unknown kind was accepted";
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("fno2d, mlp"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ModelFile, RefusesAFileThatIsNotAModel) {

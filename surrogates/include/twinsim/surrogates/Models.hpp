@@ -16,8 +16,8 @@ namespace twinsim::nn {
 
 struct HyperParam {
   std::string name;
-  std::string doc;                  // the [model] key's documentation
-  HyperValue default_value;         // also fixes the type
+  std::string doc;                       // the [model] key's documentation
+  HyperValue default_value;              // also fixes the type
   std::optional<std::int64_t> at_least;  // integers
   std::vector<std::string> choices;      // strings; empty: any
 };

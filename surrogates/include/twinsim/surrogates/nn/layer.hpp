@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <vector>
+
 #include "twinsim/core/Blas.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Philox.hpp"

@@ -2,6 +2,7 @@
 // Linear: the pointwise (per grid point) or fully connected affine map, one gemm per batch.
 #include <algorithm>
 #include <cmath>
+
 #include "twinsim/surrogates/nn/layer.hpp"
 
 namespace twinsim::TWINSIM_BACKEND_NS::nnk {

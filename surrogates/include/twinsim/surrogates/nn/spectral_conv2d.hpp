@@ -2,6 +2,7 @@
 // The 2D spectral convolution of the Fourier Neural Operator: kept modes, mode kernels, layer.
 #include <map>
 #include <tuple>
+
 #include "twinsim/core/Complex.hpp"
 #include "twinsim/core/Fft.hpp"
 #include "twinsim/surrogates/nn/layer.hpp"
