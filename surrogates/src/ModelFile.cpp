@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <variant>
+
 #include "twinsim/core/Error.hpp"
 #include "twinsim/io/Hdf5.hpp"
+#include "twinsim/surrogates/Models.hpp"
 
 namespace twinsim::nn {
 
@@ -22,14 +25,16 @@ void write_model_file(const std::filesystem::path& path, const ModelFile& m) {
     f.set_attribute("/model", "kind", s.kind);
     f.set_attribute("/model", "in_channels", std::int64_t(s.in_channels));
     f.set_attribute("/model", "out_channels", std::int64_t(s.out_channels));
-    f.set_attribute("/model", "width", std::int64_t(s.width));
-    f.set_attribute("/model", "modes", std::int64_t(s.modes));
-    f.set_attribute("/model", "layers", std::int64_t(s.layers));
-    f.set_attribute("/model", "projection", std::int64_t(s.projection));
-    if (!s.hidden.empty())  // an empty attribute is not portable HDF5: absent means none
-      f.set_attribute("/model", "hidden",
-                      std::vector<std::int64_t>(s.hidden.begin(), s.hidden.end()));
-    f.set_attribute("/model", "activation", std::string(to_string(s.activation)));
+    // The hyper-parameters, whatever the model: one attribute each, in the map's order.
+    for (const auto& [name, value] : s.params.items()) {
+      if (const auto* l = std::get_if<std::vector<std::int64_t>>(&value)) {
+        if (!l->empty())  // an empty attribute is not portable HDF5: absent means empty
+          f.set_attribute("/model", name, *l);
+      } else {
+        std::visit([&](const auto& v) { f.set_attribute("/model", name, io::AttributeValue(v)); },
+                   value);
+      }
+    }
     f.set_attribute("/model", "precision", m.precision);
     std::int64_t count = 0;
     for (const auto& a : m.arrays)
@@ -112,16 +117,33 @@ ModelFile read_model_file(const std::filesystem::path& path) {
   s.kind = f.attribute_as<std::string>("/model", "kind");
   s.in_channels = int(get_int("/model", "in_channels"));
   s.out_channels = int(get_int("/model", "out_channels"));
-  s.width = int(get_int("/model", "width"));
-  s.modes = int(get_int("/model", "modes"));
-  s.layers = int(get_int("/model", "layers"));
-  s.projection = int(get_int("/model", "projection"));
-  try {
-    for (std::int64_t h : f.attribute_as<std::vector<std::int64_t>>("/model", "hidden"))
-      s.hidden.push_back(int(h));
-  } catch (const core::Error&) {  // absent: no hidden layers (fno2d)
+  // Generic: every registered hyper-parameter name (Models.hpp) the file has, whatever its
+  // kind, which reads files written before the map (fixed attributes of the same names) alike.
+  // An absent integer list is an empty one (the writer omits empty lists); another absent name
+  // keeps its kind's default.
+  for (const HyperParam& p : model_hyper_parameters()) {
+    io::AttributeValue v;
+    try {
+      v = f.attribute("/model", p.name);
+    } catch (const core::Error&) {
+      if (std::holds_alternative<std::vector<std::int64_t>>(p.default_value))
+        s.params.set(p.name, std::vector<std::int64_t>{});
+      continue;
+    }
+    if (const auto* i = std::get_if<std::int64_t>(&v))
+      s.params.set(p.name, *i);
+    else if (const auto* d = std::get_if<double>(&v))
+      s.params.set(p.name, *d);
+    else if (const auto* l = std::get_if<std::vector<std::int64_t>>(&v))
+      s.params.set(p.name, *l);
+    else if (const auto* t = std::get_if<std::string>(&v))
+      s.params.set(p.name, *t);
+    else
+      throw core::Error(fmt::format("{}: /model attribute {} is not a hyper-parameter value",
+                                    path.string(), p.name));
   }
-  s.activation = activation_from_string(f.attribute_as<std::string>("/model", "activation"));
+  model_kind(s.kind);
+  activation_from_string(s.string("activation"));
   m.precision = f.attribute_as<std::string>("/model", "precision");
   m.normalisation.mean = f.attribute_as<double>("/normalisation", "mean");
   m.normalisation.std = f.attribute_as<double>("/normalisation", "std");

@@ -1,8 +1,42 @@
 #include "twinsim/surrogates/Schema.hpp"
 
+#include <variant>
+
 #include "twinsim/io/Checkpoint.hpp"
+#include "twinsim/surrogates/Models.hpp"
 
 namespace twinsim::nn {
+
+namespace {
+
+// [model]: kind, whose choices are the registered models, then every registered hyper-parameter
+// (Models.hpp), so a new model changes no schema code.
+void add_model_schema(io::Schema& schema) {
+  std::string kind_doc;
+  std::vector<std::string> kinds;
+  for (const ModelKind& k : model_kinds()) {
+    kind_doc += (kinds.empty() ? "" : "; ") + k.name + ": " + k.doc;
+    kinds.push_back(k.name);
+  }
+  auto section = schema.section("model", "The network").required();
+  section.key_string("kind", kind_doc).default_value(kinds.front()).one_of(kinds);
+  for (const HyperParam& p : model_hyper_parameters()) {
+    if (const auto* v = std::get_if<std::int64_t>(&p.default_value)) {
+      auto key = section.key_int(p.name, p.doc).default_value(*v);
+      if (p.at_least) key.at_least(double(*p.at_least));
+    } else if (const auto* d = std::get_if<double>(&p.default_value)) {
+      section.key_float(p.name, p.doc).default_value(*d);
+    } else if (const auto* l = std::get_if<std::vector<std::int64_t>>(&p.default_value)) {
+      section.key_ints(p.name, p.doc).default_value(*l);
+    } else {
+      auto key = section.key_string(p.name, p.doc)
+                     .default_value(std::get<std::string>(p.default_value));
+      if (!p.choices.empty()) key.one_of(p.choices);
+    }
+  }
+}
+
+}  // namespace
 
 io::Schema surrogate_case_schema() {
   io::Schema schema;
@@ -43,19 +77,7 @@ void add_surrogate_schema(io::Schema& schema, bool with_checkpoint) {
       .key_int("in_frames", "Frames the model sees (10 in Li et al.)").default_value(10)
       .at_least(1)
       .key_int("out_frames", "Frames the model predicts per step").default_value(1).at_least(1);
-  schema.section("model", "The network").required()
-      .key_string("kind", "fno2d: Fourier Neural Operator (Li et al. 2021); mlp: fully "
-                          "connected (tables)")
-      .default_value("fno2d").one_of({"fno2d", "mlp"})
-      .key_int("width", "FNO channels inside the Fourier layers").default_value(20).at_least(1)
-      .key_int("modes", "FNO Fourier modes kept per direction (at most half the grid)")
-      .default_value(12).at_least(1)
-      .key_int("layers", "FNO Fourier layers").default_value(4).at_least(1)
-      .key_int("projection", "FNO channels of the projection layer").default_value(128)
-      .at_least(1)
-      .key_ints("hidden", "MLP hidden layer widths").default_value(std::vector<std::int64_t>{64, 64})
-      .key_string("activation", "Nonlinearity").default_value("gelu")
-      .one_of({"gelu", "relu", "tanh", "silu"});
+  add_model_schema(schema);
   schema.section("optimizer", "Adam / AdamW and the learning-rate schedule").required()
       .key_string("kind", "adam: L2 weight decay added to the gradient (PyTorch's Adam); adamw: "
                           "decoupled decay")
@@ -121,12 +143,20 @@ ModelSpec model_spec(const io::Case& c) {
     s.in_channels = int(c.get_int("data.in_frames"));
     s.out_channels = int(c.get_int("data.out_frames"));
   }
-  s.width = int(c.get_int("model.width"));
-  s.modes = int(c.get_int("model.modes"));
-  s.layers = int(c.get_int("model.layers"));
-  s.projection = int(c.get_int("model.projection"));
-  for (std::int64_t h : c.get_ints("model.hidden")) s.hidden.push_back(int(h));
-  s.activation = activation_from_string(c.get_string("model.activation"));
+  // Every [model] key, this kind's or not: the model file keeps the section as resolved.
+  for (const HyperParam& p : model_hyper_parameters()) {
+    const std::string key = "model." + p.name;
+    if (std::holds_alternative<std::int64_t>(p.default_value))
+      s.params.set(p.name, c.get_int(key));
+    else if (std::holds_alternative<double>(p.default_value))
+      s.params.set(p.name, c.get_float(key));
+    else if (std::holds_alternative<std::vector<std::int64_t>>(p.default_value))
+      s.params.set(p.name, c.get_ints(key));
+    else
+      s.params.set(p.name, c.get_string(key));
+  }
+  model_kind(s.kind);  // the schema's one_of already refuses others; this names the kinds
+  activation_from_string(s.string("activation"));
   return s;
 }
 

@@ -361,10 +361,15 @@ loop::Run make_run(const loop::Setup& setup) {
   const std::string init_from = c.get_string("train.init_from");
   if (!setup.restart && !init_from.empty()) {
     const ModelFile m = read_model_file(init_from);
-    if (m.model.kind != spec.kind || m.model.width != spec.width ||
-        m.model.modes != spec.modes || m.model.layers != spec.layers ||
-        m.model.projection != spec.projection || m.model.in_channels != spec.in_channels ||
-        m.model.out_channels != spec.out_channels || m.model.hidden != spec.hidden)
+    // Every hyper-parameter but the activation, which shapes no parameter (fine-tuning may
+    // change it, as before the hyper-parameters became a map).
+    bool same = m.model.kind == spec.kind && m.model.in_channels == spec.in_channels &&
+                m.model.out_channels == spec.out_channels;
+    for (const auto& [name, value] : spec.params.items()) {
+      const HyperValue* theirs = m.model.params.find(name);
+      if (name != "activation" && (!theirs || *theirs != value)) same = false;
+    }
+    if (!same)
       throw core::Error(fmt::format("train.init_from: {} holds another architecture than this "
                                     "case describes", init_from));
     learner->set_state(from_double<Real>(m.arrays));

@@ -1,12 +1,16 @@
-// Backend translation unit: the Learner (network + loss + Adam + resident trajectories) on the
-// OpenMP or CUDA backend.
+// Backend translation unit: the Learner on the OpenMP or CUDA backend. It owns a network (from
+// the model registry, nn/models.hpp), a loss and an optimizer, separate pieces that an
+// nnk::Trainer combines, plus the trajectories resident on the backend and the window gathering.
 #include <algorithm>
 #include <memory>
 #include <string>
 
 #include "twinsim/core/Error.hpp"
 #include "twinsim/surrogates/Learner.hpp"
-#include "twinsim/surrogates/nn/layers.hpp"
+#include "twinsim/surrogates/nn/loss.hpp"
+#include "twinsim/surrogates/nn/models.hpp"
+#include "twinsim/surrogates/nn/optimizer.hpp"
+#include "twinsim/surrogates/nn/trainer.hpp"
 
 namespace twinsim::TWINSIM_BACKEND_NS {
 
@@ -57,15 +61,14 @@ class LearnerImpl final : public nn::Learner<Real> {
  public:
   LearnerImpl(const nn::ModelSpec& model, const nn::OptimizerSpec& opt, nn::LossKind loss,
               std::uint64_t seed)
-      : m_spec(model), m_loss(loss) {
-    // Both models read windows [b][in][y][x]; the MLP maps the channels of each point, so a
+      : m_spec(model) {
+    // Every model reads windows [b][in][y][x]; the MLP maps the channels of each point, so a
     // table (trajectories of inputs + outputs frames on a 1 x 1 grid) is an MLP's data.
-    if (model.kind != "fno2d" && model.kind != "mlp")
-      throw core::Error("the trainer takes model.kind = \"fno2d\" or \"mlp\"; got '" +
-                        model.kind + "'");
     m_ctx.seed = seed;
     m_net = nnk::build_model(m_ctx, model);
-    m_adam = std::make_unique<nnk::Adam<Real>>(m_net->params(), opt);
+    m_loss = nnk::make_loss<Real>(loss);
+    m_optimizer = nnk::make_optimizer(m_net->params(), opt);
+    m_trainer = std::make_unique<nnk::Trainer<Real>>(*m_net, *m_loss, *m_optimizer);
   }
 
   void set_trajectories(nn::Split split, const nn::Trajectories& shape,
@@ -99,11 +102,7 @@ class LearnerImpl final : public nn::Learner<Real> {
       const std::int64_t first = k * batch, b = std::min<std::int64_t>(n - first, batch);
       std::vector<std::int64_t> ids(order.begin() + first, order.begin() + first + b);
       gather(m_train, ids);
-      m_adam->zero_grad();
-      const T<Real>& y = m_net->forward(m_x);
-      loss_sum += nnk::loss(m_loss, y, m_y, m_dy) * double(b);
-      m_net->backward(m_dy);
-      m_adam->step(lr);
+      loss_sum += m_trainer->training_step(m_x, m_y, lr) * double(b);
     }
     synchronize();
     return loss_sum;
@@ -117,8 +116,7 @@ class LearnerImpl final : public nn::Learner<Real> {
       std::vector<std::int64_t> ids;
       for (std::int64_t w = first; w < std::min(n, first + batch); ++w) ids.push_back(w);
       gather(m_test, ids);
-      const T<Real>& y = m_net->forward(m_x);
-      total += nnk::loss(m_loss, y, m_y, m_dy) * double(ids.size());
+      total += m_trainer->loss_of(m_x, m_y) * double(ids.size());
     }
     return total / double(n);
   }
@@ -153,13 +151,15 @@ class LearnerImpl final : public nn::Learner<Real> {
   }
 
   std::vector<nn::NamedArray<Real>> state(bool optimizer) override {
+    // Each parameter followed by its optimizer state: the order of checkpoints and model files.
     std::vector<nn::NamedArray<Real>> s;
-    for (auto* p : m_net->params()) {
-      s.push_back({p->name, p->value.shape, core::to_host(p->value.data)});
-      if (optimizer) {
-        s.push_back({p->name + ".adam_m", p->m.shape, core::to_host(p->m.data)});
-        s.push_back({p->name + ".adam_v", p->v.shape, core::to_host(p->v.data)});
-      }
+    const auto params = m_net->params();
+    for (std::size_t k = 0; k < params.size(); ++k) {
+      const nnk::Param<Real>& p = *params[k];
+      s.push_back({p.name, p.value.shape, core::to_host(p.value.data)});
+      if (optimizer)
+        for (const nnk::OptimizerSlot<Real>& slot : m_optimizer->state(k))
+          s.push_back({p.name + slot.suffix, slot.tensor->shape, core::to_host(slot.tensor->data)});
     }
     return s;
   }
@@ -181,15 +181,16 @@ class LearnerImpl final : public nn::Learner<Real> {
                           " in the file and " + nn::to_string(t.shape) + " in the model");
       t.data = core::Buffer<Real, Space>::from_host(a->values);
     };
-    for (auto* p : m_net->params()) {
-      load(p->value, p->name, true);
-      load(p->m, p->name + ".adam_m", false);
-      load(p->v, p->name + ".adam_v", false);
+    const auto params = m_net->params();
+    for (std::size_t k = 0; k < params.size(); ++k) {
+      load(params[k]->value, params[k]->name, true);
+      for (const nnk::OptimizerSlot<Real>& slot : m_optimizer->state(k))
+        load(*slot.tensor, params[k]->name + slot.suffix, false);
     }
   }
 
-  std::int64_t optimizer_steps() const override { return m_adam->steps(); }
-  void set_optimizer_steps(std::int64_t steps) override { m_adam->set_steps(steps); }
+  std::int64_t optimizer_steps() const override { return m_optimizer->steps(); }
+  void set_optimizer_steps(std::int64_t steps) override { m_optimizer->set_steps(steps); }
 
  private:
   struct Data {
@@ -210,13 +211,14 @@ class LearnerImpl final : public nn::Learner<Real> {
   }
 
   nn::ModelSpec m_spec;
-  nn::LossKind m_loss;
   nnk::Context<Real> m_ctx;
   std::unique_ptr<nnk::Sequential<Real>> m_net;
-  std::unique_ptr<nnk::Adam<Real>> m_adam;
+  std::unique_ptr<nnk::Loss<Real>> m_loss;
+  std::unique_ptr<nnk::Optimizer<Real>> m_optimizer;
+  std::unique_ptr<nnk::Trainer<Real>> m_trainer;  // combines the three above
   Data m_train, m_test;
   core::Buffer<Index, Space> m_ids;
-  T<Real> m_x, m_y, m_dy;
+  T<Real> m_x, m_y;  // a gathered batch: inputs and targets
 };
 
 }  // namespace learner_detail

@@ -79,10 +79,10 @@ TYPED_TEST(FnoHeat, LearnsTheTimeStepOperatorToOnePercent) {
   nn::ModelSpec spec;
   spec.in_channels = 1;
   spec.out_channels = 1;
-  spec.width = 8;
-  spec.modes = 4;
-  spec.layers = 2;
-  spec.projection = 16;
+  spec.params.set("width", std::int64_t(8));
+  spec.params.set("modes", std::int64_t(4));
+  spec.params.set("layers", std::int64_t(2));
+  spec.params.set("projection", std::int64_t(16));
   nn::OptimizerSpec opt;
   opt.lr = 5e-3;
   opt.schedule = "cosine";

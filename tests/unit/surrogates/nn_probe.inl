@@ -211,10 +211,10 @@ const std::vector<Case>& cases() {
          nnk::Context<Real> ctx;
          nn::ModelSpec spec;
          spec.in_channels = 2;
-         spec.width = 4;
-         spec.modes = 3;
-         spec.layers = 2;
-         spec.projection = 6;
+         spec.params.set("width", std::int64_t(4));
+         spec.params.set("modes", std::int64_t(3));
+         spec.params.set("layers", std::int64_t(2));
+         spec.params.set("projection", std::int64_t(6));
          auto net = nnk::build_model(ctx, spec);
          return check_layer(*net, {2, 2, 8, 8});
        }},
@@ -225,8 +225,8 @@ const std::vector<Case>& cases() {
          spec.kind = "mlp";
          spec.in_channels = 2;
          spec.out_channels = 2;
-         spec.hidden = {5, 4};
-         spec.activation = nn::Activation::tanh;
+         spec.params.set("hidden", std::vector<std::int64_t>{5, 4});
+         spec.params.set("activation", std::string("tanh"));
          auto net = nnk::build_model(ctx, spec);
          return check_layer(*net, {3, 2});
        }},

@@ -33,10 +33,10 @@ nn::ModelSpec tiny_fno() {
   nn::ModelSpec s;
   s.in_channels = 2;
   s.out_channels = 1;
-  s.width = 6;
-  s.modes = 4;
-  s.layers = 2;
-  s.projection = 8;
+  s.params.set("width", std::int64_t(6));
+  s.params.set("modes", std::int64_t(4));
+  s.params.set("layers", std::int64_t(2));
+  s.params.set("projection", std::int64_t(8));
   return s;
 }
 
@@ -131,7 +131,7 @@ TYPED_TEST(LearnerRestart, LoadRefusesTheStateOfAnotherArchitecture) {
   });
   const io::Restart restart(folder, "latest");
   nn::ModelSpec wide = tiny_fno();
-  wide.width = 7;
+  wide.params.set("width", std::int64_t(7));
   const auto other = learner<Real>(TypeParam::k_backend, wide, k_seed);
   EXPECT_THROW(other->load(restart.state(), "l/"), core::Error);
   fs::remove_all(folder);

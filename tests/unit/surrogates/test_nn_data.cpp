@@ -10,6 +10,7 @@
 #include "twinsim/core/Error.hpp"
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/ModelFile.hpp"
+#include "twinsim/surrogates/Models.hpp"
 
 namespace twinsim::nn {
 namespace {
@@ -58,9 +59,10 @@ TEST(Normalisation, IsTheMeanAndPopulationStandardDeviation) {
 
 TEST(ModelFile, RoundTripsArchitectureNormalisationAndParameters) {
   ModelFile m;
-  m.model.width = 7;
-  m.model.modes = 3;
-  m.model.activation = Activation::silu;
+  m.model.params.set("width", std::int64_t(7));
+  m.model.params.set("modes", std::int64_t(3));
+  m.model.params.set("hidden", std::vector<std::int64_t>{});
+  m.model.params.set("activation", std::string("silu"));
   m.precision = "float64";
   m.normalisation = {0.25, 2.0};
   m.files = {"a.h5", "b.h5"};
@@ -74,10 +76,11 @@ TEST(ModelFile, RoundTripsArchitectureNormalisationAndParameters) {
   write_model_file(path, m);
   const ModelFile r = read_model_file(path);
   std::filesystem::remove(path);
-  EXPECT_EQ(r.model.width, 7);
-  EXPECT_EQ(r.model.modes, 3);
-  EXPECT_EQ(r.model.activation, Activation::silu);
-  EXPECT_TRUE(r.model.hidden.empty());
+  EXPECT_EQ(r.model.integer("width"), 7);
+  EXPECT_EQ(r.model.integer("modes"), 3);
+  EXPECT_EQ(r.model.integer("layers"), 4);  // not set: absent from the file, the default
+  EXPECT_EQ(r.model.activation(), Activation::silu);
+  EXPECT_TRUE(r.model.integers("hidden").empty());
   EXPECT_EQ(r.normalisation.mean, 0.25);
   EXPECT_EQ(r.files, m.files);
   EXPECT_EQ(r.epoch, 3);
@@ -86,6 +89,25 @@ TEST(ModelFile, RoundTripsArchitectureNormalisationAndParameters) {
   EXPECT_EQ(r.arrays[0].shape, (Shape{2, 3}));
   EXPECT_EQ(r.arrays[0].values, m.arrays[0].values);
   EXPECT_EQ(r.arrays[1].values, m.arrays[1].values);
+}
+
+TEST(ModelRegistry, DeclaresEachKindAndItsDefaults) {
+  std::vector<std::string> names;
+  for (const ModelKind& k : model_kinds()) names.push_back(k.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"fno2d", "mlp"}));
+  ModelSpec s;  // fno2d, nothing set: every hyper-parameter has its declared default
+  EXPECT_EQ(s.integer("width"), 20);
+  EXPECT_EQ(s.activation(), Activation::gelu);
+  s.params.set("width", std::int64_t(8));
+  EXPECT_EQ(s.integer("width"), 8);
+  EXPECT_THROW(s.integers("hidden"), core::Error);  // mlp's, not fno2d's
+  EXPECT_THROW(s.string("width"), core::Error);     // another type
+  try {
+    model_kind("unet");
+    FAIL() << "an unknown kind was accepted";
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("fno2d, mlp"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ModelFile, RefusesAFileThatIsNotAModel) {

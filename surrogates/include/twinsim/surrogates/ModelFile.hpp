@@ -4,8 +4,10 @@
 // are not model files: they are io::Checkpoints files (Learner::save plus the trainer's
 // position), see Train.hpp.
 //   /            attributes: format "twinsim-surrogate 1", case (the training case), version
-//   /model       attributes: kind, in_channels, out_channels, width, modes, layers, projection,
-//                hidden, activation, precision, parameter_count
+//   /model       attributes: kind, in_channels, out_channels, one per hyper-parameter (the
+//                ModelSpec's map: width, modes, layers, projection, hidden, activation for the
+//                models registered today; an empty integer list is absent), precision,
+//                parameter_count. Files from before the map have the same attributes.
 //   /normalisation attributes: mean, std (z = (w - mean) / std, for inputs and outputs);
 //                tables: column_mean, column_std, one per column (inputs, then outputs)
 //   /data        attributes: kind (trajectories | table), files, dataset, train_samples,

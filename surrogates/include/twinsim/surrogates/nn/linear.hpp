@@ -1,0 +1,108 @@
+#pragma once
+// Linear: the pointwise (per grid point) or fully connected affine map, one gemm per batch.
+#include <algorithm>
+#include <cmath>
+
+#include "twinsim/surrogates/nn/layer.hpp"
+
+namespace twinsim::TWINSIM_BACKEND_NS::nnk {
+
+// Pointwise affine map of the channel axis: y[b][o][p] = sum_i W[o][i] x[b][i][p] + bias[o] for
+// x [batch][in][points...] (points may be absent: [batch][in]). PyTorch's nn.Linear applied to
+// every point; init uniform in +-1/sqrt(in) as nn.Linear's.
+template <class Real>
+class Linear final : public Layer<Real> {
+ public:
+  Linear(Context<Real>& ctx, const std::string& name, int in, int out)
+      : m_ctx(ctx),
+        m_in(in),
+        m_out(out),
+        m_w(name + ".weight", {out, in}),
+        m_b(name + ".bias", {out}) {
+    const double bound = 1.0 / std::sqrt(double(in));
+    init_uniform(m_w, ctx.seed, ctx.next_stream++, -bound, bound);
+    init_uniform(m_b, ctx.seed, ctx.next_stream++, -bound, bound);
+  }
+
+  const T<Real>& forward(const T<Real>& x) override {
+    TWINSIM_REQUIRE(x.shape.size() >= 2 && x.shape[1] == m_in,
+                    "Linear " + m_w.name + ": input " + nn::to_string(x.shape) + " has not " +
+                        std::to_string(m_in) + " channels on axis 1");
+    m_x = &x;
+    Shape ys = x.shape;
+    ys[1] = m_out;
+    m_y.resize(ys);
+    const Index batch = x.shape[0], points = x.size() / (batch * m_in);
+    ensure_ones(std::max(batch, points));
+    // The bias as a rank-1 product (ones x bias), then the weights with beta = 1: BLAS on both
+    // backends, no per-element index arithmetic. Row-major W [out][in] is the column-major
+    // (in x out) matrix Wc.
+    if (points == 1) {  // Y (out x B, column-major) = bias 1^T + Wc^T X
+      m_ctx.blas->gemm(core::Op::N, core::Op::N, m_out, int(batch), 1, Real(1), m_b.value.ptr(),
+                       m_out, m_ones.data(), 1, Real(0), m_y.ptr(), m_out);
+      m_ctx.blas->gemm(core::Op::T, core::Op::N, m_out, int(batch), m_in, Real(1), m_w.value.ptr(),
+                       m_in, x.ptr(), m_in, Real(1), m_y.ptr(), m_out);
+    } else {  // per sample: Y_b (points x out) = 1 bias^T + X_b (points x in) Wc
+      const int p = int(points);
+      m_ctx.blas->gemm_strided_batched(core::Op::N, core::Op::N, p, m_out, 1, Real(1),
+                                       m_ones.data(), p, 0, m_b.value.ptr(), 1, 0, Real(0),
+                                       m_y.ptr(), p, std::int64_t(m_out) * p, int(batch));
+      m_ctx.blas->gemm_strided_batched(core::Op::N, core::Op::N, p, m_out, m_in, Real(1), x.ptr(),
+                                       p, std::int64_t(m_in) * p, m_w.value.ptr(), m_in, 0, Real(1),
+                                       m_y.ptr(), p, std::int64_t(m_out) * p, int(batch));
+    }
+    return m_y;
+  }
+
+  const T<Real>& backward(const T<Real>& dy) override {
+    const T<Real>& x = *m_x;
+    m_dx.resize(x.shape);
+    const Index batch = x.shape[0], points = x.size() / (batch * m_in);
+    ensure_ones(std::max(batch, points));
+    core::Blas<Real>& blas = *m_ctx.blas;
+    if (points == 1) {
+      const int b = int(batch);
+      blas.gemm(core::Op::N, core::Op::N, m_in, b, m_out, Real(1), m_w.value.ptr(), m_in, dy.ptr(),
+                m_out, Real(0), m_dx.ptr(), m_in);
+      blas.gemm(core::Op::N, core::Op::T, m_in, m_out, b, Real(1), x.ptr(), m_in, dy.ptr(), m_out,
+                Real(1), m_w.grad.ptr(), m_in);
+      blas.gemm(core::Op::N, core::Op::N, m_out, 1, b, Real(1), dy.ptr(), m_out, m_ones.data(), b,
+                Real(1), m_b.grad.ptr(), m_out);
+    } else {
+      const int p = int(points);
+      blas.gemm_strided_batched(core::Op::N, core::Op::T, p, m_in, m_out, Real(1), dy.ptr(), p,
+                                std::int64_t(m_out) * p, m_w.value.ptr(), m_in, 0, Real(0),
+                                m_dx.ptr(), p, std::int64_t(m_in) * p, int(batch));
+      // Weight and bias gradients sum over the batch: one accumulating product per sample
+      // (a batched product cannot write the same matrix).
+      for (Index s = 0; s < batch; ++s) {
+        const Real* xs = x.ptr() + s * m_in * points;
+        const Real* dys = dy.ptr() + s * m_out * points;
+        blas.gemm(core::Op::T, core::Op::N, m_in, m_out, p, Real(1), xs, p, dys, p, Real(1),
+                  m_w.grad.ptr(), m_in);
+        blas.gemm(core::Op::T, core::Op::N, m_out, 1, p, Real(1), dys, p, m_ones.data(), p, Real(1),
+                  m_b.grad.ptr(), m_out);
+      }
+    }
+    return m_dx;
+  }
+
+  std::vector<Param<Real>*> params() override { return {&m_w, &m_b}; }
+
+ private:
+  void ensure_ones(Index n) {
+    if (m_ones.size() < std::size_t(n)) {
+      m_ones = core::Buffer<Real, Space>(std::size_t(n));
+      fill(m_ones.data(), n, Real(1));
+    }
+  }
+
+  Context<Real>& m_ctx;
+  int m_in, m_out;
+  Param<Real> m_w, m_b;
+  const T<Real>* m_x = nullptr;
+  T<Real> m_y, m_dx;
+  core::Buffer<Real, Space> m_ones;
+};
+
+}  // namespace twinsim::TWINSIM_BACKEND_NS::nnk
