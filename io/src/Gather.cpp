@@ -105,10 +105,11 @@ void copy_attributes(hid_t src, hid_t dst) {
     const Id space{h5(H5Aget_space(a.id), "H5Aget_space"), H5Sclose};
     const hssize_t n = H5Sget_simple_extent_npoints(space.id);
     std::vector<char> buffer(std::size_t(n) * H5Tget_size(memory.id));
-    h5(H5Aread(a.id, memory.id, buffer.data()), "H5Aread " + name);
     const Id b{h5(H5Acreate2(dst, name.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT),
                   "H5Acreate2 " + name),
                H5Aclose};
+    if (n == 0) continue;  // an empty list: created, nothing to read or write (null buffer)
+    h5(H5Aread(a.id, memory.id, buffer.data()), "H5Aread " + name);
     h5(H5Awrite(b.id, memory.id, buffer.data()), "H5Awrite " + name);
     if (H5Tdetect_class(memory.id, H5T_VLEN) > 0 || H5Tis_variable_str(memory.id) > 0)
       H5Dvlen_reclaim(memory.id, space.id, H5P_DEFAULT, buffer.data());

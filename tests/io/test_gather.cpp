@@ -159,6 +159,21 @@ TEST(Gather, SaysWhySpectralRunsMakeNoTrainingSetAndCutsIncompleteRuns) {
   EXPECT_EQ(md.swept_keys, std::vector<std::string>({"md.steps"}));
 }
 
+// Runs of one case under two names (replicas): nothing is swept, an empty table; an empty list
+// attribute of a run is copied too (HDF5 refuses to read or write one through a null buffer).
+TEST(Gather, GathersReplicasWithNothingSwept) {
+  const fs::path root = scratch("replicas");
+  const fs::path e = make_run(root, {"e", "md"}), g = make_run(root, {"g", "md"});
+  io::H5File file = io::H5File::open(e / "e.h5", io::H5File::Mode::read_write);
+  file.set_attribute("/", "empty", std::vector<double>{});
+  file = io::H5File::open(g / "g.h5");  // closes e.h5
+  const io::GatherReport twins = io::gather_runs(root / "z.h5", io::read_gather_runs({e, g}));
+  EXPECT_TRUE(twins.swept_keys.empty());
+  const io::H5File z = io::H5File::open(root / "z.h5");
+  EXPECT_TRUE(z.attribute_as<std::vector<std::string>>("/members", "swept_keys").empty());
+  EXPECT_TRUE(z.attribute_as<std::vector<double>>("/members/e", "empty").empty());
+}
+
 TEST(Gather, LeavesNoFileWhenItFails) {
   const fs::path root = scratch("fail");
   const std::vector<io::GatherRun> runs =
