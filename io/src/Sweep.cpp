@@ -132,18 +132,25 @@ std::string unknown_key_problem(const std::string& name, const Schema& schema,
   return "";
 }
 
+// The value of an override as Case reads it: TOML ('lbm', "lbm"), or else the text as it is.
+std::string override_string(const std::string& value) {
+  try {
+    if (auto text = toml::parse("v = " + value)["v"].value<std::string>()) return *text;
+  } catch (const toml::parse_error&) {
+  }
+  return value;
+}
+
 // A member's outline: the base case's tables, and its run.solver after the overrides (the
-// last "run.solver=" wins; double quotes around the name are dropped).
+// last "run.solver=" wins; a swept run.solver comes as TOML text, 'lbm').
 CaseOutline member_outline(const Sweep& sweep, const std::vector<std::string>& overrides) {
   CaseOutline outline;
   const toml::table base = toml::parse(sweep.base_text, sweep.source);
   for (const auto& [key, node] : base)
     if (node.is_table() || node.is_array_of_tables()) outline.tables.emplace_back(key.str());
   for (const std::string& o : overrides)
-    if (o.rfind("run.solver=", 0) == 0) outline.solver = o.substr(11);
-  std::string& solver = outline.solver;
-  solver.erase(std::remove(solver.begin(), solver.end(), '"'), solver.end());
-  if (solver.empty()) solver = base["run"]["solver"].value_or(std::string());
+    if (o.rfind("run.solver=", 0) == 0) outline.solver = override_string(o.substr(11));
+  if (outline.solver.empty()) outline.solver = base["run"]["solver"].value_or(std::string());
   return outline;
 }
 

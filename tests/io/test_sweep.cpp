@@ -86,6 +86,28 @@ TEST(Sweep, AsksTheCallersSchemaForTheFileAndForEachMembersOutline) {
   }
 }
 
+// A swept run.solver comes to the member as TOML text ('b'): each member still follows the
+// schema of its own solver.
+TEST(Sweep, ASweptSolverPicksEachMembersSchema) {
+  const fs::path path =
+      write_case("solver", std::string(k_base) + "[sweep]\n\"run.solver\" = [\"a\", \"b\"]\n");
+  std::vector<std::string> asked;
+  const io::SchemaOf schema = [&](const io::CaseOutline& o) {
+    asked.push_back(o.solver);
+    return schema_for(o.solver);
+  };
+  const io::Sweep sweep = io::read_sweep(path, schema);
+  EXPECT_EQ(io::sweep_member(sweep, 0, {}, {schema, {}}).case_file.get_string("run.solver"), "a");
+  try {
+    io::sweep_member(sweep, 1, {}, {schema, {}});
+    ADD_FAILURE() << "member 1 is a b case with an [a] section";
+  } catch (const io::MemberRefused& e) {
+    ASSERT_EQ(e.problems().size(), 1u);
+    EXPECT_NE(e.problems()[0].find("a: unknown section"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(asked, std::vector<std::string>({"a", "a", "b"}));
+}
+
 TEST(Sweep, NamesTheSolverOnlyWhenTheSchemaAcceptsIt) {
   const auto refusal = [](const std::string& solver) {
     const fs::path path = write_case("name_" + solver, "[run]\nname = \"d\"\nsolver = \"" + solver +
