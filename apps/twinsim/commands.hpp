@@ -47,6 +47,8 @@ struct GatherOptions {
 
 int run(const RunOptions& options);
 int sweep(const RunOptions& options, const SweepOptions& sweep_options);
+// twinsim check on a case with [sweep]: every task is validated (exit status 2 if any is refused).
+int check_sweep(const RunOptions& options);
 int gather(const GatherOptions& options);
 int plot(const PlotOptions& options);
 int check(const RunOptions& options);

@@ -16,12 +16,12 @@
 #include "run_support.hpp"
 #include "runs.hpp"
 #include "surrogate_case.hpp"
-#include "sweep.hpp"
 #include "twinsim/core/Backend.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Log.hpp"
 #include "twinsim/core/Signals.hpp"
 #include "twinsim/io/Checkpoint.hpp"
+#include "twinsim/io/Sweep.hpp"
 #include "twinsim/core/versions.hpp"
 
 namespace twinsim::app {
@@ -96,7 +96,7 @@ void check_disk(const Solver& solver, const io::Case& c, const std::filesystem::
 }  // namespace
 
 int check(const RunOptions& options) {
-  if (has_sweep(options.case_path)) return check_sweep(options);
+  if (io::has_sweep(options.case_path)) return check_sweep(options);
   if (is_surrogate_case(options)) {
     if (!load_surrogate_case(options)) return k_exit_bad_input;
     std::printf("%s: ok (surrogate: twinsim train / predict)\n", options.case_path.c_str());
@@ -138,7 +138,7 @@ int schema(const std::string& section) {
 
 int run(const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  if (has_sweep(options.case_path)) {
+  if (io::has_sweep(options.case_path)) {
     std::fprintf(stderr, "error: %s has a [sweep] section: it stands for several runs; write "
                  "them with twinsim sweep %s --out DIR and run DIR/task_<i>.toml (a job array: "
                  "hpc/slurm/sweep_array.sbatch); nothing was run\n",

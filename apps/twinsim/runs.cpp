@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "twinsim/core/Error.hpp"
 #include "twinsim/heat/Case.hpp"
 #include "twinsim/heat/Run.hpp"
@@ -85,6 +87,17 @@ io::Schema case_schema(const std::string& solver) {
   for (const Solver& s : solvers())
     if (solver.empty() || s.name == solver) s.add_schema(schema);
   return schema;
+}
+
+io::Schema case_schema_of(const io::CaseOutline& outline) {
+  const bool known = std::any_of(solvers().begin(), solvers().end(),
+                                 [&](const Solver& s) { return s.name == outline.solver; });
+  return case_schema(known ? outline.solver : "");
+}
+
+void check_case(const io::Case& case_file) {
+  const Solver& s = find_solver(case_file.get_string("run.solver"));
+  if (s.check) s.check(case_file);
 }
 
 }  // namespace twinsim::app

@@ -62,6 +62,11 @@ const Solver& find_solver(const std::string& name);
 // The schema of a case file for one solver: [run] plus that solver's sections, so one solver's
 // required sections never burden another's cases. Empty: every solver's sections (documentation).
 io::Schema case_schema(const std::string& solver = "");
+// The schema a case of this outline follows: case_schema of the solver it names, or of every
+// solver when it names none that is known (validation then says why).
+io::Schema case_schema_of(const io::CaseOutline& outline);
+// The named solver's check of a validated case; throws core::Error for what it refuses.
+void check_case(const io::Case& case_file);
 
 // Per-solver declarations (one file per solver in apps/twinsim/).
 void add_lbm_schema(io::Schema& schema);

@@ -239,7 +239,9 @@ void write_strings(hid_t object, const std::string& name, const std::vector<std:
   Handle attribute{TWINSIM_H5(H5Acreate2, where, object, name.c_str(), type.get(), space.get(),
                               H5P_DEFAULT, H5P_DEFAULT),
                    H5Aclose};
-  TWINSIM_H5(H5Awrite, where, attribute.get(), type.get(), pointers.data());
+  // An empty list is an attribute of extent 0: HDF5 refuses to write from a null buffer.
+  if (!values.empty())
+    TWINSIM_H5(H5Awrite, where, attribute.get(), type.get(), pointers.data());
 }
 
 template <class T>
@@ -251,13 +253,15 @@ void write_numbers(hid_t object, const std::string& name, const std::vector<T>& 
   Handle attribute{TWINSIM_H5(H5Acreate2, where, object, name.c_str(), file_type(type),
                               space.get(), H5P_DEFAULT, H5P_DEFAULT),
                    H5Aclose};
-  TWINSIM_H5(H5Awrite, where, attribute.get(), memory_type(type), values.data());
+  if (!values.empty())
+    TWINSIM_H5(H5Awrite, where, attribute.get(), memory_type(type), values.data());
 }
 
 // Strings as written by us (variable length) or by other tools (fixed length).
 std::vector<std::string> read_strings(hid_t attribute, hid_t stored_type, std::size_t count,
                                       const std::string& where) {
   std::vector<std::string> out;
+  if (count == 0) return out;  // nothing to read, and no buffer to read it into
   if (H5Tis_variable_str(stored_type) > 0) {
     Handle type = string_type(where);
     std::vector<char*> pointers(count, nullptr);
@@ -408,13 +412,13 @@ AttributeValue H5File::attribute(const std::string& object_path, const std::stri
     }
     case H5T_FLOAT: {
       std::vector<double> v(count);
-      TWINSIM_H5(H5Aread, where, attribute.get(), H5T_NATIVE_DOUBLE, v.data());
+      if (count > 0) TWINSIM_H5(H5Aread, where, attribute.get(), H5T_NATIVE_DOUBLE, v.data());
       if (scalar) return v.front();
       return v;
     }
     case H5T_INTEGER: {
       std::vector<std::int64_t> v(count);
-      TWINSIM_H5(H5Aread, where, attribute.get(), H5T_NATIVE_INT64, v.data());
+      if (count > 0) TWINSIM_H5(H5Aread, where, attribute.get(), H5T_NATIVE_INT64, v.data());
       if (scalar) return v.front();
       return v;
     }

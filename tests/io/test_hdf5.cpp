@@ -74,6 +74,21 @@ TEST(H5File, AttributesRoundTripOnRootAndDatasets) {
   EXPECT_FALSE(f.exists("/a/c/d"));
 }
 
+// A gather of runs that differ only in name writes an empty swept_keys list.
+TEST(H5File, EmptyListAttributesRoundTrip) {
+  const fs::path p = scratch("empty_lists");
+  {
+    H5File f = H5File::create(p);
+    f.set_attribute("/", "names", std::vector<std::string>{});
+    f.set_attribute("/", "values", std::vector<double>{});
+    f.set_attribute("/", "counts", std::vector<std::int64_t>{});
+  }
+  const H5File f = H5File::open(p);
+  EXPECT_TRUE(f.attribute_as<std::vector<std::string>>("/", "names").empty());
+  EXPECT_TRUE(f.attribute_as<std::vector<double>>("/", "values").empty());
+  EXPECT_TRUE(f.attribute_as<std::vector<std::int64_t>>("/", "counts").empty());
+}
+
 TEST(H5File, ProvenanceOnTheRoot) {
   const fs::path p = scratch("provenance");
   {
