@@ -4,15 +4,15 @@
 #include <string>
 #include <vector>
 
+#include "twinsim/loop/Run.hpp"
+
 namespace twinsim::app {
 
-// Exit statuses, documented in `twinsim --help`.
-inline constexpr int k_exit_ok = 0;
-inline constexpr int k_exit_failed = 1;     // the run started and failed
-inline constexpr int k_exit_bad_input = 2;  // bad command line or case file: nothing ran
-// A stop signal (SIGTERM, SIGINT, SIGUSR1) ended the run at a checkpoint: --restart latest
-// continues it. A second signal ends it at once with 128 + the signal number.
-inline constexpr int k_exit_interrupted = 3;
+// Exit statuses (loop/Run.hpp), documented in `twinsim --help`.
+using loop::k_exit_bad_input;
+using loop::k_exit_failed;
+using loop::k_exit_interrupted;
+using loop::k_exit_ok;
 
 struct RunOptions {
   std::string case_path;

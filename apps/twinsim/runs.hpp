@@ -1,77 +1,27 @@
 #pragma once
-// What the run command needs from each kind of run (a solver, later a trainer): its case-file
-// sections and a function that runs it. Registered explicitly in runs.cpp.
-#include <cstdint>
+// The kinds of run `twinsim run` knows: every solver library's loop::Kind, listed once in
+// runs.cpp. A new solver is one line there (docs/adding-a-solver.md).
 #include <string>
 #include <vector>
 
-#include "twinsim/core/Backend.hpp"
 #include "twinsim/io/Case.hpp"
-#include "twinsim/io/Checkpoint.hpp"
-#include "twinsim/io/Hdf5.hpp"
-#include "twinsim/io/RunDirectory.hpp"
 #include "twinsim/io/Schema.hpp"
+#include "twinsim/loop/Run.hpp"
 
 namespace twinsim::app {
 
-struct RunContext {
-  const io::Case& case_file;
-  core::Backend backend;
-  const io::RunDirectory& run;
-  std::string name;  // run.name: output files are <name>.h5, <name>.xmf
-  // Loops call checkpoints.at_boundary(...) at every step boundary they reach and return
-  // with interrupted set when it says so (a stop signal; the checkpoint is written).
-  io::Checkpoints& checkpoints;
-  // The checkpoint a restarted run continues from (its state, and reopen_output for the HDF5
-  // file); null for a fresh run.
-  const io::Restart* restart = nullptr;
-};
+const std::vector<loop::Kind>& solvers();
+// The kind named `name`, or null.
+const loop::Kind* find_solver(const std::string& name);
 
-struct RunResult {
-  io::Summary summary;       // solver figures; the run command adds timing and provenance
-  bool ok = true;            // false: the run finished but failed its own checks
-  std::string failure;       // why, when !ok
-  bool interrupted = false;  // a stop signal ended it at a checkpoint: --restart continues it
-};
-
-// What a run will write, for the preflight disk check (estimates, bytes).
-struct OutputPlan {
-  std::uint64_t output_bytes = 0;      // <name>.h5 and other files at the end of the run
-  std::uint64_t checkpoint_bytes = 0;  // one checkpoint
-};
-
-struct Solver {
-  std::string name;  // the value of run.solver
-  std::string doc;
-  void (*add_schema)(io::Schema& schema);
-  RunResult (*run)(const RunContext& context);
-  // Refuses (throws core::Error) settings that pass the schema but that the solver cannot run,
-  // before the run folder exists; nullptr when the schema says it all.
-  void (*check)(const io::Case& case_file) = nullptr;
-  // Output and checkpoint sizes the case will produce; nullptr: not estimated.
-  OutputPlan (*plan)(const io::Case& case_file) = nullptr;
-};
-
-// The run's <name>.h5: created with its provenance (case text, backend, `units`), or on a
-// restart reopened with every series cut back to the checkpoint's frames.
-io::H5File open_output(const RunContext& context, const std::string& units);
-
-const std::vector<Solver>& solvers();
-const Solver& find_solver(const std::string& name);
-
-// The schema of a case file for one solver: [run] plus that solver's sections, so one solver's
-// required sections never burden another's cases. Empty: every solver's sections (documentation).
+// The schema of a case file for one solver: [run] and [checkpoint] plus that solver's sections,
+// so one solver's required sections never burden another's cases. Empty: every solver's
+// sections (documentation).
 io::Schema case_schema(const std::string& solver = "");
 // The schema a case of this outline follows: case_schema of the solver it names, or of every
 // solver when it names none that is known (validation then says why).
 io::Schema case_schema_of(const io::CaseOutline& outline);
 // The named solver's check of a validated case; throws core::Error for what it refuses.
 void check_case(const io::Case& case_file);
-
-// Per-solver declarations (one file per solver in apps/twinsim/).
-void add_lbm_schema(io::Schema& schema);
-RunResult run_lbm(const RunContext& context);
-void check_lbm(const io::Case& case_file);
-OutputPlan plan_lbm(const io::Case& case_file);
 
 }  // namespace twinsim::app

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "twinsim/core/Error.hpp"
+#include "twinsim/core/Timers.hpp"
 #include "twinsim/core/Log.hpp"
 #include "twinsim/core/Signals.hpp"
 #include "twinsim/core/versions.hpp"
@@ -74,10 +75,6 @@ void check_disk(const Kind& kind, const io::Case& c, const fs::path& out) {
   spdlog::info("{}", text);
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 }  // namespace
 
 int run(const Kind& kind, const io::Case& c, const Request& request) {
@@ -88,6 +85,12 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
 
   // Everything that can be refused is refused before the run folder exists (or, restarting,
   // before it changes).
+  try {
+    if (kind.check) kind.check(c);
+  } catch (const core::Error& e) {
+    std::fprintf(stderr, "error: %s: %s; nothing was run\n", request.case_path.c_str(), e.what());
+    return k_exit_bad_input;
+  }
   core::Backend backend;
   std::optional<io::RunDirectory> dir;
   std::optional<io::Restart> restart;
@@ -133,7 +136,7 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
   s.set("twinsim_version", core::version());
   s.set("status", ok ? "ok" : "failed");
   if (!ok) s.set("failure", outcome.failure);
-  s.set("timing.total_s", seconds_since(start));
+  s.set("timing.total_s", core::seconds_since(start));
   if (restart) {
     s.set("restart.from", restart->path().string());
     s.set("restart.step", restart->step());
@@ -156,7 +159,7 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
                  dir->path().string());
     return k_exit_interrupted;
   }
-  spdlog::info("done in {:.3g} s; results in {}", seconds_since(start), dir->path().string());
+  spdlog::info("done in {:.3g} s; results in {}", core::seconds_since(start), dir->path().string());
   return k_exit_ok;
 }
 

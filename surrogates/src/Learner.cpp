@@ -1,7 +1,7 @@
 #include "twinsim/surrogates/Learner.hpp"
 
+#include "twinsim/core/Dispatch.hpp"
 #include "twinsim/core/Error.hpp"
-#include "twinsim/core/config.hpp"
 #include "twinsim/io/Checkpoint.hpp"
 
 namespace twinsim {
@@ -40,12 +40,12 @@ template <class Real>
 std::unique_ptr<Learner<Real>> make_learner(core::Backend backend, const ModelSpec& model,
                                             const OptimizerSpec& optimizer, LossKind loss,
                                             std::uint64_t seed) {
-#if TWINSIM_HAVE_CUDA
-  if (backend == core::Backend::Gpu) return cuda::make_learner<Real>(model, optimizer, loss, seed);
-#endif
-  if (backend == core::Backend::Gpu)
-    throw core::Error("the GPU backend was requested but this Twinsim was built without CUDA");
-  return omp::make_learner<Real>(model, optimizer, loss, seed);
+  return core::dispatch(backend, [&](auto on) {
+    if constexpr (decltype(on)::gpu)
+      return cuda::make_learner<Real>(model, optimizer, loss, seed);
+    else
+      return omp::make_learner<Real>(model, optimizer, loss, seed);
+  });
 }
 
 template std::unique_ptr<Learner<float>> make_learner<float>(core::Backend, const ModelSpec&,

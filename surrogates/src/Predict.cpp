@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "twinsim/core/Error.hpp"
+#include "twinsim/core/Timers.hpp"
 #include "twinsim/core/Log.hpp"
 #include "twinsim/core/versions.hpp"
 #include "twinsim/io/Hdf5.hpp"
@@ -29,10 +30,6 @@
 namespace twinsim::nn {
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // [predict] is optional: its keys, or their schema defaults when the section is absent.
 struct PredictSettings {
@@ -155,7 +152,7 @@ void predict_table(const io::Case& c, const ModelFile& model, core::Backend back
   evaluate(std::vector<double>(x_rows.begin(), x_rows.begin() + ni));  // warm-up
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<double> mlp_rows = evaluate(x_rows);
-  const double predict_s = seconds_since(t0);
+  const double predict_s = core::seconds_since(t0);
   const std::vector<double> mlp_grid = evaluate(x_grid);
 
   std::vector<Reference> reference;
@@ -290,7 +287,7 @@ void predict_trajectories(const io::Case& c, const ModelFile& model, core::Backe
   }
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<Real> z = learner->rollout(initial, count, ny, nx, steps, batch);
-  const double rollout_s = seconds_since(t0);
+  const double rollout_s = core::seconds_since(t0);
 
   // Predicted trajectories in physical units: the input frames, then the rollout.
   const std::int64_t out_frames = in + std::int64_t(steps) * out;
@@ -447,7 +444,7 @@ int predict(const io::Case& c, const loop::Request& request, const References& r
   s.set("twinsim_version", core::version());
   s.set("status", ok ? "ok" : "failed");
   if (!ok) s.set("failure", failure);
-  s.set("timing.total_s", seconds_since(start));
+  s.set("timing.total_s", core::seconds_since(start));
   dir->write_summary(s);
   return ok ? loop::k_exit_ok : loop::k_exit_failed;
 }

@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "twinsim/core/Backend.hpp"
 #include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/surrogates/Models.hpp"
 
@@ -45,7 +46,7 @@ io::Schema surrogate_case_schema() {
                           "runs/<name>_predict/<name>.h5").required()
       .key_string("device", "Backend: auto (the GPU when one is present), cpu or gpu; "
                             "--device overrides it")
-      .default_value("auto").one_of({"auto", "cpu", "gpu"});
+      .default_value("auto").one_of(core::device_requests());
   add_surrogate_schema(schema);
   return schema;
 }

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "twinsim/core/Error.hpp"
+#include "twinsim/core/Timers.hpp"
 #include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/Learner.hpp"
@@ -23,10 +24,6 @@ namespace twinsim::nn {
 namespace {
 
 constexpr const char* k_history_header = "epoch,learning_rate,train_loss,test_loss,seconds\n";
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 template <class Real>
 std::vector<NamedArray<double>> to_double(const std::vector<NamedArray<Real>>& in) {
@@ -159,7 +156,7 @@ class Trainer : public loop::Stepper {
       const double lr = m_optimizer.learning_rate(int(m_epoch));
       const auto t0 = std::chrono::steady_clock::now();
       m_loss_sum = m_learner->train_batches(m_order, m_batch_index, 1, m_batch, lr, m_loss_sum);
-      const double batch_s = seconds_since(t0);
+      const double batch_s = core::seconds_since(t0);
       m_epoch_s += batch_s;
       m_train_s += batch_s;
       m_windows_trained += std::min<std::int64_t>(m_batch, m_windows - m_batch_index * m_batch);

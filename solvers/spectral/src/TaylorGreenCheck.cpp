@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "twinsim/core/Dispatch.hpp"
 #include "twinsim/core/Error.hpp"
-#include "twinsim/core/config.hpp"
 
 namespace twinsim {
 namespace omp {
@@ -21,12 +21,12 @@ std::unique_ptr<TaylorGreenCheck> make_taylor_green_check(core::Backend backend,
                                                           const TaylorGreenParams& params) {
   if (n < 4 || n % 2 != 0)
     throw core::Error(fmt::format("Taylor-Green grid: n = {}, expected an even n >= 4", n));
-#if TWINSIM_HAVE_CUDA
-  if (backend == core::Backend::Gpu) return cuda::make_taylor_green_check(n, params);
-#endif
-  if (backend == core::Backend::Gpu)
-    throw core::Error("the GPU backend was requested but this Twinsim was built without CUDA");
-  return omp::make_taylor_green_check(n, params);
+  return core::dispatch(backend, [&](auto on) {
+    if constexpr (decltype(on)::gpu)
+      return cuda::make_taylor_green_check(n, params);
+    else
+      return omp::make_taylor_green_check(n, params);
+  });
 }
 
 }  // namespace spectral

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "twinsim/core/Dispatch.hpp"
 #include "twinsim/core/Error.hpp"
-#include "twinsim/core/config.hpp"
 
 namespace twinsim {
 namespace omp {
@@ -30,12 +30,12 @@ std::unique_ptr<Velocity3D<Real>> make_velocity3d(core::Backend backend,
         fmt::format("3D velocity: need dt > 0, nu >= 0 and box edges > 0 (dt {}, "
                     "nu {})",
                     c.dt, c.nu));
-#if TWINSIM_HAVE_CUDA
-  if (backend == core::Backend::Gpu) return cuda::make_velocity3d<Real>(c);
-#endif
-  if (backend == core::Backend::Gpu)
-    throw core::Error("the GPU backend was requested but this Twinsim was built without CUDA");
-  return omp::make_velocity3d<Real>(c);
+  return core::dispatch(backend, [&](auto on) {
+    if constexpr (decltype(on)::gpu)
+      return cuda::make_velocity3d<Real>(c);
+    else
+      return omp::make_velocity3d<Real>(c);
+  });
 }
 
 template std::unique_ptr<Velocity3D<float>> make_velocity3d<float>(core::Backend,

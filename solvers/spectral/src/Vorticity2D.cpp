@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "twinsim/core/Dispatch.hpp"
 #include "twinsim/core/Error.hpp"
-#include "twinsim/core/config.hpp"
 
 namespace twinsim {
 namespace omp {
@@ -70,12 +70,12 @@ std::unique_ptr<Vorticity2D<Real>> make_vorticity2d(core::Backend backend,
         fmt::format("2D vorticity: need dt > 0, nu >= 0 and box edges > 0 (dt {}, "
                     "nu {}, lx {}, ly {})",
                     c.dt, c.nu, c.lx, c.ly));
-#if TWINSIM_HAVE_CUDA
-  if (backend == core::Backend::Gpu) return cuda::make_vorticity2d<Real>(c);
-#endif
-  if (backend == core::Backend::Gpu)
-    throw core::Error("the GPU backend was requested but this Twinsim was built without CUDA");
-  return omp::make_vorticity2d<Real>(c);
+  return core::dispatch(backend, [&](auto on) {
+    if constexpr (decltype(on)::gpu)
+      return cuda::make_vorticity2d<Real>(c);
+    else
+      return omp::make_vorticity2d<Real>(c);
+  });
 }
 
 template std::unique_ptr<Vorticity2D<float>> make_vorticity2d<float>(core::Backend,

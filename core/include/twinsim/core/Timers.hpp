@@ -5,6 +5,9 @@
 
 namespace twinsim::core {
 
+// Wall-clock seconds since `start` (steady clock).
+double seconds_since(std::chrono::steady_clock::time_point start);
+
 // Wall-clock seconds accumulated per named phase of a step (forces, neighbors, output, ...).
 // GPU work is asynchronous: a phase timed around GPU calls measures queueing unless the phase
 // ends with a synchronisation; solvers time whole steps or synchronise at phase ends.

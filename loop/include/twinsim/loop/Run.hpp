@@ -101,8 +101,9 @@ struct Request {
   std::string command = "run";  // the twinsim command that continues it (run, train)
 };
 
-// Everything `twinsim run` does with a validated case: selects the backend (run.device),
-// refuses what cannot be run or does not fit on the disk (exit 2, before the folder exists),
+// Everything `twinsim run` does with a case validated against the kind's schema: the kind's
+// check, the backend (run.device), refuses what cannot be run or does not fit on the disk
+// (exit 2, before the folder exists),
 // creates or reopens the run folder, writes case.toml, log.txt, checkpoints and summary.json,
 // and returns the exit status.
 int run(const Kind& kind, const io::Case& case_file, const Request& request);
