@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "twinsim/core/Error.hpp"
+#include "twinsim/lbm/Case.hpp"
+#include "twinsim/lbm/Run.hpp"
 #include "twinsim/loop/Run.hpp"
 #include "twinsim/md/Case.hpp"
 #include "twinsim/md/Run.hpp"
@@ -50,10 +52,9 @@ const std::vector<Solver>& solvers() {
       {"spectral3d", "3D pseudo-spectral Navier-Stokes (velocity form): Taylor-Green, ABC; "
        "energy, enstrophy, dissipation history", add_spectral3d_schema,
        run_spectral3d, check_spectral3d, plan_spectral3d},
-      {"lbm",
-       "lattice Boltzmann flow (D2Q9 or D3Q19, BGK/TRT): cavities, channels, obstacles, walls, "
-       "body force",
-       add_lbm_schema, run_lbm, check_lbm, plan_lbm},
+      {"lbm", lbm::kind().doc, lbm::add_schema,
+       [](const RunContext& c) { return run_kind(lbm::kind(), c); }, lbm::check,
+       [](const io::Case& c) { return plan_of(lbm::plan(c)); }},
   };
   return all;
 }

@@ -74,9 +74,5 @@ void add_spectral3d_schema(io::Schema& schema);
 RunResult run_spectral3d(const RunContext& context);
 void check_spectral3d(const io::Case& case_file);
 OutputPlan plan_spectral3d(const io::Case& case_file);
-void add_lbm_schema(io::Schema& schema);
-RunResult run_lbm(const RunContext& context);
-void check_lbm(const io::Case& case_file);
-OutputPlan plan_lbm(const io::Case& case_file);
 
 }  // namespace twinsim::app
