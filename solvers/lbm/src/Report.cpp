@@ -15,10 +15,11 @@ namespace {
 template <class ST>
 void steady_benchmark(io::Summary& sum, const std::string& key, const char* title, double cd,
                       double cl, double dp, bool with_errors) {
-  spdlog::info("{}: c_D {:.4f} (band [{}, {}]), c_L {:.5f} (band [{}, {}]), dP {:.4f} Pa (band "
-               "[{}, {}])",
-               title, cd, ST::k_cd.lower, ST::k_cd.upper, cl, ST::k_cl.lower, ST::k_cl.upper, dp,
-               ST::k_dp.lower, ST::k_dp.upper);
+  spdlog::info(
+      "{}: c_D {:.4f} (band [{}, {}]), c_L {:.5f} (band [{}, {}]), dP {:.4f} Pa (band "
+      "[{}, {}])",
+      title, cd, ST::k_cd.lower, ST::k_cd.upper, cl, ST::k_cl.lower, ST::k_cl.upper, dp,
+      ST::k_dp.lower, ST::k_dp.upper);
   sum.set(key + ".drag_coefficient", cd);
   sum.set(key + ".lift_coefficient", cl);
   sum.set(key + ".pressure_difference_Pa", dp);
@@ -36,8 +37,10 @@ void steady_benchmark(io::Summary& sum, const std::string& key, const char* titl
 
 void report_ghia1982(io::Summary& sum, const Macroscopic& m, double lid_velocity, int reynolds) {
   const CentrelineErrors e = ghia_centreline_errors(m, lid_velocity, reynolds);
-  spdlog::info("Ghia et al. 1982 centrelines: max |u - ref| {:.4f}, max |v - ref| {:.4f} "
-               "(of the lid speed)", e.max_u, e.max_v);
+  spdlog::info(
+      "Ghia et al. 1982 centrelines: max |u - ref| {:.4f}, max |v - ref| {:.4f} "
+      "(of the lid speed)",
+      e.max_u, e.max_v);
   sum.set("ghia1982.max_u_error", e.max_u);
   sum.set("ghia1982.max_v_error", e.max_v);
 }
@@ -49,23 +52,23 @@ void report_poiseuille(io::Summary& sum, const Macroscopic& m, double ax, double
 }
 
 void report_schafer_turek_2d1(io::Summary& sum, double drag, double lift, double dp) {
-  steady_benchmark<SchaferTurek2D1>(sum, "schafer_turek_2d1", "Schafer-Turek 2D-1", drag, lift,
-                                    dp, true);
+  steady_benchmark<SchaferTurek2D1>(sum, "schafer_turek_2d1", "Schafer-Turek 2D-1", drag, lift, dp,
+                                    true);
 }
 
 void report_schafer_turek_3d1z(io::Summary& sum, double drag, double lift, double dp) {
   // The paper gives bands only: no relative errors against their middles.
-  steady_benchmark<SchaferTurek3D1Z>(sum, "schafer_turek_3d1z", "Schafer-Turek 3D-1Z", drag,
-                                     lift, dp, false);
+  steady_benchmark<SchaferTurek3D1Z>(sum, "schafer_turek_3d1z", "Schafer-Turek 3D-1Z", drag, lift,
+                                     dp, false);
 }
 
 void report_schafer_turek_2d2(io::Summary& sum, const Shedding& s) {
   using ST = SchaferTurek2D2;
-  spdlog::info("Schafer-Turek 2D-2 (last {} samples): c_D max {:.4f} (band [{}, {}]), c_L max "
-               "{:.4f} (band [{}, {}]), St {:.4f} (band [{}, {}])",
-               s.window, s.drag_max, ST::k_cd_max.lower, ST::k_cd_max.upper, s.lift_max,
-               ST::k_cl_max.lower, ST::k_cl_max.upper, s.strouhal, ST::k_strouhal.lower,
-               ST::k_strouhal.upper);
+  spdlog::info(
+      "Schafer-Turek 2D-2 (last {} samples): c_D max {:.4f} (band [{}, {}]), c_L max "
+      "{:.4f} (band [{}, {}]), St {:.4f} (band [{}, {}])",
+      s.window, s.drag_max, ST::k_cd_max.lower, ST::k_cd_max.upper, s.lift_max, ST::k_cl_max.lower,
+      ST::k_cl_max.upper, s.strouhal, ST::k_strouhal.lower, ST::k_strouhal.upper);
   sum.set("schafer_turek_2d2.drag_coefficient_max", s.drag_max);
   sum.set("schafer_turek_2d2.lift_coefficient_max", s.lift_max);
   sum.set("schafer_turek_2d2.strouhal", s.strouhal);

@@ -35,9 +35,10 @@ constexpr const char* k_units =
 constexpr std::int64_t k_ramp_block = 20;
 
 core::Error diverged(std::int64_t step) {
-  return core::Error(fmt::format("the flow diverged (non-finite values) by step {}: raise the "
-                                 "resolution or lower lattice_velocity",
-                                 step));
+  return core::Error(
+      fmt::format("the flow diverged (non-finite values) by step {}: raise the "
+                  "resolution or lower lattice_velocity",
+                  step));
 }
 
 // The solver as the loop's stepper: lbm.steps steps (fewer when the convergence check halts it),
@@ -66,8 +67,8 @@ class LbmStepper : public loop::Stepper {
   double time() const override { return m_lattice.units.time(double(step())); }
   bool finished() const override { return m_halted || step() >= m_steps; }
   void advance(std::int64_t steps, double until) override {
-    std::int64_t left = std::min({steps, m_steps - step(),
-                                  loop::steps_until(time(), until, m_lattice.units.dt)});
+    std::int64_t left =
+        std::min({steps, m_steps - step(), loop::steps_until(time(), until, m_lattice.units.dt)});
     while (left > 0) {
       // During the ramp, steps go in its blocks, each at the velocity of its first step.
       const std::int64_t done = step(), block = done - done % k_ramp_block;
@@ -249,8 +250,7 @@ class FieldWriter : public loop::Operation {
                : io::Shape{std::uint64_t(c[1]), std::uint64_t(c[0])};
   }
   static io::DType disk(const LbmStepper& stepper) {
-    return stepper.lattice().config.precision == Precision::fp64 ? io::DType::f64
-                                                                 : io::DType::f32;
+    return stepper.lattice().config.precision == Precision::fp64 ? io::DType::f64 : io::DType::f32;
   }
 
   const LbmStepper& m_stepper;
@@ -287,9 +287,9 @@ class ForceSampler : public loop::Operation {
     for (std::size_t k = 1; k <= obstacles; ++k) {
       m_force_series.emplace_back(file, fmt::format("/observables/obstacle_{}/force", k),
                                   io::TimeSeries::Spec{{n}, io::DType::f64, force_units, "s"});
-      m_coefficient_series.emplace_back(
-          file, fmt::format("/observables/obstacle_{}/coefficients", k),
-          io::TimeSeries::Spec{{n}, io::DType::f64, "", "s"});
+      m_coefficient_series.emplace_back(file,
+                                        fmt::format("/observables/obstacle_{}/coefficients", k),
+                                        io::TimeSeries::Spec{{n}, io::DType::f64, "", "s"});
     }
     for (std::size_t i = 1; i <= lattice.probes.size(); ++i)
       m_probe_series.emplace_back(file, fmt::format("/observables/probe_{}/pressure", i),
@@ -300,12 +300,11 @@ class ForceSampler : public loop::Operation {
     m_lift.resize(obstacles);
     m_pressure.resize(lattice.probes.size());
     const LatticeUnits& u = lattice.units;
-    m_to_coefficient =
-        obstacles > 0
-            ? coefficient_factor(u.density, lattice.coefficient_velocity,
-                                 lattice.dims == 3 ? lattice.coefficient_area
-                                                   : lattice.coefficient_length)
-            : 0.0;
+    m_to_coefficient = obstacles > 0
+                           ? coefficient_factor(u.density, lattice.coefficient_velocity,
+                                                lattice.dims == 3 ? lattice.coefficient_area
+                                                                  : lattice.coefficient_length)
+                           : 0.0;
   }
 
   std::string name() const override { return "forces"; }
@@ -419,15 +418,14 @@ class ForceSampler : public loop::Operation {
     else if (lattice.reference == "schafer_turek_3d1z")
       report_schafer_turek_3d1z(
           sum, m_coefficient[0][0], m_coefficient[0][1],
-          schafer_turek_3d1z_pressure_difference(m_stepper.solver().macroscopic(),
-                                                 lattice.units));
+          schafer_turek_3d1z_pressure_difference(m_stepper.solver().macroscopic(), lattice.units));
     else if (lattice.reference == "schafer_turek_2d2")
       report_schafer_turek_2d2(sum, schafer_turek_2d2(m_drag[0], m_lift[0], sample_s));
   }
 
  private:
   LbmStepper& m_stepper;
-  std::int64_t m_every;  // steps between samples
+  std::int64_t m_every;         // steps between samples
   double m_to_coefficient = 0;  // 2 / (rho U^2 L) (3D: A), SI
   std::vector<io::TimeSeries> m_force_series, m_coefficient_series, m_probe_series;
   // The last sample: per obstacle force (N/m; 3D: N) and (c_D, c_L, c_side); per probe pressure
@@ -435,7 +433,7 @@ class ForceSampler : public loop::Operation {
   std::vector<std::array<double, 3>> m_force, m_coefficient;
   std::vector<double> m_pressure;
   std::vector<std::vector<double>> m_drag, m_lift;  // per obstacle, per sample
-  std::int64_t m_last_step = -1;                     // of the last sample
+  std::int64_t m_last_step = -1;                    // of the last sample
 };
 
 // |u - u_last| / |u| between checks (Solver::velocity_change): ends the run once it falls below
@@ -491,9 +489,9 @@ loop::Run make_run(const loop::Setup& setup) {
   spdlog::info(
       "lbm: {} {} {}, {} x {} x {} cells, dx = {:.4g} m, dt = {:.4g} s, tau = {:.4f}, "
       "Mach {:.3f}, Re = {:.4g}, {} obstacle(s) with {} walls",
-      to_string(l.lattice), to_string(l.collision), to_string(l.precision), l.cells[0],
-      l.cells[1], l.cells[2], u.dx, u.dt, u.tau, u.mach, lattice.reynolds,
-      lattice.obstacle_count, l.wall_fraction.empty() ? "staircase" : "interpolated");
+      to_string(l.lattice), to_string(l.collision), to_string(l.precision), l.cells[0], l.cells[1],
+      l.cells[2], u.dx, u.dt, u.tau, u.mach, lattice.reynolds, lattice.obstacle_count,
+      l.wall_fraction.empty() ? "staircase" : "interpolated");
   std::unique_ptr<Solver> solver = make_solver(setup.backend, l);
   const bool sampled = lattice.obstacle_count > 0 || !lattice.probes.empty();
 
@@ -502,8 +500,8 @@ loop::Run make_run(const loop::Setup& setup) {
   run.output = setup.open_output(k_units);
   auto stepper = std::make_unique<LbmStepper>(std::move(solver), std::move(lattice),
                                               s.get_int("steps"), s.get_float("inflow_ramp"));
-  auto fields = std::make_unique<FieldWriter>(*stepper, *run.output, setup.xmf(),
-                                              setup.restart != nullptr);
+  auto fields =
+      std::make_unique<FieldWriter>(*stepper, *run.output, setup.xmf(), setup.restart != nullptr);
   // At a step where several fall, forces first, then the check, then the frame. Each fires at
   // step 0 of a fresh run (the check takes its reference velocity there) and the writers also
   // at the end and at a failure (a last frame of the state that failed).
@@ -515,10 +513,10 @@ loop::Run make_run(const loop::Setup& setup) {
   run.add(std::make_unique<ConvergenceCheck>(*stepper, s.get_float("tolerance")),
           loop::Trigger::every(s.get_int("check_every")).from_start());
   const std::int64_t output_every = s.get_int("output_every");
-  run.add(std::move(fields), output_every > 0
-                                 ? loop::Trigger::every(output_every).from_start().at_run_end()
-                                       .on_failure()
-                                 : loop::Trigger::end().on_failure());
+  run.add(std::move(fields),
+          output_every > 0
+              ? loop::Trigger::every(output_every).from_start().at_run_end().on_failure()
+              : loop::Trigger::end().on_failure());
   run.stepper = std::move(stepper);
   return run;
 }
@@ -527,7 +525,10 @@ const loop::Kind& kind() {
   static const loop::Kind k{"lbm",
                             "lattice Boltzmann flow (D2Q9 or D3Q19, BGK/TRT): cavities, channels, "
                             "obstacles, walls, body force",
-                            add_schema, make_run, check, plan};
+                            add_schema,
+                            make_run,
+                            check,
+                            plan};
   return k;
 }
 

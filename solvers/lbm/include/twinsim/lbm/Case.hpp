@@ -19,9 +19,9 @@ void add_schema(io::Schema& schema);
 
 // The case as a lattice, with what a run needs to report in SI.
 struct CaseLattice {
-  LatticeConfig config;  // lattice units: tau, sides, body force, obstacle mask, wall fractions
-  LatticeUnits units;    // dx, dt, density, lattice viscosity, tau, Mach number
-  int dims = 2;          // 2 (D2Q9) or 3 (D3Q19)
+  LatticeConfig config;   // lattice units: tau, sides, body force, obstacle mask, wall fractions
+  LatticeUnits units;     // dx, dt, density, lattice viscosity, tau, Mach number
+  int dims = 2;           // 2 (D2Q9) or 3 (D3Q19)
   std::string reference;  // lbm.reference: none, ghia1982, poiseuille, schafer_turek_*
   // Reference velocity x domain height / viscosity, or the benchmark's Reynolds number.
   double reynolds = 0;

@@ -9,8 +9,7 @@ namespace twinsim::lbm {
 
 // ghia1982.max_u_error, max_v_error: a square cavity's centrelines (lid_velocity in lattice
 // units, Reynolds number 100 or 1000).
-void report_ghia1982(io::Summary& summary, const Macroscopic& m, double lid_velocity,
-                     int reynolds);
+void report_ghia1982(io::Summary& summary, const Macroscopic& m, double lid_velocity, int reynolds);
 
 // poiseuille.relative_l2_error: a force-driven channel (ax and viscosity in lattice units).
 void report_poiseuille(io::Summary& summary, const Macroscopic& m, double ax, double viscosity);
