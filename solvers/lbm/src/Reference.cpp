@@ -257,4 +257,46 @@ double crossing_frequency(const std::vector<double>& s) {
   return (crossings - 1) / (last - first);
 }
 
+Window last_window(const std::vector<double>& s, std::size_t window) {
+  Window w;
+  if (s.empty()) return w;
+  const std::vector<double> tail(s.end() - std::min(window, s.size()), s.end());
+  w.max = *std::max_element(tail.begin(), tail.end());
+  w.min = *std::min_element(tail.begin(), tail.end());
+  for (double v : tail) w.mean += v / double(tail.size());
+  w.frequency = crossing_frequency(tail);
+  return w;
+}
+
+double schafer_turek_2d_pressure_difference(const Macroscopic& m, const LatticeUnits& u) {
+  using ST = SchaferTurek2D1;
+  const double front = probe(m, m.rho, (ST::k_center[0] - 0.5 * ST::k_diameter) / u.dx,
+                             ST::k_center[1] / u.dx);
+  const double rear = probe(m, m.rho, (ST::k_center[0] + 0.5 * ST::k_diameter) / u.dx,
+                            ST::k_center[1] / u.dx);
+  return u.pressure(front) - u.pressure(rear);
+}
+
+double schafer_turek_3d1z_pressure_difference(const Macroscopic& m, const LatticeUnits& u) {
+  using ST = SchaferTurek3D1Z;
+  // At mid-height.
+  const double x = ST::k_center[0] / u.dx, r = 0.5 * ST::k_diameter / u.dx;
+  const double y = ST::k_center[1] / u.dx, z = 0.5 * ST::k_height / u.dx;
+  const double front = probe(m, m.rho, x - r, y, z);
+  const double rear = probe(m, m.rho, x + r, y, z);
+  return u.pressure(front) - u.pressure(rear);
+}
+
+Shedding schafer_turek_2d2(const std::vector<double>& drag, const std::vector<double>& lift,
+                           double interval) {
+  Shedding s;
+  s.window = std::max<std::size_t>(drag.size() / 4, 2);
+  const Window d = last_window(drag, s.window), l = last_window(lift, s.window);
+  s.drag_max = d.max;
+  s.lift_max = l.max;
+  s.strouhal = strouhal_number(l.frequency, interval, SchaferTurek2D1::k_diameter,
+                               SchaferTurek2D2::k_ubar);
+  return s;
+}
+
 }  // namespace twinsim::lbm

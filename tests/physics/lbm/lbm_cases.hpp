@@ -1,11 +1,17 @@
 #pragma once
-// Lattice configurations shared by the lbm tests (lattice units).
+// Lattice configurations shared by the lbm tests: in lattice units, or (the benchmarks) cases in
+// physical units converted by the library.
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <initializer_list>
+#include <string>
 #include <type_traits>
 
+#include "twinsim/io/Case.hpp"
+#include "twinsim/io/Schema.hpp"
+#include "twinsim/lbm/Case.hpp"
 #include "twinsim/lbm/Geometry.hpp"
 #include "twinsim/lbm/Solver.hpp"
 
@@ -75,30 +81,41 @@ inline void add_solid_box(lbm::LatticeConfig& c, std::array<int, 3> lo, std::arr
       for (int x = lo[0]; x < hi[0]; ++x) c.solid[(std::size_t(z) * ny + y) * nx + x] = number;
 }
 
+// The lattice of a case given as the text of its [lbm] sections (physical units), through the
+// library's case -> lattice mapping (lbm::lattice_of: units, sides, obstacles, refusals).
+inline lbm::CaseLattice case_lattice(const std::string& text) {
+  io::Schema schema;
+  lbm::add_schema(schema);
+  return lbm::lattice_of(io::Case::from_string(text, "lbm test case", schema));
+}
+
+// A number as TOML with all its digits.
+inline std::string toml_number(double x) {
+  char s[32];
+  std::snprintf(s, sizeof s, "%.17g", x);
+  return s;
+}
+
 // The Schafer-Turek channel (2.2 x 0.41 m, cylinder D = 0.1 m at (0.2, 0.2) m) with `per_d`
 // cells per diameter (a multiple of 10, so the channel's height is whole cells): parabolic
-// inflow of peak u_peak at x_min, pressure outlet at x_max, walls at y_min and y_max, and
-// viscosity for the Reynolds number Ubar D / nu = re, Ubar = 2/3 u_peak. TRT (magic 3/16).
+// inflow of peak 0.3 m/s (Ubar = 0.2 m/s) at x_min, u_peak in lattice units, pressure outlet at
+// x_max, walls at y_min and y_max, and the viscosity for the Reynolds number Ubar D / nu = re.
+// TRT (magic 3/16). As a case, converted by the library.
+inline lbm::CaseLattice schafer_turek_case(int per_d, double u_peak, double re, bool interpolated,
+                                           lbm::Precision precision) {
+  return case_lattice(
+      "[lbm]\nsteps = 1\nprecision = \"" + lbm::to_string(precision) +
+      "\"\nobstacle_walls = \"" + (interpolated ? "interpolated" : "staircase") +
+      "\"\n[lbm.domain]\nsize = [2.2, 0.41]\ncells = [" + std::to_string(22 * per_d) + ", " +
+      std::to_string(41 * per_d / 10) + "]\nviscosity = " + toml_number(0.2 * 0.1 / re) +
+      "\nreference_velocity = 0.3\nlattice_velocity = " + toml_number(u_peak) +
+      "\n[lbm.boundaries]\nx_min = \"velocity_inlet\"\nx_min_profile = \"parabolic\"\n"
+      "x_min_velocity = [0.3, 0.0]\nx_max = \"pressure_outlet\"\n"
+      "[[lbm.obstacle]]\nshape = \"circle\"\ncenter = [0.2, 0.2]\nradius = 0.05\n");
+}
 inline lbm::LatticeConfig schafer_turek(int per_d, double u_peak, double re, bool interpolated,
                                         lbm::Precision precision) {
-  lbm::LatticeConfig c;
-  c.collision = lbm::Collision::trt;
-  c.precision = precision;
-  c.cells = {22 * per_d, 41 * per_d / 10, 1};
-  const double nu = (2.0 / 3.0) * u_peak * per_d / re;
-  c.tau = 3.0 * nu + 0.5;
-  c.sides[0].type = lbm::Boundary::velocity_inlet;
-  c.sides[0].profile = lbm::Profile::parabolic;
-  c.sides[0].velocity = {u_peak, 0.0, 0.0};
-  c.sides[1].type = lbm::Boundary::pressure_outlet;
-  c.sides[2].type = c.sides[3].type = lbm::Boundary::wall;
-  lbm::Obstacle cylinder;
-  cylinder.center = {2.0 * per_d, 2.0 * per_d};
-  cylinder.radius = 0.5 * per_d;
-  lbm::ObstacleMask m = lbm::rasterize(lbm::Lattice::d2q9, c.cells, {cylinder});
-  c.solid = std::move(m.solid);
-  if (interpolated) c.wall_fraction = std::move(m.wall_fraction);
-  return c;
+  return schafer_turek_case(per_d, u_peak, re, interpolated, precision).config;
 }
 
 }  // namespace twinsim::test

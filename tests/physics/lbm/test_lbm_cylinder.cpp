@@ -40,7 +40,7 @@ Coefficients run_2d1(core::Backend backend, lbm::Precision precision, int per_d,
   const lbm::LatticeConfig c = schafer_turek(per_d, u_peak, 20.0, interpolated, precision);
   auto solver = lbm::make_solver(backend, c);
   const double ubar = 2.0 / 3.0 * u_peak;
-  const double scale = 2.0 / (ubar * ubar * per_d);  // force (lattice) -> coefficient
+  const double scale = lbm::coefficient_factor(1.0, ubar, per_d);  // lattice units, rho = 1
   double cd = 0, last = 0;
   // Checks every 1000 steps at 20 cells and u_peak 0.1; finer or slower lattices check over the
   // same flow time (steps grow as per_d / u_peak), so a slow drift is not taken for steady.

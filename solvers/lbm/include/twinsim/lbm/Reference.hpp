@@ -2,9 +2,11 @@
 // Published and analytic reference solutions the solver is checked against, by the tests and by
 // `twinsim run` (summary.json).
 #include <array>
+#include <cstddef>
 #include <vector>
 
 #include "twinsim/lbm/Solver.hpp"
+#include "twinsim/lbm/Units.hpp"
 
 namespace twinsim::lbm {
 
@@ -156,5 +158,41 @@ double surface_probe(const Macroscopic& m, const std::vector<double>& field, con
 // its mean over the samples: the mean interval between the first and the last crossing, with
 // each crossing located by linear interpolation. 0 when fewer than two crossings.
 double crossing_frequency(const std::vector<double>& signal);
+
+// Statistics of the last `window` samples of a signal (all of them when it has fewer): extremes,
+// mean, and the frequency of its oscillation per sample (crossing_frequency). All 0 when empty.
+struct Window {
+  double max = 0, min = 0, mean = 0, frequency = 0;
+};
+Window last_window(const std::vector<double>& signal, std::size_t window);
+
+// Strouhal number f L / U of an oscillation of `frequency` per sample, sampled every
+// `interval` (steps or seconds: the unit of L / U).
+inline double strouhal_number(double frequency, double interval, double length, double velocity) {
+  return frequency / interval * length / velocity;
+}
+
+// The factor c / F of a force coefficient, 2 / (rho U^2 L): L a length for a 2D force per unit
+// depth, an area for a 3D force (consistent units: SI, or lattice units with rho = 1).
+inline double coefficient_factor(double density, double velocity, double extent) {
+  return 2.0 / (density * velocity * velocity * extent);
+}
+
+// The Schafer-Turek pressure difference dP (Pa) between the cylinder's front and rear points,
+// extrapolated from the fluid by probe(): 2D-1 and 2D-2 at (0.15, 0.2) and (0.25, 0.2) m, 3D-1Z
+// at (0.45, 0.2, 0.205) and (0.55, 0.2, 0.205) m; `units` of the lattice that holds the field.
+double schafer_turek_2d_pressure_difference(const Macroscopic& m, const LatticeUnits& units);
+double schafer_turek_3d1z_pressure_difference(const Macroscopic& m, const LatticeUnits& units);
+
+// Schafer-Turek 2D-2 from the drag and lift coefficient series of the cylinder, sampled every
+// `interval` seconds: over the last quarter of the samples (at least 2; the periodic state once
+// the start-up has passed), the largest c_D and c_L and the Strouhal number D f / Ubar of the
+// lift.
+struct Shedding {
+  std::size_t window = 0;  // samples
+  double drag_max = 0, lift_max = 0, strouhal = 0;
+};
+Shedding schafer_turek_2d2(const std::vector<double>& drag, const std::vector<double>& lift,
+                           double interval);
 
 }  // namespace twinsim::lbm

@@ -5,6 +5,7 @@
 // (tau too close to 1/2, or a grid too coarse for the Reynolds number) or inaccurate (Mach number
 // too high) are refused with what to change.
 #include <array>
+#include <cmath>
 
 namespace twinsim::lbm {
 
@@ -45,6 +46,11 @@ struct LatticeUnits {
   // Pressure relative to the reference state, p - p_0 = c_s^2 (rho - 1) [Pa].
   double pressure(double rho_lattice) const {
     return (rho_lattice - 1.0) / 3.0 * density * dx * dx / (dt * dt);
+  }
+  // A force from momentum exchange [N] on a 3D lattice (dims 3), per unit depth [N/m] on a 2D
+  // one: rho dx^4 / dt^2 (2D rho dx^3 / dt^2) per lattice unit.
+  double force(double f_lattice, int dims) const {
+    return f_lattice * (density * std::pow(dx, dims == 3 ? 4 : 3) / (dt * dt));
   }
 };
 
