@@ -55,7 +55,8 @@ int check(const RunOptions& options);
 int schema(const std::string& section);
 int info();
 int version();
-// twinsim train / predict CASE: neural surrogates (apps/twinsim/train.cpp, predict.cpp).
+// twinsim train / predict CASE: neural surrogates (the surrogates library's train kind and
+// predict; apps/twinsim/train.cpp, predict.cpp wire them).
 int train(const RunOptions& options);
 int predict(const RunOptions& options);
 

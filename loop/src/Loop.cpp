@@ -47,6 +47,7 @@ void Loop::save(io::StateWriter& out) const {
   for (const Scheduled& s : m_operations) {
     const std::string name = s.operation->name();
     s.operation->save(out, name + "/");
+    out.put("loop/fired_at/" + name, s.fired_at);
     if (s.trigger.every_time > 0) out.put("loop/next_time/" + name, s.next_time);
   }
   for (const auto& [phase, seconds] : m_timers.all()) out.put("loop/seconds/" + phase, seconds);
@@ -58,6 +59,9 @@ void Loop::restore(const io::Restart& restart) {
   for (Scheduled& s : m_operations) {
     const std::string name = s.operation->name();
     s.operation->load(in, name + "/");
+    // A checkpoint at the last step follows the firings of that step: a restart from it must
+    // not fire the final operations again.
+    s.fired_at = in.get_int("loop/fired_at/" + name);
     if (s.trigger.every_time > 0) s.next_time = in.get_double("loop/next_time/" + name);
   }
   m_timers = core::Timers();
@@ -164,13 +168,20 @@ Outcome Loop::run_steps() {
                                       1.0, 2.0 * double(chunk)));
       for (Scheduled& s : m_operations)
         if (due(s)) stop = fire(s) == Verdict::stop || stop;
+      // The final firings come before the last step's checkpoint, so that a restart from it
+      // finds them done; a stop signal that arrives with the last step ends nothing early.
+      const bool last = stop || m_stepper.finished();
+      if (last) fire_final(false);
       progress.update(m_stepper.position().done);
       if (m_checkpoints &&
-          m_checkpoints->at_boundary(m_stepper.step(), m_stepper.time(), save, m_output)) {
+          m_checkpoints->at_boundary(m_stepper.step(), m_stepper.time(), save, m_output) &&
+          !last) {
         outcome.end = End::interrupted;
         return outcome;
       }
     }
+    // A run that had nothing to step (finished at its start, or restarted from its last
+    // checkpoint): what did not fire at this step yet fires now.
     fire_final(false);
     progress.finish();
     outcome.end = stop ? End::stopped : End::finished;

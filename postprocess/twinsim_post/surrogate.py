@@ -7,7 +7,7 @@ predict: rollout_errors.csv (step, frame, time, relative_l2) -> error vs rollout
          tables (predictions.csv: set, name, inputs, <output>:data|mlp|reference) -> each
          output against the first input, one curve per value of the second: the MLP on the
          grid, the reference equation of state (e.g. JZG) and the held-out data points.
-Layout as written by apps/twinsim/train.cpp and predict.cpp; when those files are missing the
+Layout as written by surrogates/src/Train.cpp and Predict.cpp; when those files are missing the
 generic fallback draws numeric arrays from summary.json whose key holds "loss" or "error".
 """
 import csv

@@ -215,6 +215,36 @@ TEST(Loop, ARestoredRunEndsWhereAnUninterruptedOneDoes) {
   EXPECT_GT(loop.timers().seconds("advance"), 0.0);
 }
 
+TEST(Loop, ARestartFromTheLastCheckpointRepeatsNothing) {
+  // The last step's checkpoint is written after the final firings: restarting from it (as a
+  // batch script does with a finished run) fires nothing again.
+  const fs::path dir = scratch("finished");
+  Steps rows, tail;
+  {
+    Decay decay(30, 0.01, false);
+    Recorder every(decay, "rows"), end(decay, "tail");
+    io::Checkpoints checkpoints(dir, {15, 0, 2}, {"decay", 0, 0, "cpu", "case"});
+    loop::Loop loop(decay, "test");
+    loop.add(every, loop::Trigger::every(10).at_run_end());
+    loop.add(end, loop::Trigger::end());
+    loop.checkpoint_with(checkpoints, nullptr);
+    EXPECT_EQ(loop.run().end, loop::End::finished);
+    rows = every.steps;
+    tail = end.steps;
+  }
+  EXPECT_EQ(rows, (Steps{10, 20, 30}));
+  EXPECT_EQ(tail, (Steps{30}));
+  Decay decay(30, 0.01, false);
+  Recorder every(decay, "rows"), end(decay, "tail");
+  loop::Loop loop(decay, "test");
+  loop.add(every, loop::Trigger::every(10).at_run_end());
+  loop.add(end, loop::Trigger::end());
+  loop.restore(io::Restart(dir, "latest"));
+  EXPECT_EQ(loop.run().end, loop::End::finished);
+  EXPECT_EQ(every.steps, rows);  // loaded, nothing added
+  EXPECT_TRUE(end.times.empty());  // did not fire again
+}
+
 TEST(Loop, StepsUntilATime) {
   EXPECT_EQ(loop::steps_until(0.0, 0.25, 0.01), 25);
   EXPECT_EQ(loop::steps_until(0.0, 0.251, 0.01), 26);

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "twinsim/core/Dispatch.hpp"
 #include "twinsim/core/Error.hpp"
-#include "twinsim/core/config.hpp"
 
 namespace twinsim {
 namespace omp {
@@ -80,12 +80,12 @@ void check(const LatticeConfig& c) {
 
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config) {
   check(config);
-#if TWINSIM_HAVE_CUDA
-  if (backend == core::Backend::Gpu) return cuda::make_lbm_solver(config);
-#endif
-  if (backend == core::Backend::Gpu)
-    throw core::Error("the GPU backend was requested but this Twinsim was built without CUDA");
-  return omp::make_lbm_solver(config);
+  return core::dispatch(backend, [&](auto on) {
+    if constexpr (decltype(on)::gpu)
+      return cuda::make_lbm_solver(config);
+    else
+      return omp::make_lbm_solver(config);
+  });
 }
 
 std::string to_string(Lattice l) { return l == Lattice::d2q9 ? "d2q9" : "d3q19"; }

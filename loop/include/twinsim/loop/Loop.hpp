@@ -36,7 +36,8 @@ class Loop {
   void checkpoint_with(io::Checkpoints& checkpoints, const io::H5File* output);
 
   // A restarted run: loads the stepper's, the operations' and the loop's state (timers, the
-  // time triggers' next times) from the checkpoint. Call before run().
+  // time triggers' next times, the step each operation last fired at) from the checkpoint.
+  // Call before run().
   void restore(const io::Restart& restart);
 
   // Runs until the stepper is finished, an operation stops it, a stop signal interrupts it or
