@@ -1,19 +1,10 @@
-# Installs the libraries, headers and the twinsim program, and exports the targets so that
-# another project can `find_package(twinsim)` and link twinsim::core, twinsim::io, twinsim::loop,
-# the solvers (twinsim::md, twinsim::lbm, twinsim::spectral, twinsim::heat) and
-# twinsim::surrogates.
+# Installs the twinsim program and exports the targets so that another project can
+# `find_package(twinsim)` and link twinsim::core, twinsim::io, twinsim::loop, the solvers
+# (twinsim::md, twinsim::lbm, twinsim::spectral, twinsim::heat) and twinsim::surrogates. Each
+# library installs itself with its headers where it is defined (twinsim_install_library).
 include(CMakePackageConfigHelpers)
 
-install(TARGETS twinsim_core twinsim_io twinsim_loop twinsim_md twinsim_lbm twinsim_spectral
-                twinsim_heat twinsim_surrogates twinsim
-        EXPORT twinsimTargets
-        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
-        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY core/include/ io/include/ loop/include/ solvers/md/include/ solvers/lbm/include/
-                  solvers/spectral/include/ solvers/heat/include/ surrogates/include/
-        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-        FILES_MATCHING PATTERN "*.hpp")
+install(TARGETS twinsim EXPORT twinsimTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${PROJECT_BINARY_DIR}/core/include/twinsim/core/config.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/twinsim/core)
 

@@ -196,14 +196,15 @@ output_every = 40
 }
 
 // Runs the case as `twinsim run` does, without the run folder's bookkeeping; returns the summary.
+// restart: the checkpoint to continue from ("" for a fresh run).
 std::string execute(const io::Case& c, core::Backend backend, const fs::path& folder,
-                    bool restart) {
+                    const std::string& restart) {
   // A restart reopens the folder as it is; a fresh run replaces it (checkpoints included).
-  const io::RunDirectory dir = restart ? io::RunDirectory::existing(folder)
-                                       : io::RunDirectory(folder, true);
-  if (!restart) dir.write_text("case.toml", c.resolved_text());
+  const io::RunDirectory dir = !restart.empty() ? io::RunDirectory::existing(folder)
+                                                : io::RunDirectory(folder, true);
+  if (restart.empty()) dir.write_text("case.toml", c.resolved_text());
   std::optional<io::Restart> from;
-  if (restart) from.emplace(dir.checkpoints(), "latest");
+  if (!restart.empty()) from.emplace(dir.checkpoints(), restart);
   io::Checkpoints checkpoints(dir.checkpoints(), io::CheckpointPolicy::from_case(c),
                               {"heat1d", 0, 0, "test", c.resolved_text()});
   const loop::Result r = loop::execute(heat::kind(), {c, backend, dir, "ring",
@@ -216,12 +217,13 @@ TYPED_TEST(HeatFtcs, ARestartedRunWritesWhatAStraightOneDoes) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
   const std::string backend(core::to_string(TypeParam::k_backend));
   const fs::path a = scratch("straight-" + backend), b = scratch("restarted-" + backend);
-  const std::string straight = execute(ring_case({}), TypeParam::k_backend, a, false);
-  // 100 steps with a checkpoint at 100 (and a last frame at 100 that the restart drops), then
-  // the restart to 240.
-  execute(ring_case({"heat.steps=100", "checkpoint.every_steps=100"}), TypeParam::k_backend, b,
-          false);
-  const std::string restarted = execute(ring_case({}), TypeParam::k_backend, b, true);
+  const std::string straight = execute(ring_case({}), TypeParam::k_backend, a, "");
+  // 120 steps with checkpoints at 60 and 120, then a restart from the one at 60 (the frames
+  // at 80 and 120 written after it are dropped and written again) to 240.
+  execute(ring_case({"heat.steps=120", "checkpoint.every_steps=60"}), TypeParam::k_backend, b,
+          "");
+  const std::string restarted = execute(ring_case({}), TypeParam::k_backend, b,
+                                        (b / "checkpoints" / "step_0000000060.h5").string());
 
   const io::H5File fa = io::H5File::open(a / "ring.h5"), fb = io::H5File::open(b / "ring.h5");
   const io::Array<double> ua = fa.read<double>("/fields/temperature/value");
