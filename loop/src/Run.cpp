@@ -32,6 +32,10 @@ Result execute(const Kind& kind, const Setup& setup, io::Checkpoints& checkpoint
   Run run;
   try {
     run = kind.make(setup);
+  } catch (const StartFailure& e) {
+    result.summary = e.figures();
+    result.outcome = {End::failed, e.what()};
+    return result;
   } catch (const core::Error& e) {
     result.outcome = {End::failed, e.what()};
     return result;

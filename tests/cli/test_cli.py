@@ -74,6 +74,22 @@ class Cli(unittest.TestCase):
         self.assertIn("nothing was run", r.stderr)
         self.assertFalse(os.path.exists(out))
 
+    def test_a_start_that_cannot_run_fails_with_its_figures(self):
+        # Random placement without a minimum distance overlaps particles: the engine refuses
+        # to start; the run fails (exit 1) and its summary names the fault and the system.
+        out = os.path.join(self.tmp.name, "out")
+        r = twinsim("run", os.path.join(ROOT, "cases", "md", "lj_melt.toml"), "--set",
+                    'md.lattice="random"', "--set", "md.min_distance=0.0", "--set",
+                    "md.atoms=500", "--out", out, "--device", "cpu")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("overlaps another particle", r.stderr)
+        with open(os.path.join(out, "summary.json")) as f:
+            summary = json.load(f)
+        self.assertEqual(summary["status"], "failed")
+        self.assertEqual(summary["fault"]["step"], 0)
+        self.assertEqual(summary["atoms"], 500)
+        self.assertIn("particle", summary["fault"])
+
     def test_each_solver_needs_only_its_own_sections(self):
         for case in ("md/lj_melt", "md/lj_nist", "lbm/cavity_re100", "lbm/cavity_re1000",
                      "lbm/cylinder_2d1", "lbm/cylinder_2d2", "spectral/tgv2d",

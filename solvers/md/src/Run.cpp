@@ -343,9 +343,21 @@ loop::Run make_run(const loop::Setup& setup) {
   // A restart appends to the run's file, cut back to the frames it had at the checkpoint.
   loop::Run run;
   run.output = setup.open_output(k_units);
-  auto stepper = std::make_unique<MdStepper>(
-      make_simulation(setup.backend, settings, start.initial), s.get_int("steps"),
-      std::int64_t(n), s.get_string("potential"));
+  std::unique_ptr<Simulation> sim;
+  try {
+    sim = make_simulation(setup.backend, settings, start.initial);
+  } catch (const Fault& f) {
+    io::Summary figures;
+    figures.set("atoms", std::int64_t(n));
+    figures.set("units", k_units);
+    figures.set("potential", s.get_string("potential"));
+    figures.set("types", std::int64_t(settings.types.size()));
+    figures.set("fault.step", f.step());
+    figures.set("fault.particle", f.particle());
+    throw loop::StartFailure(f.what(), figures);
+  }
+  auto stepper = std::make_unique<MdStepper>(std::move(sim), s.get_int("steps"),
+                                             std::int64_t(n), s.get_string("potential"));
   spdlog::info("{} atoms ({}) in a {:.6g} x {:.6g} x {:.6g} box (density {}), cutoff {}, skin {}",
                n, s.get_string("lattice"), settings.box.edge[0], settings.box.edge[1],
                settings.box.edge[2], s.get_float("density"), settings.lj.cutoff, settings.skin);

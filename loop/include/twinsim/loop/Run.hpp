@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "twinsim/core/Backend.hpp"
+#include "twinsim/core/Error.hpp"
 #include "twinsim/io/Case.hpp"
 #include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/io/Hdf5.hpp"
@@ -57,6 +58,19 @@ struct Run {
     operations.emplace_back(std::move(operation), trigger);
     return *operations.back().first;
   }
+};
+
+// Thrown by Kind::make for a start that cannot run (overlapping particles): the run fails with
+// its message, and the figures known so far (the fault's step and particle) go into the
+// summary.
+class StartFailure : public core::Error {
+ public:
+  StartFailure(const std::string& what, io::Summary figures)
+      : core::Error(what), m_figures(std::move(figures)) {}
+  const io::Summary& figures() const { return m_figures; }
+
+ private:
+  io::Summary m_figures;
 };
 
 // What a run will write, for the preflight disk check (estimates, bytes).
