@@ -42,6 +42,12 @@ void validate(const MdSettings& s, const HostParticles& p) {
         "Nose-Hoover chain: temperature {}, tdamp {}, chain {}; expected temperature > 0, "
         "tdamp > 0 (about 100 dt) and at least one thermostat",
         s.nose_hoover->temperature, s.nose_hoover->tdamp, s.nose_hoover->chain));
+  if (s.field && (s.field->axis < 0 || s.field->axis > 2 || s.field->waves < 1 ||
+                  !std::isfinite(s.field->amplitude)))
+    throw core::Error(fmt::format(
+        "MD periodic field: axis {}, waves {}, amplitude {}; expected axis 0, 1 or 2, at least "
+        "one wave and a finite amplitude",
+        s.field->axis, s.field->waves, s.field->amplitude));
   if (s.rebuild_every < 0)
     throw core::Error(
         fmt::format("MD settings: rebuild_every {}; expected 0 (rebuild when a "

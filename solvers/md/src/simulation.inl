@@ -9,6 +9,7 @@
 #include "twinsim/core/exec.hpp"
 #include "twinsim/md/Simulation.hpp"
 #include "twinsim/md/kernels/box_kernel.hpp"
+#include "twinsim/md/kernels/field_kernel.hpp"
 #include "twinsim/md/kernels/pair_kernel.hpp"
 
 namespace twinsim::TWINSIM_BACKEND_NS {
@@ -272,6 +273,29 @@ void tally_pairs(Index n, BoxParams b, const md::PairCoeff* table, int types, co
   });
 }
 
+// v += h f: the closing half kick as a pass of its own, where several computes add up the forces.
+void kick(Index n, double h, Vec3Ptr f, Vec3Ptr v) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    v.x[i] += h * f.x[i];
+    v.y[i] += h * f.y[i];
+    v.z[i] += h * f.z[i];
+  });
+}
+
+void fill(Index n, double value, double* a) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) { a[i] = value; });
+}
+
+// f_axis += the periodic field's force on each particle (field_kernel.hpp).
+void add_field_forces(Index n, md::FieldParams p, const double* x, double* f) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) { f[i] += md::periodic_field(x[i], p).force; });
+}
+
+// energy += the field's energy of each particle (no virial: see md::PeriodicField).
+void tally_field(Index n, md::FieldParams p, const double* x, double* energy) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) { energy[i] += md::periodic_field(x[i], p).energy; });
+}
+
 // A velocity scaling, a half kick then a drift (unit masses): v = scale v + kick f,
 // r += drift v. Velocity Verlet opens its step with (1, dt/2, dt), BAOAB with (1, dt/2, dt/2),
 // the Nose-Hoover chain with (its half-step factor, dt/2, dt).
@@ -410,6 +434,260 @@ class Int3Buffer {
   Buffer<int, Space> m_data;  // [3][N]
 };
 
+// What a force compute reads and writes at one evaluation (Space memory). The pointers change at
+// each list build (the particles are reordered into scratch arrays), so the engine makes a fresh
+// one for each evaluation.
+struct ForceArgs {
+  Index n;
+  BoxParams box;
+  Vec3Ptr r;  // positions, wrapped at list builds only
+  Vec3Ptr f;
+  Vec3Ptr v;
+  const int* type;
+  const int* count;  // Verlet lists (see build_verlet_lists)
+  const int* list;
+  int capacity;
+};
+
+// One contribution to the forces (HOOMD-blue's ForceCompute): the engine holds a list of them.
+// The first sets the forces and may fuse the closing half kick into its pass (the fast case, a
+// pass over the particles fewer per step, when it is the only compute); each later one adds its
+// forces. The pair force is always the first.
+class ForceCompute {
+ public:
+  virtual ~ForceCompute() = default;
+  // As the list's first: f = its forces, then v += kick f (kick 0: none).
+  virtual void set_forces_and_kick(const ForceArgs& a, double kick) = 0;
+  // As a later one: f += its forces.
+  virtual void add_forces(const ForceArgs& a) = 0;
+  // Per-atom energy and virial share r.f: set by the first (`first`), added by the others.
+  virtual void tally(const ForceArgs& a, double* energy, double* virial, bool first) = 0;
+};
+
+// The pair potential over the Verlet lists: half lists and per-thread arrays on the CPU, full
+// lists with the kick fused in on the GPU (k_half_lists).
+class PairForce final : public ForceCompute {
+ public:
+  PairForce(const md::MdSettings& s, const md::PairTable& table)
+      : m_morse(s.potential == md::Potential::morse), m_types(table.types) {
+    std::vector<md::PairCoeff> coeff;
+    for (std::size_t k = 0; k < table.a.size(); ++k)
+      coeff.push_back({table.a[k], table.b[k], table.c[k], table.cutoff2[k], table.shift[k]});
+    m_coeff = Buffer<md::PairCoeff, Space>::from_host(coeff);
+  }
+
+  void set_forces_and_kick(const ForceArgs& a, double kick) override {
+    if (m_morse)
+      forces<md::MorseEvaluator>(a, kick);
+    else
+      forces<md::LjEvaluator>(a, kick);
+  }
+
+  // Never called: the half-list kernel writes f outright (its part 0 is f itself).
+  void add_forces(const ForceArgs&) override {
+    throw core::Error("MD engine: the pair force must be the first force compute");
+  }
+
+  void tally(const ForceArgs& a, double* energy, double* virial, bool first) override {
+    if (!first) throw core::Error("MD engine: the pair force must be the first force compute");
+    const bool single = m_types == 1;
+    const auto kernel =
+        m_morse ? (single ? &tally_pairs<md::MorseEvaluator, true>
+                          : &tally_pairs<md::MorseEvaluator, false>)
+                : (single ? &tally_pairs<md::LjEvaluator, true> : &tally_pairs<md::LjEvaluator, false>);
+    kernel(a.n, a.box, m_coeff.data(), m_types, a.type, a.r, a.count, a.list, a.capacity, energy,
+           virial);
+  }
+
+ private:
+  template <class Evaluator>
+  void forces(const ForceArgs& a, double kick) {
+    const bool single = m_types == 1;
+    if constexpr (k_half_lists) {
+      const Index parts = thread_count();
+      if (m_partial.size() != std::size_t(3 * a.n * (parts - 1)))
+        m_partial = Buffer<double, Space>(std::size_t(3 * a.n * (parts - 1)));
+      const auto kernel =
+          single ? &half_list_forces<Evaluator, true> : &half_list_forces<Evaluator, false>;
+      kernel(a.n, parts, a.box, m_coeff.data(), m_types, a.type, a.r, a.count, a.list,
+             a.capacity, a.f, m_partial.data());
+      reduce_and_kick(a.n, parts, m_partial.data(), a.f, kick, a.v);
+    } else {
+      const auto kernel = single ? &full_list_forces_and_kick<Evaluator, true>
+                                 : &full_list_forces_and_kick<Evaluator, false>;
+      kernel(a.n, a.box, m_coeff.data(), m_types, a.type, a.r, a.count, a.list, a.capacity, a.f,
+             kick, a.v);
+    }
+  }
+
+  bool m_morse;
+  int m_types;
+  Buffer<md::PairCoeff, Space> m_coeff;  // [types][types]
+  Buffer<double, Space> m_partial;  // half lists: threads 1.. force arrays, [threads - 1][3][N]
+};
+
+// md::PeriodicField, an external force on each particle alone.
+class PeriodicFieldForce final : public ForceCompute {
+ public:
+  PeriodicFieldForce(const md::PeriodicField& field, const md::Box& box)
+      : m_params{field.axis, field.amplitude,
+                 2.0 * M_PI * double(field.waves) / box.edge[std::size_t(field.axis)]} {}
+
+  void set_forces_and_kick(const ForceArgs& a, double kick) override {
+    fill(3 * a.n, 0.0, a.f.x);  // [3][N] in one allocation
+    add_forces(a);
+    if (kick != 0.0) md_detail::kick(a.n, kick, a.f, a.v);
+  }
+
+  void add_forces(const ForceArgs& a) override {
+    add_field_forces(a.n, m_params, axis(a.r), axis(a.f));
+  }
+
+  void tally(const ForceArgs& a, double* energy, double* virial, bool first) override {
+    if (first) {
+      fill(a.n, 0.0, energy);
+      fill(a.n, 0.0, virial);
+    }
+    tally_field(a.n, m_params, axis(a.r), energy);
+  }
+
+ private:
+  double* axis(Vec3Ptr p) const { return m_params.axis == 0 ? p.x : m_params.axis == 1 ? p.y : p.z; }
+
+  md::FieldParams m_params;
+};
+
+// What an integration method updates in one step (Space memory, unit masses). Made afresh for
+// each call: a list build between the halves of a step swaps the arrays.
+struct StepArgs {
+  Index n;
+  double dt;
+  std::int64_t step;  // the step being taken, from step to step + 1
+  Vec3Ptr r;
+  Vec3Ptr v;
+  Vec3Ptr f;
+};
+
+// How a step moves the particles (HOOMD-blue's integration method): an opening half before the
+// forces at the new positions, a closing half after them. The closing half kick v += dt/2 f is
+// the same for all three methods and is fused into the force pass, so close() does only what
+// follows it.
+class IntegrationMethod {
+ public:
+  virtual ~IntegrationMethod() = default;
+  // Velocities and positions from t to t + dt, forces still those at t.
+  virtual void open(const StepArgs& a) = 0;
+  // After the forces at t + dt and the closing half kick.
+  virtual void close(const StepArgs&) {}
+  // The conserved quantity from the total energy (Thermo::conserved), added in the method's
+  // own order so that it is reproduced bit for bit.
+  virtual double conserved(double total) const { return total; }
+};
+
+// Velocity Verlet (NVE): half kick and drift, forces, half kick.
+class VelocityVerlet final : public IntegrationMethod {
+ public:
+  void open(const StepArgs& a) override {
+    kick_drift(a.n, 1.0, 0.5 * a.dt, a.dt, a.r, a.v, a.f);
+  }
+};
+
+// Langevin BAOAB (md::Langevin): B A, then the exact O, then A; the closing B is the kick.
+class LangevinBaoab final : public IntegrationMethod {
+ public:
+  explicit LangevinBaoab(const md::Langevin& l) : m_langevin(l) {}
+
+  void open(const StepArgs& a) override {
+    const md::Langevin& l = m_langevin;
+    const double c1 = std::exp(-l.friction * a.dt);
+    kick_drift(a.n, 1.0, 0.5 * a.dt, 0.5 * a.dt, a.r, a.v, a.f);
+    thermalize_drift(a.n, c1, std::sqrt((1.0 - c1 * c1) * l.temperature),
+                     core::Philox(l.seed, std::uint64_t(a.step)), 0.5 * a.dt, a.r, a.v);
+  }
+
+ private:
+  md::Langevin m_langevin;
+};
+
+// Nose-Hoover chain (md::NoseHooverChain): a chain half step, velocity Verlet, a chain half step
+// (Martyna, Tuckerman, Tobias & Klein 1996). The chain lives on the host (M numbers); its
+// velocity scaling is fused into the opening kick. The kinetic energy it carries between steps
+// is the engine's (checkpointed with it).
+class NoseHooverMethod final : public IntegrationMethod {
+ public:
+  NoseHooverMethod(const md::NoseHooverChain& c, Index n, double& kinetic)
+      : m_chain(c), m_n(n), m_kinetic(kinetic) {
+    // Masses of the chain (Martyna et al. 1992): Q_1 = N_f T tdamp^2, Q_k = T tdamp^2.
+    const double nf = double(3 * m_n - 3);
+    m_mass.assign(std::size_t(c.chain), c.temperature * c.tdamp * c.tdamp);
+    m_mass[0] *= nf;
+    m_position.assign(std::size_t(c.chain), 0.0);
+    m_velocity.assign(std::size_t(c.chain), 0.0);
+  }
+
+  void open(const StepArgs& a) override {
+    const double scale = half_step(a.dt);
+    kick_drift(a.n, scale, 0.5 * a.dt, a.dt, a.r, a.v, a.f);
+  }
+
+  void close(const StepArgs& a) override {
+    m_kinetic = 0.5 * sum_squares(a.n, a.v);
+    scale_velocities(a.n, half_step(a.dt), a.v);
+  }
+
+  // Extended energy: sum Q_k v_k^2 / 2 + N_f T eta_1 + T sum_{k>1} eta_k.
+  double conserved(double total) const override {
+    const double nf = double(3 * m_n - 3);
+    for (std::size_t k = 0; k < m_mass.size(); ++k)
+      total += 0.5 * m_mass[k] * m_velocity[k] * m_velocity[k] +
+               (k == 0 ? nf : 1.0) * m_chain.temperature * m_position[k];
+    return total;
+  }
+
+  std::vector<double>& position() { return m_position; }  // eta_k
+  std::vector<double>& velocity() { return m_velocity; }  // v_k
+
+ private:
+  // One chain half step (dt / 2) from the current kinetic energy m_kinetic (one Trotter cycle,
+  // no Suzuki-Yoshida): updates the chain and returns the factor the particle velocities are to
+  // be scaled by; m_kinetic is scaled with them.
+  double half_step(double dt) {
+    const double h = 0.5 * dt;
+    const double kt = m_chain.temperature;
+    const double nf = double(3 * m_n - 3);
+    const std::size_t m = m_mass.size();
+    std::vector<double>& q = m_mass;
+    std::vector<double>& v = m_velocity;
+    auto force = [&](std::size_t k, double twice_ke) {
+      return k == 0 ? (twice_ke - nf * kt) / q[0] : (q[k - 1] * v[k - 1] * v[k - 1] - kt) / q[k];
+    };
+    double twice_ke = 2.0 * m_kinetic;
+    // Chain velocities from the top down, each damped by the one above it.
+    v[m - 1] += 0.5 * h * force(m - 1, twice_ke);
+    for (std::size_t k = m - 1; k-- > 0;) {
+      const double damp = std::exp(-0.25 * h * v[k + 1]);
+      v[k] = (v[k] * damp + 0.5 * h * force(k, twice_ke)) * damp;
+    }
+    const double scale = std::exp(-h * v[0]);
+    twice_ke *= scale * scale;
+    for (std::size_t k = 0; k < m; ++k) m_position[k] += h * v[k];
+    // And back up with the scaled kinetic energy.
+    for (std::size_t k = 0; k + 1 < m; ++k) {
+      const double damp = std::exp(-0.25 * h * v[k + 1]);
+      v[k] = (v[k] * damp + 0.5 * h * force(k, twice_ke)) * damp;
+    }
+    v[m - 1] += 0.5 * h * force(m - 1, twice_ke);
+    m_kinetic = 0.5 * twice_ke;
+    return scale;
+  }
+
+  md::NoseHooverChain m_chain;
+  Index m_n;
+  double& m_kinetic;
+  // Masses Q_k (epsilon tau^2), positions eta_k, velocities v_k (1/tau).
+  std::vector<double> m_mass, m_position, m_velocity;
+};
+
 class SimulationImpl final : public md::Simulation {
  public:
   SimulationImpl(const md::MdSettings& s, const md::HostParticles& initial)
@@ -440,10 +718,8 @@ class SimulationImpl final : public md::Simulation {
     }
     const Index cells = Index(m_grid.cells[0]) * m_grid.cells[1] * m_grid.cells[2];
     m_cell_start = Buffer<int, Space>(std::size_t(cells) + 1);
-    std::vector<md::PairCoeff> coeff;
-    for (std::size_t k = 0; k < table.a.size(); ++k)
-      coeff.push_back({table.a[k], table.b[k], table.c[k], table.cutoff2[k], table.shift[k]});
-    m_coeff = Buffer<md::PairCoeff, Space>::from_host(coeff);
+    m_forces.push_back(std::make_unique<PairForce>(s, table));
+    if (s.field) m_forces.push_back(std::make_unique<PeriodicFieldForce>(*s.field, s.box));
     const std::vector<int> types =
         initial.type.empty() ? std::vector<int>(std::size_t(m_n), 0) : initial.type;
     m_type = Buffer<int, Space>::from_host(types);
@@ -466,13 +742,14 @@ class SimulationImpl final : public md::Simulation {
     std::vector<int> tags(static_cast<std::size_t>(m_n));
     for (Index i = 0; i < m_n; ++i) tags[i] = int(i);
     m_tag = Buffer<int, Space>::from_host(tags);
-    if (const auto& c = s.nose_hoover) {
-      // Masses of the chain (Martyna et al. 1992): Q_1 = N_f T tdamp^2, Q_k = T tdamp^2.
-      const double nf = double(3 * m_n - 3);
-      m_nhc_mass.assign(std::size_t(c->chain), c->temperature * c->tdamp * c->tdamp);
-      m_nhc_mass[0] *= nf;
-      m_nhc_position.assign(std::size_t(c->chain), 0.0);
-      m_nhc_velocity.assign(std::size_t(c->chain), 0.0);
+    if (s.langevin) {
+      m_method = std::make_unique<LangevinBaoab>(*s.langevin);
+    } else if (s.nose_hoover) {
+      auto chain = std::make_unique<NoseHooverMethod>(*s.nose_hoover, m_n, m_kinetic);
+      m_chain = chain.get();
+      m_method = std::move(chain);
+    } else {
+      m_method = std::make_unique<VelocityVerlet>();
     }
     build_lists();
     compute_forces(0.0);
@@ -493,16 +770,7 @@ class SimulationImpl final : public md::Simulation {
     const double blow_up = half_skin + 1.0;
     const int every = m_settings.rebuild_every;
     for (std::int64_t s = 0; s < steps; ++s) {
-      if (const auto& l = m_settings.langevin) {
-        const double c1 = std::exp(-l->friction * dt);
-        kick_drift(m_n, 1.0, 0.5 * dt, 0.5 * dt, m_r.ptr(), m_v.ptr(), m_f.ptr());
-        thermalize_drift(m_n, c1, std::sqrt((1.0 - c1 * c1) * l->temperature),
-                         core::Philox(l->seed, std::uint64_t(m_step)), 0.5 * dt, m_r.ptr(),
-                         m_v.ptr());
-      } else {
-        const double scale = m_settings.nose_hoover ? chain_half_step() : 1.0;
-        kick_drift(m_n, scale, 0.5 * dt, dt, m_r.ptr(), m_v.ptr(), m_f.ptr());
-      }
+      m_method->open(step_args());
       if (every == 0) {
         const double moved2 = max_displacement2(m_n, m_r.ptr(), m_r0.ptr());
         if (!(moved2 <= blow_up * blow_up)) throw displacement_fault(m_step + 1);
@@ -515,10 +783,7 @@ class SimulationImpl final : public md::Simulation {
       }
       compute_forces(0.5 * dt);
       m_tally_stale = true;
-      if (m_settings.nose_hoover) {
-        m_kinetic = 0.5 * sum_squares(m_n, m_v.ptr());
-        scale_velocities(m_n, chain_half_step(), m_v.ptr());
-      }
+      m_method->close(step_args());
       ++m_step;
     }
     synchronize();
@@ -533,14 +798,7 @@ class SimulationImpl final : public md::Simulation {
     if (m_tally_stale) tally();
     t.potential = sum(m_n, m_energy.data()) + m_tail_energy;
     t.total = t.kinetic + t.potential;
-    t.conserved = t.total;
-    if (const auto& c = m_settings.nose_hoover) {
-      // Extended energy: sum Q_k v_k^2 / 2 + N_f T eta_1 + T sum_{k>1} eta_k.
-      const double nf = double(3 * m_n - 3);
-      for (std::size_t k = 0; k < m_nhc_mass.size(); ++k)
-        t.conserved += 0.5 * m_nhc_mass[k] * m_nhc_velocity[k] * m_nhc_velocity[k] +
-                       (k == 0 ? nf : 1.0) * c->temperature * m_nhc_position[k];
-    }
+    t.conserved = m_method->conserved(t.total);
     t.temperature = 2.0 * t.kinetic / double(3 * m_n - 3);
     t.pressure = (2.0 * t.kinetic + sum(m_n, m_virial.data())) / (3.0 * m_settings.box.volume()) +
                  m_tail_pressure;
@@ -598,18 +856,21 @@ class SimulationImpl final : public md::Simulation {
     s.image = core::to_host(m_image.buffer());
     s.tag = core::to_host(m_tag);
     s.type = core::to_host(m_type);
-    s.chain_position = m_nhc_position;
-    s.chain_velocity = m_nhc_velocity;
+    if (m_chain) {
+      s.chain_position = m_chain->position();
+      s.chain_velocity = m_chain->velocity();
+    }
     return s;
   }
 
   void restore(const md::SimulationState& s) override {
     const std::size_t n = std::size_t(m_n);
     const std::size_t n3 = 3 * n;
+    const std::size_t chain = m_chain ? m_chain->position().size() : 0;
     if (s.position.size() != n3 || s.velocity.size() != n3 || s.force.size() != n3 ||
         s.build_position.size() != n3 || s.image.size() != n3 || s.tag.size() != n ||
-        s.type.size() != n || s.chain_position.size() != m_nhc_position.size() ||
-        s.chain_velocity.size() != m_nhc_velocity.size() || s.list_capacity < 1)
+        s.type.size() != n || s.chain_position.size() != chain ||
+        s.chain_velocity.size() != chain || s.list_capacity < 1)
       throw core::Error(
           "MD restore: the saved state does not fit this simulation (another particle count "
           "or thermostat)");
@@ -620,8 +881,10 @@ class SimulationImpl final : public md::Simulation {
     m_image.buffer() = Buffer<int, Space>::from_host(s.image);
     m_tag = Buffer<int, Space>::from_host(s.tag);
     m_type = Buffer<int, Space>::from_host(s.type);
-    m_nhc_position = s.chain_position;
-    m_nhc_velocity = s.chain_velocity;
+    if (m_chain) {
+      m_chain->position() = s.chain_position;
+      m_chain->velocity() = s.chain_velocity;
+    }
     m_step = s.step;
     m_builds = s.builds;
     m_dangerous = s.dangerous_builds;
@@ -640,41 +903,6 @@ class SimulationImpl final : public md::Simulation {
     for (std::size_t i = 0; i < tag.size(); ++i)
       for (int c = 0; c < 3; ++c) out[3 * std::size_t(tag[i]) + c] = a[3 * i + c];
     return out;
-  }
-
-  // One Nose-Hoover chain half step (dt / 2) from the current kinetic energy m_kinetic
-  // (Martyna, Tuckerman, Tobias & Klein 1996, one Trotter cycle, no Suzuki-Yoshida): updates the
-  // chain and returns the factor the particle velocities are to be scaled by; m_kinetic is
-  // scaled with them.
-  double chain_half_step() {
-    const md::NoseHooverChain& c = *m_settings.nose_hoover;
-    const double h = 0.5 * m_settings.dt;
-    const double kt = c.temperature;
-    const double nf = double(3 * m_n - 3);
-    const std::size_t m = m_nhc_mass.size();
-    std::vector<double>& q = m_nhc_mass;
-    std::vector<double>& v = m_nhc_velocity;
-    auto force = [&](std::size_t k, double twice_ke) {
-      return k == 0 ? (twice_ke - nf * kt) / q[0] : (q[k - 1] * v[k - 1] * v[k - 1] - kt) / q[k];
-    };
-    double twice_ke = 2.0 * m_kinetic;
-    // Chain velocities from the top down, each damped by the one above it.
-    v[m - 1] += 0.5 * h * force(m - 1, twice_ke);
-    for (std::size_t k = m - 1; k-- > 0;) {
-      const double damp = std::exp(-0.25 * h * v[k + 1]);
-      v[k] = (v[k] * damp + 0.5 * h * force(k, twice_ke)) * damp;
-    }
-    const double scale = std::exp(-h * v[0]);
-    twice_ke *= scale * scale;
-    for (std::size_t k = 0; k < m; ++k) m_nhc_position[k] += h * v[k];
-    // And back up with the scaled kinetic energy.
-    for (std::size_t k = 0; k + 1 < m; ++k) {
-      const double damp = std::exp(-0.25 * h * v[k + 1]);
-      v[k] = (v[k] * damp + 0.5 * h * force(k, twice_ke)) * damp;
-    }
-    v[m - 1] += 0.5 * h * force(m - 1, twice_ke);
-    m_kinetic = 0.5 * twice_ke;
-    return scale;
   }
 
   // The particle that moved farthest since the last build (or first non-finite one), for a
@@ -737,44 +965,33 @@ class SimulationImpl final : public md::Simulation {
     }
   }
 
-  // Forces at the current positions, then v += kick f.
-  void compute_forces(double kick) {
-    if (m_settings.potential == md::Potential::morse)
-      compute_forces<md::MorseEvaluator>(kick);
-    else
-      compute_forces<md::LjEvaluator>(kick);
+  // The force computes' views of the engine's arrays as they are now.
+  ForceArgs force_args() {
+    return {m_n,           m_box,          m_r.ptr(),      m_f.ptr(), m_v.ptr(),
+            m_type.data(), m_count.data(), m_list.data(), m_capacity};
   }
 
-  template <class Evaluator>
+  StepArgs step_args() { return {m_n, m_settings.dt, m_step, m_r.ptr(), m_v.ptr(), m_f.ptr()}; }
+
+  // Forces at the current positions, then v += kick f. The pair force alone (the usual case)
+  // fuses the kick into its pass; with more computes the pair forces are set, the others add
+  // theirs, and the kick is a pass of its own.
   void compute_forces(double kick) {
-    const bool single = m_types == 1;
-    if constexpr (k_half_lists) {
-      const Index parts = thread_count();
-      if (m_partial.size() != std::size_t(3 * m_n * (parts - 1)))
-        m_partial = Buffer<double, Space>(std::size_t(3 * m_n * (parts - 1)));
-      const auto kernel =
-          single ? &half_list_forces<Evaluator, true> : &half_list_forces<Evaluator, false>;
-      kernel(m_n, parts, m_box, m_coeff.data(), m_types, m_type.data(), m_r.ptr(), m_count.data(),
-             m_list.data(), m_capacity, m_f.ptr(), m_partial.data());
-      reduce_and_kick(m_n, parts, m_partial.data(), m_f.ptr(), kick, m_v.ptr());
-    } else {
-      const auto kernel = single ? &full_list_forces_and_kick<Evaluator, true>
-                                 : &full_list_forces_and_kick<Evaluator, false>;
-      kernel(m_n, m_box, m_coeff.data(), m_types, m_type.data(), m_r.ptr(), m_count.data(),
-             m_list.data(), m_capacity, m_f.ptr(), kick, m_v.ptr());
+    const ForceArgs a = force_args();
+    if (m_forces.size() == 1) {
+      m_forces[0]->set_forces_and_kick(a, kick);
+      return;
     }
+    m_forces[0]->set_forces_and_kick(a, 0.0);
+    for (std::size_t k = 1; k < m_forces.size(); ++k) m_forces[k]->add_forces(a);
+    if (kick != 0.0) md_detail::kick(m_n, kick, a.f, a.v);
   }
 
   // Per-atom energies and virials at the current positions (forces untouched).
   void tally() {
-    const bool single = m_types == 1;
-    const auto kernel =
-        m_settings.potential == md::Potential::morse
-            ? (single ? &tally_pairs<md::MorseEvaluator, true>
-                      : &tally_pairs<md::MorseEvaluator, false>)
-            : (single ? &tally_pairs<md::LjEvaluator, true> : &tally_pairs<md::LjEvaluator, false>);
-    kernel(m_n, m_box, m_coeff.data(), m_types, m_type.data(), m_r.ptr(), m_count.data(),
-           m_list.data(), m_capacity, m_energy.data(), m_virial.data());
+    const ForceArgs a = force_args();
+    for (std::size_t k = 0; k < m_forces.size(); ++k)
+      m_forces[k]->tally(a, m_energy.data(), m_virial.data(), k == 0);
     m_tally_stale = false;
   }
 
@@ -784,7 +1001,6 @@ class SimulationImpl final : public md::Simulation {
   CellGrid m_grid{};
   int m_types = 1;
   double m_radius = 0;                   // Verlet list radius: largest pair cutoff + skin
-  Buffer<md::PairCoeff, Space> m_coeff;  // [types][types]
   Buffer<int, Space> m_type;             // type of each stored particle
   double m_tail_energy = 0;              // N U_tail/N, epsilon
   double m_tail_pressure = 0;            // epsilon / sigma^3
@@ -804,16 +1020,15 @@ class SimulationImpl final : public md::Simulation {
   Buffer<int, Space> m_cell_start;  // [cells + 1]
   Buffer<int, Space> m_count;       // neighbors of each particle
   Buffer<int, Space> m_list;        // [N][capacity]
-  Buffer<double, Space> m_partial;  // half lists: threads 1.. force arrays, [threads - 1][3][N]
   int m_capacity = 0;
   std::int64_t m_step = 0;
   std::int64_t m_builds = 0;
   std::int64_t m_dangerous = 0;
   bool m_tally_stale = true;  // m_energy / m_virial are from an earlier step
   double m_kinetic = 0;       // sum v^2 / 2 after the last step, kept by the Nose-Hoover chain
-  // Nose-Hoover chain (host: M numbers): masses Q_k (epsilon tau^2), positions eta_k,
-  // velocities v_k (1/tau).
-  std::vector<double> m_nhc_mass, m_nhc_position, m_nhc_velocity;
+  std::vector<std::unique_ptr<ForceCompute>> m_forces;  // the pair force first
+  std::unique_ptr<IntegrationMethod> m_method;
+  NoseHooverMethod* m_chain = nullptr;  // m_method where it is the Nose-Hoover chain
 };
 
 }  // namespace md_detail

@@ -68,6 +68,16 @@ struct NoseHooverChain {
   int chain = 3;             // thermostats in the chain, >= 1
 };
 
+// An external field along one axis, periodic in the box: each particle has the energy
+// U = amplitude cos(2 pi waves r_axis / edge_axis) (a standing wave, as an optical lattice or the
+// periodic perturbation of nonequilibrium MD). It adds to the potential energy, not to the
+// virial: r.f of an external force depends on where the origin is.
+struct PeriodicField {
+  int axis = 2;           // 0, 1, 2: x, y, z
+  double amplitude = 1.0;  // epsilon
+  int waves = 1;          // wavelengths per box edge, >= 1
+};
+
 struct MdSettings {
   Box box;
   LjOptions lj;
@@ -79,6 +89,7 @@ struct MdSettings {
   double dt = 0.005;                 // tau
   std::optional<Langevin> langevin;  // at most one of langevin and nose_hoover; none: NVE
   std::optional<NoseHooverChain> nose_hoover;
+  std::optional<PeriodicField> field;  // an external force added to the pair forces; none: off
   // 0: rebuild the Verlet list when a particle has moved more than skin / 2 since the last
   // build (checked every step, never late). k > 0: rebuild every k steps without checking
   // (LAMMPS' `neigh_modify every k delay 0 check no`); a build at which a particle had moved
@@ -122,7 +133,7 @@ struct Thermo {
   double time = 0;  // tau
   std::int64_t atoms = 0;
   double kinetic = 0;    // sum m v^2 / 2
-  double potential = 0;  // pair sum (+ N U_tail/N with tail corrections)
+  double potential = 0;  // pair sum (+ N U_tail/N with tail corrections) (+ external field)
   double total = 0;
   // The quantity the integrator conserves: total for NVE, total plus the chain's energy for
   // Nose-Hoover, total for Langevin (not conserved there).
@@ -191,7 +202,8 @@ void load_state(Simulation& sim, const io::StateReader& reader);
 
 // Throws core::Error for a box edge shorter than 2 (cutoff + skin) (the minimum image would
 // miss pairs), fewer than 2 particles, arrays of different lengths, non-finite values or
-// non-positive dt/cutoff, a Langevin thermostat with T < 0 or friction <= 0, a Nose-Hoover chain
+// non-positive dt/cutoff, a field with an axis other than 0-2, fewer than one wave or a
+// non-finite amplitude, a Langevin thermostat with T < 0 or friction <= 0, a Nose-Hoover chain
 // with T <= 0, tdamp <= 0 or no thermostat, both thermostats; md::Fault (step 0) for overlapping
 // particles. run() throws md::Fault when the dynamics blow up.
 std::unique_ptr<Simulation> make_simulation(core::Backend backend, const MdSettings& settings,
