@@ -492,9 +492,10 @@ class PairForce final : public ForceCompute {
     if (!first) throw core::Error("MD engine: the pair force must be the first force compute");
     const bool single = m_types == 1;
     const auto kernel =
-        m_morse ? (single ? &tally_pairs<md::MorseEvaluator, true>
-                          : &tally_pairs<md::MorseEvaluator, false>)
-                : (single ? &tally_pairs<md::LjEvaluator, true> : &tally_pairs<md::LjEvaluator, false>);
+        m_morse
+            ? (single ? &tally_pairs<md::MorseEvaluator, true>
+                      : &tally_pairs<md::MorseEvaluator, false>)
+            : (single ? &tally_pairs<md::LjEvaluator, true> : &tally_pairs<md::LjEvaluator, false>);
     kernel(a.n, a.box, m_coeff.data(), m_types, a.type, a.r, a.count, a.list, a.capacity, energy,
            virial);
   }
@@ -509,8 +510,8 @@ class PairForce final : public ForceCompute {
         m_partial = Buffer<double, Space>(std::size_t(3 * a.n * (parts - 1)));
       const auto kernel =
           single ? &half_list_forces<Evaluator, true> : &half_list_forces<Evaluator, false>;
-      kernel(a.n, parts, a.box, m_coeff.data(), m_types, a.type, a.r, a.count, a.list,
-             a.capacity, a.f, m_partial.data());
+      kernel(a.n, parts, a.box, m_coeff.data(), m_types, a.type, a.r, a.count, a.list, a.capacity,
+             a.f, m_partial.data());
       reduce_and_kick(a.n, parts, m_partial.data(), a.f, kick, a.v);
     } else {
       const auto kernel = single ? &full_list_forces_and_kick<Evaluator, true>
@@ -552,7 +553,9 @@ class PeriodicFieldForce final : public ForceCompute {
   }
 
  private:
-  double* axis(Vec3Ptr p) const { return m_params.axis == 0 ? p.x : m_params.axis == 1 ? p.y : p.z; }
+  double* axis(Vec3Ptr p) const {
+    return m_params.axis == 0 ? p.x : m_params.axis == 1 ? p.y : p.z;
+  }
 
   md::FieldParams m_params;
 };
@@ -587,9 +590,7 @@ class IntegrationMethod {
 // Velocity Verlet (NVE): half kick and drift, forces, half kick.
 class VelocityVerlet final : public IntegrationMethod {
  public:
-  void open(const StepArgs& a) override {
-    kick_drift(a.n, 1.0, 0.5 * a.dt, a.dt, a.r, a.v, a.f);
-  }
+  void open(const StepArgs& a) override { kick_drift(a.n, 1.0, 0.5 * a.dt, a.dt, a.r, a.v, a.f); }
 };
 
 // Langevin BAOAB (md::Langevin): B A, then the exact O, then A; the closing B is the kick.
@@ -967,7 +968,7 @@ class SimulationImpl final : public md::Simulation {
 
   // The force computes' views of the engine's arrays as they are now.
   ForceArgs force_args() {
-    return {m_n,           m_box,          m_r.ptr(),      m_f.ptr(), m_v.ptr(),
+    return {m_n,           m_box,          m_r.ptr(),     m_f.ptr(), m_v.ptr(),
             m_type.data(), m_count.data(), m_list.data(), m_capacity};
   }
 
@@ -1000,11 +1001,11 @@ class SimulationImpl final : public md::Simulation {
   BoxParams m_box{};
   CellGrid m_grid{};
   int m_types = 1;
-  double m_radius = 0;                   // Verlet list radius: largest pair cutoff + skin
-  Buffer<int, Space> m_type;             // type of each stored particle
-  double m_tail_energy = 0;              // N U_tail/N, epsilon
-  double m_tail_pressure = 0;            // epsilon / sigma^3
-  Vec3Buffer m_r;                        // positions, wrapped at each list build
+  double m_radius = 0;         // Verlet list radius: largest pair cutoff + skin
+  Buffer<int, Space> m_type;   // type of each stored particle
+  double m_tail_energy = 0;    // N U_tail/N, epsilon
+  double m_tail_pressure = 0;  // epsilon / sigma^3
+  Vec3Buffer m_r;              // positions, wrapped at each list build
   Vec3Buffer m_v;
   Vec3Buffer m_f;
   Vec3Buffer m_r0;                  // positions at the last list build

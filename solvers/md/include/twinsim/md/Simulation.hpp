@@ -73,9 +73,9 @@ struct NoseHooverChain {
 // periodic perturbation of nonequilibrium MD). It adds to the potential energy, not to the
 // virial: r.f of an external force depends on where the origin is.
 struct PeriodicField {
-  int axis = 2;           // 0, 1, 2: x, y, z
+  int axis = 2;            // 0, 1, 2: x, y, z
   double amplitude = 1.0;  // epsilon
-  int waves = 1;          // wavelengths per box edge, >= 1
+  int waves = 1;           // wavelengths per box edge, >= 1
 };
 
 struct MdSettings {
