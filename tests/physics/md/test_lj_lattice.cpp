@@ -11,9 +11,10 @@
 namespace twinsim::test {
 namespace {
 
-// Reference values (reduced LJ units) from /work/shared/reference/lennard-jones.md, which takes
-// them from LAMMPS' shipped logs of bench/in.lj and examples/melt/in.melt: the perfect fcc
-// lattice at density 0.8442 with lj/cut 2.5 (truncated, not shifted, no tail correction).
+// Reference values (reduced LJ units) from the project's shared reference/lennard-jones.md,
+// which takes them from LAMMPS' shipped logs of bench/in.lj and examples/melt/in.melt: the
+// perfect fcc lattice at density 0.8442 with lj/cut 2.5 (truncated, not shifted, no tail
+// correction).
 constexpr double k_lattice_energy_per_atom = -6.773368053253;
 constexpr double k_lattice_virial_pressure = -6.23531727009;
 // in.melt step 0 (10x10x10 cells = 4000 atoms, T = 3.0): "Press" column of the LAMMPS log,
