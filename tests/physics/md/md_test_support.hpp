@@ -1,5 +1,7 @@
 #pragma once
 // Shared set-ups and oracles of the MD tests (reduced LJ units).
+#include <gtest/gtest.h>
+
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -56,6 +58,29 @@ inline double distance2(const std::vector<double>& r, std::size_t i, std::size_t
                         const md::Box& box) {
   const auto d = separation(r, i, j, box);
   return d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+}
+
+// The potential energy (epsilon) of the setup's particles at step 0.
+inline double potential_energy(core::Backend backend, const MdSetup& s) {
+  return md::make_simulation(backend, s.settings, s.particles)->thermo().potential;
+}
+
+// The engine's forces on a few particles of `s` (at least 256) equal minus the central
+// difference of the potential energy along each axis. Truncation error ~h^2 |u'''| ~ 1e-8;
+// round-off ~1e-16 |U| / h ~ 4e-8: the energy must be continuous (a shifted potential).
+inline void expect_forces_are_minus_energy_gradient(core::Backend backend, const MdSetup& s) {
+  const md::HostParticles p = md::make_simulation(backend, s.settings, s.particles)->particles();
+  const double h = 1e-5;
+  for (std::size_t i : {0u, 37u, 101u, 255u})
+    for (int a = 0; a < 3; ++a) {
+      MdSetup plus = s, minus = s;
+      plus.particles.position[3 * i + a] += h;
+      minus.particles.position[3 * i + a] -= h;
+      const double gradient =
+          (potential_energy(backend, plus) - potential_energy(backend, minus)) / (2 * h);
+      EXPECT_NEAR(p.force[3 * i + a], -gradient, 1e-6 * (1.0 + std::abs(gradient)))
+          << "particle " << i << " axis " << a;
+    }
 }
 
 }  // namespace twinsim::test

@@ -16,10 +16,6 @@ template <class Tag>
 class MdField : public ::testing::Test {};
 TYPED_TEST_SUITE(MdField, AllBackends, BackendName);
 
-double potential_energy(core::Backend backend, const MdSetup& s) {
-  return md::make_simulation(backend, s.settings, s.particles)->thermo().potential;
-}
-
 // Shifted LJ on a jittered fcc lattice with a field of two waves along x (not the default axis).
 MdSetup field_setup(double temperature, double jitter) {
   MdSetup s = lattice_setup({4, 4, 4}, temperature, jitter, true);
@@ -43,22 +39,7 @@ TYPED_TEST(MdField, EnergyIsTheAnalyticSumOverParticles) {
 
 TYPED_TEST(MdField, ForcesEqualMinusEnergyGradient) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
-  const MdSetup s = field_setup(0.0, 0.15);
-  const md::HostParticles p =
-      md::make_simulation(TypeParam::k_backend, s.settings, s.particles)->particles();
-  const double h = 1e-5;
-  for (std::size_t i : {0u, 37u, 101u, 255u})
-    for (int a = 0; a < 3; ++a) {
-      MdSetup plus = s, minus = s;
-      plus.particles.position[3 * i + a] += h;
-      minus.particles.position[3 * i + a] -= h;
-      const double gradient = (potential_energy(TypeParam::k_backend, plus) -
-                               potential_energy(TypeParam::k_backend, minus)) /
-                              (2 * h);
-      // As for the pair forces alone: truncation ~h^2 |u'''|, round-off ~1e-16 |U| / h.
-      EXPECT_NEAR(p.force[3 * i + a], -gradient, 1e-6 * (1.0 + std::abs(gradient)))
-          << "particle " << i << " axis " << a;
-    }
+  expect_forces_are_minus_energy_gradient(TypeParam::k_backend, field_setup(0.0, 0.15));
 }
 
 TYPED_TEST(MdField, VelocityVerletConservesTheTotalEnergy) {

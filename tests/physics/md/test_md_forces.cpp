@@ -15,29 +15,11 @@ template <class Tag>
 class MdForces : public ::testing::Test {};
 TYPED_TEST_SUITE(MdForces, AllBackends, BackendName);
 
-double potential_energy(core::Backend backend, const MdSetup& s) {
-  return md::make_simulation(backend, s.settings, s.particles)->thermo().potential;
-}
-
 TYPED_TEST(MdForces, ForcesEqualMinusEnergyGradient) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
   // Shifted potential: the energy is continuous at the cutoff, so central differences apply.
-  MdSetup s = lattice_setup({4, 4, 4}, 0.0, 0.15, true);
-  const md::HostParticles p =
-      md::make_simulation(TypeParam::k_backend, s.settings, s.particles)->particles();
-  const double h = 1e-5;
-  for (std::size_t i : {0u, 37u, 101u, 255u})
-    for (int a = 0; a < 3; ++a) {
-      MdSetup plus = s, minus = s;
-      plus.particles.position[3 * i + a] += h;
-      minus.particles.position[3 * i + a] -= h;
-      const double gradient = (potential_energy(TypeParam::k_backend, plus) -
-                               potential_energy(TypeParam::k_backend, minus)) /
-                              (2 * h);
-      // Truncation error ~h^2 |u'''| ~ 1e-8; round-off ~1e-16 |U| / h ~ 4e-8.
-      EXPECT_NEAR(p.force[3 * i + a], -gradient, 1e-6 * (1.0 + std::abs(gradient)))
-          << "particle " << i << " axis " << a;
-    }
+  expect_forces_are_minus_energy_gradient(TypeParam::k_backend,
+                                          lattice_setup({4, 4, 4}, 0.0, 0.15, true));
 }
 
 TYPED_TEST(MdForces, NewtonsThirdLawAndMomentumConservation) {
