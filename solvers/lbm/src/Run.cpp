@@ -220,8 +220,6 @@ class FieldWriter : public loop::Operation {
 
   loop::Verdict fire() override {
     const std::int64_t step = m_stepper.step();
-    // A restart from the checkpoint of the last step has that frame already.
-    if (step == m_last_step) return loop::Verdict::go_on;
     const Frame f = physical(m_stepper.solver().macroscopic(), m_stepper.lattice().units);
     const double t = m_stepper.time();
     m_xdmf->add_step(t, m_mesh,
@@ -230,16 +228,8 @@ class FieldWriter : public loop::Operation {
                       {"density", m_density.append(f.density.data(), step, t)},
                       {"vorticity", m_vorticity.append(f.vorticity.data(), step, t)},
                       {"obstacle", m_obstacle.append(f.obstacle.data(), step, t)}});
-    m_last_step = step;
     if (!f.finite) throw diverged(step);
     return loop::Verdict::go_on;
-  }
-
-  void save(io::StateWriter& out, const std::string& prefix) const override {
-    out.put(prefix + "last_step", m_last_step);
-  }
-  void load(const io::StateReader& in, const std::string& prefix) override {
-    m_last_step = in.get_int(prefix + "last_step");
   }
 
  private:
@@ -257,7 +247,6 @@ class FieldWriter : public loop::Operation {
   io::FieldSeries m_velocity, m_pressure, m_density, m_vorticity, m_obstacle;
   std::optional<io::XdmfWriter> m_xdmf;
   io::CoRectMesh m_mesh{};
-  std::int64_t m_last_step = -1;  // of the last frame written
 };
 
 std::vector<double> flat(const std::vector<std::array<double, 3>>& triples) {
@@ -311,8 +300,6 @@ class ForceSampler : public loop::Operation {
 
   loop::Verdict fire() override {
     const std::int64_t step = m_stepper.step();
-    // A restart from the checkpoint of the last step has that sample already.
-    if (step == m_last_step) return loop::Verdict::go_on;
     const CaseLattice& lattice = m_stepper.lattice();
     const LatticeUnits& u = lattice.units;
     const std::vector<std::array<double, 3>> f = m_stepper.solver().obstacle_forces();
@@ -338,12 +325,10 @@ class ForceSampler : public loop::Operation {
     }
     for (std::size_t i = 0; i < m_probe_series.size(); ++i)
       m_probe_series[i].append(&m_pressure[i], step, t);
-    m_last_step = step;
     return loop::Verdict::go_on;
   }
 
   void save(io::StateWriter& out, const std::string& prefix) const override {
-    out.put(prefix + "last_step", m_last_step);
     out.put(prefix + "force", flat(m_force));
     out.put(prefix + "coefficient", flat(m_coefficient));
     out.put(prefix + "pressure", m_pressure);
@@ -353,7 +338,6 @@ class ForceSampler : public loop::Operation {
     }
   }
   void load(const io::StateReader& in, const std::string& prefix) override {
-    m_last_step = in.get_int(prefix + "last_step");
     m_force = triples(in.get<double>(prefix + "force"));
     m_coefficient = triples(in.get<double>(prefix + "coefficient"));
     in.get(prefix + "pressure", m_pressure.data(), m_pressure.size());
@@ -433,7 +417,6 @@ class ForceSampler : public loop::Operation {
   std::vector<std::array<double, 3>> m_force, m_coefficient;
   std::vector<double> m_pressure;
   std::vector<std::vector<double>> m_drag, m_lift;  // per obstacle, per sample
-  std::int64_t m_last_step = -1;                    // of the last sample
 };
 
 // |u - u_last| / |u| between checks (Solver::velocity_change): ends the run once it falls below
