@@ -58,6 +58,12 @@ XdmfWriter::XdmfWriter(fs::path xmf_path, const fs::path& h5_path, std::size_t k
   save();
 }
 
+XdmfWriter XdmfWriter::for_run(fs::path xmf_path, const fs::path& h5_path, bool restarted,
+                               std::size_t frames) {
+  return restarted ? XdmfWriter(std::move(xmf_path), h5_path, frames)
+                   : XdmfWriter(std::move(xmf_path), h5_path);
+}
+
 std::string XdmfWriter::data_item(const FrameView& view) const {
   return fmt::format(R"(<DataItem Dimensions="{}" {} Format="HDF">{}:{}</DataItem>)",
                      fmt::join(view.shape, " "), number_type(view.type), m_h5_name, view.path);

@@ -79,8 +79,7 @@ class TemperatureFrames : public loop::Operation {
                     const std::filesystem::path& xmf, bool restarted)
       : m_stepper(stepper),
         m_series(file, "temperature", grid_of(stepper), 1, io::DType::f64, "K", "s"),
-        m_xdmf(restarted ? io::XdmfWriter(xmf, file.path(), m_series.frames())
-                         : io::XdmfWriter(xmf, file.path())),
+        m_xdmf(io::XdmfWriter::for_run(xmf, file.path(), restarted, m_series.frames())),
         m_mesh(mesh_of(stepper)) {}
 
   std::string name() const override { return "temperature"; }

@@ -203,10 +203,7 @@ class FieldWriter : public loop::Operation {
         m_vorticity(file, "vorticity", grid(stepper), stepper.lattice().dims == 3 ? 3 : 1,
                     disk(stepper), "s-1", "s"),
         m_obstacle(file, "obstacle", grid(stepper), 1, io::DType::f32, "", "s") {
-    if (restarted)
-      m_xdmf.emplace(xmf, file.path(), m_velocity.frames());
-    else
-      m_xdmf.emplace(xmf, file.path());
+    m_xdmf.emplace(io::XdmfWriter::for_run(xmf, file.path(), restarted, m_velocity.frames()));
     // Values sit at cell centres, so the mesh's points are the centres: node data on a mesh
     // offset by half a cell.
     const std::array<int, 3>& cells = stepper.lattice().config.cells;

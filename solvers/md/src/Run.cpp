@@ -258,10 +258,8 @@ class Trajectory : public loop::Operation {
       m_atoms.add(name, 3, io::DType::f64, "", n);
     m_atoms.add("species", 1, io::DType::i32, "", n);  // H5MD's particle type
     m_atoms.add("image", 3, io::DType::i32, "", n);    // periodic images crossed
-    if (restarted)
-      m_xdmf.emplace(xmf, file.path(), std::size_t(m_atoms["position"].frames()));
-    else
-      m_xdmf.emplace(xmf, file.path());
+    m_xdmf.emplace(io::XdmfWriter::for_run(xmf, file.path(), restarted,
+                                           m_atoms["position"].frames()));
   }
 
   std::string name() const override { return "trajectory"; }

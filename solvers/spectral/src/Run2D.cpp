@@ -173,10 +173,7 @@ class Dataset {
       file.set_attribute("/energy_spectrum", "axes", std::string("sample time shell"));
       file.write("/snapshot_time", m_times.data(), {m_frames});
     }
-    if (restarted)
-      m_xdmf.emplace(xmf, file.path(), std::size_t(m_first.frames()));
-    else
-      m_xdmf.emplace(xmf, file.path());
+    m_xdmf.emplace(io::XdmfWriter::for_run(xmf, file.path(), restarted, m_first.frames()));
   }
 
   static Grid2D solver_grid(const Settings2D& s) {

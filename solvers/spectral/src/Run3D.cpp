@@ -206,10 +206,7 @@ class VelocityFrames : public loop::Operation {
         m_mesh{{m_n, m_n, m_n},
                {0, 0, 0},
                {s.solver.lx / double(m_n), s.solver.lx / double(m_n), s.solver.lx / double(m_n)}} {
-    if (restarted)
-      m_xdmf.emplace(xmf, file.path(), std::size_t(m_velocity.frames()));
-    else
-      m_xdmf.emplace(xmf, file.path());
+    m_xdmf.emplace(io::XdmfWriter::for_run(xmf, file.path(), restarted, m_velocity.frames()));
   }
 
   std::string name() const override { return "velocity"; }

@@ -50,6 +50,10 @@ class XdmfWriter {
   // the file holds fewer.
   XdmfWriter(std::filesystem::path xmf_path, const std::filesystem::path& h5_path,
              std::size_t keep_steps);
+  // A run's sidecar: a fresh one, or when the run is restarted the existing one with its first
+  // `frames` steps (the frames its series kept at the checkpoint).
+  static XdmfWriter for_run(std::filesystem::path xmf_path, const std::filesystem::path& h5_path,
+                            bool restarted, std::size_t frames);
 
   void add_step(double time, const CoRectMesh& mesh, const std::vector<XdmfAttribute>& attributes);
   void add_step(double time, const PointSet& particles,
