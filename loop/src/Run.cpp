@@ -9,9 +9,9 @@
 #include <optional>
 
 #include "twinsim/core/Error.hpp"
-#include "twinsim/core/Timers.hpp"
 #include "twinsim/core/Log.hpp"
 #include "twinsim/core/Signals.hpp"
+#include "twinsim/core/Timers.hpp"
 #include "twinsim/core/versions.hpp"
 
 namespace twinsim::loop {
@@ -85,7 +85,6 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
   const auto start = std::chrono::steady_clock::now();
   const std::string name = c.get_string("run.name");
   const fs::path out = request.out.empty() ? fs::path("runs") / name : fs::path(request.out);
-  const std::string checkpoint_kind = kind.name;
 
   // Everything that can be refused is refused before the run folder exists (or, restarting,
   // before it changes).
@@ -103,7 +102,7 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
     if (!request.restart.empty()) {
       dir.emplace(io::RunDirectory::existing(out));
       restart.emplace(dir->checkpoints(), request.restart);
-      restart->require(checkpoint_kind, c.resolved_text());
+      restart->require(kind.name, c.resolved_text());
     }
     check_disk(kind, c, out);
     if (!dir) dir.emplace(out, request.overwrite);
@@ -127,20 +126,14 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
   }
 
   io::Checkpoints checkpoints(dir->checkpoints(), io::CheckpointPolicy::from_case(c),
-                              {checkpoint_kind, 0, 0.0, std::string(core::to_string(backend)),
+                              {kind.name, 0, 0.0, std::string(core::to_string(backend)),
                                c.resolved_text()});
   Result result = execute(kind, {c, backend, *dir, name, restart ? &*restart : nullptr},
                           checkpoints);
   const Outcome& outcome = result.outcome;
   const bool ok = outcome.end != End::failed;
   io::Summary& s = result.summary;
-  s.set("name", name);
-  s.set(kind.provenance, kind.name);
-  s.set("backend", std::string(core::to_string(backend)));
-  s.set("twinsim_version", core::version());
-  s.set("status", ok ? "ok" : "failed");
-  if (!ok) s.set("failure", outcome.failure);
-  s.set("timing.total_s", core::seconds_since(start));
+  set_provenance(s, name, kind.provenance, kind.name, backend, ok ? "" : outcome.failure, start);
   if (restart) {
     s.set("restart.from", restart->path().string());
     s.set("restart.step", restart->step());
@@ -165,6 +158,18 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
   }
   spdlog::info("done in {:.3g} s; results in {}", core::seconds_since(start), dir->path().string());
   return k_exit_ok;
+}
+
+void set_provenance(io::Summary& s, const std::string& name, const std::string& provenance,
+                    const std::string& what, core::Backend backend, const std::string& failure,
+                    std::chrono::steady_clock::time_point start) {
+  s.set("name", name);
+  s.set(provenance, what);
+  s.set("backend", std::string(core::to_string(backend)));
+  s.set("twinsim_version", core::version());
+  s.set("status", failure.empty() ? "ok" : "failed");
+  if (!failure.empty()) s.set("failure", failure);
+  s.set("timing.total_s", core::seconds_since(start));
 }
 
 io::Schema case_schema(const std::vector<Kind>& kinds, const std::string& solver) {

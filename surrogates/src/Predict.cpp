@@ -18,8 +18,8 @@
 #include <sstream>
 
 #include "twinsim/core/Error.hpp"
-#include "twinsim/core/Timers.hpp"
 #include "twinsim/core/Log.hpp"
+#include "twinsim/core/Timers.hpp"
 #include "twinsim/core/versions.hpp"
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/RunDirectory.hpp"
@@ -422,7 +422,6 @@ int predict(const io::Case& c, const loop::Request& request, const References& r
   spdlog::info("twinsim {}: predict {} with {} on {}", core::version(), name, model_path.string(),
                core::to_string(backend));
   io::Summary s;
-  bool ok = true;
   std::string failure;
   try {
     const bool table = model.data_kind == "table";
@@ -433,20 +432,13 @@ int predict(const io::Case& c, const loop::Request& request, const References& r
       table ? predict_table<float>(c, model, backend, *dir, references, s)
             : predict_trajectories<float>(c, model, backend, *dir, s);
   } catch (const core::Error& e) {
-    ok = false;
     failure = e.what();
     spdlog::error("{}", e.what());
   }
   s.set("model.file", model_path.string());
-  s.set("name", name);
-  s.set("command", "predict");
-  s.set("backend", std::string(core::to_string(backend)));
-  s.set("twinsim_version", core::version());
-  s.set("status", ok ? "ok" : "failed");
-  if (!ok) s.set("failure", failure);
-  s.set("timing.total_s", core::seconds_since(start));
+  loop::set_provenance(s, name, "command", "predict", backend, failure, start);
   dir->write_summary(s);
-  return ok ? loop::k_exit_ok : loop::k_exit_failed;
+  return failure.empty() ? loop::k_exit_ok : loop::k_exit_failed;
 }
 
 }  // namespace twinsim::nn

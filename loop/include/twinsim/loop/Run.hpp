@@ -4,6 +4,7 @@
 // (its case sections, checks, disk plan, and how it builds a Run: stepper + operations); the
 // library does the rest (backend, run folder, preflight, log, checkpoints and restarts, the
 // loop, summary.json, exit status).
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -121,6 +122,13 @@ struct Request {
 // creates or reopens the run folder, writes case.toml, log.txt, checkpoints and summary.json,
 // and returns the exit status.
 int run(const Kind& kind, const io::Case& case_file, const Request& request);
+
+// What ends every summary.json: name, what ran (`provenance` = "solver" or "command", `what` =
+// its name), backend, version, status ("ok", or "failed" with `failure` when that is not
+// empty) and timing.total_s (seconds since `start`).
+void set_provenance(io::Summary& summary, const std::string& name, const std::string& provenance,
+                    const std::string& what, core::Backend backend, const std::string& failure,
+                    std::chrono::steady_clock::time_point start);
 
 // The schema of a case for one of `kinds`: [run] (name, solver, device) and [checkpoint] plus
 // that kind's sections; solver empty: every kind's sections (documentation).
