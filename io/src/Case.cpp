@@ -495,11 +495,11 @@ bool CaseOutline::has(std::string_view table) const {
   return std::find(tables.begin(), tables.end(), table) != tables.end();
 }
 
-CaseOutline outline_of(const std::filesystem::path& path,
-                       const std::vector<std::string>& overrides) {
+CaseOutline outline_of_text(std::string_view text, const std::string& source,
+                            const std::vector<std::string>& overrides) {
   CaseOutline o;
   try {
-    const toml::table document = toml::parse_file(path.string());
+    const toml::table document = toml::parse(text, std::string_view(source));
     for (const auto& [key, node] : document)
       if (node.is_table() || node.is_array_of_tables()) o.tables.emplace_back(key.str());
     o.solver = document["run"]["solver"].value_or(std::string());
@@ -507,9 +507,26 @@ CaseOutline outline_of(const std::filesystem::path& path,
     return {};
   }
   const std::string prefix = "run.solver=";
-  for (const std::string& arg : overrides)
-    if (arg.rfind(prefix, 0) == 0) o.solver = arg.substr(prefix.size());
+  for (const std::string& arg : overrides) {
+    if (arg.rfind(prefix, 0) != 0) continue;
+    // As Validator::parse_overrides reads a value: TOML, or else the text as it is.
+    const std::string value = arg.substr(prefix.size());
+    o.solver = value;
+    try {
+      if (auto s = toml::parse("v = " + value)["v"].value<std::string>()) o.solver = *s;
+    } catch (const toml::parse_error&) {
+    }
+  }
   return o;
+}
+
+CaseOutline outline_of(const std::filesystem::path& path,
+                       const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return outline_of_text(text.str(), path.string(), overrides);
 }
 
 Case Case::from_file(const std::filesystem::path& path, const Schema& schema,

@@ -132,28 +132,6 @@ std::string unknown_key_problem(const std::string& name, const Schema& schema,
   return "";
 }
 
-// The value of an override as Case reads it: TOML ('lbm', "lbm"), or else the text as it is.
-std::string override_string(const std::string& value) {
-  try {
-    if (auto text = toml::parse("v = " + value)["v"].value<std::string>()) return *text;
-  } catch (const toml::parse_error&) {
-  }
-  return value;
-}
-
-// A member's outline: the base case's tables, and its run.solver after the overrides (the
-// last "run.solver=" wins; a swept run.solver comes as TOML text, 'lbm').
-CaseOutline member_outline(const Sweep& sweep, const std::vector<std::string>& overrides) {
-  CaseOutline outline;
-  const toml::table base = toml::parse(sweep.base_text, sweep.source);
-  for (const auto& [key, node] : base)
-    if (node.is_table() || node.is_array_of_tables()) outline.tables.emplace_back(key.str());
-  for (const std::string& o : overrides)
-    if (o.rfind("run.solver=", 0) == 0) outline.solver = override_string(o.substr(11));
-  if (outline.solver.empty()) outline.solver = base["run"]["solver"].value_or(std::string());
-  return outline;
-}
-
 void write_file(const fs::path& path, const std::string& text) {
   const fs::path temporary = path.string() + ".tmp";
   {
@@ -265,7 +243,7 @@ SweepMember sweep_member(const Sweep& sweep, std::size_t i,
   for (std::size_t k = 0; k < sweep.keys.size(); ++k)
     all.push_back(sweep.keys[k] + "=" + to_toml(sweep.tasks.at(i)[k]));
   try {
-    const Schema schema = rules.schema(member_outline(sweep, all));
+    const Schema schema = rules.schema(outline_of_text(sweep.base_text, sweep.source, all));
     // run.name is suffixed after a first validation: the base name may come from a --set.
     const std::string name =
         Case::from_string(sweep.base_text, sweep.source, schema, all).get_string("run.name");

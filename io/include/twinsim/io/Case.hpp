@@ -57,7 +57,8 @@ class Section {
 
 // What a case file says it is, read before it is validated, since which schema it must follow
 // depends on it: the top-level tables it has and its run.solver (the last `--set run.solver=`
-// wins). A file that cannot be read or parsed gives an empty outline: validation then says why.
+// wins, its value read as an override is: TOML, 'lbm' or "lbm", else the text as it is). A file
+// that cannot be read or parsed gives an empty outline: validation then says why.
 struct CaseOutline {
   std::vector<std::string> tables;
   std::string solver;
@@ -65,6 +66,9 @@ struct CaseOutline {
 };
 CaseOutline outline_of(const std::filesystem::path& path,
                        const std::vector<std::string>& overrides = {});
+// The same of a case's text (`source` names it in messages).
+CaseOutline outline_of_text(std::string_view text, const std::string& source,
+                            const std::vector<std::string>& overrides = {});
 
 class Case {
  public:
