@@ -62,7 +62,7 @@ bool near(double a, double b) { return std::abs(a - b) <= 1e-9 * std::abs(b); }
 // (x, y) = centre (m).
 bool one_cylinder(const io::Case& c, double diameter, const double* centre) {
   const std::vector<io::Section> obstacles = c.entries("lbm.obstacle");
-  if (obstacles.size() != 1) return false;
+  if (obstacles.size() != 1 || !obstacles[0].has("center")) return false;
   const io::Section& o = obstacles[0];
   const std::vector<double>& at = o.get_floats("center");
   return o.get_string("shape") == "circle" && o.has("radius") &&
@@ -115,6 +115,49 @@ void check_schafer_turek_3d1z(const io::Case& c) {
         "circle of radius 0.05 m at [0.5, 0.2] m, x_min a parabolic velocity_inlet with "
         "x_min_velocity = [0.45, 0, 0] m/s, walls at the y and z sides and an outlet at x_max "
         "(see cases/lbm/cylinder_3d1z.toml)");
+}
+
+// An [[lbm.obstacle]] of shape 'stl': the file read, checked closed, placed (scale, rotation,
+// translation) and put in lattice units. Every refusal names the key and the file.
+Obstacle stl_obstacle(const io::Case& c, const io::Section& o, const CaseLattice& r) {
+  if (r.dims != 3)
+    throw core::Error(fmt::format("{}.shape = 'stl' needs lattice = 'd3q19'", o.name()));
+  if (!o.has("file"))
+    throw core::Error(fmt::format("{}: shape = 'stl' needs file (the STL file, relative to the "
+                                  "case file's folder)",
+                                  o.name()));
+  for (const char* key : {"center", "radius", "size"})
+    if (o.has(key))
+      throw core::Error(fmt::format("{}.{}: not for shape = 'stl' (place the mesh with scale, "
+                                    "rotation and translation)",
+                                    o.name(), key));
+  std::filesystem::path path = o.get_string("file");
+  if (path.is_relative()) path = std::filesystem::path(c.source()).parent_path() / path;
+  const std::vector<double>& rotation = o.get_floats("rotation");
+  const std::vector<double>& translation = o.get_floats("translation");
+  if (rotation.size() != 3 || translation.size() != 3)
+    throw core::Error(fmt::format("{}.{}: give 3 values (x, y, z)", o.name(),
+                                  rotation.size() != 3 ? "rotation" : "translation"));
+  Mesh mesh;
+  try {
+    mesh = read_stl(path);
+  } catch (const core::Error& e) {
+    throw core::Error(fmt::format("{}.file: {}", o.name(), e.what()));
+  }
+  const std::string defect = surface_defect(mesh);
+  if (!defect.empty())
+    throw core::Error(fmt::format("{}.file: {}: {} (in the file's units); voxelisation by ray "
+                                  "parity needs a closed, manifold surface: repair the mesh "
+                                  "(e.g. meshfix, or Blender's 3D-Print toolbox)",
+                                  o.name(), path.string(), defect));
+  const double scale = o.get_float("scale") / r.units.dx;
+  std::array<double, 3> shift;
+  for (int a = 0; a < 3; ++a) shift[a] = translation[a] / r.units.dx;
+  Obstacle ob;
+  ob.shape = Obstacle::Shape::mesh;
+  ob.mesh = std::make_shared<const MeshShape>(
+      placed(mesh, scale, {rotation[0], rotation[1], rotation[2]}, shift));
+  return ob;
 }
 
 }  // namespace
@@ -235,11 +278,11 @@ void add_schema(io::Schema& schema) {
       .repeated()
       .key_string("shape",
                   "circle or rectangle (2D; on d3q19 extruded along z), sphere or box "
-                  "(d3q19)")
+                  "(d3q19), stl (d3q19: a closed triangle mesh from an STL file)")
       .required()
-      .one_of({"circle", "rectangle", "sphere", "box"})
-      .key_floats("center", "Centre x, y (sphere, box: x, y, z)")
-      .required()
+      .one_of({"circle", "rectangle", "sphere", "box", "stl"})
+      .key_floats("center", "Centre x, y (sphere, box: x, y, z); not for stl")
+      .optional()
       .unit("m")
       .key_float("radius", "Radius of a circle or sphere")
       .optional()
@@ -248,7 +291,21 @@ void add_schema(io::Schema& schema) {
       .key_floats("size", "Edges x, y of a rectangle, x, y, z of a box (axis-aligned)")
       .optional()
       .unit("m")
-      .greater_than(0.0);
+      .greater_than(0.0)
+      .key_string("file", "stl: the STL file (ASCII or binary), relative to the case file's "
+                          "folder; a closed surface (every edge shared by two triangles)")
+      .optional()
+      .key_float("scale", "stl: metres per STL unit (0.001 for a file in mm)")
+      .default_value(1.0)
+      .unit("m")
+      .greater_than(0.0)
+      .key_floats("rotation", "stl: rotation about the x, then y, then z axis through the "
+                              "file's origin (right-handed), applied after the scale")
+      .default_value(std::vector<double>{0.0, 0.0, 0.0})
+      .unit("deg")
+      .key_floats("translation", "stl: shift x, y, z applied after scale and rotation")
+      .default_value(std::vector<double>{0.0, 0.0, 0.0})
+      .unit("m");
   schema
       .section("lbm.mask",
                "Obstacles from an HDF5 dataset [y][x] ([z][y][x] for d3q19) of "
@@ -292,7 +349,7 @@ void add_schema(io::Schema& schema) {
       .unit("m");
 }
 
-CaseLattice lattice_of(const io::Case& c) {
+CaseLattice lattice_of(const io::Case& c, core::Backend backend) {
   const io::Section s = c.section("lbm"), dom = c.section("lbm.domain"),
                     bnd = c.section("lbm.boundaries");
   CaseLattice r;
@@ -405,11 +462,20 @@ CaseLattice lattice_of(const io::Case& c) {
   for (const io::Section& o : c.entries("lbm.obstacle")) {
     Obstacle ob;
     const std::string shape = o.get_string("shape");
+    if (shape == "stl") {
+      obstacles.push_back(stl_obstacle(c, o, r));
+      continue;
+    }
+    for (const char* key : {"file"})
+      if (o.has(key))
+        throw core::Error(fmt::format("{}.{}: only for shape = 'stl'", o.name(), key));
     const bool round = shape == "circle" || shape == "sphere";
     const std::size_t axes = shape == "sphere" || shape == "box" ? 3 : 2;
     if (axes == 3 && r.dims == 2)
       throw core::Error(fmt::format("{}: a {} needs lattice = 'd3q19'; use a {} on d2q9", o.name(),
                                     shape, round ? "circle" : "rectangle"));
+    if (!o.has("center"))
+      throw core::Error(fmt::format("{}: a {} needs center (m)", o.name(), shape));
     const std::vector<double>& centre = o.get_floats("center");
     if (centre.size() != axes)
       throw core::Error(fmt::format("{}: a {} takes a center of {} values, got {}", o.name(), shape,
@@ -472,7 +538,7 @@ CaseLattice lattice_of(const io::Case& c) {
     ObstacleMask mask;
     if (!obstacles.empty()) {
       try {
-        mask = rasterize(l.lattice, l.cells, obstacles);
+        mask = rasterize(l.lattice, l.cells, obstacles, backend);
       } catch (const core::Error& e) {
         throw core::Error(fmt::format("lbm.obstacle: {}", e.what()));
       }
@@ -502,6 +568,12 @@ CaseLattice lattice_of(const io::Case& c) {
         case Obstacle::Shape::box:
           r.coefficient_area = first.size[1] * first.size[2] * dx * dx;
           break;
+        case Obstacle::Shape::mesh: {
+          const auto box = bounds(first.mesh->mesh());
+          r.coefficient_length = (box[1][1] - box[0][1]) * dx;
+          r.coefficient_area = frontal_area(first.mesh->mesh()) * dx * dx;
+          break;
+        }
         default:
           r.coefficient_area = r.coefficient_length * depth;  // extruded through the domain
       }

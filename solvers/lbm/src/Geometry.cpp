@@ -37,7 +37,10 @@ bool inside(const Obstacle& o, const double* p) {
 double entry_fraction(const Obstacle& o, const double* p, const double* d) {
   double t = 0.5;
   const int axes = shape_axes(o);
-  if (is_round(o)) {
+  if (o.shape == Obstacle::Shape::mesh) {
+    const double hit = o.mesh->entry(p, d);
+    if (hit > 0) t = hit;
+  } else if (is_round(o)) {
     // |p + t d - c|^2 = r^2 (over the shape's axes): the smaller root.
     double a = 0, b = 0, c = -o.radius * o.radius;
     for (int k = 0; k < axes; ++k) {
@@ -98,13 +101,19 @@ std::vector<double> wall_fractions(const std::array<int, 3>& n,
 }  // namespace
 
 ObstacleMask rasterize(Lattice lattice, const std::array<int, 3>& n,
-                       const std::vector<Obstacle>& obstacles) {
+                       const std::vector<Obstacle>& obstacles, core::Backend backend) {
   if (obstacles.size() > 255)
     throw core::Error(fmt::format("{} obstacles: at most 255 are supported", obstacles.size()));
   ObstacleMask m;
   m.solid.assign(std::size_t(n[0]) * n[1] * n[2], 0);
   m.solid_cells.assign(obstacles.size(), 0);
   for (std::size_t o = 0; o < obstacles.size(); ++o) {
+    if (obstacles[o].shape == Obstacle::Shape::mesh) {
+      const std::vector<std::uint8_t> in = voxelize(backend, obstacles[o].mesh->mesh(), n);
+      for (std::size_t cell = 0; cell < in.size(); ++cell)
+        if (in[cell]) m.solid[cell] = std::uint8_t(o + 1);
+      continue;
+    }
     std::size_t cell = 0;
     for (int k = 0; k < n[2]; ++k)
       for (int j = 0; j < n[1]; ++j)

@@ -463,7 +463,7 @@ class ConvergenceCheck : public loop::Operation {
 loop::Run make_run(const loop::Setup& setup) {
   const io::Case& c = setup.case_file;
   const io::Section s = c.section("lbm");
-  CaseLattice lattice = lattice_of(c);
+  CaseLattice lattice = lattice_of(c, setup.backend);
   const LatticeConfig& l = lattice.config;
   const LatticeUnits& u = lattice.units;
   spdlog::info(

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "twinsim/core/Backend.hpp"
 #include "twinsim/io/Case.hpp"
 #include "twinsim/io/Schema.hpp"
 #include "twinsim/lbm/Solver.hpp"
@@ -35,8 +36,8 @@ struct CaseLattice {
 // Converts the case to lattice units (lbm::to_lattice_units: tau, Mach and cell Reynolds
 // bounds), rasterises its obstacles, reads its mask file, and refuses (core::Error, saying what
 // to change) what the solver cannot run or the reference cannot compare, naming the case's
-// keys.
-CaseLattice lattice_of(const io::Case& case_file);
+// keys. Meshes (shape = 'stl') are voxelised on `backend`.
+CaseLattice lattice_of(const io::Case& case_file, core::Backend backend = core::Backend::Cpu);
 
 // lattice_of's refusals, before the run folder exists.
 void check(const io::Case& case_file);
