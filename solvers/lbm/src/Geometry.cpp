@@ -124,12 +124,22 @@ ObstacleMask rasterize(Lattice lattice, const std::array<int, 3>& n,
   }
   for (std::uint8_t s : m.solid)
     if (s) ++m.solid_cells[s - 1];
-  for (std::size_t k = 0; k < obstacles.size(); ++k)
+  for (std::size_t k = 0; k < obstacles.size(); ++k) {
+    if (m.solid_cells[k] == 0 && obstacles[k].shape == Obstacle::Shape::mesh) {
+      const auto box = bounds(obstacles[k].mesh->mesh());
+      throw core::Error(fmt::format(
+          "obstacle {} (a mesh spanning x {:.4g}-{:.4g}, y {:.4g}-{:.4g}, z {:.4g}-{:.4g} cells; "
+          "the domain is {} x {} x {}) covers no cell centre: it is smaller than the resolution "
+          "or outside the domain; check its scale and translation",
+          k + 1, box[0][0], box[1][0], box[0][1], box[1][1], box[0][2], box[1][2], n[0], n[1],
+          n[2]));
+    }
     if (m.solid_cells[k] == 0)
       throw core::Error(fmt::format(
           "obstacle {} (centre {:.3g}, {:.3g}, {:.3g} cells) covers no cell centre: it is smaller "
           "than the resolution or outside the domain; raise the cells or enlarge it",
           k + 1, obstacles[k].center[0], obstacles[k].center[1], obstacles[k].center[2]));
+  }
   m.wall_fraction = lattice == Lattice::d3q19 ? wall_fractions<D3Q19>(n, m.solid, obstacles)
                                               : wall_fractions<D2Q9>(n, m.solid, obstacles);
   return m;

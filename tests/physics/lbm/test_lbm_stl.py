@@ -2,7 +2,8 @@
 written by cases/lbm/naca0012_wing.py, scaled, turned 8 degrees nose up and placed by the case)
 at 120 x 48 x 48 cells for a few steps: the shipped STL is what the script writes, the voxelised
 wing in /fields/obstacle holds the mesh's volume where the placement puts it, forces are
-written; an open mesh is refused by `twinsim check` (exit 2) naming the key and the file.
+written; an open mesh, a missing file and a mesh moved out of the domain are refused by
+`twinsim check` (exit 2) naming the key and the file.
 
 Run by CTest as: /usr/bin/python3 test_lbm_stl.py <path to twinsim> <repo root>
 """
@@ -105,10 +106,25 @@ class LbmStl(unittest.TestCase):
         self.assertEqual(r.returncode, 2, r.stderr)
         for text in ("lbm.obstacle[0].file", "naca0012_wing.stl", "the surface is open"):
             self.assertIn(text, r.stderr)
-        r = twinsim("check", CASE, "--set", "lbm.obstacle[0].file=missing.stl")
-        self.assertEqual(r.returncode, 2, r.stderr)
-        self.assertIn("missing.stl", r.stderr)
-
+        # Overrides cannot reach a repeated section's entries: edited copies of the case.
+        folder = os.path.join(self.tmp.name, "edited")
+        os.makedirs(folder)
+        shutil.copy(STL, folder)
+        with open(CASE) as f:
+            text = f.read()
+        for name, old, new, messages in (
+                ("missing", 'file = "naca0012_wing.stl"', 'file = "missing.stl"',
+                 ("lbm.obstacle[0].file", "missing.stl", "cannot open")),
+                ("outside", "translation = [0.04,", "translation = [1.0,",
+                 ("a mesh spanning x", "covers no cell centre"))):
+            self.assertIn(old, text)
+            path = os.path.join(folder, name + ".toml")
+            with open(path, "w") as f:
+                f.write(text.replace(old, new))
+            r = twinsim("check", path)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            for message in messages:
+                self.assertIn(message, r.stderr)
 
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1])
