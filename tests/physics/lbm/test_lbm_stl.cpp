@@ -120,6 +120,44 @@ TYPED_TEST(LbmStl, SphereVoxelisesToTheAnalyticVolume) {
   EXPECT_LT(worst, 0.05);
 }
 
+// A cube whose corners sit on cell centres (2.5 to 7.5 on every axis): every ray through its
+// faces' diagonals and edges meets a seam between two triangles. Each such crossing counts once,
+// and a centre on a face belongs to the cube on one side only (x: the exit face; y, z: the
+// half-open edge rule), so exactly 5 x 5 x 5 cells fill, none lost or doubled.
+TYPED_TEST(LbmStl, RaysThroughSharedEdgesCountOnce) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  const double lo = 2.5, hi = 7.5;
+  const auto corner = [&](int c) {
+    return std::array<double, 3>{c & 1 ? hi : lo, c & 2 ? hi : lo, c & 4 ? hi : lo};
+  };
+  // Six faces as two triangles each (corner bits: x 1, y 2, z 4).
+  const int faces[6][4] = {{0, 2, 6, 4}, {1, 5, 7, 3}, {0, 4, 5, 1},
+                           {2, 3, 7, 6}, {0, 1, 3, 2}, {4, 6, 7, 5}};
+  lbm::Mesh cube;
+  for (const auto& f : faces)
+    for (int t : {0, 1})
+      for (int k : {0, 1 + t, 2 + t})
+        for (double v : corner(f[k])) cube.vertices.push_back(v);
+  ASSERT_EQ(lbm::surface_defect(cube), "");
+  const std::array<int, 3> n = {10, 10, 10};
+  const std::vector<std::uint8_t> in = lbm::voxelize(TypeParam::k_backend, cube, n);
+  long count = 0;
+  int extent[3][2] = {{n[0], -1}, {n[1], -1}, {n[2], -1}};
+  for (int k = 0; k < n[2]; ++k)
+    for (int j = 0; j < n[1]; ++j)
+      for (int i = 0; i < n[0]; ++i) {
+        if (!in[(std::size_t(k) * n[1] + j) * n[0] + i]) continue;
+        ++count;
+        const int x[3] = {i, j, k};
+        for (int a = 0; a < 3; ++a) {
+          extent[a][0] = std::min(extent[a][0], x[a]);
+          extent[a][1] = std::max(extent[a][1], x[a]);
+        }
+      }
+  EXPECT_EQ(count, 125);
+  for (int a = 0; a < 3; ++a) EXPECT_EQ(extent[a][1] - extent[a][0], 4) << "axis " << a;
+}
+
 // The same mesh written as ASCII and as binary STL reads back the same (to FP32, what binary
 // holds) and voxelises to the same cells; placement: scale, then x, y, z rotations, then shift.
 TYPED_TEST(LbmStl, AsciiAndBinaryAgree) {
