@@ -85,6 +85,10 @@ class LbmStl(unittest.TestCase):
         voxel_centroid = (solid[:, ::-1] + 0.5).mean(axis=0) * DX
         np.testing.assert_allclose(voxel_centroid, centroid, atol=0.3 * DX)
 
+    def test_the_shipped_case_checks(self):
+        r = twinsim("check", CASE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_forces_are_written(self):
         with h5py.File(self.h5, "r") as f:
             force = f["/observables/obstacle_1/force/value"][:]
