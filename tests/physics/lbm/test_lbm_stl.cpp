@@ -253,7 +253,7 @@ TYPED_TEST(LbmStl, SphereDragMatchesTheAnalyticSphere) {
     c.solid = std::move(mask.solid);
     c.wall_fraction = std::move(mask.wall_fraction);
     auto solver = lbm::make_solver(TypeParam::k_backend, c);
-    solver->step(800);  // the slowest mode decays in ~40 steps: steady to round-off
+    solver->step(500);  // K within 0.3 % of its steady value (800 steps), alike for both
     const lbm::Macroscopic m = solver->macroscopic();
     double flux = 0;
     for (double u : m.ux) flux += u;
