@@ -466,9 +466,8 @@ CaseLattice lattice_of(const io::Case& c, core::Backend backend) {
       obstacles.push_back(stl_obstacle(c, o, r));
       continue;
     }
-    for (const char* key : {"file"})
-      if (o.has(key))
-        throw core::Error(fmt::format("{}.{}: only for shape = 'stl'", o.name(), key));
+    if (o.has("file"))
+      throw core::Error(fmt::format("{}.file: only for shape = 'stl'", o.name()));
     const bool round = shape == "circle" || shape == "sphere";
     const std::size_t axes = shape == "sphere" || shape == "box" ? 3 : 2;
     if (axes == 3 && r.dims == 2)
