@@ -212,6 +212,7 @@ loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
   const std::uint64_t seed = std::uint64_t(c.get_int("train.seed"));
   auto learner = make_learner<Real>(setup.backend, spec, optimizer,
                                     loss_from_string(c.get_string("train.loss")), seed);
+  learner->set_rollout_steps(int(c.get_int("train.rollout_steps")));
   if (!setup.restart) detail::start_from(*learner, spec, c.get_string("train.init_from"));
 
   SampleBuffer buffer;
@@ -249,7 +250,7 @@ loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
   auto stepper = std::make_unique<InSitu<Real>>(std::move(run.stepper), std::move(trainer),
                                                 report, shape, std::move(buffer),
                                                 c.get_int("samples.steps_per_sample"));
-  source->set_sink(stepper.get());
+  source->set_sink(stepper.get(), c.get_bool("samples.write"));
   run.stepper = std::move(stepper);
   return run;
 }
@@ -272,7 +273,10 @@ void add_in_situ_schema(io::Schema& schema) {
       .key_int("steps_per_sample", "Optimizer steps after each training trajectory the solver "
                                    "completes; 0: training starts when the solver ends. The "
                                    "epochs of train.epochs not done by then follow")
-      .default_value(0).at_least(0);
+      .default_value(0).at_least(0)
+      .key_bool("write", "false: the trajectories go to the training only, not into the "
+                         "solver's output file (which keeps its descriptions and no rows)")
+      .default_value(true);
   add_training_schema(schema, false);
 }
 
@@ -290,9 +294,11 @@ void check_in_situ(const loop::Kind& solver, const io::Case& c) {
                                   "train on in situ", solver.name));
   const loop::SampleShape shape = solver.samples(c);
   const std::int64_t in = c.get_int("samples.in_frames"), out = c.get_int("samples.out_frames");
-  if (in + out > shape.frames)
-    throw core::Error(fmt::format("samples.in_frames + samples.out_frames = {} but the run's "
-                                  "trajectories have {} frames", in + out, shape.frames));
+  const std::int64_t k = c.get_int("train.rollout_steps");
+  if (in + k * out > shape.frames)
+    throw core::Error(fmt::format("samples.in_frames + train.rollout_steps x samples.out_frames "
+                                  "= {} but the run's trajectories have {} frames", in + k * out,
+                                  shape.frames));
   const auto& tests = c.get_ints("samples.test");
   const std::set<std::int64_t> ids(tests.begin(), tests.end());
   for (const std::int64_t i : tests)

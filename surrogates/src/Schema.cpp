@@ -114,6 +114,11 @@ void add_training_schema(io::Schema& schema, bool required) {
       .key_int("batch", "Windows per optimizer step").default_value(20).at_least(1)
       .key_string("loss", "relative_l2: mean over samples of |p - t| / |t| (Li et al.); mse")
       .default_value("relative_l2").one_of({"relative_l2", "mse"})
+      .key_int("rollout_steps", "Surrogate steps per training window: the loss is the mean over "
+                                "this many steps of a rollout (each prediction fed back) and the "
+                                "backward pass runs through it; 1: one-step windows (teacher "
+                                "forcing). The test loss stays one-step")
+      .default_value(1).at_least(1)
       .key_string("precision", "Arithmetic and stored precision").default_value("float32")
       .one_of({"float32", "float64"})
       .key_int("seed", "Seed of the initial weights and of the shuffling").default_value(0)

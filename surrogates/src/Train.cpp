@@ -92,6 +92,7 @@ loop::Run make_run(const loop::Setup& setup) {
   const std::uint64_t seed = std::uint64_t(c.get_int("train.seed"));
   auto learner = make_learner<Real>(setup.backend, spec, optimizer,
                                     loss_from_string(c.get_string("train.loss")), seed);
+  learner->set_rollout_steps(int(c.get_int("train.rollout_steps")));
 
   ModelFile file;
   file.model = spec;

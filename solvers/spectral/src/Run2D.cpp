@@ -267,7 +267,10 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     m_g.dt_min = m_s.solver.dt;
   }
 
-  void set_sink(loop::SampleSink* sink) override { m_sink = sink; }
+  void set_sink(loop::SampleSink* sink, bool write) override {
+    m_sink = sink;
+    m_write = write;
+  }
 
   std::int64_t step() const override { return m_g.batch_steps; }
   double time() const override { return m_solver ? m_solver->time() : 0.0; }
@@ -295,7 +298,7 @@ class Generator : public loop::Stepper, public loop::SampleSource {
       if (!at_snapshot) continue;
       record_snapshot();
       if (m_g.recorded < std::int64_t(m_out->frames())) continue;
-      m_out->append(*m_record, m_g.begin);
+      if (m_write) m_out->append(*m_record, m_g.begin);
       hand_over();
       add_sums();
       m_g.begin += m_s.solver.batch;
@@ -418,7 +421,7 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     }
     r.steps[k] = m_g.batch_step;
     if (m_g.begin == 0) {
-      m_out->add_first_sample_frame(w.data(), k, m_g.batch_step);
+      if (m_write) m_out->add_first_sample_frame(w.data(), k, m_g.batch_step);
       if (m_s.taylor_green())
         m_g.tg_error = std::max(m_g.tg_error, taylor_green_error_2d(m_flow, w.data(), m_s.stored_nx,
                                                                     m_s.stored_ny, m_out->time(k)));
@@ -463,6 +466,7 @@ class Generator : public loop::Stepper, public loop::SampleSource {
   std::unique_ptr<Vorticity2D<Real>> m_solver;  // the current batch's (null before the first)
   std::optional<BatchRecord<Real>> m_record;
   loop::SampleSink* m_sink = nullptr;
+  bool m_write = true;  // trajectories into the file (false: to the sink only)
 };
 
 template <class Real>

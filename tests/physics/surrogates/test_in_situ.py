@@ -8,7 +8,10 @@ section trains an FNO on the trajectories it completes.
   the training set) restarted from a checkpoint mid-solver and from one after the solver ended
   gives the uninterrupted run's model, history and dataset bit for bit.
 - Refusals at check time (exit 2): a test index outside the run, FNO modes beyond the grid,
-  in_frames + out_frames beyond a trajectory, [model] without [train].
+  in_frames + out_frames (or rollout_steps x out_frames) beyond a trajectory, [model] without
+  [train].
+- samples.write = false: nothing in the solver's file, the same model; rollout_steps = 2 runs
+  in situ.
 
 Usage: test_in_situ.py TWINSIM SOURCE_DIR   (Debian's /usr/bin/python3: h5py, numpy)
 """
@@ -81,6 +84,26 @@ with tempfile.TemporaryDirectory() as tmp:
         check(m["data"].attrs["train_samples"] == 4 and m["data"].attrs["test_samples"] == 2,
               "model.h5: 4 training and 2 test trajectories")
 
+    # samples.write = false: the trajectories reach the training only; the model is the same.
+    nofile = os.path.join(tmp, "nofile")
+    twinsim("run", *INSITU, "--set", "spectral.batch=6", "--set", "samples.steps_per_sample=0",
+            "--set", "samples.write=false", "--out", nofile)
+    with h5py.File(os.path.join(nofile, "ns2d_insitu.h5"), "r") as f:
+        check(f["vorticity/value"].shape[0] == 0,
+              "samples.write = false: no trajectory in the solver's file")
+    check(same_parameters(parameters(insitu), parameters(nofile)),
+          "samples.write = false: the same model bit for bit")
+
+    # Rollout training in situ (2 steps per window): trains, and differs from one-step.
+    rollout = os.path.join(tmp, "rollout")
+    twinsim("run", *INSITU, "--set", "spectral.batch=6", "--set", "train.rollout_steps=2",
+            "--out", rollout)
+    with open(os.path.join(rollout, "summary.json")) as f:
+        s2 = json.load(f)
+    check(s2["status"] == "ok" and s2["data"]["train_windows"] == 4 * 3
+          and not same_parameters(parameters(insitu), parameters(rollout)),
+          "rollout_steps 2: 4 x 3 windows of 2 + 2 frames, another model")
+
     # Training during the run: batches of 2 (3 outputs), 2 optimizer steps per trajectory, a
     # buffer of 3 training trajectories (the 4th replaces the 1st): epochs 1-2 over 8 windows
     # (2 steps each), epoch 3 and a step of epoch 4 over 12 when the solver ends at step 300,
@@ -118,6 +141,7 @@ with tempfile.TemporaryDirectory() as tmp:
         (["--set", "samples.test=[6]"], "a test index outside the run's 6"),
         (["--set", "model.modes=9"], "modes 9 on a 16^2 grid"),
         (["--set", "samples.in_frames=6"], "6 + 1 frames of 6"),
+        (["--set", "train.rollout_steps=5"], "2 + 5 x 1 frames of 6"),
     ):
         r = twinsim("check", *INSITU, *args, expect=2)
         check("samples" in r.stderr or "model.modes" in r.stderr,

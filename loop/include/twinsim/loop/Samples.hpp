@@ -30,8 +30,9 @@ class SampleSource {
  public:
   virtual ~SampleSource() = default;
   // From now on every completed trajectory also goes to `sink` (null: none). A restarted run
-  // hands over only those completed after its checkpoint.
-  virtual void set_sink(SampleSink* sink) = 0;
+  // hands over only those completed after its checkpoint. write = false: the trajectories go
+  // to the sink only, not into the run's own output file.
+  virtual void set_sink(SampleSink* sink, bool write) = 0;
 };
 
 }  // namespace twinsim::loop
