@@ -8,15 +8,15 @@ set -euo pipefail
 twinsim=${1:-./build/apps/twinsim}
 out=${2:-runs/rollout}
 [ -f "$out/data/ns2d_small_data.h5" ] ||
-  "$twinsim" run cases/surrogate/ns2d_small_data.toml --out "$out/data" --overwrite -q
+  "$twinsim" -q run cases/surrogate/ns2d_small_data.toml --out "$out/data" --overwrite
 files="data.files=[\"$out/data/ns2d_small_data.h5\"]"
 echo "K,epochs,optimizer_steps,train_s,test_loss_one_step,rollout_l2_step1,rollout_l2_step8,rollout_l2_all"
 for k in ${ROLLOUT_STEPS:-1 2 4 8}; do
   per_epoch=$(( (24 * (9 - k) + 15) / 16 ))
   epochs=$(( 480 / per_epoch ))
-  "$twinsim" train cases/surrogate/fno_ns2d_small.toml --out "$out/k$k" --overwrite -q \
+  "$twinsim" -q train cases/surrogate/fno_ns2d_small.toml --out "$out/k$k" --overwrite \
     --set "$files" --set "train.rollout_steps=$k" --set "train.epochs=$epochs"
-  "$twinsim" predict cases/surrogate/fno_ns2d_small.toml --out "$out/k${k}_predict" --overwrite -q \
+  "$twinsim" -q predict cases/surrogate/fno_ns2d_small.toml --out "$out/k${k}_predict" --overwrite \
     --set "$files" --set "predict.model=$out/k$k/model.h5"
   /usr/bin/python3 - "$out" "$k" <<'EOT'
 import json, sys
