@@ -320,6 +320,20 @@ void check_in_situ(const loop::Kind& solver, const io::Case& c) {
   }
 }
 
+loop::Plan plan_in_situ(const loop::Kind& solver, const io::Case& c) {
+  loop::Plan plan = solver.plan ? solver.plan(c) : loop::Plan{};
+  if (!c.has_section("train")) return plan;
+  // The buffer (doubles) at its fullest: the training slots and the test trajectories.
+  const loop::SampleShape shape = solver.samples(c);
+  const std::int64_t tests = std::int64_t(c.get_ints("samples.test").size());
+  const std::int64_t capacity = c.get_int("samples.capacity");
+  const std::int64_t slots = capacity > 0 ? std::min(capacity, shape.count - tests)
+                                          : shape.count - tests;
+  plan.checkpoint_bytes +=
+      std::uint64_t((slots + tests) * shape.frames * shape.ny * shape.nx) * sizeof(double);
+  return plan;
+}
+
 loop::Run make_in_situ_run(const loop::Kind& solver, const loop::Setup& setup) {
   if (!setup.case_file.has_section("train")) return solver.make(setup);
   return setup.case_file.get_string("train.precision") == "float64"

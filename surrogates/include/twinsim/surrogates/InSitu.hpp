@@ -38,6 +38,8 @@ void add_in_situ_schema(io::Schema& schema);
 // in_frames + out_frames fit in one, the test indices exist and leave training trajectories,
 // the FNO's modes fit the grid.
 void check_in_situ(const loop::Kind& solver, const io::Case& case_file);
+// The solver's plan (nullptr: none), with [train] the sample buffer added to each checkpoint.
+loop::Plan plan_in_situ(const loop::Kind& solver, const io::Case& case_file);
 // The solver's run, with [train] trained in situ.
 loop::Run make_in_situ_run(const loop::Kind& solver, const loop::Setup& setup);
 
@@ -52,6 +54,7 @@ const loop::Kind& with_training() {
     };
     w.check = [](const io::Case& c) { check_in_situ(Solver(), c); };
     w.make = [](const loop::Setup& setup) { return make_in_situ_run(Solver(), setup); };
+    w.plan = [](const io::Case& c) { return plan_in_situ(Solver(), c); };
     return w;
   }();
   return k;
