@@ -10,13 +10,13 @@
 #include <set>
 #include <utility>
 
+#include "training.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Timers.hpp"
 #include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/Learner.hpp"
 #include "twinsim/surrogates/Schema.hpp"
-#include "training.hpp"
 
 namespace twinsim::nn {
 
@@ -30,10 +30,10 @@ using detail::Trainer;
 // came, and `capacity` training slots filled in order, then each new one replacing the oldest.
 struct SampleBuffer {
   std::int64_t capacity = 0;
-  std::int64_t values = 0;           // per trajectory: frames x ny x nx
-  std::set<std::int64_t> test_ids;   // the run's indices held out
-  std::vector<double> train, test;   // [slot][frame][y][x]
-  std::int64_t seen = 0;             // training trajectories received
+  std::int64_t values = 0;          // per trajectory: frames x ny x nx
+  std::set<std::int64_t> test_ids;  // the run's indices held out
+  std::vector<double> train, test;  // [slot][frame][y][x]
+  std::int64_t seen = 0;            // training trajectories received
 
   std::int64_t train_count() const { return std::min(seen, capacity); }
   std::int64_t test_count() const { return std::int64_t(test.size()) / values; }
@@ -192,8 +192,8 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
   std::int64_t m_due = 0;    // optimizer steps owed for the trajectories of this advance
   std::int64_t m_after = 0;  // optimizer steps taken after the solver finished
   bool m_normalised = false;
-  bool m_changed = false;    // the buffer holds trajectories the Learner has not
-  double m_train_s = 0;      // seconds training in situ (restarts included)
+  bool m_changed = false;  // the buffer holds trajectories the Learner has not
+  double m_train_s = 0;    // seconds training in situ (restarts included)
 };
 
 template <class Real>
@@ -203,11 +203,13 @@ loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
   loop::Run run = solver.make(setup);
   auto* source = dynamic_cast<loop::SampleSource*>(run.stepper.get());
   if (!source)
-    throw core::Error(fmt::format("run.solver = \"{}\" hands over no trajectories: no in-situ "
-                                  "training", solver.name));
+    throw core::Error(
+        fmt::format("run.solver = \"{}\" hands over no trajectories: no in-situ "
+                    "training",
+                    solver.name));
 
-  const ModelSpec spec = model_spec(c, int(c.get_int("samples.in_frames")),
-                                    int(c.get_int("samples.out_frames")));
+  const ModelSpec spec =
+      model_spec(c, int(c.get_int("samples.in_frames")), int(c.get_int("samples.out_frames")));
   const OptimizerSpec optimizer = optimizer_spec(c);
   const std::uint64_t seed = std::uint64_t(c.get_int("train.seed"));
   auto learner = make_learner<Real>(setup.backend, spec, optimizer,
@@ -232,24 +234,25 @@ loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
   file.nx = shape.nx;
   file.loss = c.get_string("train.loss");
   file.case_text = c.resolved_text();
-  spdlog::info("in situ: model {} of {} parameters; buffer of {} training trajectories ({} of "
-               "{} frames of {} x {}), {} held out; {} optimizer steps per trajectory",
-               spec.kind, learner->parameter_count(), buffer.capacity, trainable, shape.frames,
-               shape.ny, shape.nx, buffer.test_ids.size(), c.get_int("samples.steps_per_sample"));
+  spdlog::info(
+      "in situ: model {} of {} parameters; buffer of {} training trajectories ({} of "
+      "{} frames of {} x {}), {} held out; {} optimizer steps per trajectory",
+      spec.kind, learner->parameter_count(), buffer.capacity, trainable, shape.frames, shape.ny,
+      shape.nx, buffer.test_ids.size(), c.get_int("samples.steps_per_sample"));
 
   auto trainer = std::make_unique<Trainer<Real>>(std::move(learner), std::move(file), optimizer,
                                                  seed, int(c.get_int("train.batch")),
                                                  int(c.get_int("train.epochs")));
   // Both fire never by a trigger: the stepper writes the history row at each epoch's end, the
   // model file is written when the run ends.
-  auto& report = static_cast<EpochReport<Real>&>(run.add(
-      std::make_unique<EpochReport<Real>>(*trainer, setup.dir, setup.restart != nullptr),
-      loop::Trigger{}));
+  auto& report = static_cast<EpochReport<Real>&>(
+      run.add(std::make_unique<EpochReport<Real>>(*trainer, setup.dir, setup.restart != nullptr),
+              loop::Trigger{}));
   run.add(std::make_unique<ModelOutput<Real>>(*trainer, setup.dir.file("model.h5")),
           loop::Trigger{});
-  auto stepper = std::make_unique<InSitu<Real>>(std::move(run.stepper), std::move(trainer),
-                                                report, shape, std::move(buffer),
-                                                c.get_int("samples.steps_per_sample"));
+  auto stepper =
+      std::make_unique<InSitu<Real>>(std::move(run.stepper), std::move(trainer), report, shape,
+                                     std::move(buffer), c.get_int("samples.steps_per_sample"));
   source->set_sink(stepper.get(), c.get_bool("samples.write"));
   run.stepper = std::move(stepper);
   return run;
@@ -258,24 +261,35 @@ loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
 }  // namespace
 
 void add_in_situ_schema(io::Schema& schema) {
-  schema.section("samples", "In-situ training (with [train]): the trajectories the solver "
-                            "completes go into a sample buffer the trainer learns from while "
-                            "the solver runs")
+  schema
+      .section("samples",
+               "In-situ training (with [train]): the trajectories the solver "
+               "completes go into a sample buffer the trainer learns from while "
+               "the solver runs")
       .key_int("in_frames", "Frames the model sees (as data.in_frames of twinsim train)")
-      .default_value(10).at_least(1)
-      .key_int("out_frames", "Frames the model predicts per step").default_value(1).at_least(1)
-      .key_int("capacity", "Training trajectories the buffer holds (full: each new one "
-                           "replaces the oldest); 0: all the run's")
-      .default_value(0).at_least(0)
-      .key_ints("test", "Indices (0-based, of the run's trajectories; spectral: sample i has "
-                        "seed spectral.seed + first_sample + i) held out for testing")
+      .default_value(10)
+      .at_least(1)
+      .key_int("out_frames", "Frames the model predicts per step")
+      .default_value(1)
+      .at_least(1)
+      .key_int("capacity",
+               "Training trajectories the buffer holds (full: each new one "
+               "replaces the oldest); 0: all the run's")
+      .default_value(0)
+      .at_least(0)
+      .key_ints("test",
+                "Indices (0-based, of the run's trajectories; spectral: sample i has "
+                "seed spectral.seed + first_sample + i) held out for testing")
       .default_value(std::vector<std::int64_t>{})
-      .key_int("steps_per_sample", "Optimizer steps after each training trajectory the solver "
-                                   "completes; 0: training starts when the solver ends. The "
-                                   "epochs of train.epochs not done by then follow")
-      .default_value(0).at_least(0)
-      .key_bool("write", "false: the trajectories go to the training only, not into the "
-                         "solver's output file (which keeps its descriptions and no rows)")
+      .key_int("steps_per_sample",
+               "Optimizer steps after each training trajectory the solver "
+               "completes; 0: training starts when the solver ends. The "
+               "epochs of train.epochs not done by then follow")
+      .default_value(0)
+      .at_least(0)
+      .key_bool("write",
+                "false: the trajectories go to the training only, not into the "
+                "solver's output file (which keeps its descriptions and no rows)")
       .default_value(true);
   add_training_schema(schema, false);
 }
@@ -285,38 +299,47 @@ void check_in_situ(const loop::Kind& solver, const io::Case& c) {
   if (!c.has_section("train")) {
     for (const char* section : {"samples", "model", "optimizer"})
       if (c.has_section(section))
-        throw core::Error(fmt::format("[{}] trains a surrogate in situ only with a [train] "
-                                      "section (none here)", section));
+        throw core::Error(
+            fmt::format("[{}] trains a surrogate in situ only with a [train] "
+                        "section (none here)",
+                        section));
     return;
   }
   if (!solver.samples)
-    throw core::Error(fmt::format("[train]: run.solver = \"{}\" produces no trajectories to "
-                                  "train on in situ", solver.name));
+    throw core::Error(
+        fmt::format("[train]: run.solver = \"{}\" produces no trajectories to "
+                    "train on in situ",
+                    solver.name));
   const loop::SampleShape shape = solver.samples(c);
   const std::int64_t in = c.get_int("samples.in_frames"), out = c.get_int("samples.out_frames");
   const std::int64_t k = c.get_int("train.rollout_steps");
   if (in + k * out > shape.frames)
-    throw core::Error(fmt::format("samples.in_frames + train.rollout_steps x samples.out_frames "
-                                  "= {} but the run's trajectories have {} frames", in + k * out,
-                                  shape.frames));
+    throw core::Error(
+        fmt::format("samples.in_frames + train.rollout_steps x samples.out_frames "
+                    "= {} but the run's trajectories have {} frames",
+                    in + k * out, shape.frames));
   const auto& tests = c.get_ints("samples.test");
   const std::set<std::int64_t> ids(tests.begin(), tests.end());
   for (const std::int64_t i : tests)
     if (i < 0 || i >= shape.count)
-      throw core::Error(fmt::format("samples.test: index {} is not one of the run's {} "
-                                    "trajectories (0 .. {})", i, shape.count, shape.count - 1));
-  if (ids.size() != tests.size())
-    throw core::Error("samples.test: an index is listed twice");
+      throw core::Error(
+          fmt::format("samples.test: index {} is not one of the run's {} "
+                      "trajectories (0 .. {})",
+                      i, shape.count, shape.count - 1));
+  if (ids.size() != tests.size()) throw core::Error("samples.test: an index is listed twice");
   if (std::int64_t(ids.size()) >= shape.count)
-    throw core::Error(fmt::format("samples.test holds all {} trajectories of the run: none is "
-                                  "left to train on", shape.count));
+    throw core::Error(
+        fmt::format("samples.test holds all {} trajectories of the run: none is "
+                    "left to train on",
+                    shape.count));
   const ModelSpec spec = model_spec(c, int(in), int(out));
   if (spec.kind == "fno2d") {
     const std::int64_t modes = spec.integer("modes");
     if (2 * modes > std::min(shape.ny, shape.nx))
-      throw core::Error(fmt::format("model.modes = {} but the trajectories' {} x {} grid "
-                                    "allows at most {}", modes, shape.ny, shape.nx,
-                                    std::min(shape.ny, shape.nx) / 2));
+      throw core::Error(
+          fmt::format("model.modes = {} but the trajectories' {} x {} grid "
+                      "allows at most {}",
+                      modes, shape.ny, shape.nx, std::min(shape.ny, shape.nx) / 2));
   }
 }
 
@@ -327,8 +350,8 @@ loop::Plan plan_in_situ(const loop::Kind& solver, const io::Case& c) {
   const loop::SampleShape shape = solver.samples(c);
   const std::int64_t tests = std::int64_t(c.get_ints("samples.test").size());
   const std::int64_t capacity = c.get_int("samples.capacity");
-  const std::int64_t slots = capacity > 0 ? std::min(capacity, shape.count - tests)
-                                          : shape.count - tests;
+  const std::int64_t slots =
+      capacity > 0 ? std::min(capacity, shape.count - tests) : shape.count - tests;
   plan.checkpoint_bytes +=
       std::uint64_t((slots + tests) * shape.frames * shape.ny * shape.nx) * sizeof(double);
   return plan;
