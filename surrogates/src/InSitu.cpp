@@ -93,9 +93,9 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
   bool finished() const override {
     return m_solver->finished() && (m_trainer->finished() || m_buffer.train_count() == 0);
   }
-  loop::Position position() const override {
-    return m_solver->finished() ? m_trainer->position() : m_solver->position();
-  }
+  // The solver's (the progress line keeps the unit it started with); training after the
+  // solver reports itself in history rows, one per epoch.
+  loop::Position position() const override { return m_solver->position(); }
 
   void advance(std::int64_t steps, double until) override {
     if (!m_solver->finished()) {
