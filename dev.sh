@@ -2,10 +2,11 @@
 # Twinsim developer entry point. Usage: ./dev.sh <setup|build|demo|test|sanitize|slurm>
 #   setup     install the Debian 12 packages Twinsim needs (only what is missing)
 #   build     setup, then configure and build (CUDA backend too when nvcc is found)
-#   demo      build, then the whole story into runs/demo: the spectral solver generates a small
-#             Navier-Stokes dataset, an FNO surrogate trains on it and rolls out on unseen
-#             trajectories, figures and ParaView files are written, and the surrogate's error
-#             and speed-up against the solver are printed (a few minutes on 2 CPU cores)
+#   demo      build, then the whole story into runs/demo: one run of the spectral solver
+#             computes a small Navier-Stokes ensemble while an FNO surrogate trains on it in
+#             situ, the surrogate rolls out on held-out trajectories, figures and ParaView files
+#             are written, and its error and speed-up against the solver are printed (a few
+#             minutes on 2 CPU cores)
 #   test      build, then run the test suite (everything but the `slow` label)
 #   sanitize  setup, then build and run the tests with AddressSanitizer + UBSan (CPU backend)
 #   slurm     build, then the `slurm` tests: a one-node Slurm started here (needs root; installs
@@ -76,22 +77,26 @@ build() {
 
 demo() {
   local twinsim=./build/apps/twinsim out=runs/demo
-  "$twinsim" run cases/surrogate/ns2d_small_data.toml --out "$out/data" --overwrite
-  "$twinsim" train cases/surrogate/fno_ns2d_small.toml --out "$out/train" --overwrite \
-    --set "data.files=[\"$out/data/ns2d_small_data.h5\"]"
+  # One run simulates 32 trajectories and trains the FNO on 24 of them as they are computed
+  # (in situ: no file in between); the prediction rolls it out on the 8 held-out ones.
+  "$twinsim" run cases/surrogate/ns2d_insitu.toml --out "$out/insitu" --overwrite
   "$twinsim" predict cases/surrogate/fno_ns2d_small.toml --out "$out/predict" --overwrite \
-    --set "data.files=[\"$out/data/ns2d_small_data.h5\"]" \
-    --set "predict.model=$out/train/model.h5"
-  "$twinsim" plot "$out/data" --paraview > /dev/null
-  "$twinsim" plot "$out/train" > /dev/null
+    --set "data.files=[\"$out/insitu/ns2d_insitu.h5\"]" \
+    --set "predict.model=$out/insitu/model.h5"
+  "$twinsim" plot "$out/insitu" --paraview > /dev/null
   "$twinsim" plot "$out/predict" --paraview > /dev/null
   /usr/bin/python3 - "$out" <<'EOT'
 import json, sys
 out = sys.argv[1]
-s = {k: json.load(open(f"{out}/{k}/summary.json")) for k in ("data", "train", "predict")}
+s = {k: json.load(open(f"{out}/{k}/summary.json")) for k in ("insitu", "predict")}
 print(f"\ndemo: everything is in {out}/ (open */*.xmf in ParaView; figures in */figures/)")
-for k in ("data", "train", "predict"):
+for k in ("insitu", "predict"):
     print(f"  {k:8s} {s[k].get('status', '?'):6s} {s[k].get('timing', {}).get('total_s', 0):7.1f} s")
+i = s["insitu"]
+print(f"  in situ: the solver ({i['timing']['solver_s']:.1f} s) and the training "
+      f"({i['timing']['in_situ_train_s']:.1f} s, {i['train']['epochs_done']} epochs on "
+      f"{i['data']['train_samples']} trajectories, final test loss "
+      f"{i['train']['final_test_loss']:.4f}) in one process, no file in between")
 r, t = s["predict"]["rollout"], s["predict"]["timing"]
 print(f"  surrogate (FNO-2D) on {r['samples']} unseen trajectories, {r['steps']} steps of "
       f"one snapshot interval each: relative L2 error {r['relative_l2_first_step']:.4f} after one step, "

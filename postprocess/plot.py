@@ -70,6 +70,9 @@ def main():
     os.makedirs(out, exist_ok=True)
     try:
         written = table[run.solver][1](run, out)
+        if run.solver not in ("train", "predict") and os.path.isfile(run.file("history.csv")):
+            from twinsim_post import surrogate  # a solver run that trained in situ
+            surrogate.plot_history(run, out, written)
     except NotARun as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

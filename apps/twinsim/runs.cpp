@@ -4,13 +4,19 @@
 #include "twinsim/lbm/Run.hpp"
 #include "twinsim/md/Run.hpp"
 #include "twinsim/spectral/Run.hpp"
+#include "twinsim/surrogates/InSitu.hpp"
 
 namespace twinsim::app {
 
 const std::vector<loop::Kind>& solvers() {
-  static const std::vector<loop::Kind> all = {spectral::kind_taylor_green(), md::kind(),
-                                              spectral::kind_2d(),           spectral::kind_3d(),
-                                              lbm::kind(),                   heat::kind()};
+  // A solver that hands over trajectories is listed with_training: its case may add [train]
+  // (in-situ training, surrogates/InSitu.hpp).
+  static const std::vector<loop::Kind> all = {spectral::kind_taylor_green(),
+                                              md::kind(),
+                                              nn::with_training<spectral::kind_2d>(),
+                                              spectral::kind_3d(),
+                                              lbm::kind(),
+                                              heat::kind()};
   return all;
 }
 

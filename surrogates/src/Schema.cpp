@@ -12,14 +12,15 @@ namespace {
 
 // [model]: kind, whose choices are the registered models, then every registered hyper-parameter
 // (Models.hpp), so a new model changes no schema code.
-void add_model_schema(io::Schema& schema) {
+void add_model_schema(io::Schema& schema, bool required) {
   std::string kind_doc;
   std::vector<std::string> kinds;
   for (const ModelKind& k : model_kinds()) {
     kind_doc += (kinds.empty() ? "" : "; ") + k.name + ": " + k.doc;
     kinds.push_back(k.name);
   }
-  auto section = schema.section("model", "The network").required();
+  auto section = schema.section("model", "The network");
+  if (required) section.required();
   section.key_string("kind", kind_doc).default_value(kinds.front()).one_of(kinds);
   for (const HyperParam& p : model_hyper_parameters()) {
     if (const auto* v = std::get_if<std::int64_t>(&p.default_value)) {
@@ -78,8 +79,19 @@ void add_surrogate_schema(io::Schema& schema, bool with_checkpoint) {
       .key_int("in_frames", "Frames the model sees (10 in Li et al.)").default_value(10)
       .at_least(1)
       .key_int("out_frames", "Frames the model predicts per step").default_value(1).at_least(1);
-  add_model_schema(schema);
-  schema.section("optimizer", "Adam / AdamW and the learning-rate schedule").required()
+  add_training_schema(schema, true);
+  // Training checkpoints: every_steps counts optimizer steps (batches). Here, not at the end:
+  // a case's resolved text lists sections in schema order, and model files and checkpoints
+  // keep that text.
+  if (with_checkpoint) io::add_checkpoint_schema(schema);
+  add_predict_schema(schema);
+}
+
+void add_training_schema(io::Schema& schema, bool required) {
+  add_model_schema(schema, required);
+  auto optimizer = schema.section("optimizer", "Adam / AdamW and the learning-rate schedule");
+  if (required) optimizer.required();
+  optimizer
       .key_string("kind", "adam: L2 weight decay added to the gradient (PyTorch's Adam); adamw: "
                           "decoupled decay")
       .default_value("adam").one_of({"adam", "adamw"})
@@ -96,11 +108,17 @@ void add_surrogate_schema(io::Schema& schema, bool with_checkpoint) {
       .key_float("gamma", "Factor of the step schedule").default_value(0.5).greater_than(0.0)
       .key_float("min_lr", "Final learning rate of the cosine schedule").default_value(0.0)
       .at_least(0.0);
-  schema.section("train", "Training").required()
-      .key_int("epochs", "Passes over the training windows").default_value(500).at_least(1)
+  auto train = schema.section("train", "Training");
+  if (required) train.required();
+  train.key_int("epochs", "Passes over the training windows").default_value(500).at_least(1)
       .key_int("batch", "Windows per optimizer step").default_value(20).at_least(1)
       .key_string("loss", "relative_l2: mean over samples of |p - t| / |t| (Li et al.); mse")
       .default_value("relative_l2").one_of({"relative_l2", "mse"})
+      .key_int("rollout_steps", "Surrogate steps per training window: the loss is the mean over "
+                                "this many steps of a rollout (each prediction fed back) and the "
+                                "backward pass runs through it; 1: one-step windows (teacher "
+                                "forcing). The test loss stays one-step")
+      .default_value(1).at_least(1)
       .key_string("precision", "Arithmetic and stored precision").default_value("float32")
       .one_of({"float32", "float64"})
       .key_int("seed", "Seed of the initial weights and of the shuffling").default_value(0)
@@ -110,10 +128,9 @@ void add_surrogate_schema(io::Schema& schema, bool with_checkpoint) {
                                "epochs and schedule start afresh. To continue an interrupted "
                                "run use twinsim train --restart")
       .default_value("");
-  // Training checkpoints: every_steps counts optimizer steps (batches). Here, not at the end:
-  // a case's resolved text lists sections in schema order, and model files and checkpoints
-  // keep that text.
-  if (with_checkpoint) io::add_checkpoint_schema(schema);
+}
+
+void add_predict_schema(io::Schema& schema) {
   schema.section("predict", "Rollouts of a trained model (twinsim predict); absent: the "
                             "defaults below")
       .key_string("model", "Model file; empty: runs/<run.name>/model.h5 (what twinsim train "
@@ -135,15 +152,17 @@ void add_surrogate_schema(io::Schema& schema, bool with_checkpoint) {
 }
 
 ModelSpec model_spec(const io::Case& c) {
+  if (c.get_string("data.kind") == "table")  // one row: inputs in, outputs out
+    return model_spec(c, int(c.get_strings("data.inputs").size()),
+                      int(c.get_strings("data.outputs").size()));
+  return model_spec(c, int(c.get_int("data.in_frames")), int(c.get_int("data.out_frames")));
+}
+
+ModelSpec model_spec(const io::Case& c, int in_channels, int out_channels) {
   ModelSpec s;
   s.kind = c.get_string("model.kind");
-  if (c.get_string("data.kind") == "table") {  // one row: inputs in, outputs out
-    s.in_channels = int(c.get_strings("data.inputs").size());
-    s.out_channels = int(c.get_strings("data.outputs").size());
-  } else {
-    s.in_channels = int(c.get_int("data.in_frames"));
-    s.out_channels = int(c.get_int("data.out_frames"));
-  }
+  s.in_channels = in_channels;
+  s.out_channels = out_channels;
   // Every [model] key, this kind's or not: the model file keeps the section as resolved.
   for (const HyperParam& p : model_hyper_parameters()) {
     const std::string key = "model." + p.name;

@@ -77,19 +77,25 @@ class LearnerImpl final : public nn::Learner<Real> {
     TWINSIM_REQUIRE(
         std::int64_t(h_values.size()) == shape.samples * shape.frames * shape.ny * shape.nx,
         "set_trajectories: values and shape disagree");
-    if (shape.windows_per_sample(m_spec.in_channels, m_spec.out_channels) < 1)
+    if (shape.windows_per_sample(m_spec.in_channels, target_frames(split)) < 1)
       throw core::Error("trajectories of " + std::to_string(shape.frames) +
                         " frames are too "
                         "short for " +
                         std::to_string(m_spec.in_channels) + " input and " +
-                        std::to_string(m_spec.out_channels) + " output frames");
+                        std::to_string(target_frames(split)) + " output frames");
     d.shape = shape;
     d.values = core::Buffer<Real, Space>::from_host(h_values);
   }
 
   std::int64_t windows(nn::Split split) const override {
     const Data& d = split == nn::Split::train ? m_train : m_test;
-    return d.shape.samples * d.shape.windows_per_sample(m_spec.in_channels, m_spec.out_channels);
+    return d.shape.samples * d.shape.windows_per_sample(m_spec.in_channels, target_frames(split));
+  }
+
+  void set_rollout_steps(int steps) override {
+    TWINSIM_REQUIRE(steps >= 1 && m_train.shape.samples == 0,
+                    "set_rollout_steps: at least 1, before the training trajectories");
+    m_rollout = steps;
   }
 
   double train_batches(const std::vector<std::int64_t>& order, std::int64_t first_batch,
@@ -101,8 +107,10 @@ class LearnerImpl final : public nn::Learner<Real> {
     for (std::int64_t k = first_batch; k < first_batch + count; ++k) {
       const std::int64_t first = k * batch, b = std::min<std::int64_t>(n - first, batch);
       std::vector<std::int64_t> ids(order.begin() + first, order.begin() + first + b);
-      gather(m_train, ids);
-      loss_sum += m_trainer->training_step(m_x, m_y, lr) * double(b);
+      gather(m_train, ids, target_frames(nn::Split::train));
+      const double loss = m_rollout == 1 ? m_trainer->training_step(m_x, m_y, lr)
+                                         : m_trainer->rollout_step(m_x, m_y, m_rollout, lr);
+      loss_sum += loss * double(b);
     }
     synchronize();
     return loss_sum;
@@ -115,7 +123,7 @@ class LearnerImpl final : public nn::Learner<Real> {
     for (std::int64_t first = 0; first < n; first += batch) {
       std::vector<std::int64_t> ids;
       for (std::int64_t w = first; w < std::min(n, first + batch); ++w) ids.push_back(w);
-      gather(m_test, ids);
+      gather(m_test, ids, target_frames(nn::Split::test));
       total += m_trainer->loss_of(m_x, m_y) * double(ids.size());
     }
     return total / double(n);
@@ -199,8 +207,13 @@ class LearnerImpl final : public nn::Learner<Real> {
   };
   Data& data(nn::Split split) { return split == nn::Split::train ? m_train : m_test; }
 
-  void gather(const Data& d, const std::vector<std::int64_t>& ids) {
-    const Index in = m_spec.in_channels, out = m_spec.out_channels;
+  // Training windows hold the targets of the whole rollout; test windows one step's.
+  int target_frames(nn::Split split) const {
+    return m_spec.out_channels * (split == nn::Split::train ? m_rollout : 1);
+  }
+
+  void gather(const Data& d, const std::vector<std::int64_t>& ids, Index out) {
+    const Index in = m_spec.in_channels;
     const Index b = Index(ids.size()), ny = d.shape.ny, nx = d.shape.nx;
     m_ids = core::Buffer<Index, Space>::from_host(ids);
     m_x.resize({b, in, ny, nx});
@@ -217,6 +230,7 @@ class LearnerImpl final : public nn::Learner<Real> {
   std::unique_ptr<nnk::Optimizer<Real>> m_optimizer;
   std::unique_ptr<nnk::Trainer<Real>> m_trainer;  // combines the three above
   Data m_train, m_test;
+  int m_rollout = 1;  // surrogate steps per training window (rollout training)
   core::Buffer<Index, Space> m_ids;
   T<Real> m_x, m_y;  // a gathered batch: inputs and targets
 };

@@ -257,7 +257,7 @@ struct GeneratorState {
 // Initial fields need no random-number state in a checkpoint: a sample's field is a pure
 // function of its seed.
 template <class Real>
-class Generator : public loop::Stepper {
+class Generator : public loop::Stepper, public loop::SampleSource {
  public:
   Generator(core::Backend backend, Settings2D settings, std::unique_ptr<Dataset<Real>> dataset)
       : m_backend(backend),
@@ -265,6 +265,11 @@ class Generator : public loop::Stepper {
         m_out(std::move(dataset)),
         m_flow{m_s.solver.lx, m_s.solver.ly, m_s.solver.nu, m_s.u0, m_s.mode} {
     m_g.dt_min = m_s.solver.dt;
+  }
+
+  void set_sink(loop::SampleSink* sink, bool write) override {
+    m_sink = sink;
+    m_write = write;
   }
 
   std::int64_t step() const override { return m_g.batch_steps; }
@@ -293,7 +298,8 @@ class Generator : public loop::Stepper {
       if (!at_snapshot) continue;
       record_snapshot();
       if (m_g.recorded < std::int64_t(m_out->frames())) continue;
-      m_out->append(*m_record, m_g.begin);
+      if (m_write) m_out->append(*m_record, m_g.begin);
+      hand_over();
       add_sums();
       m_g.begin += m_s.solver.batch;
       if (!finished()) start_batch();
@@ -415,7 +421,7 @@ class Generator : public loop::Stepper {
     }
     r.steps[k] = m_g.batch_step;
     if (m_g.begin == 0) {
-      m_out->add_first_sample_frame(w.data(), k, m_g.batch_step);
+      if (m_write) m_out->add_first_sample_frame(w.data(), k, m_g.batch_step);
       if (m_s.taylor_green())
         m_g.tg_error = std::max(m_g.tg_error, taylor_green_error_2d(m_flow, w.data(), m_s.stored_nx,
                                                                     m_s.stored_ny, m_out->time(k)));
@@ -426,6 +432,18 @@ class Generator : public loop::Stepper {
     }
     ++m_g.recorded;
     m_g.target = m_solver->time() + m_s.interval;
+  }
+
+  // The finished batch's trajectories to the sink (in-situ training), in sample order.
+  void hand_over() {
+    if (!m_sink) return;
+    const BatchRecord<Real>& r = *m_record;
+    const std::size_t n = r.frames * r.plane;
+    std::vector<double> values(n);
+    for (int b = 0; b < r.batch; ++b) {
+      std::copy_n(r.vorticity.begin() + std::size_t(b) * n, n, values.begin());
+      m_sink->add(m_g.begin + b, values.data());
+    }
   }
 
   // The finished batch's first and last energy and enstrophy into the summary's sums.
@@ -447,6 +465,8 @@ class Generator : public loop::Stepper {
   GeneratorState m_g;
   std::unique_ptr<Vorticity2D<Real>> m_solver;  // the current batch's (null before the first)
   std::optional<BatchRecord<Real>> m_record;
+  loop::SampleSink* m_sink = nullptr;
+  bool m_write = true;  // trajectories into the file (false: to the sink only)
 };
 
 template <class Real>
@@ -467,6 +487,11 @@ loop::Run make_run_2d(const loop::Setup& setup) {
                                   : make_generator<double>(setup, s);
 }
 
+loop::SampleShape samples_2d(const io::Case& case_file) {
+  const Settings2D s = settings_2d(case_file);
+  return {s.samples, s.snapshots + 1, s.stored_ny, s.stored_nx, s.interval, "vorticity"};
+}
+
 const loop::Kind& kind_2d() {
   static const loop::Kind k{"spectral",
                             "batched 2D pseudo-spectral Navier-Stokes (vorticity form): "
@@ -474,7 +499,9 @@ const loop::Kind& kind_2d() {
                             add_schema_2d,
                             make_run_2d,
                             check_2d,
-                            plan_2d};
+                            plan_2d,
+                            "solver",
+                            samples_2d};
   return k;
 }
 

@@ -139,6 +139,51 @@ test::GradCheck check_loss(nn::LossKind kind) {
   return r;
 }
 
+// Rollout training (nnk::Trainer::rollout_step): the gradient of the mean MSE over `steps`
+// surrogate steps of an FNO, each prediction fed back (2 frames in, 1 out), against central
+// differences of the same rollout loss, for every parameter. lr = 0 leaves the parameters.
+test::GradCheck check_rollout(int steps) {
+  const double h = 1e-6;
+  nnk::Context<Real> ctx;
+  nn::ModelSpec spec;
+  spec.in_channels = 2;
+  spec.params.set("width", std::int64_t(4));
+  spec.params.set("modes", std::int64_t(3));
+  spec.params.set("layers", std::int64_t(2));
+  spec.params.set("projection", std::int64_t(6));
+  auto net = nnk::build_model(ctx, spec);
+  auto loss = nnk::make_loss<Real>(nn::LossKind::mse);
+  auto optimizer = nnk::make_optimizer(net->params(), nn::OptimizerSpec{});
+  nnk::Trainer<Real> trainer(*net, *loss, *optimizer);
+  const nn::Shape in_shape{2, 2, 8, 8}, target_shape{2, steps, 8, 8};
+  const T<Real> x = tensor(in_shape, random_values(std::size_t(nn::element_count(in_shape)), 7));
+  const T<Real> t =
+      tensor(target_shape, random_values(std::size_t(nn::element_count(target_shape)), 9));
+  trainer.rollout_step(x, t, steps, 0.0);
+  std::vector<std::vector<double>> analytic;  // before the differences overwrite the gradients
+  for (auto* p : net->params()) analytic.push_back(core::to_host(p->grad.data));
+  test::GradCheck result;
+  for (std::size_t k = 0; k < analytic.size(); ++k) {
+    nnk::Param<Real>* p = net->params()[k];
+    const std::vector<double> v = core::to_host(p->value.data);
+    const auto idx = sample_entries(v.size(), 16);
+    std::vector<double> numeric;
+    for (std::size_t i : idx) {
+      std::vector<double> vp = v, vm = v;
+      vp[i] += h;
+      vm[i] -= h;
+      p->value.data = core::Buffer<Real, Space>::from_host(vp);
+      const double lp = trainer.rollout_step(x, t, steps, 0.0);
+      p->value.data = core::Buffer<Real, Space>::from_host(vm);
+      const double lm = trainer.rollout_step(x, t, steps, 0.0);
+      numeric.push_back((lp - lm) / (2 * h));
+    }
+    p->value.data = core::Buffer<Real, Space>::from_host(v);
+    compare(result, p->name, analytic[k], idx, numeric);
+  }
+  return result;
+}
+
 struct Case {
   std::string name;
   std::function<test::GradCheck()> run;
@@ -230,6 +275,7 @@ const std::vector<Case>& cases() {
          auto net = nnk::build_model(ctx, spec);
          return check_layer(*net, {3, 2});
        }},
+      {"fno2d_rollout_3_steps", [] { return check_rollout(3); }},
       {"mse_loss", [] { return check_loss(nn::LossKind::mse); }},
       {"relative_l2_loss", [] { return check_loss(nn::LossKind::relative_l2); }},
   };

@@ -46,12 +46,13 @@ TWINSIM_GRADIENT_CASE(ResidualAdd, "residual")
 TWINSIM_GRADIENT_CASE(FourierBlock, "fourier_block")
 TWINSIM_GRADIENT_CASE(Fno2dModel, "fno2d_model")
 TWINSIM_GRADIENT_CASE(MlpModel, "mlp_model")
+TWINSIM_GRADIENT_CASE(Fno2dRolloutOfThreeSteps, "fno2d_rollout_3_steps")
 TWINSIM_GRADIENT_CASE(MseLoss, "mse_loss")
 TWINSIM_GRADIENT_CASE(RelativeL2Loss, "relative_l2_loss")
 
 TYPED_TEST(NnGradients, EveryProbeCaseHasATest) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
-  EXPECT_EQ(nn_probe_for<TypeParam>().cases().size(), 15u);
+  EXPECT_EQ(nn_probe_for<TypeParam>().cases().size(), 16u);
 }
 
 }  // namespace

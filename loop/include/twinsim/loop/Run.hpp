@@ -21,6 +21,7 @@
 #include "twinsim/io/Schema.hpp"
 #include "twinsim/loop/Loop.hpp"
 #include "twinsim/loop/Operation.hpp"
+#include "twinsim/loop/Samples.hpp"
 #include "twinsim/loop/Stepper.hpp"
 
 namespace twinsim::loop {
@@ -95,6 +96,9 @@ struct Kind {
   Plan (*plan)(const io::Case& case_file) = nullptr;
   // summary.json names it as `<provenance>: <name>` ("solver": "lbm", "command": "train").
   std::string provenance = "solver";
+  // The trajectories its run produces for in-situ training (its stepper is then a
+  // SampleSource, Samples.hpp); nullptr: none.
+  SampleShape (*samples)(const io::Case& case_file) = nullptr;
 };
 
 struct Result {

@@ -42,6 +42,11 @@ class Learner {
 
   virtual void set_trajectories(Split split, const Trajectories& shape,
                                 const std::vector<Real>& h_values) = 0;
+  // Rollout training (before the training trajectories are set): a training window holds
+  // in + steps * out frames and its loss is the mean over `steps` surrogate steps, each
+  // prediction fed back, with the backward pass through the rollout. 1 (the default): one-step
+  // windows. Test windows and evaluate() stay one-step.
+  virtual void set_rollout_steps(int steps) = 0;
   virtual std::int64_t windows(Split split) const = 0;
   // One optimizer step for each of the batches [first_batch, first_batch + count) of an epoch
   // whose window order is `order` (train window ids in [0, windows(train))); batch k holds

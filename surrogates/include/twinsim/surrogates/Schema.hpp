@@ -19,8 +19,15 @@ io::Schema surrogate_case_schema();
 // loop::Kind::add_schema (loop::case_schema adds its own).
 void add_surrogate_schema(io::Schema& schema, bool with_checkpoint = true);
 
-// From a validated case. in_channels comes from data.in_frames.
+// [model] [optimizer] [train] (required, or optional for a solver case's in-situ training)
+// and [predict]: the pieces of add_surrogate_schema.
+void add_training_schema(io::Schema& schema, bool required);
+void add_predict_schema(io::Schema& schema);
+
+// From a validated case. in_channels comes from data.in_frames (a table: its columns).
 ModelSpec model_spec(const io::Case& c);
+// With the channels given (in-situ training: [samples] in_frames, out_frames).
+ModelSpec model_spec(const io::Case& c, int in_channels, int out_channels);
 OptimizerSpec optimizer_spec(const io::Case& c);
 
 }  // namespace twinsim::nn

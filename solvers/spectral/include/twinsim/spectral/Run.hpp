@@ -17,6 +17,9 @@ loop::Run make_run_2d(const loop::Setup& setup);
 loop::Run make_run_3d(const loop::Setup& setup);
 // Refuses a restart: the check takes seconds and keeps nothing worth continuing.
 loop::Run make_run_taylor_green(const loop::Setup& setup);
+// The trajectories a `spectral` run produces ([frame][y][x] on the stored grid, one per
+// sample): what its stepper hands to a loop::SampleSink (in-situ training).
+loop::SampleShape samples_2d(const io::Case& case_file);
 
 const loop::Kind& kind_2d();            // run.solver = "spectral"
 const loop::Kind& kind_3d();            // run.solver = "spectral3d"

@@ -1,0 +1,38 @@
+#pragma once
+// Training samples a solver run produces as it goes, for in-situ training: whole trajectories
+// [frame][y][x] handed over the moment the solver completes them, with no file in between.
+// The loop library knows neither solvers nor surrogates: a solver's stepper implements
+// SampleSource, its Kind says what it will produce (Kind::samples), and the surrogates library
+// (nn::with_training) is the SampleSink. Neither includes the other.
+#include <cstdint>
+#include <string>
+
+namespace twinsim::loop {
+
+// The trajectories a run produces: `count` of `frames` frames of ny x nx values, a frame every
+// `interval` time units; `field` names them ("vorticity").
+struct SampleShape {
+  std::int64_t count = 0, frames = 0, ny = 0, nx = 0;
+  double interval = 0;
+  std::string field;
+};
+
+class SampleSink {
+ public:
+  virtual ~SampleSink() = default;
+  // Trajectory `index` of the run (0-based, the run's own numbering) is complete: frames x ny
+  // x nx values, host memory, valid during the call only.
+  virtual void add(std::int64_t index, const double* values) = 0;
+};
+
+// Implemented by a stepper whose run produces trajectories.
+class SampleSource {
+ public:
+  virtual ~SampleSource() = default;
+  // From now on every completed trajectory also goes to `sink` (null: none). A restarted run
+  // hands over only those completed after its checkpoint. write = false: the trajectories go
+  // to the sink only, not into the run's own output file.
+  virtual void set_sink(SampleSink* sink, bool write) = 0;
+};
+
+}  // namespace twinsim::loop

@@ -1,0 +1,367 @@
+// In-situ training (InSitu.hpp): the solver's stepper and a trainer as one stepper of the loop,
+// with the sample buffer between them.
+#include "twinsim/surrogates/InSitu.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <utility>
+
+#include "training.hpp"
+#include "twinsim/core/Error.hpp"
+#include "twinsim/core/Timers.hpp"
+#include "twinsim/io/Checkpoint.hpp"
+#include "twinsim/surrogates/Data.hpp"
+#include "twinsim/surrogates/Learner.hpp"
+#include "twinsim/surrogates/Schema.hpp"
+
+namespace twinsim::nn {
+
+namespace {
+
+using detail::EpochReport;
+using detail::ModelOutput;
+using detail::Trainer;
+
+// The trajectories handed over so far, host memory: the held-out test ones in the order they
+// came, and `capacity` training slots filled in order, then each new one replacing the oldest.
+struct SampleBuffer {
+  std::int64_t capacity = 0;
+  std::int64_t values = 0;          // per trajectory: frames x ny x nx
+  std::set<std::int64_t> test_ids;  // the run's indices held out
+  std::vector<double> train, test;  // [slot][frame][y][x]
+  std::int64_t seen = 0;            // training trajectories received
+
+  std::int64_t train_count() const { return std::min(seen, capacity); }
+  std::int64_t test_count() const { return std::int64_t(test.size()) / values; }
+
+  void add(std::int64_t index, const double* v) {
+    if (test_ids.count(index)) {
+      test.insert(test.end(), v, v + values);
+      return;
+    }
+    if (seen < capacity)
+      train.insert(train.end(), v, v + values);
+    else
+      std::copy_n(v, values, train.begin() + (seen % capacity) * values);
+    ++seen;
+  }
+
+  void save(io::StateWriter& out) const {
+    out.put("buffer/seen", seen);
+    out.put("buffer/tests", test_count());
+    out.put("buffer/train", train);
+    out.put("buffer/test", test);
+  }
+  void load(const io::StateReader& in) {
+    seen = in.get_int("buffer/seen");
+    train.assign(std::size_t(train_count() * values), 0.0);
+    test.assign(std::size_t(in.get_int("buffer/tests") * values), 0.0);
+    in.get("buffer/train", train.data(), train.size());
+    in.get("buffer/test", test.data(), test.size());
+  }
+};
+
+// The solver's stepper with a trainer: step() counts the solver's steps, then the optimizer
+// steps taken after it finished; time() is the solver's. The trainer's optimizer steps while
+// the solver runs happen inside advance(), after each completed trajectory.
+template <class Real>
+class InSitu final : public loop::Stepper, public loop::SampleSink {
+ public:
+  InSitu(std::unique_ptr<loop::Stepper> solver, std::unique_ptr<Trainer<Real>> trainer,
+         EpochReport<Real>& report, const loop::SampleShape& shape, SampleBuffer buffer,
+         std::int64_t steps_per_sample)
+      : m_solver(std::move(solver)),
+        m_trainer(std::move(trainer)),
+        m_report(report),
+        m_shape(shape),
+        m_buffer(std::move(buffer)),
+        m_steps_per_sample(steps_per_sample) {}
+
+  void add(std::int64_t index, const double* values) override {
+    const bool test = m_buffer.test_ids.count(index) > 0;
+    m_buffer.add(index, values);
+    m_changed = true;
+    if (!test) m_due += m_steps_per_sample;
+  }
+
+  std::int64_t step() const override { return m_solver->step() + m_after; }
+  double time() const override { return m_solver->time(); }
+  bool finished() const override {
+    return m_solver->finished() && (m_trainer->finished() || m_buffer.train_count() == 0);
+  }
+  // The solver's (the progress line keeps the unit it started with); training after the
+  // solver reports itself in history rows, one per epoch.
+  loop::Position position() const override { return m_solver->position(); }
+
+  void advance(std::int64_t steps, double until) override {
+    if (!m_solver->finished()) {
+      m_solver->advance(steps, until);
+      for (std::int64_t due = std::exchange(m_due, 0); due > 0;) {
+        const std::int64_t n = train(due);
+        if (n == 0) break;
+        due -= n;
+      }
+      return;
+    }
+    m_after += train(steps);
+  }
+  void synchronize() override { m_solver->synchronize(); }
+
+  void save(io::StateWriter& out) const override {
+    m_solver->save(out);
+    m_trainer->save(out);
+    m_buffer.save(out);
+    out.put("insitu/after", m_after);
+    out.put("insitu/normalised", std::int64_t(m_normalised));
+    out.put("insitu/mean", m_trainer->file().normalisation.mean);
+    out.put("insitu/std", m_trainer->file().normalisation.std);
+    out.put("insitu/train_s", m_train_s);
+  }
+  void load(const io::StateReader& in) override {
+    m_solver->load(in);
+    m_trainer->load(in);
+    m_buffer.load(in);
+    m_after = in.get_int("insitu/after");
+    m_normalised = in.get_int("insitu/normalised") != 0;
+    m_trainer->file().normalisation = {in.get_double("insitu/mean"), in.get_double("insitu/std")};
+    m_train_s = in.get_double("insitu/train_s");
+    if (m_normalised) upload();
+  }
+
+  // The solver's figures with its time stepping alone (the "advance" phase less the training
+  // inside it), then the trainer's.
+  void summarize(io::Summary& sum, const core::Timers& timers) const override {
+    core::Timers solver = timers;
+    solver.add("advance", -m_train_s);
+    m_solver->summarize(sum, solver);
+    m_trainer->summarize(sum, timers);
+    sum.set("in_situ.capacity", m_buffer.capacity);
+    sum.set("in_situ.trajectories_trained_on", m_buffer.seen);
+    sum.set("in_situ.test_trajectories", m_buffer.test_count());
+    sum.set("in_situ.steps_per_sample", m_steps_per_sample);
+    sum.set("timing.in_situ_train_s", m_train_s);
+  }
+
+ private:
+  // Up to `steps` optimizer steps, to the end of the current epoch at most (the history row is
+  // written there); returns the steps taken.
+  std::int64_t train(std::int64_t steps) {
+    if (steps <= 0 || m_trainer->finished() || m_buffer.train_count() == 0) return 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!m_normalised) {
+      m_trainer->file().normalisation = normalisation_of(m_buffer.train);
+      m_normalised = true;
+      spdlog::info("in situ: normalisation mean {:.4g}, std {:.4g} from {} trajectories",
+                   m_trainer->file().normalisation.mean, m_trainer->file().normalisation.std,
+                   m_buffer.train_count());
+    }
+    if (m_changed) upload();
+    const std::int64_t step = m_trainer->step(), epoch = m_trainer->epochs_done();
+    m_trainer->advance(steps, loop::k_no_time_limit);
+    if (m_trainer->epochs_done() != epoch) m_report.fire();
+    m_train_s += core::seconds_since(t0);
+    return m_trainer->step() - step;
+  }
+
+  // The buffer, normalised, into the Learner (the training slots and the test trajectories).
+  void upload() {
+    const Normalisation& n = m_trainer->file().normalisation;
+    Learner<Real>& learner = m_trainer->learner();
+    const std::int64_t frames = m_shape.frames, ny = m_shape.ny, nx = m_shape.nx;
+    if (m_buffer.train_count() > 0)
+      learner.set_trajectories(Split::train, {m_buffer.train_count(), frames, ny, nx},
+                               normalised<Real>(m_buffer.train, n));
+    if (m_buffer.test_count() > 0)
+      learner.set_trajectories(Split::test, {m_buffer.test_count(), frames, ny, nx},
+                               normalised<Real>(m_buffer.test, n));
+    m_trainer->file().train_samples = m_buffer.train_count();
+    m_trainer->file().test_samples = m_buffer.test_count();
+    m_changed = false;
+  }
+
+  std::unique_ptr<loop::Stepper> m_solver;
+  std::unique_ptr<Trainer<Real>> m_trainer;
+  EpochReport<Real>& m_report;
+  loop::SampleShape m_shape;
+  SampleBuffer m_buffer;
+  std::int64_t m_steps_per_sample;
+  std::int64_t m_due = 0;    // optimizer steps owed for the trajectories of this advance
+  std::int64_t m_after = 0;  // optimizer steps taken after the solver finished
+  bool m_normalised = false;
+  bool m_changed = false;  // the buffer holds trajectories the Learner has not
+  double m_train_s = 0;    // seconds training in situ (restarts included)
+};
+
+template <class Real>
+loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
+  const io::Case& c = setup.case_file;
+  const loop::SampleShape shape = solver.samples(c);
+  loop::Run run = solver.make(setup);
+  auto* source = dynamic_cast<loop::SampleSource*>(run.stepper.get());
+  if (!source)
+    throw core::Error(
+        fmt::format("run.solver = \"{}\" hands over no trajectories: no in-situ "
+                    "training",
+                    solver.name));
+
+  const ModelSpec spec =
+      model_spec(c, int(c.get_int("samples.in_frames")), int(c.get_int("samples.out_frames")));
+  const OptimizerSpec optimizer = optimizer_spec(c);
+  const std::uint64_t seed = std::uint64_t(c.get_int("train.seed"));
+  auto learner = make_learner<Real>(setup.backend, spec, optimizer,
+                                    loss_from_string(c.get_string("train.loss")), seed);
+  learner->set_rollout_steps(int(c.get_int("train.rollout_steps")));
+  if (!setup.restart) detail::start_from(*learner, spec, c.get_string("train.init_from"));
+
+  SampleBuffer buffer;
+  const auto& tests = c.get_ints("samples.test");
+  buffer.test_ids = {tests.begin(), tests.end()};
+  const std::int64_t trainable = shape.count - std::int64_t(buffer.test_ids.size());
+  const std::int64_t capacity = c.get_int("samples.capacity");
+  buffer.capacity = capacity > 0 ? std::min(capacity, trainable) : trainable;
+  buffer.values = shape.frames * shape.ny * shape.nx;
+
+  ModelFile file;
+  file.model = spec;
+  file.precision = c.get_string("train.precision");
+  file.dataset = "in situ: " + shape.field;
+  file.frames = shape.frames;
+  file.ny = shape.ny;
+  file.nx = shape.nx;
+  file.loss = c.get_string("train.loss");
+  file.case_text = c.resolved_text();
+  spdlog::info(
+      "in situ: model {} of {} parameters; buffer of {} training trajectories ({} of "
+      "{} frames of {} x {}), {} held out; {} optimizer steps per trajectory",
+      spec.kind, learner->parameter_count(), buffer.capacity, trainable, shape.frames, shape.ny,
+      shape.nx, buffer.test_ids.size(), c.get_int("samples.steps_per_sample"));
+
+  auto trainer = std::make_unique<Trainer<Real>>(std::move(learner), std::move(file), optimizer,
+                                                 seed, int(c.get_int("train.batch")),
+                                                 int(c.get_int("train.epochs")));
+  // Both fire never by a trigger: the stepper writes the history row at each epoch's end, the
+  // model file is written when the run ends.
+  auto& report = static_cast<EpochReport<Real>&>(
+      run.add(std::make_unique<EpochReport<Real>>(*trainer, setup.dir, setup.restart != nullptr),
+              loop::Trigger{}));
+  run.add(std::make_unique<ModelOutput<Real>>(*trainer, setup.dir.file("model.h5")),
+          loop::Trigger{});
+  auto stepper =
+      std::make_unique<InSitu<Real>>(std::move(run.stepper), std::move(trainer), report, shape,
+                                     std::move(buffer), c.get_int("samples.steps_per_sample"));
+  source->set_sink(stepper.get(), c.get_bool("samples.write"));
+  run.stepper = std::move(stepper);
+  return run;
+}
+
+}  // namespace
+
+void add_in_situ_schema(io::Schema& schema) {
+  schema
+      .section("samples",
+               "In-situ training (with [train]): the trajectories the solver "
+               "completes go into a sample buffer the trainer learns from while "
+               "the solver runs")
+      .key_int("in_frames", "Frames the model sees (as data.in_frames of twinsim train)")
+      .default_value(10)
+      .at_least(1)
+      .key_int("out_frames", "Frames the model predicts per step")
+      .default_value(1)
+      .at_least(1)
+      .key_int("capacity",
+               "Training trajectories the buffer holds (full: each new one "
+               "replaces the oldest); 0: all the run's")
+      .default_value(0)
+      .at_least(0)
+      .key_ints("test",
+                "Indices (0-based, of the run's trajectories; spectral: sample i has "
+                "seed spectral.seed + first_sample + i) held out for testing")
+      .default_value(std::vector<std::int64_t>{})
+      .key_int("steps_per_sample",
+               "Optimizer steps after each training trajectory the solver "
+               "completes; 0: training starts when the solver ends. The "
+               "epochs of train.epochs not done by then follow")
+      .default_value(0)
+      .at_least(0)
+      .key_bool("write",
+                "false: the trajectories go to the training only, not into the "
+                "solver's output file (which keeps its descriptions and no rows)")
+      .default_value(true);
+  add_training_schema(schema, false);
+}
+
+void check_in_situ(const loop::Kind& solver, const io::Case& c) {
+  if (solver.check) solver.check(c);
+  if (!c.has_section("train")) {
+    for (const char* section : {"samples", "model", "optimizer"})
+      if (c.has_section(section))
+        throw core::Error(
+            fmt::format("[{}] trains a surrogate in situ only with a [train] "
+                        "section (none here)",
+                        section));
+    return;
+  }
+  if (!solver.samples)
+    throw core::Error(
+        fmt::format("[train]: run.solver = \"{}\" produces no trajectories to "
+                    "train on in situ",
+                    solver.name));
+  const loop::SampleShape shape = solver.samples(c);
+  const std::int64_t in = c.get_int("samples.in_frames"), out = c.get_int("samples.out_frames");
+  const std::int64_t k = c.get_int("train.rollout_steps");
+  if (in + k * out > shape.frames)
+    throw core::Error(
+        fmt::format("samples.in_frames + train.rollout_steps x samples.out_frames "
+                    "= {} but the run's trajectories have {} frames",
+                    in + k * out, shape.frames));
+  const auto& tests = c.get_ints("samples.test");
+  const std::set<std::int64_t> ids(tests.begin(), tests.end());
+  for (const std::int64_t i : tests)
+    if (i < 0 || i >= shape.count)
+      throw core::Error(
+          fmt::format("samples.test: index {} is not one of the run's {} "
+                      "trajectories (0 .. {})",
+                      i, shape.count, shape.count - 1));
+  if (ids.size() != tests.size()) throw core::Error("samples.test: an index is listed twice");
+  if (std::int64_t(ids.size()) >= shape.count)
+    throw core::Error(
+        fmt::format("samples.test holds all {} trajectories of the run: none is "
+                    "left to train on",
+                    shape.count));
+  const ModelSpec spec = model_spec(c, int(in), int(out));
+  if (spec.kind == "fno2d") {
+    const std::int64_t modes = spec.integer("modes");
+    if (2 * modes > std::min(shape.ny, shape.nx))
+      throw core::Error(
+          fmt::format("model.modes = {} but the trajectories' {} x {} grid "
+                      "allows at most {}",
+                      modes, shape.ny, shape.nx, std::min(shape.ny, shape.nx) / 2));
+  }
+}
+
+loop::Plan plan_in_situ(const loop::Kind& solver, const io::Case& c) {
+  loop::Plan plan = solver.plan ? solver.plan(c) : loop::Plan{};
+  if (!c.has_section("train")) return plan;
+  // The buffer (doubles) at its fullest: the training slots and the test trajectories.
+  const loop::SampleShape shape = solver.samples(c);
+  const std::int64_t tests = std::int64_t(c.get_ints("samples.test").size());
+  const std::int64_t capacity = c.get_int("samples.capacity");
+  const std::int64_t slots =
+      capacity > 0 ? std::min(capacity, shape.count - tests) : shape.count - tests;
+  plan.checkpoint_bytes +=
+      std::uint64_t((slots + tests) * shape.frames * shape.ny * shape.nx) * sizeof(double);
+  return plan;
+}
+
+loop::Run make_in_situ_run(const loop::Kind& solver, const loop::Setup& setup) {
+  if (!setup.case_file.has_section("train")) return solver.make(setup);
+  return setup.case_file.get_string("train.precision") == "float64"
+             ? make_run<double>(solver, setup)
+             : make_run<float>(solver, setup);
+}
+
+}  // namespace twinsim::nn
