@@ -44,9 +44,10 @@ class SerialComm final : public Comm {
   void exchange(const void* send, std::size_t send_bytes, int to, void* recv,
                 std::size_t recv_bytes, int from) override {
     if (to != 0 || from != 0 || send_bytes != recv_bytes)
-      throw Error(fmt::format("Comm::exchange on one rank: to {} from {}, {} bytes sent and {} "
-                              "received; only a copy to itself of equal size exists",
-                              to, from, send_bytes, recv_bytes));
+      throw Error(
+          fmt::format("Comm::exchange on one rank: to {} from {}, {} bytes sent and {} "
+                      "received; only a copy to itself of equal size exists",
+                      to, from, send_bytes, recv_bytes));
     copy(recv, send, send_bytes);
   }
 
@@ -105,12 +106,13 @@ Comm& world() {
 
 std::string describe(const Comm& comm) {
   if (comm.size() == 1) return fmt::format("1 rank, {}", comm.library());
-  return fmt::format("{} ranks on {} node{} (this is rank {}, local rank {} of {}), {}; device "
-                     "buffers {}",
-                     comm.size(), comm.nodes(), comm.nodes() == 1 ? "" : "s", comm.rank(),
-                     comm.local_rank(), comm.local_size(), comm.library(),
-                     comm.device_aware() ? "passed to MPI directly (CUDA-aware)"
-                                         : "staged through pinned host memory");
+  return fmt::format(
+      "{} ranks on {} node{} (this is rank {}, local rank {} of {}), {}; device "
+      "buffers {}",
+      comm.size(), comm.nodes(), comm.nodes() == 1 ? "" : "s", comm.rank(), comm.local_rank(),
+      comm.local_size(), comm.library(),
+      comm.device_aware() ? "passed to MPI directly (CUDA-aware)"
+                          : "staged through pinned host memory");
 }
 
 DeviceStaging::DeviceStaging(Comm& comm) : m_comm(comm) {}
@@ -182,7 +184,7 @@ void DeviceStaging::exchange(const void* d_send, std::size_t send_bytes, int to,
   m_comm.exchange(h_send, send_bytes, to, h_recv, recv_bytes, from);
   detail::device_copy(d_recv, h_recv, recv_bytes);
 #else
-  staged(0, send_bytes);  // throws: no device buffers without the CUDA backend
+  staged(0, send_bytes);   // throws: no device buffers without the CUDA backend
 #endif
 }
 

@@ -1,4 +1,7 @@
 // The MPI communicator: MPI_COMM_WORLD, built only where CMake found MPI.
+// The C API only: Open MPI's deprecated C++ bindings would need libmpi_cxx.
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 #if __has_include(<mpi-ext.h>)
 #include <mpi-ext.h>  // Open MPI's extensions: MPIX_Query_cuda_support
@@ -29,9 +32,10 @@ void check(int code, const char* call) {
 // MPI counts are int: a larger message is refused with a clear error, not truncated.
 int count_of(std::size_t bytes, const char* what) {
   if (bytes > std::size_t(INT_MAX))
-    throw Error(fmt::format("{}: {} bytes in one message, over MPI's int count; split the work "
-                            "over more ranks",
-                            what, bytes));
+    throw Error(
+        fmt::format("{}: {} bytes in one message, over MPI's int count; split the work "
+                    "over more ranks",
+                    what, bytes));
   return int(bytes);
 }
 
@@ -47,9 +51,12 @@ bool query_cuda_aware() {
 
 MPI_Op op_of(Reduce op) {
   switch (op) {
-    case Reduce::sum: return MPI_SUM;
-    case Reduce::min: return MPI_MIN;
-    case Reduce::max: return MPI_MAX;
+    case Reduce::sum:
+      return MPI_SUM;
+    case Reduce::min:
+      return MPI_MIN;
+    case Reduce::max:
+      return MPI_MAX;
   }
   return MPI_SUM;
 }
@@ -68,8 +75,8 @@ class MpiWorld final : public Comm {
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_rank(MPI_COMM_WORLD, &m_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &m_size);
-    TWINSIM_MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, m_rank,
-                                          MPI_INFO_NULL, &m_node));
+    TWINSIM_MPI_CHECK(
+        MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, m_rank, MPI_INFO_NULL, &m_node));
     MPI_Comm_rank(m_node, &m_local_rank);
     MPI_Comm_size(m_node, &m_local_size);
     int leader = m_local_rank == 0 ? 1 : 0;
@@ -113,8 +120,7 @@ class MpiWorld final : public Comm {
                                     op_of(op), MPI_COMM_WORLD));
   }
   void broadcast(void* bytes, std::size_t n, int root) override {
-    TWINSIM_MPI_CHECK(
-        MPI_Bcast(bytes, count_of(n, "broadcast"), MPI_BYTE, root, MPI_COMM_WORLD));
+    TWINSIM_MPI_CHECK(MPI_Bcast(bytes, count_of(n, "broadcast"), MPI_BYTE, root, MPI_COMM_WORLD));
   }
   std::vector<unsigned char> gather(const void* bytes, std::size_t n, int root,
                                     std::vector<std::size_t>& counts) override {
@@ -129,15 +135,14 @@ class MpiWorld final : public Comm {
       total += std::size_t(sizes[r]);
     }
     std::vector<unsigned char> all(total);
-    TWINSIM_MPI_CHECK(MPI_Gatherv(bytes, mine, MPI_BYTE, all.data(), sizes.data(),
-                                  offsets.data(), MPI_BYTE, root, MPI_COMM_WORLD));
+    TWINSIM_MPI_CHECK(MPI_Gatherv(bytes, mine, MPI_BYTE, all.data(), sizes.data(), offsets.data(),
+                                  MPI_BYTE, root, MPI_COMM_WORLD));
     counts.assign(sizes.begin(), sizes.end());
     return all;
   }
   void alltoall(const void* send, void* recv, std::size_t block_bytes) override {
     const int block = count_of(block_bytes, "alltoall");
-    TWINSIM_MPI_CHECK(
-        MPI_Alltoall(send, block, MPI_BYTE, recv, block, MPI_BYTE, MPI_COMM_WORLD));
+    TWINSIM_MPI_CHECK(MPI_Alltoall(send, block, MPI_BYTE, recv, block, MPI_BYTE, MPI_COMM_WORLD));
   }
   void exchange(const void* send, std::size_t send_bytes, int to, void* recv,
                 std::size_t recv_bytes, int from) override {

@@ -99,10 +99,10 @@ void require_same_ranks(const io::RunDirectory& dir, core::Comm& comm, std::int6
   int written_by = 1;
   while (fs::exists(dir.checkpoints() / fmt::format("rank_{}", written_by))) ++written_by;
   if (written_by != comm.size())
-    throw core::Error(fmt::format("--restart: the checkpoints in {} were written by {} rank(s) "
-                                  "and this run has {}; restart with {} (mpirun -n {} / srun -n {})",
-                                  dir.checkpoints().string(), written_by, comm.size(), written_by,
-                                  written_by, written_by));
+    throw core::Error(fmt::format(
+        "--restart: the checkpoints in {} were written by {} rank(s) and this run has {}; "
+        "restart with {} (mpirun -n {} / srun -n {})",
+        dir.checkpoints().string(), written_by, comm.size(), written_by, written_by, written_by));
   if (comm.min(step) != comm.max(step))
     throw core::Error("--restart: the ranks' newest checkpoints are of different steps; name "
                       "rank 0's checkpoint file instead of latest");
@@ -148,16 +148,15 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
   } catch (const core::Error& e) {
     refused = e.what();
   }
-  if (comm && comm->size() > 1) {
-    if (comm->any(!refused.empty())) {
-      if (!refused.empty()) std::fprintf(stderr, "error: rank %d: %s\n", comm->rank(), refused.c_str());
-      return k_exit_bad_input;
-    }
-    try {
-      if (restart) require_same_ranks(*dir, *comm, restart->step());
-    } catch (const core::Error& e) {
-      refused = e.what();
-    }
+  if (comm && comm->size() > 1 && comm->any(!refused.empty())) {
+    if (!refused.empty())
+      std::fprintf(stderr, "error: rank %d: %s\n", comm->rank(), refused.c_str());
+    return k_exit_bad_input;
+  }
+  try {
+    if (restart && refused.empty()) require_same_ranks(*dir, *comm, restart->step());
+  } catch (const core::Error& e) {
+    refused = e.what();
   }
   if (!refused.empty()) {
     if (!comm || comm->root()) std::fprintf(stderr, "error: %s\n", refused.c_str());

@@ -62,10 +62,22 @@ class Comm {
                         std::size_t recv_bytes, int from) = 0;
 
   // Typed conveniences over the byte calls.
-  double sum(double v) { allreduce(&v, 1, Reduce::sum); return v; }
-  double max(double v) { allreduce(&v, 1, Reduce::max); return v; }
-  std::int64_t min(std::int64_t v) { allreduce(&v, 1, Reduce::min); return v; }
-  std::int64_t max(std::int64_t v) { allreduce(&v, 1, Reduce::max); return v; }
+  double sum(double v) {
+    allreduce(&v, 1, Reduce::sum);
+    return v;
+  }
+  double max(double v) {
+    allreduce(&v, 1, Reduce::max);
+    return v;
+  }
+  std::int64_t min(std::int64_t v) {
+    allreduce(&v, 1, Reduce::min);
+    return v;
+  }
+  std::int64_t max(std::int64_t v) {
+    allreduce(&v, 1, Reduce::max);
+    return v;
+  }
   bool any(bool v) { return max(std::int64_t(v)) != 0; }
   template <class T>
   void broadcast(std::vector<T>& values, int root) {
