@@ -87,6 +87,14 @@ std::unique_ptr<Comm> make_world() {
 
 bool mpi_built() { return TWINSIM_HAVE_MPI; }
 
+std::string mpi_library() {
+#if TWINSIM_HAVE_MPI
+  return detail::mpi_library_version();
+#else
+  return "none";
+#endif
+}
+
 std::unique_ptr<Comm> make_serial_comm() { return std::make_unique<SerialComm>(); }
 
 Comm& world() {

@@ -61,6 +61,22 @@ MPI_Op op_of(Reduce op) {
   return MPI_SUM;
 }
 
+}  // namespace
+
+std::string mpi_library_version() {
+  char version[MPI_MAX_LIBRARY_VERSION_STRING];
+  int length = 0;
+  MPI_Get_library_version(version, &length);
+  std::string text(version, std::size_t(length));
+  // The first line, up to the build details: "Open MPI v4.1.4, package: Debian OpenMPI".
+  text = text.substr(0, text.find_first_of("\n\r"));
+  text = text.substr(0, text.find(", ident:"));
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\0')) text.pop_back();
+  return text;
+}
+
+namespace {
+
 class MpiWorld final : public Comm {
  public:
   MpiWorld() {
@@ -81,14 +97,7 @@ class MpiWorld final : public Comm {
     MPI_Comm_size(m_node, &m_local_size);
     int leader = m_local_rank == 0 ? 1 : 0;
     TWINSIM_MPI_CHECK(MPI_Allreduce(&leader, &m_nodes, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD));
-    char version[MPI_MAX_LIBRARY_VERSION_STRING];
-    int length = 0;
-    MPI_Get_library_version(version, &length);
-    m_library.assign(version, std::size_t(length));
-    // The first line ("Open MPI v4.1.4, package: Debian OpenMPI, ...") says enough.
-    m_library = m_library.substr(0, m_library.find_first_of("\n\r"));
-    while (!m_library.empty() && (m_library.back() == ' ' || m_library.back() == '\0'))
-      m_library.pop_back();
+    m_library = mpi_library_version();
     m_device_aware = query_cuda_aware();
   }
   ~MpiWorld() override {

@@ -118,6 +118,8 @@ Comm& world();
 std::unique_ptr<Comm> make_serial_comm();
 // True when this build links an MPI library.
 bool mpi_built();
+// The MPI library this build links ("Open MPI v4.1.4, package: Debian OpenMPI"), or "none".
+std::string mpi_library();
 
 // "4 ranks on 2 nodes (2 per node), Open MPI v4.1.4, ..." for logs and `twinsim info`;
 // not collective.
