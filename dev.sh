@@ -19,6 +19,7 @@ packages=(
   libhdf5-dev libfftw3-dev libopenblas-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev librandom123-dev
   libgtest-dev libthrust-dev
+  openmpi-bin libopenmpi-dev libfftw3-mpi-dev
   python3 python3-numpy python3-h5py python3-matplotlib python3-pil python3-mdanalysis
   paraview python3-paraview xvfb xauth patchelf
 )

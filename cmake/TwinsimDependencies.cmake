@@ -22,3 +22,16 @@ else()
   find_path(TWINSIM_THRUST_INCLUDE_DIR thrust/version.h REQUIRED)
 endif()
 message(STATUS "Twinsim: Thrust from ${TWINSIM_THRUST_INCLUDE_DIR}")
+
+# MPI (Debian's Open MPI: openmpi-bin, libopenmpi-dev): on by default where found. The same
+# binary runs without a launcher as one rank (core/include/twinsim/core/Comm.hpp).
+find_package(MPI COMPONENTS C QUIET)
+option(TWINSIM_ENABLE_MPI "Build the MPI communicator (runs across ranks with mpirun/srun)"
+       ${MPI_C_FOUND})
+if(TWINSIM_ENABLE_MPI)
+  find_package(MPI REQUIRED COMPONENTS C)
+  find_program(TWINSIM_MPIEXEC NAMES mpirun mpiexec HINTS ${MPIEXEC_EXECUTABLE})
+  message(STATUS "Twinsim: MPI ${MPI_C_VERSION} (${MPI_C_LIBRARIES}), launcher ${TWINSIM_MPIEXEC}")
+else()
+  message(STATUS "Twinsim: without MPI (one rank per run)")
+endif()

@@ -30,6 +30,10 @@ bool stop_requested() { return g_signal != 0; }
 
 int stop_signal() { return g_signal; }
 
+void request_stop(int signal) {
+  if (g_signal == 0) g_signal = signal;
+}
+
 const char* signal_name(int signal) {
   switch (signal) {
     case SIGTERM: return "SIGTERM";

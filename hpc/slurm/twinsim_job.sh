@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One twinsim run inside a Slurm batch job, made to survive wall-time limits and pre-emption.
 # Usage: twinsim_job.sh CASE RUN_DIR [more `twinsim run` arguments]
-# Shared by run.sbatch and sweep_array.sbatch (see hpc/README.md):
+# Shared by run.sbatch, run_mpi.sbatch and sweep_array.sbatch (see hpc/README.md):
 # - RUN_DIR holds a finished run: nothing is done (exit 0);
 # - RUN_DIR holds checkpoints (an earlier start of this job was stopped): --restart latest;
 #   a folder without them (killed before its first checkpoint) is started afresh (--overwrite);
@@ -40,7 +40,10 @@ else
   echo "twinsim_job: job $job: starting $case_file in $run_dir"
 fi
 
-"$twinsim" "${args[@]}" &
+# TWINSIM_LAUNCH: the MPI launcher for runs across ranks (run_mpi.sbatch: srun ...); srun
+# passes the forwarded signals on to every rank, and one rank's is enough: all checkpoint.
+read -r -a launch <<<"${TWINSIM_LAUNCH:-}"
+"${launch[@]}" "$twinsim" "${args[@]}" &
 pid=$!
 forward() {
   echo "twinsim_job: $1 received: forwarded to twinsim (pid $pid)"

@@ -186,14 +186,17 @@ std::int64_t Checkpoints::next_step(std::int64_t step) const {
   return (step / m_policy.every_steps + 1) * m_policy.every_steps;
 }
 
-bool Checkpoints::at_boundary(std::int64_t step, double time, const Save& save,
-                              const H5File* output) {
-  const bool stop = core::stop_requested();
+bool Checkpoints::due(std::int64_t step) const {
   const bool by_steps = m_policy.every_steps > 0 && step % m_policy.every_steps == 0;
   const bool by_clock = m_policy.every_minutes > 0 &&
                         seconds_now() - m_last_time_s >= 60.0 * m_policy.every_minutes;
-  if ((stop || by_steps || by_clock) && step != m_last_step) write(step, time, save, output);
-  return stop;
+  return (core::stop_requested() || by_steps || by_clock) && step != m_last_step;
+}
+
+bool Checkpoints::at_boundary(std::int64_t step, double time, const Save& save,
+                              const H5File* output) {
+  if (due(step)) write(step, time, save, output);
+  return core::stop_requested();
 }
 
 fs::path Checkpoints::write(std::int64_t step, double time, const Save& save,

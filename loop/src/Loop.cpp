@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cmath>
 
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Progress.hpp"
+#include "twinsim/core/Signals.hpp"
 #include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/io/Hdf5.hpp"
 
@@ -21,6 +23,24 @@ double now_s() {
 }
 
 constexpr const char* k_advance = "advance";
+
+// What every rank leaves a boundary with (core::Comm; on one rank its own values).
+struct Agreement {
+  std::int64_t chunk;  // steps of the next chunk: the smallest any rank asked for
+  bool stop;           // an operation's verdict on any rank
+  bool checkpoint;     // a checkpoint is due on any rank (by steps, by its clock, by a signal)
+  bool interrupt;      // a stop signal had reached some rank (a later one counts next time)
+};
+
+// A stop signal that reached any rank becomes every rank's (core::request_stop), so all of
+// them checkpoint at the same step and their chunks stay the same length: collective calls
+// inside steppers (all-to-all, gathers) meet. One small all-reduce per chunk.
+Agreement agree(core::Comm& comm, std::int64_t chunk, bool stop, bool checkpoint) {
+  std::int64_t v[4] = {-chunk, stop, core::stop_signal(), checkpoint};
+  comm.allreduce(v, 4, core::Reduce::max);
+  if (v[2] != 0) core::request_stop(int(v[2]));
+  return {-v[0], v[1] != 0, v[3] != 0, v[2] != 0};
+}
 
 }  // namespace
 
@@ -142,7 +162,9 @@ Outcome Loop::run() {
 
 Outcome Loop::run_steps() {
   const Position start = m_stepper.position();
-  core::Progress progress(m_label, start.total, start.unit);
+  core::Comm& comm = core::world();
+  // Only rank 0 draws the progress line (the other ranks log warnings and errors only).
+  core::Progress progress(m_label, start.total, start.unit, 30.0, comm.root() ? stderr : nullptr);
   if (m_restarted) progress.resume_at(start.done);
   const io::Checkpoints::Save save = [this](io::StateWriter& out) { this->save(out); };
   Outcome outcome;
@@ -168,14 +190,18 @@ Outcome Loop::run_steps() {
                                       1.0, 2.0 * double(chunk)));
       for (Scheduled& s : m_operations)
         if (due(s)) stop = fire(s) == Verdict::stop || stop;
+      const Agreement agreed =
+          agree(comm, chunk, stop, m_checkpoints && m_checkpoints->due(m_stepper.step()));
+      chunk = agreed.chunk;
+      stop = agreed.stop;
       // The final firings come before the last step's checkpoint, so that a restart from it
       // finds them done; a stop signal that arrives with the last step ends nothing early.
       const bool last = stop || m_stepper.finished();
       if (last) fire_final(false);
       progress.update(m_stepper.position().done);
-      if (m_checkpoints &&
-          m_checkpoints->at_boundary(m_stepper.step(), m_stepper.time(), save, m_output) &&
-          !last) {
+      if (agreed.checkpoint)
+        m_checkpoints->write(m_stepper.step(), m_stepper.time(), save, m_output);
+      if (m_checkpoints && agreed.interrupt && !last) {
         outcome.end = End::interrupted;
         return outcome;
       }
@@ -186,6 +212,11 @@ Outcome Loop::run_steps() {
     progress.finish();
     outcome.end = stop ? End::stopped : End::finished;
   } catch (const core::Error& e) {
+    // The other ranks would wait for this one at the next boundary: end them all.
+    if (comm.size() > 1) {
+      spdlog::critical("rank {} failed: {}; ending every rank", comm.rank(), e.what());
+      comm.abort(1);
+    }
     outcome.end = End::failed;
     outcome.failure = e.what();
     fire_final(true);

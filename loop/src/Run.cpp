@@ -8,6 +8,7 @@
 #include <limits>
 #include <optional>
 
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Log.hpp"
 #include "twinsim/core/Signals.hpp"
@@ -79,6 +80,34 @@ void check_disk(const Kind& kind, const io::Case& c, const fs::path& out) {
   spdlog::info("{}", text);
 }
 
+// Ranks above 0 keep their checkpoints in checkpoints/rank_<r>/ (rank 0's stay where one-rank
+// runs keep them); a restart names rank 0's file or "latest".
+fs::path checkpoint_folder(const io::RunDirectory& dir, const core::Comm& comm) {
+  return comm.root() ? dir.checkpoints()
+                     : dir.checkpoints() / fmt::format("rank_{}", comm.rank());
+}
+
+std::string rank_checkpoint(const std::string& which, const fs::path& folder,
+                            const core::Comm& comm) {
+  if (comm.root() || which == "latest") return which;
+  return (folder / fs::path(which).filename()).string();
+}
+
+// A restart continues on the rank count that wrote the checkpoints, each rank from its own
+// file at the same step.
+void require_same_ranks(const io::RunDirectory& dir, core::Comm& comm, std::int64_t step) {
+  int written_by = 1;
+  while (fs::exists(dir.checkpoints() / fmt::format("rank_{}", written_by))) ++written_by;
+  if (written_by != comm.size())
+    throw core::Error(fmt::format(
+        "--restart: the checkpoints in {} were written by {} rank(s) and this run has {}; "
+        "restart with {} (mpirun -n {} / srun -n {})",
+        dir.checkpoints().string(), written_by, comm.size(), written_by, written_by, written_by));
+  if (comm.min(step) != comm.max(step))
+    throw core::Error("--restart: the ranks' newest checkpoints are of different steps; name "
+                      "rank 0's checkpoint file instead of latest");
+}
+
 }  // namespace
 
 int run(const Kind& kind, const io::Case& c, const Request& request) {
@@ -94,28 +123,61 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
     std::fprintf(stderr, "error: %s: %s; nothing was run\n", request.case_path.c_str(), e.what());
     return k_exit_bad_input;
   }
-  core::Backend backend;
+  core::Backend backend = core::Backend::Cpu;
   std::optional<io::RunDirectory> dir;
   std::optional<io::Restart> restart;
+  core::Comm* comm = nullptr;
+  // Every rank judges the same case; a refusal on any rank is every rank's. Rank 0 alone makes
+  // the run folder and writes case.toml, log.txt and summary.json.
+  std::string refused;
   try {
+    comm = &core::world();
+    if (comm->size() > 1 && !kind.splits_across_ranks)
+      throw core::Error(fmt::format("{} runs on one rank (it is not decomposed across MPI ranks "
+                                    "yet); this run has {}: start it without mpirun/srun -n",
+                                    kind.name, comm->size()));
     backend = core::select_backend(c.get_string("run.device"));
     if (!request.restart.empty()) {
       dir.emplace(io::RunDirectory::existing(out));
-      restart.emplace(dir->checkpoints(), request.restart);
+      const fs::path folder = checkpoint_folder(*dir, *comm);
+      restart.emplace(folder, rank_checkpoint(request.restart, folder, *comm));
       restart->require(kind.name, c.resolved_text());
     }
-    check_disk(kind, c, out);
-    if (!dir) dir.emplace(out, request.overwrite);
+    if (comm->root()) check_disk(kind, c, out);
+    if (!dir && comm->root()) dir.emplace(out, request.overwrite);
   } catch (const core::Error& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
+    refused = e.what();
+  }
+  if (comm && comm->size() > 1 && comm->any(!refused.empty())) {
+    if (!refused.empty())
+      std::fprintf(stderr, "error: rank %d: %s\n", comm->rank(), refused.c_str());
     return k_exit_bad_input;
   }
-  if (!restart) dir->write_text("case.toml", c.resolved_text());
-  core::log_to_file(dir->file("log.txt").string());
+  try {
+    if (restart && refused.empty()) require_same_ranks(*dir, *comm, restart->step());
+  } catch (const core::Error& e) {
+    refused = e.what();
+  }
+  if (!refused.empty()) {
+    if (!comm || comm->root()) std::fprintf(stderr, "error: %s\n", refused.c_str());
+    return k_exit_bad_input;
+  }
+  if (!restart && comm->root()) dir->write_text("case.toml", c.resolved_text());
+  if (!dir) {
+    comm->barrier();  // rank 0 has made the folder
+    dir.emplace(io::RunDirectory::existing(out));
+  } else if (!restart) {
+    comm->barrier();
+  }
+  if (comm->root())
+    core::log_to_file(dir->file("log.txt").string());
+  else
+    spdlog::set_level(spdlog::level::warn);
   spdlog::info("twinsim {}: {} ({}) from {}", core::version(), name, kind.name, request.case_path);
   spdlog::info("backend {}{}, output in {}", core::to_string(backend),
                backend == core::Backend::Gpu ? ": " + core::gpu_description() : "",
                dir->path().string());
+  if (comm->size() > 1) spdlog::info("MPI: {}", core::describe(*comm));
   if (restart) {
     spdlog::info("restart from {} at step {} (time {})", restart->path().string(),
                  restart->step(), restart->time());
@@ -125,7 +187,7 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
                    core::to_string(backend));
   }
 
-  io::Checkpoints checkpoints(dir->checkpoints(), io::CheckpointPolicy::from_case(c),
+  io::Checkpoints checkpoints(checkpoint_folder(*dir, *comm), io::CheckpointPolicy::from_case(c),
                               {kind.name, 0, 0.0, std::string(core::to_string(backend)),
                                c.resolved_text()});
   Result result = execute(kind, {c, backend, *dir, name, restart ? &*restart : nullptr},
@@ -143,7 +205,8 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
     s.set("status", "interrupted");
     s.set("checkpoints.last", checkpoints.last_written().string());
   }
-  dir->write_summary(s);
+  if (comm->size() > 1) s.set("mpi.ranks", std::int64_t(comm->size()));
+  if (comm->root()) dir->write_summary(s);
   if (!ok) {
     spdlog::error("{}", outcome.failure);
     spdlog::error("run failed; what was computed is in {}", dir->path().string());

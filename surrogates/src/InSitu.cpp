@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "training.hpp"
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Timers.hpp"
 #include "twinsim/io/Checkpoint.hpp"
@@ -305,6 +306,11 @@ void check_in_situ(const loop::Kind& solver, const io::Case& c) {
                         section));
     return;
   }
+  if (core::world().size() > 1)
+    throw core::Error(fmt::format(
+        "[train]: in-situ training runs on one MPI rank ({} here): training is not yet data "
+        "parallel; run without mpirun, or drop [train] to split the ensemble across ranks",
+        core::world().size()));
   if (!solver.samples)
     throw core::Error(
         fmt::format("[train]: run.solver = \"{}\" produces no trajectories to "

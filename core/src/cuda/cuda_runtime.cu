@@ -17,6 +17,16 @@ void device_copy(void* dst, const void* src, std::size_t bytes) {
   TWINSIM_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDefault));
 }
 
+void* pinned_allocate(std::size_t bytes) {
+  void* p = nullptr;
+  TWINSIM_CUDA_CHECK(cudaMallocHost(&p, bytes));
+  return p;
+}
+
+void pinned_free(void* ptr) noexcept { cudaFreeHost(ptr); }
+
+void cuda_set_device(int device) { TWINSIM_CUDA_CHECK(cudaSetDevice(device)); }
+
 int cuda_device_count() {
   int n = 0;
   // No driver or no device is an answer (zero devices), not an error.

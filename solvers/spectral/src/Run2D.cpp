@@ -12,6 +12,12 @@
 // steps_per_snapshot; adaptive steps: landing on each snapshot time exactly, as
 // advance_cfl_to does) and appends its samples once it has recorded every snapshot. The loop
 // owns checkpoints, stop signals, progress and timers; where its chunks end changes nothing.
+//
+// Across MPI ranks (core::world()) the batches are dealt out in rounds: in a round of P ranks,
+// rank r runs the batch that one rank would run P * round + r-th, all in step (fixed steps: every
+// batch takes the same steps; a rank without a batch in the last round counts them idle), and
+// at the round's end rank 0 gathers the batches' records and appends them in sample order. Each
+// batch holds the same samples as on one rank, so the dataset is bit for bit the same.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -22,6 +28,7 @@
 #include <optional>
 
 #include "run_outputs.hpp"
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Timers.hpp"
 #include "twinsim/io/Checkpoint.hpp"
@@ -109,6 +116,20 @@ struct BatchRecord {
         spectrum(b * f * s),
         steps(f, 0) {}
 
+  // What rank 0 appends for another rank's batch: its gathered arrays.
+  BatchRecord(std::uint64_t f, std::uint64_t p, std::uint64_t s, std::vector<Real> w,
+              std::vector<double> e, std::vector<double> z, std::vector<double> spec,
+              std::vector<std::int64_t> st)
+      : batch(int(e.size() / f)),
+        frames(f),
+        plane(p),
+        shells(s),
+        vorticity(std::move(w)),
+        energy(std::move(e)),
+        enstrophy(std::move(z)),
+        spectrum(std::move(spec)),
+        steps(std::move(st)) {}
+
   // The first `recorded` frames of each sample (the rest is not written yet).
   void save(io::StateWriter& w, std::uint64_t recorded) const {
     for (int b = 0; b < batch; ++b)
@@ -130,6 +151,26 @@ struct BatchRecord {
   }
 };
 
+// The shape of every sample's record, known to every rank (the file only to rank 0).
+struct Layout {
+  std::uint64_t frames, plane, shells;
+  std::vector<double> times;  // of the snapshots [time] (fixed steps: k steps_per_snapshot dt)
+
+  explicit Layout(const Settings2D& s)
+      : frames(std::uint64_t(s.snapshots) + 1),
+        plane(std::uint64_t(s.stored_nx) * std::uint64_t(s.stored_ny)),
+        shells(std::uint64_t(spectrum_shells_2d(grid(s)))),
+        times(frames) {
+    for (std::uint64_t k = 0; k < frames; ++k)
+      times[k] =
+          s.cfl > 0 ? double(k) * s.interval : double(k * s.steps_per_snapshot) * s.solver.dt;
+  }
+  static Grid2D grid(const Settings2D& s) {
+    const Vorticity2DConfig& c = s.solver;
+    return {c.nx, c.ny, c.nx / 2 + 1, 2 * M_PI / c.lx, 2 * M_PI / c.ly};
+  }
+};
+
 // The run's datasets in <name>.h5 and the first sample's frames as a field series for ParaView.
 // On a restart the series reopen where the checkpoint left them (whole samples; the first
 // sample's frames) and the sidecar keeps as many steps.
@@ -137,9 +178,9 @@ template <class Real>
 class Dataset {
  public:
   Dataset(io::H5File& file, const Settings2D& s, const std::filesystem::path& xmf, bool restarted)
-      : m_frames(std::uint64_t(s.snapshots) + 1),
-        m_plane(std::uint64_t(s.stored_nx) * std::uint64_t(s.stored_ny)),
-        m_shells(std::uint64_t(spectrum_shells_2d(solver_grid(s)))),
+      : m_frames(Layout(s).frames),
+        m_plane(Layout(s).plane),
+        m_shells(Layout(s).shells),
         m_trajectories(file, "/vorticity",
                        {{m_frames, std::uint64_t(s.stored_ny), std::uint64_t(s.stored_nx)},
                         detail::k_field_type<Real>,
@@ -161,13 +202,10 @@ class Dataset {
                {s.solver.lx / double(s.stored_nx), s.solver.ly / double(s.stored_ny),
                 s.solver.lx / double(s.stored_nx)}},
         m_first_sample(s.first) {
-    m_times.resize(m_frames);
-    for (std::uint64_t k = 0; k < m_frames; ++k)
-      m_times[k] =
-          s.cfl > 0 ? double(k) * s.interval : double(k * s.steps_per_snapshot) * s.solver.dt;
+    m_times = Layout(s).times;
     if (!restarted) {
       describe_dataset(file, "/vorticity", s);
-      const Grid2D grid = solver_grid(s);
+      const Grid2D grid = Layout::grid(s);
       detail::describe_energy_spectrum(file, m_shells, spectrum_dk(grid.kx0, grid.ky0),
                                        ", solver grid, every sample at every snapshot");
       file.set_attribute("/energy_spectrum", "axes", std::string("sample time shell"));
@@ -175,17 +213,6 @@ class Dataset {
     }
     m_xdmf.emplace(io::XdmfWriter::for_run(xmf, file.path(), restarted, m_first.frames()));
   }
-
-  static Grid2D solver_grid(const Settings2D& s) {
-    const Vorticity2DConfig& c = s.solver;
-    return {c.nx, c.ny, c.nx / 2 + 1, 2 * M_PI / c.lx, 2 * M_PI / c.ly};
-  }
-
-  std::uint64_t frames() const { return m_frames; }
-  std::uint64_t plane() const { return m_plane; }
-  std::uint64_t shells() const { return m_shells; }
-  // The time of snapshot k [time] (fixed steps: k steps_per_snapshot dt).
-  double time(std::uint64_t k) const { return m_times[k]; }
 
   // Snapshot k of the run's first sample (stored grid, host), at `step` steps from t = 0.
   void add_first_sample_frame(const Real* h_w, std::uint64_t k, std::int64_t step) {
@@ -259,10 +286,13 @@ struct GeneratorState {
 template <class Real>
 class Generator : public loop::Stepper, public loop::SampleSource {
  public:
+  // dataset: rank 0's; null on the other ranks.
   Generator(core::Backend backend, Settings2D settings, std::unique_ptr<Dataset<Real>> dataset)
       : m_backend(backend),
         m_s(std::move(settings)),
+        m_layout(m_s),
         m_out(std::move(dataset)),
+        m_comm(core::world()),
         m_flow{m_s.solver.lx, m_s.solver.ly, m_s.solver.nu, m_s.u0, m_s.mode} {
     m_g.dt_min = m_s.solver.dt;
   }
@@ -279,30 +309,28 @@ class Generator : public loop::Stepper, public loop::SampleSource {
   // `until` is not used: the batches' clocks restart, so the loop is given no time triggers;
   // snapshots are reached by the generator itself.
   void advance(std::int64_t steps, double /*until*/) override {
-    if (!m_solver) start_batch();  // a fresh run's first batch
-    const bool adaptive = m_s.cfl > 0;
+    if (!m_started) start_round();  // a fresh run's first round
+    const bool adaptive = m_s.cfl > 0;  // one rank only (make_run_2d)
     for (std::int64_t taken = 0; taken < steps && !finished();) {
       std::int64_t n;
       if (adaptive) {
         n = m_solver->advance_cfl_to(m_g.target, m_s.cfl, steps - taken);
       } else {
         n = std::min(steps - taken, m_g.recorded * m_s.steps_per_snapshot - m_g.batch_step);
-        m_solver->advance(n);
+        if (m_solver) m_solver->advance(n);  // none: idle in the last round
       }
       taken += n;
       m_g.batch_step += n;
       m_g.batch_steps += n;
-      m_g.total_steps += n * m_solver->config().batch;
+      m_g.total_steps += n * round_size();
       const bool at_snapshot = adaptive ? m_solver->time() == m_g.target
                                         : m_g.batch_step == m_g.recorded * m_s.steps_per_snapshot;
       if (!at_snapshot) continue;
       record_snapshot();
-      if (m_g.recorded < std::int64_t(m_out->frames())) continue;
-      if (m_write) m_out->append(*m_record, m_g.begin);
-      hand_over();
-      add_sums();
-      m_g.begin += m_s.solver.batch;
-      if (!finished()) start_batch();
+      if (m_g.recorded < std::int64_t(m_layout.frames)) continue;
+      append_round();
+      m_g.begin += std::int64_t(m_comm.size()) * m_s.solver.batch;
+      if (!finished()) start_round();
     }
   }
 
@@ -311,7 +339,7 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     const std::int64_t total = m_s.samples * m_s.snapshots;
     if (finished()) return {total, total, "sample-snapshots"};
     const std::int64_t done =
-        m_g.begin * m_s.snapshots + batch_size() * std::max<std::int64_t>(m_g.recorded - 1, 0);
+        m_g.begin * m_s.snapshots + round_size() * std::max<std::int64_t>(m_g.recorded - 1, 0);
     return {done, total, "sample-snapshots"};
   }
 
@@ -325,7 +353,8 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     m_g.load(in);
     m_solver.reset();
     m_record.reset();
-    if (finished()) return;
+    m_started = !finished();
+    if (finished() || batch_size() == 0) return;
     make_batch();
     m_solver->set_state(load_state<Real>(in, "solver"));
     m_record->load(in, std::uint64_t(m_g.recorded));
@@ -346,7 +375,7 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     sum.set("samples.first", m_s.first);
     sum.set("samples.count", m_s.samples);
     sum.set("samples.batch", c.batch);
-    sum.set("frames", std::int64_t(m_out->frames()));
+    sum.set("frames", std::int64_t(m_layout.frames));
     sum.set("kinetic_energy.initial_mean", m_g.e0 / n);
     sum.set("kinetic_energy.final_mean", m_g.e1 / n);
     sum.set("enstrophy.initial_mean", m_g.z0 / n);
@@ -373,40 +402,86 @@ class Generator : public loop::Stepper, public loop::SampleSource {
   }
 
  private:
-  // Samples in the current batch (the last may hold fewer).
+  // The first sample of this rank's batch in the current round, and how many it holds (the
+  // last may hold fewer, a rank past the end none).
+  std::int64_t batch_begin() const {
+    return m_g.begin + std::int64_t(m_comm.rank()) * m_s.solver.batch;
+  }
   int batch_size() const {
-    return int(std::min<std::int64_t>(m_s.solver.batch, m_s.samples - m_g.begin));
+    return int(std::clamp<std::int64_t>(m_s.samples - batch_begin(), 0, m_s.solver.batch));
+  }
+  // Samples of the current round, over every rank.
+  std::int64_t round_size() const {
+    return std::min<std::int64_t>(std::int64_t(m_comm.size()) * m_s.solver.batch,
+                                  m_s.samples - m_g.begin);
   }
 
-  // The solver and the empty record of the batch at m_g.begin.
+  // The solver and the empty record of this rank's batch.
   void make_batch() {
     Vorticity2DConfig bc = m_s.solver;
     bc.batch = batch_size();
     m_solver = make_vorticity2d<Real>(m_backend, bc);
-    m_record.emplace(bc.batch, m_out->frames(), m_out->plane(), m_out->shells());
+    m_record.emplace(bc.batch, m_layout.frames, m_layout.plane, m_layout.shells);
   }
 
-  // The batch at m_g.begin from its initial fields, with its snapshot at t = 0.
-  void start_batch() {
-    make_batch();
-    const int count = m_solver->config().batch;
-    if (m_s.from_file) {
-      m_solver->set_vorticity(initial_vorticity_from_file<Real>(m_s, m_g.begin, count));
-    } else if (m_s.random) {
-      std::vector<std::uint64_t> seeds(count);
-      std::iota(seeds.begin(), seeds.end(), std::uint64_t(m_s.seed + m_s.first + m_g.begin));
-      m_solver->set_random_field(m_s.field, seeds);
-    } else {
-      m_solver->set_taylor_green(m_s.u0, m_s.mode);
-    }
+  // The round at m_g.begin: this rank's batch (if any) from its initial fields, with its
+  // snapshot at t = 0.
+  void start_round() {
+    m_started = true;
+    m_solver.reset();
+    m_record.reset();
     m_g.recorded = m_g.batch_step = 0;
+    const std::int64_t first = batch_begin();
+    const int count = batch_size();
+    if (count > 0) {
+      make_batch();
+      if (m_s.from_file) {
+        m_solver->set_vorticity(initial_vorticity_from_file<Real>(m_s, first, count));
+      } else if (m_s.random) {
+        std::vector<std::uint64_t> seeds(count);
+        std::iota(seeds.begin(), seeds.end(), std::uint64_t(m_s.seed + m_s.first + first));
+        m_solver->set_random_field(m_s.field, seeds);
+      } else {
+        m_solver->set_taylor_green(m_s.u0, m_s.mode);
+      }
+    }
     record_snapshot();
   }
 
-  // Snapshot m_g.recorded of the batch into the record (and, for the first batch, the file).
+  // The finished round's samples, in sample order, appended by rank 0 (collective).
+  void append_round() {
+    const int root = 0;
+    std::vector<Real> no_w;
+    std::vector<double> no_d;
+    std::vector<std::int64_t> no_i;
+    const BatchRecord<Real>* r = m_record ? &*m_record : nullptr;
+    auto w = m_comm.gather(r ? r->vorticity : no_w, root);
+    auto e = m_comm.gather(r ? r->energy : no_d, root);
+    auto z = m_comm.gather(r ? r->enstrophy : no_d, root);
+    auto spec = m_comm.gather(r ? r->spectrum : no_d, root);
+    auto steps = m_comm.gather(r ? r->steps : no_i, root);
+    if (!m_comm.root()) return;
+    std::int64_t first = m_g.begin;
+    for (std::size_t k = 0; k < e.size() && !e[k].empty(); ++k) {
+      const BatchRecord<Real> batch(m_layout.frames, m_layout.plane, m_layout.shells,
+                                    std::move(w[k]), std::move(e[k]), std::move(z[k]),
+                                    std::move(spec[k]), std::move(steps[k]));
+      if (m_write) m_out->append(batch, first);
+      hand_over(batch, first);
+      add_sums(batch);
+      first += batch.batch;
+    }
+  }
+
+  // Snapshot m_g.recorded of the batch into the record (and, for the first batch, the file); a
+  // rank without a batch only counts it.
   void record_snapshot() {
-    const std::uint64_t k = std::uint64_t(m_g.recorded), frames = m_out->frames();
-    const std::uint64_t plane = m_out->plane(), shells = m_out->shells();
+    if (!m_solver) {
+      ++m_g.recorded;
+      return;
+    }
+    const std::uint64_t k = std::uint64_t(m_g.recorded), frames = m_layout.frames;
+    const std::uint64_t plane = m_layout.plane, shells = m_layout.shells;
     const std::vector<Real> w = m_solver->vorticity(m_s.stored_ny, m_s.stored_nx);
     const std::vector<double> e = m_solver->kinetic_energy(), z = m_solver->enstrophy();
     const std::vector<double> spec = m_solver->energy_spectrum();
@@ -420,11 +495,12 @@ class Generator : public loop::Stepper, public loop::SampleSource {
                   r.spectrum.begin() + (std::size_t(b) * frames + k) * shells);
     }
     r.steps[k] = m_g.batch_step;
-    if (m_g.begin == 0) {
+    if (batch_begin() == 0) {
       if (m_write) m_out->add_first_sample_frame(w.data(), k, m_g.batch_step);
       if (m_s.taylor_green())
-        m_g.tg_error = std::max(m_g.tg_error, taylor_green_error_2d(m_flow, w.data(), m_s.stored_nx,
-                                                                    m_s.stored_ny, m_out->time(k)));
+        m_g.tg_error =
+            std::max(m_g.tg_error, taylor_green_error_2d(m_flow, w.data(), m_s.stored_nx,
+                                                         m_s.stored_ny, m_layout.times[k]));
     }
     if (k > 0 && m_s.cfl > 0) {
       m_g.dt_min = std::min(m_g.dt_min, m_solver->last_dt());
@@ -434,21 +510,19 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     m_g.target = m_solver->time() + m_s.interval;
   }
 
-  // The finished batch's trajectories to the sink (in-situ training), in sample order.
-  void hand_over() {
+  // A finished batch's trajectories to the sink (in-situ training), in sample order.
+  void hand_over(const BatchRecord<Real>& r, std::int64_t first) {
     if (!m_sink) return;
-    const BatchRecord<Real>& r = *m_record;
     const std::size_t n = r.frames * r.plane;
     std::vector<double> values(n);
     for (int b = 0; b < r.batch; ++b) {
       std::copy_n(r.vorticity.begin() + std::size_t(b) * n, n, values.begin());
-      m_sink->add(m_g.begin + b, values.data());
+      m_sink->add(first + b, values.data());
     }
   }
 
-  // The finished batch's first and last energy and enstrophy into the summary's sums.
-  void add_sums() {
-    const BatchRecord<Real>& r = *m_record;
+  // A finished batch's first and last energy and enstrophy into the summary's sums.
+  void add_sums(const BatchRecord<Real>& r) {
     const std::uint64_t frames = r.frames;
     for (int b = 0; b < r.batch; ++b) {
       m_g.e0 += r.energy[b * frames];
@@ -460,10 +534,13 @@ class Generator : public loop::Stepper, public loop::SampleSource {
 
   core::Backend m_backend;
   Settings2D m_s;
-  std::unique_ptr<Dataset<Real>> m_out;
+  Layout m_layout;
+  std::unique_ptr<Dataset<Real>> m_out;  // rank 0's; null on the others
+  core::Comm& m_comm;
+  bool m_started = false;  // a round has begun (a fresh run begins its first in advance())
   TaylorGreen2D m_flow;  // the exact solution a Taylor-Green run is checked against
   GeneratorState m_g;
-  std::unique_ptr<Vorticity2D<Real>> m_solver;  // the current batch's (null before the first)
+  std::unique_ptr<Vorticity2D<Real>> m_solver;  // this rank's batch (null: none this round)
   std::optional<BatchRecord<Real>> m_record;
   loop::SampleSink* m_sink = nullptr;
   bool m_write = true;  // trajectories into the file (false: to the sink only)
@@ -472,9 +549,12 @@ class Generator : public loop::Stepper, public loop::SampleSource {
 template <class Real>
 loop::Run make_generator(const loop::Setup& setup, const Settings2D& s) {
   loop::Run run;
-  run.output = setup.open_output(k_units);
-  auto dataset =
-      std::make_unique<Dataset<Real>>(*run.output, s, setup.xmf(), setup.restart != nullptr);
+  std::unique_ptr<Dataset<Real>> dataset;
+  if (core::world().root()) {
+    run.output = setup.open_output(k_units);
+    dataset = std::make_unique<Dataset<Real>>(*run.output, s, setup.xmf(),
+                                              setup.restart != nullptr);
+  }
   run.stepper = std::make_unique<Generator<Real>>(setup.backend, s, std::move(dataset));
   return run;
 }
@@ -483,6 +563,11 @@ loop::Run make_generator(const loop::Setup& setup, const Settings2D& s) {
 
 loop::Run make_run_2d(const loop::Setup& setup) {
   const Settings2D s = settings_2d(setup.case_file);
+  // Adaptive steps give each batch its own step count: the ranks' rounds would not stay in step.
+  if (s.cfl > 0 && core::world().size() > 1)
+    throw core::Error(fmt::format("spectral.cfl = {}: adaptive steps run on one rank only ({} "
+                                  "ranks here); use fixed steps (cfl = 0) or one rank",
+                                  s.cfl, core::world().size()));
   return s.precision == "float32" ? make_generator<float>(setup, s)
                                   : make_generator<double>(setup, s);
 }
@@ -501,7 +586,8 @@ const loop::Kind& kind_2d() {
                             check_2d,
                             plan_2d,
                             "solver",
-                            samples_2d};
+                            samples_2d,
+                            /*splits_across_ranks=*/true};
   return k;
 }
 

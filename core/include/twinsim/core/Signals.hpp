@@ -11,6 +11,9 @@ void install_stop_signals();
 bool stop_requested();
 // The signal that asked for the stop (SIGTERM, ...), 0 when none has.
 int stop_signal();
+// Takes `signal` as if it had arrived here (a no-op when a stop is requested already): the run
+// loop's ranks agree on a stop that reached any of them.
+void request_stop(int signal);
 // Signal name for messages: "SIGTERM", "SIGINT", "SIGUSR1".
 const char* signal_name(int signal);
 

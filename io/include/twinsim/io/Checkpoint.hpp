@@ -88,6 +88,10 @@ class Checkpoints {
   // none): loops that advance in chunks end a chunk there.
   std::int64_t next_step(std::int64_t step) const;
 
+  // True when a checkpoint is due at `step`: every_steps divides it, every_minutes have passed
+  // since the last one (or the start), or a stop signal has arrived; false at the step of the
+  // last one written.
+  bool due(std::int64_t step) const;
   using Save = std::function<void(StateWriter&)>;
   // Writes a checkpoint when one is due: every_steps divides step, every_minutes have passed
   // since the last one (or the start), or a stop signal has arrived. Returns true when the

@@ -42,6 +42,7 @@ struct Setup {
   std::string name;                      // run.name: output files <name>.h5, <name>.xmf
   const io::Restart* restart = nullptr;  // the checkpoint a restart continues from
 
+  // On more than one rank: rank 0 alone calls it (Kind::splits_across_ranks).
   // <name>.h5: created with its provenance (case text, version, backend, units), or on a
   // restart reopened with every series cut back to the checkpoint's frames.
   std::unique_ptr<io::H5File> open_output(const std::string& units) const;
@@ -99,6 +100,10 @@ struct Kind {
   // The trajectories its run produces for in-situ training (its stepper is then a
   // SampleSource, Samples.hpp); nullptr: none.
   SampleShape (*samples)(const io::Case& case_file) = nullptr;
+  // True when make() builds runs that split their work across MPI ranks (core::world()): every
+  // rank builds the run, rank 0 alone opens the output file (open_output) and writes it; each
+  // rank checkpoints its own state. loop::run refuses other kinds on more than one rank.
+  bool splits_across_ranks = false;
 };
 
 struct Result {

@@ -1,0 +1,199 @@
+#include "twinsim/core/Comm.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "comm_backends.hpp"
+#include "twinsim/core/Error.hpp"
+#include "twinsim/core/config.hpp"
+#if TWINSIM_HAVE_CUDA
+#include "twinsim/core/detail/cuda_memory.hpp"
+#endif
+
+namespace twinsim::core {
+
+namespace {
+
+// One rank: reductions and broadcasts change nothing, the collective copies are copies.
+class SerialComm final : public Comm {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  int local_rank() const override { return 0; }
+  int local_size() const override { return 1; }
+  int nodes() const override { return 1; }
+  std::string library() const override { return "serial (no MPI)"; }
+  bool device_aware() const override { return false; }
+  [[noreturn]] void abort(int status) override { std::exit(status); }
+  void barrier() override {}
+  void allreduce(double*, std::size_t, Reduce) override {}
+  void allreduce(std::int64_t*, std::size_t, Reduce) override {}
+  void broadcast(void*, std::size_t, int root) override { require_root(root); }
+  std::vector<unsigned char> gather(const void* bytes, std::size_t n, int root,
+                                    std::vector<std::size_t>& counts) override {
+    require_root(root);
+    counts.assign(1, n);
+    const auto* b = static_cast<const unsigned char*>(bytes);
+    return std::vector<unsigned char>(b, b + n);
+  }
+  void alltoall(const void* send, void* recv, std::size_t block_bytes) override {
+    copy(recv, send, block_bytes);
+  }
+  void exchange(const void* send, std::size_t send_bytes, int to, void* recv,
+                std::size_t recv_bytes, int from) override {
+    if (to != 0 || from != 0 || send_bytes != recv_bytes)
+      throw Error(
+          fmt::format("Comm::exchange on one rank: to {} from {}, {} bytes sent and {} "
+                      "received; only a copy to itself of equal size exists",
+                      to, from, send_bytes, recv_bytes));
+    copy(recv, send, send_bytes);
+  }
+
+ private:
+  static void require_root(int root) {
+    if (root != 0) throw Error(fmt::format("Comm: root rank {} of a one-rank communicator", root));
+  }
+  static void copy(void* to, const void* from, std::size_t bytes) {
+    if (to != from && bytes > 0) std::memcpy(to, from, bytes);
+  }
+};
+
+// Ranks a launcher says it started (0: none, or it does not say).
+int launched_ranks() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"})
+    if (const char* v = std::getenv(name)) return std::atoi(v);
+  if (std::getenv("PMIX_RANK") || std::getenv("PMI_RANK")) return 2;  // size unknown: several
+  return 0;
+}
+
+std::unique_ptr<Comm> make_world() {
+  const int ranks = launched_ranks();
+  if (ranks <= 0) return make_serial_comm();
+#if TWINSIM_HAVE_MPI
+  return detail::make_mpi_world();
+#else
+  if (ranks == 1) return make_serial_comm();
+  throw Error(fmt::format(
+      "started by an MPI launcher as {} ranks, but this Twinsim was built without MPI: every "
+      "rank would run the whole case into the same files. Rebuild with MPI (apt-get install "
+      "libopenmpi-dev, reconfigure) or run one process",
+      ranks));
+#endif
+}
+
+}  // namespace
+
+bool mpi_built() { return TWINSIM_HAVE_MPI; }
+
+std::string mpi_library() {
+#if TWINSIM_HAVE_MPI
+  return detail::mpi_library_version();
+#else
+  return "none";
+#endif
+}
+
+std::unique_ptr<Comm> make_serial_comm() { return std::make_unique<SerialComm>(); }
+
+Comm& world() {
+  // Made on first use, destroyed (MPI_Finalize) at exit. GPUs are bound by local rank here,
+  // before any CUDA context exists on another device.
+  static const std::unique_ptr<Comm> comm = [] {
+    std::unique_ptr<Comm> c = make_world();
+#if TWINSIM_HAVE_CUDA
+    if (c->size() > 1)
+      if (const int gpus = detail::cuda_device_count(); gpus > 0)
+        detail::cuda_set_device(c->local_rank() % gpus);
+#endif
+    return c;
+  }();
+  return *comm;
+}
+
+std::string describe(const Comm& comm) {
+  if (comm.size() == 1) return fmt::format("1 rank, {}", comm.library());
+  return fmt::format(
+      "{} ranks on {} node{} (this is rank {}, local rank {} of {}), {}; device "
+      "buffers {}",
+      comm.size(), comm.nodes(), comm.nodes() == 1 ? "" : "s", comm.rank(), comm.local_rank(),
+      comm.local_size(), comm.library(),
+      comm.device_aware() ? "passed to MPI directly (CUDA-aware)"
+                          : "staged through pinned host memory");
+}
+
+DeviceStaging::DeviceStaging(Comm& comm) : m_comm(comm) {}
+
+DeviceStaging::~DeviceStaging() {
+#if TWINSIM_HAVE_CUDA
+  for (void* p : m_pinned) detail::pinned_free(p);
+#endif
+}
+
+std::string DeviceStaging::mode() const {
+  return m_comm.device_aware() ? "passed directly (CUDA-aware MPI)"
+                               : "staged through pinned host memory";
+}
+
+void DeviceStaging::copy_on_device(void* d_to, const void* d_from, std::size_t bytes) {
+#if TWINSIM_HAVE_CUDA
+  if (d_to != d_from && bytes > 0) detail::device_copy(d_to, d_from, bytes);
+#else
+  (void)d_to;
+  (void)d_from;
+  (void)bytes;
+  throw Error("DeviceStaging: device buffers without the CUDA backend");
+#endif
+}
+
+void* DeviceStaging::staged(int which, std::size_t bytes) {
+#if TWINSIM_HAVE_CUDA
+  if (bytes > m_bytes[which]) {
+    detail::pinned_free(m_pinned[which]);
+    m_pinned[which] = nullptr;
+    m_pinned[which] = detail::pinned_allocate(bytes);
+    m_bytes[which] = bytes;
+  }
+  return m_pinned[which];
+#else
+  (void)which;
+  (void)bytes;
+  throw Error("DeviceStaging: device buffers without the CUDA backend");
+#endif
+}
+
+// One rank sends nothing: its "messages" are device-to-device copies.
+void DeviceStaging::alltoall(const void* d_send, void* d_recv, std::size_t block_bytes) {
+  if (m_comm.size() == 1) return copy_on_device(d_recv, d_send, block_bytes);
+  if (m_comm.device_aware()) return m_comm.alltoall(d_send, d_recv, block_bytes);
+#if TWINSIM_HAVE_CUDA
+  const std::size_t bytes = block_bytes * std::size_t(m_comm.size());
+  void* h_send = staged(0, bytes);
+  void* h_recv = staged(1, bytes);
+  detail::device_copy(h_send, d_send, bytes);
+  m_comm.alltoall(h_send, h_recv, block_bytes);
+  detail::device_copy(d_recv, h_recv, bytes);
+#else
+  staged(0, block_bytes);  // throws: no device buffers without the CUDA backend
+#endif
+}
+
+void DeviceStaging::exchange(const void* d_send, std::size_t send_bytes, int to, void* d_recv,
+                             std::size_t recv_bytes, int from) {
+  if (m_comm.size() == 1 && to == 0 && from == 0 && send_bytes == recv_bytes)
+    return copy_on_device(d_recv, d_send, send_bytes);
+  if (m_comm.device_aware())
+    return m_comm.exchange(d_send, send_bytes, to, d_recv, recv_bytes, from);
+#if TWINSIM_HAVE_CUDA
+  void* h_send = staged(0, send_bytes);
+  void* h_recv = staged(1, recv_bytes);
+  detail::device_copy(h_send, d_send, send_bytes);
+  m_comm.exchange(h_send, send_bytes, to, h_recv, recv_bytes, from);
+  detail::device_copy(d_recv, h_recv, recv_bytes);
+#else
+  staged(0, send_bytes);   // throws: no device buffers without the CUDA backend
+#endif
+}
+
+}  // namespace twinsim::core

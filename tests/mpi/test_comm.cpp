@@ -1,0 +1,112 @@
+// core::Comm on however many ranks it is started with: one (ctest runs it as a plain program:
+// the serial communicator) and 2 and 4 under mpirun (tests/mpi/CMakeLists.txt). Every
+// expectation is written for any rank count.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "twinsim/core/Comm.hpp"
+#include "twinsim/core/Error.hpp"
+
+namespace twinsim {
+namespace {
+
+TEST(Comm, RanksAndNodesAddUp) {
+  core::Comm& c = core::world();
+  ASSERT_GE(c.size(), 1);
+  EXPECT_GE(c.rank(), 0);
+  EXPECT_LT(c.rank(), c.size());
+  EXPECT_LT(c.local_rank(), c.local_size());
+  EXPECT_GE(c.nodes(), 1);
+  EXPECT_EQ(c.min(std::int64_t(c.size())), c.max(std::int64_t(c.size())));
+  EXPECT_EQ(c.sum(1.0), double(c.size()));
+  EXPECT_FALSE(core::describe(c).empty());
+}
+
+TEST(Comm, ReducesOverEveryRank) {
+  core::Comm& c = core::world();
+  const int p = c.size(), r = c.rank();
+  std::int64_t v[3] = {r, r, r};
+  c.allreduce(v, 1, core::Reduce::sum);
+  c.allreduce(v + 1, 1, core::Reduce::min);
+  c.allreduce(v + 2, 1, core::Reduce::max);
+  EXPECT_EQ(v[0], std::int64_t(p) * (p - 1) / 2);
+  EXPECT_EQ(v[1], 0);
+  EXPECT_EQ(v[2], p - 1);
+  EXPECT_EQ(c.max(0.5 * r), 0.5 * (p - 1));
+  EXPECT_TRUE(c.any(r == p - 1));
+  EXPECT_FALSE(c.any(false));
+}
+
+TEST(Comm, BroadcastsFromAnyRoot) {
+  core::Comm& c = core::world();
+  const int last = c.size() - 1;
+  std::vector<double> v;
+  if (c.rank() == last) v = {1.5, -2.0, 3.25};
+  c.broadcast(v, last);
+  EXPECT_EQ(v, (std::vector<double>{1.5, -2.0, 3.25}));
+  std::string text = c.root() ? "from rank 0" : "";
+  c.broadcast(text, 0);
+  EXPECT_EQ(text, "from rank 0");
+}
+
+TEST(Comm, GathersVariableSizesInRankOrder) {
+  core::Comm& c = core::world();
+  // Rank r sends r + 1 copies of r (rank 0 one value); the last rank sends nothing.
+  const bool last = c.size() > 1 && c.rank() == c.size() - 1;
+  const std::vector<std::int64_t> mine(last ? 0 : std::size_t(c.rank() + 1), c.rank());
+  const std::vector<std::vector<std::int64_t>> all = c.gather(mine, 0);
+  if (!c.root()) {
+    EXPECT_TRUE(all.empty());
+    return;
+  }
+  ASSERT_EQ(all.size(), std::size_t(c.size()));
+  for (int r = 0; r < c.size(); ++r) {
+    const bool empty = c.size() > 1 && r == c.size() - 1;
+    EXPECT_EQ(all[r], std::vector<std::int64_t>(empty ? 0 : std::size_t(r + 1), r)) << r;
+  }
+}
+
+TEST(Comm, AllToAllTransposesBlocks) {
+  core::Comm& c = core::world();
+  const int p = c.size(), me = c.rank();
+  // Two values per block: block r of rank s holds (100 s + r, -(100 s + r)).
+  std::vector<double> send(2 * std::size_t(p)), recv(2 * std::size_t(p), 0.0);
+  for (int r = 0; r < p; ++r) {
+    send[2 * r] = 100.0 * me + r;
+    send[2 * r + 1] = -(100.0 * me + r);
+  }
+  c.alltoall(send.data(), recv.data(), 2 * sizeof(double));
+  for (int s = 0; s < p; ++s) {
+    EXPECT_EQ(recv[2 * s], 100.0 * s + me);
+    EXPECT_EQ(recv[2 * s + 1], -(100.0 * s + me));
+  }
+}
+
+TEST(Comm, ExchangesHalosAroundARing) {
+  core::Comm& c = core::world();
+  const int p = c.size(), me = c.rank();
+  const int right = (me + 1) % p, left = (me + p - 1) % p;
+  // A periodic 1D split: each rank sends its last cell right and gets its left ghost.
+  const std::vector<double> face = {10.0 * me, 10.0 * me + 1};
+  std::vector<double> ghost(2, -1.0);
+  c.exchange(face.data(), sizeof(double) * 2, right, ghost.data(), sizeof(double) * 2, left);
+  EXPECT_EQ(ghost, (std::vector<double>{10.0 * left, 10.0 * left + 1}));
+}
+
+TEST(Comm, SerialRefusesWhatOneRankCannotDo) {
+  const auto c = core::make_serial_comm();
+  EXPECT_EQ(c->size(), 1);
+  double x = 0;
+  EXPECT_THROW(c->exchange(&x, sizeof x, 1, &x, sizeof x, 0), core::Error);
+  EXPECT_THROW(c->broadcast(&x, sizeof x, 1), core::Error);
+  std::int64_t v = 7;
+  c->allreduce(&v, 1, core::Reduce::sum);
+  EXPECT_EQ(v, 7);
+}
+
+}  // namespace
+}  // namespace twinsim

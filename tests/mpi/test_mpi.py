@@ -1,0 +1,207 @@
+"""twinsim run across MPI ranks, as `mpirun -n N twinsim run` and `srun -n N` start it.
+
+Run by CTest as: /usr/bin/python3 test_mpi.py <path to twinsim> <mpirun>
+
+Bit for bit across rank counts needs every rank to see the processors a one-rank run sees:
+Thrust's OpenMP reductions split their work by omp_get_num_procs(), and Open MPI binds 2 ranks
+to one core each by default, so the ranks are started with --bind-to none (and one thread each).
+"""
+import glob
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import h5py
+import numpy as np
+
+TWINSIM = sys.argv[1]
+MPIRUN = sys.argv[2]
+
+ENV = dict(os.environ, OMP_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
+           OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1")
+
+# A spectral ensemble of 7 samples in batches of 2: 4 batches, so 2 ranks run 2 rounds and 4
+# ranks one round in which the last batch holds one sample.
+ENSEMBLE = """
+[run]
+name = "ens"
+solver = "spectral"
+device = "cpu"
+
+[checkpoint]
+every_steps = {every}
+keep = 20
+
+[spectral]
+nx = {n}
+ny = {n}
+nu = 1e-3
+dt = 1e-3
+t_end = {t_end}
+snapshot_interval = {interval}
+scheme = "cn_euler"
+precision = "float64"
+forcing = "fno"
+forcing_amplitude = 0.1
+initial = "random"
+alpha = 2.5
+tau = 7.0
+sigma = 26.191601707417593
+seed = 3
+samples = 7
+batch = 2
+stored_nx = 16
+stored_ny = 16
+"""
+
+# Figures that say how the run went rather than what it computed.
+RUN_FIGURES = ("timing", "mpi", "restart", "checkpoints", "steps")
+
+
+def command(ranks, *args):
+    return [MPIRUN, "-np", str(ranks), "--oversubscribe", "--bind-to", "none", TWINSIM, *args]
+
+
+def twinsim(ranks, *args):
+    return subprocess.run(command(ranks, *args), capture_output=True, text=True, env=ENV,
+                          timeout=120)
+
+
+def datasets(path):
+    found = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and not name.startswith("xdmf"):
+                found[name] = obj[()]
+        f.visititems(visit)
+    return found
+
+
+def figures(run):
+    with open(os.path.join(run, "summary.json")) as f:
+        s = json.load(f)
+    return {k: v for k, v in s.items() if k not in RUN_FIGURES}
+
+
+class Ranks(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="twinsim-mpi-")
+        self.addCleanup(self.tmp.cleanup)
+
+    def case(self, every=0, n=32, t_end=0.2, interval=0.05):
+        path = os.path.join(self.tmp.name, f"ens_{n}_{every}_{t_end}.toml")
+        with open(path, "w") as f:
+            f.write(ENSEMBLE.format(every=every, n=n, t_end=t_end, interval=interval))
+        return path
+
+    def run_ok(self, ranks, *args):
+        r = twinsim(ranks, *args)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r
+
+    def assert_same_run(self, a, b):
+        x, y = datasets(os.path.join(a, "ens.h5")), datasets(os.path.join(b, "ens.h5"))
+        self.assertEqual(sorted(x), sorted(y))
+        for name in x:
+            self.assertTrue(np.array_equal(x[name], y[name]), f"{name}: {a} vs {b}")
+        with open(os.path.join(a, "ens.xmf")) as f, open(os.path.join(b, "ens.xmf")) as g:
+            self.assertEqual(f.read(), g.read())
+        self.assertEqual(figures(a), figures(b))
+
+    def test_ensemble_is_the_same_on_1_2_and_4_ranks(self):
+        case = self.case()
+        runs = {}
+        for ranks in (1, 2, 4):
+            runs[ranks] = os.path.join(self.tmp.name, f"r{ranks}")
+            r = self.run_ok(ranks, "run", case, "--out", runs[ranks])
+            if ranks > 1:
+                self.assertIn(f"MPI: {ranks} ranks on 1 node", r.stderr)
+        with h5py.File(os.path.join(runs[1], "ens.h5"), "r") as f:
+            self.assertEqual(f["/vorticity/value"].shape, (7, 5, 16, 16))
+        with open(os.path.join(runs[4], "summary.json")) as f:
+            self.assertEqual(json.load(f)["mpi"]["ranks"], 4)
+        for ranks in (2, 4):
+            self.assert_same_run(runs[1], runs[ranks])
+            # Only rank 0 writes the run folder's files.
+            self.assertEqual(sorted(os.listdir(runs[ranks])), sorted(os.listdir(runs[1])))
+
+    def test_stop_signal_on_one_rank_checkpoints_every_rank_at_one_step(self):
+        case = self.case(every=400, n=64, t_end=2.0, interval=0.5)
+        reference = os.path.join(self.tmp.name, "reference")
+        self.run_ok(2, "run", case, "--out", reference)
+        # Every rank checkpoints at the same steps, rank 1 into checkpoints/rank_1.
+        steps = sorted(os.path.basename(p) for p in glob.glob(f"{reference}/checkpoints/*.h5"))
+        rank1 = sorted(os.path.basename(p) for p in
+                       glob.glob(f"{reference}/checkpoints/rank_1/*.h5"))
+        self.assertGreater(len(steps), 2)
+        self.assertEqual(steps, rank1)
+
+        # A restart from a checkpoint in the middle continues bit for bit.
+        middle = os.path.join(self.tmp.name, "middle")
+        shutil.copytree(reference, middle)
+        self.run_ok(2, "run", case, "--out", middle, "--restart",
+                    os.path.join(middle, "checkpoints", steps[1]))
+        self.assert_same_run(reference, middle)
+
+        # SIGTERM to rank 1 alone: both ranks checkpoint at the same step and stop (exit 3).
+        stopped = os.path.join(self.tmp.name, "stopped")
+        p = subprocess.Popen(command(2, "run", case, "--out", stopped), env=ENV,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        rank = self.wait_for_rank(p.pid, 1)
+        time.sleep(1.0)
+        os.kill(rank, signal.SIGTERM)
+        out, _ = p.communicate(timeout=120)
+        self.assertEqual(p.returncode, 3, out)
+        with open(os.path.join(stopped, "summary.json")) as f:
+            self.assertEqual(json.load(f)["status"], "interrupted")
+        last0 = sorted(glob.glob(f"{stopped}/checkpoints/*.h5"))[-1]
+        last1 = sorted(glob.glob(f"{stopped}/checkpoints/rank_1/*.h5"))[-1]
+        self.assertEqual(os.path.basename(last0), os.path.basename(last1))
+
+        # Another rank count is refused, nothing changes; the same count finishes bit for bit.
+        r = twinsim(1, "run", case, "--out", stopped, "--restart", "latest")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("written by 2 rank(s)", r.stderr)
+        self.run_ok(2, "run", case, "--out", stopped, "--restart", "latest")
+        self.assert_same_run(reference, stopped)
+
+    def test_a_solver_that_is_not_decomposed_is_refused_on_two_ranks(self):
+        case = os.path.join(self.tmp.name, "tg.toml")
+        with open(case, "w") as f:
+            f.write('[run]\nname = "tg"\nsolver = "taylor_green_check"\ndevice = "cpu"\n\n'
+                    '[taylor_green]\nn = 16\n')
+        out = os.path.join(self.tmp.name, "tg")
+        r = twinsim(2, "run", case, "--out", out)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("not decomposed across MPI ranks", r.stderr)
+        self.assertFalse(os.path.exists(out))
+        self.run_ok(1, "run", case, "--out", out)  # one rank under mpirun: as without it
+
+    def wait_for_rank(self, mpirun, rank):
+        """The pid of the given rank among mpirun's children."""
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{pid}/stat") as f:
+                        parent = int(f.read().rsplit(")", 1)[1].split()[1])
+                    with open(f"/proc/{pid}/environ", "rb") as f:
+                        env = f.read().split(b"\0")
+                except OSError:
+                    continue
+                if parent == mpirun and f"OMPI_COMM_WORLD_RANK={rank}".encode() in env:
+                    return int(pid)
+            time.sleep(0.05)
+        self.fail(f"rank {rank} of mpirun {mpirun} did not start")
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
