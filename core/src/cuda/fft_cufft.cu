@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "../fft_backends.hpp"
+#include "twinsim/core/detail/cuda_memory.hpp"
 #include "twinsim/core/Error.hpp"
 
 namespace twinsim::core::detail {
@@ -145,12 +146,14 @@ class CufftRealFft final : public FftShape<RealFft<Real>> {
     require_complex_aligned(d_in);
     // Out of place, R2C leaves its input intact; only C2R may overwrite it.
     C::r2c(m_forward.get(), const_cast<Real*>(d_in), as_cufft(d_out));
+    launched("cuFFT r2c", __FILE__, __LINE__);
   }
 
   void inverse(Complex<Real>* d_in, Real* d_out) override {
     require_out_of_place(d_in, d_out);
     require_complex_aligned(d_out);
     C::c2r(m_inverse.get(), as_cufft(d_in), d_out);
+    launched("cuFFT c2r", __FILE__, __LINE__);
   }
 
  private:
@@ -178,6 +181,7 @@ class CufftComplexFft final : public FftShape<ComplexFft<Real>> {
   void execute(const Complex<Real>* d_in, Complex<Real>* d_out, int sign) {
     // Out of place, C2C leaves its input intact.
     C::c2c(m_plan.get(), as_cufft(const_cast<Complex<Real>*>(d_in)), as_cufft(d_out), sign);
+    launched("cuFFT c2c", __FILE__, __LINE__);
   }
 
   Plan m_plan;

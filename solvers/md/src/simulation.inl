@@ -350,6 +350,31 @@ double max_displacement2(Index n, Vec3Ptr r, Vec3Ptr r0) {
       core::Max{});
 }
 
+// One step's displacement check, kept on the device (reduce_into, no wait): the largest
+// squared displacement since the last build (non-finite: 1e308) and the largest predicted
+// `ahead` (tau) later at the present velocities, (|r - r0| + ahead |v|)^2.
+struct Moved {
+  double now, ahead;
+};
+struct MaxMoved {
+  TWINSIM_HD Moved operator()(const Moved& a, const Moved& b) const {
+    return {a.now < b.now ? b.now : a.now, a.ahead < b.ahead ? b.ahead : a.ahead};
+  }
+};
+
+void check_displacements(Index n, Vec3Ptr r, Vec3Ptr r0, Vec3Ptr v, double ahead, Moved* d_slot) {
+  reduce_into(
+      n, Moved{0.0, 0.0},
+      [=] TWINSIM_HD(Index i) {
+        const double dx = r.x[i] - r0.x[i], dy = r.y[i] - r0.y[i], dz = r.z[i] - r0.z[i];
+        const double d2 = dx * dx + dy * dy + dz * dz;
+        const double v2 = v.x[i] * v.x[i] + v.y[i] * v.y[i] + v.z[i] * v.z[i];
+        const double far = sqrt(d2) + ahead * sqrt(v2);
+        return d2 <= 1e300 ? Moved{d2, far * far} : Moved{1e308, 1e308};
+      },
+      MaxMoved{}, d_slot);
+}
+
 double sum(Index n, const double* a) {
   return transform_reduce(
       n, 0.0, [=] TWINSIM_HD(Index i) { return a[i]; }, core::Plus{});
@@ -707,7 +732,8 @@ class SimulationImpl final : public md::Simulation {
         m_scratch(m_n),
         m_image(m_n),
         m_image_scratch(m_n),
-        m_count(m_n) {
+        m_count(m_n),
+        m_moved(std::size_t(s.check_every)) {
     const md::PairTable table = md::pair_table(s);
     m_types = table.types;
     m_radius = table.max_cutoff + s.skin;
@@ -770,12 +796,15 @@ class SimulationImpl final : public md::Simulation {
     // since the last build; one step's drift beyond 1 sigma means the dynamics blew up.
     const double blow_up = half_skin + 1.0;
     const int every = m_settings.rebuild_every;
+    const std::int64_t window = m_settings.check_every;
     for (std::int64_t s = 0; s < steps; ++s) {
       m_method->open(step_args());
       if (every == 0) {
-        const double moved2 = max_displacement2(m_n, m_r.ptr(), m_r0.ptr());
-        if (!(moved2 <= blow_up * blow_up)) throw displacement_fault(m_step + 1);
-        if (moved2 > half_skin * half_skin) build_lists();
+        // This step's check into its slot of the window; the window's last step reads them all.
+        const std::int64_t slot = m_step % window;
+        check_displacements(m_n, m_r.ptr(), m_r0.ptr(), m_v.ptr(), double(window - 1) * dt,
+                            m_moved.data() + slot);
+        if (slot == window - 1) read_displacement_checks(half_skin, blow_up);
       } else if ((m_step + 1) % every == 0) {
         const double moved2 = max_displacement2(m_n, m_r.ptr(), m_r0.ptr());
         if (!(moved2 <= 1e300)) throw displacement_fault(m_step + 1);
@@ -850,6 +879,7 @@ class SimulationImpl final : public md::Simulation {
     s.dangerous_builds = m_dangerous;
     s.list_capacity = m_capacity;
     s.kinetic = m_kinetic;
+    s.unread_displacement2 = unread_displacement2();
     s.position = core::to_host(m_r.buffer());
     s.velocity = core::to_host(m_v.buffer());
     s.force = core::to_host(m_f.buffer());
@@ -891,6 +921,9 @@ class SimulationImpl final : public md::Simulation {
     m_dangerous = s.dangerous_builds;
     m_capacity = int(s.list_capacity);
     m_kinetic = s.kinetic;
+    m_unread = s.unread_displacement2;
+    // The window's slots before the checkpoint are in m_unread; their own are zero.
+    m_moved = Buffer<Moved, Space>::from_host(std::vector<Moved>(m_moved.size(), Moved{0, 0}));
     m_tally_stale = true;
     // The particles are in the cell order of the last build: their keys come out sorted.
     assign_cells(m_n, m_grid, m_r0.ptr(), m_cell_key.data(), m_cell_order.data());
@@ -904,6 +937,35 @@ class SimulationImpl final : public md::Simulation {
     for (std::size_t i = 0; i < tag.size(); ++i)
       for (int c = 0; c < 3; ++c) out[3 * std::size_t(tag[i]) + c] = a[3 * i + c];
     return out;
+  }
+
+  // The window's displacement checks (one wait): a fault at the first step beyond `blow_up`;
+  // a rebuild when a particle is beyond skin / 2 now or would be before the next read, counted
+  // as dangerous when one was beyond it at an earlier step of the window. m_unread (from a
+  // checkpoint taken inside the window) stands for the window's steps before the restart.
+  void read_displacement_checks(double half_skin, double blow_up) {
+    const std::vector<Moved> moved = core::to_host(m_moved);
+    const std::int64_t first = m_step + 2 - std::int64_t(moved.size());  // step after slot 0
+    double earlier = m_unread;
+    m_unread = 0;
+    for (std::size_t k = 0; k < moved.size(); ++k) {
+      if (!(moved[k].now <= blow_up * blow_up)) throw displacement_fault(first + std::int64_t(k));
+      if (k + 1 < moved.size()) earlier = std::max(earlier, moved[k].now);
+    }
+    const double h2 = half_skin * half_skin;
+    if (earlier > h2) ++m_dangerous;
+    if (earlier > h2 || moved.back().now > h2 || moved.back().ahead > h2) build_lists();
+  }
+
+  // The largest displacement the checks of the present window found so far (a checkpoint
+  // inside a window keeps it for the read at the window's end).
+  double unread_displacement2() {
+    const std::int64_t taken = m_step % std::int64_t(m_moved.size());
+    if (m_settings.rebuild_every != 0 || taken == 0) return 0.0;
+    const std::vector<Moved> moved = core::to_host(m_moved);
+    double most = m_unread;
+    for (std::int64_t k = 0; k < taken; ++k) most = std::max(most, moved[std::size_t(k)].now);
+    return most;
   }
 
   // The particle that moved farthest since the last build (or first non-finite one), for a
@@ -1021,6 +1083,8 @@ class SimulationImpl final : public md::Simulation {
   Buffer<int, Space> m_cell_start;  // [cells + 1]
   Buffer<int, Space> m_count;       // neighbors of each particle
   Buffer<int, Space> m_list;        // [N][capacity]
+  Buffer<Moved, Space> m_moved;     // displacement checks of the window's steps [check_every]
+  double m_unread = 0;              // restored: the window's largest before the checkpoint
   int m_capacity = 0;
   std::int64_t m_step = 0;
   std::int64_t m_builds = 0;
