@@ -108,17 +108,36 @@ void find_cell_starts(Index cells, Index n, const int* sorted_key, int* start) {
 // thread writes only its own particle's force (no atomics, deterministic at any launch size).
 inline constexpr bool k_half_lists = k_backend == core::Backend::Cpu;
 
-// Verlet lists: list[i * capacity + k] for k < count[i] holds the j != i within `radius` of i
+// Slot k of particle i's Verlet list. CPU: rows, [N][capacity] (each thread walks its own row
+// in cache order). GPU: columns, [capacity][N], so that the threads of a warp, reading entry k of
+// neighbouring particles, read neighbouring words (one row per atom makes each warp-wide load
+// touch 32 sectors).
+TWINSIM_HD inline Index list_slot(Index i, int k, Index n, int capacity) {
+  return k_half_lists ? i * capacity + k : Index(k) * n + i;
+}
+
+// The nearest image of a separation along axis a: with branches on the CPU (predicted well),
+// without on the GPU (md::minimum_image_rint).
+TWINSIM_HD inline double nearest(double d, const BoxParams& b, int a) {
+  return k_half_lists ? md::minimum_image(d, b, a) : md::minimum_image_rint(d, b, a);
+}
+
+// Verlet lists: slot list_slot(i, k) for k < count[i] holds the j != i within `radius` of i
 // (with k_half only those with j > i), found in the 5^3 cells around i's cell (fewer on grids
 // under 5 cells wide). Particles are in cell order: cell c holds particles start[c] ..
 // start[c + 1] - 1, so a half list skips the cells below i's own and the particles up to i in
 // it. Neighbors beyond `capacity` are counted, not stored; the caller grows the list and builds
 // again.
 template <bool k_half>
-void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const double* x,
-                        const double* y, const double* z, const int* start, int capacity,
-                        int* count, int* list) {
+void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const double* x_,
+                        const double* y_, const double* z_, const int* start_, int capacity,
+                        int* count, int* list_) {
   for_each_index(n, [=] TWINSIM_HD(Index i) {
+    const double* __restrict__ x = x_;
+    const double* __restrict__ y = y_;
+    const double* __restrict__ z = z_;
+    const int* __restrict__ start = start_;
+    int* __restrict__ list = list_;
     const double xi = x[i], yi = y[i], zi = z[i];
     const int c[3] = {md::cell_coordinate(xi, g, 0), md::cell_coordinate(yi, g, 1),
                       md::cell_coordinate(zi, g, 2)};
@@ -136,22 +155,29 @@ void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const 
         around[a][d] = (c[a] + d - reach + reach * g.cells[a]) % g.cells[a];
     }
     int found = 0;
-    int* mine = list + i * capacity;
     for (int dz = 0; dz < span[2]; ++dz)
       for (int dy = 0; dy < span[1]; ++dy)
         for (int dx = 0; dx < span[0]; ++dx) {
           const int cell = md::cell_index(around[0][dx], around[1][dy], around[2][dz], g);
           if (k_half && cell < own) continue;
           const int first = k_half && cell == own ? int(i) + 1 : start[cell];
-          for (int j = first; j < start[cell + 1]; ++j) {
+          const int last = start[cell + 1];
+          for (int j = first; j < last; ++j) {
             if (!k_half && j == i) continue;
-            const double rx = md::minimum_image(x[j] - xi, b, 0);
-            const double ry = md::minimum_image(y[j] - yi, b, 1);
-            const double rz = md::minimum_image(z[j] - zi, b, 2);
-            // Branch-free append: write j to the next free slot whether or not it is a
-            // neighbor, advance only if it is (a random 1-in-6 test defeats branch prediction).
-            if (found < capacity) mine[found] = j;
-            found += rx * rx + ry * ry + rz * rz < radius2 ? 1 : 0;
+            const double rx = nearest(x[j] - xi, b, 0);
+            const double ry = nearest(y[j] - yi, b, 1);
+            const double rz = nearest(z[j] - zi, b, 2);
+            const bool inside = rx * rx + ry * ry + rz * rz < radius2;
+            if (k_half) {
+              // CPU, branch-free append: write j to the next free slot whether or not it is a
+              // neighbor, advance only if it is (a random 1-in-6 test defeats branch prediction).
+              if (found < capacity) list[list_slot(i, found, n, capacity)] = j;
+              found += inside ? 1 : 0;
+            } else if (inside) {
+              // GPU: only neighbors are stored (each store is a transaction of its own).
+              if (found < capacity) list[list_slot(i, found, n, capacity)] = j;
+              ++found;
+            }
           }
         }
     count[i] = found;
@@ -168,19 +194,23 @@ struct PairSums {
 };
 
 template <class Evaluator, bool k_single_type, bool k_newton, bool k_tally>
-TWINSIM_HD PairSums sum_pairs(Index i, BoxParams b, const md::PairCoeff* table, int types,
-                              const int* type, Vec3Ptr r, const int* count, const int* list,
-                              int capacity, Vec3Ptr fj) {
-  const double xi = r.x[i], yi = r.y[i], zi = r.z[i];
+TWINSIM_HD PairSums sum_pairs(Index i, Index n, BoxParams b, const md::PairCoeff* table,
+                              int types, const int* type, Vec3Ptr r, const int* count,
+                              const int* list_, int capacity, Vec3Ptr fj) {
+  const double* __restrict__ x = r.x;
+  const double* __restrict__ y = r.y;
+  const double* __restrict__ z = r.z;
+  const int* __restrict__ list = list_;
+  const double xi = x[i], yi = y[i], zi = z[i];
   PairSums s{0, 0, 0, 0, 0};
-  const int* mine = list + i * capacity;
   const md::PairCoeff* row = k_single_type ? table : table + type[i] * types;
   const md::PairCoeff single = table[0];
-  for (int k = 0; k < count[i]; ++k) {
-    const int j = mine[k];
-    const double dx = md::minimum_image(xi - r.x[j], b, 0);
-    const double dy = md::minimum_image(yi - r.y[j], b, 1);
-    const double dz = md::minimum_image(zi - r.z[j], b, 2);
+  const int neighbors = count[i];
+  for (int k = 0; k < neighbors; ++k) {
+    const int j = list[list_slot(i, k, n, capacity)];
+    const double dx = nearest(xi - x[j], b, 0);
+    const double dy = nearest(yi - y[j], b, 1);
+    const double dz = nearest(zi - z[j], b, 2);
     const double r2 = dx * dx + dy * dy + dz * dz;
     const md::LjPair pair = Evaluator::eval(r2, k_single_type ? single : row[type[j]]);
     const double gx = pair.force_over_r * dx, gy = pair.force_over_r * dy,
@@ -210,7 +240,7 @@ void full_list_forces_and_kick(Index n, BoxParams b, const md::PairCoeff* table,
                                int capacity, Vec3Ptr f, double h, Vec3Ptr v) {
   for_each_index(n, [=] TWINSIM_HD(Index i) {
     const PairSums s = sum_pairs<Evaluator, k_single_type, false, false>(
-        i, b, table, types, type, r, count, list, capacity, f);
+        i, n, b, table, types, type, r, count, list, capacity, f);
     f.x[i] = s.fx;
     f.y[i] = s.fy;
     f.z[i] = s.fz;
@@ -234,7 +264,7 @@ void half_list_forces(Index n, Index parts, BoxParams b, const md::PairCoeff* ta
     for (Index i = 0; i < n; ++i) mine.x[i] = mine.y[i] = mine.z[i] = 0.0;
     for (Index i = n * p / parts; i < n * (p + 1) / parts; ++i) {
       const PairSums s = sum_pairs<Evaluator, k_single_type, true, false>(
-          i, b, table, types, type, r, count, list, capacity, mine);
+          i, n, b, table, types, type, r, count, list, capacity, mine);
       mine.x[i] += s.fx;
       mine.y[i] += s.fy;
       mine.z[i] += s.fz;
@@ -266,7 +296,7 @@ void tally_pairs(Index n, BoxParams b, const md::PairCoeff* table, int types, co
                  double* virial) {
   for_each_index(n, [=] TWINSIM_HD(Index i) {
     const PairSums s = sum_pairs<Evaluator, k_single_type, false, true>(
-        i, b, table, types, type, r, count, list, capacity, Vec3Ptr{});
+        i, n, b, table, types, type, r, count, list, capacity, Vec3Ptr{});
     const double share = k_half_lists ? 1.0 : 0.5;
     energy[i] = share * s.energy;
     virial[i] = share * s.virial;
@@ -740,6 +770,7 @@ class SimulationImpl final : public md::Simulation {
     for (int a = 0; a < 3; ++a) {
       m_box.edge[a] = s.box.edge[a];
       m_box.half[a] = 0.5 * s.box.edge[a];
+      m_box.inv[a] = 1.0 / s.box.edge[a];
       m_grid.cells[a] = std::max(1, int(s.box.edge[a] * md::k_cell_reach / m_radius));
       m_grid.inv_width[a] = m_grid.cells[a] / s.box.edge[a];
     }
@@ -860,7 +891,7 @@ class SimulationImpl final : public md::Simulation {
     s.neighbors.resize(std::size_t(m_n));
     for (Index i = 0; i < m_n; ++i)
       for (int k = 0; k < count[i]; ++k) {
-        const int j = list[i * m_capacity + k];
+        const int j = list[list_slot(i, k, m_n, m_capacity)];
         s.neighbors[tag[i]].push_back(tag[j]);
         if (k_half_lists) s.neighbors[tag[j]].push_back(tag[i]);
       }
@@ -1082,7 +1113,7 @@ class SimulationImpl final : public md::Simulation {
   Int3Buffer m_image_scratch;
   Buffer<int, Space> m_cell_start;  // [cells + 1]
   Buffer<int, Space> m_count;       // neighbors of each particle
-  Buffer<int, Space> m_list;        // [N][capacity]
+  Buffer<int, Space> m_list;        // CPU [N][capacity], GPU [capacity][N] (list_slot)
   Buffer<Moved, Space> m_moved;     // displacement checks of the window's steps [check_every]
   double m_unread = 0;              // restored: the window's largest before the checkpoint
   int m_capacity = 0;
