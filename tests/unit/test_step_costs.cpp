@@ -40,13 +40,16 @@ void print(const char* what, const core::ExecCounts& c) {
 }
 
 // MD steps without a thermo row: the displacement checks stay on the device and are read once
-// per check window; a run() waits once at its end. A cold crystal makes no list build.
+// per check window; a run() waits once at its end. A cold crystal makes no list build. The
+// Nose-Hoover chain (HOOMD's benchmark thermostat) runs its half steps on the device.
 TYPED_TEST(StepCosts, MdStepsSynchroniseOnlyToReadTheDisplacementChecks) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
-  for (const bool langevin : {false, true}) {
-    SCOPED_TRACE(langevin ? "langevin" : "nve");
+  enum class Method { nve, langevin, nose_hoover };
+  for (const Method method : {Method::nve, Method::langevin, Method::nose_hoover}) {
+    SCOPED_TRACE(int(method));
     MdSetup s = lattice_setup({4, 4, 4}, 0.01, 0.0, true);
-    if (langevin) s.settings.langevin = md::Langevin{0.01, 1.0, 5};
+    if (method == Method::langevin) s.settings.langevin = md::Langevin{0.01, 1.0, 5};
+    if (method == Method::nose_hoover) s.settings.nose_hoover = md::NoseHooverChain{0.01, 0.5, 3};
     const int window = s.settings.check_every;
     ASSERT_GT(window, 1);
     auto sim = md::make_simulation(TypeParam::k_backend, s.settings, s.particles);
@@ -62,8 +65,10 @@ TYPED_TEST(StepCosts, MdStepsSynchroniseOnlyToReadTheDisplacementChecks) {
     EXPECT_EQ(one.allocations, 0);
     EXPECT_EQ(many.allocations, 0);
     // Velocity Verlet: kick-drift, check, forces with the kick (CPU: + the part sums);
-    // Langevin: one more (the O step).
-    const int per_step = (langevin ? 4 : 3) + (TypeParam::k_backend == core::Backend::Cpu ? 1 : 0);
+    // Langevin: one more (the O step); Nose-Hoover: four more (two chain half steps, the sum of
+    // v^2, the closing scaling).
+    const int per_step = (method == Method::nve ? 3 : method == Method::langevin ? 4 : 7) +
+                         (TypeParam::k_backend == core::Backend::Cpu ? 1 : 0);
     EXPECT_EQ(one.launches, per_step);
     EXPECT_EQ(many.launches, per_step * (4 * window - 1));
   }

@@ -358,14 +358,6 @@ void thermalize_drift(Index n, double c1, double c2, core::Philox rng, double dr
   });
 }
 
-void scale_velocities(Index n, double scale, Vec3Ptr v) {
-  for_each_index(n, [=] TWINSIM_HD(Index i) {
-    v.x[i] *= scale;
-    v.y[i] *= scale;
-    v.z[i] *= scale;
-  });
-}
-
 // Largest squared displacement since the last build; positions are wrapped only at builds, so
 // the plain difference is the displacement. A non-finite position counts as an infinite
 // displacement (a max reduction would drop NaN), so blown-up dynamics are caught here.
@@ -408,6 +400,14 @@ void check_displacements(Index n, Vec3Ptr r, Vec3Ptr r0, Vec3Ptr v, double ahead
 double sum(Index n, const double* a) {
   return transform_reduce(
       n, 0.0, [=] TWINSIM_HD(Index i) { return a[i]; }, core::Plus{});
+}
+
+// sum of v^2 into *d_sum (Space memory), no wait.
+void sum_squares_into(Index n, Vec3Ptr v, double* d_sum) {
+  reduce_into(
+      n, 0.0,
+      [=] TWINSIM_HD(Index i) { return v.x[i] * v.x[i] + v.y[i] * v.y[i] + v.z[i] * v.z[i]; },
+      core::Plus{}, d_sum);
 }
 
 double sum_squares(Index n, Vec3Ptr v) {
@@ -665,83 +665,159 @@ class LangevinBaoab final : public IntegrationMethod {
   md::Langevin m_langevin;
 };
 
+// The Nose-Hoover chain's numbers (Space memory, so that its half steps run on the device with
+// no wait): masses Q_k (epsilon tau^2), positions eta_k, velocities v_k (1/tau), k < m; the
+// kinetic energy sum v^2 / 2 it carries between steps, the last sum of v^2, and the velocity
+// scale of its last half step.
+struct ChainPtr {
+  const double* q;
+  double* eta;
+  double* v;
+  double* kinetic;
+  double* sum_v2;
+  double* scale;
+  int m;
+  double kt;  // target temperature
+  double nf;  // degrees of freedom, 3 N - 3
+};
+
+// The force on chain variable k, from twice the kinetic energy of the particles.
+TWINSIM_HD inline double chain_force(const ChainPtr& c, int k, double twice_ke) {
+  return k == 0 ? (twice_ke - c.nf * c.kt) / c.q[0]
+                : (c.q[k - 1] * c.v[k - 1] * c.v[k - 1] - c.kt) / c.q[k];
+}
+
+// One chain half step (dt / 2) from the kinetic energy *kinetic (one Trotter cycle, no
+// Suzuki-Yoshida): updates the chain, writes the factor the particle velocities are to be scaled
+// by to *scale, and scales *kinetic with them.
+TWINSIM_HD inline void chain_half_step(const ChainPtr& c, double dt) {
+  const double h = 0.5 * dt;
+  const int m = c.m;
+  double* v = c.v;
+  double twice_ke = 2.0 * *c.kinetic;
+  // Chain velocities from the top down, each damped by the one above it.
+  v[m - 1] += 0.5 * h * chain_force(c, m - 1, twice_ke);
+  for (int k = m - 2; k >= 0; --k) {
+    const double damp = exp(-0.25 * h * v[k + 1]);
+    v[k] = (v[k] * damp + 0.5 * h * chain_force(c, k, twice_ke)) * damp;
+  }
+  const double scale = exp(-h * v[0]);
+  twice_ke *= scale * scale;
+  for (int k = 0; k < m; ++k) c.eta[k] += h * v[k];
+  // And back up with the scaled kinetic energy.
+  for (int k = 0; k + 1 < m; ++k) {
+    const double damp = exp(-0.25 * h * v[k + 1]);
+    v[k] = (v[k] * damp + 0.5 * h * chain_force(c, k, twice_ke)) * damp;
+  }
+  v[m - 1] += 0.5 * h * chain_force(c, m - 1, twice_ke);
+  *c.kinetic = 0.5 * twice_ke;
+  *c.scale = scale;
+}
+
+// The chain's half step as a one-thread kernel; with `measured`, from the kinetic energy of
+// the last sum of v^2 (the closing half), else from the one the chain carries.
+void chain_step(ChainPtr c, double dt, bool measured) {
+  for_each_index(1, [=] TWINSIM_HD(Index) {
+    if (measured) *c.kinetic = 0.5 * *c.sum_v2;
+    chain_half_step(c, dt);
+  });
+}
+
+// v = *scale v + kick f, r += drift v: kick_drift with the scale in Space memory.
+void scaled_kick_drift(Index n, const double* scale, double kick, double drift, Vec3Ptr r,
+                       Vec3Ptr v, Vec3Ptr f) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    const double s = *scale;
+    v.x[i] = s * v.x[i] + kick * f.x[i];
+    v.y[i] = s * v.y[i] + kick * f.y[i];
+    v.z[i] = s * v.z[i] + kick * f.z[i];
+    r.x[i] += drift * v.x[i];
+    r.y[i] += drift * v.y[i];
+    r.z[i] += drift * v.z[i];
+  });
+}
+
+void scale_velocities(Index n, const double* scale, Vec3Ptr v) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    const double s = *scale;
+    v.x[i] *= s;
+    v.y[i] *= s;
+    v.z[i] *= s;
+  });
+}
+
 // Nose-Hoover chain (md::NoseHooverChain): a chain half step, velocity Verlet, a chain half step
-// (Martyna, Tuckerman, Tobias & Klein 1996). The chain lives on the host (M numbers); its
-// velocity scaling is fused into the opening kick. The kinetic energy it carries between steps
-// is the engine's (checkpointed with it).
+// (Martyna, Tuckerman, Tobias & Klein 1996). The chain lives in Space memory (3 M + 3 numbers)
+// and its half steps are one-thread kernels, so a step waits for nothing: the kinetic energy is
+// reduced on the device (reduce_into) and the velocity scaling read there. The kinetic energy it
+// carries between steps is checkpointed with the engine.
 class NoseHooverMethod final : public IntegrationMethod {
  public:
-  NoseHooverMethod(const md::NoseHooverChain& c, Index n, double& kinetic)
-      : m_chain(c), m_n(n), m_kinetic(kinetic) {
+  NoseHooverMethod(const md::NoseHooverChain& c, Index n) : m_chain(c), m_n(n) {
     // Masses of the chain (Martyna et al. 1992): Q_1 = N_f T tdamp^2, Q_k = T tdamp^2.
-    const double nf = double(3 * m_n - 3);
-    m_mass.assign(std::size_t(c.chain), c.temperature * c.tdamp * c.tdamp);
-    m_mass[0] *= nf;
-    m_position.assign(std::size_t(c.chain), 0.0);
-    m_velocity.assign(std::size_t(c.chain), 0.0);
+    const std::size_t m = std::size_t(c.chain);
+    std::vector<double> values(3 * m + 3, 0.0);
+    for (std::size_t k = 0; k < m; ++k) values[k] = c.temperature * c.tdamp * c.tdamp;
+    values[0] *= double(3 * m_n - 3);
+    m_numbers = Buffer<double, Space>::from_host(values);
   }
 
   void open(const StepArgs& a) override {
-    const double scale = half_step(a.dt);
-    kick_drift(a.n, scale, 0.5 * a.dt, a.dt, a.r, a.v, a.f);
+    chain_step(ptr(), a.dt, false);
+    scaled_kick_drift(a.n, ptr().scale, 0.5 * a.dt, a.dt, a.r, a.v, a.f);
   }
 
   void close(const StepArgs& a) override {
-    m_kinetic = 0.5 * sum_squares(a.n, a.v);
-    scale_velocities(a.n, half_step(a.dt), a.v);
+    const ChainPtr c = ptr();
+    sum_squares_into(a.n, a.v, c.sum_v2);
+    chain_step(c, a.dt, true);
+    scale_velocities(a.n, c.scale, a.v);
   }
 
-  // Extended energy: sum Q_k v_k^2 / 2 + N_f T eta_1 + T sum_{k>1} eta_k.
+  // Extended energy: sum Q_k v_k^2 / 2 + N_f T eta_1 + T sum_{k>1} eta_k (reads the chain: a wait,
+  // at thermo rows only).
   double conserved(double total) const override {
+    const std::vector<double> h = core::to_host(m_numbers);
+    const std::size_t m = std::size_t(m_chain.chain);
     const double nf = double(3 * m_n - 3);
-    for (std::size_t k = 0; k < m_mass.size(); ++k)
-      total += 0.5 * m_mass[k] * m_velocity[k] * m_velocity[k] +
-               (k == 0 ? nf : 1.0) * m_chain.temperature * m_position[k];
+    for (std::size_t k = 0; k < m; ++k)
+      total += 0.5 * h[k] * h[2 * m + k] * h[2 * m + k] +
+               (k == 0 ? nf : 1.0) * m_chain.temperature * h[m + k];
     return total;
   }
 
-  std::vector<double>& position() { return m_position; }  // eta_k
-  std::vector<double>& velocity() { return m_velocity; }  // v_k
+  // The chain's positions eta_k, velocities v_k and carried kinetic energy, to and from the host.
+  struct HostState {
+    std::vector<double> position, velocity;
+    double kinetic;
+  };
+  HostState host_state() const {
+    const std::vector<double> h = core::to_host(m_numbers);
+    const std::size_t m = std::size_t(m_chain.chain);
+    return {{h.begin() + m, h.begin() + 2 * m}, {h.begin() + 2 * m, h.begin() + 3 * m}, h[3 * m]};
+  }
+  void set_host_state(const std::vector<double>& position, const std::vector<double>& velocity,
+                      double kinetic) {
+    std::vector<double> h = core::to_host(m_numbers);
+    const std::size_t m = std::size_t(m_chain.chain);
+    std::copy(position.begin(), position.end(), h.begin() + m);
+    std::copy(velocity.begin(), velocity.end(), h.begin() + 2 * m);
+    h[3 * m] = kinetic;
+    core::copy(m_numbers, h);
+  }
+  std::size_t length() const { return std::size_t(m_chain.chain); }
 
  private:
-  // One chain half step (dt / 2) from the current kinetic energy m_kinetic (one Trotter cycle,
-  // no Suzuki-Yoshida): updates the chain and returns the factor the particle velocities are to
-  // be scaled by; m_kinetic is scaled with them.
-  double half_step(double dt) {
-    const double h = 0.5 * dt;
-    const double kt = m_chain.temperature;
-    const double nf = double(3 * m_n - 3);
-    const std::size_t m = m_mass.size();
-    std::vector<double>& q = m_mass;
-    std::vector<double>& v = m_velocity;
-    auto force = [&](std::size_t k, double twice_ke) {
-      return k == 0 ? (twice_ke - nf * kt) / q[0] : (q[k - 1] * v[k - 1] * v[k - 1] - kt) / q[k];
-    };
-    double twice_ke = 2.0 * m_kinetic;
-    // Chain velocities from the top down, each damped by the one above it.
-    v[m - 1] += 0.5 * h * force(m - 1, twice_ke);
-    for (std::size_t k = m - 1; k-- > 0;) {
-      const double damp = std::exp(-0.25 * h * v[k + 1]);
-      v[k] = (v[k] * damp + 0.5 * h * force(k, twice_ke)) * damp;
-    }
-    const double scale = std::exp(-h * v[0]);
-    twice_ke *= scale * scale;
-    for (std::size_t k = 0; k < m; ++k) m_position[k] += h * v[k];
-    // And back up with the scaled kinetic energy.
-    for (std::size_t k = 0; k + 1 < m; ++k) {
-      const double damp = std::exp(-0.25 * h * v[k + 1]);
-      v[k] = (v[k] * damp + 0.5 * h * force(k, twice_ke)) * damp;
-    }
-    v[m - 1] += 0.5 * h * force(m - 1, twice_ke);
-    m_kinetic = 0.5 * twice_ke;
-    return scale;
+  ChainPtr ptr() const {
+    const int m = m_chain.chain;
+    double* p = const_cast<double*>(m_numbers.data());
+    return {p,         p + m,         p + 2 * m, p + 3 * m, p + 3 * m + 1, p + 3 * m + 2, m,
+            m_chain.temperature, double(3 * m_n - 3)};
   }
 
   md::NoseHooverChain m_chain;
   Index m_n;
-  double& m_kinetic;
-  // Masses Q_k (epsilon tau^2), positions eta_k, velocities v_k (1/tau).
-  std::vector<double> m_mass, m_position, m_velocity;
+  Buffer<double, Space> m_numbers;  // [Q_k][eta_k][v_k] (k < M), kinetic, sum v^2, scale
 };
 
 class SimulationImpl final : public md::Simulation {
@@ -803,7 +879,7 @@ class SimulationImpl final : public md::Simulation {
     if (s.langevin) {
       m_method = std::make_unique<LangevinBaoab>(*s.langevin);
     } else if (s.nose_hoover) {
-      auto chain = std::make_unique<NoseHooverMethod>(*s.nose_hoover, m_n, m_kinetic);
+      auto chain = std::make_unique<NoseHooverMethod>(*s.nose_hoover, m_n);
       m_chain = chain.get();
       m_method = std::move(chain);
     } else {
@@ -813,6 +889,8 @@ class SimulationImpl final : public md::Simulation {
     compute_forces(0.0);
     tally();
     m_kinetic = 0.5 * sum_squares(m_n, m_v.ptr());
+    if (m_chain) m_chain->set_host_state(std::vector<double>(m_chain->length(), 0.0),
+                                         std::vector<double>(m_chain->length(), 0.0), m_kinetic);
     // Overlapping particles push each other apart with forces that no time step integrates.
     const double f2 = max_force2(m_n, m_f.ptr());
     if (!(f2 <= s.overlap_force * s.overlap_force)) {
@@ -909,7 +987,7 @@ class SimulationImpl final : public md::Simulation {
     s.builds = m_builds;
     s.dangerous_builds = m_dangerous;
     s.list_capacity = m_capacity;
-    s.kinetic = m_kinetic;
+    s.kinetic = m_chain ? m_chain->host_state().kinetic : m_kinetic;
     s.unread_displacement2 = unread_displacement2();
     s.position = core::to_host(m_r.buffer());
     s.velocity = core::to_host(m_v.buffer());
@@ -919,8 +997,9 @@ class SimulationImpl final : public md::Simulation {
     s.tag = core::to_host(m_tag);
     s.type = core::to_host(m_type);
     if (m_chain) {
-      s.chain_position = m_chain->position();
-      s.chain_velocity = m_chain->velocity();
+      NoseHooverMethod::HostState chain = m_chain->host_state();
+      s.chain_position = std::move(chain.position);
+      s.chain_velocity = std::move(chain.velocity);
     }
     return s;
   }
@@ -928,7 +1007,7 @@ class SimulationImpl final : public md::Simulation {
   void restore(const md::SimulationState& s) override {
     const std::size_t n = std::size_t(m_n);
     const std::size_t n3 = 3 * n;
-    const std::size_t chain = m_chain ? m_chain->position().size() : 0;
+    const std::size_t chain = m_chain ? m_chain->length() : 0;
     if (s.position.size() != n3 || s.velocity.size() != n3 || s.force.size() != n3 ||
         s.build_position.size() != n3 || s.image.size() != n3 || s.tag.size() != n ||
         s.type.size() != n || s.chain_position.size() != chain ||
@@ -943,10 +1022,7 @@ class SimulationImpl final : public md::Simulation {
     m_image.buffer() = Buffer<int, Space>::from_host(s.image);
     m_tag = Buffer<int, Space>::from_host(s.tag);
     m_type = Buffer<int, Space>::from_host(s.type);
-    if (m_chain) {
-      m_chain->position() = s.chain_position;
-      m_chain->velocity() = s.chain_velocity;
-    }
+    if (m_chain) m_chain->set_host_state(s.chain_position, s.chain_velocity, s.kinetic);
     m_step = s.step;
     m_builds = s.builds;
     m_dangerous = s.dangerous_builds;
@@ -1121,7 +1197,7 @@ class SimulationImpl final : public md::Simulation {
   std::int64_t m_builds = 0;
   std::int64_t m_dangerous = 0;
   bool m_tally_stale = true;  // m_energy / m_virial are from an earlier step
-  double m_kinetic = 0;       // sum v^2 / 2 after the last step, kept by the Nose-Hoover chain
+  double m_kinetic = 0;       // sum v^2 / 2 at the start (the Nose-Hoover chain keeps its own)
   std::vector<std::unique_ptr<ForceCompute>> m_forces;  // the pair force first
   std::unique_ptr<IntegrationMethod> m_method;
   NoseHooverMethod* m_chain = nullptr;  // m_method where it is the Nose-Hoover chain
