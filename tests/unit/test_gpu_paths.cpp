@@ -16,8 +16,8 @@ namespace twinsim::test {
 namespace {
 
 template <class Tag>
-class GpuPaths : public ::testing::Test {};
-TYPED_TEST_SUITE(GpuPaths, AllBackends, BackendName);
+class RareKernelPaths : public ::testing::Test {};
+TYPED_TEST_SUITE(RareKernelPaths, AllBackends, BackendName);
 
 constexpr int k_n = 8;  // grid points per side
 
@@ -48,7 +48,7 @@ std::vector<double> planes(int samples, int frames, std::uint64_t stream) {
 // A rollout of two steps is one step, then one step from the window shifted by the prediction:
 // checks advance_window (the shift and where predictions land), with 3 samples in batches of 2
 // (a short last batch at an offset).
-TYPED_TEST(GpuPaths, RolloutChainsOneStepPredictionsThroughTheWindow) {
+TYPED_TEST(RareKernelPaths, RolloutChainsOneStepPredictionsThroughTheWindow) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
   const auto net = tiny_fno(TypeParam::k_backend);
   constexpr int samples = 3, plane = k_n * k_n;
@@ -91,7 +91,7 @@ TEST(Rollout, CpuAndGpuAgree) {
 
 // The copy kernel streams the populations into the solver's second array: a measurement must
 // report a positive bandwidth and leave the state as it was (the next steps unchanged).
-TYPED_TEST(GpuPaths, LbmCopyKernelMeasuresWithoutDisturbingTheState) {
+TYPED_TEST(RareKernelPaths, LbmCopyKernelMeasuresWithoutDisturbingTheState) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
   const lbm::LatticeConfig c = cavity(24, 0.6, 0.1, lbm::Collision::bgk, lbm::Precision::fp64);
   auto measured = lbm::make_solver(TypeParam::k_backend, c);
