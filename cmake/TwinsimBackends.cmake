@@ -75,10 +75,10 @@ function(twinsim_add_test name)
   endif()
   # Test names are prefixed with the executable: one source may be built twice (e.g. at two
   # resolutions) and ctest names must stay unique.
-  gtest_discover_tests(${name} TEST_PREFIX "${name}." TEST_FILTER "-*gpu*:*Gpu*:*Agree*"
+  gtest_discover_tests(${name} TEST_PREFIX "${name}." TEST_FILTER "-*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*"
                        PROPERTIES LABELS ${ARG_LABELS}
                        TIMEOUT ${ARG_TIMEOUT} DISCOVERY_TIMEOUT 60)
-  gtest_discover_tests(${name} TEST_PREFIX "${name}." TEST_FILTER "*gpu*:*Gpu*:*Agree*"
+  gtest_discover_tests(${name} TEST_PREFIX "${name}." TEST_FILTER "*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*"
                        PROPERTIES LABELS gpu
                        TIMEOUT ${ARG_TIMEOUT} DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -5,10 +5,10 @@
 #   hpc/gpu/run_suite.sh tests      every default-suite test executable (CPU and GPU cases) with
 #                                   --gtest_output=xml, then the python tests that drive twinsim
 #                                   -> summary.txt, tests.tar.gz (XML and logs)
-#   hpc/gpu/run_suite.sh gpu        the GPU cases alone ('*gpu*:*Gpu*:*Agree*') of every default
+#   hpc/gpu/run_suite.sh gpu        the GPU cases alone ('*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*') of every default
 #                                   executable, never cut by the budget -> summary.txt
 #   hpc/gpu/run_suite.sh sanitize   compute-sanitizer memcheck, then initcheck, on the GPU cases
-#                                   (--gtest_filter='*gpu*:*Gpu*:*Agree*') -> sanitize.txt,
+#                                   (--gtest_filter='*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*') -> sanitize.txt,
 #                                   sanitize.tar.gz (full reports)
 #   hpc/gpu/run_suite.sh memcheck   (or initcheck, racecheck) one tool only, with the whole budget
 #   hpc/gpu/run_suite.sh bench      GPU benchmarks: spectral 3D/2D, LBM, MD (HOOMD LJ 64k, 1M),
@@ -132,7 +132,7 @@ run_capped() {
 # cap_for MAX: seconds a step may take: MAX, or what is left of the budget.
 cap_for() { local l; l=$(left); echo $((l < $1 ? l : $1)); }
 
-gpu_filter='*gpu*:*Gpu*:*Agree*'
+gpu_filter='*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*'
 # gtests CLASS [FILTER] [TAG] [uncut]: GoogleTest executables of one class (default|slow) with an
 # optional filter, XML as NAME[.TAG].xml; `uncut`: every executable runs whatever the budget
 # (each still capped at 300 s).
@@ -212,13 +212,13 @@ suite_tests() {
 
 suite_slow() {
   log "## slow: GPU cases of the slow-labelled executables"
-  gtests slow '*gpu*:*Gpu*:*Agree*'
+  gtests slow '*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*'
   tar -czf "$OUT/slow.tar.gz" -C "$work" tests
 }
 
 # One compute-sanitizer tool over the GPU cases of every default executable, within CAP seconds.
 sanitize_tool() {
-  local tool=$1 stop_at=$2 filter='*gpu*:*Gpu*:*Agree*' name cls envs n cap rc t errs ran
+  local tool=$1 stop_at=$2 filter='*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*' name cls envs n cap rc t errs ran
   mkdir -p "$work/sanitize"
   while IFS=$'\t' read -r name cls envs; do
     [ "$cls" = default ] || continue
@@ -257,7 +257,7 @@ sanitize_tool() {
 # than racecheck.
 suite_sanitize() {
   local only=${1:-}
-  log "## sanitize: compute-sanitizer ${only:-memcheck then initcheck} on '*gpu*:*Gpu*:*Agree*' (details in sanitize.txt)"
+  log "## sanitize: compute-sanitizer ${only:-memcheck then initcheck} on '*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*' (details in sanitize.txt)"
   if [ -z "$sanitizer" ]; then
     log "# compute-sanitizer not found on $(uname -n): sanitize left out"
     return
