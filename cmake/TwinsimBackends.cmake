@@ -48,18 +48,19 @@ function(twinsim_dual_backend_library name)
     target_compile_definitions(${name}_cuda PRIVATE TWINSIM_BACKEND_NS=cuda TWINSIM_BACKEND_CUDA=1)
     target_compile_options(${name}_cuda PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--extended-lambda
                            --expt-relaxed-constexpr -Xcudafe=--display_error_number>)
-    target_link_libraries(${name}_cuda PRIVATE ${ARG_LINK} CUDA::cudart)
+    target_link_libraries(${name}_cuda PRIVATE ${ARG_LINK} CUDA::cudart_static)
     target_include_directories(${name}_cuda PRIVATE ${ARG_INCLUDE})
     target_sources(${name} PRIVATE $<TARGET_OBJECTS:${name}_cuda>)
-    target_link_libraries(${name} PUBLIC CUDA::cudart)
+    target_link_libraries(${name} PUBLIC CUDA::cudart_static)
   endif()
 endfunction()
 
 # twinsim_add_test(<name> SOURCES ... LABELS <label> [LINK ...] [TIMEOUT s])
 # One GoogleTest executable registered with CTest under one label (`slow` replaces the kind of
 # a long test, so the default `-LE slow` leaves it out). The GPU cases of
-# backend-typed tests (suites named <Suite>/gpu...) are labelled `gpu` instead, so `ctest -L gpu`
-# runs exactly the GPU work on a machine that has one, and `-LE gpu` the rest.
+# backend-typed tests (suites named <Suite>/gpu...) and the CPU-versus-GPU agreement tests
+# (BackendsAgree.*, *CpuAndGpuAgree*) are labelled `gpu` instead (the filter hpc/gpu/run_suite.sh
+# uses), so `ctest -L gpu` runs exactly the GPU work on a machine that has one, `-LE gpu` the rest.
 function(twinsim_add_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LINK;LABELS" ${ARGN})
   # gtest_discover_tests passes properties through a script that splits lists, hence one label.
@@ -74,10 +75,10 @@ function(twinsim_add_test name)
   endif()
   # Test names are prefixed with the executable: one source may be built twice (e.g. at two
   # resolutions) and ctest names must stay unique.
-  gtest_discover_tests(${name} TEST_PREFIX "${name}." TEST_FILTER "-*/gpu*"
+  gtest_discover_tests(${name} TEST_PREFIX "${name}." TEST_FILTER "-*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*"
                        PROPERTIES LABELS ${ARG_LABELS}
                        TIMEOUT ${ARG_TIMEOUT} DISCOVERY_TIMEOUT 60)
-  gtest_discover_tests(${name} TEST_PREFIX "${name}." TEST_FILTER "*/gpu*"
+  gtest_discover_tests(${name} TEST_PREFIX "${name}." TEST_FILTER "*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*"
                        PROPERTIES LABELS gpu
                        TIMEOUT ${ARG_TIMEOUT} DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -2,6 +2,7 @@
 #include <cblas.h>
 
 #include "blas_backends.hpp"
+#include "twinsim/core/ExecCounts.hpp"
 
 namespace twinsim::core::detail {
 
@@ -26,6 +27,7 @@ class OpenBlas final : public Blas<Real> {
   void gemm(Op op_a, Op op_b, int m, int n, int k, Real alpha, const Real* a, int lda,
             const Real* b, int ldb, Real beta, Real* c, int ldc) override {
     check_gemm_args("gemm", op_a, op_b, m, n, k, lda, ldb, ldc);
+    count_launch();
     Cblas<Real>::gemm(CblasColMajor, to_cblas(op_a), to_cblas(op_b), m, n, k, alpha, a, lda, b, ldb,
                       beta, c, ldc);
   }
@@ -36,6 +38,7 @@ class OpenBlas final : public Blas<Real> {
                             std::int64_t stride_c, int batch) override {
     check_gemm_args("gemm_strided_batched", op_a, op_b, m, n, k, lda, ldb, ldc);
     check_batch_args(n, ldc, stride_a, stride_b, stride_c, batch);
+    count_launch();
     // OpenBLAS 0.3.21 has no batched gemm; OpenBLAS threads each product itself.
     for (int i = 0; i < batch; ++i)
       Cblas<Real>::gemm(CblasColMajor, to_cblas(op_a), to_cblas(op_b), m, n, k, alpha,

@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "fft_backends.hpp"
+#include "twinsim/core/ExecCounts.hpp"
 #include "twinsim/core/Error.hpp"
 
 namespace twinsim::core::detail {
@@ -185,6 +186,7 @@ class FftwRealFft final : public FftShape<RealFft<Real>> {
   }
 
   void forward(const Real* in, Complex<Real>* out) override {
+    count_launch();
     require_out_of_place(in, out);
     // Out of place, r2c leaves its input intact (FFTW_PRESERVE_INPUT is its default).
     Real* writable_in = const_cast<Real*>(in);
@@ -192,6 +194,7 @@ class FftwRealFft final : public FftShape<RealFft<Real>> {
   }
 
   void inverse(Complex<Real>* in, Real* out) override {
+    count_launch();
     require_out_of_place(in, out);
     F::execute_c2r(m_inverse.select(in, out), as_fftw(in), out);
   }
@@ -244,6 +247,7 @@ class FftwComplexFft final : public FftShape<ComplexFft<Real>> {
 
  private:
   void execute(const Direction& d, const Complex<Real>* in, Complex<Real>* out) {
+    count_launch();
     // Out of place, c2c leaves its input intact (FFTW_PRESERVE_INPUT is its default).
     Complex<Real>* writable_in = const_cast<Complex<Real>*>(in);
     const PlanPair<Real>& plans = in == out ? d.in_place : d.out_of_place;

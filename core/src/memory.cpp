@@ -3,6 +3,7 @@
 #include <new>
 
 #include "twinsim/core/Buffer.hpp"
+#include "twinsim/core/ExecCounts.hpp"
 #include "twinsim/core/config.hpp"
 #include "twinsim/core/detail/cuda_memory.hpp"
 
@@ -23,6 +24,7 @@ void device_copy(void*, const void*, std::size_t) { device_allocate(0); }
 #endif
 
 void* allocate(std::size_t bytes, MemorySpace space) {
+  count_allocation();
   if (space == MemorySpace::Device) return device_allocate(bytes);
   const std::size_t rounded = (bytes + k_host_alignment - 1) / k_host_alignment * k_host_alignment;
   void* p = std::aligned_alloc(k_host_alignment, rounded);
@@ -41,6 +43,7 @@ void deallocate(void* ptr, MemorySpace space) noexcept {
 void copy_bytes(void* dst, MemorySpace dst_space, const void* src, MemorySpace src_space,
                 std::size_t bytes) {
   if (bytes == 0) return;
+  count_synchronization();
   if (dst_space == MemorySpace::Host && src_space == MemorySpace::Host) {
     std::memcpy(dst, src, bytes);
     return;

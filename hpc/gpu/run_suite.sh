@@ -5,10 +5,12 @@
 #   hpc/gpu/run_suite.sh tests      every default-suite test executable (CPU and GPU cases) with
 #                                   --gtest_output=xml, then the python tests that drive twinsim
 #                                   -> summary.txt, tests.tar.gz (XML and logs)
-#   hpc/gpu/run_suite.sh sanitize   compute-sanitizer memcheck, then racecheck, on the GPU cases
-#                                   (--gtest_filter='*gpu*:*Gpu*:*Agree*') -> sanitize.txt,
+#   hpc/gpu/run_suite.sh gpu        the GPU cases alone ('*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*') of every default
+#                                   executable, never cut by the budget -> summary.txt
+#   hpc/gpu/run_suite.sh sanitize   compute-sanitizer memcheck, then initcheck, on the GPU cases
+#                                   (--gtest_filter='*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*') -> sanitize.txt,
 #                                   sanitize.tar.gz (full reports)
-#   hpc/gpu/run_suite.sh memcheck   (or racecheck) one tool only, with the whole budget
+#   hpc/gpu/run_suite.sh memcheck   (or initcheck, racecheck) one tool only, with the whole budget
 #   hpc/gpu/run_suite.sh bench      GPU benchmarks: spectral 3D/2D, LBM, MD (HOOMD LJ 64k, 1M),
 #                                   FNO-2D vs PyTorch -> bench.txt, bench.tar.gz (raw output)
 #   hpc/gpu/run_suite.sh slow       the GPU cases of the `slow` test executables -> summary.txt
@@ -22,8 +24,8 @@
 # the suite still runs: `OUT=/tmp/out hpc/gpu/run_suite.sh tests`.
 set -uo pipefail
 suite=${1:-}
-case $suite in tests | sanitize | memcheck | racecheck | bench | slow | profile | all) ;; *)
-  echo "usage: hpc/gpu/run_suite.sh tests|sanitize|memcheck|racecheck|bench|slow|profile|all   (OUT=folder; BUDGET_S=seconds)" >&2
+case $suite in tests | gpu | sanitize | memcheck | initcheck | racecheck | bench | slow | profile | all) ;; *)
+  echo "usage: hpc/gpu/run_suite.sh tests|gpu|sanitize|memcheck|initcheck|racecheck|bench|slow|profile|all   (OUT=folder; BUDGET_S=seconds)" >&2
   exit 2 ;;
 esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,6 +46,8 @@ log() { echo "$*" | tee -a "$OUT/summary.txt"; }
 echo "# run_suite.sh $suite, $(date -u +%FT%TZ), $(uname -n), $(nproc) cores" >> "$OUT/summary.txt"
 if command -v nvidia-smi > /dev/null && nvidia-smi > "$work/nvidia-smi.txt" 2>&1; then
   have_gpu=1
+  # A GPU case that skips here checked nothing: gtest_summary.py counts it as a failure.
+  export TWINSIM_REQUIRE_GPU=1
   nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm,clocks.max.mem \
     --format=csv,noheader | sed 's/^/# gpu /' | tee -a "$OUT/summary.txt"
   cat "$work/nvidia-smi.txt"
@@ -128,25 +132,28 @@ run_capped() {
 # cap_for MAX: seconds a step may take: MAX, or what is left of the budget.
 cap_for() { local l; l=$(left); echo $((l < $1 ? l : $1)); }
 
-# GoogleTest executables of one class (default|slow) with an optional filter.
+gpu_filter='*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*'
+# gtests CLASS [FILTER] [TAG] [uncut]: GoogleTest executables of one class (default|slow) with an
+# optional filter, XML as NAME[.TAG].xml; `uncut`: every executable runs whatever the budget
+# (each still capped at 300 s).
 gtests() {
-  local class=$1 filter=${2:-} name cls envs cap rc t
+  local class=$1 filter=${2:-} tag=${3:+.$3} uncut=${4:-} name cls envs cap rc t
   mkdir -p "$work/tests"
   while IFS=$'\t' read -r name cls envs; do
     [ "$cls" = "$class" ] || continue
-    if [ "$(left)" -lt 10 ]; then log "LEFT  $name: time budget spent"; continue; fi
-    local args=(--gtest_output="xml:$work/tests/$name.xml")
+    if [ -z "$uncut" ] && [ "$(left)" -lt 10 ]; then log "LEFT  $name: time budget spent"; continue; fi
+    local args=(--gtest_output="xml:$work/tests/$name$tag.xml")
     [ -n "$filter" ] && args+=(--gtest_filter="$filter")
     if [ -n "$filter" ] && [ "$("$g/bin/$name" --gtest_list_tests --gtest_filter="$filter" 2> /dev/null | grep -c '^  ')" = 0 ]; then
       continue
     fi
     [ "$envs" = "-" ] && envs=
-    cap=$(cap_for 300)
+    if [ -n "$uncut" ]; then cap=300; else cap=$(cap_for 300); fi
     t=$EPOCHREALTIME
     # shellcheck disable=SC2086  # envs is a list of NAME=VALUE words
-    run_capped "$cap" "$work/tests/$name.log" env $envs "$g/bin/$name" "${args[@]}"
+    run_capped "$cap" "$work/tests/$name$tag.log" env $envs "$g/bin/$name" "${args[@]}"
     rc=$?
-    "$py" "$here/gtest_summary.py" "$work/tests/$name.xml" "$name" "$rc" "$(since "$t")" \
+    "$py" "$here/gtest_summary.py" "$work/tests/$name$tag.xml" "$name$tag" "$rc" "$(since "$t")" \
       | tee -a "$OUT/summary.txt"
   done < "$g/tests.tsv"
 }
@@ -173,28 +180,45 @@ pytests() {
   done < "$g/pytests.tsv"
 }
 
-suite_tests() {
-  log "## tests: default-suite executables, every case (OMP_NUM_THREADS=$OMP_NUM_THREADS)"
+# The verdict of the summary lines since line FIRST: 1 when any failed or (with a GPU) skipped a
+# GPU case.
+failed_since() {
+  tail -n +$(($1 + 1)) "$OUT/summary.txt" | grep -qE '^(FAIL|CRASH|TIMEOUT)' && status=1
+  return 0
+}
+
+suite_gpu() {
+  log "## gpu: the GPU cases ('$gpu_filter') of every default executable, not cut by the budget"
   local first
   first=$(wc -l < "$OUT/summary.txt")
-  gtests default
+  gtests default "$gpu_filter" gpu uncut
+  failed_since "$first"
+}
+
+suite_tests() {
+  log "## tests: default-suite executables, GPU cases first (never cut by the budget), then the rest (OMP_NUM_THREADS=$OMP_NUM_THREADS)"
+  local first
+  first=$(wc -l < "$OUT/summary.txt")
+  gtests default "$gpu_filter" gpu uncut
+  gtests default "-$gpu_filter" cpu
   log "## tests: python tests through twinsim (python3 = $py)"
   pytests
   tar -czf "$OUT/tests.tar.gz" -C "$work" tests
   local mine
   mine=$(tail -n +$((first + 1)) "$OUT/summary.txt")
+  failed_since "$first"
   log "## tests: $(grep -c '^PASS' <<< "$mine") PASS, $(grep -cE '^(FAIL|CRASH|TIMEOUT)' <<< "$mine") FAIL/CRASH/TIMEOUT, $(grep -c '^SKIP' <<< "$mine") SKIP, $(grep -c '^LEFT' <<< "$mine") LEFT; GPU cases skipped: $(grep -o 'gpu cases: [0-9]* ran, [0-9]* skipped' <<< "$mine" | awk '{s += $5} END {print s + 0}'); XML and logs in tests.tar.gz"
 }
 
 suite_slow() {
   log "## slow: GPU cases of the slow-labelled executables"
-  gtests slow '*gpu*:*Gpu*:*Agree*'
+  gtests slow '*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*'
   tar -czf "$OUT/slow.tar.gz" -C "$work" tests
 }
 
 # One compute-sanitizer tool over the GPU cases of every default executable, within CAP seconds.
 sanitize_tool() {
-  local tool=$1 stop_at=$2 filter='*gpu*:*Gpu*:*Agree*' name cls envs n cap rc t errs ran
+  local tool=$1 stop_at=$2 filter='*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*' name cls envs n cap rc t errs ran
   mkdir -p "$work/sanitize"
   while IFS=$'\t' read -r name cls envs; do
     [ "$cls" = default ] || continue
@@ -228,10 +252,12 @@ sanitize_tool() {
   done < "$g/tests.tsv"
 }
 
-# suite_sanitize [TOOL]: memcheck then racecheck (55 / 45 % of the budget), or TOOL alone.
+# suite_sanitize [TOOL]: memcheck then initcheck (55 / 45 % of the budget), or TOOL alone. No
+# kernel uses shared memory, so initcheck (reads of uninitialised device memory) is worth more
+# than racecheck.
 suite_sanitize() {
   local only=${1:-}
-  log "## sanitize: compute-sanitizer ${only:-memcheck then racecheck} on '*gpu*:*Gpu*:*Agree*' (details in sanitize.txt)"
+  log "## sanitize: compute-sanitizer ${only:-memcheck then initcheck} on '*/gpu*:*CpuAndGpuAgree*:BackendsAgree.*' (details in sanitize.txt)"
   if [ -z "$sanitizer" ]; then
     log "# compute-sanitizer not found on $(uname -n): sanitize left out"
     return
@@ -243,9 +269,10 @@ suite_sanitize() {
     sanitize_tool "$only" $((budget - 20))
   else
     sanitize_tool memcheck $((start + share))
-    sanitize_tool racecheck $((budget - 20))
+    sanitize_tool initcheck $((budget - 20))
   fi
   tar -czf "$OUT/sanitize.tar.gz" -C "$work" sanitize
+  grep -qE '^(ERRORS|FAIL|TIMEOUT)' "$OUT/sanitize.txt" && status=1
   log "## sanitize: $(grep -c '^CLEAN' "$OUT/sanitize.txt") CLEAN, $(grep -cE '^(ERRORS|FAIL|TIMEOUT)' "$OUT/sanitize.txt") ERRORS/FAIL/TIMEOUT, $(grep -c '^LEFT' "$OUT/sanitize.txt") LEFT"
 }
 
@@ -330,10 +357,12 @@ suite_profile() {
   log "DONE  profile ($(grep -c '^###' "$OUT/profile.txt") programs)"
 }
 
+status=0  # 1 once a test fails, a GPU case skips on a GPU machine, or a sanitizer finds errors
 case $suite in
   tests) suite_tests ;;
+  gpu) suite_gpu ;;
   sanitize) suite_sanitize ;;
-  memcheck | racecheck) suite_sanitize "$suite" ;;
+  memcheck | initcheck | racecheck) suite_sanitize "$suite" ;;
   bench) suite_bench ;;
   slow) suite_slow ;;
   profile) suite_profile ;;
@@ -348,4 +377,5 @@ case $suite in
     suite_bench
     ;;
 esac
-log "# run_suite.sh $suite done in $((SECONDS - t0)) s; files in $OUT: $(cd "$OUT" && ls | tr '\n' ' ')"
+log "# run_suite.sh $suite done in $((SECONDS - t0)) s, $([ $status = 0 ] && echo OK || echo FAILED); files in $OUT: $(cd "$OUT" && ls | tr '\n' ' ')"
+exit $status

@@ -104,10 +104,11 @@ class LearnerImpl final : public nn::Learner<Real> {
     TWINSIM_REQUIRE(first_batch >= 0 && count >= 0 &&
                         first_batch + count <= nn::batch_count(n, batch),
                     "train_batches: batches beyond the end of the epoch");
+    // The epoch's window order goes to the device once per call; each batch reads its part.
+    upload_ids(order);
     for (std::int64_t k = first_batch; k < first_batch + count; ++k) {
       const std::int64_t first = k * batch, b = std::min<std::int64_t>(n - first, batch);
-      std::vector<std::int64_t> ids(order.begin() + first, order.begin() + first + b);
-      gather(m_train, ids, target_frames(nn::Split::train));
+      gather(m_train, m_ids.data() + first, b, target_frames(nn::Split::train));
       const double loss = m_rollout == 1 ? m_trainer->training_step(m_x, m_y, lr)
                                          : m_trainer->rollout_step(m_x, m_y, m_rollout, lr);
       loss_sum += loss * double(b);
@@ -123,7 +124,8 @@ class LearnerImpl final : public nn::Learner<Real> {
     for (std::int64_t first = 0; first < n; first += batch) {
       std::vector<std::int64_t> ids;
       for (std::int64_t w = first; w < std::min(n, first + batch); ++w) ids.push_back(w);
-      gather(m_test, ids, target_frames(nn::Split::test));
+      upload_ids(ids);
+      gather(m_test, m_ids.data(), Index(ids.size()), target_frames(nn::Split::test));
       total += m_trainer->loss_of(m_x, m_y) * double(ids.size());
     }
     return total / double(n);
@@ -212,13 +214,19 @@ class LearnerImpl final : public nn::Learner<Real> {
     return m_spec.out_channels * (split == nn::Split::train ? m_rollout : 1);
   }
 
-  void gather(const Data& d, const std::vector<std::int64_t>& ids, Index out) {
+  // Window ids into m_ids (one copy; memory reused while the count stays the same).
+  void upload_ids(const std::vector<std::int64_t>& ids) {
+    if (m_ids.size() != ids.size()) m_ids = core::Buffer<Index, Space>(ids.size());
+    core::copy(m_ids, ids);
+  }
+
+  // The windows d_ids[0..b) (device memory) into m_x and m_y (out target frames each).
+  void gather(const Data& d, const Index* d_ids, Index b, Index out) {
     const Index in = m_spec.in_channels;
-    const Index b = Index(ids.size()), ny = d.shape.ny, nx = d.shape.nx;
-    m_ids = core::Buffer<Index, Space>::from_host(ids);
+    const Index ny = d.shape.ny, nx = d.shape.nx;
     m_x.resize({b, in, ny, nx});
     m_y.resize({b, out, ny, nx});
-    gather_windows(d.values.data(), m_ids.data(), b, d.shape.frames,
+    gather_windows(d.values.data(), d_ids, b, d.shape.frames,
                    d.shape.windows_per_sample(int(in), int(out)), in, out, ny * nx, m_x.ptr(),
                    m_y.ptr());
   }
@@ -231,7 +239,7 @@ class LearnerImpl final : public nn::Learner<Real> {
   std::unique_ptr<nnk::Trainer<Real>> m_trainer;  // combines the three above
   Data m_train, m_test;
   int m_rollout = 1;  // surrogate steps per training window (rollout training)
-  core::Buffer<Index, Space> m_ids;
+  core::Buffer<Index, Space> m_ids;  // window ids of the present epoch (or evaluation)
   T<Real> m_x, m_y;  // a gathered batch: inputs and targets
 };
 

@@ -61,7 +61,8 @@ TEST(Backend, SelectionFollowsTheRequest) {
   }
 }
 
-TEST(Backend, GpuRequestWithoutDeviceIsAClearError) {
+// (No "gpu" in the name: the GPU filter would take it, and it skips where a GPU is present.)
+TEST(Backend, DeviceRequestWithoutADeviceIsAClearError) {
   if (core::gpu_available()) GTEST_SKIP() << "a GPU is present";
   try {
     core::select_backend("gpu");

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "../blas_backends.hpp"
+#include "twinsim/core/detail/cuda_memory.hpp"
 #include "twinsim/core/Error.hpp"
 
 namespace twinsim::core::detail {
@@ -63,6 +64,7 @@ class CuBlas final : public Blas<Real> {
     check_cublas(C::gemm(m_handle.get(), to_cublas(op_a), to_cublas(op_b), m, n, k, &alpha, d_a,
                          lda, d_b, ldb, &beta, d_c, ldc),
                  C::k_gemm, __FILE__, __LINE__);
+    launched(C::k_gemm, __FILE__, __LINE__);
   }
 
   void gemm_strided_batched(Op op_a, Op op_b, int m, int n, int k, Real alpha, const Real* d_a,
@@ -75,6 +77,7 @@ class CuBlas final : public Blas<Real> {
                                          &alpha, d_a, lda, stride_a, d_b, ldb, stride_b, &beta, d_c,
                                          ldc, stride_c, batch),
                  C::k_gemm_strided_batched, __FILE__, __LINE__);
+    launched(C::k_gemm_strided_batched, __FILE__, __LINE__);
   }
 
  private:

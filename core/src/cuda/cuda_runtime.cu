@@ -1,5 +1,8 @@
 #include <fmt/format.h>
 
+#include "twinsim/core/Buffer.hpp"
+#include "twinsim/core/Error.hpp"
+#include "twinsim/core/ExecCounts.hpp"
 #include "twinsim/core/detail/cuda_check.hpp"
 #include "twinsim/core/detail/cuda_memory.hpp"
 
@@ -52,6 +55,43 @@ std::string cuda_device_description() {
   return fmt::format("{} (device {} of {}), {:.1f} GiB, compute capability {}.{}", prop.name, dev,
                      n, double(prop.totalGlobalMem) / (1024.0 * 1024.0 * 1024.0), prop.major,
                      prop.minor);
+}
+
+void* cub_scratch(std::size_t bytes) {
+  static Buffer<unsigned char, DeviceSpace> scratch;
+  // Growing frees the old area with cudaFree, which waits for the kernels still using it.
+  if (bytes > scratch.size()) scratch = Buffer<unsigned char, DeviceSpace>(bytes);
+  return scratch.data();
+}
+
+void* device_result() {
+  static Buffer<unsigned char, DeviceSpace> slot(k_result_bytes);
+  return slot.data();
+}
+
+void* pinned_result() {
+  static void* slot = [] {
+    void* p = nullptr;
+    count_allocation();
+    TWINSIM_CUDA_CHECK(cudaMallocHost(&p, k_result_bytes));
+    return p;
+  }();
+  return slot;
+}
+
+void launched(const char* what, const char* file, int line) {
+  count_launch();
+  cudaError_t err = cudaGetLastError();
+  if (err == cudaSuccess && sync_check_enabled()) {
+    err = cudaDeviceSynchronize();
+    if (err == cudaSuccess) err = cudaGetLastError();
+  }
+  if (err != cudaSuccess)
+    throw Error(fmt::format("CUDA kernel {} launched at {}:{} failed: {}{}", what, file, line,
+                            cudaGetErrorString(err),
+                            sync_check_enabled() ? ""
+                                                 : " (the fault may be an earlier kernel's: "
+                                                   "TWINSIM_SYNC_CHECK=1 checks after each launch)"));
 }
 
 std::string cuda_runtime_version() {

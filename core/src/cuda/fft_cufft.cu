@@ -3,9 +3,14 @@
 #include <cufft.h>
 
 #include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
 
 #include "../fft_backends.hpp"
+#include "twinsim/core/Buffer.hpp"
 #include "twinsim/core/Error.hpp"
+#include "twinsim/core/detail/cuda_memory.hpp"
 
 namespace twinsim::core::detail {
 
@@ -88,20 +93,40 @@ struct Cufft<double> {
   }
 };
 
+// The work areas of the plans: one device area per transform size (shape and batch), grown to
+// the largest any plan of that size asks for. All plans run one after another on the default
+// stream, so the forward and inverse plans of a size, and every object of that size, share one
+// area instead of cuFFT allocating one per plan. Each execution hands its plan the area as it is
+// now (growing frees the old one with cudaFree, which waits for the transforms using it).
+void* shared_work_area(const std::vector<int>& size, std::size_t bytes) {
+  static std::map<std::vector<int>, Buffer<unsigned char, DeviceSpace>> areas;
+  Buffer<unsigned char, DeviceSpace>& area = areas[size];
+  if (bytes > area.size()) area = Buffer<unsigned char, DeviceSpace>(bytes);
+  return area.data();
+}
+
 // One cuFFT plan: a batch of transforms over contiguous, unpadded arrays, transform i starting
-// at i * (values per transform). Handle creation and planning are separate calls so that a
-// refused plan still releases its handle.
+// at i * (values per transform), its work area the shared one of its size. Handle creation and
+// planning are separate calls so that a refused plan still releases its handle.
 class Plan {
  public:
   Plan(std::vector<int> shape, std::vector<int> in_shape, std::vector<int> out_shape,
-       cufftType type, int batch) {
-    std::size_t work_bytes = 0;
+       cufftType type, int batch)
+      : m_size(shape) {
+    m_size.push_back(batch);
+    TWINSIM_CUFFT_CHECK(cufftSetAutoAllocation(m_handle.get(), 0));
     TWINSIM_CUFFT_CHECK(cufftMakePlanMany(m_handle.get(), int(shape.size()), shape.data(),
                                           in_shape.data(), 1, element_count(in_shape),
                                           out_shape.data(), 1, element_count(out_shape), type,
-                                          batch, &work_bytes));
+                                          batch, &m_work_bytes));
   }
-  cufftHandle get() const { return m_handle.get(); }
+  // The handle, ready to execute: its work area set.
+  cufftHandle get() const {
+    if (m_work_bytes > 0)
+      TWINSIM_CUFFT_CHECK(
+          cufftSetWorkArea(m_handle.get(), shared_work_area(m_size, m_work_bytes)));
+    return m_handle.get();
+  }
 
  private:
   class Handle {
@@ -116,6 +141,8 @@ class Plan {
     cufftHandle m_handle{};
   };
   Handle m_handle;
+  std::vector<int> m_size;  // shape, then batch
+  std::size_t m_work_bytes = 0;
 };
 
 template <class Real>
@@ -135,27 +162,33 @@ class CufftRealFft final : public FftShape<RealFft<Real>> {
   using C = Cufft<Real>;
 
  public:
-  CufftRealFft(const std::vector<int>& shape, int batch)
-      : FftShape<RealFft<Real>>(shape, batch),
-        m_forward(shape, shape, hermitian_shape(shape), C::k_r2c, batch),
-        m_inverse(shape, hermitian_shape(shape), shape, C::k_c2r, batch) {}
+  // Each direction is planned at its first use (a transform used one way only plans once).
+  CufftRealFft(const std::vector<int>& shape, int batch) : FftShape<RealFft<Real>>(shape, batch) {}
 
   void forward(const Real* d_in, Complex<Real>* d_out) override {
     require_out_of_place(d_in, d_out);
     require_complex_aligned(d_in);
     // Out of place, R2C leaves its input intact; only C2R may overwrite it.
-    C::r2c(m_forward.get(), const_cast<Real*>(d_in), as_cufft(d_out));
+    if (!m_forward)
+      m_forward.emplace(this->shape(), this->shape(), hermitian_shape(this->shape()), C::k_r2c,
+                        this->batch());
+    C::r2c(m_forward->get(), const_cast<Real*>(d_in), as_cufft(d_out));
+    launched("cuFFT r2c", __FILE__, __LINE__);
   }
 
   void inverse(Complex<Real>* d_in, Real* d_out) override {
     require_out_of_place(d_in, d_out);
     require_complex_aligned(d_out);
-    C::c2r(m_inverse.get(), as_cufft(d_in), d_out);
+    if (!m_inverse)
+      m_inverse.emplace(this->shape(), hermitian_shape(this->shape()), this->shape(), C::k_c2r,
+                        this->batch());
+    C::c2r(m_inverse->get(), as_cufft(d_in), d_out);
+    launched("cuFFT c2r", __FILE__, __LINE__);
   }
 
  private:
-  Plan m_forward;
-  Plan m_inverse;
+  std::optional<Plan> m_forward;
+  std::optional<Plan> m_inverse;
 };
 
 template <class Real>
@@ -178,6 +211,7 @@ class CufftComplexFft final : public FftShape<ComplexFft<Real>> {
   void execute(const Complex<Real>* d_in, Complex<Real>* d_out, int sign) {
     // Out of place, C2C leaves its input intact.
     C::c2c(m_plan.get(), as_cufft(const_cast<Complex<Real>*>(d_in)), as_cufft(d_out), sign);
+    launched("cuFFT c2c", __FILE__, __LINE__);
   }
 
   Plan m_plan;

@@ -60,6 +60,10 @@ void add_schema(io::Schema& schema) {
                                 "(checked every step); k: every k steps unchecked (LAMMPS' "
                                 "neigh_modify every k check no), late builds counted as dangerous")
       .default_value(0).at_least(0)
+      .key_int("check_every", "With rebuild_every = 0: steps between the host's reads of the "
+                              "displacement checks (made on the device every step); a read "
+                              "rebuilds ahead of a particle reaching skin/2 within the window")
+      .default_value(4).at_least(1)
       .key_int("rdf_every", "Steps between RDF samples after equilibration (0: no RDF)")
       .default_value(0).at_least(0)
       .key_int("rdf_bins", "RDF shells").default_value(200).at_least(1)
@@ -144,6 +148,7 @@ MdSettings settings_of(const io::Section& s, const Box& box) {
   settings.skin = s.get_float("skin");
   settings.dt = s.get_float("dt");
   settings.rebuild_every = int(s.get_int("rebuild_every"));
+  settings.check_every = int(s.get_int("check_every"));
   settings.potential = potential_of(s.get_string("potential"));
   settings.morse_alpha = s.get_float("morse_alpha");
   const std::vector<double>& eps = s.get_floats("type_epsilon");

@@ -53,6 +53,9 @@ void validate(const MdSettings& s, const HostParticles& p) {
         fmt::format("MD settings: rebuild_every {}; expected 0 (rebuild when a "
                     "particle moved skin/2) or a positive step count",
                     s.rebuild_every));
+  if (s.check_every < 1)
+    throw core::Error(fmt::format("MD settings: check_every {}; expected at least 1 step",
+                                  s.check_every));
   if (s.lj.tail && s.potential != Potential::lj)
     throw core::Error(
         "MD settings: tail corrections apply to the Lennard-Jones potential only "
@@ -109,6 +112,7 @@ void save_state(Simulation& sim, io::StateWriter& w) {
   w.put("md/dangerous_builds", s.dangerous_builds);
   w.put("md/list_capacity", s.list_capacity);
   w.put("md/kinetic", s.kinetic);
+  w.put("md/unread_displacement2", s.unread_displacement2);
   w.put("md/position", s.position);
   w.put("md/velocity", s.velocity);
   w.put("md/force", s.force);
@@ -127,6 +131,9 @@ void load_state(Simulation& sim, const io::StateReader& r) {
   s.dangerous_builds = r.get_int("md/dangerous_builds");
   s.list_capacity = r.get_int("md/list_capacity");
   s.kinetic = r.get_double("md/kinetic");
+  // Checkpoints written before the displacement check windows have none: nothing unread.
+  if (r.has("md/unread_displacement2"))
+    s.unread_displacement2 = r.get_double("md/unread_displacement2");
   s.position = r.get<double>("md/position");
   s.velocity = r.get<double>("md/velocity");
   s.force = r.get<double>("md/force");

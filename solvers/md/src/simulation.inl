@@ -108,17 +108,36 @@ void find_cell_starts(Index cells, Index n, const int* sorted_key, int* start) {
 // thread writes only its own particle's force (no atomics, deterministic at any launch size).
 inline constexpr bool k_half_lists = k_backend == core::Backend::Cpu;
 
-// Verlet lists: list[i * capacity + k] for k < count[i] holds the j != i within `radius` of i
+// Slot k of particle i's Verlet list. CPU: rows, [N][capacity] (each thread walks its own row
+// in cache order). GPU: columns, [capacity][N], so that the threads of a warp, reading entry k of
+// neighbouring particles, read neighbouring words (one row per atom makes each warp-wide load
+// touch 32 sectors).
+TWINSIM_HD inline Index list_slot(Index i, int k, Index n, int capacity) {
+  return k_half_lists ? i * capacity + k : Index(k) * n + i;
+}
+
+// The nearest image of a separation along axis a: with branches on the CPU (predicted well),
+// without on the GPU (md::minimum_image_rint).
+TWINSIM_HD inline double nearest(double d, const BoxParams& b, int a) {
+  return k_half_lists ? md::minimum_image(d, b, a) : md::minimum_image_rint(d, b, a);
+}
+
+// Verlet lists: slot list_slot(i, k) for k < count[i] holds the j != i within `radius` of i
 // (with k_half only those with j > i), found in the 5^3 cells around i's cell (fewer on grids
 // under 5 cells wide). Particles are in cell order: cell c holds particles start[c] ..
 // start[c + 1] - 1, so a half list skips the cells below i's own and the particles up to i in
 // it. Neighbors beyond `capacity` are counted, not stored; the caller grows the list and builds
 // again.
 template <bool k_half>
-void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const double* x,
-                        const double* y, const double* z, const int* start, int capacity,
-                        int* count, int* list) {
+void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const double* x_,
+                        const double* y_, const double* z_, const int* start_, int capacity,
+                        int* count, int* list_) {
   for_each_index(n, [=] TWINSIM_HD(Index i) {
+    const double* __restrict__ x = x_;
+    const double* __restrict__ y = y_;
+    const double* __restrict__ z = z_;
+    const int* __restrict__ start = start_;
+    int* __restrict__ list = list_;
     const double xi = x[i], yi = y[i], zi = z[i];
     const int c[3] = {md::cell_coordinate(xi, g, 0), md::cell_coordinate(yi, g, 1),
                       md::cell_coordinate(zi, g, 2)};
@@ -136,22 +155,29 @@ void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const 
         around[a][d] = (c[a] + d - reach + reach * g.cells[a]) % g.cells[a];
     }
     int found = 0;
-    int* mine = list + i * capacity;
     for (int dz = 0; dz < span[2]; ++dz)
       for (int dy = 0; dy < span[1]; ++dy)
         for (int dx = 0; dx < span[0]; ++dx) {
           const int cell = md::cell_index(around[0][dx], around[1][dy], around[2][dz], g);
           if (k_half && cell < own) continue;
           const int first = k_half && cell == own ? int(i) + 1 : start[cell];
-          for (int j = first; j < start[cell + 1]; ++j) {
+          const int last = start[cell + 1];
+          for (int j = first; j < last; ++j) {
             if (!k_half && j == i) continue;
-            const double rx = md::minimum_image(x[j] - xi, b, 0);
-            const double ry = md::minimum_image(y[j] - yi, b, 1);
-            const double rz = md::minimum_image(z[j] - zi, b, 2);
-            // Branch-free append: write j to the next free slot whether or not it is a
-            // neighbor, advance only if it is (a random 1-in-6 test defeats branch prediction).
-            if (found < capacity) mine[found] = j;
-            found += rx * rx + ry * ry + rz * rz < radius2 ? 1 : 0;
+            const double rx = nearest(x[j] - xi, b, 0);
+            const double ry = nearest(y[j] - yi, b, 1);
+            const double rz = nearest(z[j] - zi, b, 2);
+            const bool inside = rx * rx + ry * ry + rz * rz < radius2;
+            if (k_half) {
+              // CPU, branch-free append: write j to the next free slot whether or not it is a
+              // neighbor, advance only if it is (a random 1-in-6 test defeats branch prediction).
+              if (found < capacity) list[list_slot(i, found, n, capacity)] = j;
+              found += inside ? 1 : 0;
+            } else if (inside) {
+              // GPU: only neighbors are stored (each store is a transaction of its own).
+              if (found < capacity) list[list_slot(i, found, n, capacity)] = j;
+              ++found;
+            }
           }
         }
     count[i] = found;
@@ -168,19 +194,23 @@ struct PairSums {
 };
 
 template <class Evaluator, bool k_single_type, bool k_newton, bool k_tally>
-TWINSIM_HD PairSums sum_pairs(Index i, BoxParams b, const md::PairCoeff* table, int types,
-                              const int* type, Vec3Ptr r, const int* count, const int* list,
-                              int capacity, Vec3Ptr fj) {
-  const double xi = r.x[i], yi = r.y[i], zi = r.z[i];
+TWINSIM_HD PairSums sum_pairs(Index i, Index n, BoxParams b, const md::PairCoeff* table,
+                              int types, const int* type, Vec3Ptr r, const int* count,
+                              const int* list_, int capacity, Vec3Ptr fj) {
+  const double* __restrict__ x = r.x;
+  const double* __restrict__ y = r.y;
+  const double* __restrict__ z = r.z;
+  const int* __restrict__ list = list_;
+  const double xi = x[i], yi = y[i], zi = z[i];
   PairSums s{0, 0, 0, 0, 0};
-  const int* mine = list + i * capacity;
   const md::PairCoeff* row = k_single_type ? table : table + type[i] * types;
   const md::PairCoeff single = table[0];
-  for (int k = 0; k < count[i]; ++k) {
-    const int j = mine[k];
-    const double dx = md::minimum_image(xi - r.x[j], b, 0);
-    const double dy = md::minimum_image(yi - r.y[j], b, 1);
-    const double dz = md::minimum_image(zi - r.z[j], b, 2);
+  const int neighbors = count[i];
+  for (int k = 0; k < neighbors; ++k) {
+    const int j = list[list_slot(i, k, n, capacity)];
+    const double dx = nearest(xi - x[j], b, 0);
+    const double dy = nearest(yi - y[j], b, 1);
+    const double dz = nearest(zi - z[j], b, 2);
     const double r2 = dx * dx + dy * dy + dz * dz;
     const md::LjPair pair = Evaluator::eval(r2, k_single_type ? single : row[type[j]]);
     const double gx = pair.force_over_r * dx, gy = pair.force_over_r * dy,
@@ -210,7 +240,7 @@ void full_list_forces_and_kick(Index n, BoxParams b, const md::PairCoeff* table,
                                int capacity, Vec3Ptr f, double h, Vec3Ptr v) {
   for_each_index(n, [=] TWINSIM_HD(Index i) {
     const PairSums s = sum_pairs<Evaluator, k_single_type, false, false>(
-        i, b, table, types, type, r, count, list, capacity, f);
+        i, n, b, table, types, type, r, count, list, capacity, f);
     f.x[i] = s.fx;
     f.y[i] = s.fy;
     f.z[i] = s.fz;
@@ -234,7 +264,7 @@ void half_list_forces(Index n, Index parts, BoxParams b, const md::PairCoeff* ta
     for (Index i = 0; i < n; ++i) mine.x[i] = mine.y[i] = mine.z[i] = 0.0;
     for (Index i = n * p / parts; i < n * (p + 1) / parts; ++i) {
       const PairSums s = sum_pairs<Evaluator, k_single_type, true, false>(
-          i, b, table, types, type, r, count, list, capacity, mine);
+          i, n, b, table, types, type, r, count, list, capacity, mine);
       mine.x[i] += s.fx;
       mine.y[i] += s.fy;
       mine.z[i] += s.fz;
@@ -266,7 +296,7 @@ void tally_pairs(Index n, BoxParams b, const md::PairCoeff* table, int types, co
                  double* virial) {
   for_each_index(n, [=] TWINSIM_HD(Index i) {
     const PairSums s = sum_pairs<Evaluator, k_single_type, false, true>(
-        i, b, table, types, type, r, count, list, capacity, Vec3Ptr{});
+        i, n, b, table, types, type, r, count, list, capacity, Vec3Ptr{});
     const double share = k_half_lists ? 1.0 : 0.5;
     energy[i] = share * s.energy;
     virial[i] = share * s.virial;
@@ -328,14 +358,6 @@ void thermalize_drift(Index n, double c1, double c2, core::Philox rng, double dr
   });
 }
 
-void scale_velocities(Index n, double scale, Vec3Ptr v) {
-  for_each_index(n, [=] TWINSIM_HD(Index i) {
-    v.x[i] *= scale;
-    v.y[i] *= scale;
-    v.z[i] *= scale;
-  });
-}
-
 // Largest squared displacement since the last build; positions are wrapped only at builds, so
 // the plain difference is the displacement. A non-finite position counts as an infinite
 // displacement (a max reduction would drop NaN), so blown-up dynamics are caught here.
@@ -350,9 +372,42 @@ double max_displacement2(Index n, Vec3Ptr r, Vec3Ptr r0) {
       core::Max{});
 }
 
+// One step's displacement check, kept on the device (reduce_into, no wait): the largest
+// squared displacement since the last build (non-finite: 1e308) and the largest predicted
+// `ahead` (tau) later at the present velocities, (|r - r0| + ahead |v|)^2.
+struct Moved {
+  double now, ahead;
+};
+struct MaxMoved {
+  TWINSIM_HD Moved operator()(const Moved& a, const Moved& b) const {
+    return {a.now < b.now ? b.now : a.now, a.ahead < b.ahead ? b.ahead : a.ahead};
+  }
+};
+
+void check_displacements(Index n, Vec3Ptr r, Vec3Ptr r0, Vec3Ptr v, double ahead, Moved* d_slot) {
+  reduce_into(
+      n, Moved{0.0, 0.0},
+      [=] TWINSIM_HD(Index i) {
+        const double dx = r.x[i] - r0.x[i], dy = r.y[i] - r0.y[i], dz = r.z[i] - r0.z[i];
+        const double d2 = dx * dx + dy * dy + dz * dz;
+        const double v2 = v.x[i] * v.x[i] + v.y[i] * v.y[i] + v.z[i] * v.z[i];
+        const double far = sqrt(d2) + ahead * sqrt(v2);
+        return d2 <= 1e300 ? Moved{d2, far * far} : Moved{1e308, 1e308};
+      },
+      MaxMoved{}, d_slot);
+}
+
 double sum(Index n, const double* a) {
   return transform_reduce(
       n, 0.0, [=] TWINSIM_HD(Index i) { return a[i]; }, core::Plus{});
+}
+
+// sum of v^2 into *d_sum (Space memory), no wait.
+void sum_squares_into(Index n, Vec3Ptr v, double* d_sum) {
+  reduce_into(
+      n, 0.0,
+      [=] TWINSIM_HD(Index i) { return v.x[i] * v.x[i] + v.y[i] * v.y[i] + v.z[i] * v.z[i]; },
+      core::Plus{}, d_sum);
 }
 
 double sum_squares(Index n, Vec3Ptr v) {
@@ -610,83 +665,159 @@ class LangevinBaoab final : public IntegrationMethod {
   md::Langevin m_langevin;
 };
 
+// The Nose-Hoover chain's numbers (Space memory, so that its half steps run on the device with
+// no wait): masses Q_k (epsilon tau^2), positions eta_k, velocities v_k (1/tau), k < m; the
+// kinetic energy sum v^2 / 2 it carries between steps, the last sum of v^2, and the velocity
+// scale of its last half step.
+struct ChainPtr {
+  const double* q;
+  double* eta;
+  double* v;
+  double* kinetic;
+  double* sum_v2;
+  double* scale;
+  int m;
+  double kt;  // target temperature
+  double nf;  // degrees of freedom, 3 N - 3
+};
+
+// The force on chain variable k, from twice the kinetic energy of the particles.
+TWINSIM_HD inline double chain_force(const ChainPtr& c, int k, double twice_ke) {
+  return k == 0 ? (twice_ke - c.nf * c.kt) / c.q[0]
+                : (c.q[k - 1] * c.v[k - 1] * c.v[k - 1] - c.kt) / c.q[k];
+}
+
+// One chain half step (dt / 2) from the kinetic energy *kinetic (one Trotter cycle, no
+// Suzuki-Yoshida): updates the chain, writes the factor the particle velocities are to be scaled
+// by to *scale, and scales *kinetic with them.
+TWINSIM_HD inline void chain_half_step(const ChainPtr& c, double dt) {
+  const double h = 0.5 * dt;
+  const int m = c.m;
+  double* v = c.v;
+  double twice_ke = 2.0 * *c.kinetic;
+  // Chain velocities from the top down, each damped by the one above it.
+  v[m - 1] += 0.5 * h * chain_force(c, m - 1, twice_ke);
+  for (int k = m - 2; k >= 0; --k) {
+    const double damp = exp(-0.25 * h * v[k + 1]);
+    v[k] = (v[k] * damp + 0.5 * h * chain_force(c, k, twice_ke)) * damp;
+  }
+  const double scale = exp(-h * v[0]);
+  twice_ke *= scale * scale;
+  for (int k = 0; k < m; ++k) c.eta[k] += h * v[k];
+  // And back up with the scaled kinetic energy.
+  for (int k = 0; k + 1 < m; ++k) {
+    const double damp = exp(-0.25 * h * v[k + 1]);
+    v[k] = (v[k] * damp + 0.5 * h * chain_force(c, k, twice_ke)) * damp;
+  }
+  v[m - 1] += 0.5 * h * chain_force(c, m - 1, twice_ke);
+  *c.kinetic = 0.5 * twice_ke;
+  *c.scale = scale;
+}
+
+// The chain's half step as a one-thread kernel; with `measured`, from the kinetic energy of
+// the last sum of v^2 (the closing half), else from the one the chain carries.
+void chain_step(ChainPtr c, double dt, bool measured) {
+  for_each_index(1, [=] TWINSIM_HD(Index) {
+    if (measured) *c.kinetic = 0.5 * *c.sum_v2;
+    chain_half_step(c, dt);
+  });
+}
+
+// v = *scale v + kick f, r += drift v: kick_drift with the scale in Space memory.
+void scaled_kick_drift(Index n, const double* scale, double kick, double drift, Vec3Ptr r,
+                       Vec3Ptr v, Vec3Ptr f) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    const double s = *scale;
+    v.x[i] = s * v.x[i] + kick * f.x[i];
+    v.y[i] = s * v.y[i] + kick * f.y[i];
+    v.z[i] = s * v.z[i] + kick * f.z[i];
+    r.x[i] += drift * v.x[i];
+    r.y[i] += drift * v.y[i];
+    r.z[i] += drift * v.z[i];
+  });
+}
+
+void scale_velocities(Index n, const double* scale, Vec3Ptr v) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    const double s = *scale;
+    v.x[i] *= s;
+    v.y[i] *= s;
+    v.z[i] *= s;
+  });
+}
+
 // Nose-Hoover chain (md::NoseHooverChain): a chain half step, velocity Verlet, a chain half step
-// (Martyna, Tuckerman, Tobias & Klein 1996). The chain lives on the host (M numbers); its
-// velocity scaling is fused into the opening kick. The kinetic energy it carries between steps
-// is the engine's (checkpointed with it).
+// (Martyna, Tuckerman, Tobias & Klein 1996). The chain lives in Space memory (3 M + 3 numbers)
+// and its half steps are one-thread kernels, so a step waits for nothing: the kinetic energy is
+// reduced on the device (reduce_into) and the velocity scaling read there. The kinetic energy it
+// carries between steps is checkpointed with the engine.
 class NoseHooverMethod final : public IntegrationMethod {
  public:
-  NoseHooverMethod(const md::NoseHooverChain& c, Index n, double& kinetic)
-      : m_chain(c), m_n(n), m_kinetic(kinetic) {
+  NoseHooverMethod(const md::NoseHooverChain& c, Index n) : m_chain(c), m_n(n) {
     // Masses of the chain (Martyna et al. 1992): Q_1 = N_f T tdamp^2, Q_k = T tdamp^2.
-    const double nf = double(3 * m_n - 3);
-    m_mass.assign(std::size_t(c.chain), c.temperature * c.tdamp * c.tdamp);
-    m_mass[0] *= nf;
-    m_position.assign(std::size_t(c.chain), 0.0);
-    m_velocity.assign(std::size_t(c.chain), 0.0);
+    const std::size_t m = std::size_t(c.chain);
+    std::vector<double> values(3 * m + 3, 0.0);
+    for (std::size_t k = 0; k < m; ++k) values[k] = c.temperature * c.tdamp * c.tdamp;
+    values[0] *= double(3 * m_n - 3);
+    m_numbers = Buffer<double, Space>::from_host(values);
   }
 
   void open(const StepArgs& a) override {
-    const double scale = half_step(a.dt);
-    kick_drift(a.n, scale, 0.5 * a.dt, a.dt, a.r, a.v, a.f);
+    chain_step(ptr(), a.dt, false);
+    scaled_kick_drift(a.n, ptr().scale, 0.5 * a.dt, a.dt, a.r, a.v, a.f);
   }
 
   void close(const StepArgs& a) override {
-    m_kinetic = 0.5 * sum_squares(a.n, a.v);
-    scale_velocities(a.n, half_step(a.dt), a.v);
+    const ChainPtr c = ptr();
+    sum_squares_into(a.n, a.v, c.sum_v2);
+    chain_step(c, a.dt, true);
+    scale_velocities(a.n, c.scale, a.v);
   }
 
-  // Extended energy: sum Q_k v_k^2 / 2 + N_f T eta_1 + T sum_{k>1} eta_k.
+  // Extended energy: sum Q_k v_k^2 / 2 + N_f T eta_1 + T sum_{k>1} eta_k (reads the chain: a wait,
+  // at thermo rows only).
   double conserved(double total) const override {
+    const std::vector<double> h = core::to_host(m_numbers);
+    const std::size_t m = std::size_t(m_chain.chain);
     const double nf = double(3 * m_n - 3);
-    for (std::size_t k = 0; k < m_mass.size(); ++k)
-      total += 0.5 * m_mass[k] * m_velocity[k] * m_velocity[k] +
-               (k == 0 ? nf : 1.0) * m_chain.temperature * m_position[k];
+    for (std::size_t k = 0; k < m; ++k)
+      total += 0.5 * h[k] * h[2 * m + k] * h[2 * m + k] +
+               (k == 0 ? nf : 1.0) * m_chain.temperature * h[m + k];
     return total;
   }
 
-  std::vector<double>& position() { return m_position; }  // eta_k
-  std::vector<double>& velocity() { return m_velocity; }  // v_k
+  // The chain's positions eta_k, velocities v_k and carried kinetic energy, to and from the host.
+  struct HostState {
+    std::vector<double> position, velocity;
+    double kinetic;
+  };
+  HostState host_state() const {
+    const std::vector<double> h = core::to_host(m_numbers);
+    const std::size_t m = std::size_t(m_chain.chain);
+    return {{h.begin() + m, h.begin() + 2 * m}, {h.begin() + 2 * m, h.begin() + 3 * m}, h[3 * m]};
+  }
+  void set_host_state(const std::vector<double>& position, const std::vector<double>& velocity,
+                      double kinetic) {
+    std::vector<double> h = core::to_host(m_numbers);
+    const std::size_t m = std::size_t(m_chain.chain);
+    std::copy(position.begin(), position.end(), h.begin() + m);
+    std::copy(velocity.begin(), velocity.end(), h.begin() + 2 * m);
+    h[3 * m] = kinetic;
+    core::copy(m_numbers, h);
+  }
+  std::size_t length() const { return std::size_t(m_chain.chain); }
 
  private:
-  // One chain half step (dt / 2) from the current kinetic energy m_kinetic (one Trotter cycle,
-  // no Suzuki-Yoshida): updates the chain and returns the factor the particle velocities are to
-  // be scaled by; m_kinetic is scaled with them.
-  double half_step(double dt) {
-    const double h = 0.5 * dt;
-    const double kt = m_chain.temperature;
-    const double nf = double(3 * m_n - 3);
-    const std::size_t m = m_mass.size();
-    std::vector<double>& q = m_mass;
-    std::vector<double>& v = m_velocity;
-    auto force = [&](std::size_t k, double twice_ke) {
-      return k == 0 ? (twice_ke - nf * kt) / q[0] : (q[k - 1] * v[k - 1] * v[k - 1] - kt) / q[k];
-    };
-    double twice_ke = 2.0 * m_kinetic;
-    // Chain velocities from the top down, each damped by the one above it.
-    v[m - 1] += 0.5 * h * force(m - 1, twice_ke);
-    for (std::size_t k = m - 1; k-- > 0;) {
-      const double damp = std::exp(-0.25 * h * v[k + 1]);
-      v[k] = (v[k] * damp + 0.5 * h * force(k, twice_ke)) * damp;
-    }
-    const double scale = std::exp(-h * v[0]);
-    twice_ke *= scale * scale;
-    for (std::size_t k = 0; k < m; ++k) m_position[k] += h * v[k];
-    // And back up with the scaled kinetic energy.
-    for (std::size_t k = 0; k + 1 < m; ++k) {
-      const double damp = std::exp(-0.25 * h * v[k + 1]);
-      v[k] = (v[k] * damp + 0.5 * h * force(k, twice_ke)) * damp;
-    }
-    v[m - 1] += 0.5 * h * force(m - 1, twice_ke);
-    m_kinetic = 0.5 * twice_ke;
-    return scale;
+  ChainPtr ptr() const {
+    const int m = m_chain.chain;
+    double* p = const_cast<double*>(m_numbers.data());
+    return {p,         p + m,         p + 2 * m, p + 3 * m, p + 3 * m + 1, p + 3 * m + 2, m,
+            m_chain.temperature, double(3 * m_n - 3)};
   }
 
   md::NoseHooverChain m_chain;
   Index m_n;
-  double& m_kinetic;
-  // Masses Q_k (epsilon tau^2), positions eta_k, velocities v_k (1/tau).
-  std::vector<double> m_mass, m_position, m_velocity;
+  Buffer<double, Space> m_numbers;  // [Q_k][eta_k][v_k] (k < M), kinetic, sum v^2, scale
 };
 
 class SimulationImpl final : public md::Simulation {
@@ -707,13 +838,15 @@ class SimulationImpl final : public md::Simulation {
         m_scratch(m_n),
         m_image(m_n),
         m_image_scratch(m_n),
-        m_count(m_n) {
+        m_count(m_n),
+        m_moved(std::size_t(s.check_every)) {
     const md::PairTable table = md::pair_table(s);
     m_types = table.types;
     m_radius = table.max_cutoff + s.skin;
     for (int a = 0; a < 3; ++a) {
       m_box.edge[a] = s.box.edge[a];
       m_box.half[a] = 0.5 * s.box.edge[a];
+      m_box.inv[a] = 1.0 / s.box.edge[a];
       m_grid.cells[a] = std::max(1, int(s.box.edge[a] * md::k_cell_reach / m_radius));
       m_grid.inv_width[a] = m_grid.cells[a] / s.box.edge[a];
     }
@@ -746,7 +879,7 @@ class SimulationImpl final : public md::Simulation {
     if (s.langevin) {
       m_method = std::make_unique<LangevinBaoab>(*s.langevin);
     } else if (s.nose_hoover) {
-      auto chain = std::make_unique<NoseHooverMethod>(*s.nose_hoover, m_n, m_kinetic);
+      auto chain = std::make_unique<NoseHooverMethod>(*s.nose_hoover, m_n);
       m_chain = chain.get();
       m_method = std::move(chain);
     } else {
@@ -756,6 +889,8 @@ class SimulationImpl final : public md::Simulation {
     compute_forces(0.0);
     tally();
     m_kinetic = 0.5 * sum_squares(m_n, m_v.ptr());
+    if (m_chain) m_chain->set_host_state(std::vector<double>(m_chain->length(), 0.0),
+                                         std::vector<double>(m_chain->length(), 0.0), m_kinetic);
     // Overlapping particles push each other apart with forces that no time step integrates.
     const double f2 = max_force2(m_n, m_f.ptr());
     if (!(f2 <= s.overlap_force * s.overlap_force)) {
@@ -770,12 +905,15 @@ class SimulationImpl final : public md::Simulation {
     // since the last build; one step's drift beyond 1 sigma means the dynamics blew up.
     const double blow_up = half_skin + 1.0;
     const int every = m_settings.rebuild_every;
+    const std::int64_t window = m_settings.check_every;
     for (std::int64_t s = 0; s < steps; ++s) {
       m_method->open(step_args());
       if (every == 0) {
-        const double moved2 = max_displacement2(m_n, m_r.ptr(), m_r0.ptr());
-        if (!(moved2 <= blow_up * blow_up)) throw displacement_fault(m_step + 1);
-        if (moved2 > half_skin * half_skin) build_lists();
+        // This step's check into its slot of the window; the window's last step reads them all.
+        const std::int64_t slot = m_step % window;
+        check_displacements(m_n, m_r.ptr(), m_r0.ptr(), m_v.ptr(), double(window - 1) * dt,
+                            m_moved.data() + slot);
+        if (slot == window - 1) read_displacement_checks(half_skin, blow_up);
       } else if ((m_step + 1) % every == 0) {
         const double moved2 = max_displacement2(m_n, m_r.ptr(), m_r0.ptr());
         if (!(moved2 <= 1e300)) throw displacement_fault(m_step + 1);
@@ -831,7 +969,7 @@ class SimulationImpl final : public md::Simulation {
     s.neighbors.resize(std::size_t(m_n));
     for (Index i = 0; i < m_n; ++i)
       for (int k = 0; k < count[i]; ++k) {
-        const int j = list[i * m_capacity + k];
+        const int j = list[list_slot(i, k, m_n, m_capacity)];
         s.neighbors[tag[i]].push_back(tag[j]);
         if (k_half_lists) s.neighbors[tag[j]].push_back(tag[i]);
       }
@@ -849,7 +987,8 @@ class SimulationImpl final : public md::Simulation {
     s.builds = m_builds;
     s.dangerous_builds = m_dangerous;
     s.list_capacity = m_capacity;
-    s.kinetic = m_kinetic;
+    s.kinetic = m_chain ? m_chain->host_state().kinetic : m_kinetic;
+    s.unread_displacement2 = unread_displacement2();
     s.position = core::to_host(m_r.buffer());
     s.velocity = core::to_host(m_v.buffer());
     s.force = core::to_host(m_f.buffer());
@@ -858,8 +997,9 @@ class SimulationImpl final : public md::Simulation {
     s.tag = core::to_host(m_tag);
     s.type = core::to_host(m_type);
     if (m_chain) {
-      s.chain_position = m_chain->position();
-      s.chain_velocity = m_chain->velocity();
+      NoseHooverMethod::HostState chain = m_chain->host_state();
+      s.chain_position = std::move(chain.position);
+      s.chain_velocity = std::move(chain.velocity);
     }
     return s;
   }
@@ -867,7 +1007,7 @@ class SimulationImpl final : public md::Simulation {
   void restore(const md::SimulationState& s) override {
     const std::size_t n = std::size_t(m_n);
     const std::size_t n3 = 3 * n;
-    const std::size_t chain = m_chain ? m_chain->position().size() : 0;
+    const std::size_t chain = m_chain ? m_chain->length() : 0;
     if (s.position.size() != n3 || s.velocity.size() != n3 || s.force.size() != n3 ||
         s.build_position.size() != n3 || s.image.size() != n3 || s.tag.size() != n ||
         s.type.size() != n || s.chain_position.size() != chain ||
@@ -882,15 +1022,15 @@ class SimulationImpl final : public md::Simulation {
     m_image.buffer() = Buffer<int, Space>::from_host(s.image);
     m_tag = Buffer<int, Space>::from_host(s.tag);
     m_type = Buffer<int, Space>::from_host(s.type);
-    if (m_chain) {
-      m_chain->position() = s.chain_position;
-      m_chain->velocity() = s.chain_velocity;
-    }
+    if (m_chain) m_chain->set_host_state(s.chain_position, s.chain_velocity, s.kinetic);
     m_step = s.step;
     m_builds = s.builds;
     m_dangerous = s.dangerous_builds;
     m_capacity = int(s.list_capacity);
     m_kinetic = s.kinetic;
+    m_unread = s.unread_displacement2;
+    // The window's slots before the checkpoint are in m_unread; their own are zero.
+    m_moved = Buffer<Moved, Space>::from_host(std::vector<Moved>(m_moved.size(), Moved{0, 0}));
     m_tally_stale = true;
     // The particles are in the cell order of the last build: their keys come out sorted.
     assign_cells(m_n, m_grid, m_r0.ptr(), m_cell_key.data(), m_cell_order.data());
@@ -904,6 +1044,35 @@ class SimulationImpl final : public md::Simulation {
     for (std::size_t i = 0; i < tag.size(); ++i)
       for (int c = 0; c < 3; ++c) out[3 * std::size_t(tag[i]) + c] = a[3 * i + c];
     return out;
+  }
+
+  // The window's displacement checks (one wait): a fault at the first step beyond `blow_up`;
+  // a rebuild when a particle is beyond skin / 2 now or would be before the next read, counted
+  // as dangerous when one was beyond it at an earlier step of the window. m_unread (from a
+  // checkpoint taken inside the window) stands for the window's steps before the restart.
+  void read_displacement_checks(double half_skin, double blow_up) {
+    const std::vector<Moved> moved = core::to_host(m_moved);
+    const std::int64_t first = m_step + 2 - std::int64_t(moved.size());  // step after slot 0
+    double earlier = m_unread;
+    m_unread = 0;
+    for (std::size_t k = 0; k < moved.size(); ++k) {
+      if (!(moved[k].now <= blow_up * blow_up)) throw displacement_fault(first + std::int64_t(k));
+      if (k + 1 < moved.size()) earlier = std::max(earlier, moved[k].now);
+    }
+    const double h2 = half_skin * half_skin;
+    if (earlier > h2) ++m_dangerous;
+    if (earlier > h2 || moved.back().now > h2 || moved.back().ahead > h2) build_lists();
+  }
+
+  // The largest displacement the checks of the present window found so far (a checkpoint
+  // inside a window keeps it for the read at the window's end).
+  double unread_displacement2() {
+    const std::int64_t taken = m_step % std::int64_t(m_moved.size());
+    if (m_settings.rebuild_every != 0 || taken == 0) return 0.0;
+    const std::vector<Moved> moved = core::to_host(m_moved);
+    double most = m_unread;
+    for (std::int64_t k = 0; k < taken; ++k) most = std::max(most, moved[std::size_t(k)].now);
+    return most;
   }
 
   // The particle that moved farthest since the last build (or first non-finite one), for a
@@ -1020,13 +1189,15 @@ class SimulationImpl final : public md::Simulation {
   Int3Buffer m_image_scratch;
   Buffer<int, Space> m_cell_start;  // [cells + 1]
   Buffer<int, Space> m_count;       // neighbors of each particle
-  Buffer<int, Space> m_list;        // [N][capacity]
+  Buffer<int, Space> m_list;        // CPU [N][capacity], GPU [capacity][N] (list_slot)
+  Buffer<Moved, Space> m_moved;     // displacement checks of the window's steps [check_every]
+  double m_unread = 0;              // restored: the window's largest before the checkpoint
   int m_capacity = 0;
   std::int64_t m_step = 0;
   std::int64_t m_builds = 0;
   std::int64_t m_dangerous = 0;
   bool m_tally_stale = true;  // m_energy / m_virial are from an earlier step
-  double m_kinetic = 0;       // sum v^2 / 2 after the last step, kept by the Nose-Hoover chain
+  double m_kinetic = 0;       // sum v^2 / 2 at the start (the Nose-Hoover chain keeps its own)
   std::vector<std::unique_ptr<ForceCompute>> m_forces;  // the pair force first
   std::unique_ptr<IntegrationMethod> m_method;
   NoseHooverMethod* m_chain = nullptr;  // m_method where it is the Nose-Hoover chain

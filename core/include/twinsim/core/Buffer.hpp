@@ -75,6 +75,13 @@ void copy(Buffer<T, DstSpace>& dst, const Buffer<T, SrcSpace>& src) {
   detail::copy_bytes(dst.data(), DstSpace::k_space, src.data(), SrcSpace::k_space, src.bytes());
 }
 
+// Copies host values into dst (equal sizes), reusing its memory.
+template <class T, class Space>
+void copy(Buffer<T, Space>& dst, const std::vector<T>& h_src) {
+  TWINSIM_REQUIRE(dst.size() == h_src.size(), "copy into a Buffer of another size");
+  detail::copy_bytes(dst.data(), Space::k_space, h_src.data(), MemorySpace::Host, dst.bytes());
+}
+
 template <class T, class Space>
 std::vector<T> to_host(const Buffer<T, Space>& b) {
   std::vector<T> h(b.size());

@@ -7,12 +7,15 @@
 //   Space                                  HostSpace or DeviceSpace: where this backend's data lives
 //   k_backend                              core::Backend::Cpu or Gpu
 //   for_each_index(n, f)                   f(i) for i in [0, n), in parallel, any order
-//   transform_reduce(n, init, f, op)       op-fold of f(i) over [0, n) with init
+//   transform_reduce(n, init, f, op)       op-fold of f(i) over [0, n) with init, to the host
+//                                          (a synchronisation: keep it out of step loops)
+//   reduce_into(n, init, f, op, d_result)  the same fold into *d_result (Space memory); no wait
 //   exclusive_scan(d_in, d_out, n)         d_out[i] = sum of d_in[0..i), in place allowed
 //   sort_by_key(d_keys, d_values, n)       stable sort of keys ascending, values follow
 //   synchronize()                          waits for all queued work
 //
 // f and op are small functors or `[=] TWINSIM_HD` lambdas; pointers are in Space memory.
+// Every call is counted (launches, synchronisations, allocations: core/ExecCounts.hpp).
 #ifndef TWINSIM_BACKEND_NS
 #error "twinsim/core/exec.hpp belongs in backend translation units built by twinsim_dual_backend_library"
 #endif

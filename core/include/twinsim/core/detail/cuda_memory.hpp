@@ -18,4 +18,15 @@ void pinned_free(void* ptr) noexcept;
 void cuda_set_device(int device);
 std::string cuda_device_description();
 std::string cuda_runtime_version();
+
+// The exec layer's persistent areas (default stream, one host thread at a time): CUB's scratch,
+// at least `bytes`, grown (and counted as an allocation) only when a call needs more than any
+// before; one device slot and one pinned host slot of k_result_bytes for reduction results.
+inline constexpr std::size_t k_result_bytes = 64;
+void* cub_scratch(std::size_t bytes);
+void* device_result();
+void* pinned_result();
+// After a launch: counts it, turns a launch error into an Error naming `what` and its call site
+// (file:line), and with TWINSIM_SYNC_CHECK=1 waits for the kernel and reports its fault there.
+void launched(const char* what, const char* file, int line);
 }  // namespace twinsim::core::detail

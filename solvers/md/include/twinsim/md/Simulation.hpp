@@ -95,6 +95,12 @@ struct MdSettings {
   // (LAMMPS' `neigh_modify every k delay 0 check no`); a build at which a particle had moved
   // more than skin / 2 is counted as dangerous (pairs may have been missed before it).
   int rebuild_every = 0;
+  // With rebuild_every = 0: the displacements are checked on the device at every step and read
+  // by the host every check_every steps (one synchronisation per check_every steps, none in
+  // between). A read rebuilds when a particle is beyond skin / 2 or would be within the next
+  // check_every - 1 steps at its present velocity; a particle found beyond skin / 2 at an
+  // earlier step of the window counts a dangerous build. 1: the exact check of every step.
+  int check_every = 4;
   // A particle that feels a force above this at the start overlaps another: refused
   // (epsilon / sigma; an LJ pair at 0.66 sigma pushes with 1e4).
   double overlap_force = 1e4;
@@ -162,6 +168,9 @@ struct SimulationState {
   std::int64_t dangerous_builds = 0;  // Simulation::dangerous_builds
   std::int64_t list_capacity = 0;     // neighbor slots per particle
   double kinetic = 0;  // sum v^2 / 2 as the Nose-Hoover chain carries it between steps
+  // Largest squared displacement since the last build at the steps of the current check
+  // window already taken (MdSettings::check_every), sigma^2.
+  double unread_displacement2 = 0;
   std::vector<double> position, velocity, force, build_position;  // [3][N], sigma, 1/tau
   std::vector<int> image;                                         // [3][N]
   std::vector<int> tag;   // [N] caller's index of each stored particle

@@ -1,5 +1,6 @@
 #pragma once
-// Linear: the pointwise (per grid point) or fully connected affine map, one gemm per batch.
+// Linear: the pointwise (per grid point) or fully connected affine map, one gemm per batch
+// (the pointwise backward: a strided batched GEMM and three GEMMs, whatever the batch).
 #include <algorithm>
 #include <cmath>
 
@@ -73,16 +74,26 @@ class Linear final : public Layer<Real> {
       blas.gemm_strided_batched(core::Op::N, core::Op::T, p, m_in, m_out, Real(1), dy.ptr(), p,
                                 std::int64_t(m_out) * p, m_w.value.ptr(), m_in, 0, Real(0),
                                 m_dx.ptr(), p, std::int64_t(m_in) * p, int(batch));
-      // Weight and bias gradients sum over the batch: one accumulating product per sample
-      // (a batched product cannot write the same matrix).
-      for (Index s = 0; s < batch; ++s) {
-        const Real* xs = x.ptr() + s * m_in * points;
-        const Real* dys = dy.ptr() + s * m_out * points;
-        blas.gemm(core::Op::T, core::Op::N, m_in, m_out, p, Real(1), xs, p, dys, p, Real(1),
-                  m_w.grad.ptr(), m_in);
-        blas.gemm(core::Op::T, core::Op::N, m_out, 1, p, Real(1), dys, p, m_ones.data(), p, Real(1),
-                  m_b.grad.ptr(), m_out);
-      }
+      // Weight and bias gradients sum over the batch. A batched product cannot write one
+      // matrix from several samples, so each sample's product goes to its own slice of a reused
+      // buffer (one strided batched GEMM), and one GEMM with a ones vector adds the slices to the
+      // gradient: 4 calls whatever the batch, instead of 2 per sample.
+      const int b = int(batch);
+      const std::size_t w_size = std::size_t(m_in) * m_out;
+      if (m_partial.size() < std::size_t(batch) * (w_size + m_out))
+        m_partial = core::Buffer<Real, Space>(std::size_t(batch) * (w_size + m_out));
+      Real* w_parts = m_partial.data();                  // [batch][out][in]: dW_s (in x out)
+      Real* b_parts = m_partial.data() + batch * w_size;  // [batch][out]: dB_s
+      blas.gemm_strided_batched(core::Op::T, core::Op::N, m_in, m_out, p, Real(1), x.ptr(), p,
+                                std::int64_t(m_in) * p, dy.ptr(), p, std::int64_t(m_out) * p,
+                                Real(0), w_parts, m_in, std::int64_t(w_size), b);
+      blas.gemm(core::Op::N, core::Op::N, int(w_size), 1, b, Real(1), w_parts, int(w_size),
+                m_ones.data(), b, Real(1), m_w.grad.ptr(), int(w_size));
+      // dy as (batch out) rows of p points: each row's sum, then the rows of each output added.
+      blas.gemm(core::Op::T, core::Op::N, m_out * b, 1, p, Real(1), dy.ptr(), p, m_ones.data(), p,
+                Real(0), b_parts, m_out * b);
+      blas.gemm(core::Op::N, core::Op::N, m_out, 1, b, Real(1), b_parts, m_out, m_ones.data(), b,
+                Real(1), m_b.grad.ptr(), m_out);
     }
     return m_dx;
   }
@@ -103,6 +114,7 @@ class Linear final : public Layer<Real> {
   const T<Real>* m_x = nullptr;
   T<Real> m_y, m_dx;
   core::Buffer<Real, Space> m_ones;
+  core::Buffer<Real, Space> m_partial;  // per-sample weight and bias gradients, reused
 };
 
 }  // namespace twinsim::TWINSIM_BACKEND_NS::nnk

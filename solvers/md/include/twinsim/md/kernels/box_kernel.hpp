@@ -8,6 +8,7 @@ namespace twinsim::md {
 struct BoxParams {
   double edge[3];
   double half[3];  // edge / 2
+  double inv[3];   // 1 / edge
 };
 
 // The nearest periodic image of a separation d along axis a. Positions are wrapped into the box
@@ -17,6 +18,13 @@ TWINSIM_HD inline double minimum_image(double d, const BoxParams& b, int a) {
   if (d > b.half[a]) return d - b.edge[a];
   if (d < -b.half[a]) return d + b.edge[a];
   return d;
+}
+
+// The same without branches, d - edge rint(d / edge), for the GPU: a warp whose threads take
+// different branches runs both (the CPU predicts them well and keeps minimum_image). Equal to
+// minimum_image but where |d| is within rounding of half the edge (both images then equally near).
+TWINSIM_HD inline double minimum_image_rint(double d, const BoxParams& b, int a) {
+  return d - b.edge[a] * rint(d * b.inv[a]);
 }
 
 // x mapped into [0, edge) along axis a, for any x.

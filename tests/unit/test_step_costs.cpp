@@ -1,0 +1,156 @@
+// What a steady-state step costs a GPU: host synchronisations, device allocations and kernel
+// launches (core/ExecCounts.hpp), counted at the same calls by both backends, so the CPU cases
+// stand for the CUDA ones on a machine without a GPU. A hidden synchronisation or allocation in
+// a step loop (a reduction read back every step, a buffer made per batch) fails here.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <vector>
+
+#include "backends.hpp"
+#include "lbm_cases.hpp"
+#include "md_test_support.hpp"
+#include "twinsim/core/ExecCounts.hpp"
+#include "twinsim/core/Philox.hpp"
+#include "twinsim/lbm/Solver.hpp"
+#include "twinsim/md/Simulation.hpp"
+#include "twinsim/spectral/Velocity3D.hpp"
+#include "twinsim/spectral/Vorticity2D.hpp"
+#include "twinsim/surrogates/Data.hpp"
+#include "twinsim/surrogates/Learner.hpp"
+
+namespace twinsim::test {
+namespace {
+
+template <class Tag>
+class StepCosts : public ::testing::Test {};
+TYPED_TEST_SUITE(StepCosts, AllBackends, BackendName);
+
+// The counts of f().
+template <class F>
+core::ExecCounts counts_of(F&& f) {
+  const core::ExecCounts before = core::exec_counts();
+  f();
+  return core::exec_counts() - before;
+}
+
+void print(const char* what, const core::ExecCounts& c) {
+  std::printf("%s: %lld synchronisations, %lld allocations, %lld launches\n", what,
+              (long long)c.synchronizations, (long long)c.allocations, (long long)c.launches);
+}
+
+// MD steps without a thermo row: the displacement checks stay on the device and are read once
+// per check window; a run() waits once at its end. A cold crystal makes no list build. The
+// Nose-Hoover chain (HOOMD's benchmark thermostat) runs its half steps on the device.
+TYPED_TEST(StepCosts, MdStepsSynchroniseOnlyToReadTheDisplacementChecks) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  enum class Method { nve, langevin, nose_hoover };
+  for (const Method method : {Method::nve, Method::langevin, Method::nose_hoover}) {
+    SCOPED_TRACE(int(method));
+    MdSetup s = lattice_setup({4, 4, 4}, 0.01, 0.0, true);
+    if (method == Method::langevin) s.settings.langevin = md::Langevin{0.01, 1.0, 5};
+    if (method == Method::nose_hoover) s.settings.nose_hoover = md::NoseHooverChain{0.01, 0.5, 3};
+    const int window = s.settings.check_every;
+    ASSERT_GT(window, 1);
+    auto sim = md::make_simulation(TypeParam::k_backend, s.settings, s.particles);
+    sim->run(2 * window);  // warm-up: scratch areas sized
+    const std::int64_t builds = sim->neighbor_builds();
+    const core::ExecCounts one = counts_of([&] { sim->run(1); });  // inside a window
+    const core::ExecCounts many = counts_of([&] { sim->run(4 * window - 1); });
+    ASSERT_EQ(sim->neighbor_builds(), builds) << "the crystal was meant to need no list build";
+    print("MD, 1 step", one);
+    print("MD, 4 windows", many);
+    EXPECT_EQ(one.synchronizations, 1);  // the run's closing wait, no read
+    EXPECT_EQ(many.synchronizations, 4 + 1);
+    EXPECT_EQ(one.allocations, 0);
+    EXPECT_EQ(many.allocations, 0);
+    // Velocity Verlet: kick-drift, check, forces with the kick (CPU: + the part sums);
+    // Langevin: one more (the O step); Nose-Hoover: four more (two chain half steps, the sum of
+    // v^2, the closing scaling).
+    const int per_step = (method == Method::nve ? 3 : method == Method::langevin ? 4 : 7) +
+                         (TypeParam::k_backend == core::Backend::Cpu ? 1 : 0);
+    EXPECT_EQ(one.launches, per_step);
+    EXPECT_EQ(many.launches, per_step * (4 * window - 1));
+  }
+}
+
+TYPED_TEST(StepCosts, LbmStepsNeitherSynchroniseNorAllocate) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  auto solver = lbm::make_solver(TypeParam::k_backend,
+                                 cavity(32, 0.6, 0.1, lbm::Collision::bgk, lbm::Precision::fp32));
+  solver->step(2);
+  const core::ExecCounts c = counts_of([&] { solver->step(10); });
+  print("LBM, 10 steps", c);
+  EXPECT_EQ(c.synchronizations, 0);
+  EXPECT_EQ(c.allocations, 0);
+  EXPECT_GT(c.launches, 0);
+}
+
+TYPED_TEST(StepCosts, SpectralStepsNeitherSynchroniseNorAllocate) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  spectral::Vorticity2DConfig c2;
+  c2.nx = c2.ny = 32;
+  auto flat = spectral::make_vorticity2d<float>(TypeParam::k_backend, c2);
+  flat->set_taylor_green(1.0, 1);
+  flat->advance(1);
+  const core::ExecCounts a = counts_of([&] { flat->advance(5); });
+  print("spectral 2D, 5 steps", a);
+  EXPECT_EQ(a.synchronizations, 0);
+  EXPECT_EQ(a.allocations, 0);
+
+  spectral::Velocity3DConfig c3;
+  c3.nx = c3.ny = c3.nz = 16;
+  auto cube = spectral::make_velocity3d<float>(TypeParam::k_backend, c3);
+  cube->set_initial(spectral::Initial3D::taylor_green, 1.0);
+  cube->advance(1);
+  const core::ExecCounts b = counts_of([&] { cube->advance(5); });
+  print("spectral 3D, 5 steps", b);
+  EXPECT_EQ(b.synchronizations, 0);
+  EXPECT_EQ(b.allocations, 0);
+}
+
+// FNO-2D training: the relative-L2 loss comes back once per step (the one wait per step); a
+// train_batches call adds two, the window ids' upload and its closing wait. Nothing is
+// allocated. This tiny FNO (2 Fourier layers, width 6, batch 4) launches 95 kernels, FFTs and
+// GEMMs per step, the same every step.
+TYPED_TEST(StepCosts, FnoTrainingStepWaitsOnceAndAllocatesNothing) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  nn::ModelSpec spec;
+  spec.in_channels = 2;
+  spec.out_channels = 1;
+  spec.params.set("width", std::int64_t(6));
+  spec.params.set("modes", std::int64_t(4));
+  spec.params.set("layers", std::int64_t(2));
+  spec.params.set("projection", std::int64_t(8));
+  auto learner = nn::make_learner<float>(TypeParam::k_backend, spec, nn::OptimizerSpec{},
+                                         nn::LossKind::relative_l2, 3);
+  constexpr int k_samples = 8, k_frames = 5, k_n = 16, k_batch = 4;
+  const core::Philox rng(11, 0);
+  std::vector<float> v(std::size_t(k_samples) * k_frames * k_n * k_n);
+  for (std::size_t i = 0; i < v.size(); i += 2) {
+    double a, b;
+    rng.uniform2(i / 2, a, b);
+    v[i] = float(2 * a - 1);
+    v[i + 1] = float(2 * b - 1);
+  }
+  learner->set_trajectories(nn::Split::train, {k_samples, k_frames, k_n, k_n}, v);
+  const std::int64_t windows = learner->windows(nn::Split::train);
+  const std::int64_t batches = nn::batch_count(windows, k_batch);
+  ASSERT_EQ(windows % k_batch, 0);
+  const auto order = nn::shuffled(windows, 3, 0);
+  learner->train_batches(order, 0, batches, k_batch, 1e-3, 0.0);  // warm-up
+  const core::ExecCounts one = counts_of([&] { learner->train_batches(order, 0, 1, k_batch, 1e-3, 0.0); });
+  const core::ExecCounts all =
+      counts_of([&] { learner->train_batches(order, 0, batches, k_batch, 1e-3, 0.0); });
+  print("FNO training, 1 step", one);
+  print("FNO training, all steps of an epoch", all);
+  EXPECT_EQ(one.synchronizations, 1 + 2);
+  EXPECT_EQ(all.synchronizations, batches + 2);
+  EXPECT_EQ(one.allocations, 0);
+  EXPECT_EQ(all.allocations, 0);
+  EXPECT_EQ(one.launches, 95);
+  EXPECT_EQ(all.launches, batches * one.launches);
+}
+
+}  // namespace
+}  // namespace twinsim::test
