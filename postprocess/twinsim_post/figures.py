@@ -1,4 +1,5 @@
-"""Matplotlib set-up shared by the figure modules: no display, one style, small PNGs."""
+"""Matplotlib set-up shared by the figure modules: no display, one style; PNG at 150 dpi unless
+configure() chose PDF or SVG (`twinsim plot RUN_DIR --format pdf|svg --dpi N`)."""
 import os
 
 import matplotlib
@@ -8,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 plt.rcParams.update({
     "figure.dpi": 100,
-    "savefig.dpi": 110,
+    "savefig.dpi": 150,
     "font.size": 9,
     "axes.grid": True,
     "grid.alpha": 0.3,
@@ -17,9 +18,23 @@ plt.rcParams.update({
 })
 
 
+FORMATS = ("png", "pdf", "svg")
+_format = "png"
+
+
+def configure(fmt="png", dpi=150):
+    """The file format of every figure save() writes, and the resolution of PNGs (and of the
+    images PDF and SVG embed)."""
+    global _format
+    if fmt not in FORMATS:
+        raise ValueError(f"figure format '{fmt}': use one of {', '.join(FORMATS)}")
+    _format = fmt
+    plt.rcParams["savefig.dpi"] = dpi
+
+
 def save(fig, out, name, written):
-    """Writes fig as out/name.png, closes it and records the path in `written`."""
-    path = os.path.join(out, name + ".png")
+    """Writes fig as out/name.<format>, closes it and records the path in `written`."""
+    path = os.path.join(out, name + "." + _format)
     if fig._suptitle is not None:  # keep room for it: tight_layout alone lets panels overlap it
         fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / fig.get_figheight()))
     else:
