@@ -39,7 +39,9 @@ def save(fig, out, name, written):
         fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / fig.get_figheight()))
     else:
         fig.tight_layout()
-    fig.savefig(path)
+    # "tight": the saved area grows to every label (a long x label under stacked panels is
+    # never cut).
+    fig.savefig(path, bbox_inches="tight", pad_inches=0.05)
     plt.close(fig)
     written.append(path)
     return path
@@ -47,3 +49,12 @@ def save(fig, out, name, written):
 
 def title(run, what):
     return f"{run.name}: {what}"
+
+
+def colour_bar(fig, image, ax, label):
+    """A colour bar beside ax (or a list of axes) for image, labelled with its quantity and
+    unit ("vorticity [1/time]")."""
+    bar = fig.colorbar(image, ax=ax, shrink=0.85, pad=0.02)
+    if label:
+        bar.set_label(label)
+    return bar
