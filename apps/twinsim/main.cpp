@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json", "markdown"}));
   PlotOptions plot_options;
   CLI::App* plot_cmd = cli.add_subcommand(
-      "plot", "Draw the figures that fit a run folder (postprocess/plot.py; PNGs in "
+      "plot", "Draw the figures that fit a run folder (postprocess/plot.py; in "
               "RUN_DIR/figures)");
   plot_cmd->add_option("run_dir", plot_options.run_dir, "Run folder")->required();
   plot_cmd->add_option("--out", plot_options.out, "Folder for the figures");
@@ -96,8 +96,8 @@ int main(int argc, char** argv) {
   plot_cmd->add_option("--dpi", plot_options.dpi, "Resolution of PNG figures (default 150)")
       ->check(CLI::Range(20, 1200));
   plot_cmd->add_flag("--paraview", plot_options.paraview,
-                     "Also save the standard ParaView views (needs pvbatch; xvfb-run without a "
-                     "display)");
+                     "Also save the standard ParaView views as PNGs and ParaView state files "
+                     "(.pvsm, File > Load State; needs pvbatch; xvfb-run without a display)");
   bool info_json = false;
   CLI::App* info_cmd = cli.add_subcommand(
       "info", "Build (version, git commit), backends, the GPU if any, library versions");

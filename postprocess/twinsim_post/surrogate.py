@@ -37,7 +37,7 @@ def plot_history(run, out, written):
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for key, label in (("train_loss", "train"), ("test_loss", "test")):
         if key in h and np.any(h[key] > 0):
-            axes[0].semilogy(h["epoch"], h[key], ".-", ms=3, label=label)
+            axes[0].semilogy(h["epoch"], h[key], ".-", ms=5, lw=1.6, label=label)
     loss = run.get("train.loss", "")
     axes[0].set_xlabel("epoch")
     axes[0].set_ylabel(f"loss ({loss})" if loss else "loss")
@@ -45,7 +45,7 @@ def plot_history(run, out, written):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].legend()
     if "learning_rate" in h:
-        axes[1].semilogy(h["epoch"], h["learning_rate"], ".-", ms=3)
+        axes[1].semilogy(h["epoch"], h["learning_rate"], ".-", ms=5, lw=1.6)
         axes[1].set_xlabel("epoch")
         axes[1].set_ylabel("learning rate")
     model = run.get("model.kind", "")
@@ -172,7 +172,7 @@ def plot_generic(run, out, written):
             continue
         fig, ax = plt.subplots(figsize=(6, 3.8))
         for key, v in series:
-            ax.semilogy(np.arange(1, len(v) + 1), v, ".-", ms=3, label=key)
+            ax.semilogy(np.arange(1, len(v) + 1), v, ".-", ms=5, lw=1.6, label=key)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(word)
         ax.legend()

@@ -175,7 +175,7 @@ def png_content(path):
     return image.shape[1], image.shape[0], float(differs), colours
 
 
-def expect_picture(path, min_fraction=0.05, min_colours=32):
+def expect_picture(path, min_fraction=0.03, min_colours=32):
     if not os.path.isfile(path):
         failures.append(f"{path}: not written")
         return
@@ -325,6 +325,26 @@ def paraview(source, runs):
     for family, run_dir in zip(families, run_dirs):
         for name in VIEWS[family]:
             expect_picture(os.path.join(out, os.path.basename(run_dir), name + ".png"))
+            expect_state(os.path.join(out, os.path.basename(run_dir), name + ".pvsm"), run_dir)
+
+
+def expect_state(path, run_dir):
+    """A ParaView state file that loads the run's .xmf and titles its colour bar with a unit."""
+    import xml.etree.ElementTree as ElementTree
+    if not os.path.isfile(path):
+        failures.append(f"{path}: no ParaView state written")
+        return
+    root = ElementTree.parse(path).getroot()
+    values = [e.get("value", "") for e in root.iter("Element")]
+    expect(root.tag in ("ParaView", "GenericParaViewApplication"),
+           f"{path}: root element {root.tag}, not a ParaView state")
+    expect(any(v.endswith(".xmf") and os.path.dirname(v) == os.path.abspath(run_dir)
+               for v in values), f"{path}: does not open the .xmf of {run_dir}")
+    titles = [e.get("value") for p in root.iter("Property") if p.get("name") == "Title"
+              for e in p.iter("Element")]
+    expect(any("[" in (t or "") for t in titles),
+           f"{path}: no colour bar title with a unit ({titles})")
+    print(f"{os.path.basename(path)}: state of {os.path.basename(run_dir)}, colour bar {titles}")
 
 
 def mdanalysis(runs, family, box):
