@@ -35,7 +35,9 @@ def configure(fmt="png", dpi=150):
 def save(fig, out, name, written):
     """Writes fig as out/name.<format>, closes it and records the path in `written`."""
     path = os.path.join(out, name + "." + _format)
-    if fig._suptitle is not None:  # keep room for it: tight_layout alone lets panels overlap it
+    if fig.get_layout_engine() is not None:
+        pass  # laid out already (constrained: a colour bar shared by several panels)
+    elif fig._suptitle is not None:  # keep room for it: tight_layout alone lets panels overlap it
         fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / fig.get_figheight()))
     else:
         fig.tight_layout()

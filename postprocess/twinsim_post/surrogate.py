@@ -83,7 +83,7 @@ def plot_side_by_side(run, out, written):
         frames = sorted(set(np.linspace(0, count - 1, min(count, 4)).round().astype(int)))
         times = f["fields/vorticity_predicted/time"][...]
         fig, axes = plt.subplots(3, len(frames), figsize=(2.5 * len(frames) + 1.4, 7.0),
-                                 squeeze=False)
+                                 squeeze=False, layout="constrained")
         # One colour range for every panel (the solver's largest |w|), so the difference row
         # reads on the same scale; the domain is the unit square of the training data.
         lim = max(float(np.abs(np.asarray(f["fields/vorticity_reference/value"][k],
