@@ -61,8 +61,9 @@ std::string History::header() const {
 
 void History::commit(std::int64_t step, double time) {
   if (!m_pending) return;
-  std::string line = fmt::format("{},{:.10g}", step, time);
-  for (double v : m_row) line += fmt::format(",{:.10g}", v);
+  // Shortest text that reads back to the same double: the CSV holds what the HDF5 file holds.
+  std::string line = fmt::format("{},{}", step, time);
+  for (double v : m_row) line += fmt::format(",{}", v);
   line += "\n";
   if (m_rows == 0) {
     replace_file(m_csv, header() + line);
