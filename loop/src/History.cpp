@@ -29,7 +29,9 @@ void replace_file(const fs::path& path, const std::string& text) {
     out << text;
     if (!out.flush()) throw core::Error(fmt::format("{}: cannot write", tmp.string()));
   }
-  fs::rename(tmp, path);
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw core::Error(fmt::format("{}: cannot replace: {}", path.string(), ec.message()));
 }
 
 }  // namespace
