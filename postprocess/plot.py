@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Draws the figures that fit a Twinsim run folder (what `twinsim plot RUN_DIR` runs).
 
-  plot.py RUN_DIR [--out DIR] [--list]
+  plot.py RUN_DIR [--out DIR] [--format png|pdf|svg] [--dpi N] [--list]
 
 Reads RUN_DIR/summary.json to tell the solver, then RUN_DIR/<name>.h5 and case.toml, and
-writes PNG figures into DIR (default RUN_DIR/figures), one path per line on stdout.
+writes figures (PNG at 150 dpi by default) into DIR (default RUN_DIR/figures), one path per
+line on stdout.
 Needs numpy, h5py and matplotlib (Debian: python3-numpy python3-h5py python3-matplotlib).
 Exit status: 0 figures written, 2 not a run folder (or nothing to draw for it), 1 failure.
 """
@@ -41,6 +42,10 @@ def main():
     parser.add_argument("run_dir", nargs="?",
                         help="a folder written by `twinsim run` (or train/predict)")
     parser.add_argument("--out", help="folder for the figures (default RUN_DIR/figures)")
+    parser.add_argument("--format", default="png", choices=("png", "pdf", "svg"),
+                        help="file format of the figures (default png)")
+    parser.add_argument("--dpi", type=int, default=150,
+                        help="resolution of PNG figures in dots per inch (default 150)")
     parser.add_argument("--list", action="store_true",
                         help="print which figures each solver gets and exit")
     args = parser.parse_args()
@@ -51,6 +56,8 @@ def main():
               "numpy, h5py and matplotlib for it (Debian: python3-h5py python3-matplotlib) or "
               "point TWINSIM_PYTHON at a python that has them", file=sys.stderr)
         return 1
+    from twinsim_post import figures
+    figures.configure(args.format, args.dpi)
     if args.list:
         for solver, (what, _) in table.items():
             print(f"{solver}: {what}")

@@ -6,6 +6,10 @@
 
 #include "twinsim/loop/Run.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace twinsim::app {
 
 // Exit statuses (loop/Run.hpp), documented in `twinsim --help`.
@@ -27,7 +31,9 @@ struct RunOptions {
 struct PlotOptions {
   std::string run_dir;
   std::string out;        // --out, empty: RUN_DIR/figures
-  bool paraview = false;  // --paraview: also the ParaView views (pvbatch)
+  bool paraview = false;  // --paraview: also the ParaView views (pvbatch) and their states
+  std::string format = "png";  // --format png|pdf|svg
+  int dpi = 150;               // --dpi, of PNG figures
 };
 
 // twinsim sweep CASE (apps/twinsim/sweep.cpp): the case's [sweep] as one case file per task in
@@ -52,12 +58,28 @@ int check_sweep(const RunOptions& options);
 int gather(const GatherOptions& options);
 int plot(const PlotOptions& options);
 int check(const RunOptions& options);
-int schema(const std::string& section);
-int info();
+// format: text (wrapped to the terminal), json or markdown.
+int schema(const std::string& section, const std::string& format);
+// json: the build, host and backends as one JSON object (`twinsim info --json`).
+int info(bool json);
 int version();
+// "twinsim 0.1.0 (commit 0123abcd, Release, backends cpu,gpu)"; "+dirty" after a commit with
+// uncommitted changes.
+std::string version_line();
+// twinsim cases: the shipped example cases with their one-line descriptions (cases.cpp).
+int cases();
 // twinsim train / predict CASE: neural surrogates (the surrogates library's train kind and
 // predict; apps/twinsim/train.cpp, predict.cpp wire them).
 int train(const RunOptions& options);
 int predict(const RunOptions& options);
+
+// Generated from the command line's own definition (help.cpp), so they never drift from it:
+// the bash completion script (commands, options, case files) and the man page (roff).
+std::string bash_completion(const CLI::App& cli);
+std::string man_page(const CLI::App& cli);
+// Refuses (exit status 2, with a close match) a first word that is no command; k_exit_ok else.
+int check_command_name(const CLI::App& cli, int argc, const char* const* argv);
+// Prints text to stdout; k_exit_ok.
+int print_text(const std::string& text);
 
 }  // namespace twinsim::app

@@ -7,24 +7,53 @@
 #include "twinsim/core/Comm.hpp"
 #include "twinsim/core/config.hpp"
 #include "twinsim/core/versions.hpp"
+#include "twinsim/io/RunDirectory.hpp"
 #include "twinsim/io/versions.hpp"
+#include "twinsim/loop/Provenance.hpp"
 
 namespace twinsim::app {
 
+std::string version_line() {
+  const loop::Build& b = loop::build();
+  return "twinsim " + b.version + " (commit " + b.commit.substr(0, 12) + (b.dirty ? "+dirty" : "") +
+         ", " + b.build_type + ", backends " + b.backends + ")";
+}
+
 int version() {
-  std::printf("twinsim %s\n", core::version().c_str());
+  std::printf("%s\n", version_line().c_str());
   return k_exit_ok;
 }
 
-int info() {
-  std::printf("twinsim %s\n\nbackends:\n", core::version().c_str());
+int info(bool json) {
+  auto libraries = core::library_versions();
+  for (auto& entry : io::library_versions()) libraries.push_back(std::move(entry));
+  const core::Backend chosen = core::gpu_available() ? core::Backend::Gpu : core::Backend::Cpu;
+  if (json) {
+    // The provenance a run's summary.json carries (build.*, host, device), for the backend
+    // --device auto would choose, and the libraries.
+    io::Summary s;
+    loop::add_build_and_host(s, chosen);
+    s.set("backend_auto", std::string(core::to_string(chosen)));
+    s.set("cpu.threads", omp_get_max_threads());
+    s.set("gpu.built", bool(TWINSIM_HAVE_CUDA));
+    s.set("gpu.available", core::gpu_available());
+    if (TWINSIM_HAVE_CUDA) {
+      s.set("gpu.architectures", std::string(TWINSIM_CUDA_ARCHITECTURES));
+      s.set("gpu.description", core::gpu_description());
+    }
+    for (const auto& [name, ver] : libraries) s.set("libraries." + name, ver);
+    std::printf("%s\n", s.to_json().c_str());
+    return k_exit_ok;
+  }
+  std::printf("%s\n\nbackends:\n", version_line().c_str());
   std::printf("  cpu  OpenMP, %d threads\n", omp_get_max_threads());
   if (TWINSIM_HAVE_CUDA)
     std::printf("  gpu  CUDA, built for sm_%s; %s\n", TWINSIM_CUDA_ARCHITECTURES,
                 core::gpu_description().c_str());
   else
     std::printf("  gpu  not built (no nvcc at configure time)\n");
-  std::printf("  --device auto selects: %s\n\n", core::gpu_available() ? "gpu" : "cpu");
+  std::printf("  --device auto selects: %s\n\nhost: %s\n\n",
+              std::string(core::to_string(chosen)).c_str(), loop::host_name().c_str());
   // Under mpirun/srun every rank prints; the layout line says which one.
   std::printf("MPI:\n  %s\n", core::mpi_built() ? core::mpi_library().c_str()
                                                  : "not built: one rank per run");
@@ -34,8 +63,6 @@ int info() {
     std::printf("  (started without a launcher: mpirun -n N / srun -n N twinsim ... splits runs "
                 "whose solver supports it)\n");
   std::printf("\nlibraries:\n");
-  auto libraries = core::library_versions();
-  for (auto& entry : io::library_versions()) libraries.push_back(std::move(entry));
   for (const auto& [name, ver] : libraries) std::printf("  %-9s %s\n", name.c_str(), ver.c_str());
   return k_exit_ok;
 }

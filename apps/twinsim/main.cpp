@@ -8,6 +8,7 @@
 #include "twinsim/core/Backend.hpp"
 #include "twinsim/core/Log.hpp"
 #include "twinsim/core/Signals.hpp"
+#include "twinsim/loop/Provenance.hpp"
 
 int main(int argc, char** argv) {
   using namespace twinsim::app;
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
       "3 stopped by SIGTERM, SIGINT or SIGUSR1 after writing a checkpoint (--restart latest\n"
       "continues it); a second signal stops at once with 128 + the signal number."};
   cli.require_subcommand(1);
+  twinsim::loop::set_command_line(argc, argv);
+  cli.set_version_flag("--version", version_line(), "Print the version and build, and exit");
   bool quiet = false, verbose = false;
   cli.add_flag("-q,--quiet", quiet, "Only warnings and errors on the terminal");
   cli.add_flag("-v,--verbose", verbose, "Debug messages on the terminal");
@@ -75,21 +78,44 @@ int main(int argc, char** argv) {
   gather_cmd->add_flag("--allow-incomplete", gather_options.allow_incomplete,
                        "Also gather runs that did not finish (their whole frames)");
   gather_cmd->add_flag("--overwrite", gather_options.overwrite, "Replace OUT");
-  std::string section;
+  std::string section, schema_format = "text";
   CLI::App* schema_cmd =
       cli.add_subcommand("schema", "Document the case-file keys (all, or one section)");
   schema_cmd->add_option("section", section, "Section name, e.g. run");
+  schema_cmd->add_option("--format", schema_format,
+                         "text (a table wrapped to the terminal), json or markdown")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
   PlotOptions plot_options;
   CLI::App* plot_cmd = cli.add_subcommand(
-      "plot", "Draw the figures that fit a run folder (postprocess/plot.py; PNGs in "
+      "plot", "Draw the figures that fit a run folder (postprocess/plot.py; in "
               "RUN_DIR/figures)");
   plot_cmd->add_option("run_dir", plot_options.run_dir, "Run folder")->required();
   plot_cmd->add_option("--out", plot_options.out, "Folder for the figures");
+  plot_cmd->add_option("--format", plot_options.format, "png (default), pdf or svg")
+      ->check(CLI::IsMember({"png", "pdf", "svg"}));
+  plot_cmd->add_option("--dpi", plot_options.dpi, "Resolution of PNG figures (default 150)")
+      ->check(CLI::Range(20, 1200));
   plot_cmd->add_flag("--paraview", plot_options.paraview,
-                     "Also save the standard ParaView views (needs pvbatch; xvfb-run without a "
-                     "display)");
-  CLI::App* info_cmd = cli.add_subcommand("info", "Backends, the GPU if any, library versions");
+                     "Also save the standard ParaView views as PNGs and ParaView state files "
+                     "(.pvsm, File > Load State; needs pvbatch; xvfb-run without a display)");
+  bool info_json = false;
+  CLI::App* info_cmd = cli.add_subcommand(
+      "info", "Build (version, git commit), backends, the GPU if any, library versions");
+  info_cmd->add_flag("--json", info_json, "The same as JSON, for scripts");
   CLI::App* version_cmd = cli.add_subcommand("version", "Print the version");
+  CLI::App* cases_cmd =
+      cli.add_subcommand("cases", "List the example cases shipped with Twinsim, one line each");
+  std::string shell = "bash";
+  CLI::App* completion_cmd = cli.add_subcommand(
+      "completion", "Print the shell completion script (installed by cmake --install; or: "
+                    "source <(twinsim completion))");
+  completion_cmd->add_option("shell", shell, "Shell (bash)")->check(CLI::IsMember({"bash"}));
+  // The man page is generated from this help text at build time (apps/CMakeLists.txt).
+  CLI::App* man_cmd = cli.add_subcommand("man", "Print the man page (roff) of twinsim");
+  man_cmd->group("");
+
+  // A misspelt command gets a suggestion instead of CLI11's "arguments were not expected".
+  if (const int status = check_command_name(cli, argc, argv); status != k_exit_ok) return status;
 
   try {
     cli.parse(argc, argv);
@@ -109,10 +135,13 @@ int main(int argc, char** argv) {
     if (*gather_cmd) return gather(gather_options);
     if (*train_cmd) return train(options);
     if (*predict_cmd) return predict(options);
-    if (*schema_cmd) return schema(section);
+    if (*schema_cmd) return schema(section, schema_format);
     if (*plot_cmd) return plot(plot_options);
-    if (*info_cmd) return info();
+    if (*info_cmd) return info(info_json);
     if (*version_cmd) return version();
+    if (*cases_cmd) return cases();
+    if (*completion_cmd) return print_text(bash_completion(cli));
+    if (*man_cmd) return print_text(man_page(cli));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
   }

@@ -108,7 +108,8 @@ int plot(const PlotOptions& options) {
   const fs::path out = options.out.empty() ? run_dir / "figures" : fs::path(options.out);
   const std::string py = python();
   const int status = run_process({py, (scripts / "plot.py").string(), run_dir.string(), "--out",
-                                  out.string()});
+                                  out.string(), "--format", options.format, "--dpi",
+                                  std::to_string(options.dpi)});
   if (status == -1 || status == 127) {
     std::fprintf(stderr, "error: could not run %s; install Python 3 with numpy, h5py and "
                          "matplotlib (Debian: python3-h5py python3-matplotlib) or set "

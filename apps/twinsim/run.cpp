@@ -1,4 +1,4 @@
-// twinsim run / check / schema: which kind of case a file is (one look at its tables and
+// twinsim run / check: which kind of case a file is (one look at its tables and
 // run.solver), validation against that kind's schema, then the loop library's run.
 #include <algorithm>
 #include <cstdio>
@@ -47,33 +47,6 @@ int check(const RunOptions& options) {
   std::printf("%s: ok (solver %s)\n", options.case_path.c_str(),
               c->get_string("run.solver").c_str());
   return k_exit_ok;
-}
-
-int schema(const std::string& section) {
-  try {
-    // Solver cases ([run] with a solver, [checkpoint]), then the surrogate cases' own sections.
-    const io::Schema solvers = case_schema(), surrogates = surrogate_case_schema();
-    std::vector<std::string> surrogate_sections = surrogates.section_names();
-    for (const char* shared : {"run", "checkpoint"})
-      surrogate_sections.erase(
-          std::remove(surrogate_sections.begin(), surrogate_sections.end(), shared),
-          surrogate_sections.end());
-    std::string text;
-    if (section.empty()) {
-      text = solvers.describe();
-      for (const std::string& name : surrogate_sections) text += surrogates.describe(name);
-    } else if (std::find(surrogate_sections.begin(), surrogate_sections.end(), section) !=
-               surrogate_sections.end()) {
-      text = surrogates.describe(section);
-    } else {
-      text = solvers.describe(section);
-    }
-    std::fputs(text.c_str(), stdout);
-    return k_exit_ok;
-  } catch (const core::Error& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return k_exit_bad_input;
-  }
 }
 
 int run(const RunOptions& options) {

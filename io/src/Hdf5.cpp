@@ -557,9 +557,13 @@ FrameView TimeSeries::append(const T* h_values, std::uint64_t rows, std::int64_t
   detail::write_frame(s.time.get(), s.path + "/time", s.frames, {}, DType::f64, &time);
   FrameView view{frame_view_path(s.path, s.frames),
                  s.spec.view_shape.empty() ? count : s.spec.view_shape, s.spec.type};
-  const detail::Block block = detail::frame_block(s.frames, count);
-  detail::create_view(s.file, s.value.get(), value, view.path, block.start, block.count,
-                      view.shape, s.spec.type);
+  if (s.spec.frame_views) {
+    const detail::Block block = detail::frame_block(s.frames, count);
+    detail::create_view(s.file, s.value.get(), value, view.path, block.start, block.count,
+                        view.shape, s.spec.type);
+  } else {
+    view.path.clear();
+  }
   // The frame is on disk before append returns: a run killed later keeps it. HDF5 may evict
   // metadata (a grown extent) before the flush, so a killed run's datasets can hold a partial
   // last frame; complete_frames, raised only after the flush, says which frames are whole.

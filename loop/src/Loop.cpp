@@ -71,6 +71,16 @@ void Loop::save(io::StateWriter& out) const {
     if (s.trigger.every_time > 0) out.put("loop/next_time/" + name, s.next_time);
   }
   for (const auto& [phase, seconds] : m_timers.all()) out.put("loop/seconds/" + phase, seconds);
+  if (m_history) m_history->save(out, "loop/history/");
+}
+
+void Loop::record(History& history) {
+  m_history = &history;
+  for (Scheduled& s : m_operations) s.operation->use_history(history);
+}
+
+void Loop::commit_history() {
+  if (m_history) m_history->commit(m_stepper.step(), m_stepper.time());
 }
 
 void Loop::restore(const io::Restart& restart) {
@@ -84,6 +94,7 @@ void Loop::restore(const io::Restart& restart) {
     s.fired_at = in.get_int("loop/fired_at/" + name);
     if (s.trigger.every_time > 0) s.next_time = in.get_double("loop/next_time/" + name);
   }
+  if (m_history) m_history->load(in, "loop/history/");
   m_timers = core::Timers();
   for (const char* phase : {k_advance})
     if (in.has(std::string("loop/seconds/") + phase))
@@ -164,7 +175,8 @@ Outcome Loop::run_steps() {
   const Position start = m_stepper.position();
   core::Comm& comm = core::world();
   // Only rank 0 draws the progress line (the other ranks log warnings and errors only).
-  core::Progress progress(m_label, start.total, start.unit, 30.0, comm.root() ? stderr : nullptr);
+  core::Progress progress(m_label, start.total, start.unit, m_progress_interval_s,
+                          comm.root() ? stderr : nullptr);
   if (m_restarted) progress.resume_at(start.done);
   const io::Checkpoints::Save save = [this](io::StateWriter& out) { this->save(out); };
   Outcome outcome;
@@ -173,6 +185,7 @@ Outcome Loop::run_steps() {
     if (!m_restarted)
       for (Scheduled& s : m_operations)
         if (s.trigger.at_start) stop = fire(s) == Verdict::stop || stop;
+    commit_history();
     // Steps per chunk, re-sized after each from the measured rate to about k_chunk_seconds;
     // where chunks end changes nothing a stepper computes.
     std::int64_t chunk = 1;
@@ -198,6 +211,7 @@ Outcome Loop::run_steps() {
       // finds them done; a stop signal that arrives with the last step ends nothing early.
       const bool last = stop || m_stepper.finished();
       if (last) fire_final(false);
+      commit_history();
       progress.update(m_stepper.position().done);
       if (agreed.checkpoint)
         m_checkpoints->write(m_stepper.step(), m_stepper.time(), save, m_output);
@@ -209,6 +223,7 @@ Outcome Loop::run_steps() {
     // A run that had nothing to step (finished at its start, or restarted from its last
     // checkpoint): what did not fire at this step yet fires now.
     fire_final(false);
+    commit_history();
     progress.finish();
     outcome.end = stop ? End::stopped : End::finished;
   } catch (const core::Error& e) {
@@ -220,6 +235,11 @@ Outcome Loop::run_steps() {
     outcome.end = End::failed;
     outcome.failure = e.what();
     fire_final(true);
+    try {
+      commit_history();  // the values of the step that failed
+    } catch (const core::Error& e) {
+      spdlog::warn("history at the failure: {}", e.what());
+    }
   }
   return outcome;
 }

@@ -14,6 +14,7 @@
 #include "twinsim/core/Signals.hpp"
 #include "twinsim/core/Timers.hpp"
 #include "twinsim/core/versions.hpp"
+#include "twinsim/loop/Provenance.hpp"
 
 namespace twinsim::loop {
 
@@ -21,10 +22,15 @@ namespace fs = std::filesystem;
 
 std::unique_ptr<io::H5File> Setup::open_output(const std::string& units) const {
   const fs::path path = dir.file(name + ".h5");
-  if (restart) return std::make_unique<io::H5File>(restart->reopen_output(path));
+  if (restart) {
+    auto file = std::make_unique<io::H5File>(restart->reopen_output(path));
+    file->set_attribute("/", "status", std::string("running"));
+    return file;
+  }
   auto file = std::make_unique<io::H5File>(io::H5File::create(path));
   io::write_provenance(*file, {case_file.resolved_text(), std::string(core::to_string(backend)),
                                units});
+  write_start(*file, backend);
   return file;
 }
 
@@ -44,10 +50,22 @@ Result execute(const Kind& kind, const Setup& setup, io::Checkpoints& checkpoint
   Loop loop(*run.stepper, run.label.empty() ? kind.name : run.label);
   for (auto& [operation, trigger] : run.operations) loop.add(*operation, trigger);
   loop.checkpoint_with(checkpoints, run.output.get());
+  // Declared after the run, so closed before its output file.
+  History history(setup.dir.file("history.csv"));
+  history.write_to(run.output.get());
+  loop.record(history);
+  if (setup.case_file.has("run.progress_interval"))
+    loop.progress_interval(setup.case_file.get_float("run.progress_interval"));
   if (setup.restart) loop.restore(*setup.restart);
   result.outcome = loop.run();
   run.stepper->summarize(result.summary, loop.timers());
   for (const auto& [operation, trigger] : run.operations) operation->summarize(result.summary);
+  if (history.rows() > 0) result.summary.set("history.rows", std::int64_t(history.rows()));
+  history.close();
+  if (run.output)
+    write_end(*run.output, result.outcome.end == End::failed        ? "failed"
+                           : result.outcome.end == End::interrupted ? "interrupted"
+                                                                    : "ok");
   return result;
 }
 
@@ -230,21 +248,35 @@ void set_provenance(io::Summary& s, const std::string& name, const std::string& 
   s.set(provenance, what);
   s.set("backend", std::string(core::to_string(backend)));
   s.set("twinsim_version", core::version());
+  add_build_and_host(s, backend);
+  const double seconds = core::seconds_since(start);
+  s.set("end_utc", utc_now());
+  s.set("start_utc", utc_at(std::chrono::system_clock::now() -
+                            std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                std::chrono::duration<double>(seconds))));
   s.set("status", failure.empty() ? "ok" : "failed");
   if (!failure.empty()) s.set("failure", failure);
-  s.set("timing.total_s", core::seconds_since(start));
+  s.set("timing.total_s", seconds);
+}
+
+void add_progress_key(io::SectionBuilder& run_section) {
+  run_section.key_float("progress_interval", "Seconds between two progress lines when the "
+                        "output is not a terminal (log.txt, batch jobs); a terminal redraws "
+                        "its line 5 times a second")
+      .default_value(30.0).unit("s").greater_than(0);
 }
 
 io::Schema case_schema(const std::vector<Kind>& kinds, const std::string& solver) {
   std::vector<std::string> names;
   for (const Kind& k : kinds) names.push_back(k.name);
   io::Schema schema;
-  schema.section("run", "What to run").required()
-      .key_string("name", "Run name: output files are <name>.h5, <name>.xmf").required()
-      .key_string("solver", "What computes the run").required().one_of(names)
-      .key_string("device", "Backend: auto (the GPU when one is present), cpu or gpu; "
+  io::SectionBuilder run = schema.section("run", "What to run").required();
+  run.key_string("name", "Run name: output files are <name>.h5, <name>.xmf").required();
+  run.key_string("solver", "What computes the run").required().one_of(names);
+  run.key_string("device", "Backend: auto (the GPU when one is present), cpu or gpu; "
                             "--device overrides it")
       .default_value("auto").one_of(core::device_requests());
+  add_progress_key(run);
   io::add_checkpoint_schema(schema);
   for (const Kind& k : kinds)
     if (solver.empty() || k.name == solver) k.add_schema(schema);

@@ -11,6 +11,11 @@ import twinsim_pv as tp  # noqa: E402
 from paraview import simple as pv  # noqa: E402
 
 
+def speed_unit(summary):
+    """MD runs are in reduced Lennard-Jones units: speed in sigma/tau."""
+    return "sigma/tau" if "Lennard-Jones" in str(summary.get("units", "")) else ""
+
+
 def render(run_dir, out, time=None, size=(800, 600)):
     summary, xmf = tp.load_run(run_dir)
     reader = tp.open_xdmf(xmf)
@@ -25,7 +30,7 @@ def render(run_dir, out, time=None, size=(800, 600)):
     d.RenderPointsAsSpheres = 1
     tp.colour_by(d, view, ("POINTS", "speed"), preset="Turbo" if "Turbo" in
                  pv.GetLookupTableNames() else "Viridis (matplotlib)",
-                 title="speed")
+                 title=tp.with_unit("speed", speed_unit(summary)))
     view.CameraPosition = [1.8, -1.4, 1.2]
     view.CameraViewUp = [0, 0, 1]
     tp.fit(view, 1.2)

@@ -37,7 +37,8 @@ def render(run_dir, out, time=None, size=(1200, 420)):
         d = pv.Show(reader, view)
         d.SetRepresentationType("Surface")
         lut = tp.colour_by(d, view, ("POINTS", field + suffix), preset="Cool to Warm",
-                           title=field)
+                           title=tp.with_unit(field, tp.units_of(xmf, field + suffix)
+                                              or "1/time"))
         lut.RescaleTransferFunction(-m, m)
         d.SetScalarBarVisibility(view, k == 2)
         view.InteractionMode = "2D"
@@ -52,6 +53,7 @@ def render(run_dir, out, time=None, size=(1200, 420)):
     os.makedirs(os.path.dirname(os.path.abspath(out)) or ".", exist_ok=True)
     pv.SaveScreenshot(out, layout, ImageResolution=list(size))
     print(out)
+    tp.save_state(out)
     return out
 
 

@@ -1,5 +1,6 @@
 """Helpers shared by the pvpython scripts in this folder: open a Twinsim run folder's XDMF
-sidecar with a named reader, pick a time, set up a view, save a PNG.
+sidecar with a named reader, pick a time, set up a view, save a PNG and the ParaView state
+that rebuilds the view (File > Load State).
 
 Facts these rely on (checked with Debian 12's ParaView 5.11, reference/paraview-and-slurm.md):
 - name the reader (XDMFReader); OpenDataFile picks a different one per version;
@@ -32,6 +33,26 @@ def load_run(run_dir):
         raise RunError(f"{run_dir}: no {os.path.basename(xmf)}: this run wrote no fields or "
                        "trajectory for ParaView (e.g. md.dump_every = 0)")
     return summary, xmf
+
+
+def units_of(xmf, name):
+    """The unit of field `name` as the run's HDF5 file states it ("m/s", "1/time"), "" when it
+    states none (reduced units) or the file cannot be read."""
+    try:
+        import h5py
+        with h5py.File(os.path.splitext(xmf)[0] + ".h5", "r", locking=False) as f:
+            for path in (f"fields/{name}/value", f"{name}/value"):
+                if path in f:
+                    unit = f[path].attrs.get("units", "")
+                    return unit.decode() if isinstance(unit, bytes) else str(unit)
+    except (ImportError, OSError):
+        pass
+    return ""
+
+
+def with_unit(title, unit):
+    """ "vorticity [1/s]" (the colour bar's title), or the title alone without a unit."""
+    return f"{title} [{unit}]" if unit else title
 
 
 def open_xdmf(xmf):
@@ -135,11 +156,22 @@ def fit(view, zoom=1.12):
         view.GetActiveCamera().Zoom(zoom)
 
 
+def save_state(path):
+    """The session as a ParaView state file beside the picture (<name>.pvsm): File > Load
+    State in the GUI rebuilds the same view (reader, filters, colours, camera) from the run's
+    .xmf, named by its absolute path."""
+    state = os.path.splitext(path)[0] + ".pvsm"
+    pv.SaveState(state)
+    print(state)
+    return state
+
+
 def save(view, path, size=(800, 600)):
     os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
     pv.Render(view)
     pv.SaveScreenshot(path, view, ImageResolution=list(size))
     print(path)
+    save_state(path)
     return path
 
 

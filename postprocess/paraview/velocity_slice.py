@@ -28,7 +28,8 @@ def render(run_dir, out, time=None, size=(800, 600)):
     d = pv.Show(source, view)
     d.SetRepresentationType("Surface")
     tp.colour_by(d, view, ("POINTS", "velocity"), component="Magnitude",
-                 preset="Viridis (matplotlib)", title="velocity magnitude")
+                 preset="Viridis (matplotlib)",
+                 title=tp.with_unit("velocity magnitude", tp.units_of(xmf, "velocity")))
     if "obstacle" in arrays:
         solid = pv.Threshold(Input=reader, Scalars=["POINTS", "obstacle"])
         try:  # ParaView >= 5.10

@@ -1,5 +1,6 @@
 #!/usr/bin/env pvbatch
-"""Every standard ParaView view that fits a run, as PNGs: particles coloured by speed (MD),
+"""Every standard ParaView view that fits a run, as PNGs and ParaView state files (<view>.pvsm:
+File > Load State opens the same view in the GUI): particles coloured by speed (MD),
 velocity-magnitude slice with the obstacle (LBM, 3D spectral, Taylor-Green check), vorticity
 (LBM, spectral), surrogate vs solver side by side (`twinsim predict` runs).
 `twinsim plot RUN_DIR --paraview` runs it through ./pvrun.

@@ -28,6 +28,14 @@ def gradient_filter(source):
     return g
 
 
+def per_time(velocity_unit):
+    """The unit of a velocity gradient: "m/s" -> "1/s", "m s-1" -> "s-1", "length/time" ->
+    "1/time"; "" when the velocity has none."""
+    if "/" in velocity_unit:
+        return "1/" + velocity_unit.split("/", 1)[1]
+    return velocity_unit.split()[-1] if velocity_unit.endswith("-1") else ""
+
+
 def render(run_dir, out, time=None, size=(800, 600)):
     summary, xmf = tp.load_run(run_dir)
     reader = tp.open_xdmf(xmf)
@@ -39,7 +47,7 @@ def render(run_dir, out, time=None, size=(800, 600)):
         d = pv.Show(reader, view)
         d.SetRepresentationType("Surface")
         tp.colour_by(d, view, ("POINTS", "vorticity"), preset="Cool to Warm", symmetric=True,
-                     title="vorticity")
+                     title=tp.with_unit("vorticity", tp.units_of(xmf, "vorticity")))
         text = "vorticity"
         if not flat:
             d.SetRepresentationType("Outline")
@@ -48,7 +56,9 @@ def render(run_dir, out, time=None, size=(800, 600)):
         d = pv.Show(s, view)
         d.SetRepresentationType("Surface")
         tp.colour_by(d, view, ("POINTS", "Vorticity"), component="Magnitude",
-                     preset="Inferno (matplotlib)", title="vorticity magnitude")
+                     preset="Inferno (matplotlib)",
+                     title=tp.with_unit("vorticity magnitude",
+                                        per_time(tp.units_of(xmf, "velocity"))))
         text = "vorticity magnitude (Gradient filter), mid-plane z"
     else:
         raise tp.RunError(f"{xmf}: neither a 'vorticity' array nor a 3D 'velocity' field "

@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 
 from . import references
-from .figures import plt, save, title
+from .figures import colour_bar, plt, save, title
 
 
 def shell_spectrum(energy_density, k_magnitude, dk):
@@ -64,16 +64,20 @@ def plot_vorticity_2d(run, f, out, written, lx, ly):
     w = f["vorticity/value"]
     times = f["snapshot_time"][...]
     frames = evenly(w.shape[1], 6)
-    fig, axes = plt.subplots(1, len(frames), figsize=(2.3 * len(frames) + 0.4, 2.6),
+    fig, axes = plt.subplots(1, len(frames), figsize=(3.0 * len(frames) + 0.4, 2.9),
                              squeeze=False)
-    for ax, k in zip(axes[0], frames):
+    for i, (ax, k) in enumerate(zip(axes[0], frames)):
         field = np.asarray(w[0, k], dtype=float)
         lim = float(np.abs(field).max()) or 1.0
-        ax.imshow(field, origin="lower", extent=(0, lx, 0, ly), cmap="RdBu_r", vmin=-lim,
-                  vmax=lim)
-        ax.set_title(f"t = {times[k]:.3g}\n|w| <= {lim:.3g}", fontsize=8)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        im = ax.imshow(field, origin="lower", extent=(0, lx, 0, ly), cmap="RdBu_r", vmin=-lim,
+                       vmax=lim)
+        colour_bar(fig, im, ax, "vorticity [1/time]" if i == len(frames) - 1 else None)
+        ax.set_title(f"t = {times[k]:.3g}", fontsize=8)
+        ax.set_xlabel("x [length]")
+        if i == 0:
+            ax.set_ylabel("y [length]")
+        else:
+            ax.set_yticklabels([])
         ax.grid(False)
     first = run.get("samples.first", 0)
     fig.suptitle(title(run, f"vorticity of sample {first} (colour range per frame)"), fontsize=9)
@@ -84,6 +88,7 @@ def plot_spectrum_2d(run, f, out, written, lx, ly):
     w = f["vorticity/value"]
     times = f["snapshot_time"][...]
     fig, ax = plt.subplots(figsize=(5.5, 4))
+    single = True  # every frame holds one mode (Taylor-Green)
     for k in evenly(w.shape[1], 4):
         e = None
         for s in range(w.shape[0]):  # ensemble mean
@@ -91,11 +96,23 @@ def plot_spectrum_2d(run, f, out, written, lx, ly):
             e = es if e is None else e + es
         e /= w.shape[0]
         shells = min(w.shape[2], w.shape[3]) // 2 + 1  # complete shells, up to Nyquist
-        ax.loglog(kk[1:shells], np.maximum(e[1:shells], 1e-300), label=f"t = {times[k]:.3g}")
+        kk, e = kk[1:shells], e[1:shells]
+        # A single mode (Taylor-Green) is a point, not a line down to round-off at k = 30.
+        held = e > 1e-12 * e.max() if e.max() > 0 else np.zeros_like(e, bool)
+        if held.sum() <= 2:
+            ax.plot(kk[held], e[held], "o", ms=10, label=f"t = {times[k]:.3g}")
+        else:
+            single = False
+            ax.loglog(kk, np.maximum(e, 1e-300), label=f"t = {times[k]:.3g}")
     ax.set_xlabel("|k| [1/length]")
     ax.set_ylabel("E(k) [length^2/time^2 per shell]")
-    ax.set_ylim(bottom=max(ax.get_ylim()[0], 1e-16 * ax.get_ylim()[1]))
-    ax.set_title(title(run, f"kinetic-energy spectrum, mean of {w.shape[0]} samples"))
+    if single:  # linear axes around the mode: its energy decaying is what there is to see
+        lo, hi = ax.get_xlim()
+        ax.set_xlim(0, max(hi, 1.0) * 1.5)
+        ax.set_title(title(run, "kinetic energy of its single mode"))
+    else:
+        ax.set_ylim(bottom=max(ax.get_ylim()[0], 1e-16 * ax.get_ylim()[1]))
+        ax.set_title(title(run, f"kinetic-energy spectrum, mean of {w.shape[0]} samples"))
     ax.legend()
     save(fig, out, "spectral_energy_spectrum", written)
 
@@ -196,15 +213,16 @@ def plot_velocity_snapshots_3d(run, f, out, written):
     ax.legend()
     save(fig, out, "spectral3d_energy_spectrum", written)
 
-    fig, axes = plt.subplots(1, len(frames), figsize=(2.6 * len(frames) + 0.6, 2.9),
+    fig, axes = plt.subplots(1, len(frames), figsize=(3.2 * len(frames) + 0.6, 3.0),
                              squeeze=False)
     for ax, k in zip(axes[0], frames):
         w = vorticity_3d(fields[k], l)
         plane = np.sqrt((w[:, :, 0, :] ** 2).sum(axis=-1))  # x = 0: a [z][y] plane
-        ax.imshow(plane, origin="lower", extent=(0, l, 0, l), cmap="inferno")
-        ax.set_title(f"t = {times[k]:.3g}, max {plane.max():.3g}", fontsize=8)
-        ax.set_xlabel("y")
-        ax.set_ylabel("z")
+        im = ax.imshow(plane, origin="lower", extent=(0, l, 0, l), cmap="inferno")
+        colour_bar(fig, im, ax, "|vorticity| [1/time]" if k == frames[-1] else None)
+        ax.set_title(f"t = {times[k]:.3g}", fontsize=8)
+        ax.set_xlabel("y [length]")
+        ax.set_ylabel("z [length]")
         ax.grid(False)
     fig.suptitle(title(run, "vorticity magnitude on the plane x = 0"), fontsize=9)
     save(fig, out, "spectral3d_vorticity", written)

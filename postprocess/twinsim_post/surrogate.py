@@ -16,7 +16,9 @@ import os
 import h5py
 import numpy as np
 
-from .figures import plt, save, title
+from matplotlib.ticker import MaxNLocator
+
+from .figures import colour_bar, plt, save, title
 
 
 def read_csv(path):
@@ -35,13 +37,15 @@ def plot_history(run, out, written):
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for key, label in (("train_loss", "train"), ("test_loss", "test")):
         if key in h and np.any(h[key] > 0):
-            axes[0].semilogy(h["epoch"], h[key], ".-", ms=3, label=label)
+            axes[0].semilogy(h["epoch"], h[key], ".-", ms=5, lw=1.6, label=label)
     loss = run.get("train.loss", "")
     axes[0].set_xlabel("epoch")
     axes[0].set_ylabel(f"loss ({loss})" if loss else "loss")
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].legend()
     if "learning_rate" in h:
-        axes[1].semilogy(h["epoch"], h["learning_rate"], ".-", ms=3)
+        axes[1].semilogy(h["epoch"], h["learning_rate"], ".-", ms=5, lw=1.6)
         axes[1].set_xlabel("epoch")
         axes[1].set_ylabel("learning rate")
     model = run.get("model.kind", "")
@@ -78,24 +82,33 @@ def plot_side_by_side(run, out, written):
         count = f["fields/vorticity_predicted/value"].shape[0]
         frames = sorted(set(np.linspace(0, count - 1, min(count, 4)).round().astype(int)))
         times = f["fields/vorticity_predicted/time"][...]
-        fig, axes = plt.subplots(3, len(frames), figsize=(2.3 * len(frames) + 0.6, 6.6),
-                                 squeeze=False)
+        fig, axes = plt.subplots(3, len(frames), figsize=(2.5 * len(frames) + 1.4, 7.0),
+                                 squeeze=False, layout="constrained")
+        # One colour range for every panel (the solver's largest |w|), so the difference row
+        # reads on the same scale; the domain is the unit square of the training data.
+        lim = max(float(np.abs(np.asarray(f["fields/vorticity_reference/value"][k],
+                                          float)).max()) for k in frames) or 1.0
         for col, k in enumerate(frames):
-            ref = np.asarray(f["fields/vorticity_reference/value"][k], float).squeeze()
-            lim = float(np.abs(ref).max()) or 1.0
             for row, name in enumerate(names):
                 v = np.asarray(f[f"fields/{name}/value"][k], float).squeeze()
                 ax = axes[row, col]
-                ax.imshow(v, origin="lower", cmap="RdBu_r", vmin=-lim, vmax=lim)
-                ax.set_xticks([])
-                ax.set_yticks([])
+                ny, nx = v.shape
+                im = ax.imshow(v, origin="lower", cmap="RdBu_r", vmin=-lim, vmax=lim,
+                               extent=(0, 1, 0, ny / nx))
                 ax.grid(False)
                 if row == 0:
                     ax.set_title(f"t = {times[k]:.3g}", fontsize=8)
+                if row == 2:
+                    ax.set_xlabel("x [length]")
+                else:
+                    ax.set_xticklabels([])
                 if col == 0:
-                    ax.set_ylabel(name.replace("vorticity_", ""))
-        fig.suptitle(title(run, "surrogate (top) vs solver (middle), difference (bottom); "
-                                "colour range of the solver's frame"), fontsize=9)
+                    ax.set_ylabel(f"{name.replace('vorticity_', '')}\ny [length]")
+                else:
+                    ax.set_yticklabels([])
+        colour_bar(fig, im, axes, "vorticity [1/time]")
+        fig.suptitle(title(run, "surrogate (top) vs solver (middle), difference (bottom)"),
+                     fontsize=9)
         save(fig, out, "surrogate_vs_solver", written)
 
 
@@ -159,7 +172,7 @@ def plot_generic(run, out, written):
             continue
         fig, ax = plt.subplots(figsize=(6, 3.8))
         for key, v in series:
-            ax.semilogy(np.arange(1, len(v) + 1), v, ".-", ms=3, label=key)
+            ax.semilogy(np.arange(1, len(v) + 1), v, ".-", ms=5, lw=1.6, label=key)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(word)
         ax.legend()

@@ -247,7 +247,7 @@ loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
   // Both fire never by a trigger: the stepper writes the history row at each epoch's end, the
   // model file is written when the run ends.
   auto& report = static_cast<EpochReport<Real>&>(
-      run.add(std::make_unique<EpochReport<Real>>(*trainer, setup.dir, setup.restart != nullptr),
+      run.add(std::make_unique<EpochReport<Real>>(*trainer),
               loop::Trigger{}));
   run.add(std::make_unique<ModelOutput<Real>>(*trainer, setup.dir.file("model.h5")),
           loop::Trigger{});

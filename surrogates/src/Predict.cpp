@@ -24,6 +24,7 @@
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/RunDirectory.hpp"
 #include "twinsim/io/Xdmf.hpp"
+#include "twinsim/loop/Provenance.hpp"
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/Learner.hpp"
 
@@ -328,6 +329,7 @@ void predict_trajectories(const io::Case& c, const ModelFile& model, core::Backe
   io::H5File h5 = io::H5File::create(dir.file(name + ".h5"));
   io::write_provenance(h5, {c.resolved_text(), std::string(core::to_string(backend)),
                             "those of the training data"});
+  loop::write_start(h5, backend);
   const std::uint64_t uf = std::uint64_t(out_frames), uy = std::uint64_t(ny),
                       ux = std::uint64_t(nx);
   io::TimeSeries series(h5, "/vorticity", {{uf, uy, ux}, io::DType::f64, "", ""});
@@ -355,6 +357,7 @@ void predict_trajectories(const io::Case& c, const ModelFile& model, core::Backe
                    {"vorticity_reference", f_ref.append(w, f, t)},
                    {"vorticity_error", f_err.append(err.data(), f, t)}});
   }
+  loop::write_end(h5, "ok");
 
   std::ofstream csv(dir.file("rollout_errors.csv"));
   csv << "step,frame,time,relative_l2\n";

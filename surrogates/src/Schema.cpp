@@ -4,6 +4,7 @@
 
 #include "twinsim/core/Backend.hpp"
 #include "twinsim/io/Checkpoint.hpp"
+#include "twinsim/loop/Run.hpp"
 #include "twinsim/surrogates/Models.hpp"
 
 namespace twinsim::nn {
@@ -42,12 +43,13 @@ void add_model_schema(io::Schema& schema, bool required) {
 
 io::Schema surrogate_case_schema() {
   io::Schema schema;
-  schema.section("run", "What to run").required()
-      .key_string("name", "Run name: train writes runs/<name>/model.h5, predict "
+  io::SectionBuilder run = schema.section("run", "What to run").required();
+  run.key_string("name", "Run name: train writes runs/<name>/model.h5, predict "
                           "runs/<name>_predict/<name>.h5").required()
       .key_string("device", "Backend: auto (the GPU when one is present), cpu or gpu; "
                             "--device overrides it")
       .default_value("auto").one_of(core::device_requests());
+  loop::add_progress_key(run);
   add_surrogate_schema(schema);
   return schema;
 }

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Timers.hpp"
@@ -118,7 +117,7 @@ loop::Run make_run(const loop::Setup& setup) {
                                                  seed, int(c.get_int("train.batch")),
                                                  int(c.get_int("train.epochs")));
   loop::Run run;
-  run.add(std::make_unique<EpochReport<Real>>(*trainer, setup.dir, setup.restart != nullptr),
+  run.add(std::make_unique<EpochReport<Real>>(*trainer),
           loop::Trigger::every(trainer->steps_per_epoch()));
   run.add(std::make_unique<ModelOutput<Real>>(*trainer, setup.dir.file("model.h5")),
           loop::Trigger{});  // fires never: it writes when the run ends

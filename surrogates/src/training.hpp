@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "twinsim/core/Timers.hpp"
 #include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/io/RunDirectory.hpp"
+#include "twinsim/loop/History.hpp"
 #include "twinsim/loop/Run.hpp"
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/Learner.hpp"
@@ -24,7 +24,6 @@
 
 namespace twinsim::nn::detail {
 
-constexpr const char* k_history_header = "epoch,learning_rate,train_loss,test_loss,seconds\n";
 
 template <class Real>
 std::vector<NamedArray<double>> to_double(const std::vector<NamedArray<Real>>& in) {
@@ -242,18 +241,28 @@ class Trainer : public loop::Stepper {
   std::int64_t m_windows_trained = 0;
 };
 
-// At the end of every epoch: the test loss, a log line and a history.csv row. history.csv is
-// rewritten from the checkpoint on a restart (the rows written after it go) and appended to,
-// so that it can be followed while training runs.
+// At the end of every epoch: the test loss, a log line and a row of the run's history
+// (history.csv and /history: epoch, learning_rate, train_loss, test_loss, seconds, at the
+// trainer's optimizer step and time in epochs; loop/History.hpp cuts it back to the
+// checkpoint's rows on a restart). The row is committed here, not at the loop's boundary, so
+// that in situ, where the stepper fires this at each epoch's end and several epochs may end
+// within one of the loop's chunks, every epoch keeps its row.
 template <class Real>
 class EpochReport : public loop::Operation {
  public:
-  EpochReport(Trainer<Real>& trainer, const io::RunDirectory& dir, bool restarted)
-      : m_trainer(trainer), m_dir(dir) {
-    if (!restarted) m_dir.write_text("history.csv", m_history);
-  }
+  explicit EpochReport(Trainer<Real>& trainer) : m_trainer(trainer) {}
 
   std::string name() const override { return "history"; }
+
+  void use_history(loop::History& history) override {
+    history.time_unit("epoch");
+    m_history = &history;
+    m_first_column = history.column("epoch");
+    history.column("learning_rate");
+    history.column("train_loss");
+    history.column("test_loss");
+    history.column("seconds", "s");
+  }
 
   loop::Verdict fire() override {
     const EpochDone& e = m_trainer.last_epoch();
@@ -262,23 +271,22 @@ class EpochReport : public loop::Operation {
     spdlog::info("epoch {:4d}/{}  lr {:.3g}  train {} {:.5f}  test {:.5f}  {:.3g} s", e.number,
                  m_trainer.epochs(), e.learning_rate, m_trainer.file().loss, m_train_loss,
                  m_test_loss, e.seconds);
-    const std::string row = fmt::format("{},{:.6g},{:.8g},{:.8g},{:.6g}\n", e.number,
-                                        e.learning_rate, m_train_loss, m_test_loss, e.seconds);
-    m_history += row;
-    std::ofstream(m_dir.file("history.csv"), std::ios::app) << row << std::flush;
+    if (m_history) {
+      const double values[] = {double(e.number), e.learning_rate, m_train_loss, m_test_loss,
+                               e.seconds};
+      for (std::size_t c = 0; c < 5; ++c) m_history->set(m_first_column + c, values[c]);
+      m_history->commit(m_trainer.step(), m_trainer.time());
+    }
     return loop::Verdict::go_on;
   }
 
   void save(io::StateWriter& out, const std::string& prefix) const override {
     out.put(prefix + "train_loss", m_train_loss);
     out.put(prefix + "test_loss", m_test_loss);
-    out.put(prefix + "rows", m_history);
   }
   void load(const io::StateReader& in, const std::string& prefix) override {
     m_train_loss = in.get_double(prefix + "train_loss");
     m_test_loss = in.get_double(prefix + "test_loss");
-    m_history = in.get_string(prefix + "rows");
-    m_dir.write_text("history.csv", m_history);
   }
 
   void summarize(io::Summary& sum) const override {
@@ -288,10 +296,10 @@ class EpochReport : public loop::Operation {
 
  private:
   Trainer<Real>& m_trainer;
-  const io::RunDirectory& m_dir;
+  loop::History* m_history = nullptr;  // the run's table, when it keeps one
+  std::size_t m_first_column = 0;      // of epoch; the others follow
   double m_train_loss = 0;  // mean train loss of the last epoch done
   double m_test_loss = 0;   // test loss after it
-  std::string m_history = k_history_header;  // history.csv as of now
 };
 
 // model.h5 when the run ends, finished or interrupted (a stop signal: status "interrupted",

@@ -7,11 +7,15 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <vector>
 
 #include "twinsim/core/Error.hpp"
 #include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/io/RunDirectory.hpp"
+#include "twinsim/loop/History.hpp"
 #include "twinsim/loop/Loop.hpp"
 
 namespace twinsim::test {
@@ -243,6 +247,80 @@ TEST(Loop, ARestartFromTheLastCheckpointRepeatsNothing) {
   EXPECT_EQ(loop.run().end, loop::End::finished);
   EXPECT_EQ(every.steps, rows);  // loaded, nothing added
   EXPECT_TRUE(end.times.empty());  // did not fire again
+}
+
+// Hands the stepper's x to the run's history table as column `name` (unit m).
+class Tabulate : public loop::Operation {
+ public:
+  Tabulate(const Decay& decay, std::string column) : m_decay(decay), m_column(std::move(column)) {}
+  std::string name() const override { return m_column; }
+  void use_history(loop::History& history) override {
+    m_history = &history;
+    m_index = history.column(m_column, "m");
+  }
+  loop::Verdict fire() override {
+    if (m_history) m_history->set(m_index, m_decay.x());
+    return loop::Verdict::go_on;
+  }
+
+ private:
+  const Decay& m_decay;
+  std::string m_column;
+  loop::History* m_history = nullptr;
+  std::size_t m_index = 0;
+};
+
+std::string text_of(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs a Decay to step `end` with columns x (every 10 steps, from the start) and y (every 15)
+// into the history at csv, checkpointing every 15 steps into dir when given, restarting from
+// its newest checkpoint when restart is set.
+void run_tabulated(std::int64_t end, const fs::path& csv, const fs::path& dir, bool restart) {
+  Decay decay(end, 0.01, false);
+  Tabulate x(decay, "x"), y(decay, "y");
+  loop::Loop loop(decay, "test");
+  loop.add(x, loop::Trigger::every(10).from_start());
+  loop.add(y, loop::Trigger::every(15));
+  std::optional<io::Checkpoints> checkpoints;
+  if (!dir.empty()) {
+    checkpoints.emplace(dir, io::CheckpointPolicy{15, 0, 3},
+                        io::CheckpointInfo{"decay", 0, 0, "cpu", "case"});
+    loop.checkpoint_with(*checkpoints, nullptr);
+  }
+  loop::History history(csv);
+  history.time_unit("s");
+  loop.record(history);
+  if (restart) loop.restore(io::Restart(dir, "latest"));
+  EXPECT_EQ(loop.run().end, loop::End::finished);
+}
+
+TEST(History, OneRowPerBoundaryWithUnitsAndARestartContinuesWithoutDuplicates) {
+  const fs::path dir = scratch("history");
+  run_tabulated(90, dir / "straight.csv", {}, false);
+  const std::string straight = text_of(dir / "straight.csv");
+  // Header with units; a row wherever either column fired, nan where one did not.
+  EXPECT_EQ(straight.substr(0, straight.find('\n')), "step,time [s],x [m],y [m]");
+  EXPECT_NE(straight.find("\n10,0.1,"), std::string::npos);
+  EXPECT_NE(straight.find(",nan\n"), std::string::npos);
+  EXPECT_NE(straight.find("\n15,0.15,nan,"), std::string::npos);
+  EXPECT_NE(straight.find("\n30,0.3,"), std::string::npos);
+  EXPECT_EQ(straight.find("\n30,0.3,nan"), std::string::npos);  // both fired at 30
+  // Rows: 0, 10, 15, 20, 30, 40, 45, 50, 60, 70, 75, 80, 90 and the header.
+  EXPECT_EQ(std::count(straight.begin(), straight.end(), '\n'), 14);
+
+  // Stopped at 50 (the rows of 50 written after its last checkpoint, at 45), then restarted:
+  // the row of 50 is written once, the table ends as the uninterrupted one.
+  const fs::path checkpoints = dir / "checkpoints";
+  fs::create_directories(checkpoints);
+  run_tabulated(50, dir / "resumed.csv", checkpoints, false);
+  EXPECT_NE(text_of(dir / "resumed.csv").find("\n50,"), std::string::npos);
+  run_tabulated(90, dir / "resumed.csv", checkpoints, true);
+  EXPECT_EQ(text_of(dir / "resumed.csv"), straight);
 }
 
 TEST(Loop, StepsUntilATime) {

@@ -133,6 +133,13 @@ class Diagnostics : public loop::Operation {
 
   std::string name() const override { return "diagnostics"; }
 
+  void use_history(loop::History& history) override {
+    history.time_unit("s");
+    m_history = &history;
+    m_heat_column = history.column("heat_content", "K m");
+    if (is_sine()) m_error_column = history.column("sine_l2_error");
+  }
+
   loop::Verdict fire() override {
     const HeatSolver& solver = m_stepper.solver();
     const double q = solver.heat_content();
@@ -144,6 +151,10 @@ class Diagnostics : public loop::Operation {
       m_start = q;
       m_scale = scale * solver.settings().dx();
       m_have_start = true;
+    }
+    if (m_history) {
+      m_history->set(m_heat_column, q);
+      if (is_sine()) m_history->set(m_error_column, sine_error(false));
     }
     if (is_sine())
       spdlog::info("step {:>8}  t {:<10.6g} s  heat content {:.15g} K m  sine L2 error {:.3e}",
@@ -207,6 +218,8 @@ class Diagnostics : public loop::Operation {
   double m_start = 0;  // heat content at step 0, K m
   double m_scale = 0;  // integral of |u| at step 0, K m
   bool m_have_start = false;
+  loop::History* m_history = nullptr;  // the run's table, when it keeps one
+  std::size_t m_heat_column = 0, m_error_column = 0;
 };
 
 }  // namespace

@@ -62,6 +62,8 @@ class LbmStepper : public loop::Stepper {
   // Steady state reached: the run is over whatever lbm.steps says (also after a restart from a
   // checkpoint taken at that step).
   void halt() { m_halted = true; }
+  // (M - M0) / M0 since the run's start (open boundaries exchange mass with the outside).
+  double mass_change() const { return (m_solver->total_mass() - m_mass0) / m_mass0; }
 
   std::int64_t step() const override { return m_solver->steps_done(); }
   double time() const override { return m_lattice.units.time(double(step())); }
@@ -262,6 +264,8 @@ std::vector<std::array<double, 3>> triples(const std::vector<double>& flat) {
 // and /coefficients [t][2] (c_D, c_L; 3D: and the side force's), /observables/probe_<i>/pressure
 // [t][1] (Pa). Keeps the drag and lift coefficient histories (through checkpoints) for the
 // summary's maxima, means and Strouhal numbers, and the cylinder benchmarks' reports.
+constexpr const char* k_coefficients[] = {"c_D", "c_L", "c_side"};
+
 class ForceSampler : public loop::Operation {
  public:
   ForceSampler(LbmStepper& stepper, io::H5File& file, std::int64_t every)
@@ -295,6 +299,27 @@ class ForceSampler : public loop::Operation {
 
   std::string name() const override { return "forces"; }
 
+  // Per obstacle its force components and c_D, c_L (3D: c_side); per probe its pressure.
+  void use_history(loop::History& history) override {
+    history.time_unit("s");
+    m_history = &history;
+    const int dims = m_stepper.lattice().dims;
+    const std::string force_units = dims == 3 ? "N" : "N/m";
+    std::vector<std::pair<std::string, std::string>> columns;  // name, unit
+    for (std::size_t k = 1; k <= m_force.size(); ++k) {
+      for (int a = 0; a < dims; ++a)
+        columns.emplace_back(fmt::format("obstacle_{}.force_{}", k, "xyz"[a]), force_units);
+      for (int a = 0; a < dims; ++a)
+        columns.emplace_back(fmt::format("obstacle_{}.{}", k, k_coefficients[a]), "");
+    }
+    for (std::size_t i = 1; i <= m_pressure.size(); ++i)
+      columns.emplace_back(fmt::format("probe_{}.pressure", i), "Pa");
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const std::size_t c = history.column(columns[i].first, columns[i].second);
+      if (i == 0) m_first_column = c;
+    }
+  }
+
   loop::Verdict fire() override {
     const std::int64_t step = m_stepper.step();
     const CaseLattice& lattice = m_stepper.lattice();
@@ -322,6 +347,7 @@ class ForceSampler : public loop::Operation {
     }
     for (std::size_t i = 0; i < m_probe_series.size(); ++i)
       m_probe_series[i].append(&m_pressure[i], step, t);
+    if (m_history) record();
     return loop::Verdict::go_on;
   }
 
@@ -407,6 +433,19 @@ class ForceSampler : public loop::Operation {
  private:
   LbmStepper& m_stepper;
   std::int64_t m_every;         // steps between samples
+  // The sample's columns, in the order use_history declared them.
+  void record() {
+    const int dims = m_stepper.lattice().dims;
+    std::size_t column = m_first_column;
+    for (std::size_t k = 0; k < m_force.size(); ++k) {
+      for (int a = 0; a < dims; ++a) m_history->set(column++, m_force[k][a]);
+      for (int a = 0; a < dims; ++a) m_history->set(column++, m_coefficient[k][a]);
+    }
+    for (double p : m_pressure) m_history->set(column++, p);
+  }
+
+  loop::History* m_history = nullptr;  // the run's table, when it keeps one
+  std::size_t m_first_column = 0;
   double m_to_coefficient = 0;  // 2 / (rho U^2 L) (3D: A), SI
   std::vector<io::TimeSeries> m_force_series, m_coefficient_series, m_probe_series;
   // The last sample: per obstacle force (N/m; 3D: N) and (c_D, c_L, c_side); per probe pressure
@@ -425,8 +464,19 @@ class ConvergenceCheck : public loop::Operation {
 
   std::string name() const override { return "convergence"; }
 
+  void use_history(loop::History& history) override {
+    history.time_unit("s");
+    m_history = &history;
+    m_change_column = history.column("velocity_change");
+    m_mass_column = history.column("mass_change");
+  }
+
   loop::Verdict fire() override {
     m_change = m_stepper.solver().velocity_change();
+    if (m_history) {
+      m_history->set(m_change_column, m_change);
+      m_history->set(m_mass_column, m_stepper.mass_change());
+    }
     if (std::isnan(m_change)) throw diverged(m_stepper.step());
     m_converged = m_tolerance > 0 && m_change < m_tolerance;
     if (!m_converged) return loop::Verdict::go_on;
@@ -453,6 +503,8 @@ class ConvergenceCheck : public loop::Operation {
 
  private:
   LbmStepper& m_stepper;
+  loop::History* m_history = nullptr;  // the run's table, when it keeps one
+  std::size_t m_change_column = 0, m_mass_column = 0;
   double m_tolerance;
   double m_change = 0;  // at the last check
   bool m_converged = false;

@@ -126,6 +126,17 @@ class ThermoTable : public loop::Operation {
 
   std::string name() const override { return "thermo"; }
 
+  void use_history(loop::History& history) override {
+    history.time_unit("tau");
+    m_history = &history;
+    m_first_column = history.column("temperature", "epsilon/k_B");
+    for (const char* name : {"kinetic_energy", "potential_energy", "total_energy",
+                             "conserved_energy"})
+      history.column(name, "epsilon/atom");
+    history.column("pressure", "epsilon/sigma^3");
+    history.column("msd", "sigma^2");
+  }
+
   loop::Verdict fire() override {
     Simulation& sim = m_stepper.sim();
     const Thermo t = sim.thermo();
@@ -142,6 +153,9 @@ class ThermoTable : public loop::Operation {
                              t.conserved / n, t.pressure, msd};
     for (std::size_t c = 0; c < m_columns.size(); ++c)
       m_columns[c].append(&values[c], t.step, t.time);
+    if (m_history)
+      for (std::size_t c = 0; c < m_columns.size(); ++c)
+        m_history->set(m_first_column + c, values[c]);
     spdlog::info("{:>8} {:>12.7f} {:>12.7f} {:>12.7f} {:>12.7f} {:>12.6g}", t.step,
                  t.temperature, t.potential / n, t.total / n, t.pressure, msd);
     if (t.step > m_equilibrate || (t.step == 0 && m_equilibrate == 0)) {
@@ -236,6 +250,8 @@ class ThermoTable : public loop::Operation {
   }
 
   MdStepper& m_stepper;
+  loop::History* m_history = nullptr;  // the run's table, when it keeps one
+  std::size_t m_first_column = 0;      // of temperature; the other columns follow
   std::int64_t m_equilibrate;
   double m_tolerance;
   bool m_conserving;

@@ -124,6 +124,15 @@ class Records : public loop::Operation {
 
   std::string name() const override { return "records"; }
 
+  void use_history(loop::History& history) override {
+    history.time_unit("time");
+    m_history = &history;
+    m_first_column = history.column("kinetic_energy", "length^2/time^2");
+    history.column("enstrophy", "1/time^2");
+    history.column("dissipation", "length^2/time^3");
+    history.column("time_step", "time");
+  }
+
   loop::Verdict fire() override {
     Velocity3D<Real>& solver = m_flow.solver();
     const std::int64_t step = m_flow.step();
@@ -134,6 +143,10 @@ class Records : public loop::Operation {
     m_enstrophy.append(&z, step, t);
     m_dissipation.append(&eps, step, t);
     m_time_step.append(&dt, step, t);
+    if (m_history) {
+      const double values[] = {e, z, eps, dt};
+      for (std::size_t c = 0; c < 4; ++c) m_history->set(m_first_column + c, values[c]);
+    }
     m_spectrum.append(solver.energy_spectrum().data(), step, t);
     m_worst_divergence = std::max(m_worst_divergence, solver.relative_divergence()[0]);
     if (m_eps.empty()) m_e0 = e;
@@ -182,6 +195,8 @@ class Records : public loop::Operation {
 
  private:
   const Flow3D<Real>& m_flow;
+  loop::History* m_history = nullptr;  // the run's table, when it keeps one
+  std::size_t m_first_column = 0;      // of kinetic_energy; the others follow
   double m_nu;      // viscosity [length^2/time]
   bool m_adaptive;  // cfl > 0: the extremes of the last step are figures
   io::TimeSeries m_energy, m_enstrophy, m_dissipation, m_spectrum, m_time_step;

@@ -79,6 +79,14 @@ class FrameWriter : public loop::Operation {
 
   std::string name() const override { return "frames"; }
 
+  void use_history(loop::History& history) override {
+    history.time_unit("time");
+    m_history = &history;
+    m_energy_column = history.column("kinetic_energy", "length^2/time^2");
+    m_exact_column = history.column("kinetic_energy_exact", "length^2/time^2");
+    m_error_column = history.column("vorticity_max_error", "1/time");
+  }
+
   loop::Verdict fire() override {
     const std::int64_t i = m_frames.step();
     const double t = m_frames.time();
@@ -88,6 +96,11 @@ class FrameWriter : public loop::Operation {
     m_worst_energy_error =
         std::max(m_worst_energy_error, std::abs(f.kinetic_energy - energy) / energy);
     m_final_energy = f.kinetic_energy;
+    if (m_history) {
+      m_history->set(m_energy_column, f.kinetic_energy);
+      m_history->set(m_exact_column, energy);
+      m_history->set(m_error_column, f.max_vorticity_error);
+    }
     m_xdmf.add_step(t, m_mesh,
                     {{"velocity", m_velocity.append(f.velocity.data(), i, t)},
                      {"vorticity", m_vorticity.append(f.vorticity.data(), i, t)},
@@ -127,6 +140,8 @@ class FrameWriter : public loop::Operation {
   io::XdmfWriter m_xdmf;
   io::CoRectMesh m_mesh;
   double m_worst_error = 0, m_worst_energy_error = 0, m_final_energy = 0;
+  loop::History* m_history = nullptr;  // the run's table, when it keeps one
+  std::size_t m_energy_column = 0, m_exact_column = 0, m_error_column = 0;
 };
 
 }  // namespace

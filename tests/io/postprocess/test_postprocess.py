@@ -104,6 +104,10 @@ FIGURES = {
     "predict": ["surrogate_rollout_error", "surrogate_vs_solver"],
 }
 
+# Field figures: each has at least one colour bar (found by its pixel columns).
+COLOUR_BARS = ["lbm_fields", "spectral_vorticity", "spectral3d_vorticity", "taylor_green_check",
+               "surrogate_vs_solver"]
+
 # The standard ParaView views postprocess/paraview/views.py saves per family.
 VIEWS = {
     "md": ["paraview_particles"],
@@ -171,7 +175,7 @@ def png_content(path):
     return image.shape[1], image.shape[0], float(differs), colours
 
 
-def expect_picture(path, min_fraction=0.05, min_colours=32):
+def expect_picture(path, min_fraction=0.03, min_colours=32):
     if not os.path.isfile(path):
         failures.append(f"{path}: not written")
         return
@@ -181,6 +185,28 @@ def expect_picture(path, min_fraction=0.05, min_colours=32):
                                      "from the background (blank picture?)")
     expect(colours >= min_colours, f"{path}: {colours} colours (blank or flat picture?)")
     print(f"{os.path.basename(path)}: {w}x{h}, {100 * fraction:.0f} % drawn, {colours} colours")
+
+
+def colour_bar_columns(path):
+    """Pixel columns that look like a colour bar: at least 100 distinct colours down the
+    column, changing in small steps from one row to the next (a colormap gradient; a field
+    panel of up to 64 cells shows fewer colours, a line plot no gradient)."""
+    import numpy as np
+    from PIL import Image
+    image = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    columns = []
+    for x in range(image.shape[1]):
+        column = image[:, x]
+        drawn = np.any(column != column[0], axis=-1) & np.any(column < 235, axis=-1)
+        rows = np.flatnonzero(drawn)
+        if len(rows) < 100:
+            continue
+        run = column[rows[0]:rows[-1] + 1]
+        distinct = len(np.unique(run, axis=0))
+        steps = np.abs(np.diff(run, axis=0)).max(axis=-1)
+        if distinct >= 100 and np.percentile(steps, 98) <= 12:
+            columns.append(x)
+    return columns
 
 
 def plot(twinsim, runs, family):
@@ -194,6 +220,43 @@ def plot(twinsim, runs, family):
         path = os.path.join(out, name + ".png")
         expect(path in listed, f"{path} not listed on stdout ({listed})")
         expect_picture(path)
+        if name in COLOUR_BARS and os.path.isfile(path):
+            bars = colour_bar_columns(path)
+            expect(len(bars) >= 3, f"{path}: no colour bar found")
+            print(f"{name}: colour bar in pixel columns {bars[:1]}..{bars[-1:]}")
+    if family == "taylor_green_check":  # one figure: the quickest family to draw thrice more
+        formats(twinsim, run_dir, FIGURES[family][0])
+
+
+def formats(twinsim, run_dir, name):
+    """--format pdf and svg write valid files; --dpi scales the PNGs."""
+    import xml.etree.ElementTree as ElementTree
+    from PIL import Image
+    for fmt in ("pdf", "svg"):
+        out = os.path.join(run_dir, "figures_" + fmt)
+        shutil.rmtree(out, ignore_errors=True)
+        r = run([twinsim, "plot", run_dir, "--format", fmt, "--out", out])
+        expect(r.returncode == 0, f"twinsim plot --format {fmt}: exit {r.returncode}\n{r.stderr}")
+        path = os.path.join(out, f"{name}.{fmt}")
+        if not os.path.isfile(path):
+            failures.append(f"{path}: not written")
+            continue
+        with open(path, "rb") as f:
+            data = f.read()
+        if fmt == "pdf":
+            expect(data.startswith(b"%PDF-1.") and data.rstrip().endswith(b"%%EOF")
+                   and b"/Type /Page" in data, f"{path}: not a complete PDF")
+        else:
+            root = ElementTree.fromstring(data)
+            expect(root.tag == "{http://www.w3.org/2000/svg}svg", f"{path}: root {root.tag}")
+        print(f"{os.path.basename(path)}: {len(data)} bytes, valid")
+    out = os.path.join(run_dir, "figures_dpi")
+    shutil.rmtree(out, ignore_errors=True)
+    r = run([twinsim, "plot", run_dir, "--dpi", "75", "--out", out])
+    expect(r.returncode == 0, f"twinsim plot --dpi 75: exit {r.returncode}\n{r.stderr}")
+    small = Image.open(os.path.join(out, name + ".png")).size[0]
+    full = Image.open(os.path.join(run_dir, "figures", name + ".png")).size[0]
+    expect(abs(small / full - 0.5) < 0.05, f"--dpi 75: {small} pixels wide, {full} at 150 dpi")
 
 
 def not_a_run(twinsim, runs):
@@ -261,6 +324,26 @@ def paraview(source, runs):
     for family, run_dir in zip(families, run_dirs):
         for name in VIEWS[family]:
             expect_picture(os.path.join(out, os.path.basename(run_dir), name + ".png"))
+            expect_state(os.path.join(out, os.path.basename(run_dir), name + ".pvsm"), run_dir)
+
+
+def expect_state(path, run_dir):
+    """A ParaView state file that loads the run's .xmf and titles its colour bar with a unit."""
+    import xml.etree.ElementTree as ElementTree
+    if not os.path.isfile(path):
+        failures.append(f"{path}: no ParaView state written")
+        return
+    root = ElementTree.parse(path).getroot()
+    values = [e.get("value", "") for e in root.iter("Element")]
+    expect(root.tag in ("ParaView", "GenericParaViewApplication"),
+           f"{path}: root element {root.tag}, not a ParaView state")
+    expect(any(v.endswith(".xmf") and os.path.dirname(v) == os.path.abspath(run_dir)
+               for v in values), f"{path}: does not open the .xmf of {run_dir}")
+    titles = [e.get("value") for p in root.iter("Property") if p.get("name") == "Title"
+              for e in p.iter("Element")]
+    expect(any("[" in (t or "") for t in titles),
+           f"{path}: no colour bar title with a unit ({titles})")
+    print(f"{os.path.basename(path)}: state of {os.path.basename(run_dir)}, colour bar {titles}")
 
 
 def mdanalysis(runs, family, box):

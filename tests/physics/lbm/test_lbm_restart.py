@@ -37,7 +37,8 @@ OVERRIDES = ["--device", "cpu", "--set", "lbm.domain.size=[1.1,0.41]",
 ENV = dict(os.environ, OMP_NUM_THREADS="2")
 # Summary keys that measure the machine or the restart, not the flow.
 NOT_PHYSICS = ("status", "timing", "checkpoints", "restart", "performance.mlups",
-               "performance.step_s", "performance.output_s", "performance.forces_s")
+               "performance.step_s", "performance.output_s", "performance.forces_s",
+               "start_utc", "end_utc", "command_line")
 
 
 def run(out, *extra):
@@ -87,12 +88,18 @@ def physics(out):
     return {k: v for k, v in summary.items() if not k.startswith(NOT_PHYSICS)}
 
 
+# Root attributes that tell one run from another (loop/Provenance.hpp), not its results.
+RUN_PROVENANCE = {"command_line", "start_utc", "end_utc"}
+
+
 def contents(path):
     """Every dataset (raw values) and attribute of an HDF5 file, by path."""
     items = {}
 
     def visit(name, obj):
         for key, value in obj.attrs.items():
+            if name == "/" and key in RUN_PROVENANCE:
+                continue  # when and how each run was started differ
             items[f"{name}@{key}"] = np.asarray(value)
         if isinstance(obj, h5py.Dataset):
             items[name] = obj[()]

@@ -29,7 +29,7 @@ SETTINGS = ["md.cells=[6,6,6]", f"md.steps={STEPS}", "md.thermo_every=50", "md.d
             "checkpoint.every_steps=300"]
 # Summary entries that say how the run went rather than what it computed.
 NOT_PHYSICS = ("timing", "checkpoints", "restart", "status", "wall_s", "started", "finished",
-               "host", "version", "twinsim_version")
+               "host", "version", "twinsim_version", "start_utc", "end_utc", "command_line")
 
 
 def command(out, extra, *args):
@@ -72,12 +72,18 @@ def interrupted(out, extra, sig, ready):
     return status, time.time() - t0
 
 
+# Root attributes that tell one run from another (loop/Provenance.hpp), not its results.
+RUN_PROVENANCE = {"command_line", "start_utc", "end_utc"}
+
+
 def contents(path):
     """Every dataset's raw array and every attribute of the HDF5 file, by path."""
     out = {}
     with h5py.File(path, "r") as f:
         def visit(name, obj):
             for key, value in obj.attrs.items():
+                if name == "/" and key in RUN_PROVENANCE:
+                    continue  # when and how each run was started differ
                 out[f"{name}@{key}"] = np.asarray(value)
             if isinstance(obj, h5py.Dataset):
                 out[name] = obj[()]

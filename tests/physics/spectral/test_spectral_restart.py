@@ -87,7 +87,9 @@ def datasets(f):
 
 def physics(s):
     """summary.json less what differs between an interrupted and a whole run by design."""
-    return {k: v for k, v in s.items() if k not in ("timing", "checkpoints", "restart")}
+    return {k: v for k, v in s.items()
+            if k not in ("timing", "checkpoints", "restart", "start_utc", "end_utc",
+                         "command_line")}
 
 
 class SpectralRestart(unittest.TestCase):

@@ -70,7 +70,7 @@ with tempfile.TemporaryDirectory() as tmp:
           "train: finite loss and a time per epoch")
     with open(os.path.join(full, "history.csv")) as f:
         rows = f.read().strip().splitlines()
-    check(len(rows) == EPOCHS + 1 and rows[0].startswith("epoch,"),
+    check(len(rows) == EPOCHS + 1 and rows[0].startswith("step,time [epoch],epoch,"),
           f"train: history.csv has {EPOCHS} epochs")
     steps_saved = sorted(os.listdir(os.path.join(full, "checkpoints")))
     # The run loop checkpoints the last step too when every_steps divides it, as for the
@@ -193,7 +193,8 @@ with tempfile.TemporaryDirectory() as tmp:
     tuned = os.path.join(tmp, "tuned")
     twinsim("train", case, "--set", files, "--set", "train.epochs=1", *SMALL, "--out", tuned,
             "--set", f"train.init_from={os.path.join(full, 'model.h5')}")
-    first = lambda f: float(open(os.path.join(f, "history.csv")).read().splitlines()[1].split(",")[2])
+    first = lambda f: np.genfromtxt(os.path.join(f, "history.csv"), delimiter=",",
+                                    names=True)["train_loss"].flat[0]
     print(f"     first-epoch train loss: from scratch {first(full):.4f}, "
           f"fine-tuned {first(tuned):.4f}; after {EPOCHS} epochs "
           f"{summary(full)['train']['final_train_loss']:.4f}")

@@ -131,6 +131,9 @@ class TimeSeries {
     // Extents of the frame views if not frame_shape, same element count: 2D fields are viewed
     // as {1, ny, nx}, the 3D form VTK's Xdmf2 reader needs on a one-point-thick grid.
     Shape view_shape = {};
+    // A view per frame for the XDMF sidecar; off for tables no reader of the .xmf needs (a
+    // run's scalar history), whose rows would otherwise each cost a virtual dataset.
+    bool frame_views = true;
   };
   TimeSeries(H5File& file, std::string path, Spec spec);
   TimeSeries(TimeSeries&&) noexcept;

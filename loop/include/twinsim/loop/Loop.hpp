@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "twinsim/core/Timers.hpp"
+#include "twinsim/loop/History.hpp"
 #include "twinsim/loop/Operation.hpp"
 #include "twinsim/loop/Stepper.hpp"
 
@@ -34,6 +35,12 @@ class Loop {
   // Checkpoints written at the boundaries the loop reaches; output: the run's HDF5 file, whose
   // series' frame counts each checkpoint records (null: none).
   void checkpoint_with(io::Checkpoints& checkpoints, const io::H5File* output);
+  // The run's scalar history: each operation added declares its columns (use_history); a row
+  // after the firings of each boundary where an operation set a value; its row count goes into
+  // checkpoints. Call after the operations were added; the history must outlive the loop.
+  void record(History& history);
+  // Seconds between two plain progress lines when the output is not a terminal (a log).
+  void progress_interval(double seconds) { m_progress_interval_s = seconds; }
 
   // A restarted run: loads the stepper's, the operations' and the loop's state (timers, the
   // time triggers' next times, the step each operation last fired at) from the checkpoint.
@@ -69,6 +76,7 @@ class Loop {
   Verdict fire(Scheduled& s);
   void fire_final(bool failed);
   void save(io::StateWriter& out) const;
+  void commit_history();
 
   Stepper& m_stepper;
   std::string m_label;
@@ -77,6 +85,8 @@ class Loop {
   const io::H5File* m_output = nullptr;
   core::Timers m_timers;
   bool m_restarted = false;
+  History* m_history = nullptr;
+  double m_progress_interval_s = 30.0;
 };
 
 }  // namespace twinsim::loop

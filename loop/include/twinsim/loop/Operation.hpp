@@ -14,6 +14,8 @@ class Summary;
 
 namespace twinsim::loop {
 
+class History;
+
 inline constexpr std::int64_t k_never = std::numeric_limits<std::int64_t>::max();
 
 // When an operation fires. Several conditions may be set; it fires once at a boundary where
@@ -70,6 +72,10 @@ class Operation {
   // Called once when the loop returns, however it ended (after the final firings): results
   // kept until the end (an RDF), files that say how the run ended.
   virtual void finish(End /*end*/) {}
+  // The run's scalar history (history.csv, /history): an operation with scalars to tabulate
+  // declares its columns here and keeps the reference to set their values when it fires. Called
+  // once before the run, when the loop records a history (a bare Loop does not).
+  virtual void use_history(History& /*history*/) {}
   // Figures for summary.json when the run ends.
   virtual void summarize(io::Summary& /*summary*/) const {}
 };

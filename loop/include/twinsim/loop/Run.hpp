@@ -133,11 +133,16 @@ struct Request {
 int run(const Kind& kind, const io::Case& case_file, const Request& request);
 
 // What ends every summary.json: name, what ran (`provenance` = "solver" or "command", `what` =
-// its name), backend, version, status ("ok", or "failed" with `failure` when that is not
-// empty) and timing.total_s (seconds since `start`).
+// its name), backend, version, the build, host, command line and device (Provenance.hpp),
+// start_utc and end_utc, status ("ok", or "failed" with `failure` when that is not empty) and
+// timing.total_s (seconds since `start`).
 void set_provenance(io::Summary& summary, const std::string& name, const std::string& provenance,
                     const std::string& what, core::Backend backend, const std::string& failure,
                     std::chrono::steady_clock::time_point start);
+
+// [run] progress_interval: seconds between plain progress lines in a log (batch jobs, pipes).
+// Declared by every run schema (case_schema, the trainer's).
+void add_progress_key(io::SectionBuilder& run_section);
 
 // The schema of a case for one of `kinds`: [run] (name, solver, device) and [checkpoint] plus
 // that kind's sections; solver empty: every kind's sections (documentation).

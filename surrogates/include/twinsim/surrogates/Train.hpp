@@ -5,8 +5,8 @@
 // operations: the end-of-epoch evaluation with its history.csv row every epoch, and model.h5
 // when the run ends (status "complete", or "interrupted" when a stop signal ended it). A
 // checkpoint ([checkpoint] every_steps counts optimizer steps) holds the Learner's state
-// (learner/*), the trainer's position in its epoch (train/*) and the losses and history rows
-// (history/*), so --restart continues bit for bit.
+// (learner/*), the trainer's position in its epoch (train/*) and the last losses (history/*);
+// the history.csv rows are the loop's (loop/History.hpp), so --restart continues bit for bit.
 #include "twinsim/loop/Run.hpp"
 
 namespace twinsim::nn {
