@@ -13,9 +13,9 @@ path an interior cell takes.
 
 Counting: the kernel's SASS is walked from its first instruction along the fall-through path:
 unconditional BRA jumps are followed, conditional ones (@P BRA, @P EXIT) are taken as not
-taken (for an interior cell the kind test falls through into the update), except a
-conditional branch that jumps over a CALL (IEEE division's rare slow path, taken only for
-denormal or huge operands), which is taken. The walk ends at the first unconditional EXIT.
+taken (for an interior cell the kind test falls through into the update), except a short
+forward branch (at most 8 instructions) over a CALL: IEEE division's rare slow path (taken
+only for denormal or huge operands) is skipped. The walk ends at the first unconditional EXIT.
 Every instruction met counts once, NOPs excepted; CALL targets are not entered. The
 conditional branches met are listed with --list, so the reading can be checked.
 """
@@ -26,8 +26,6 @@ import subprocess
 import sys
 
 INSTR = re.compile(r"^\s*/\*([0-9a-f]{4,})\*/\s+(.*?)\s*;")
-LABEL = re.compile(r"^\s*(\.L_x_\d+):")
-TARGET = re.compile(r"`\((\.L_x_\d+)\)")
 
 
 def demangle(names):
@@ -67,14 +65,11 @@ def resources(obj):
 
 def walk(lines):
     """Instructions on the fall-through path (see the module's docstring)."""
-    code, labels = [], {}
+    code, at = [], {}  # [(address, instruction)], address -> index
     for line in lines:
-        m = LABEL.match(line)
-        if m:
-            labels[m.group(1)] = len(code)
-            continue
         m = INSTR.match(line)
         if m:
+            at[int(m.group(1), 16)] = len(code)
             code.append(m.group(2))
     count, branches, i, seen = 0, [], 0, set()
     while i < len(code) and i not in seen:
@@ -89,12 +84,12 @@ def walk(lines):
         if op == "EXIT" and not predicated:
             break
         if op.startswith("BRA"):
-            target = labels[TARGET.search(ins).group(1)]
+            target = at[int(ins.split()[-1], 16)]
             if not predicated:
                 i = target
                 continue
-            over_call = target > i and any(c.split()[0].startswith("CALL")
-                                           for c in code[i + 1:target] if c.split())
+            over_call = i < target <= i + 8 and any(c.split()[0].startswith("CALL")
+                                                    for c in code[i + 1:target])
             branches.append((ins, "taken (skips a CALL)" if over_call else "not taken"))
             i = target if over_call else i + 1
             continue
@@ -133,9 +128,10 @@ def main():
         count, branches, total = walk(lines)
         per_pop = count / (19 if lattice == "D3Q19" else 9)
         print(f"{lattice} {args.precision} stream_collide interior kernel, {force}:")
+        clean = r.get("STACK") == 0 and r.get("LOCAL") == 0
         print(f"  registers {r.get('REG', '?')}, stack {r.get('STACK', '?')} B, "
               f"local {r.get('LOCAL', '?')} B "
-              f"({'no spills' if r.get('STACK') == 0 and r.get('LOCAL') == 0 else 'SPILLS or stack use'})")
+              f"({'no spills' if clean else 'stack in use: see ptxas -v for spills'})")
         print(f"  SASS instructions per interior cell update: {count} ({per_pop:.1f} per "
               f"population); the kernel has {total}")
         if args.list:

@@ -11,6 +11,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 obj=solvers/lbm/CMakeFiles/twinsim_lbm_cuda.dir/twinsim_lbm_backends/cuda/solver.cu.o
 grep -q "TWINSIM_ENABLE_CUDA:BOOL=ON" "$build/CMakeCache.txt" ||
   { echo "$build is not a CUDA build (cmake --preset release where nvcc is found)" >&2; exit 1; }
+command -v cuobjdump > /dev/null && command -v nvdisasm > /dev/null ||
+  { echo "cuobjdump and nvdisasm must be on PATH (the CUDA toolkit's, or the PyPI wheels" \
+         "nvidia-cuda-cuobjdump and nvidia-cuda-nvdisasm: bin/ under nvidia/cu13)" >&2; exit 1; }
 cmake --build "$build" --target twinsim_lbm_cuda > /dev/null
 echo "# $(git -C "$here" rev-parse --short HEAD) $(date -u +%F), $(nvcc --version | tail -1)"
 python3 "$here/sass_count.py" "$build/$obj" --lattice d3q19 "$@"
