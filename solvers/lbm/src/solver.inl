@@ -114,7 +114,8 @@ Buffer<std::uint32_t, Space> classify_cells(const Domain<Real>& d, const unsigne
   Buffer<std::uint32_t, Space> list(last_offset + last_flag);
   std::uint32_t* l = list.data();
   for_each_index(n, [=] TWINSIM_HD(Index cell) {
-    if (kind[cell] != lbm::k_interior && kind[cell] != lbm::k_solid) l[o[cell]] = std::uint32_t(cell);
+    if (kind[cell] != lbm::k_interior && kind[cell] != lbm::k_solid)
+      l[o[cell]] = std::uint32_t(cell);
   });
   return list;
 }
@@ -225,8 +226,8 @@ void fill(Index n, Real* f, Real value) {
 // edge list alone (no other cell has a solid neighbour).
 template <class L, class Real>
 Buffer<std::int64_t, Space> obstacle_links(const Domain<Real>& d, const unsigned char* solid,
-                                         const Buffer<std::uint32_t, Space>& edge_list,
-                                         std::vector<Index>& begin) {
+                                           const Buffer<std::uint32_t, Space>& edge_list,
+                                           std::vector<Index>& begin) {
   const int obstacles = transform_reduce(
       lbm::cell_count(d), 0, [=] TWINSIM_HD(Index i) { return int(solid[i]); }, core::Max{});
   begin.assign(obstacles + 1, 0);
@@ -252,8 +253,8 @@ Buffer<std::int64_t, Space> obstacle_links(const Domain<Real>& d, const unsigned
   core::detail::copy_bytes(&last_count, core::MemorySpace::Host, o + edges - 1, Space::k_space,
                            sizeof(std::uint32_t));
   exclusive_scan(o, o, edges);
-  core::detail::copy_bytes(&last_offset, core::MemorySpace::Host, o + edges - 1,
-                           Space::k_space, sizeof(std::uint32_t));
+  core::detail::copy_bytes(&last_offset, core::MemorySpace::Host, o + edges - 1, Space::k_space,
+                           sizeof(std::uint32_t));
   const Index total = Index(last_offset) + last_count;
   Buffer<std::int64_t, Space> links(total);
   Buffer<std::uint32_t, Space> obstacle(total);

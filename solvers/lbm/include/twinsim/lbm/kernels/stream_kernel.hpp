@@ -11,8 +11,8 @@
 //   collision.
 // - Bytes per cell update: 2 Q populations of the stored precision, the least any scheme moves:
 //   D2Q9 72 B (FP32) / 144 B (FP64), D3Q19 152 B (FP32) / 304 B (FP64), plus the cell's kind
-//   byte (cell_kind; interior cells read no neighbour's byte). FP32 D3Q19 therefore moves the 153 B
-//   of FluidX3D's figure; only smaller storage (FP16) would move less.
+//   byte (cell_kind; interior cells read no neighbour's byte). FP32 D3Q19 therefore moves the
+//   153 B of FluidX3D's figure; only smaller storage (FP16) would move less.
 // Cells are indexed x fastest, then y, then z; D2Q9 has n[2] = 1. Positions are cell
 // centres: the domain's walls lie half-way between the outer cells and their missing neighbours.
 #include <cstdint>
