@@ -63,6 +63,10 @@ void check(const LatticeConfig& c) {
                                     k_side_names[side]));
   }
   const std::size_t cells = std::size_t(c.cells[0]) * c.cells[1] * c.cells[2];
+  if (cells >= (std::size_t(1) << 31))  // the stream kernels' 32-bit cell indices
+    throw core::Error(fmt::format("lattice: {} x {} x {} = {} cells, at most 2^31 - 1 are "
+                                  "supported",
+                                  c.cells[0], c.cells[1], c.cells[2], cells));
   if (!c.solid.empty() && c.solid.size() != cells)
     throw core::Error(
         fmt::format("lattice: solid mask has {} values for {} cells", c.solid.size(), cells));

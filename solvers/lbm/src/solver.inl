@@ -28,19 +28,96 @@ using lbm::Relaxation;
 // Kernels as free functions over raw pointers (Space memory): nvcc's extended lambdas may not
 // live in private member functions.
 
-// One time step: pull from src, collide, store in dst. Solid cells are neither updated nor read.
-template <class L, lbm::Subgrid k_subgrid, class Real>
+// Runs of consecutive interior cells as one loop the compiler vectorises (CPU).
+#if defined(__CUDACC__)
+#define TWINSIM_LBM_SIMD
+#else
+#define TWINSIM_LBM_SIMD _Pragma("omp simd")
+#endif
+
+// Cells per work item of the interior loop: on the CPU a block whose runs of interior cells
+// are vectorised loops; on the GPU one cell per thread, no loop.
+constexpr Index k_interior_block = k_backend == core::Backend::Cpu ? 64 : 1;
+
+// The fast path: pull, collide and store one cell of wrap code `code` (cell_kind below
+// k_boundary).
+template <class L, lbm::Subgrid k_subgrid, lbm::Force k_force, class Real>
+TWINSIM_HD inline void update_interior(const lbm::Streams<L, Real>& s, const Relaxation<Real>& r,
+                                       std::int32_t cell, int code) {
+  Real g[L::k_q];
+  lbm::pull_interior<L>(s, cell, code, g);
+  lbm::collide<L, k_subgrid, k_force>(g, r);
+  TWINSIM_LBM_UNROLL
+  for (int q = 0; q < L::k_q; ++q) s.dst[q][cell] = g[q];
+}
+
+// One time step: pull from src, collide, store in dst. Interior cells (kind 0) by the fast
+// path, over the whole lattice; the cells of the edge list (every other fluid cell) next: the
+// fast path with their wrap code on periodic sides, the general pull() where a side or a solid
+// cell is upstream. Solid cells are neither updated nor read.
+template <class L, lbm::Subgrid k_subgrid, lbm::Force k_force, class Real>
 void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real* src, Real* dst,
-                    const unsigned char* solid, const Real* fraction) {
+                    const unsigned char* solid, const unsigned char* kind, const Real* fraction,
+                    const std::uint32_t* edge, Index edge_cells) {
   const Index n = lbm::cell_count(d);
-  for_each_index(n, [=] TWINSIM_HD(Index cell) {
-    if (solid[cell]) return;
+  const lbm::Streams<L, Real> s = lbm::streams<L>(d, src, dst);
+  constexpr Index block = k_interior_block;
+  for_each_index((n + block - 1) / block, [=] TWINSIM_HD(Index b) {
+    if (block == 1) {  // a constant: the other branch is dropped (not constexpr: nvcc)
+      if (kind[b] == lbm::k_interior)
+        update_interior<L, k_subgrid, k_force>(s, r, std::int32_t(b), 0);
+    } else {
+      const std::int32_t last = std::int32_t((b + 1) * block < n ? (b + 1) * block : n);
+      for (std::int32_t cell = std::int32_t(b * block); cell < last;) {
+        std::int32_t end = cell;
+        while (end < last && kind[end] == lbm::k_interior) ++end;
+        TWINSIM_LBM_SIMD
+        for (std::int32_t i = cell; i < end; ++i)
+          update_interior<L, k_subgrid, k_force>(s, r, i, 0);
+        cell = end + 1;  // end is not interior, or the block's end
+      }
+    }
+  });
+  for_each_index(edge_cells, [=] TWINSIM_HD(Index i) {
+    const std::uint32_t cell = edge[i];
+    const unsigned char k = kind[cell];
+    if (k < lbm::k_boundary) {
+      update_interior<L, k_subgrid, k_force>(s, r, std::int32_t(cell), k);
+      return;
+    }
     Real g[L::k_q];
     lbm::pull<L>(d, cell, src, solid, fraction, g);
-    lbm::collide<L, k_subgrid>(g, r);
+    lbm::collide<L, k_subgrid, k_force>(g, r);
     TWINSIM_LBM_UNROLL
     for (int q = 0; q < L::k_q; ++q) dst[q * n + cell] = g[q];
   });
+}
+
+// The cell kinds (lbm::cell_kind) of a lattice, and the edge list: its fluid cells that are not
+// interior (kind 0), ascending. Both built in parallel.
+template <class L, class Real>
+Buffer<std::uint32_t, Space> classify_cells(const Domain<Real>& d, const unsigned char* solid,
+                                            unsigned char* kind) {
+  const Index n = lbm::cell_count(d);
+  Buffer<std::uint32_t, Space> offset(n);
+  std::uint32_t* o = offset.data();
+  for_each_index(n, [=] TWINSIM_HD(Index cell) {
+    kind[cell] = lbm::cell_kind<L>(d, cell, solid);
+    o[cell] = kind[cell] != lbm::k_interior && kind[cell] != lbm::k_solid ? 1 : 0;
+  });
+  std::uint32_t last_flag = 0, last_offset = 0;
+  core::detail::copy_bytes(&last_flag, core::MemorySpace::Host, o + n - 1, Space::k_space,
+                           sizeof(std::uint32_t));
+  exclusive_scan(o, o, n);
+  core::detail::copy_bytes(&last_offset, core::MemorySpace::Host, o + n - 1, Space::k_space,
+                           sizeof(std::uint32_t));
+  Buffer<std::uint32_t, Space> list(last_offset + last_flag);
+  std::uint32_t* l = list.data();
+  for_each_index(n, [=] TWINSIM_HD(Index cell) {
+    if (kind[cell] != lbm::k_interior && kind[cell] != lbm::k_solid)
+      l[o[cell]] = std::uint32_t(cell);
+  });
+  return list;
 }
 
 // Density and velocity of the state in src: streamed but not yet collided, the state at the
@@ -142,6 +219,68 @@ void fill(Index n, Real* f, Real value) {
   for_each_index(n, [=] TWINSIM_HD(Index i) { f[i] = value; });
 }
 
+// The links between fluid cells and obstacle cells, grouped by obstacle number: for each fluid
+// cell and direction q whose upstream neighbour (along -c_q, across periodic sides) is solid,
+// the entry cell * 32 + q, ascending within an obstacle; obstacle k's links are
+// [begin[k - 1], begin[k]) (k up to the largest number in the mask). Built in parallel from the
+// edge list alone (no other cell has a solid neighbour).
+template <class L, class Real>
+Buffer<std::int64_t, Space> obstacle_links(const Domain<Real>& d, const unsigned char* solid,
+                                           const Buffer<std::uint32_t, Space>& edge_list,
+                                           std::vector<Index>& begin) {
+  const int obstacles = transform_reduce(
+      lbm::cell_count(d), 0, [=] TWINSIM_HD(Index i) { return int(solid[i]); }, core::Max{});
+  begin.assign(obstacles + 1, 0);
+  const Index edges = Index(edge_list.size());
+  if (edges == 0) return {};
+  const std::uint32_t* edge = edge_list.data();
+  // The obstacle number upstream of edge cell `cell` along -c_q, 0 for fluid or beyond a side.
+  Buffer<std::uint32_t, Space> offset(edges);
+  std::uint32_t* o = offset.data();
+  for_each_index(edges, [=] TWINSIM_HD(Index i) {
+    int x[3];
+    lbm::cell_position(d, edge[i], x);
+    std::uint32_t count = 0;
+    TWINSIM_LBM_UNROLL
+    for (int q = 1; q < L::k_q; ++q) {
+      const int back[3] = {-L::c(q, 0), -L::c(q, 1), -L::c(q, 2)};
+      const Index up = lbm::offset_cell<L>(d, x, back);
+      count += up >= 0 && solid[up] ? 1 : 0;
+    }
+    o[i] = count;
+  });
+  std::uint32_t last_count = 0, last_offset = 0;
+  core::detail::copy_bytes(&last_count, core::MemorySpace::Host, o + edges - 1, Space::k_space,
+                           sizeof(std::uint32_t));
+  exclusive_scan(o, o, edges);
+  core::detail::copy_bytes(&last_offset, core::MemorySpace::Host, o + edges - 1, Space::k_space,
+                           sizeof(std::uint32_t));
+  const Index total = Index(last_offset) + last_count;
+  Buffer<std::int64_t, Space> links(total);
+  Buffer<std::uint32_t, Space> obstacle(total);
+  std::int64_t* l = links.data();
+  std::uint32_t* k = obstacle.data();
+  for_each_index(edges, [=] TWINSIM_HD(Index i) {
+    const std::uint32_t cell = edge[i];
+    int x[3];
+    lbm::cell_position(d, cell, x);
+    std::uint32_t at = o[i];
+    TWINSIM_LBM_UNROLL
+    for (int q = 1; q < L::k_q; ++q) {
+      const int back[3] = {-L::c(q, 0), -L::c(q, 1), -L::c(q, 2)};
+      const Index up = lbm::offset_cell<L>(d, x, back);
+      if (up < 0 || !solid[up]) continue;
+      l[at] = std::int64_t(cell) * 32 + q;
+      k[at++] = solid[up];
+    }
+  });
+  // Stable: within an obstacle the links stay in cell, then q, order.
+  if (total > 0) sort_by_key(k, l, total);
+  for (std::uint32_t key : core::to_host(obstacle)) ++begin[key];
+  for (int j = 1; j <= obstacles; ++j) begin[j] += begin[j - 1];
+  return links;
+}
+
 template <class L, class Real>
 class SolverImpl final : public lbm::Solver {
  public:
@@ -176,7 +315,9 @@ class SolverImpl final : public lbm::Solver {
     if (!c.wall_fraction.empty())
       m_fraction = Buffer<Real, Space>::from_host(
           std::vector<Real>(c.wall_fraction.begin(), c.wall_fraction.end()));
-    build_links(solid);
+    m_kind = Buffer<unsigned char, Space>(m_cells);
+    m_edge = classify_cells<L>(m_domain, m_solid.data(), m_kind.data());
+    m_links = obstacle_links<L>(m_domain, m_solid.data(), m_edge, m_link_begin);
     // Rest state rho = 1, u = 0 is g = 0 in the shifted storage, in both lattices (the second
     // keeps solid cells' unused slots defined).
     fill(L::k_q * m_cells, m_f.data(), Real(0));
@@ -185,12 +326,20 @@ class SolverImpl final : public lbm::Solver {
   }
 
   void step(std::int64_t n) override {
-    // The subgrid model is a template switch: without it the step is the plain collision.
-    const auto kernel = m_config.smagorinsky > 0
-                            ? stream_collide<L, lbm::Subgrid::smagorinsky, Real>
-                            : stream_collide<L, lbm::Subgrid::none, Real>;
+    // The subgrid model and the body force are template switches: without them the step is
+    // the plain collision.
+    using lbm::Force;
+    using lbm::Subgrid;
+    const bool forced = m_relax.force[0] != 0 || m_relax.force[1] != 0 || m_relax.force[2] != 0;
+    const auto kernel =
+        m_config.smagorinsky > 0
+            ? (forced ? stream_collide<L, Subgrid::smagorinsky, Force::guo, Real>
+                      : stream_collide<L, Subgrid::smagorinsky, Force::none, Real>)
+            : (forced ? stream_collide<L, Subgrid::none, Force::guo, Real>
+                      : stream_collide<L, Subgrid::none, Force::none, Real>);
     for (std::int64_t i = 0; i < n; ++i) {
-      kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), fraction());
+      kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), m_kind.data(),
+             fraction(), m_edge.data(), Index(m_edge.size()));
       std::swap(m_f, m_f_next);
     }
     m_steps += n;
@@ -203,7 +352,7 @@ class SolverImpl final : public lbm::Solver {
     update_moments();
     compute_vorticity(m_domain, ux(), uy(), uz(), m_solid.data(), vorticity(0), vorticity(1),
                       vorticity(2));
-    const std::vector<Real> h = core::to_host(m_macro);
+    const std::vector<Real> h = fields_to_host(0, 7);  // not the last velocity (fields 7-9)
     const auto field = [&](int k) {
       return std::vector<double>(h.begin() + k * m_cells, h.begin() + (k + 1) * m_cells);
     };
@@ -263,8 +412,8 @@ class SolverImpl final : public lbm::Solver {
     out.put("lbm/precision", lbm::to_string(m_config.precision));
     out.put("lbm/steps", m_steps);
     out.put("lbm/populations", core::to_host(m_f));
-    const std::vector<Real> macro = core::to_host(m_macro);
-    out.put("lbm/last_velocity", macro.data() + 7 * m_cells, std::size_t(3 * m_cells));
+    const std::vector<Real> last = fields_to_host(7, 3);
+    out.put("lbm/last_velocity", last.data(), last.size());
     out.put("lbm/have_last_velocity", std::int64_t(m_have_last));
     std::vector<double> sides;
     for (const lbm::Side& side : m_config.sides)
@@ -314,6 +463,14 @@ class SolverImpl final : public lbm::Solver {
   Real* vorticity(int a) { return m_macro.data() + (4 + a) * m_cells; }  // component a
   Real* last_velocity() { return m_macro.data() + 7 * m_cells; }  // ux, uy, uz of the last check
 
+  // Fields [first, first + count) of m_macro, copied to the host.
+  std::vector<Real> fields_to_host(int first, int count) const {
+    std::vector<Real> h(std::size_t(count) * m_cells);
+    core::detail::copy_bytes(h.data(), core::MemorySpace::Host, m_macro.data() + first * m_cells,
+                             Space::k_space, h.size() * sizeof(Real));
+    return h;
+  }
+
   // Reads `count` values of the array `name` of a checkpoint into d_dst (Space memory).
   static void upload(const io::StateReader& in, const std::string& name, Real* d_dst,
                      Index count) {
@@ -330,32 +487,6 @@ class SolverImpl final : public lbm::Solver {
                        ux(), uy(), uz());
   }
 
-  // The links between fluid cells and obstacle cells, grouped by obstacle number: for each
-  // fluid cell and direction q whose upstream neighbour (along -c_q, across periodic sides) is
-  // solid, the entry cell * 32 + q. Built once on the host; the mask does not change.
-  void build_links(const std::vector<std::uint8_t>& solid) {
-    int obstacles = 0;
-    for (std::uint8_t k : solid) obstacles = std::max(obstacles, int(k));
-    std::vector<std::vector<std::int64_t>> per(obstacles);
-    for (Index cell = 0; cell < m_cells; ++cell) {
-      if (solid[cell]) continue;
-      int x[3];
-      lbm::cell_position(m_domain, cell, x);
-      for (int q = 1; q < L::k_q; ++q) {
-        const int back[3] = {-L::c(q, 0), -L::c(q, 1), -L::c(q, 2)};
-        const Index up = lbm::offset_cell<L>(m_domain, x, back);
-        if (up >= 0 && solid[up]) per[solid[up] - 1].push_back(std::int64_t(cell) * 32 + q);
-      }
-    }
-    std::vector<std::int64_t> links;
-    m_link_begin.assign(1, 0);
-    for (const auto& l : per) {
-      links.insert(links.end(), l.begin(), l.end());
-      m_link_begin.push_back(Index(links.size()));
-    }
-    m_links = Buffer<std::int64_t, Space>::from_host(links);
-  }
-
   lbm::LatticeConfig m_config;
   Index m_cells;
   Domain<Real> m_domain{};
@@ -363,6 +494,8 @@ class SolverImpl final : public lbm::Solver {
   Buffer<Real, Space> m_f;               // [q][cell], shifted populations after the last collision
   Buffer<Real, Space> m_f_next;          // the other lattice, written by the next step
   Buffer<unsigned char, Space> m_solid;  // [cell], obstacle number, 0 = fluid
+  Buffer<unsigned char, Space> m_kind;   // [cell], lbm::CellKind
+  Buffer<std::uint32_t, Space> m_edge;   // fluid cells not of kind k_interior, ascending
   Buffer<Real, Space> m_fraction;        // [q][cell] wall fractions, empty for half-way walls
   Buffer<std::int64_t, Space> m_links;   // cell * 32 + q, grouped by obstacle
   std::vector<Index> m_link_begin;       // obstacle k's links: [m_link_begin[k - 1], [k])

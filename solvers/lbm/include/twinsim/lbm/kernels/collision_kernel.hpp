@@ -34,9 +34,15 @@ inline double trt_omega_minus(double tau, double magic) {
   return 1.0 / (magic / (tau - 0.5) + 0.5);
 }
 
+// Body force, a template switch of moments() and collide(): Force::none leaves out every force
+// term. Without a force the terms it leaves out are additions of +0 to values that are never -0
+// (sums started at +0, and x - x is +0), so both switches give the same bits at force 0; the
+// solver picks none when the force is 0.
+enum class Force { none, guo };
+
 // Density and velocity of shifted populations g (pre-collision). The velocity includes half the
 // force (Guo), which makes the scheme second order with a body force.
-template <class L, class Real>
+template <class L, Force k_force = Force::guo, class Real>
 TWINSIM_HD inline void moments(const Real* g, const Real* force, Real& rho, Real* u) {
   Real drho = 0, j[3] = {0, 0, 0};
   TWINSIM_LBM_UNROLL
@@ -45,7 +51,11 @@ TWINSIM_HD inline void moments(const Real* g, const Real* force, Real& rho, Real
     for (int a = 0; a < L::k_dims; ++a) j[a] += Real(L::c(q, a)) * g[q];  // sum of w c = 0
   }
   rho = Real(1) + drho;
-  for (int a = 0; a < 3; ++a) u[a] = a < L::k_dims ? (j[a] + Real(0.5) * force[a]) / rho : Real(0);
+  for (int a = 0; a < 3; ++a) {
+    Real ja = j[a];
+    if constexpr (k_force == Force::guo) ja += Real(0.5) * force[a];
+    u[a] = a < L::k_dims ? ja / rho : Real(0);
+  }
 }
 
 // Smagorinsky's eddy viscosity nu_t = (C_s Delta)^2 |S|, |S| = sqrt(2 S_ab S_ab), with the filter
@@ -80,15 +90,17 @@ TWINSIM_HD inline Real smagorinsky_tau(const Real* g, Real rho, const Real* u,
 // Relaxes the shifted populations g of one cell in place. With Subgrid::smagorinsky the
 // symmetric (viscous) rate is the local 1 / tau of smagorinsky_tau(); TRT keeps its magic
 // parameter, so the antisymmetric rate follows the local tau (and walls stay where they were).
-template <class L, Subgrid k_subgrid = Subgrid::none, class Real>
+// Force::none: without the body force terms (the force must be 0).
+template <class L, Subgrid k_subgrid = Subgrid::none, Force k_force = Force::guo, class Real>
 TWINSIM_HD inline void collide(Real* g, const Relaxation<Real>& r) {
+  constexpr bool forced = k_force == Force::guo;
   Real rho, u[3];
-  moments<L>(g, r.force, rho, u);
+  moments<L, k_force>(g, r.force, rho, u);
   const Real drho = rho - Real(1);
   Real usq = 0, uf = 0;
   for (int a = 0; a < L::k_dims; ++a) {
     usq += u[a] * u[a];
-    uf += u[a] * r.force[a];
+    if constexpr (forced) uf += u[a] * r.force[a];
   }
   Real omega_plus = r.omega_plus, omega_minus = r.omega_minus;
   if constexpr (k_subgrid == Subgrid::smagorinsky) {
@@ -97,8 +109,8 @@ TWINSIM_HD inline void collide(Real* g, const Relaxation<Real>& r) {
     omega_minus = r.magic > Real(0) ? Real(1) / (r.magic / (tau - Real(0.5)) + Real(0.5))
                                     : omega_plus;
   }
-  const Real keep_plus = Real(1) - Real(0.5) * omega_plus;
-  const Real keep_minus = Real(1) - Real(0.5) * omega_minus;
+  [[maybe_unused]] const Real keep_plus = Real(1) - Real(0.5) * omega_plus;
+  [[maybe_unused]] const Real keep_minus = Real(1) - Real(0.5) * omega_minus;
   Real out[L::k_q];
   TWINSIM_LBM_UNROLL
   for (int q = 0; q < L::k_q; ++q) {
@@ -106,20 +118,23 @@ TWINSIM_HD inline void collide(Real* g, const Relaxation<Real>& r) {
     Real cu = 0, cf = 0;
     for (int a = 0; a < L::k_dims; ++a) {
       cu += Real(L::c(q, a)) * u[a];
-      cf += Real(L::c(q, a)) * r.force[a];
+      if constexpr (forced) cf += Real(L::c(q, a)) * r.force[a];
     }
     const Real w = Real(L::weight(q));
     // Even and odd parts of the second-order equilibrium, less the rest state w.
     const Real eq_plus = w * (drho + rho * (Real(4.5) * cu * cu - Real(1.5) * usq));
     const Real eq_minus = w * rho * Real(3) * cu;
-    // Guo's source w [3 (c - u).F + 9 (c.u)(c.F)], split the same way.
-    const Real src_plus = w * (Real(9) * cu * cf - Real(3) * uf);
-    const Real src_minus = w * Real(3) * cf;
     const Real g_plus = Real(0.5) * (g[q] + g[o]);
     const Real g_minus = Real(0.5) * (g[q] - g[o]);
-    out[q] = g[q] - omega_plus * (g_plus - eq_plus) - omega_minus * (g_minus - eq_minus) +
-             keep_plus * src_plus + keep_minus * src_minus;
+    out[q] = g[q] - omega_plus * (g_plus - eq_plus) - omega_minus * (g_minus - eq_minus);
+    if constexpr (forced) {
+      // Guo's source w [3 (c - u).F + 9 (c.u)(c.F)], split the same way.
+      const Real src_plus = w * (Real(9) * cu * cf - Real(3) * uf);
+      const Real src_minus = w * Real(3) * cf;
+      out[q] = out[q] + keep_plus * src_plus + keep_minus * src_minus;
+    }
   }
+  TWINSIM_LBM_UNROLL
   for (int q = 0; q < L::k_q; ++q) g[q] = out[q];
 }
 

@@ -10,11 +10,13 @@
 //   in-place schemes (AA pattern, esoteric twist), which could replace it without touching the
 //   collision.
 // - Bytes per cell update: 2 Q populations of the stored precision, the least any scheme moves:
-//   D2Q9 72 B (FP32) / 144 B (FP64), D3Q19 152 B (FP32) / 304 B (FP64), plus one byte of the
-//   obstacle mask (its neighbours' bytes come from cache). FP32 D3Q19 therefore moves the 153 B
-//   of FluidX3D's figure; only smaller storage (FP16) would move less.
+//   D2Q9 72 B (FP32) / 144 B (FP64), D3Q19 152 B (FP32) / 304 B (FP64), plus the cell's kind
+//   byte (cell_kind; interior cells read no neighbour's byte). FP32 D3Q19 therefore moves the
+//   153 B of FluidX3D's figure; only smaller storage (FP16) would move less.
 // Cells are indexed x fastest, then y, then z; D2Q9 has n[2] = 1. Positions are cell
 // centres: the domain's walls lie half-way between the outer cells and their missing neighbours.
+#include <cstdint>
+
 #include "twinsim/core/HostDevice.hpp"
 #include "twinsim/lbm/kernels/collision_kernel.hpp"
 #include "twinsim/lbm/kernels/lattice_kernel.hpp"
@@ -237,6 +239,79 @@ TWINSIM_HD inline void pull(const Domain<Real>& d, Index cell, const Real* src,
     }
     g[q] = side_link<L>(d, cell, x, q, wall, src, solid);
   }
+}
+
+// Kinds of cell for the stream-collide kernels, one byte per cell built once from the mask
+// (cell_kind). A cell whose upstream neighbours are all fluid, with only periodic sides
+// between it and them, takes its populations from fixed offsets (pull_interior): no neighbour
+// mask bytes loaded, no boundary branch. Its kind is its wrap code, the sum over axes of 3^a
+// times 0 (away from the axis' sides), 1 (at the low side) or 2 (at the high side): 0 for the
+// interior, 1..26 for cells on periodic sides. Every other fluid cell (next to a side that is
+// not periodic, or to a solid cell) is k_boundary and takes the general pull().
+constexpr int k_wrap_codes = 27;
+enum CellKind : unsigned char { k_interior = 0, k_boundary = 254, k_solid = 255 };
+
+template <class L, class Real>
+TWINSIM_HD inline unsigned char cell_kind(const Domain<Real>& d, Index cell,
+                                          const unsigned char* solid) {
+  if (solid[cell]) return k_solid;
+  int x[3], code = 0, scale = 1;
+  cell_position(d, cell, x);
+  TWINSIM_LBM_UNROLL
+  for (int a = 0; a < L::k_dims; ++a, scale *= 3) {
+    const bool low = x[a] == 0, high = x[a] == d.n[a] - 1;
+    if (!low && !high) continue;
+    if (d.side[2 * a] != k_periodic || d.n[a] < 2) return k_boundary;
+    code += scale * (low ? 1 : 2);
+  }
+  TWINSIM_LBM_UNROLL
+  for (int q = 1; q < L::k_q; ++q) {
+    const int back[3] = {-L::c(q, 0), -L::c(q, 1), -L::c(q, 2)};
+    if (solid[offset_cell<L>(d, x, back)]) return k_boundary;
+  }
+  return static_cast<unsigned char>(code);
+}
+
+// The two lattices of a step as one pointer per population (population q of cell i at
+// src[q][i]), and the upstream offsets of the cells pulled from fixed offsets: cell i of wrap
+// code k pulls population q from i + shift[k][q], shift[k][q] = -(c_q . strides) plus n_a
+// strides along each axis a across a periodic side. 32-bit cell indices (fewer than 2^31
+// cells); the per-population pointers keep Q * cells beyond 32 bits.
+template <class L, class Real>
+struct Streams {
+  const Real* src[L::k_q];
+  Real* dst[L::k_q];
+  std::int32_t shift[k_wrap_codes][L::k_q];
+};
+
+template <class L, class Real>
+inline Streams<L, Real> streams(const Domain<Real>& d, const Real* src, Real* dst) {
+  const Index n = cell_count(d);
+  const Index stride[3] = {1, Index(d.n[0]), Index(d.n[0]) * d.n[1]};
+  Streams<L, Real> s{};
+  for (int q = 0; q < L::k_q; ++q) {
+    s.src[q] = src + q * n;
+    s.dst[q] = dst + q * n;
+    for (int code = 0; code < k_wrap_codes; ++code) {
+      Index shift = 0;
+      for (int a = 0, e = code; a < L::k_dims; ++a, e /= 3) {
+        shift -= Index(L::c(q, a)) * stride[a];
+        if (e % 3 == 1 && L::c(q, a) == 1) shift += Index(d.n[a]) * stride[a];
+        if (e % 3 == 2 && L::c(q, a) == -1) shift -= Index(d.n[a]) * stride[a];
+      }
+      s.shift[code][q] = std::int32_t(shift);
+    }
+  }
+  return s;
+}
+
+// pull() for a cell of wrap code `code` (cell_kind below k_boundary): every population from
+// its upstream neighbour, the same values pull() gathers there.
+template <class L, class Real>
+TWINSIM_HD inline void pull_interior(const Streams<L, Real>& s, std::int32_t cell, int code,
+                                     Real* g) {
+  TWINSIM_LBM_UNROLL
+  for (int q = 0; q < L::k_q; ++q) g[q] = s.src[q][cell + s.shift[code][q]];
 }
 
 // Momentum the fluid gives a solid obstacle across the links of fluid cell `cell` whose
