@@ -10,6 +10,9 @@
 #   sanitize  setup, then build and run the tests with AddressSanitizer + UBSan (CPU backend)
 #   slurm     build, then the `slurm` tests: a one-node Slurm started here (needs root; installs
 #             munge, slurmctld, slurmd, slurm-client) runs a sweep as a job array (hpc/slurm/)
+#   fuzz [S]  setup, then build the libFuzzer targets (clang, ASan + UBSan) and run each for S
+#             seconds (default 600; CI: 60) from the shipped cases and tests/fuzz/seeds; fails on
+#             a crash, leak, sanitizer report or hang (a reproducer is left in build-fuzz/findings)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -20,6 +23,7 @@ packages=(
   libgtest-dev libthrust-dev
   python3 python3-numpy python3-h5py python3-matplotlib python3-pil python3-mdanalysis
   paraview python3-paraview xvfb xauth patchelf
+  clang-14 libclang-rt-14-dev libomp-14-dev
 )
 
 setup() {
@@ -74,6 +78,40 @@ build() {
   cmake --build --preset release
 }
 
+# libFuzzer over the case-file loader and every solver's validation (fuzz_case) and over the
+# checkpoint, model and training-data readers (fuzz_files). Each target runs `seconds` from a
+# corpus seeded with the shipped cases, tests/io/data/cases and tests/fuzz/seeds (which also
+# holds every past finding); what it finds is left in build-fuzz/findings/.
+fuzz() {
+  local seconds=${1:-600}
+  setup
+  cmake --preset fuzz
+  cmake --build --preset fuzz
+  local findings=build-fuzz/findings
+  mkdir -p "$findings"
+  local target corpus status=0
+  for target in fuzz_case fuzz_files; do
+    corpus=build-fuzz/corpus/$target
+    mkdir -p "$corpus"
+    if [ "$target" = fuzz_case ]; then
+      find cases tests/io/data/cases tests/fuzz/seeds/cases -name '*.toml' -exec cp {} "$corpus"/ \;
+    else
+      cp tests/fuzz/seeds/files/* "$corpus"/
+    fi
+    echo "fuzz: $target for $seconds s"
+    if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      "build-fuzz/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 \
+      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$findings/$target-" \
+      "$corpus" > "$findings/$target.log" 2>&1; then
+      tail -n 60 "$findings/$target.log"
+      echo "fuzz: $target FAILED (log and reproducer in $findings/)"
+      status=1
+    fi
+    grep -E 'stat::number_of_executed_units|Done [0-9]+ runs' "$findings/$target.log" || true
+  done
+  return $status
+}
+
 demo() {
   local twinsim=./build/apps/twinsim out=runs/demo
   "$twinsim" run cases/surrogate/ns2d_small_data.toml --out "$out/data" --overwrite
@@ -114,6 +152,7 @@ case "${1:-}" in
     ctest --preset release
     ;;
   slurm) slurm ;;
+  fuzz) fuzz "${2:-600}" ;;
   sanitize)
     setup
     cmake --preset asan

@@ -32,6 +32,16 @@ TrajectorySet read_trajectories(const std::vector<std::string>& files, const std
                                     dataset, a.shape.size()));
     const Trajectories s{std::int64_t(a.shape[0]), std::int64_t(a.shape[1]),
                          std::int64_t(a.shape[2]), std::int64_t(a.shape[3])};
+    const auto bad = std::find_if(a.values.begin(), a.values.end(),
+                                  [](double v) { return !std::isfinite(v); });
+    if (bad != a.values.end()) {
+      const std::int64_t i = bad - a.values.begin(), plane = s.ny * s.nx;
+      throw core::Error(fmt::format(
+          "{}: {} holds a non-finite value ({}) at sample {}, frame {}, y {}, x {}: the data "
+          "are damaged or the run that wrote them diverged",
+          path, dataset, *bad, i / (s.frames * plane), i / plane % s.frames, i % plane / s.nx,
+          i % s.nx));
+    }
     if (set.shape.samples == 0) {
       set.shape = s;
       if (f.exists("/snapshot_time")) {
@@ -133,6 +143,13 @@ TableSet read_table(const std::vector<std::string>& files, const std::vector<std
           v.push_back(*x);
         }
       }
+      if (v.size() != names.size())
+        throw core::Error(fmt::format("{}: column {} has {} values for {} members", path, column,
+                                      v.size(), names.size()));
+      for (std::size_t r = 0; r < v.size(); ++r)
+        if (!std::isfinite(v[r]))
+          throw core::Error(fmt::format("{}: column {} is {} in member {}: the data are damaged "
+                                        "or that run diverged", path, column, v[r], names[r]));
       by_column.push_back(std::move(v));
     }
     for (std::size_t r = 0; r < names.size(); ++r) {

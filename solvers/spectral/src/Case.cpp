@@ -305,6 +305,7 @@ loop::Plan plan_2d(const io::Case& case_file) {
   // The solver's modes and what the batch has recorded (at most all of its frames).
   plan.checkpoint_bytes = batch * (modes * 2 * real + frames * (plane * real + (3 + shells) * 8)) +
                           k_checkpoint_metadata_bytes;
+  plan.size_keys = "spectral.nx, spectral.ny or spectral.batch";
   return plan;
 }
 
@@ -385,6 +386,7 @@ loop::Plan plan_3d(const io::Case& case_file) {
                       k_metadata_bytes;
   // The velocity modes and the dissipation history with its times.
   plan.checkpoint_bytes = 3 * modes * 2 * real + records * 2 * 8 + k_checkpoint_metadata_bytes;
+  plan.size_keys = "spectral3d.n";
   return plan;
 }
 
