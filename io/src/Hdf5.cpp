@@ -4,6 +4,7 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 #include <type_traits>
 #include <utility>
@@ -342,6 +343,14 @@ H5File H5File::create(const std::filesystem::path& path) {
 H5File H5File::open(const std::filesystem::path& path, Mode mode) {
   detail::silence_hdf5_errors();
   const std::string name = path.string();
+  // The common mistakes in words of their own, without HDF5's internals.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw core::Error(fmt::format("no file '{}'", name));
+  if (H5Fis_hdf5(name.c_str()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw core::Error(fmt::format("'{}' is not an HDF5 file (or is damaged)", name));
+  }
   Handle fapl = file_access(name);
   const unsigned flags = mode == Mode::read_only ? H5F_ACC_RDONLY : H5F_ACC_RDWR;
   return {path, TWINSIM_H5(H5Fopen, name, name.c_str(), flags, fapl.get())};

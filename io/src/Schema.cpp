@@ -117,6 +117,11 @@ std::optional<std::string> scalar_problem(const KeySpec& key, double x, const st
   return fmt::format("expected {} {}{}, got {}", key.type_phrase(true), range_text(key), unit, got);
 }
 std::optional<std::string> scalar_problem(const KeySpec& key, std::int64_t x) {
+  if (key.even && x % 2 != 0) {
+    const std::string range = range_text(key);
+    return fmt::format("expected an even integer{}, got {}", range.empty() ? "" : " " + range,
+                       toml_scalar(x));
+  }
   return scalar_problem(key, static_cast<double>(x), toml_scalar(x));
 }
 std::optional<std::string> scalar_problem(const KeySpec& key, double x) {

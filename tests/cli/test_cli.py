@@ -411,6 +411,7 @@ class Robustness(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("--restart latest: skipped", r.stderr)
         self.assertIn("does not match its checksum", r.stderr)
+        self.assertIn("of it written", r.stderr)  # the preflight plans what is left
         with open(os.path.join(self.out, "summary.json")) as f:
             self.assertEqual(json.load(f)["restart"]["step"], 200)
         # A truncated file does not open; with no usable checkpoint left the restart is refused.

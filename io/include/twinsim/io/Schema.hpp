@@ -65,6 +65,7 @@ struct KeySpec {
   std::optional<Bound> min, max;       // numbers: the value, or each element of an array
   std::vector<std::string> choices;    // strings: allowed values, or of each element
   std::optional<std::size_t> length;   // arrays: exact number of elements
+  bool even = false;       // integers: even values only (FFT grids)
   bool file_name = false;  // strings: a plain file name (letters, digits, '-', '_', '.', no
                            // leading dot), so no path can escape the run folder
 
@@ -161,6 +162,11 @@ class KeyBuilder {
   KeyBuilder& one_of(std::vector<std::string> choices) {
     static_assert(k_text, "one_of() applies to strings and arrays of strings");
     spec().choices = std::move(choices);
+    return *this;
+  }
+  KeyBuilder& even() {
+    static_assert(std::is_same_v<T, std::int64_t>, "even() applies to integers");
+    spec().even = true;
     return *this;
   }
   KeyBuilder& file_name() {
