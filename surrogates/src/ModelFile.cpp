@@ -31,7 +31,8 @@ void write_model_file(const std::filesystem::path& path, const ModelFile& m) {
         if (!l->empty())  // an empty attribute is not portable HDF5: absent means empty
           f.set_attribute("/model", name, *l);
       } else {
-        std::visit([&](const auto& v) { f.set_attribute("/model", name, io::AttributeValue(v)); },
+        const std::string& key = name;  // a structured binding cannot be captured (C++17)
+        std::visit([&](const auto& v) { f.set_attribute("/model", key, io::AttributeValue(v)); },
                    value);
       }
     }
