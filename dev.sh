@@ -88,6 +88,7 @@ fuzz() {
   cmake --preset fuzz
   cmake --build --preset fuzz
   local findings=build-fuzz/findings
+  rm -rf "$findings"
   mkdir -p "$findings"
   local target corpus status=0
   for target in fuzz_case fuzz_files; do
@@ -100,6 +101,7 @@ fuzz() {
     fi
     echo "fuzz: $target for $seconds s"
     if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      LSAN_OPTIONS=suppressions="$PWD/tests/fuzz/lsan.supp" \
       "build-fuzz/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$findings/$target-" \
       "$corpus" > "$findings/$target.log" 2>&1; then
