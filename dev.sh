@@ -10,9 +10,10 @@
 #   sanitize  setup, then build and run the tests with AddressSanitizer + UBSan (CPU backend)
 #   slurm     build, then the `slurm` tests: a one-node Slurm started here (needs root; installs
 #             munge, slurmctld, slurmd, slurm-client) runs a sweep as a job array (hpc/slurm/)
-#   fuzz [S]  setup, then build the libFuzzer targets (clang, ASan + UBSan) and run each for S
-#             seconds (default 600; CI: 60) from the shipped cases and tests/fuzz/seeds; fails on
-#             a crash, leak, sanitizer report or hang (a reproducer is left in build-fuzz/findings)
+#   fuzz [S] [TARGET...]  setup, then build the libFuzzer targets (clang, ASan + UBSan) and
+#             run each (default: fuzz_case fuzz_files) for S seconds (default 600; CI: fuzz_case
+#             for 120) from the shipped cases and tests/fuzz/seeds; fails on a crash, leak,
+#             sanitizer report or hang (a reproducer is left in build-fuzz/findings)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -84,6 +85,9 @@ build() {
 # holds every past finding); what it finds is left in build-fuzz/findings/.
 fuzz() {
   local seconds=${1:-600}
+  shift || true
+  local targets=("$@")
+  [ ${#targets[@]} -gt 0 ] || targets=(fuzz_case fuzz_files)
   setup
   cmake --preset fuzz
   cmake --build --preset fuzz
@@ -91,7 +95,7 @@ fuzz() {
   rm -rf "$findings"
   mkdir -p "$findings"
   local target corpus status=0
-  for target in fuzz_case fuzz_files; do
+  for target in "${targets[@]}"; do
     corpus=build-fuzz/corpus/$target
     mkdir -p "$corpus"
     if [ "$target" = fuzz_case ]; then
@@ -159,7 +163,10 @@ case "${1:-}" in
     ctest --preset release
     ;;
   slurm) slurm ;;
-  fuzz) fuzz "${2:-600}" ;;
+  fuzz)
+    shift
+    fuzz "$@"
+    ;;
   sanitize)
     setup
     cmake --preset asan
