@@ -11,6 +11,10 @@
 #   sanitize  setup, then build and run the tests with AddressSanitizer + UBSan (CPU backend)
 #   slurm     build, then the `slurm` tests: a one-node Slurm started here (needs root; installs
 #             munge, slurmctld, slurmd, slurm-client) runs a sweep as a job array (hpc/slurm/)
+#   fuzz [S] [TARGET...]  setup, then build the libFuzzer targets (clang, ASan + UBSan) and
+#             run each (default: fuzz_case fuzz_files) for S seconds (default 600; CI: fuzz_case
+#             for 120) from the shipped cases and tests/fuzz/seeds; fails on a crash, leak,
+#             sanitizer report or hang (a reproducer is left in build-fuzz/findings)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -22,6 +26,7 @@ packages=(
   openmpi-bin libopenmpi-dev libfftw3-mpi-dev
   python3 python3-numpy python3-h5py python3-matplotlib python3-pil python3-mdanalysis
   paraview python3-paraview xvfb xauth patchelf
+  clang-14 libclang-rt-14-dev libomp-14-dev
 )
 
 setup() {
@@ -76,6 +81,50 @@ build() {
   cmake --build --preset release
 }
 
+# libFuzzer over the case-file loader and every solver's validation (fuzz_case) and over the
+# checkpoint, model and training-data readers (fuzz_files). Each target runs `seconds` from a
+# corpus seeded with the shipped cases, tests/io/data/cases and tests/fuzz/seeds (which also
+# holds every past finding); what it finds is left in build-fuzz/findings/.
+fuzz() {
+  local seconds=${1:-600}
+  shift || true
+  local targets=("$@")
+  [ ${#targets[@]} -gt 0 ] || targets=(fuzz_case fuzz_files)
+  setup
+  cmake --preset fuzz
+  cmake --build --preset fuzz
+  local findings=build-fuzz/findings
+  rm -rf "$findings"
+  mkdir -p "$findings"
+  local target corpus status=0
+  for target in "${targets[@]}"; do
+    corpus=build-fuzz/corpus/$target
+    mkdir -p "$corpus"
+    if [ "$target" = fuzz_case ]; then
+      find cases tests/io/data/cases tests/fuzz/seeds/cases -name '*.toml' -exec cp {} "$corpus"/ \;
+    else
+      cp tests/fuzz/seeds/files/* "$corpus"/
+    fi
+    # Hangs inside HDF5 on damaged files are the library's (tests/fuzz/library_findings):
+    # fuzz_files reports them and goes on; fuzz_case fails on any hang.
+    local options=()
+    [ "$target" = fuzz_files ] && options=(-fork=1 -ignore_timeouts=1)
+    echo "fuzz: $target for $seconds s"
+    if ! ASAN_OPTIONS=detect_leaks=1:suppressions="$PWD/tests/fuzz/asan.supp" \
+      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      LSAN_OPTIONS=suppressions="$PWD/tests/fuzz/lsan.supp" \
+      "build-fuzz/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 \
+      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$findings/$target-" "${options[@]}" \
+      "$corpus" > "$findings/$target.log" 2>&1; then
+      tail -n 60 "$findings/$target.log"
+      echo "fuzz: $target FAILED (log and reproducer in $findings/)"
+      status=1
+    fi
+    grep -E 'stat::number_of_executed_units|Done [0-9]+ runs|#[0-9]+: cov' "$findings/$target.log" | tail -n 2 || true
+  done
+  return $status
+}
+
 demo() {
   local twinsim=./build/apps/twinsim out=runs/demo
   # One run simulates 32 trajectories and trains the FNO on 24 of them as they are computed
@@ -120,6 +169,10 @@ case "${1:-}" in
     ctest --preset release
     ;;
   slurm) slurm ;;
+  fuzz)
+    shift
+    fuzz "$@"
+    ;;
   sanitize)
     setup
     cmake --preset asan

@@ -7,6 +7,7 @@
 #include "run_support.hpp"
 #include "twinsim/io/Case.hpp"
 #include "twinsim/io/Schema.hpp"
+#include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/Schema.hpp"
 
 namespace twinsim::app {
@@ -15,7 +16,7 @@ inline io::Schema surrogate_case_schema() { return nn::surrogate_case_schema(); 
 
 // The validated case, or nothing after printing every problem (exit status 2 follows).
 inline std::optional<io::Case> load_surrogate_case(const RunOptions& options) {
-  return load_case_file(options, surrogate_case_schema());
+  return load_case_file(options, surrogate_case_schema(), nn::check_data);
 }
 
 }  // namespace twinsim::app

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include "twinsim/core/Signals.hpp"
 #include "twinsim/core/versions.hpp"
 #include "twinsim/io/Case.hpp"
+#include "twinsim/io/RunDirectory.hpp"
 #include "twinsim/io/Schema.hpp"
 
 namespace twinsim::io {
@@ -82,6 +84,19 @@ template <class T>
 void StateWriter::put(const std::string& name, const T* h_values, std::size_t count) {
   using S = typename Stored<T>::type;
   const std::uint64_t n = count * Stored<T>::per_value;
+  if (!m_file) {  // the divergence check
+    if constexpr (std::is_floating_point_v<S>) {
+      const S* values = reinterpret_cast<const S*>(h_values);
+      if (!m_non_finite && count > 1)
+        for (std::uint64_t i = 0; i < n; ++i)
+          if (!std::isfinite(values[i])) {
+            m_non_finite = NonFinite{name, std::size_t(i / Stored<T>::per_value),
+                                     double(values[i])};
+            break;
+          }
+    }
+    return;
+  }
   if constexpr (std::is_same_v<S, T>) {
     m_file->write(state_path(name), h_values, {n});
   } else {
@@ -89,9 +104,18 @@ void StateWriter::put(const std::string& name, const T* h_values, std::size_t co
     if (n > 0) std::memcpy(bits.data(), h_values, n * sizeof(S));
     m_file->write(state_path(name), bits.data(), {n});
   }
+  m_arrays.push_back(name);
+  m_checksums.push_back(std::int64_t(checksum_of(h_values, n * sizeof(S))));
+}
+
+void StateWriter::seal() {
+  if (!m_file || m_arrays.empty()) return;  // HDF5 has no empty attribute arrays
+  m_file->set_attribute("/state", "arrays", m_arrays);
+  m_file->set_attribute("/state", "checksums", m_checksums);
 }
 
 void StateWriter::put(const std::string& name, const std::string& value) {
+  if (!m_file) return;
   m_file->create_group(state_path(name));
   m_file->set_attribute(state_path(name), "text", value);
 }
@@ -204,8 +228,7 @@ fs::path Checkpoints::write(std::int64_t step, double time, const Save& save,
   std::error_code ec;
   fs::create_directories(m_folder, ec);
   const fs::path target = m_folder / fmt::format("step_{:010d}.h5", step);
-  const fs::path temporary = target.string() + ".tmp";
-  {
+  write_through_temporary(target, [&](const fs::path& temporary) {
     H5File file = H5File::create(temporary);
     file.set_attribute("/", "kind", m_info.kind);
     file.set_attribute("/", "step", step);
@@ -216,6 +239,7 @@ fs::path Checkpoints::write(std::int64_t step, double time, const Save& save,
     file.create_group("/state");
     StateWriter writer(file);
     save(writer);
+    writer.seal();
     std::vector<std::string> series;
     std::vector<std::int64_t> frames;
     if (output)
@@ -230,11 +254,7 @@ fs::path Checkpoints::write(std::int64_t step, double time, const Save& save,
       file.set_attribute("/output", "frames", frames);
     }
     file.flush();
-  }
-  fs::rename(temporary, target, ec);
-  if (ec)
-    throw core::Error(fmt::format("cannot rename checkpoint {} to {}: {}", temporary.string(),
-                                  target.string(), ec.message()));
+  });
   std::vector<fs::path> all = list_checkpoints(m_folder);
   for (std::size_t i = 0; i + std::size_t(m_policy.keep) < all.size(); ++i) fs::remove(all[i], ec);
   m_last = target;
@@ -258,21 +278,59 @@ std::vector<fs::path> list_checkpoints(const fs::path& folder) {
 // Restarting
 
 namespace {
-fs::path resolve(const fs::path& folder, const std::string& which) {
+
+// Opens a checkpoint and checks that it is whole: its attributes read and every state array
+// matches its checksum (checkpoints written before checksums existed have none to match).
+H5File open_verified(const fs::path& path) {
+  H5File file = H5File::open(path);
+  for (const char* name : {"kind", "backend", "case"}) file.attribute_as<std::string>("/", name);
+  file.attribute_as<std::int64_t>("/", "step");
+  file.attribute_as<double>("/", "time");
+  file.attribute_as<std::int64_t>("/output", "count");
+  if (!file.exists("/state")) throw core::Error("no /state group");
+  if (file.has_attribute("/state", "arrays")) {
+    const auto arrays = file.attribute_as<std::vector<std::string>>("/state", "arrays");
+    const auto sums = file.attribute_as<std::vector<std::int64_t>>("/state", "checksums");
+    if (arrays.size() != sums.size()) throw core::Error("state checksums do not match arrays");
+    for (std::size_t i = 0; i < arrays.size(); ++i)
+      if (std::int64_t(dataset_checksum(file, state_path(arrays[i]))) != sums[i])
+        throw core::Error(fmt::format("state array '{}' does not match its checksum (a damaged "
+                                      "file)", arrays[i]));
+  }
+  return file;
+}
+
+H5File open_checkpoint(const fs::path& folder, const std::string& which,
+                       std::vector<std::string>& skipped) {
   if (which != "latest") {
     if (!fs::exists(which)) throw core::Error(fmt::format("no checkpoint file {}", which));
-    return which;
+    try {
+      return open_verified(which);
+    } catch (const core::Error& e) {
+      throw core::Error(fmt::format("checkpoint {} is not usable: {}", which, e.what()));
+    }
   }
   const std::vector<fs::path> all = list_checkpoints(folder);
   if (all.empty())
     throw core::Error(fmt::format("--restart latest: no checkpoint in {} (step_<step>.h5)",
                                   folder.string()));
-  return all.back();
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    try {
+      return open_verified(*it);
+    } catch (const core::Error& e) {
+      skipped.push_back(fmt::format("{}: {}", it->string(), e.what()));
+    }
+  }
+  std::string why;
+  for (const std::string& s : skipped) why += "\n  " + s;
+  throw core::Error(fmt::format("--restart latest: no usable checkpoint in {}:{}",
+                                folder.string(), why));
 }
+
 }  // namespace
 
 Restart::Restart(const fs::path& folder, const std::string& which)
-    : m_file(H5File::open(resolve(folder, which))), m_state(m_file) {
+    : m_file(open_checkpoint(folder, which, m_skipped)), m_state(m_file) {
   m_info.kind = m_file.attribute_as<std::string>("/", "kind");
   m_info.step = m_file.attribute_as<std::int64_t>("/", "step");
   m_info.time = m_file.attribute_as<double>("/", "time");

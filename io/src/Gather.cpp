@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "twinsim/core/Error.hpp"
+#include "twinsim/io/RunDirectory.hpp"
 
 namespace twinsim::io {
 
@@ -367,8 +368,7 @@ GatherReport gather_runs(const fs::path& out_path, const std::vector<GatherRun>&
   GatherReport report;
   report.runs = runs.size();
   report.swept_keys = swept_keys(runs);
-  const fs::path temporary = out_path.string() + ".tmp";  // renamed once whole
-  try {
+  write_through_temporary(out_path, [&](const fs::path& temporary) {
     H5File out = H5File::create(temporary);
     out.set_attribute("/", "gathered_runs", std::int64_t(runs.size()));
     for (const GatherRun& m : runs) copy_member(out, m);
@@ -381,11 +381,7 @@ GatherReport gather_runs(const fs::path& out_path, const std::vector<GatherRun>&
       report.no_training_set = mismatch;
     }
     out.flush();
-  } catch (...) {
-    fs::remove(temporary);
-    throw;
-  }
-  fs::rename(temporary, out_path);
+  });
   return report;
 }
 

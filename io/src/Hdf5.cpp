@@ -4,6 +4,7 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 #include <type_traits>
 #include <utility>
@@ -41,6 +42,13 @@ R check(R result, const char* call, int line, const std::string& object) {
 }
 #define TWINSIM_H5(fn, object, ...) \
   ::twinsim::io::detail::check(fn(__VA_ARGS__), #fn, __LINE__, object)
+
+// HDF5 closes what is still open when the program exits (H5_term_library, registered with
+// atexit when the library starts). A file whose close failed (a full disk) stays in its tables
+// half torn down, and that cleanup then crashes the exit (SIGSEGV in H5F__close_cb). Every
+// file here is closed by its H5File (and a second stop signal leaves by _exit), so the exit
+// cleanup is not wanted: turned off before the library starts (static initialisation).
+const bool g_no_exit_cleanup = [] { return H5dont_atexit() >= 0; }();
 
 // Our messages replace HDF5's printed error stack; done once, before the first HDF5 call.
 void silence_hdf5_errors() {
@@ -335,6 +343,14 @@ H5File H5File::create(const std::filesystem::path& path) {
 H5File H5File::open(const std::filesystem::path& path, Mode mode) {
   detail::silence_hdf5_errors();
   const std::string name = path.string();
+  // The common mistakes in words of their own, without HDF5's internals.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw core::Error(fmt::format("no file '{}'", name));
+  if (H5Fis_hdf5(name.c_str()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw core::Error(fmt::format("'{}' is not an HDF5 file (or is damaged)", name));
+  }
   Handle fapl = file_access(name);
   const unsigned flags = mode == Mode::read_only ? H5F_ACC_RDONLY : H5F_ACC_RDWR;
   return {path, TWINSIM_H5(H5Fopen, name, name.c_str(), flags, fapl.get())};
@@ -351,6 +367,11 @@ H5File& H5File::operator=(H5File&& other) noexcept {
 
 H5File::~H5File() {
   if (m_id >= 0) H5Fclose(m_id);
+}
+
+bool H5File::has_attribute(const std::string& object_path, const std::string& name) const {
+  return TWINSIM_H5(H5Aexists_by_name, object_path, m_id, object_path.c_str(), name.c_str(),
+                    H5P_DEFAULT) > 0;
 }
 
 void H5File::flush() { TWINSIM_H5(H5Fflush, m_path.string(), m_id, H5F_SCOPE_LOCAL); }
@@ -586,6 +607,26 @@ std::uint64_t series_bytes(std::uint64_t frames, std::uint64_t frame_bytes) {
   constexpr std::uint64_t k_view_bytes = 1024, k_group_bytes = 4096;
   return round_up(frames, per_chunk) * frame_bytes + 2 * round_up(frames, steps_per_chunk) * 8 +
          frames * k_view_bytes + k_group_bytes;
+}
+
+std::uint64_t checksum_of(const void* bytes, std::size_t size, std::uint64_t seed) {
+  const auto* p = static_cast<const unsigned char*>(bytes);
+  for (std::size_t i = 0; i < size; ++i) seed = (seed ^ p[i]) * 1099511628211ull;
+  return seed;
+}
+
+std::uint64_t dataset_checksum(const H5File& file, const std::string& dataset_path) {
+  Handle dataset = detail::open_dataset(file.id(), dataset_path);
+  Handle stored{TWINSIM_H5(H5Dget_type, dataset_path, dataset.get()), H5Tclose};
+  Handle native{TWINSIM_H5(H5Tget_native_type, dataset_path, stored.get(), H5T_DIR_ASCEND),
+                H5Tclose};
+  const std::size_t size = H5Tget_size(native.get());
+  const std::uint64_t count = element_count(detail::dataset_shape(dataset.get(), dataset_path));
+  std::vector<unsigned char> bytes(count * size);
+  if (count > 0)
+    TWINSIM_H5(H5Dread, dataset_path, dataset.get(), native.get(), H5S_ALL, H5S_ALL,
+               H5P_DEFAULT, bytes.data());
+  return checksum_of(bytes.data(), bytes.size());
 }
 
 std::map<std::string, std::uint64_t> series_frames(const H5File& file) {

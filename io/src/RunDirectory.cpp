@@ -2,7 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <cmath>
 #include <fstream>
 #include <vector>
@@ -111,6 +119,11 @@ RunDirectory::RunDirectory(fs::path path, bool overwrite) : m_path(std::move(pat
         "output folder '{}' already holds a run (case.toml exists); choose another --out or "
         "pass --overwrite to replace it",
         m_path.string()));
+  fs::create_directories(m_path, ec);
+  if (ec)
+    throw core::Error(
+        fmt::format("cannot create output folder '{}': {}", m_path.string(), ec.message()));
+  lock();
   if (overwrite) fs::remove_all(checkpoints(), ec);
   fs::create_directories(m_path / "checkpoints", ec);
   if (ec)
@@ -119,7 +132,7 @@ RunDirectory::RunDirectory(fs::path path, bool overwrite) : m_path(std::move(pat
   require_writable();
 }
 
-RunDirectory RunDirectory::existing(fs::path path) {
+RunDirectory RunDirectory::existing(fs::path path, bool lock) {
   std::error_code ec;
   if (!fs::exists(path / "case.toml", ec))
     throw core::Error(fmt::format("--restart: '{}' holds no run (no case.toml); name the run "
@@ -127,7 +140,61 @@ RunDirectory RunDirectory::existing(fs::path path) {
                                   path.string()));
   RunDirectory dir(std::move(path));
   dir.require_writable();
+  if (lock) dir.lock();
   return dir;
+}
+
+namespace {
+std::string this_host() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "unknown-host";
+  return name;
+}
+}  // namespace
+
+void RunDirectory::lock() {
+  const fs::path path = m_path / "twinsim.lock";
+  const std::string host = this_host();
+  const long pid = long(::getpid());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd >= 0) {
+      const std::string text = fmt::format("{} {}\n", host, pid);
+      const bool written = ::write(fd, text.data(), text.size()) == ssize_t(text.size());
+      ::close(fd);
+      if (!written) {
+        std::error_code ec;
+        fs::remove(path, ec);
+        throw core::Error(fmt::format("cannot write the lock file '{}'", path.string()));
+      }
+      m_lock = std::shared_ptr<const fs::path>(new fs::path(path), [](const fs::path* p) {
+        std::error_code ec;
+        fs::remove(*p, ec);
+        delete p;
+      });
+      return;
+    }
+    if (errno != EEXIST)
+      throw core::Error(fmt::format("cannot create the lock file '{}': {}", path.string(),
+                                    std::strerror(errno)));
+    std::string holder_host;
+    long holder_pid = 0;
+    std::ifstream(path) >> holder_host >> holder_pid;
+    if (holder_host == host && holder_pid == pid) return;  // this process holds it already
+    const bool dead = holder_host.empty() || holder_pid <= 0 ||
+                      (holder_host == host && ::kill(pid_t(holder_pid), 0) != 0 && errno == ESRCH);
+    if (!dead)
+      throw core::Error(fmt::format(
+          "run folder '{}' is in use by process {} on {} (lock file {}); wait for that run to "
+          "end or choose another --out{}",
+          m_path.string(), holder_pid, holder_host, path.string(),
+          holder_host == host ? "" : "; if that run is gone, remove the lock file"));
+    spdlog::warn("taking over the lock of run folder '{}' from process {} on {}, which no "
+                 "longer runs", m_path.string(), holder_pid, holder_host);
+    std::error_code ec;
+    fs::remove(path, ec);
+  }
+  throw core::Error(fmt::format("cannot take the lock file '{}'", path.string()));
 }
 
 void RunDirectory::require_writable() const {
@@ -138,20 +205,33 @@ void RunDirectory::require_writable() const {
   fs::remove(probe, ec);
 }
 
-void RunDirectory::write_text(const std::string& name, const std::string& text) const {
-  const fs::path target = file(name);
-  const fs::path tmp = file(name + ".tmp");
-  {
+void write_through_temporary(const fs::path& target,
+                             const std::function<void(const fs::path&)>& write) {
+  const fs::path tmp = target.string() + ".tmp";
+  std::error_code ec;
+  try {
+    write(tmp);
+    fs::rename(tmp, target, ec);
+    if (ec)
+      throw core::Error(fmt::format("cannot rename '{}' to '{}': {}", tmp.string(),
+                                    target.string(), ec.message()));
+  } catch (...) {
+    fs::remove(tmp, ec);
+    throw;
+  }
+}
+
+void write_text_file(const fs::path& target, const std::string& text) {
+  write_through_temporary(target, [&](const fs::path& tmp) {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << text;
-    out.flush();
-    if (!out) throw core::Error(fmt::format("cannot write '{}'", tmp.string()));
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec)
-    throw core::Error(
-        fmt::format("cannot rename '{}' to '{}': {}", tmp.string(), target.string(), ec.message()));
+    out.close();
+    if (!out) throw core::Error(fmt::format("cannot write '{}' (disk full?)", tmp.string()));
+  });
+}
+
+void RunDirectory::write_text(const std::string& name, const std::string& text) const {
+  write_text_file(file(name), text);
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 
 namespace twinsim::io {
 namespace {
@@ -116,19 +117,37 @@ std::optional<std::string> scalar_problem(const KeySpec& key, double x, const st
   return fmt::format("expected {} {}{}, got {}", key.type_phrase(true), range_text(key), unit, got);
 }
 std::optional<std::string> scalar_problem(const KeySpec& key, std::int64_t x) {
+  if (key.even && x % 2 != 0) {
+    const std::string range = range_text(key);
+    return fmt::format("expected an even integer{}, got {}", range.empty() ? "" : " " + range,
+                       toml_scalar(x));
+  }
   return scalar_problem(key, static_cast<double>(x), toml_scalar(x));
 }
 std::optional<std::string> scalar_problem(const KeySpec& key, double x) {
+  if (!std::isfinite(x)) {
+    const std::string range = range_text(key);
+    const std::string unit = key.unit.empty() ? "" : " [" + key.unit + "]";
+    return fmt::format("expected a finite {}{}{}, got {}", scalar_name(element_type(key.type)),
+                       range.empty() ? "" : " " + range, unit, toml_scalar(x));
+  }
   return scalar_problem(key, x, toml_scalar(x));
 }
 std::optional<std::string> scalar_problem(const KeySpec&, bool) { return std::nullopt; }
 std::optional<std::string> scalar_problem(const KeySpec& key, const std::string& x) {
+  const auto plain = [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  };
+  if (key.file_name && (x.empty() || x.front() == '.' || !std::all_of(x.begin(), x.end(), plain)))
+    return fmt::format("expected a plain file name (letters, digits, '-', '_', '.', not starting "
+                       "with '.'), got {}", toml_scalar(x));
   if (key.choices.empty() ||
       std::find(key.choices.begin(), key.choices.end(), x) != key.choices.end()) {
     return std::nullopt;
   }
-  return fmt::format("expected one of {}, got {}", detail::quoted_list(key.choices),
-                     toml_scalar(x));
+  const std::string hint = detail::did_you_mean(x, key.choices);
+  return fmt::format("expected one of {}, got {}{}", detail::quoted_list(key.choices),
+                     toml_scalar(x), hint.empty() ? "" : "; " + hint);
 }
 
 // Letters, digits, '_' and '-': the names TOML reads without quotes.

@@ -10,6 +10,8 @@
 #include <optional>
 #include <utility>
 
+#include "twinsim/io/RunDirectory.hpp"
+
 namespace twinsim::io {
 
 namespace {
@@ -132,15 +134,7 @@ std::string unknown_key_problem(const std::string& name, const Schema& schema,
   return "";
 }
 
-void write_file(const fs::path& path, const std::string& text) {
-  const fs::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary);
-    out << text;
-    if (!out.flush()) throw core::Error(fmt::format("cannot write {}", temporary.string()));
-  }
-  fs::rename(temporary, path);
-}
+void write_file(const fs::path& path, const std::string& text) { write_text_file(path, text); }
 
 // A CSV field: quoted when it holds a comma, a quote or a line break.
 std::string csv(const std::string& field) {

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "twinsim/core/Error.hpp"
+#include "twinsim/io/RunDirectory.hpp"
 
 namespace twinsim::io {
 namespace {
@@ -133,21 +134,7 @@ void XdmfWriter::add_grid(double time, const std::string& topology_and_geometry,
   save();
 }
 
-void XdmfWriter::save() const {
-  const fs::path temporary = m_xmf_path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << xml();
-    out.close();
-    if (!out)
-      throw core::Error(fmt::format("cannot write {}", temporary.string()));
-  }
-  std::error_code error;
-  fs::rename(temporary, m_xmf_path, error);
-  if (error)
-    throw core::Error(fmt::format("cannot rename {} to {}: {}", temporary.string(),
-                                  m_xmf_path.string(), error.message()));
-}
+void XdmfWriter::save() const { write_text_file(m_xmf_path, xml()); }
 
 std::string XdmfWriter::xml() const {
   std::string text =

@@ -1,5 +1,6 @@
 #include "twinsim/loop/Loop.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -171,6 +172,26 @@ Outcome Loop::run() {
   return outcome;
 }
 
+namespace {
+// A state with a non-finite value: the run fails as diverged.
+class Diverged : public core::Error {
+ public:
+  Diverged(const std::string& what, std::int64_t step) : core::Error(what), step(step) {}
+  std::int64_t step;
+};
+}  // namespace
+
+void Loop::check_finite() const {
+  io::StateWriter scan;
+  m_stepper.save(scan);
+  if (!scan.non_finite()) return;
+  const auto& bad = *scan.non_finite();
+  throw Diverged(fmt::format("diverged at step {} (time {:.6g}): {}[{}] = {}; likely cause: {}",
+                             m_stepper.step(), m_stepper.time(), bad.name, bad.index, bad.value,
+                             m_stepper.divergence_cause()),
+                 m_stepper.step());
+}
+
 Outcome Loop::run_steps() {
   const Position start = m_stepper.position();
   core::Comm& comm = core::world();
@@ -178,7 +199,10 @@ Outcome Loop::run_steps() {
   core::Progress progress(m_label, start.total, start.unit, m_progress_interval_s,
                           comm.root() ? stderr : nullptr);
   if (m_restarted) progress.resume_at(start.done);
-  const io::Checkpoints::Save save = [this](io::StateWriter& out) { this->save(out); };
+  const io::Checkpoints::Save save = [this](io::StateWriter& out) {
+    check_finite();
+    this->save(out);
+  };
   Outcome outcome;
   try {
     bool stop = false;
@@ -201,6 +225,10 @@ Outcome Loop::run_steps() {
       chunk = std::int64_t(std::clamp(k_chunk_seconds * double(std::max<std::int64_t>(taken, 1)) /
                                           std::max(seconds, 1e-9),
                                       1.0, 2.0 * double(chunk)));
+      if (m_stepper.finished() ||
+          std::any_of(m_operations.begin(), m_operations.end(),
+                      [this](const Scheduled& s) { return due(s); }))
+        check_finite();
       for (Scheduled& s : m_operations)
         if (due(s)) stop = fire(s) == Verdict::stop || stop;
       const Agreement agreed =
@@ -226,6 +254,9 @@ Outcome Loop::run_steps() {
     commit_history();
     progress.finish();
     outcome.end = stop ? End::stopped : End::finished;
+  } catch (const Diverged& e) {
+    outcome = {End::failed, e.what(), true, e.step};
+    fire_final(true);
   } catch (const core::Error& e) {
     // The other ranks would wait for this one at the next boundary: end them all.
     if (comm.size() > 1) {

@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <limits>
 #include <optional>
 
@@ -83,16 +87,71 @@ std::uint64_t free_bytes(fs::path path) {
   return ec ? std::numeric_limits<std::uint64_t>::max() : space.available;
 }
 
-// Preflight: the planned output and checkpoints must fit on the disk of the run folder.
-void check_disk(const Kind& kind, const io::Case& c, const fs::path& out) {
+// Bytes already in a run folder (a restart's output so far and its checkpoints).
+std::uint64_t bytes_in(const fs::path& folder) {
+  std::uint64_t bytes = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_regular_file(ec)) bytes += it->file_size(ec);
+  return bytes;
+}
+
+// Memory this process can still take: the least of the machine's available memory, the
+// control group's limit and the address-space limit, less what is in use.
+std::uint64_t available_memory() {
+  std::uint64_t available = std::numeric_limits<std::uint64_t>::max();
+  const auto read_number = [](const char* path, const std::string& key) -> std::uint64_t {
+    std::ifstream in(path);
+    std::string word;
+    while (in >> word)
+      if (key.empty() || word == key) {
+        if (!key.empty()) in >> word;
+        try {
+          return std::stoull(word);
+        } catch (const std::exception&) {
+          return 0;  // "max": no limit
+        }
+      }
+    return 0;
+  };
+  if (const std::uint64_t kib = read_number("/proc/meminfo", "MemAvailable:"))
+    available = kib * 1024;
+  const std::uint64_t limit = read_number("/sys/fs/cgroup/memory.max", "");
+  const std::uint64_t used = read_number("/sys/fs/cgroup/memory.current", "");
+  if (limit > 0) available = std::min(available, limit > used ? limit - used : 0);
+  rlimit as{};
+  if (::getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+    const std::uint64_t mapped = read_number("/proc/self/status", "VmSize:") * 1024;
+    available = std::min<std::uint64_t>(available, as.rlim_cur > mapped ? as.rlim_cur - mapped : 0);
+  }
+  return available;
+}
+
+// Preflight: the planned output and checkpoints must fit on the disk of the run folder (a
+// restart needs only what is left beyond what the folder holds), and the run's memory in the
+// memory available.
+void check_plan(const Kind& kind, const io::Case& c, const fs::path& out, bool restart) {
   if (!kind.plan) return;
   const Plan plan = kind.plan(c);
+  const std::string change =
+      plan.size_keys.empty() ? "a smaller case" : "smaller " + plan.size_keys;
+  const std::uint64_t memory =
+      plan.memory_bytes > 0 ? plan.memory_bytes : 2 * plan.checkpoint_bytes;
+  const std::uint64_t available = available_memory();
+  if (memory > available)
+    throw core::Error(fmt::format(
+        "the run needs about {} of memory and {} is available: choose {} (or run where more "
+        "memory is free)", megabytes(memory), megabytes(available), change));
   const std::uint64_t keep = std::uint64_t(io::CheckpointPolicy::from_case(c).keep);
-  const std::uint64_t need = plan.output_bytes + keep * plan.checkpoint_bytes;
+  const std::uint64_t planned = plan.output_bytes + keep * plan.checkpoint_bytes;
+  const std::uint64_t present = restart ? bytes_in(out) : 0;
+  const std::uint64_t need = planned > present ? planned - present : 0;
   const std::uint64_t free = free_bytes(out);
   const std::string text = fmt::format(
-      "planned output {} + {} checkpoint(s) of {}; {} free in {}", megabytes(plan.output_bytes),
-      keep, megabytes(plan.checkpoint_bytes), megabytes(free), out.string());
+      "planned output {} + {} checkpoint(s) of {}{}; {} free in {}; memory about {} of {} "
+      "available", megabytes(plan.output_bytes), keep, megabytes(plan.checkpoint_bytes),
+      restart ? fmt::format(", {} of it written", megabytes(std::min(present, planned))) : "",
+      megabytes(free), out.string(), megabytes(memory), megabytes(available));
   if (need > free)
     throw core::Error(text + ": not enough disk (write fewer frames, or choose another --out)");
   spdlog::info("{}", text);
@@ -156,12 +215,12 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
                                     kind.name, comm->size()));
     backend = core::select_backend(c.get_string("run.device"));
     if (!request.restart.empty()) {
-      dir.emplace(io::RunDirectory::existing(out));
+      dir.emplace(io::RunDirectory::existing(out, comm->root()));
       const fs::path folder = checkpoint_folder(*dir, *comm);
       restart.emplace(folder, rank_checkpoint(request.restart, folder, *comm));
       restart->require(kind.name, c.resolved_text());
     }
-    if (comm->root()) check_disk(kind, c, out);
+    if (comm->root()) check_plan(kind, c, out, restart.has_value());
     if (!dir && comm->root()) dir.emplace(out, request.overwrite);
   } catch (const core::Error& e) {
     refused = e.what();
@@ -183,7 +242,7 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
   if (!restart && comm->root()) dir->write_text("case.toml", c.resolved_text());
   if (!dir) {
     comm->barrier();  // rank 0 has made the folder
-    dir.emplace(io::RunDirectory::existing(out));
+    dir.emplace(io::RunDirectory::existing(out, comm->root()));
   } else if (!restart) {
     comm->barrier();
   }
@@ -197,6 +256,8 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
                dir->path().string());
   if (comm->size() > 1) spdlog::info("MPI: {}", core::describe(*comm));
   if (restart) {
+    for (const std::string& skipped : restart->skipped())
+      spdlog::warn("--restart latest: skipped {}", skipped);
     spdlog::info("restart from {} at step {} (time {})", restart->path().string(),
                  restart->step(), restart->time());
     if (restart->info().backend != core::to_string(backend))
@@ -214,6 +275,10 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
   const bool ok = outcome.end != End::failed;
   io::Summary& s = result.summary;
   set_provenance(s, name, kind.provenance, kind.name, backend, ok ? "" : outcome.failure, start);
+  if (outcome.diverged) {
+    s.set("status", "diverged");
+    s.set("diverged_at_step", outcome.diverged_step);
+  }
   if (restart) {
     s.set("restart.from", restart->path().string());
     s.set("restart.step", restart->step());
@@ -271,7 +336,7 @@ io::Schema case_schema(const std::vector<Kind>& kinds, const std::string& solver
   for (const Kind& k : kinds) names.push_back(k.name);
   io::Schema schema;
   io::SectionBuilder run = schema.section("run", "What to run").required();
-  run.key_string("name", "Run name: output files are <name>.h5, <name>.xmf").required();
+  run.key_string("name", "Run name: output files are <name>.h5, <name>.xmf").required().file_name();
   run.key_string("solver", "What computes the run").required().one_of(names);
   run.key_string("device", "Backend: auto (the GPU when one is present), cpu or gpu; "
                             "--device overrides it")

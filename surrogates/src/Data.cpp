@@ -4,14 +4,18 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cmath>
 #include <numeric>
 #include <optional>
 
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Philox.hpp"
+#include "twinsim/io/Case.hpp"
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/RunDirectory.hpp"
+#include "twinsim/surrogates/ModelFile.hpp"
+#include "twinsim/surrogates/Models.hpp"
 
 namespace twinsim::nn {
 
@@ -32,6 +36,16 @@ TrajectorySet read_trajectories(const std::vector<std::string>& files, const std
                                     dataset, a.shape.size()));
     const Trajectories s{std::int64_t(a.shape[0]), std::int64_t(a.shape[1]),
                          std::int64_t(a.shape[2]), std::int64_t(a.shape[3])};
+    const auto bad = std::find_if(a.values.begin(), a.values.end(),
+                                  [](double v) { return !std::isfinite(v); });
+    if (bad != a.values.end()) {
+      const std::int64_t i = bad - a.values.begin(), plane = s.ny * s.nx;
+      throw core::Error(fmt::format(
+          "{}: {} holds a non-finite value ({}) at sample {}, frame {}, y {}, x {}: the data "
+          "are damaged or the run that wrote them diverged",
+          path, dataset, *bad, i / (s.frames * plane), i / plane % s.frames, i % plane / s.nx,
+          i % s.nx));
+    }
     if (set.shape.samples == 0) {
       set.shape = s;
       if (f.exists("/snapshot_time")) {
@@ -55,6 +69,77 @@ TrajectorySet read_trajectories(const std::vector<std::string>& files, const std
     set.values.insert(set.values.end(), a.values.begin(), a.values.end());
   }
   return set;
+}
+
+namespace {
+
+// The file at data.files' entry `path`, opened, or an error naming the key.
+io::H5File open_data_file(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path))
+    throw core::Error(fmt::format("data.files: no file '{}'", path));
+  try {
+    return io::H5File::open(path);
+  } catch (const core::Error&) {
+    throw core::Error(fmt::format("data.files: '{}' is not an HDF5 file, or is damaged", path));
+  }
+}
+
+}  // namespace
+
+void check_data(const io::Case& c) {
+  const std::vector<std::string>& files = c.get_strings("data.files");
+  if (files.empty()) throw core::Error("data.files: no file given");
+  const bool table = c.get_string("data.kind") == "table";
+  const std::string model = c.get_string("model.kind");
+  const bool grid_model = find_hyper_parameter(model_kind(model), "modes") != nullptr;
+  if (table && grid_model)
+    throw core::Error(fmt::format("model.kind = \"{}\" needs trajectories on a grid, and "
+                                  "data.kind = \"table\" gives rows: choose another model.kind "
+                                  "or data.kind",
+                                  model));
+  const std::int64_t wanted = c.get_int("data.train_samples") + c.get_int("data.test_samples");
+  std::int64_t samples = 0;
+  for (const std::string& path : files) {
+    const io::H5File f = open_data_file(path);
+    if (table) {
+      if (!f.exists("/members"))
+        throw core::Error(fmt::format("data.files: '{}' has no /members table; expected a file "
+                                      "written by twinsim gather", path));
+      samples += std::int64_t(
+          f.attribute_as<std::vector<std::string>>("/members", "names").size());
+      continue;
+    }
+    const std::string dataset = c.get_string("data.dataset");
+    if (!f.exists(dataset))
+      throw core::Error(fmt::format("data.dataset: '{}' has no dataset {}", path, dataset));
+    const io::Shape shape = f.shape(dataset);
+    if (shape.size() != 4)
+      throw core::Error(fmt::format("data.dataset: {} in '{}' has {} axes; expected 4, "
+                                    "[sample][frame][y][x]", dataset, path, shape.size()));
+    samples += std::int64_t(shape[0]);
+    const std::int64_t frames = c.get_int("data.in_frames") + c.get_int("data.out_frames");
+    if (frames > std::int64_t(shape[1]))
+      throw core::Error(fmt::format("data.in_frames + data.out_frames = {} exceed the {} frames "
+                                    "of the trajectories in '{}'", frames, shape[1], path));
+    if (grid_model) {
+      const std::int64_t modes = c.get_int("model.modes");
+      if (2 * modes > std::int64_t(std::min(shape[2], shape[3])))
+        throw core::Error(fmt::format("model.modes = {} exceeds half the {} x {} grid of '{}' "
+                                      "(at most {})", modes, shape[2], shape[3], path,
+                                      std::min(shape[2], shape[3]) / 2));
+    }
+  }
+  if (wanted > samples)
+    throw core::Error(fmt::format("data.train_samples + data.test_samples = {} exceed the {} {} "
+                                  "in data.files", wanted, samples, table ? "rows" : "samples"));
+  const std::string init_from = c.has("train.init_from") ? c.get_string("train.init_from") : "";
+  if (!init_from.empty()) {
+    try {
+      (void)read_model_file(init_from);
+    } catch (const core::Error& e) {
+      throw core::Error(fmt::format("train.init_from: {}", e.what()));
+    }
+  }
 }
 
 TrajectorySet select_samples(const TrajectorySet& set, std::int64_t first, std::int64_t count) {
@@ -133,6 +218,13 @@ TableSet read_table(const std::vector<std::string>& files, const std::vector<std
           v.push_back(*x);
         }
       }
+      if (v.size() != names.size())
+        throw core::Error(fmt::format("{}: column {} has {} values for {} members", path, column,
+                                      v.size(), names.size()));
+      for (std::size_t r = 0; r < v.size(); ++r)
+        if (!std::isfinite(v[r]))
+          throw core::Error(fmt::format("{}: column {} is {} in member {}: the data are damaged "
+                                        "or that run diverged", path, column, v[r], names[r]));
       by_column.push_back(std::move(v));
     }
     for (std::size_t r = 0; r < names.size(); ++r) {

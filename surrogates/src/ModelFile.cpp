@@ -6,6 +6,7 @@
 
 #include "twinsim/core/Error.hpp"
 #include "twinsim/io/Hdf5.hpp"
+#include "twinsim/io/RunDirectory.hpp"
 #include "twinsim/surrogates/Models.hpp"
 
 namespace twinsim::nn {
@@ -15,8 +16,7 @@ constexpr const char* k_format = "twinsim-surrogate 1";
 }
 
 void write_model_file(const std::filesystem::path& path, const ModelFile& m) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
+  io::write_through_temporary(path, [&](const std::filesystem::path& tmp) {
     io::H5File f = io::H5File::create(tmp);
     f.set_attribute("/", "format", std::string(k_format));
     f.set_attribute("/", "case", m.case_text);
@@ -31,7 +31,8 @@ void write_model_file(const std::filesystem::path& path, const ModelFile& m) {
         if (!l->empty())  // an empty attribute is not portable HDF5: absent means empty
           f.set_attribute("/model", name, *l);
       } else {
-        std::visit([&](const auto& v) { f.set_attribute("/model", name, io::AttributeValue(v)); },
+        const std::string& key = name;  // a structured binding cannot be captured (C++17)
+        std::visit([&](const auto& v) { f.set_attribute("/model", key, io::AttributeValue(v)); },
                    value);
       }
     }
@@ -87,8 +88,7 @@ void write_model_file(const std::filesystem::path& path, const ModelFile& m) {
     }
     f.set_attribute("/parameters", "names", names);
     f.flush();
-  }
-  std::filesystem::rename(tmp, path);
+  });
 }
 
 ModelFile read_model_file(const std::filesystem::path& path) {

@@ -45,7 +45,7 @@ io::Schema surrogate_case_schema() {
   io::Schema schema;
   io::SectionBuilder run = schema.section("run", "What to run").required();
   run.key_string("name", "Run name: train writes runs/<name>/model.h5, predict "
-                          "runs/<name>_predict/<name>.h5").required()
+                          "runs/<name>_predict/<name>.h5").required().file_name()
       .key_string("device", "Backend: auto (the GPU when one is present), cpu or gpu; "
                             "--device overrides it")
       .default_value("auto").one_of(core::device_requests());

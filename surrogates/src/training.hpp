@@ -155,6 +155,9 @@ class Trainer : public loop::Stepper {
     }
   }
 
+  std::string divergence_cause() const override {
+    return "a learning rate (optimizer.lr) too large for this model and data";
+  }
   void save(io::StateWriter& out) const override {
     m_learner->save(out, "learner/");
     out.put("train/epoch", m_epoch);

@@ -14,7 +14,7 @@ import unittest
 import h5py
 import numpy as np
 
-TWINSIM = sys.argv[1]
+TWINSIM = os.path.abspath(sys.argv[1])
 ROOT = sys.argv[2]
 DEMO = os.path.join(ROOT, "cases", "demo", "taylor_green.toml")
 
@@ -174,7 +174,14 @@ class Cli(unittest.TestCase):
 
     def test_surrogate_cases_are_checked_and_documented_but_not_run(self):
         case = os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml")
+        # check opens the data files' headers: the shipped case's data are not made yet.
         r = twinsim("check", case)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("data.files: no file 'runs/ns2d_small_data/ns2d_small_data.h5'", r.stderr)
+        data = os.path.join(self.tmp.name, "data.h5")
+        with h5py.File(data, "w") as h5:
+            h5["/vorticity/value"] = np.zeros((32, 12, 8, 8))
+        r = twinsim("check", case, "--set", f'data.files=["{data}"]', "--set", "model.modes=4")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("ok (surrogate", r.stdout)
         r = twinsim("check", case, "--set", "model.widht=3")
@@ -406,6 +413,235 @@ class Restarts(unittest.TestCase):
         self.assertIn("planned output", r.stderr)
         self.assertFalse(os.path.exists(self.out))
 
+
+def file_size_limit(limit_bytes):
+    """preexec_fn for a child with a small file-size limit: a write past it fails with EFBIG (as
+    on a full disk) instead of raising SIGXFSZ, which is ignored."""
+    def apply():
+        import resource
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+    return apply
+
+
+def leftovers(folder):
+    """Temporary files (*.tmp) anywhere under folder."""
+    return [os.path.join(d, f) for d, _, names in os.walk(folder) for f in names
+            if f.endswith(".tmp")]
+
+
+class Robustness(unittest.TestCase):
+    """Nothing a user types or a machine does crashes, escapes the run folder or reports
+    garbage as success: each refusal exits 2 before the folder exists (or leaves it as it was),
+    each failure exits 1 with its reason in the summary."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="twinsim-cli-robust-")
+        self.addCleanup(self.tmp.cleanup)
+        self.out = os.path.join(self.tmp.name, "run")
+
+    def test_run_name_is_a_plain_file_name(self):
+        for name in ("../../escape", "", "series/run1", ".hidden", "a b"):
+            for command in ("check", "run"):
+                r = twinsim(command, DEMO, "--set", f'run.name="{name}"', cwd=self.tmp.name)
+                self.assertEqual(r.returncode, 2, f"{command} {name!r}: {r.stderr}")
+                self.assertIn("run.name: expected a plain file name", r.stderr)
+        self.assertEqual(os.listdir(self.tmp.name), [], "nothing may be written")
+        r = twinsim("check", os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml"),
+                    "--set", 'run.name="../x"')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("run.name: expected a plain file name", r.stderr)
+
+    def test_non_finite_numbers_are_refused_for_every_key(self):
+        for case, key in (("demo/taylor_green", "taylor_green.nu"),
+                          ("md/lj_melt", "md.temperature"),
+                          ("lbm/cavity_re100", "lbm.domain.viscosity"),
+                          ("heat/sine", "heat.alpha")):
+            for value in ("inf", "-inf", "nan"):
+                r = twinsim("run", os.path.join(ROOT, "cases", case + ".toml"),
+                            "--set", f"{key}={value}", "--out", self.out)
+                self.assertEqual(r.returncode, 2, f"{key}={value}: {r.stderr}")
+                self.assertIn(f"{key}: expected a finite float", r.stderr)
+                self.assertFalse(os.path.exists(self.out))
+
+    def test_a_full_disk_fails_cleanly(self):
+        # Output frames past a 300 KiB file-size limit fail to write: the run fails (exit 1,
+        # not a crash at exit), says why, and leaves no temporary file.
+        r = subprocess.run([TWINSIM, "run", CAVITY, "--out", self.out, *SHORT_CAVITY,
+                            "--set", "lbm.steps=3000", "--set", "lbm.output_every=10"],
+                           capture_output=True, text=True, timeout=300,
+                           preexec_fn=file_size_limit(300 * 1024))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertNotIn("Segmentation", r.stderr)
+        self.assertIn("run failed", r.stderr)
+        self.assertEqual(leftovers(self.out), [])
+        with open(os.path.join(self.out, "summary.json")) as f:
+            self.assertEqual(json.load(f)["status"], "failed")
+
+    def test_a_second_process_is_refused_while_a_run_holds_the_folder(self):
+        p = subprocess.Popen([TWINSIM, "run", CAVITY, "--out", self.out, *SHORT_CAVITY,
+                              "--set", "lbm.steps=2000000", "--set", "lbm.output_every=100000"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=dict(os.environ, OMP_NUM_THREADS="1"))
+        try:
+            lock = os.path.join(self.out, "twinsim.lock")
+            deadline = time.time() + 60
+            while time.time() < deadline and not os.path.exists(os.path.join(self.out, "log.txt")):
+                time.sleep(0.02)
+            with open(lock) as f:
+                self.assertEqual(f.read().split()[1], str(p.pid))
+            with open(os.path.join(self.out, "case.toml")) as f:
+                before = f.read()
+            for extra in (["--overwrite"], ["--restart", "latest"]):
+                r = twinsim("run", CAVITY, "--out", self.out, *SHORT_CAVITY, *extra)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(f"is in use by process {p.pid}", r.stderr)
+            with open(os.path.join(self.out, "case.toml")) as f:
+                self.assertEqual(f.read(), before, "the running run's folder is untouched")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 3)
+        self.assertFalse(os.path.exists(lock), "the lock goes with the run")
+
+    def test_a_stale_lock_is_taken_over_with_a_warning(self):
+        import socket
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        os.makedirs(self.out)
+        with open(os.path.join(self.out, "twinsim.lock"), "w") as f:
+            f.write(f"{socket.gethostname()} {dead.pid}\n")
+        r = twinsim("run", DEMO, "--set", "taylor_green.n=16", "--out", self.out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"taking over the lock of run folder '{self.out}' from process {dead.pid}",
+                      r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.out, "twinsim.lock")))
+
+    def test_restart_latest_skips_damaged_checkpoints(self):
+        r = twinsim("run", CAVITY, "--out", self.out, *SHORT_CAVITY)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        folder = os.path.join(self.out, "checkpoints")
+        newest, older = (os.path.join(folder, f"step_0000000{s}.h5") for s in (300, 200))
+        # One flipped value in a state array: the file opens, its checksum does not match.
+        with h5py.File(newest, "r+") as h5:
+            name = h5["/state"].attrs["arrays"][0]
+            name = name.decode() if isinstance(name, bytes) else name
+            data = h5["/state/" + name]
+            data[0] = data[0] + 1
+        r = twinsim("run", CAVITY, "--out", self.out, *SHORT_CAVITY, "--restart", "latest")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("--restart latest: skipped", r.stderr)
+        self.assertIn("does not match its checksum", r.stderr)
+        self.assertIn("of it written", r.stderr)  # the preflight plans what is left
+        with open(os.path.join(self.out, "summary.json")) as f:
+            self.assertEqual(json.load(f)["restart"]["step"], 200)
+        # A truncated file does not open; with no usable checkpoint left the restart is refused.
+        for path in (newest, older):
+            with open(path, "r+b") as f:
+                f.truncate(os.path.getsize(path) // 2)
+        with open(os.path.join(self.out, "summary.json")) as f:
+            before = f.read()
+        r = twinsim("run", CAVITY, "--out", self.out, *SHORT_CAVITY, "--restart", "latest")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("no usable checkpoint", r.stderr)
+        with open(os.path.join(self.out, "summary.json")) as f:
+            self.assertEqual(f.read(), before)
+
+    def test_memory_preflight_refuses_what_does_not_fit(self):
+        r = twinsim("run", os.path.join(ROOT, "cases", "md", "lj_melt.toml"),
+                    "--set", "md.cells=[1000, 1000, 1000]", "--out", self.out)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("of memory and", r.stderr)
+        self.assertIn("choose smaller md.cells", r.stderr)
+        self.assertFalse(os.path.exists(self.out))
+
+    def test_training_that_diverges_fails_as_diverged(self):
+        # A learning rate of 1e30 turns the weights non-finite at the first optimizer steps:
+        # the run stops at the next output with status "diverged", the step and the cause.
+        data = os.path.join(self.tmp.name, "data")
+        r = twinsim("run", os.path.join(ROOT, "cases", "surrogate", "ns2d_small_data.toml"),
+                    "--out", data, "--set", "spectral.nx=16", "--set", "spectral.ny=16",
+                    "--set", "spectral.samples=6", "--set", "spectral.batch=6",
+                    "--set", "spectral.t_end=5", "--device", "cpu")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        files = f'data.files=["{os.path.join(data, "ns2d_small_data.h5")}"]'
+        r = twinsim("train", os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml"),
+                    "--set", files, "--set", "optimizer.lr=1e30", "--set", "train.epochs=2",
+                    "--set", "model.width=4", "--set", "model.modes=2",
+                    "--set", "model.projection=4", "--set", "train.batch=4",
+                    "--set", "data.train_samples=4", "--set", "data.test_samples=2",
+                    "--set", "data.in_frames=2", "--device", "cpu", "--out", self.out)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("diverged at step", r.stderr)
+        self.assertIn("likely cause: a learning rate (optimizer.lr) too large", r.stderr)
+        with open(os.path.join(self.out, "summary.json")) as f:
+            summary = json.load(f)
+        self.assertEqual(summary["status"], "diverged")
+        self.assertGreater(summary["diverged_at_step"], 0)
+
+    def test_bad_training_inputs_are_refused_before_the_run_folder(self):
+        case = os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml")
+        data = os.path.join(self.tmp.name, "data.h5")
+        with h5py.File(data, "w") as h5:
+            h5["/vorticity/value"] = np.zeros((6, 5, 8, 8))
+        text = os.path.join(self.tmp.name, "text.h5")
+        with open(text, "w") as f:
+            f.write("not HDF5")
+        files = f'data.files=["{data}"]'
+        small = ["--set", "data.train_samples=4", "--set", "data.test_samples=2",
+                 "--set", "data.in_frames=2", "--set", "model.modes=2"]
+        for overrides, message in (
+                (["--set", 'data.files=[]'], "data.files: no file given"),
+                (["--set", f'data.files=["{data}x"]'], f"data.files: no file '{data}x'"),
+                (["--set", f'data.files=["{text}"]'], "is not an HDF5 file, or is damaged"),
+                (["--set", files, "--set", "data.dataset=/nope"], "data.dataset:"),
+                (["--set", files, "--set", "data.train_samples=40"],
+                 "data.train_samples + data.test_samples = 42 exceed the 6 samples"),
+                (["--set", files, "--set", "data.in_frames=5"],
+                 "data.in_frames + data.out_frames = 6 exceed the 5 frames"),
+                (["--set", files, "--set", "model.modes=5"], "model.modes = 5 exceeds half"),
+                (["--set", files, "--set", f"train.init_from={data}"], "train.init_from:")):
+            for command in ("check", "train"):
+                out = ["--out", self.out] if command == "train" else []
+                r = twinsim(command, case, *small, *overrides, *out)
+                self.assertEqual(r.returncode, 2, f"{command} {overrides}: {r.stderr}")
+                self.assertIn(message, r.stderr)
+                self.assertFalse(os.path.exists(self.out))
+        r = twinsim("check", case, *small, "--set", files)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_unknown_solver_is_the_first_problem(self):
+        case = os.path.join(self.tmp.name, "case.toml")
+        with open(case, "w") as f:
+            f.write('[run]\nname = "x"\nsolver = "mdd"\n\n[md]\nsteps = 1\n')
+        r = twinsim("check", case)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        first = r.stderr.splitlines()[0]
+        self.assertIn("run.solver: expected one of", first)
+        self.assertIn("got 'mdd'; did you mean 'md'?", first)
+        self.assertNotIn("missing required", r.stderr)
+
+    def test_fft_grid_sizes_are_even_and_named(self):
+        for case, key, value in (("spectral/tgv3d_re1600", "spectral3d.n", 15),
+                                 ("surrogate/ns2d_small_data", "spectral.nx", 33)):
+            r = twinsim("run", os.path.join(ROOT, "cases", case + ".toml"),
+                        "--set", f"{key}={value}", "--out", self.out)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(f"{key}: expected an even integer >= 4, got {value}", r.stderr)
+            self.assertFalse(os.path.exists(self.out))
+
+    def test_fuzz_findings_and_seeds_are_refused_cleanly(self):
+        # Every case kept in tests/fuzz/seeds/cases (past findings and the issue's bad inputs):
+        # `check` answers 0 or 2 with a message, never a crash or an uncaught exception.
+        folder = os.path.join(ROOT, "tests", "fuzz", "seeds", "cases")
+        names = sorted(os.listdir(folder))
+        self.assertGreater(len(names), 10)
+        for name in names:
+            r = twinsim("check", os.path.join(folder, name))
+            self.assertIn(r.returncode, (0, 2), f"{name}: {r.stderr}")
+            self.assertNotIn("terminate", r.stderr, name)
+            if r.returncode == 2:
+                self.assertIn("error", r.stderr, name)
 
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)

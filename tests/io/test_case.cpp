@@ -139,7 +139,7 @@ const BadCase k_bad_cases[] = {
      {"bad/out_of_interval.toml:6:12: output.fraction: expected a float in (0, 1], got 1.5"}},
     {"bad_choice.toml",
      {"bad/bad_choice.toml:6:14: md.integrator: expected one of 'nve', 'langevin', "
-      "'nose_hoover', got 'nvt'"}},
+      "'nose_hoover', got 'nvt'; did you mean 'nve'?"}},
     {"bad_choice_in_array.toml",
      {"bad/bad_choice_in_array.toml:6:23: output.fields[1]: expected one of 'position', "
       "'velocity', 'force', got 'energy'"}},
@@ -232,7 +232,7 @@ const BadOverride k_bad_overrides[] = {
     {"bare_word_choice",
      {"md.integrator=nvt"},
      {"--set md.integrator=nvt: md.integrator: expected one of 'nve', 'langevin', "
-      "'nose_hoover', got 'nvt'"}},
+      "'nose_hoover', got 'nvt'; did you mean 'nve'?"}},
     {"bare_word_for_integer",
      {"run.steps=abc"},
      {"--set run.steps=abc: run.steps: expected an integer, got a string 'abc'"}},

@@ -323,6 +323,55 @@ TEST(History, OneRowPerBoundaryWithUnitsAndARestartContinuesWithoutDuplicates) {
   EXPECT_EQ(text_of(dir / "resumed.csv"), straight);
 }
 
+// x grows a hundred orders of magnitude a step: infinite at step 4. Its state is an array.
+class Blowup : public Decay {
+ public:
+  Blowup() : Decay(100, 0.01, false) {}
+  void advance(std::int64_t steps, double until) override {
+    const std::int64_t before = step();
+    Decay::advance(steps, until);
+    for (std::int64_t k = before; k < step(); ++k) m_grown *= 1e100;
+  }
+  void save(io::StateWriter& out) const override {
+    Decay::save(out);
+    out.put("blowup/values", std::vector<double>{1.0, m_grown});
+  }
+  std::string divergence_cause() const override { return "growth"; }
+
+ private:
+  double m_grown = 1;
+};
+
+TEST(Loop, ANonFiniteStateFailsAsDivergedAtTheNextOutput) {
+  Blowup blowup;
+  Recorder frames(blowup, "frames");
+  loop::Loop loop(blowup, "test");
+  loop.add(frames, loop::Trigger::every(2).on_failure());
+  const loop::Outcome o = loop.run();
+  EXPECT_EQ(o.end, loop::End::failed);
+  EXPECT_TRUE(o.diverged);
+  EXPECT_EQ(o.diverged_step, 4);
+  EXPECT_EQ(o.failure, "diverged at step 4 (time 0.04): blowup/values[1] = inf; likely cause: "
+                       "growth");
+  EXPECT_EQ(frames.steps, (Steps{2, 4}));  // the due firing did not happen; on_failure did
+}
+
+TEST(Loop, ANonFiniteStateIsNeverCheckpointed) {
+  const fs::path dir = scratch("diverged");
+  Blowup blowup;
+  io::Checkpoints checkpoints(dir, {1, 0, 10}, {"blowup", 0, 0, "cpu", "case"});
+  loop::Loop loop(blowup, "test");
+  loop.checkpoint_with(checkpoints, nullptr);
+  const loop::Outcome o = loop.run();
+  EXPECT_TRUE(o.diverged);
+  EXPECT_EQ(o.diverged_step, 4);
+  const std::vector<fs::path> written = io::list_checkpoints(dir);
+  ASSERT_FALSE(written.empty());
+  EXPECT_EQ(written.back().filename(), "step_0000000003.h5");
+  for (const auto& entry : fs::directory_iterator(dir))
+    EXPECT_NE(entry.path().extension(), ".tmp") << entry.path();
+}
+
 TEST(Loop, StepsUntilATime) {
   EXPECT_EQ(loop::steps_until(0.0, 0.25, 0.01), 25);
   EXPECT_EQ(loop::steps_until(0.0, 0.251, 0.01), 26);

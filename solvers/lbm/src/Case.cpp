@@ -699,6 +699,7 @@ loop::Plan plan(const io::Case& c) {
   // file's own bytes (the case text, names, HDF5 headers: about 14 KiB measured).
   plan.checkpoint_bytes =
       cells * (q + 3) * real + samples * obstacles * 2 * 8 + c.resolved_text().size() + 32768;
+  plan.size_keys = "lbm.domain.cells";
   return plan;
 }
 

@@ -278,6 +278,7 @@ loop::Plan plan(const io::Case& c) {
                          8 * n;
   plan.checkpoint_bytes =
       32 * k_object + n * (4 * 3 * 8 + 3 * 4 + 4 + 4 + 3 * 8) + rows * 5 * 8 + bins * 8;
+  plan.size_keys = kind == "random" ? "md.atoms" : kind == "file" ? "md.file" : "md.cells";
   return plan;
 }
 

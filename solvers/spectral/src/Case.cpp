@@ -18,8 +18,8 @@ void add_schema_2d(io::Schema& schema) {
   schema.section("spectral",
                  "Batched 2D incompressible Navier-Stokes, vorticity form, pseudo-spectral on a "
                  "periodic box; writes vorticity trajectories [sample, time, y, x]")
-      .key_int("nx", "Grid points along x (even)").default_value(64).at_least(4)
-      .key_int("ny", "Grid points along y (even)").default_value(64).at_least(4)
+      .key_int("nx", "Grid points along x (even)").default_value(64).at_least(4).even()
+      .key_int("ny", "Grid points along y (even)").default_value(64).at_least(4).even()
       .key_float("lx", "Box edge along x").default_value(1.0).unit("length").greater_than(0.0)
       .key_float("ly", "Box edge along y").default_value(1.0).unit("length").greater_than(0.0)
       .key_float("nu", "Kinematic viscosity").default_value(1e-3).unit("length^2/time")
@@ -87,7 +87,7 @@ void add_schema_3d(io::Schema& schema) {
   schema.section("spectral3d",
                  "3D incompressible Navier-Stokes, velocity (rotational) form, pseudo-spectral "
                  "on a periodic cube, RK4 with integrating factor")
-      .key_int("n", "Grid points per direction (even)").default_value(64).at_least(4)
+      .key_int("n", "Grid points per direction (even)").default_value(64).at_least(4).even()
       .key_float("l", "Box edge").default_value(2 * M_PI).unit("length").greater_than(0.0)
       .key_float("nu", "Kinematic viscosity").default_value(1.0 / 1600).unit("length^2/time")
       .at_least(0.0)
@@ -125,7 +125,7 @@ void add_schema_3d(io::Schema& schema) {
 
 void add_schema_taylor_green(io::Schema& schema) {
   schema.section("taylor_green", "Exact 2D Taylor-Green vortex on a periodic square grid")
-      .key_int("n", "Grid points per direction (even)").default_value(128).at_least(4)
+      .key_int("n", "Grid points per direction (even)").default_value(128).at_least(4).even()
       .key_float("k", "Wavenumber; the box edge is 2 pi / k").default_value(1.0)
       .unit("1/length").greater_than(0.0)
       .key_float("u0", "Velocity amplitude").default_value(1.0).unit("length/time")
@@ -305,6 +305,7 @@ loop::Plan plan_2d(const io::Case& case_file) {
   // The solver's modes and what the batch has recorded (at most all of its frames).
   plan.checkpoint_bytes = batch * (modes * 2 * real + frames * (plane * real + (3 + shells) * 8)) +
                           k_checkpoint_metadata_bytes;
+  plan.size_keys = "spectral.nx, spectral.ny or spectral.batch";
   return plan;
 }
 
@@ -385,6 +386,7 @@ loop::Plan plan_3d(const io::Case& case_file) {
                       k_metadata_bytes;
   // The velocity modes and the dissipation history with its times.
   plan.checkpoint_bytes = 3 * modes * 2 * real + records * 2 * 8 + k_checkpoint_metadata_bytes;
+  plan.size_keys = "spectral3d.n";
   return plan;
 }
 

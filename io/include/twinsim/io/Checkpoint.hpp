@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,19 @@ class Schema;
 class StateWriter {
  public:
   explicit StateWriter(H5File& file) : m_file(&file) {}
+  // A writer that writes nothing and looks for the first non-finite value in the state's
+  // floating-point arrays (of more than one value: scalars are bookkeeping, such as a
+  // convergence norm that starts at infinity): the run loop's divergence check.
+  StateWriter() = default;
+  struct NonFinite {
+    std::string name;     // the array, as the stepper names it
+    std::size_t index;    // of the value (complex arrays: of the complex value)
+    double value;         // NaN or +-infinity
+  };
+  const std::optional<NonFinite>& non_finite() const { return m_non_finite; }
+  // Writes the names and checksums of the arrays put so far as attributes of /state, for
+  // Restart's verification. Called once, after the last put.
+  void seal();
   template <class T>
   void put(const std::string& name, const T* h_values, std::size_t count);
   template <class T>
@@ -39,7 +53,10 @@ class StateWriter {
   void put(const std::string& name, const std::string& value);
 
  private:
-  H5File* m_file;
+  H5File* m_file = nullptr;
+  std::optional<NonFinite> m_non_finite;
+  std::vector<std::string> m_arrays;
+  std::vector<std::int64_t> m_checksums;
 };
 
 class StateReader {
@@ -119,8 +136,10 @@ class Checkpoints {
 // The checkpoints in a folder, oldest first (by step).
 std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& folder);
 
-// An opened checkpoint, for a restart. which: a checkpoint file, or "latest" (the newest in
-// folder). Throws core::Error saying what is missing or wrong.
+// An opened checkpoint, for a restart. which: a checkpoint file, or "latest": the newest in
+// folder that opens and verifies (its attributes read, every state array matches the checksum
+// stored with it); the ones skipped are listed by skipped(). Throws core::Error saying what is
+// missing or wrong (for "latest": when no checkpoint is usable).
 class Restart {
  public:
   Restart(const std::filesystem::path& folder, const std::string& which);
@@ -130,6 +149,8 @@ class Restart {
   std::int64_t step() const { return m_info.step; }
   double time() const { return m_info.time; }
   const StateReader& state() const { return m_state; }
+  // Newer checkpoints that "latest" skipped: "<file>: <why>", newest first.
+  const std::vector<std::string>& skipped() const { return m_skipped; }
 
   // Throws core::Error unless this checkpoint belongs to a run of `kind` with the same case
   // text (the first differing line is quoted).
@@ -140,6 +161,7 @@ class Restart {
   H5File reopen_output(const std::filesystem::path& h5_path) const;
 
  private:
+  std::vector<std::string> m_skipped;
   H5File m_file;
   CheckpointInfo m_info;
   StateReader m_state;

@@ -81,6 +81,7 @@ class H5File {
   void set_attribute(const std::string& object_path, const std::string& name,
                      const AttributeValue& value);
   AttributeValue attribute(const std::string& object_path, const std::string& name) const;
+  bool has_attribute(const std::string& object_path, const std::string& name) const;
   template <class T>
   T attribute_as(const std::string& object_path, const std::string& name) const {
     return std::get<T>(attribute(object_path, name));
@@ -160,6 +161,13 @@ class TimeSeries {
 // out (values in chunks of whole frames batched up to 64 KiB, step and time in chunks of 8192
 // entries, a view per frame): the solvers' output plans for the preflight disk check.
 std::uint64_t series_bytes(std::uint64_t frames, std::uint64_t frame_bytes);
+
+// A 64-bit FNV-1a checksum of bytes (seed: the checksum so far, to chain several pieces).
+std::uint64_t checksum_of(const void* bytes, std::size_t size,
+                          std::uint64_t seed = 14695981039346656037ull);
+// The checksum of a dataset's values as read in the machine's native form of their type:
+// equal to checksum_of(values written) for the values the dataset was written from.
+std::uint64_t dataset_checksum(const H5File& file, const std::string& dataset_path);
 
 // Frame count (`complete_frames`) of every time series in the file, by group path.
 std::map<std::string, std::uint64_t> series_frames(const H5File& file);

@@ -1,7 +1,9 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -39,15 +41,29 @@ class Summary {
 // included). Throws core::Error for text that is not JSON.
 std::optional<double> json_number(const std::string& json, const std::string& dotted_key);
 
+// Writes `target` through `<target>.tmp` and a rename: readers never see half a file. When
+// `write` throws (a full disk), the temporary file is removed, `target` is left as it was and
+// the error goes on. Every file Twinsim replaces whole is written this way.
+void write_through_temporary(const std::filesystem::path& target,
+                             const std::function<void(const std::filesystem::path&)>& write);
+// A text file written whole that way.
+void write_text_file(const std::filesystem::path& target, const std::string& text);
+
 // The folder of one run: case.toml (resolved), <name>.h5, <name>.xmf, summary.json, log.txt,
 // checkpoints/. Refuses to reuse a folder that already holds a run unless overwrite is set,
 // so no result is lost by a repeated command.
+// While a RunDirectory (or a copy) lives, the folder is locked: twinsim.lock holds "<host>
+// <pid>", and a second process that opens the folder (run, train, predict, --restart) is
+// refused. A lock left by a process of this host that no longer runs is taken over with a
+// warning; one from another host is refused (remove it by hand once that run is gone).
 class RunDirectory {
  public:
   // overwrite also deletes the replaced run's checkpoints.
   RunDirectory(std::filesystem::path path, bool overwrite);
-  // The folder of an earlier run that a restart continues (it must hold case.toml).
-  static RunDirectory existing(std::filesystem::path path);
+  // The folder of an earlier run that a restart continues (it must hold case.toml). lock =
+  // false: the folder of a run another process of the same run holds the lock of (MPI ranks
+  // other than 0).
+  static RunDirectory existing(std::filesystem::path path, bool lock = true);
 
   const std::filesystem::path& path() const { return m_path; }
   std::filesystem::path file(const std::string& name) const { return m_path / name; }
@@ -60,7 +76,10 @@ class RunDirectory {
  private:
   explicit RunDirectory(std::filesystem::path path) : m_path(std::move(path)) {}
   void require_writable() const;
+  void lock();
   std::filesystem::path m_path;
+  std::shared_ptr<const std::filesystem::path> m_lock;  // removes the lock file when the last
+                                                         // copy goes; null: not ours to remove
 };
 
 }  // namespace twinsim::io

@@ -65,6 +65,9 @@ struct KeySpec {
   std::optional<Bound> min, max;       // numbers: the value, or each element of an array
   std::vector<std::string> choices;    // strings: allowed values, or of each element
   std::optional<std::size_t> length;   // arrays: exact number of elements
+  bool even = false;       // integers: even values only (FFT grids)
+  bool file_name = false;  // strings: a plain file name (letters, digits, '-', '_', '.', no
+                           // leading dot), so no path can escape the run folder
 
   // A problem of a value of the right type: `element` is the index of the offending array
   // element, or empty when the problem is the whole value.
@@ -159,6 +162,16 @@ class KeyBuilder {
   KeyBuilder& one_of(std::vector<std::string> choices) {
     static_assert(k_text, "one_of() applies to strings and arrays of strings");
     spec().choices = std::move(choices);
+    return *this;
+  }
+  KeyBuilder& even() {
+    static_assert(std::is_same_v<T, std::int64_t>, "even() applies to integers");
+    spec().even = true;
+    return *this;
+  }
+  KeyBuilder& file_name() {
+    static_assert(std::is_same_v<T, std::string>, "file_name() applies to strings");
+    spec().file_name = true;
     return *this;
   }
   KeyBuilder& length(std::size_t n) {

@@ -21,7 +21,9 @@ namespace twinsim::loop {
 
 struct Outcome {
   End end = End::finished;
-  std::string failure;  // why, when failed
+  std::string failure;    // why, when failed
+  bool diverged = false;  // failed because the state held a non-finite value
+  std::int64_t diverged_step = -1;
 };
 
 class Loop {
@@ -49,7 +51,10 @@ class Loop {
 
   // Runs until the stepper is finished, an operation stops it, a stop signal interrupts it or
   // something throws core::Error (returned as failed; other exceptions propagate); then calls
-  // every operation's finish().
+  // every operation's finish(). Before the operations fire and before each checkpoint the
+  // stepper's state is checked for non-finite values (Stepper::save into a checking writer):
+  // a state that holds one fails the run as diverged, naming the step, the array and the
+  // stepper's likely cause, and is never written as a checkpoint.
   Outcome run();
 
   // Seconds per phase: "advance" (the stepper, synchronised) and one per operation name;
@@ -75,6 +80,7 @@ class Loop {
   // Fires s; returns its verdict (timed under its name).
   Verdict fire(Scheduled& s);
   void fire_final(bool failed);
+  void check_finite() const;
   void save(io::StateWriter& out) const;
   void commit_history();
 

@@ -76,10 +76,15 @@ class StartFailure : public core::Error {
   io::Summary m_figures;
 };
 
-// What a run will write, for the preflight disk check (estimates, bytes).
+// What a run will write and hold, for the preflight disk and memory checks (estimates, bytes).
 struct Plan {
   std::uint64_t output_bytes = 0;      // <name>.h5 and other files at the end of the run
   std::uint64_t checkpoint_bytes = 0;  // one checkpoint
+  // Host memory the run holds at its peak; 0: twice checkpoint_bytes (the state, and its copy
+  // while a checkpoint or the divergence check reads it) stands for it, a lower bound.
+  std::uint64_t memory_bytes = 0;
+  // The keys that set the size, named when the run does not fit ("md.cells or md.atoms").
+  std::string size_keys;
 };
 
 // A kind of run: a solver (`run.solver = "<name>"`) or a command's (train).
@@ -126,8 +131,8 @@ struct Request {
 };
 
 // Everything `twinsim run` does with a case validated against the kind's schema: the kind's
-// check, the backend (run.device), refuses what cannot be run or does not fit on the disk
-// (exit 2, before the folder exists),
+// check, the backend (run.device), refuses what cannot be run or does not fit on the disk or in
+// the memory available (exit 2, before the folder exists, naming the key to change),
 // creates or reopens the run folder, writes case.toml, log.txt, checkpoints and summary.json,
 // and returns the exit status.
 int run(const Kind& kind, const io::Case& case_file, const Request& request);

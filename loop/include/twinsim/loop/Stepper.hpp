@@ -57,6 +57,12 @@ class Stepper {
   virtual void save(io::StateWriter& out) const = 0;
   virtual void load(const io::StateReader& in) = 0;
 
+  // The likely cause of a non-finite state, for the message of a diverged run.
+  virtual std::string divergence_cause() const {
+    return "a time step too large for the setup, or an unstable setup (initial state, forces, "
+           "viscosity)";
+  }
+
   // Figures for summary.json when the run ends (finished, stopped, failed or interrupted).
   // timers: seconds per phase of the loop ("advance", and one per operation), restarts
   // included.

@@ -8,6 +8,10 @@
 
 #include "twinsim/surrogates/Learner.hpp"
 
+namespace twinsim::io {
+class Case;
+}
+
 namespace twinsim::nn {
 
 struct TrajectorySet {
@@ -21,6 +25,13 @@ struct TrajectorySet {
 // core::Error naming the file when a dataset is missing, not 4-D, or differs in frame shape.
 TrajectorySet read_trajectories(const std::vector<std::string>& files,
                                 const std::string& dataset = "/vorticity/value");
+
+// Refuses (core::Error naming the key and the file) a surrogate case whose data cannot serve it,
+// from the files' headers only, before any run folder exists: no file, a file that does not
+// open or lacks its dataset, fewer samples than data.train_samples + data.test_samples, fewer
+// frames than data.in_frames + data.out_frames, model.modes beyond the grid, table data with a
+// grid model (one with modes), a train.init_from that is not a model file.
+void check_data(const io::Case& case_file);
 
 // Samples [first, first + count) of a set.
 TrajectorySet select_samples(const TrajectorySet& set, std::int64_t first, std::int64_t count);
