@@ -65,11 +65,20 @@ Result execute(const Kind& kind, const Setup& setup, io::Checkpoints& checkpoint
   run.stepper->summarize(result.summary, loop.timers());
   for (const auto& [operation, trigger] : run.operations) operation->summarize(result.summary);
   if (history.rows() > 0) result.summary.set("history.rows", std::int64_t(history.rows()));
-  history.close();
-  if (run.output)
-    write_end(*run.output, result.outcome.end == End::failed        ? "failed"
-                           : result.outcome.end == End::interrupted ? "interrupted"
-                                                                    : "ok");
+  // Closing the history and stamping the end on the output write too (a full disk fails
+  // here as well): a run that failed keeps its first reason, one that did not fails now.
+  try {
+    history.close();
+    if (run.output)
+      write_end(*run.output, result.outcome.end == End::failed        ? "failed"
+                             : result.outcome.end == End::interrupted ? "interrupted"
+                                                                      : "ok");
+  } catch (const core::Error& e) {
+    if (result.outcome.end == End::failed)
+      spdlog::warn("closing the output after the failure: {}", e.what());
+    else
+      result.outcome = {End::failed, e.what()};
+  }
   return result;
 }
 

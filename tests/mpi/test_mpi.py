@@ -61,7 +61,8 @@ stored_ny = 16
 """
 
 # Figures that say how the run went rather than what it computed.
-RUN_FIGURES = ("timing", "mpi", "restart", "checkpoints", "steps")
+RUN_FIGURES = ("timing", "mpi", "restart", "checkpoints", "steps", "command_line", "start_utc",
+               "end_utc")
 
 
 def command(ranks, *args):
@@ -154,7 +155,11 @@ class Ranks(unittest.TestCase):
         p = subprocess.Popen(command(2, "run", case, "--out", stopped), env=ENV,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         rank = self.wait_for_rank(p.pid, 1)
-        time.sleep(1.0)
+        # After rank 1's first checkpoint, well before the last (a fixed sleep let a fast
+        # machine finish the run first).
+        deadline = time.time() + 60
+        while time.time() < deadline and not glob.glob(f"{stopped}/checkpoints/rank_1/*.h5"):
+            time.sleep(0.01)
         os.kill(rank, signal.SIGTERM)
         out, _ = p.communicate(timeout=120)
         self.assertEqual(p.returncode, 3, out)
