@@ -18,30 +18,16 @@ Usage: test_in_situ.py TWINSIM SOURCE_DIR   (Debian's /usr/bin/python3: h5py, nu
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 import h5py
 import numpy as np
 
-TWINSIM, SOURCE = sys.argv[1], sys.argv[2]
+from cli_checks import check, twinsim, verdict
+
+SOURCE = sys.argv[2]
 CASES = os.path.join(SOURCE, "cases", "surrogate")
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def twinsim(*args, expect=0):
-    r = subprocess.run([TWINSIM, "-q", *args], capture_output=True, text=True)
-    if r.returncode != expect:
-        print(r.stdout, r.stderr)
-        raise SystemExit(f"twinsim {' '.join(args)}: exit {r.returncode}, expected {expect}")
-    return r
 
 
 def parameters(folder):
@@ -155,6 +141,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check("[train]" in r.stderr, f"check refuses [samples]/[model] without [train]: "
           f"{r.stderr.strip()}")
 
-if failures:
-    raise SystemExit(f"{len(failures)} failed: {failures}")
-print("all passed")
+verdict()

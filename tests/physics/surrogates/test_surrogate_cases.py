@@ -17,23 +17,10 @@ import time
 import h5py
 import numpy as np
 
-TWINSIM, SOURCE = sys.argv[1], sys.argv[2]
+from cli_checks import TWINSIM, check, twinsim, verdict
+
+SOURCE = sys.argv[2]
 CASES = os.path.join(SOURCE, "cases", "surrogate")
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def twinsim(*args, expect=0):
-    r = subprocess.run([TWINSIM, "-q", *args], capture_output=True, text=True)
-    if r.returncode != expect:
-        print(r.stdout, r.stderr)
-        raise SystemExit(f"twinsim {' '.join(args)}: exit {r.returncode}, expected {expect}")
-    return r
 
 
 def summary(folder):
@@ -213,5 +200,4 @@ with tempfile.TemporaryDirectory() as tmp:
     r = twinsim("train", case, "--set", "model.widht=3", expect=2)
     check("model.widht" in r.stderr, "bad key: named in the message")
 
-if failures:
-    raise SystemExit(f"{len(failures)} check(s) failed")
+verdict()
