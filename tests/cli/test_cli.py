@@ -479,8 +479,10 @@ class Robustness(unittest.TestCase):
             self.assertEqual(json.load(f)["status"], "failed")
 
     def test_a_second_process_is_refused_while_a_run_holds_the_folder(self):
+        # tolerance 0: the cavity would converge and end in 0.2 s, before the second process.
         p = subprocess.Popen([TWINSIM, "run", CAVITY, "--out", self.out, *SHORT_CAVITY,
-                              "--set", "lbm.steps=2000000", "--set", "lbm.output_every=100000"],
+                              "--set", "lbm.steps=2000000", "--set", "lbm.output_every=100000",
+                              "--set", "lbm.tolerance=0"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              env=dict(os.environ, OMP_NUM_THREADS="1"))
         try:
