@@ -75,31 +75,46 @@ void History::commit(std::int64_t step, double time) {
     if (!out) throw core::Error(fmt::format("{}: cannot append a row", m_csv.string()));
   }
   if (m_file) {
-    if (!m_series) {
-      io::TimeSeries::Spec spec;
-      spec.frame_shape = {m_columns.size()};
-      spec.time_units = m_time_unit;
-      spec.frame_views = false;
-      const bool fresh = !m_file->exists("/history");
-      m_series = std::make_unique<io::TimeSeries>(*m_file, "/history", spec);
-      if (fresh) {
-        std::vector<std::string> names, units;
-        for (const Column& c : m_columns) {
-          names.push_back(c.name);
-          units.push_back(c.unit);
-        }
-        m_file->set_attribute("/history", "columns", names);
-        m_file->set_attribute("/history", "units", units);
-      }
-    }
-    m_series->append(m_row.data(), step, time);
+    m_unwritten_steps.push_back(step);
+    m_unwritten_times.push_back(time);
+    m_unwritten.insert(m_unwritten.end(), m_row.begin(), m_row.end());
   }
   ++m_rows;
   m_pending = false;
   for (double& v : m_row) v = std::numeric_limits<double>::quiet_NaN();
 }
 
-void History::close() { m_series.reset(); }
+void History::write_pending() {
+  if (!m_file || m_unwritten_steps.empty()) return;
+  if (!m_series) {
+    io::TimeSeries::Spec spec;
+    spec.frame_shape = {m_columns.size()};
+    spec.time_units = m_time_unit;
+    spec.frame_views = false;
+    const bool fresh = !m_file->exists("/history");
+    m_series = std::make_unique<io::TimeSeries>(*m_file, "/history", spec);
+    if (fresh) {
+      std::vector<std::string> names, units;
+      for (const Column& c : m_columns) {
+        names.push_back(c.name);
+        units.push_back(c.unit);
+      }
+      m_file->set_attribute("/history", "columns", names);
+      m_file->set_attribute("/history", "units", units);
+    }
+  }
+  for (std::size_t r = 0; r < m_unwritten_steps.size(); ++r)
+    m_series->append(m_unwritten.data() + r * m_columns.size(), m_unwritten_steps[r],
+                     m_unwritten_times[r]);
+  m_unwritten_steps.clear();
+  m_unwritten_times.clear();
+  m_unwritten.clear();
+}
+
+void History::close() {
+  write_pending();
+  m_series.reset();
+}
 
 void History::save(io::StateWriter& out, const std::string& prefix) const {
   out.put(prefix + "rows", std::int64_t(m_rows));

@@ -72,7 +72,10 @@ void Loop::save(io::StateWriter& out) const {
     if (s.trigger.every_time > 0) out.put("loop/next_time/" + name, s.next_time);
   }
   for (const auto& [phase, seconds] : m_timers.all()) out.put("loop/seconds/" + phase, seconds);
-  if (m_history) m_history->save(out, "loop/history/");
+  if (m_history) {
+    m_history->write_pending();  // before the checkpoint records /history's row count
+    m_history->save(out, "loop/history/");
+  }
 }
 
 void Loop::record(History& history) {

@@ -45,10 +45,16 @@ class History {
   // outlive the history's last row.
   void write_to(io::H5File* file) { m_file = file; }
 
-  // Writes a row when any column was set since the last one (the loop calls it after the
-  // operations of each boundary fired).
+  // Writes a row to history.csv when any column was set since the last one (the loop calls it
+  // after the operations of each boundary fired), and keeps it for the HDF5 file.
   void commit(std::int64_t step, double time);
-  // Closes the HDF5 series (before the run's file is closed).
+  // Appends the rows kept since the last call to /history. The loop calls it as each
+  // checkpoint is written (so /history holds the checkpoint's rows, the count a restart cuts
+  // back to) and close() at the end: the HDF5 file is written to as seldom as the checkpoints,
+  // not at every row, so a process killed at a random moment seldom dies inside a write of it
+  // (history.csv, appended at every row, has them all).
+  void write_pending();
+  // Writes what is pending and closes the HDF5 series (before the run's file is closed).
   void close();
 
   std::uint64_t rows() const { return m_rows; }
@@ -69,6 +75,10 @@ class History {
   std::vector<Column> m_columns;
   std::vector<double> m_row;
   bool m_pending = false;
+  // Rows committed but not yet in /history: their steps, times and values (row after row).
+  std::vector<std::int64_t> m_unwritten_steps;
+  std::vector<double> m_unwritten_times;
+  std::vector<double> m_unwritten;
   std::uint64_t m_rows = 0;
   io::H5File* m_file = nullptr;
   std::unique_ptr<io::TimeSeries> m_series;
