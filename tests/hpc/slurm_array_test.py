@@ -31,7 +31,7 @@ ROOT = os.path.abspath(sys.argv[2])
 CASE = os.path.join(ROOT, "cases", "sweep", "cavity_reynolds.toml")
 NODE = "twinsim0"
 TASKS = 3
-FRAMES = 13  # lbm.steps / lbm.output_every + 1
+FRAMES = 37  # lbm.steps / lbm.output_every + 1
 SIGNALLED = 1
 
 
@@ -254,7 +254,7 @@ def run_test(cluster, work):
     if not re.search(r"Restarts=1\b", restart):
         raise Failure(f"task {task} should show Restarts=1: {restart}")
 
-    # The gathered file: three whole runs, 13 frames each.
+    # The gathered file: three whole runs, FRAMES frames each.
     gathered = os.path.join(work, "runs", "sweep.h5")
     with h5py.File(gathered, "r") as f:
         if list(f["members"].attrs["names"]) != names:
