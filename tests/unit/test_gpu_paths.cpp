@@ -8,7 +8,7 @@
 
 #include "backends.hpp"
 #include "lbm_cases.hpp"
-#include "twinsim/core/Philox.hpp"
+#include "uniform_values.hpp"
 #include "twinsim/lbm/Solver.hpp"
 #include "twinsim/surrogates/Learner.hpp"
 
@@ -34,15 +34,7 @@ std::unique_ptr<nn::Learner<double>> tiny_fno(core::Backend backend) {
 
 // samples x frames planes of values in [-1, 1).
 std::vector<double> planes(int samples, int frames, std::uint64_t stream) {
-  const core::Philox rng(17, stream);
-  std::vector<double> v(std::size_t(samples) * frames * k_n * k_n);
-  for (std::size_t i = 0; i < v.size(); i += 2) {
-    double a, b;
-    rng.uniform2(i / 2, a, b);
-    v[i] = 2 * a - 1;
-    v[i + 1] = 2 * b - 1;
-  }
-  return v;
+  return test::uniform_values<double>(std::size_t(samples) * frames * k_n * k_n, 17, stream);
 }
 
 // A rollout of two steps is one step, then one step from the window shifted by the prediction:

@@ -10,8 +10,8 @@
 #include "backends.hpp"
 #include "lbm_cases.hpp"
 #include "md_test_support.hpp"
+#include "uniform_values.hpp"
 #include "twinsim/core/ExecCounts.hpp"
-#include "twinsim/core/Philox.hpp"
 #include "twinsim/lbm/Solver.hpp"
 #include "twinsim/md/Simulation.hpp"
 #include "twinsim/spectral/Velocity3D.hpp"
@@ -125,14 +125,8 @@ TYPED_TEST(StepCosts, FnoTrainingStepWaitsOnceAndAllocatesNothing) {
   auto learner = nn::make_learner<float>(TypeParam::k_backend, spec, nn::OptimizerSpec{},
                                          nn::LossKind::relative_l2, 3);
   constexpr int k_samples = 8, k_frames = 5, k_n = 16, k_batch = 4;
-  const core::Philox rng(11, 0);
-  std::vector<float> v(std::size_t(k_samples) * k_frames * k_n * k_n);
-  for (std::size_t i = 0; i < v.size(); i += 2) {
-    double a, b;
-    rng.uniform2(i / 2, a, b);
-    v[i] = float(2 * a - 1);
-    v[i + 1] = float(2 * b - 1);
-  }
+  const std::vector<float> v =
+      test::uniform_values<float>(std::size_t(k_samples) * k_frames * k_n * k_n, 11, 0);
   learner->set_trajectories(nn::Split::train, {k_samples, k_frames, k_n, k_n}, v);
   const std::int64_t windows = learner->windows(nn::Split::train);
   const std::int64_t batches = nn::batch_count(windows, k_batch);
