@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "backends.hpp"
+#include "uniform_values.hpp"
 #include "twinsim/core/Error.hpp"
-#include "twinsim/core/Philox.hpp"
 #include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/Learner.hpp"
@@ -51,14 +51,8 @@ template <class Real>
 std::unique_ptr<nn::Learner<Real>> learner(core::Backend backend, const nn::ModelSpec& spec,
                                            std::uint64_t seed) {
   auto l = nn::make_learner<Real>(backend, spec, adam(), nn::LossKind::relative_l2, seed);
-  const core::Philox rng(11, 0);
-  std::vector<Real> v(std::size_t(k_samples) * k_frames * k_n * k_n);
-  for (std::size_t i = 0; i < v.size(); i += 2) {
-    double a, b;
-    rng.uniform2(i / 2, a, b);
-    v[i] = Real(2 * a - 1);
-    v[i + 1] = Real(2 * b - 1);
-  }
+  const std::vector<Real> v =
+      test::uniform_values<Real>(std::size_t(k_samples) * k_frames * k_n * k_n, 11, 0);
   l->set_trajectories(nn::Split::train, {k_samples, k_frames, k_n, k_n}, v);
   return l;
 }
