@@ -59,7 +59,8 @@ TEST(JzgEos, EnergyAndPressureAreDerivativesOfTheHelmholtzEnergy) {
   const double h = 1e-5;
   for (const auto& [rho, t] : std::vector<std::pair<double, double>>{
            {0.1, 2.0}, {0.5, 1.3}, {0.7, 1.5}, {0.9, 1.0}, {1.0, 3.0}}) {
-    const auto beta_a = [&](double beta) {
+    // rho by value: C++17 lambdas cannot capture a structured binding (clang refuses it).
+    const auto beta_a = [rho = rho](double beta) {
       return beta * md::jzg_helmholtz_residual(rho, 1.0 / beta);
     };
     const double beta = 1.0 / t;
