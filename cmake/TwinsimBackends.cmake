@@ -31,8 +31,9 @@ function(twinsim_dual_backend_library name)
   if(CMAKE_CXX_FLAGS MATCHES "-fsanitize=[^ ]*undefined")
     # Thrust binds references to null pointers on purpose to dispatch on execution-policy tags
     # (thrust/detail/reference.h, Debian's 1.17 and CCCL 3 alike). Only UBSan's `null` check
-    # is off, only here; a real null dereference still faults and ASan reports it.
-    target_compile_options(${name}_omp PRIVATE -fno-sanitize=null)
+    # (and clang's `object-size`, which reports the same null binding) is off, only here; a real
+    # null dereference still faults and ASan reports it.
+    target_compile_options(${name}_omp PRIVATE -fno-sanitize=null,object-size)
   endif()
 
   add_library(${name} STATIC $<TARGET_OBJECTS:${name}_omp>)

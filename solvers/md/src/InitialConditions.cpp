@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "twinsim/core/Error.hpp"
@@ -56,7 +57,7 @@ Lattice random_placement(std::size_t n, double density, double min_distance, std
   l.position.reserve(3 * n);
   // A grid of cells at least min_distance wide: a candidate is checked against the 27 cells
   // around it only.
-  const int cells = std::max(1, std::min(int(edge / std::max(min_distance, 1e-300)), 1 << 10));
+  const int cells = int(std::clamp(edge / std::max(min_distance, 1e-300), 1.0, 1024.0));
   const int per_axis = min_distance > 0 ? cells : 1;
   const double inv_width = per_axis / edge;
   std::vector<std::vector<std::size_t>> grid(std::size_t(per_axis) * per_axis * per_axis);
