@@ -15,6 +15,9 @@ namespace twinsim::io {
 class StateWriter;
 class StateReader;
 }  // namespace twinsim::io
+namespace twinsim::core {
+class Comm;
+}  // namespace twinsim::core
 
 namespace twinsim::md {
 
@@ -215,8 +218,21 @@ void load_state(Simulation& sim, const io::StateReader& reader);
 // non-finite amplitude, a Langevin thermostat with T < 0 or friction <= 0, a Nose-Hoover chain
 // with T <= 0, tdamp <= 0 or no thermostat, both thermostats; md::Fault (step 0) for overlapping
 // particles. run() throws md::Fault when the dynamics blow up.
+//
+// Across MPI ranks (`comm` with more than one rank; every rank passes the same settings and the
+// whole initial state): the box is split along x into one slab per rank, each at least cutoff +
+// skin wide (else core::Error); a rank owns and integrates the atoms in its slab and holds
+// copies (ghosts) of its neighbours' atoms within cutoff + skin of its faces, their positions
+// exchanged at every step; atoms that left a slab move to their new owner at each list build
+// (the ranks agree on when in one reduction). Each call is then collective: run, thermo
+// (whole-system figures), particles (every atom, in global id order, on every rank), state and
+// restore (each rank its own atoms: a restart needs the same rank count). neighbors() is for one
+// rank only. The trajectory equals the one-rank run's to round-off (pair sums in another order);
+// the Langevin noise is keyed by the atom's global id and the step, so it does not depend on the
+// rank count. comm null or one rank: the whole box here.
 std::unique_ptr<Simulation> make_simulation(core::Backend backend, const MdSettings& settings,
-                                            const HostParticles& initial);
+                                            const HostParticles& initial,
+                                            core::Comm* comm = nullptr);
 
 // Analytic long-range corrections of the LJ potential truncated at rc for a uniform fluid of
 // number density rho (g(r) = 1 beyond rc): energy per atom and pressure.
