@@ -67,6 +67,11 @@ class MdStepper : public loop::Stepper {
     sum.set("neighbor_list.dangerous_builds", m_sim->dangerous_builds());
     sum.set("timing.md_s", seconds);
     sum.set("timing.atom_steps_per_s", rate);
+    if (const std::int64_t ghosts = m_sim->ghost_atoms(); ghosts > 0) {
+      // Across ranks: the halo each step moves (positions of the ghosts, 3 doubles each).
+      sum.set("halo.ghost_atoms", ghosts);
+      sum.set("halo.bytes_per_step", ghosts * std::int64_t(3 * sizeof(double)));
+    }
     if (m_fault) {
       sum.set("fault.step", m_fault->first);
       sum.set("fault.particle", m_fault->second);

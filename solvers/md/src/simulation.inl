@@ -1054,6 +1054,11 @@ class SimulationImpl final : public md::Simulation {
   std::int64_t neighbor_builds() const override { return m_builds; }
   std::int64_t dangerous_builds() const override { return m_dangerous; }
   const md::MdSettings& settings() const override { return m_settings; }
+  std::int64_t ghost_atoms() override {
+    std::int64_t ghosts = m_local - m_n;
+    if (m_domain) m_domain->comm().allreduce(&ghosts, 1, core::Reduce::sum);
+    return ghosts;
+  }
 
   md::SimulationState state() override {
     md::SimulationState s;

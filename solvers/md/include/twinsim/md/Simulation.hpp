@@ -199,6 +199,9 @@ class Simulation {
   // possible with a fixed rebuild interval).
   virtual std::int64_t dangerous_builds() const = 0;
   virtual const MdSettings& settings() const = 0;
+  // Ghost atoms (copies of other ranks' atoms near the slab faces) of all ranks together at the
+  // last list build: each step sends and receives 3 doubles for each. 0 on one rank. Collective.
+  virtual std::int64_t ghost_atoms() = 0;
   // The complete state, and back: restore() into a simulation made with the same settings and
   // particle count continues exactly as the saved one would (throws core::Error for arrays of
   // another size). The Langevin noise needs no state of its own: it is keyed on the step.
