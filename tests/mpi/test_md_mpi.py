@@ -60,7 +60,9 @@ RUN_FIGURES = ("timing", "mpi", "restart", "checkpoints", "command_line", "start
 
 
 def command(ranks, *args):
-    return [MPIRUN, "-np", str(ranks), "--oversubscribe", "--bind-to", "none", TWINSIM, *args]
+    # Waiting ranks yield the core: polling ranks starve each other on a loaded machine.
+    return [MPIRUN, "-np", str(ranks), "--oversubscribe", "--bind-to", "none", "--mca",
+            "mpi_yield_when_idle", "1", TWINSIM, *args]
 
 
 def twinsim(ranks, *args):
@@ -135,6 +137,13 @@ class MdRanks(unittest.TestCase):
         for name in b:
             self.assertTrue(np.array_equal(b[name], c[name]), name)
         self.assertEqual(figures(two), figures(middle))
+
+    def test_slabs_narrower_than_cutoff_plus_skin_are_refused_before_the_folder_exists(self):
+        out = os.path.join(self.tmp.name, "narrow")
+        r = twinsim(4, "run", self.case, "--out", out, "--set", "md.cells=[4, 4, 4]")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("use at most 2 ranks", r.stderr)
+        self.assertFalse(os.path.exists(out))
 
 
 if __name__ == "__main__":

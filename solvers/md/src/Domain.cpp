@@ -9,6 +9,16 @@
 
 namespace twinsim::md::detail {
 
+void require_slabs(int ranks, const Box& box, double radius) {
+  const double width = box.edge[0] / ranks;
+  if (!(width >= radius))
+    throw core::Error(fmt::format(
+        "MD across {} ranks: the box is split along x into slabs of {:.6g} sigma, narrower than "
+        "cutoff + skin = {:.6g} sigma (a ghost would have to come from beyond a neighbour); "
+        "use at most {} ranks or a longer box along x",
+        ranks, width, radius, std::max(1, int(box.edge[0] / radius))));
+}
+
 Domain::Domain(core::Comm& comm, const Box& box, double radius)
     : m_comm(comm),
       m_edge(box.edge[0]),
@@ -18,12 +28,7 @@ Domain::Domain(core::Comm& comm, const Box& box, double radius)
       m_hi(comm.rank() + 1 == comm.size() ? box.edge[0] : (comm.rank() + 1) * m_width),
       m_left((comm.rank() + comm.size() - 1) % comm.size()),
       m_right((comm.rank() + 1) % comm.size()) {
-  if (!(m_width >= radius))
-    throw core::Error(fmt::format(
-        "MD across {} ranks: the box is split along x into slabs of {:.6g} sigma, narrower than "
-        "cutoff + skin = {:.6g} sigma (a ghost would have to come from beyond a neighbour); "
-        "use at most {} ranks or a longer box along x",
-        comm.size(), m_width, radius, std::max(1, int(m_edge / radius))));
+  require_slabs(comm.size(), box, radius);
 }
 
 int Domain::owner(double x) const {

@@ -48,6 +48,9 @@ struct GhostPlan {
   std::vector<Atom> ghosts;
 };
 
+// Throws core::Error when `ranks` slabs along x would be narrower than `radius` (cutoff + skin).
+void require_slabs(int ranks, const Box& box, double radius);
+
 class Domain {
  public:
   // Throws core::Error when a slab would be narrower than `radius` (cutoff + skin).
