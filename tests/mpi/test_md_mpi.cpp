@@ -116,11 +116,15 @@ TYPED_TEST(MdAcrossRanks, NoseHooverEqualsTheUndividedRun) {
   expect_same_run(TypeParam::k_backend, s, 2, 50);
 }
 
-// Two types with Lorentz-Berthelot mixing and a fixed rebuild interval (the other rebuild path).
-TYPED_TEST(MdAcrossRanks, MixtureWithFixedRebuildsEqualsTheUndividedRun) {
+// Two types with Lorentz-Berthelot mixing and tail corrections, an external field along the
+// split axis (a second force compute: the kick is a pass of its own) and a fixed rebuild
+// interval (the other rebuild path).
+TYPED_TEST(MdAcrossRanks, MixtureFieldAndFixedRebuildsEqualTheUndividedRun) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
   test::MdSetup s = liquid();
   s.settings.types = {md::TypeParams{1.0, 1.0}, md::TypeParams{0.5, 0.9}};
+  s.settings.lj.tail = true;
+  s.settings.field = md::PeriodicField{0, 0.5, 2};
   s.particles.type.resize(s.particles.size());
   for (std::size_t i = 0; i < s.particles.type.size(); ++i) s.particles.type[i] = int(i % 3 == 0);
   s.settings.rebuild_every = 10;
