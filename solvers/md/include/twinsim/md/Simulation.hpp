@@ -212,6 +212,7 @@ class Simulation {
 // The state through a checkpoint (names under "md/"): load_state into a simulation made with
 // the same settings and particle count (any initial positions) continues bit for bit on the
 // backend that saved it (on the CPU with as many OpenMP threads: sums are reduced per thread).
+// Across MPI ranks each rank saves and loads the atoms it owns (collective; the same rank count).
 void save_state(Simulation& sim, io::StateWriter& writer);
 void load_state(Simulation& sim, const io::StateReader& reader);
 
