@@ -132,9 +132,9 @@ TWINSIM_HD inline double nearest(double d, const BoxParams& b, int a) {
 // other ranks' atoms, stored after the owned ones) are in cell order too, cell c at
 // start[cells + c] .. start[cells + c + 1] - 1, and every ghost neighbour is listed (a full
 // list for the pairs across a slab face: each rank computes its own side, no force goes back);
-// on one rank there are none. Neighbors beyond `capacity` are counted, not stored; the caller
-// grows the list and builds again.
-template <bool k_half>
+// k_ghosts false (one rank, none) leaves out their loop. Neighbors beyond `capacity` are
+// counted, not stored; the caller grows the list and builds again.
+template <bool k_half, bool k_ghosts>
 void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const double* x_,
                         const double* y_, const double* z_, const int* start_, int capacity,
                         int* count, int* list_) {
@@ -189,7 +189,8 @@ void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const 
             for (int j = first; j < last; ++j)
               if (k_half || j != i) consider(j);
           }
-          for (int j = start[cells + cell]; j < start[cells + cell + 1]; ++j) consider(j);
+          if (k_ghosts)
+            for (int j = start[cells + cell]; j < start[cells + cell + 1]; ++j) consider(j);
         }
     count[i] = found;
   });
@@ -1459,9 +1460,10 @@ class SimulationImpl final : public md::Simulation {
     for (;;) {
       if (m_list.size() != std::size_t(m_n) * m_capacity)
         m_list = Buffer<int, Space>(std::size_t(m_n) * m_capacity);
-      build_verlet_lists<k_half_lists>(m_n, m_box, m_grid, radius * radius, r.x, r.y, r.z,
-                                       m_cell_start.data(), m_capacity, m_count.data(),
-                                       m_list.data());
+      const auto build = m_local > m_n ? &build_verlet_lists<k_half_lists, true>
+                                       : &build_verlet_lists<k_half_lists, false>;
+      build(m_n, m_box, m_grid, radius * radius, r.x, r.y, r.z, m_cell_start.data(), m_capacity,
+            m_count.data(), m_list.data());
       const int most = max_count(m_n, m_count.data());
       if (most <= m_capacity) break;
       m_capacity = most + most / 4;
