@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 
 #include "twinsim/core/Error.hpp"
 
@@ -21,7 +20,6 @@ void require_slabs(int ranks, const Box& box, double radius) {
 
 Domain::Domain(core::Comm& comm, const Box& box, double radius)
     : m_comm(comm),
-      m_edge(box.edge[0]),
       m_width(box.edge[0] / comm.size()),
       m_radius(radius),
       m_lo(comm.rank() * m_width),

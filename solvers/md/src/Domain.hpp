@@ -57,9 +57,6 @@ class Domain {
   Domain(core::Comm& comm, const Box& box, double radius);
 
   core::Comm& comm() const { return m_comm; }
-  int ranks() const { return m_comm.size(); }
-  double lo() const { return m_lo; }
-  double hi() const { return m_hi; }
   // True when a wrapped x lies in this rank's slab.
   bool owns(double wrapped_x) const;
 
@@ -78,10 +75,9 @@ class Domain {
   std::vector<Atom> swap(const std::vector<Atom>& out, int to, int from) const;
 
   core::Comm& m_comm;
-  double m_edge;    // box edge along x, sigma
-  double m_width;   // slab width, sigma
-  double m_radius;  // ghost reach: cutoff + skin, sigma
-  double m_lo, m_hi;
+  double m_width;     // slab width, sigma
+  double m_radius;    // ghost reach: cutoff + skin, sigma
+  double m_lo, m_hi;  // this rank's slab [lo, hi) along x, sigma
   int m_left, m_right;  // neighbour ranks (the same rank on two ranks)
 };
 
