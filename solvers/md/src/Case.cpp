@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Philox.hpp"
 #include "twinsim/io/Hdf5.hpp"
+#include "Domain.hpp"
 
 namespace twinsim::md {
 
@@ -189,7 +191,8 @@ Box box_of(const io::Section& s) {
 
 // Refusals that need more than the schema, before the run folder exists: per-type arrays of
 // different lengths, lattice = file without a readable file, a box shorter than
-// 2 (cutoff + skin), an RDF range beyond half the box.
+// 2 (cutoff + skin), slabs narrower than cutoff + skin across MPI ranks, an RDF range beyond
+// half the box.
 void check(const io::Case& c) {
   const io::Section s = c.section("md");
   require_one_per_type(s);
@@ -203,6 +206,8 @@ void check(const io::Case& c) {
         "{:.6g} along an edge: a particle would interact with two images of another; use more "
         "cells or atoms, or a smaller cutoff or skin",
         settings.box.edge[0], settings.box.edge[1], settings.box.edge[2], needed));
+  // Across MPI ranks the box is cut into slabs along x, each at least cutoff + skin wide.
+  detail::require_slabs(core::world().size(), settings.box, 0.5 * needed);
   if (s.get_int("rdf_every") > 0) {
     const double range = s.get_float("rdf_range") > 0 ? s.get_float("rdf_range")
                                                       : settings.lj.cutoff;

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <optional>
 
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Statistics.hpp"
 #include "twinsim/io/Hdf5.hpp"
@@ -66,6 +67,11 @@ class MdStepper : public loop::Stepper {
     sum.set("neighbor_list.dangerous_builds", m_sim->dangerous_builds());
     sum.set("timing.md_s", seconds);
     sum.set("timing.atom_steps_per_s", rate);
+    if (const std::int64_t ghosts = m_sim->ghost_atoms(); ghosts > 0) {
+      // Across ranks: the halo each step moves (positions of the ghosts, 3 doubles each).
+      sum.set("halo.ghost_atoms", ghosts);
+      sum.set("halo.bytes_per_step", ghosts * std::int64_t(3 * sizeof(double)));
+    }
     if (m_fault) {
       sum.set("fault.step", m_fault->first);
       sum.set("fault.particle", m_fault->second);
@@ -108,9 +114,11 @@ Thermo thermo_from(const std::vector<double>& v) {
 
 // The thermo table, one H5MD observable per column at /observables/<name>, with the blow-up
 // check (md.energy_tolerance) and the rows the summary's means, errors and drift come from.
+// Across MPI ranks every rank keeps the rows (thermo and particles are collective calls); rank 0
+// alone has the file (null elsewhere).
 class ThermoTable : public loop::Operation {
  public:
-  ThermoTable(MdStepper& stepper, io::H5File& file, const io::Section& s)
+  ThermoTable(MdStepper& stepper, io::H5File* file, const io::Section& s)
       : m_stepper(stepper),
         m_equilibrate(s.get_int("equilibrate")),
         m_tolerance(s.get_float("energy_tolerance")),
@@ -118,8 +126,9 @@ class ThermoTable : public loop::Operation {
         m_start(unwrapped_positions(stepper.sim().particles(), stepper.sim().settings().box)) {
     for (const char* name : {"temperature", "kinetic_energy", "potential_energy", "total_energy",
                              "conserved_energy", "pressure", "msd"})
-      m_columns.emplace_back(file, fmt::format("/observables/{}", name),
-                             io::TimeSeries::Spec{{1}, io::DType::f64, "", "", "unit"});
+      if (file)
+        m_columns.emplace_back(*file, fmt::format("/observables/{}", name),
+                               io::TimeSeries::Spec{{1}, io::DType::f64, "", "", "unit"});
     spdlog::info("{:>8} {:>12} {:>12} {:>12} {:>12} {:>12}", "Step", "Temp", "E_pair", "TotEng",
                  "Press", "MSD");
   }
@@ -154,7 +163,7 @@ class ThermoTable : public loop::Operation {
     for (std::size_t c = 0; c < m_columns.size(); ++c)
       m_columns[c].append(&values[c], t.step, t.time);
     if (m_history)
-      for (std::size_t c = 0; c < m_columns.size(); ++c)
+      for (std::size_t c = 0; c < std::size(values); ++c)
         m_history->set(m_first_column + c, values[c]);
     spdlog::info("{:>8} {:>12.7f} {:>12.7f} {:>12.7f} {:>12.7f} {:>12.6g}", t.step,
                  t.temperature, t.potential / n, t.total / n, t.pressure, msd);
@@ -264,40 +273,44 @@ class ThermoTable : public loop::Operation {
 
 // Positions, velocities and forces in H5MD (/particles/all) with the XDMF Polyvertex sidecar.
 // On a restart the series reopen where the checkpoint left them and the sidecar keeps as many
-// steps.
+// steps. Across MPI ranks the atoms are gathered to rank 0, which writes (file null elsewhere).
 class Trajectory : public loop::Operation {
  public:
-  Trajectory(Simulation& sim, io::H5File& file, const std::filesystem::path& xmf,
+  Trajectory(Simulation& sim, io::H5File* file, const std::filesystem::path& xmf,
              std::uint64_t n, bool restarted)
-      : m_sim(sim), m_atoms(file, "all", {true, true, true}, "", "", "Twinsim md"), m_n(n) {
+      : m_sim(sim), m_n(n) {
+    if (!file) return;
+    m_atoms.emplace(*file, "all", std::array<bool, 3>{true, true, true}, "", "", "Twinsim md");
     for (const char* name : {"position", "velocity", "force"})
-      m_atoms.add(name, 3, io::DType::f64, "", n);
-    m_atoms.add("species", 1, io::DType::i32, "", n);  // H5MD's particle type
-    m_atoms.add("image", 3, io::DType::i32, "", n);    // periodic images crossed
-    m_xdmf.emplace(io::XdmfWriter::for_run(xmf, file.path(), restarted,
-                                           m_atoms["position"].frames()));
+      m_atoms->add(name, 3, io::DType::f64, "", n);
+    m_atoms->add("species", 1, io::DType::i32, "", n);  // H5MD's particle type
+    m_atoms->add("image", 3, io::DType::i32, "", n);    // periodic images crossed
+    m_xdmf.emplace(io::XdmfWriter::for_run(xmf, file->path(), restarted,
+                                           (*m_atoms)["position"].frames()));
   }
 
   std::string name() const override { return "trajectory"; }
 
   loop::Verdict fire() override {
     const HostParticles p = m_sim.particles();
+    if (!m_atoms) return loop::Verdict::go_on;
+    io::ParticleSeries& atoms = *m_atoms;
     const std::int64_t step = m_sim.step();
     const double time = double(step) * m_sim.settings().dt;
-    const io::FrameView x = m_atoms["position"].append(p.position.data(), m_n, step, time);
-    const io::FrameView v = m_atoms["velocity"].append(p.velocity.data(), m_n, step, time);
-    const io::FrameView f = m_atoms["force"].append(p.force.data(), m_n, step, time);
-    const io::FrameView species = m_atoms["species"].append(p.type.data(), m_n, step, time);
-    m_atoms["image"].append(p.image.data(), m_n, step, time);
-    m_atoms.append_edges(m_sim.settings().box.edge, step, time);
-    m_xdmf->add_step(time, io::PointSet{m_atoms.connectivity(m_n), x},
+    const io::FrameView x = atoms["position"].append(p.position.data(), m_n, step, time);
+    const io::FrameView v = atoms["velocity"].append(p.velocity.data(), m_n, step, time);
+    const io::FrameView f = atoms["force"].append(p.force.data(), m_n, step, time);
+    const io::FrameView species = atoms["species"].append(p.type.data(), m_n, step, time);
+    atoms["image"].append(p.image.data(), m_n, step, time);
+    atoms.append_edges(m_sim.settings().box.edge, step, time);
+    m_xdmf->add_step(time, io::PointSet{atoms.connectivity(m_n), x},
                      {{"velocity", v}, {"force", f}, {"species", species}});
     return loop::Verdict::go_on;
   }
 
  private:
   Simulation& m_sim;
-  io::ParticleSeries m_atoms;
+  std::optional<io::ParticleSeries> m_atoms;  // rank 0 only
   std::optional<io::XdmfWriter> m_xdmf;
   std::uint64_t m_n;
 };
@@ -306,7 +319,7 @@ class Trajectory : public loop::Operation {
 // run's restart writes it; a run restarted after it had ended finds it there and keeps it).
 class RdfSampler : public loop::Operation {
  public:
-  RdfSampler(Simulation& sim, io::H5File& file, double range, int bins, std::int64_t equilibrate)
+  RdfSampler(Simulation& sim, io::H5File* file, double range, int bins, std::int64_t equilibrate)
       : m_sim(sim), m_file(file), m_rdf(sim.settings().box, range, bins),
         m_equilibrate(equilibrate) {}
 
@@ -322,12 +335,13 @@ class RdfSampler : public loop::Operation {
     m_rdf.load(r, prefix);
   }
   void finish(loop::End end) override {
-    if (end == loop::End::interrupted || m_rdf.frames() == 0 || m_file.exists("/analysis/rdf/r"))
+    if (!m_file || end == loop::End::interrupted || m_rdf.frames() == 0 ||
+        m_file->exists("/analysis/rdf/r"))
       return;
     const std::vector<double> rr = m_rdf.r(), g = m_rdf.g();
-    m_file.write("/analysis/rdf/r", rr.data(), {rr.size()});
-    m_file.write("/analysis/rdf/g", g.data(), {g.size()});
-    m_file.set_attribute("/analysis/rdf/g", "frames", m_rdf.frames());
+    m_file->write("/analysis/rdf/r", rr.data(), {rr.size()});
+    m_file->write("/analysis/rdf/g", g.data(), {g.size()});
+    m_file->set_attribute("/analysis/rdf/g", "frames", m_rdf.frames());
   }
   void summarize(io::Summary& sum) const override {
     if (m_rdf.frames() == 0) return;
@@ -340,7 +354,7 @@ class RdfSampler : public loop::Operation {
 
  private:
   Simulation& m_sim;
-  io::H5File& m_file;
+  io::H5File* m_file;  // rank 0's; null on the others
   Rdf m_rdf;
   std::int64_t m_equilibrate;
 };
@@ -355,11 +369,14 @@ loop::Run make_run(const loop::Setup& setup) {
 
   // The file exists before the engine starts, so a refused start (overlaps) still leaves it.
   // A restart appends to the run's file, cut back to the frames it had at the checkpoint.
+  // Across MPI ranks the box is split into slabs along x (md::make_simulation); rank 0 alone
+  // opens and writes the file.
+  core::Comm& comm = core::world();
   loop::Run run;
-  run.output = setup.open_output(k_units);
+  if (comm.root()) run.output = setup.open_output(k_units);
   std::unique_ptr<Simulation> sim;
   try {
-    sim = make_simulation(setup.backend, settings, start.initial);
+    sim = make_simulation(setup.backend, settings, start.initial, &comm);
   } catch (const Fault& f) {
     io::Summary figures;
     figures.set("atoms", std::int64_t(n));
@@ -375,18 +392,21 @@ loop::Run make_run(const loop::Setup& setup) {
   spdlog::info("{} atoms ({}) in a {:.6g} x {:.6g} x {:.6g} box (density {}), cutoff {}, skin {}",
                n, s.get_string("lattice"), settings.box.edge[0], settings.box.edge[1],
                settings.box.edge[2], s.get_float("density"), settings.lj.cutoff, settings.skin);
+  if (comm.size() > 1)
+    spdlog::info("split along x into {} slabs of {:.6g} sigma, one per rank", comm.size(),
+                 settings.box.edge[0] / comm.size());
 
   // A row at step 0 (a restart has it), every thermo_every steps and at the last step.
-  run.add(std::make_unique<ThermoTable>(*stepper, *run.output, s),
+  run.add(std::make_unique<ThermoTable>(*stepper, run.output.get(), s),
           loop::Trigger::every(s.get_int("thermo_every")).from_start().at_run_end());
   if (const std::int64_t every = s.get_int("dump_every"); every > 0)
-    run.add(std::make_unique<Trajectory>(stepper->sim(), *run.output, setup.xmf(), n,
+    run.add(std::make_unique<Trajectory>(stepper->sim(), run.output.get(), setup.xmf(), n,
                                          setup.restart != nullptr),
             loop::Trigger::every(every).from_start().on_failure());
   if (const std::int64_t every = s.get_int("rdf_every"); every > 0) {
     const double range = s.get_float("rdf_range") > 0 ? s.get_float("rdf_range")
                                                       : settings.lj.cutoff;
-    run.add(std::make_unique<RdfSampler>(stepper->sim(), *run.output, range,
+    run.add(std::make_unique<RdfSampler>(stepper->sim(), run.output.get(), range,
                                          int(s.get_int("rdf_bins")), s.get_int("equilibrate")),
             loop::Trigger::every(every));
   }
@@ -398,7 +418,13 @@ const loop::Kind& kind() {
   static const loop::Kind k{"md",
                             "Lennard-Jones molecular dynamics (NVE velocity Verlet, Langevin "
                             "BAOAB or Nose-Hoover chain NVT)",
-                            add_schema, make_run, check, plan};
+                            add_schema,
+                            make_run,
+                            check,
+                            plan,
+                            "solver",
+                            nullptr,
+                            /*splits_across_ranks=*/true};
   return k;
 }
 

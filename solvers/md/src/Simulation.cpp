@@ -10,13 +10,18 @@
 #include "twinsim/io/Checkpoint.hpp"
 
 namespace twinsim {
+namespace core {
+class Comm;
+}
 namespace omp {
 std::unique_ptr<md::Simulation> make_simulation(const md::MdSettings& s,
-                                                const md::HostParticles& initial);
+                                                const md::HostParticles& initial,
+                                                core::Comm* comm);
 }
 namespace cuda {
 std::unique_ptr<md::Simulation> make_simulation(const md::MdSettings& s,
-                                                const md::HostParticles& initial);
+                                                const md::HostParticles& initial,
+                                                core::Comm* comm);
 }
 
 namespace md {
@@ -95,13 +100,13 @@ void validate(const MdSettings& s, const HostParticles& p) {
 }  // namespace
 
 std::unique_ptr<Simulation> make_simulation(core::Backend backend, const MdSettings& settings,
-                                            const HostParticles& initial) {
+                                            const HostParticles& initial, core::Comm* comm) {
   validate(settings, initial);
   return core::dispatch(backend, [&](auto on) {
     if constexpr (decltype(on)::gpu)
-      return cuda::make_simulation(settings, initial);
+      return cuda::make_simulation(settings, initial, comm);
     else
-      return omp::make_simulation(settings, initial);
+      return omp::make_simulation(settings, initial, comm);
   });
 }
 

@@ -5,6 +5,8 @@
 #include <omp.h>
 #endif
 
+#include "Domain.hpp"
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Philox.hpp"
 #include "twinsim/core/exec.hpp"
 #include "twinsim/md/Simulation.hpp"
@@ -123,15 +125,20 @@ TWINSIM_HD inline double nearest(double d, const BoxParams& b, int a) {
 }
 
 // Verlet lists: slot list_slot(i, k) for k < count[i] holds the j != i within `radius` of i
-// (with k_half only those with j > i), found in the 5^3 cells around i's cell (fewer on grids
-// under 5 cells wide). Particles are in cell order: cell c holds particles start[c] ..
-// start[c + 1] - 1, so a half list skips the cells below i's own and the particles up to i in
-// it. Neighbors beyond `capacity` are counted, not stored; the caller grows the list and builds
-// again.
-template <bool k_half>
+// (with k_half only those with j > i among the owned ones), found in the 5^3 cells around i's
+// cell (fewer on grids under 5 cells wide), for the n owned particles i. Particles are in cell
+// order: cell c holds owned particles start[c] .. start[c + 1] - 1, so a half list skips the
+// cells below i's own and the particles up to i in it. Across MPI ranks the ghosts (copies of
+// other ranks' atoms, stored after the owned ones) are in cell order too, cell c at
+// start[cells + c] .. start[cells + c + 1] - 1, and every ghost neighbour is listed (a full
+// list for the pairs across a slab face: each rank computes its own side, no force goes back);
+// k_ghosts false (one rank, none) leaves out their loop. Neighbors beyond `capacity` are
+// counted, not stored; the caller grows the list and builds again.
+template <bool k_half, bool k_ghosts>
 void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const double* x_,
                         const double* y_, const double* z_, const int* start_, int capacity,
                         int* count, int* list_) {
+  const int cells = g.cells[0] * g.cells[1] * g.cells[2];
   for_each_index(n, [=] TWINSIM_HD(Index i) {
     const double* __restrict__ x = x_;
     const double* __restrict__ y = y_;
@@ -155,38 +162,45 @@ void build_verlet_lists(Index n, BoxParams b, CellGrid g, double radius2, const 
         around[a][d] = (c[a] + d - reach + reach * g.cells[a]) % g.cells[a];
     }
     int found = 0;
+    // Lists j when it is within the radius.
+    const auto consider = [&](int j) {
+      const double rx = nearest(x[j] - xi, b, 0);
+      const double ry = nearest(y[j] - yi, b, 1);
+      const double rz = nearest(z[j] - zi, b, 2);
+      const bool inside = rx * rx + ry * ry + rz * rz < radius2;
+      if (k_half) {
+        // CPU, branch-free append: write j to the next free slot whether or not it is a
+        // neighbor, advance only if it is (a random 1-in-6 test defeats branch prediction).
+        if (found < capacity) list[list_slot(i, found, n, capacity)] = j;
+        found += inside ? 1 : 0;
+      } else if (inside) {
+        // GPU: only neighbors are stored (each store is a transaction of its own).
+        if (found < capacity) list[list_slot(i, found, n, capacity)] = j;
+        ++found;
+      }
+    };
     for (int dz = 0; dz < span[2]; ++dz)
       for (int dy = 0; dy < span[1]; ++dy)
         for (int dx = 0; dx < span[0]; ++dx) {
           const int cell = md::cell_index(around[0][dx], around[1][dy], around[2][dz], g);
-          if (k_half && cell < own) continue;
-          const int first = k_half && cell == own ? int(i) + 1 : start[cell];
-          const int last = start[cell + 1];
-          for (int j = first; j < last; ++j) {
-            if (!k_half && j == i) continue;
-            const double rx = nearest(x[j] - xi, b, 0);
-            const double ry = nearest(y[j] - yi, b, 1);
-            const double rz = nearest(z[j] - zi, b, 2);
-            const bool inside = rx * rx + ry * ry + rz * rz < radius2;
-            if (k_half) {
-              // CPU, branch-free append: write j to the next free slot whether or not it is a
-              // neighbor, advance only if it is (a random 1-in-6 test defeats branch prediction).
-              if (found < capacity) list[list_slot(i, found, n, capacity)] = j;
-              found += inside ? 1 : 0;
-            } else if (inside) {
-              // GPU: only neighbors are stored (each store is a transaction of its own).
-              if (found < capacity) list[list_slot(i, found, n, capacity)] = j;
-              ++found;
-            }
+          if (!k_half || cell >= own) {
+            const int first = k_half && cell == own ? int(i) + 1 : start[cell];
+            const int last = start[cell + 1];
+            for (int j = first; j < last; ++j)
+              if (k_half || j != i) consider(j);
           }
+          if (k_ghosts)
+            for (int j = start[cells + cell]; j < start[cells + cell + 1]; ++j) consider(j);
         }
     count[i] = found;
   });
 }
 
-// Sums over the Verlet list of particle i: the force on i, and with k_tally its pair energies
-// and virials r.f. With k_newton (half lists) each pair's force is also subtracted from j's
-// entry of fj (the calling thread's own array). The pair physics is the Evaluator's
+// Sums over the Verlet list of owned particle i (of n): the force on i, and with k_tally its
+// shares of the pair energies and virials r.f: all of a pair listed once (a half list between
+// owned particles), half of a pair listed twice (full lists, and a pair with a ghost, which the
+// ghost's own rank lists too). With k_newton (half lists) each pair's force is also subtracted
+// from j's entry of fj (the calling thread's own array; a ghost's entry is never read). The pair physics is the Evaluator's
 // (pair_kernel.hpp); with one type the coefficients are read once and the type array is not
 // touched.
 struct PairSums {
@@ -224,8 +238,9 @@ TWINSIM_HD PairSums sum_pairs(Index i, Index n, BoxParams b, const md::PairCoeff
       fj.z[j] -= gz;
     }
     if (k_tally) {
-      s.energy += pair.energy;
-      s.virial += pair.force_over_r * r2;
+      const double share = k_half_lists && j < n ? 1.0 : 0.5;
+      s.energy += share * pair.energy;
+      s.virial += share * pair.force_over_r * r2;
     }
   }
   return s;
@@ -250,18 +265,19 @@ void full_list_forces_and_kick(Index n, BoxParams b, const md::PairCoeff* table,
   });
 }
 
-// Forces from half lists by Newton's third law, on `parts` threads: part p takes the particles
-// [p n / parts, (p + 1) n / parts) and accumulates into its own array, part 0 into f itself,
-// part p > 0 into partial + 3 n (p - 1) ([3][N] each, Space memory). Race-free whatever the
-// neighbors, and each force is summed in a fixed order. Then reduce_and_kick() adds the parts.
+// Forces from half lists by Newton's third law, on `parts` threads: part p takes the owned
+// particles [p n / parts, (p + 1) n / parts) and accumulates into its own array, part 0 into f
+// itself, part p > 0 into partial + 3 local (p - 1) ([3][local] each, local = owned + ghosts,
+// Space memory). Race-free whatever the neighbors, and each force is summed in a fixed order.
+// Then reduce_and_kick() adds the parts.
 template <class Evaluator, bool k_single_type>
-void half_list_forces(Index n, Index parts, BoxParams b, const md::PairCoeff* table, int types,
-                      const int* type, Vec3Ptr r, const int* count, const int* list, int capacity,
-                      Vec3Ptr f, double* partial) {
+void half_list_forces(Index n, Index local, Index parts, BoxParams b, const md::PairCoeff* table,
+                      int types, const int* type, Vec3Ptr r, const int* count, const int* list,
+                      int capacity, Vec3Ptr f, double* partial) {
   for_each_index(parts, [=] TWINSIM_HD(Index p) {
-    double* part = p == 0 ? nullptr : partial + 3 * n * (p - 1);
-    const Vec3Ptr mine = p == 0 ? f : Vec3Ptr{part, part + n, part + 2 * n};
-    for (Index i = 0; i < n; ++i) mine.x[i] = mine.y[i] = mine.z[i] = 0.0;
+    double* part = p == 0 ? nullptr : partial + 3 * local * (p - 1);
+    const Vec3Ptr mine = p == 0 ? f : Vec3Ptr{part, part + local, part + 2 * local};
+    for (Index i = 0; i < local; ++i) mine.x[i] = mine.y[i] = mine.z[i] = 0.0;
     for (Index i = n * p / parts; i < n * (p + 1) / parts; ++i) {
       const PairSums s = sum_pairs<Evaluator, k_single_type, true, false>(
           i, n, b, table, types, type, r, count, list, capacity, mine);
@@ -272,14 +288,15 @@ void half_list_forces(Index n, Index parts, BoxParams b, const md::PairCoeff* ta
   });
 }
 
-// f += the parts' arrays (in part order), then v += h f.
-void reduce_and_kick(Index n, Index parts, const double* partial, Vec3Ptr f, double h, Vec3Ptr v) {
+// f += the parts' arrays (in part order) for the n owned particles, then v += h f.
+void reduce_and_kick(Index n, Index local, Index parts, const double* partial, Vec3Ptr f,
+                     double h, Vec3Ptr v) {
   for_each_index(n, [=] TWINSIM_HD(Index i) {
     for (Index p = 1; p < parts; ++p) {
-      const double* part = partial + 3 * n * (p - 1);
+      const double* part = partial + 3 * local * (p - 1);
       f.x[i] += part[i];
-      f.y[i] += part[n + i];
-      f.z[i] += part[2 * n + i];
+      f.y[i] += part[local + i];
+      f.z[i] += part[2 * local + i];
     }
     v.x[i] += h * f.x[i];
     v.y[i] += h * f.y[i];
@@ -288,8 +305,8 @@ void reduce_and_kick(Index n, Index parts, const double* partial, Vec3Ptr f, dou
 }
 
 // Per-atom pair energy and virial r.f (forces untouched), so that the trajectory does not
-// depend on how often thermo is sampled. A full list counts each pair twice, so each i takes
-// half; a half list once, so i takes all of its pairs' shares: the sums are the same.
+// depend on how often thermo is sampled; each i takes its shares (sum_pairs), so the sums are
+// the same whichever lists were built.
 template <class Evaluator, bool k_single_type>
 void tally_pairs(Index n, BoxParams b, const md::PairCoeff* table, int types, const int* type,
                  Vec3Ptr r, const int* count, const int* list, int capacity, double* energy,
@@ -297,9 +314,8 @@ void tally_pairs(Index n, BoxParams b, const md::PairCoeff* table, int types, co
   for_each_index(n, [=] TWINSIM_HD(Index i) {
     const PairSums s = sum_pairs<Evaluator, k_single_type, false, true>(
         i, n, b, table, types, type, r, count, list, capacity, Vec3Ptr{});
-    const double share = k_half_lists ? 1.0 : 0.5;
-    energy[i] = share * s.energy;
-    virial[i] = share * s.virial;
+    energy[i] = s.energy;
+    virial[i] = s.virial;
   });
 }
 
@@ -309,6 +325,28 @@ void kick(Index n, double h, Vec3Ptr f, Vec3Ptr v) {
     v.x[i] += h * f.x[i];
     v.y[i] += h * f.y[i];
     v.z[i] += h * f.z[i];
+  });
+}
+
+// send[3k + a] = r_a[index[k]]: the positions the halo messages of a step carry ([k][3]), in
+// message order.
+void pack_positions(Index m, const int* index, Vec3Ptr r, double* send) {
+  for_each_index(m, [=] TWINSIM_HD(Index k) {
+    const int i = index[k];
+    send[3 * k] = r.x[i];
+    send[3 * k + 1] = r.y[i];
+    send[3 * k + 2] = r.z[i];
+  });
+}
+
+// r_a[n + g] = recv[3 source[g] + a]: the received positions into the ghosts' slots after the
+// n owned particles (the ghosts are stored in cell order, the messages in their senders' order).
+void unpack_positions(Index ghosts, Index n, const int* source, const double* recv, Vec3Ptr r) {
+  for_each_index(ghosts, [=] TWINSIM_HD(Index g) {
+    const int k = source[g];
+    r.x[n + g] = recv[3 * k];
+    r.y[n + g] = recv[3 * k + 1];
+    r.z[n + g] = recv[3 * k + 2];
   });
 }
 
@@ -341,14 +379,15 @@ void kick_drift(Index n, double scale, double kick, double drift, Vec3Ptr r, Vec
 }
 
 // BAOAB's O and second A: the exact Ornstein-Uhlenbeck update v = c1 v + c2 xi (xi standard
-// normal from rng, counters 2i and 2i + 1, so both backends draw the same noise), then
-// r += drift v.
-void thermalize_drift(Index n, double c1, double c2, core::Philox rng, double drift, Vec3Ptr r,
-                      Vec3Ptr v) {
+// normal from rng, counters 2 tag and 2 tag + 1 of the particle's global id, so both backends,
+// any storage order and any rank count draw the same noise for it), then r += drift v.
+void thermalize_drift(Index n, double c1, double c2, core::Philox rng, double drift,
+                      const int* tag, Vec3Ptr r, Vec3Ptr v) {
   for_each_index(n, [=] TWINSIM_HD(Index i) {
     double xi[4];
-    rng.normal2(2 * std::uint64_t(i), xi[0], xi[1]);
-    rng.normal2(2 * std::uint64_t(i) + 1, xi[2], xi[3]);
+    const std::uint64_t id = std::uint64_t(tag[i]);
+    rng.normal2(2 * id, xi[0], xi[1]);
+    rng.normal2(2 * id + 1, xi[2], xi[3]);
     v.x[i] = c1 * v.x[i] + c2 * xi[0];
     v.y[i] = c1 * v.y[i] + c2 * xi[1];
     v.z[i] = c1 * v.z[i] + c2 * xi[2];
@@ -463,6 +502,11 @@ class Vec3Buffer {
     return out;
   }
   Buffer<double, Space>& buffer() { return m_data; }
+  // [3][n] host values in (n may differ from before: the particles a rank holds change).
+  void assign_soa(const std::vector<double>& soa) {
+    m_n = soa.size() / 3;
+    m_data = Buffer<double, Space>::from_host(soa);
+  }
 
  private:
   std::size_t m_n;
@@ -483,6 +527,10 @@ class Int3Buffer {
     return out;
   }
   Buffer<int, Space>& buffer() { return m_data; }
+  void assign_soa(const std::vector<int>& soa) {
+    m_n = soa.size() / 3;
+    m_data = Buffer<int, Space>::from_host(soa);
+  }
 
  private:
   std::size_t m_n;
@@ -493,7 +541,8 @@ class Int3Buffer {
 // each list build (the particles are reordered into scratch arrays), so the engine makes a fresh
 // one for each evaluation.
 struct ForceArgs {
-  Index n;
+  Index n;      // owned particles: forces on these
+  Index local;  // owned + ghosts (other ranks' atoms near the slab faces): array lengths
   BoxParams box;
   Vec3Ptr r;  // positions, wrapped at list builds only
   Vec3Ptr f;
@@ -561,13 +610,13 @@ class PairForce final : public ForceCompute {
     const bool single = m_types == 1;
     if constexpr (k_half_lists) {
       const Index parts = thread_count();
-      if (m_partial.size() != std::size_t(3 * a.n * (parts - 1)))
-        m_partial = Buffer<double, Space>(std::size_t(3 * a.n * (parts - 1)));
+      if (m_partial.size() != std::size_t(3 * a.local * (parts - 1)))
+        m_partial = Buffer<double, Space>(std::size_t(3 * a.local * (parts - 1)));
       const auto kernel =
           single ? &half_list_forces<Evaluator, true> : &half_list_forces<Evaluator, false>;
-      kernel(a.n, parts, a.box, m_coeff.data(), m_types, a.type, a.r, a.count, a.list, a.capacity,
-             a.f, m_partial.data());
-      reduce_and_kick(a.n, parts, m_partial.data(), a.f, kick, a.v);
+      kernel(a.n, a.local, parts, a.box, m_coeff.data(), m_types, a.type, a.r, a.count, a.list,
+             a.capacity, a.f, m_partial.data());
+      reduce_and_kick(a.n, a.local, parts, m_partial.data(), a.f, kick, a.v);
     } else {
       const auto kernel = single ? &full_list_forces_and_kick<Evaluator, true>
                                  : &full_list_forces_and_kick<Evaluator, false>;
@@ -579,7 +628,7 @@ class PairForce final : public ForceCompute {
   bool m_morse;
   int m_types;
   Buffer<md::PairCoeff, Space> m_coeff;  // [types][types]
-  Buffer<double, Space> m_partial;  // half lists: threads 1.. force arrays, [threads - 1][3][N]
+  Buffer<double, Space> m_partial;  // half lists: threads 1.. force arrays, [threads - 1][3][local]
 };
 
 // md::PeriodicField, an external force on each particle alone.
@@ -590,7 +639,7 @@ class PeriodicFieldForce final : public ForceCompute {
                  2.0 * M_PI * double(field.waves) / box.edge[std::size_t(field.axis)]} {}
 
   void set_forces_and_kick(const ForceArgs& a, double kick) override {
-    fill(3 * a.n, 0.0, a.f.x);  // [3][N] in one allocation
+    fill(3 * a.local, 0.0, a.f.x);  // [3][local] in one allocation
     add_forces(a);
     if (kick != 0.0) md_detail::kick(a.n, kick, a.f, a.v);
   }
@@ -618,9 +667,10 @@ class PeriodicFieldForce final : public ForceCompute {
 // What an integration method updates in one step (Space memory, unit masses). Made afresh for
 // each call: a list build between the halves of a step swaps the arrays.
 struct StepArgs {
-  Index n;
+  Index n;  // owned particles
   double dt;
   std::int64_t step;  // the step being taken, from step to step + 1
+  const int* tag;     // global id of each particle
   Vec3Ptr r;
   Vec3Ptr v;
   Vec3Ptr f;
@@ -658,7 +708,7 @@ class LangevinBaoab final : public IntegrationMethod {
     const double c1 = std::exp(-l.friction * a.dt);
     kick_drift(a.n, 1.0, 0.5 * a.dt, 0.5 * a.dt, a.r, a.v, a.f);
     thermalize_drift(a.n, c1, std::sqrt((1.0 - c1 * c1) * l.temperature),
-                     core::Philox(l.seed, std::uint64_t(a.step)), 0.5 * a.dt, a.r, a.v);
+                     core::Philox(l.seed, std::uint64_t(a.step)), 0.5 * a.dt, a.tag, a.r, a.v);
   }
 
  private:
@@ -750,10 +800,14 @@ void scale_velocities(Index n, const double* scale, Vec3Ptr v) {
 // (Martyna, Tuckerman, Tobias & Klein 1996). The chain lives in Space memory (3 M + 3 numbers)
 // and its half steps are one-thread kernels, so a step waits for nothing: the kinetic energy is
 // reduced on the device (reduce_into) and the velocity scaling read there. The kinetic energy it
-// carries between steps is checkpointed with the engine.
+// carries between steps is checkpointed with the engine. Across MPI ranks every rank steps its
+// own copy of the chain from the global kinetic energy (one all-reduce, a wait, per step), so the
+// copies stay equal.
 class NoseHooverMethod final : public IntegrationMethod {
  public:
-  NoseHooverMethod(const md::NoseHooverChain& c, Index n) : m_chain(c), m_n(n) {
+  // n: the atoms of the whole system; comm: null on one rank.
+  NoseHooverMethod(const md::NoseHooverChain& c, Index n, core::Comm* comm)
+      : m_chain(c), m_n(n), m_comm(comm) {
     // Masses of the chain (Martyna et al. 1992): Q_1 = N_f T tdamp^2, Q_k = T tdamp^2.
     const std::size_t m = std::size_t(c.chain);
     std::vector<double> values(3 * m + 3, 0.0);
@@ -770,6 +824,12 @@ class NoseHooverMethod final : public IntegrationMethod {
   void close(const StepArgs& a) override {
     const ChainPtr c = ptr();
     sum_squares_into(a.n, a.v, c.sum_v2);
+    if (m_comm) {
+      std::vector<double> h = core::to_host(m_numbers);
+      double& sum_v2 = h[3 * std::size_t(m_chain.chain) + 1];
+      sum_v2 = m_comm->sum(sum_v2);
+      core::copy(m_numbers, h);
+    }
     chain_step(c, a.dt, true);
     scale_velocities(a.n, c.scale, a.v);
   }
@@ -817,14 +877,20 @@ class NoseHooverMethod final : public IntegrationMethod {
 
   md::NoseHooverChain m_chain;
   Index m_n;
+  core::Comm* m_comm;
   Buffer<double, Space> m_numbers;  // [Q_k][eta_k][v_k] (k < M), kinetic, sum v^2, scale
 };
 
 class SimulationImpl final : public md::Simulation {
  public:
-  SimulationImpl(const md::MdSettings& s, const md::HostParticles& initial)
+  // comm: the ranks the box is split across (null or one rank: the whole box here).
+  SimulationImpl(const md::MdSettings& s, const md::HostParticles& initial, core::Comm* comm)
       : m_settings(s),
-        m_n(Index(initial.size())),
+        m_domain(domain_of(s, comm)),
+        m_mine(owned_at_start(initial, s.box, m_domain)),
+        m_total(Index(initial.size())),
+        m_n(Index(m_mine.size())),
+        m_local(m_n),
         m_r(m_n),
         m_v(m_n),
         m_f(m_n),
@@ -850,14 +916,15 @@ class SimulationImpl final : public md::Simulation {
       m_grid.cells[a] = std::max(1, int(s.box.edge[a] * md::k_cell_reach / m_radius));
       m_grid.inv_width[a] = m_grid.cells[a] / s.box.edge[a];
     }
+    // Owned cells, then the ghosts' cells (none on one rank).
     const Index cells = Index(m_grid.cells[0]) * m_grid.cells[1] * m_grid.cells[2];
-    m_cell_start = Buffer<int, Space>(std::size_t(cells) + 1);
+    m_cell_start = Buffer<int, Space>(2 * std::size_t(cells) + 1);
     m_forces.push_back(std::make_unique<PairForce>(s, table));
     if (s.field) m_forces.push_back(std::make_unique<PeriodicFieldForce>(*s.field, s.box));
     const std::vector<int> types =
-        initial.type.empty() ? std::vector<int>(std::size_t(m_n), 0) : initial.type;
-    m_type = Buffer<int, Space>::from_host(types);
-    const double density = double(m_n) / s.box.volume();
+        initial.type.empty() ? std::vector<int>(std::size_t(m_total), 0) : initial.type;
+    m_type = Buffer<int, Space>::from_host(mine(types, 1));
+    const double density = double(m_total) / s.box.volume();
     if (s.lj.tail) {
       std::vector<double> counts(std::size_t(m_types), 0.0);
       for (int t : types) counts[std::size_t(t)] += 1.0;
@@ -871,15 +938,16 @@ class SimulationImpl final : public md::Simulation {
     // fluctuations (half of it in half lists); build_lists() grows it when a particle has more.
     const double sphere = 4.0 / 3.0 * M_PI * radius * radius * radius * density;
     m_capacity = int(1.5 * (k_half_lists ? 0.5 : 1.0) * sphere) + 16;
-    m_r.assign(initial.position);
-    m_v.assign(initial.velocity);
-    std::vector<int> tags(static_cast<std::size_t>(m_n));
-    for (Index i = 0; i < m_n; ++i) tags[i] = int(i);
-    m_tag = Buffer<int, Space>::from_host(tags);
+    m_r.assign(mine(initial.position, 3));
+    m_v.assign(mine(initial.velocity, 3));
+    m_tag = Buffer<int, Space>::from_host(m_mine);
+    if (m_domain && k_backend == core::Backend::Gpu)
+      m_staging = std::make_unique<core::DeviceStaging>(m_domain->comm());
     if (s.langevin) {
       m_method = std::make_unique<LangevinBaoab>(*s.langevin);
     } else if (s.nose_hoover) {
-      auto chain = std::make_unique<NoseHooverMethod>(*s.nose_hoover, m_n);
+      auto chain = std::make_unique<NoseHooverMethod>(*s.nose_hoover, m_total,
+                                                      m_domain ? &m_domain->comm() : nullptr);
       m_chain = chain.get();
       m_method = std::move(chain);
     } else {
@@ -888,11 +956,12 @@ class SimulationImpl final : public md::Simulation {
     build_lists();
     compute_forces(0.0);
     tally();
-    m_kinetic = 0.5 * sum_squares(m_n, m_v.ptr());
+    m_kinetic = global_sum(0.5 * sum_squares(m_n, m_v.ptr()));
     if (m_chain) m_chain->set_host_state(std::vector<double>(m_chain->length(), 0.0),
                                          std::vector<double>(m_chain->length(), 0.0), m_kinetic);
     // Overlapping particles push each other apart with forces that no time step integrates.
-    const double f2 = max_force2(m_n, m_f.ptr());
+    double f2 = max_force2(m_n, m_f.ptr());
+    if (m_domain) f2 = m_domain->comm().max(f2);
     if (!(f2 <= s.overlap_force * s.overlap_force)) {
       throw md::detail::overlap_fault(particles(), s.overlap_force);
     }
@@ -915,11 +984,12 @@ class SimulationImpl final : public md::Simulation {
                             m_moved.data() + slot);
         if (slot == window - 1) read_displacement_checks(half_skin, blow_up);
       } else if ((m_step + 1) % every == 0) {
-        const double moved2 = max_displacement2(m_n, m_r.ptr(), m_r0.ptr());
+        const double moved2 = global_max(max_displacement2(m_n, m_r.ptr(), m_r0.ptr()));
         if (!(moved2 <= 1e300)) throw displacement_fault(m_step + 1);
         if (moved2 > half_skin * half_skin) ++m_dangerous;
         build_lists();
       }
+      exchange_ghost_positions();
       compute_forces(0.5 * dt);
       m_tally_stale = true;
       m_method->close(step_args());
@@ -932,21 +1002,25 @@ class SimulationImpl final : public md::Simulation {
     md::Thermo t;
     t.step = m_step;
     t.time = double(m_step) * m_settings.dt;
-    t.atoms = m_n;
-    t.kinetic = 0.5 * sum_squares(m_n, m_v.ptr());
+    t.atoms = m_total;
     if (m_tally_stale) tally();
-    t.potential = sum(m_n, m_energy.data()) + m_tail_energy;
+    // This rank's sums, then (across ranks) the whole system's in one all-reduce.
+    const Vec3Ptr v = m_v.ptr();
+    double sums[] = {0.5 * sum_squares(m_n, m_v.ptr()), sum(m_n, m_energy.data()),
+                     sum(m_n, m_virial.data()), sum(m_n, v.x), sum(m_n, v.y), sum(m_n, v.z)};
+    if (m_domain) m_domain->comm().allreduce(sums, 6, core::Reduce::sum);
+    t.kinetic = sums[0];
+    t.potential = sums[1] + m_tail_energy;
     t.total = t.kinetic + t.potential;
     t.conserved = m_method->conserved(t.total);
-    t.temperature = 2.0 * t.kinetic / double(3 * m_n - 3);
-    t.pressure = (2.0 * t.kinetic + sum(m_n, m_virial.data())) / (3.0 * m_settings.box.volume()) +
-                 m_tail_pressure;
-    const Vec3Ptr v = m_v.ptr();
-    t.momentum = {sum(m_n, v.x), sum(m_n, v.y), sum(m_n, v.z)};
+    t.temperature = 2.0 * t.kinetic / double(3 * m_total - 3);
+    t.pressure = (2.0 * t.kinetic + sums[2]) / (3.0 * m_settings.box.volume()) + m_tail_pressure;
+    t.momentum = {sums[3], sums[4], sums[5]};
     return t;
   }
 
   md::HostParticles particles() override {
+    if (m_domain) return particles_across_ranks();
     const std::vector<int> tag = core::to_host(m_tag);
     const std::vector<int> image = m_image.interleaved();
     std::vector<int> image_by_tag(image.size());
@@ -960,6 +1034,7 @@ class SimulationImpl final : public md::Simulation {
   }
 
   md::NeighborSnapshot neighbors() override {
+    if (m_domain) throw core::Error("MD neighbors(): a check of one rank's whole list only");
     md::NeighborSnapshot s;
     s.radius = m_radius;
     const std::vector<int> tag = core::to_host(m_tag);
@@ -980,6 +1055,11 @@ class SimulationImpl final : public md::Simulation {
   std::int64_t neighbor_builds() const override { return m_builds; }
   std::int64_t dangerous_builds() const override { return m_dangerous; }
   const md::MdSettings& settings() const override { return m_settings; }
+  std::int64_t ghost_atoms() override {
+    std::int64_t ghosts = m_local - m_n;
+    if (m_domain) m_domain->comm().allreduce(&ghosts, 1, core::Reduce::sum);
+    return ghosts;
+  }
 
   md::SimulationState state() override {
     md::SimulationState s;
@@ -989,13 +1069,13 @@ class SimulationImpl final : public md::Simulation {
     s.list_capacity = m_capacity;
     s.kinetic = m_chain ? m_chain->host_state().kinetic : m_kinetic;
     s.unread_displacement2 = unread_displacement2();
-    s.position = core::to_host(m_r.buffer());
-    s.velocity = core::to_host(m_v.buffer());
-    s.force = core::to_host(m_f.buffer());
-    s.build_position = core::to_host(m_r0.buffer());
-    s.image = core::to_host(m_image.buffer());
-    s.tag = core::to_host(m_tag);
-    s.type = core::to_host(m_type);
+    s.position = owned(core::to_host(m_r.buffer()), 3);
+    s.velocity = owned(core::to_host(m_v.buffer()), 3);
+    s.force = owned(core::to_host(m_f.buffer()), 3);
+    s.build_position = owned(core::to_host(m_r0.buffer()), 3);
+    s.image = owned(core::to_host(m_image.buffer()), 3);
+    s.tag = owned(core::to_host(m_tag), 1);
+    s.type = owned(core::to_host(m_type), 1);
     if (m_chain) {
       NoseHooverMethod::HostState chain = m_chain->host_state();
       s.chain_position = std::move(chain.position);
@@ -1005,7 +1085,8 @@ class SimulationImpl final : public md::Simulation {
   }
 
   void restore(const md::SimulationState& s) override {
-    const std::size_t n = std::size_t(m_n);
+    // Across ranks each rank restores the atoms it owned (any count); on one rank, all.
+    const std::size_t n = m_domain ? s.tag.size() : std::size_t(m_n);
     const std::size_t n3 = 3 * n;
     const std::size_t chain = m_chain ? m_chain->length() : 0;
     if (s.position.size() != n3 || s.velocity.size() != n3 || s.force.size() != n3 ||
@@ -1015,13 +1096,17 @@ class SimulationImpl final : public md::Simulation {
       throw core::Error(
           "MD restore: the saved state does not fit this simulation (another particle count "
           "or thermostat)");
-    m_r.buffer() = Buffer<double, Space>::from_host(s.position);
-    m_v.buffer() = Buffer<double, Space>::from_host(s.velocity);
-    m_f.buffer() = Buffer<double, Space>::from_host(s.force);
-    m_r0.buffer() = Buffer<double, Space>::from_host(s.build_position);
-    m_image.buffer() = Buffer<int, Space>::from_host(s.image);
-    m_tag = Buffer<int, Space>::from_host(s.tag);
-    m_type = Buffer<int, Space>::from_host(s.type);
+    if (m_domain) {
+      restore_across_ranks(s);
+    } else {
+      m_r.buffer() = Buffer<double, Space>::from_host(s.position);
+      m_v.buffer() = Buffer<double, Space>::from_host(s.velocity);
+      m_f.buffer() = Buffer<double, Space>::from_host(s.force);
+      m_r0.buffer() = Buffer<double, Space>::from_host(s.build_position);
+      m_image.buffer() = Buffer<int, Space>::from_host(s.image);
+      m_tag = Buffer<int, Space>::from_host(s.tag);
+      m_type = Buffer<int, Space>::from_host(s.type);
+    }
     if (m_chain) m_chain->set_host_state(s.chain_position, s.chain_velocity, s.kinetic);
     m_step = s.step;
     m_builds = s.builds;
@@ -1032,6 +1117,11 @@ class SimulationImpl final : public md::Simulation {
     // The window's slots before the checkpoint are in m_unread; their own are zero.
     m_moved = Buffer<Moved, Space>::from_host(std::vector<Moved>(m_moved.size(), Moved{0, 0}));
     m_tally_stale = true;
+    if (m_domain) {
+      build_verlet_lists_at_build_positions();
+      exchange_ghost_positions();
+      return;
+    }
     // The particles are in the cell order of the last build: their keys come out sorted.
     assign_cells(m_n, m_grid, m_r0.ptr(), m_cell_key.data(), m_cell_order.data());
     build_verlet_lists_at_build_positions();
@@ -1046,12 +1136,255 @@ class SimulationImpl final : public md::Simulation {
     return out;
   }
 
+  // --- Across MPI ranks (m_domain): the box split along x, LAMMPS' ghost atoms (Domain.hpp).
+
+  static std::optional<md::detail::Domain> domain_of(const md::MdSettings& s, core::Comm* comm) {
+    if (!comm || comm->size() == 1) return std::nullopt;
+    return md::detail::Domain(*comm, s.box, md::pair_table(s).max_cutoff + s.skin);
+  }
+
+  // The global ids of the atoms whose wrapped position lies in this rank's slab (all on one).
+  static std::vector<int> owned_at_start(const md::HostParticles& p, const md::Box& box,
+                                         const std::optional<md::detail::Domain>& domain) {
+    const BoxParams b{{box.edge[0], box.edge[1], box.edge[2]}, {}, {}};
+    std::vector<int> ids;
+    for (std::size_t i = 0; i < p.size(); ++i)
+      if (!domain || domain->owns(md::wrap(p.position[3 * i], b, 0))) ids.push_back(int(i));
+    return ids;
+  }
+
+  // The rows [k][width] of the atoms this rank owns at the start, in m_mine's order.
+  template <class T>
+  std::vector<T> mine(const std::vector<T>& all, std::size_t width) const {
+    std::vector<T> out;
+    out.reserve(m_mine.size() * width);
+    for (int i : m_mine)
+      for (std::size_t c = 0; c < width; ++c) out.push_back(all[std::size_t(i) * width + c]);
+    return out;
+  }
+
+  // The owned part, [width][n], of a host copy of a [width][local] array.
+  template <class T>
+  std::vector<T> owned(const std::vector<T>& all, std::size_t width) const {
+    if (m_local == m_n) return all;
+    std::vector<T> out;
+    for (std::size_t c = 0; c < width; ++c)
+      out.insert(out.end(), all.begin() + c * m_local, all.begin() + c * m_local + m_n);
+    return out;
+  }
+
+  double global_sum(double v) { return m_domain ? m_domain->comm().sum(v) : v; }
+  double global_max(double v) { return m_domain ? m_domain->comm().max(v) : v; }
+
+  // The ghosts' positions now, from their owners: pack, one message per neighbour and
+  // direction, unpack (a wait: the messages are host calls). Nothing on one rank.
+  void exchange_ghost_positions() {
+    if (!m_domain) return;
+    pack_positions(Index(m_send_index.size()), m_send_index.data(), m_r.ptr(), m_send.data());
+    if constexpr (k_backend == core::Backend::Gpu) synchronize();
+    for (const md::detail::HaloExchange& e : m_exchanges) {
+      const double* out = m_send.data() + 3 * e.send_at;
+      double* in = m_recv.data() + 3 * e.recv_at;
+      const std::size_t out_bytes = 3 * e.count * sizeof(double);
+      const std::size_t in_bytes = 3 * e.received * sizeof(double);
+      if constexpr (k_backend == core::Backend::Gpu)
+        m_staging->exchange(out, out_bytes, e.to, in, in_bytes, e.from);
+      else
+        m_domain->comm().exchange(out, out_bytes, e.to, in, in_bytes, e.from);
+    }
+    unpack_positions(m_local - m_n, m_n, m_ghost_source.data(), m_recv.data(), m_r.ptr());
+  }
+
+  // The owned atoms as host records (positions as they are now).
+  std::vector<md::detail::Atom> owned_atoms() {
+    const std::vector<double> r = owned(core::to_host(m_r.buffer()), 3);
+    const std::vector<double> v = owned(core::to_host(m_v.buffer()), 3);
+    const std::vector<int> image = owned(core::to_host(m_image.buffer()), 3);
+    const std::vector<int> tag = owned(core::to_host(m_tag), 1);
+    const std::vector<int> type = owned(core::to_host(m_type), 1);
+    const std::size_t n = tag.size();
+    std::vector<md::detail::Atom> atoms(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t a = 0; a < 3; ++a) {
+        atoms[i].r[a] = r[a * n + i];
+        atoms[i].v[a] = v[a * n + i];
+        atoms[i].image[a] = image[a * n + i];
+      }
+      atoms[i].tag = tag[i];
+      atoms[i].type = type[i];
+    }
+    return atoms;
+  }
+
+  int cell_of(const double* wrapped) const {
+    return md::cell_index(md::cell_coordinate(wrapped[0], m_grid, 0),
+                          md::cell_coordinate(wrapped[1], m_grid, 1),
+                          md::cell_coordinate(wrapped[2], m_grid, 2), m_grid);
+  }
+
+  // A list build across ranks (positions just wrapped): the atoms that left the slab go to
+  // their new owners, the owned atoms are sorted into cell order, the ghosts arrive, and the
+  // Verlet lists are built. Host work, once per build; the steps between use the device only
+  // (and the halo messages).
+  void build_lists_across_ranks() {
+    std::vector<md::detail::Atom> atoms = m_domain->migrate(owned_atoms());
+    std::vector<int> key(atoms.size());
+    for (std::size_t i = 0; i < atoms.size(); ++i) key[i] = cell_of(atoms[i].r);
+    std::vector<std::size_t> order(atoms.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return key[a] < key[b]; });
+    std::vector<md::detail::Atom> sorted(atoms.size());
+    for (std::size_t k = 0; k < order.size(); ++k) sorted[k] = atoms[order[k]];
+    std::vector<double> r0(3 * sorted.size());
+    for (std::size_t i = 0; i < sorted.size(); ++i)
+      for (int a = 0; a < 3; ++a) r0[3 * i + a] = sorted[i].r[a];
+    place(sorted, r0, {});
+    build_verlet_lists_at_build_positions();
+    ++m_builds;
+  }
+
+  // A checkpoint's owned atoms back, with the ghosts of the build they were taken after.
+  void restore_across_ranks(const md::SimulationState& s) {
+    const std::size_t n = s.tag.size();
+    std::vector<md::detail::Atom> atoms(n);
+    std::vector<double> r0(3 * n), force(3 * n);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t a = 0; a < 3; ++a) {
+        atoms[i].r[a] = s.position[a * n + i];
+        atoms[i].v[a] = s.velocity[a * n + i];
+        atoms[i].image[a] = s.image[a * n + i];
+        r0[3 * i + a] = s.build_position[a * n + i];
+        force[3 * i + a] = s.force[a * n + i];
+      }
+      atoms[i].tag = s.tag[i];
+      atoms[i].type = s.type[i];
+    }
+    place(atoms, r0, force);
+  }
+
+  // Makes the engine's arrays hold `atoms` (owned, in cell order of their build positions r0,
+  // [n][3]; forces [n][3] or empty: zero), then the ghosts their build positions call for,
+  // in cell order after them (cell keys offset by the cell count). Ghost positions are those
+  // of the build until exchange_ghost_positions(); their velocities are never used.
+  void place(const std::vector<md::detail::Atom>& atoms, const std::vector<double>& r0,
+             const std::vector<double>& force) {
+    const std::size_t n = atoms.size();
+    std::vector<md::detail::Atom> at_build = atoms;
+    for (std::size_t i = 0; i < n; ++i)
+      for (int a = 0; a < 3; ++a) at_build[i].r[a] = r0[3 * i + a];
+    md::detail::GhostPlan plan = m_domain->plan_ghosts(at_build);
+    const std::size_t g = plan.ghosts.size(), local = n + g;
+    const int cells = m_grid.cells[0] * m_grid.cells[1] * m_grid.cells[2];
+    std::vector<int> ghost_key(g);
+    for (std::size_t k = 0; k < g; ++k) ghost_key[k] = cells + cell_of(plan.ghosts[k].r);
+    std::vector<int> source(g);
+    for (std::size_t k = 0; k < g; ++k) source[k] = int(k);
+    std::stable_sort(source.begin(), source.end(),
+                     [&](int a, int b) { return ghost_key[std::size_t(a)] < ghost_key[std::size_t(b)]; });
+    std::vector<double> r(3 * local), rb(3 * local), v(3 * local, 0.0), f(3 * local, 0.0);
+    std::vector<int> image(3 * local, 0), tag(local), type(local), key(local);
+    for (std::size_t i = 0; i < local; ++i) {
+      const md::detail::Atom& atom =
+          i < n ? atoms[i] : plan.ghosts[std::size_t(source[i - n])];
+      for (std::size_t a = 0; a < 3; ++a) {
+        r[a * local + i] = atom.r[a];
+        rb[a * local + i] = i < n ? r0[3 * i + a] : atom.r[a];
+        if (i < n) {
+          v[a * local + i] = atom.v[a];
+          image[a * local + i] = atom.image[a];
+          if (!force.empty()) f[a * local + i] = force[3 * i + a];
+        }
+      }
+      tag[i] = atom.tag;
+      type[i] = atom.type;
+      key[i] = i < n ? cell_of(&r0[3 * i]) : ghost_key[std::size_t(source[i - n])];
+    }
+    m_n = Index(n);
+    m_local = Index(local);
+    m_r.assign_soa(r);
+    m_r0.assign_soa(rb);
+    m_v.assign_soa(v);
+    m_f.assign_soa(f);
+    m_scratch = Vec3Buffer(local);
+    m_image.assign_soa(image);
+    m_image_scratch = Int3Buffer(local);
+    m_tag = Buffer<int, Space>::from_host(tag);
+    m_tag_scratch = Buffer<int, Space>(local);
+    m_type = Buffer<int, Space>::from_host(type);
+    m_cell_key = Buffer<int, Space>::from_host(key);
+    m_cell_order = Buffer<int, Space>(local);
+    m_energy = Buffer<double, Space>(n);
+    m_virial = Buffer<double, Space>(n);
+    m_count = Buffer<int, Space>(n);
+    m_exchanges = plan.exchanges;
+    m_send_index = Buffer<int, Space>::from_host(plan.send);
+    m_ghost_source = Buffer<int, Space>::from_host(source);
+    m_send = Buffer<double, Space>(3 * plan.send.size());
+    m_recv = Buffer<double, Space>(3 * g);
+    m_tally_stale = true;
+  }
+
+  // Every rank's owned atoms in global id order, on every rank (gathered to rank 0, which
+  // writes the outputs, and passed on: the RDF, MSD and fault reports run on every rank alike).
+  md::HostParticles particles_across_ranks() {
+    struct Row {
+      double r[3], v[3], f[3];
+      int image[3], tag, type;
+    };
+    const std::vector<md::detail::Atom> atoms = owned_atoms();
+    const std::vector<double> f = owned(core::to_host(m_f.buffer()), 3);
+    std::vector<Row> rows(atoms.size());
+    for (std::size_t i = 0; i < atoms.size(); ++i) {
+      for (std::size_t a = 0; a < 3; ++a) {
+        rows[i].r[a] = atoms[i].r[a];
+        rows[i].v[a] = atoms[i].v[a];
+        rows[i].f[a] = f[a * atoms.size() + i];
+        rows[i].image[a] = atoms[i].image[a];
+      }
+      rows[i].tag = atoms[i].tag;
+      rows[i].type = atoms[i].type;
+    }
+    core::Comm& comm = m_domain->comm();
+    std::vector<Row> all;
+    for (const std::vector<Row>& part : comm.gather(rows, 0))
+      all.insert(all.end(), part.begin(), part.end());
+    comm.broadcast(all, 0);
+    md::HostParticles p;
+    const std::size_t total = std::size_t(m_total);
+    p.position.resize(3 * total);
+    p.velocity.resize(3 * total);
+    p.force.resize(3 * total);
+    p.image.resize(3 * total);
+    p.type.resize(total);
+    for (const Row& row : all) {
+      const std::size_t t = std::size_t(row.tag);
+      for (std::size_t a = 0; a < 3; ++a) {
+        p.position[3 * t + a] = row.r[a];
+        p.velocity[3 * t + a] = row.v[a];
+        p.force[3 * t + a] = row.f[a];
+        p.image[3 * t + a] = row.image[a];
+      }
+      p.type[t] = row.type;
+    }
+    return p;
+  }
+
   // The window's displacement checks (one wait): a fault at the first step beyond `blow_up`;
   // a rebuild when a particle is beyond skin / 2 now or would be before the next read, counted
   // as dangerous when one was beyond it at an earlier step of the window. m_unread (from a
   // checkpoint taken inside the window) stands for the window's steps before the restart.
   void read_displacement_checks(double half_skin, double blow_up) {
-    const std::vector<Moved> moved = core::to_host(m_moved);
+    std::vector<Moved> moved = core::to_host(m_moved);
+    if (m_domain) {  // every rank decides on the whole system's largest: one all-reduce
+      std::vector<double> most(2 * moved.size() + 1);
+      for (std::size_t k = 0; k < moved.size(); ++k)
+        most[2 * k] = moved[k].now, most[2 * k + 1] = moved[k].ahead;
+      most.back() = m_unread;
+      m_domain->comm().allreduce(most.data(), most.size(), core::Reduce::max);
+      for (std::size_t k = 0; k < moved.size(); ++k) moved[k] = {most[2 * k], most[2 * k + 1]};
+      m_unread = most.back();
+    }
     const std::int64_t first = m_step + 2 - std::int64_t(moved.size());  // step after slot 0
     double earlier = m_unread;
     m_unread = 0;
@@ -1082,7 +1415,7 @@ class SimulationImpl final : public md::Simulation {
     const std::vector<double> r = m_r.interleaved(), r0 = m_r0.interleaved();
     std::size_t worst = 0;
     double most = -1;
-    for (std::size_t i = 0; i < tag.size(); ++i) {
+    for (std::size_t i = 0; i < std::size_t(m_n); ++i) {
       double d2 = 0;
       for (int a = 0; a < 3; ++a)
         d2 += (r[3 * i + a] - r0[3 * i + a]) * (r[3 * i + a] - r0[3 * i + a]);
@@ -1097,6 +1430,7 @@ class SimulationImpl final : public md::Simulation {
   // and tags; forces are recomputed after every build) and builds the Verlet lists.
   void build_lists() {
     wrap_positions(m_n, m_box, m_r.ptr(), m_image.ptr());
+    if (m_domain) return build_lists_across_ranks();
     assign_cells(m_n, m_grid, m_r.ptr(), m_cell_key.data(), m_cell_order.data());
     sort_by_key(m_cell_key.data(), m_cell_order.data(), m_n);
     gather(m_n, m_cell_order.data(), m_r.ptr(), m_scratch.ptr());
@@ -1120,15 +1454,16 @@ class SimulationImpl final : public md::Simulation {
   // growing the lists until every particle's neighbors fit.
   void build_verlet_lists_at_build_positions() {
     const Index cells = Index(m_cell_start.size()) - 1;
-    find_cell_starts(cells, m_n, m_cell_key.data(), m_cell_start.data());
+    find_cell_starts(cells, m_local, m_cell_key.data(), m_cell_start.data());
     const double radius = m_radius;
     const Vec3Ptr r = m_r0.ptr();
     for (;;) {
       if (m_list.size() != std::size_t(m_n) * m_capacity)
         m_list = Buffer<int, Space>(std::size_t(m_n) * m_capacity);
-      build_verlet_lists<k_half_lists>(m_n, m_box, m_grid, radius * radius, r.x, r.y, r.z,
-                                       m_cell_start.data(), m_capacity, m_count.data(),
-                                       m_list.data());
+      const auto build = m_local > m_n ? &build_verlet_lists<k_half_lists, true>
+                                       : &build_verlet_lists<k_half_lists, false>;
+      build(m_n, m_box, m_grid, radius * radius, r.x, r.y, r.z, m_cell_start.data(), m_capacity,
+            m_count.data(), m_list.data());
       const int most = max_count(m_n, m_count.data());
       if (most <= m_capacity) break;
       m_capacity = most + most / 4;
@@ -1137,11 +1472,13 @@ class SimulationImpl final : public md::Simulation {
 
   // The force computes' views of the engine's arrays as they are now.
   ForceArgs force_args() {
-    return {m_n,           m_box,          m_r.ptr(),     m_f.ptr(), m_v.ptr(),
-            m_type.data(), m_count.data(), m_list.data(), m_capacity};
+    return {m_n,         m_local,       m_box,          m_r.ptr(),     m_f.ptr(),
+            m_v.ptr(),   m_type.data(), m_count.data(), m_list.data(), m_capacity};
   }
 
-  StepArgs step_args() { return {m_n, m_settings.dt, m_step, m_r.ptr(), m_v.ptr(), m_f.ptr()}; }
+  StepArgs step_args() {
+    return {m_n, m_settings.dt, m_step, m_tag.data(), m_r.ptr(), m_v.ptr(), m_f.ptr()};
+  }
 
   // Forces at the current positions, then v += kick f. The pair force alone (the usual case)
   // fuses the kick into its pass; with more computes the pair forces are set, the others add
@@ -1166,7 +1503,11 @@ class SimulationImpl final : public md::Simulation {
   }
 
   md::MdSettings m_settings;
-  Index m_n;
+  std::optional<md::detail::Domain> m_domain;  // this rank's slab; none on one rank
+  std::vector<int> m_mine;  // at the start: the global ids of the atoms this rank owns
+  Index m_total;            // atoms of the whole system
+  Index m_n;                // atoms this rank owns (stored first)
+  Index m_local;            // owned + ghosts (stored after them); m_n on one rank
   BoxParams m_box{};
   CellGrid m_grid{};
   int m_types = 1;
@@ -1174,7 +1515,7 @@ class SimulationImpl final : public md::Simulation {
   Buffer<int, Space> m_type;   // type of each stored particle
   double m_tail_energy = 0;    // N U_tail/N, epsilon
   double m_tail_pressure = 0;  // epsilon / sigma^3
-  Vec3Buffer m_r;              // positions, wrapped at each list build
+  Vec3Buffer m_r;              // positions, wrapped at each list build [3][local]
   Vec3Buffer m_v;
   Vec3Buffer m_f;
   Vec3Buffer m_r0;                  // positions at the last list build
@@ -1201,13 +1542,23 @@ class SimulationImpl final : public md::Simulation {
   std::vector<std::unique_ptr<ForceCompute>> m_forces;  // the pair force first
   std::unique_ptr<IntegrationMethod> m_method;
   NoseHooverMethod* m_chain = nullptr;  // m_method where it is the Nose-Hoover chain
+  // Across ranks: each step's halo messages (Domain.hpp), the owned atoms they carry (in
+  // message order), each ghost's place in the received messages, the message buffers (Space
+  // memory, [atoms][3]) and, on the GPU, the staging of device buffers through MPI.
+  std::vector<md::detail::HaloExchange> m_exchanges;
+  Buffer<int, Space> m_send_index;
+  Buffer<int, Space> m_ghost_source;
+  Buffer<double, Space> m_send;
+  Buffer<double, Space> m_recv;
+  std::unique_ptr<core::DeviceStaging> m_staging;
 };
 
 }  // namespace md_detail
 
 std::unique_ptr<md::Simulation> make_simulation(const md::MdSettings& s,
-                                                const md::HostParticles& initial) {
-  return std::make_unique<md_detail::SimulationImpl>(s, initial);
+                                                const md::HostParticles& initial,
+                                                core::Comm* comm) {
+  return std::make_unique<md_detail::SimulationImpl>(s, initial, comm);
 }
 
 }  // namespace twinsim::TWINSIM_BACKEND_NS

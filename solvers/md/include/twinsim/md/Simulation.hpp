@@ -15,6 +15,9 @@ namespace twinsim::io {
 class StateWriter;
 class StateReader;
 }  // namespace twinsim::io
+namespace twinsim::core {
+class Comm;
+}  // namespace twinsim::core
 
 namespace twinsim::md {
 
@@ -196,6 +199,9 @@ class Simulation {
   // possible with a fixed rebuild interval).
   virtual std::int64_t dangerous_builds() const = 0;
   virtual const MdSettings& settings() const = 0;
+  // Ghost atoms (copies of other ranks' atoms near the slab faces) of all ranks together at the
+  // last list build: each step sends and receives 3 doubles for each. 0 on one rank. Collective.
+  virtual std::int64_t ghost_atoms() = 0;
   // The complete state, and back: restore() into a simulation made with the same settings and
   // particle count continues exactly as the saved one would (throws core::Error for arrays of
   // another size). The Langevin noise needs no state of its own: it is keyed on the step.
@@ -206,6 +212,7 @@ class Simulation {
 // The state through a checkpoint (names under "md/"): load_state into a simulation made with
 // the same settings and particle count (any initial positions) continues bit for bit on the
 // backend that saved it (on the CPU with as many OpenMP threads: sums are reduced per thread).
+// Across MPI ranks each rank saves and loads the atoms it owns (collective; the same rank count).
 void save_state(Simulation& sim, io::StateWriter& writer);
 void load_state(Simulation& sim, const io::StateReader& reader);
 
@@ -215,8 +222,21 @@ void load_state(Simulation& sim, const io::StateReader& reader);
 // non-finite amplitude, a Langevin thermostat with T < 0 or friction <= 0, a Nose-Hoover chain
 // with T <= 0, tdamp <= 0 or no thermostat, both thermostats; md::Fault (step 0) for overlapping
 // particles. run() throws md::Fault when the dynamics blow up.
+//
+// Across MPI ranks (`comm` with more than one rank; every rank passes the same settings and the
+// whole initial state): the box is split along x into one slab per rank, each at least cutoff +
+// skin wide (else core::Error); a rank owns and integrates the atoms in its slab and holds
+// copies (ghosts) of its neighbours' atoms within cutoff + skin of its faces, their positions
+// exchanged at every step; atoms that left a slab move to their new owner at each list build
+// (the ranks agree on when in one reduction). Each call is then collective: run, thermo
+// (whole-system figures), particles (every atom, in global id order, on every rank), state and
+// restore (each rank its own atoms: a restart needs the same rank count). neighbors() is for one
+// rank only. The trajectory equals the one-rank run's to round-off (pair sums in another order);
+// the Langevin noise is keyed by the atom's global id and the step, so it does not depend on the
+// rank count. comm null or one rank: the whole box here.
 std::unique_ptr<Simulation> make_simulation(core::Backend backend, const MdSettings& settings,
-                                            const HostParticles& initial);
+                                            const HostParticles& initial,
+                                            core::Comm* comm = nullptr);
 
 // Analytic long-range corrections of the LJ potential truncated at rc for a uniform fluid of
 // number density rho (g(r) = 1 beyond rc): energy per atom and pressure.

@@ -1,0 +1,150 @@
+"""twinsim run of an MD case split across MPI ranks (slabs along x), as `mpirun -n N twinsim run`.
+
+Run by CTest as: /usr/bin/python3 test_md_mpi.py <path to twinsim> <mpirun>
+
+The split run equals the one-rank run to round-off (pair forces summed in another order, then
+amplified by the chaotic dynamics: see test_md_mpi.cpp for the tolerance), its output is one file
+written by rank 0 in global atom order, and a restart on the same rank count continues bit for
+bit. Ranks start with --bind-to none and one OpenMP thread each (see test_mpi.py).
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+TWINSIM = sys.argv[1]
+MPIRUN = sys.argv[2]
+
+ENV = dict(os.environ, OMP_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
+           OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1")
+
+# 512 atoms, 13.4 sigma along x: 2 slabs of 6.7 sigma (cutoff + skin = 2.8). Langevin, so the
+# noise (keyed by the atom's global id) is part of what must not depend on the rank count.
+CASE = """
+[run]
+name = "lj"
+solver = "md"
+device = "cpu"
+
+[checkpoint]
+every_steps = 60
+keep = 20
+
+[md]
+lattice = "fcc"
+density = 0.8442
+cells = [8, 4, 4]
+temperature = 1.5
+seed = 5
+dt = 0.005
+steps = 180
+cutoff = 2.5
+skin = 0.3
+thermostat = "langevin"
+friction = 1.0
+thermo_every = 30
+dump_every = 60
+rdf_every = 30
+"""
+
+# Figures that say how the run went rather than what it computed.
+RUN_FIGURES = ("timing", "mpi", "restart", "checkpoints", "command_line", "start_utc",
+               "end_utc")
+
+
+def command(ranks, *args):
+    # Waiting ranks yield the core: polling ranks starve each other on a loaded machine.
+    return [MPIRUN, "-np", str(ranks), "--oversubscribe", "--bind-to", "none", "--mca",
+            "mpi_yield_when_idle", "1", TWINSIM, *args]
+
+
+def twinsim(ranks, *args):
+    return subprocess.run(command(ranks, *args), capture_output=True, text=True, env=ENV,
+                          timeout=120)
+
+
+def datasets(path):
+    found = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and not name.startswith("xdmf"):
+                found[name] = obj[()]
+        f.visititems(visit)
+    return found
+
+
+def figures(run):
+    with open(os.path.join(run, "summary.json")) as f:
+        s = json.load(f)
+    return {k: v for k, v in s.items() if k not in RUN_FIGURES}
+
+
+class MdRanks(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="twinsim-md-mpi-")
+        self.addCleanup(self.tmp.cleanup)
+        self.case = os.path.join(self.tmp.name, "lj.toml")
+        with open(self.case, "w") as f:
+            f.write(CASE)
+
+    def run_ok(self, ranks, *args):
+        r = twinsim(ranks, *args)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r
+
+    def test_two_ranks_equal_one_to_round_off_and_restart_bit_for_bit(self):
+        one = os.path.join(self.tmp.name, "one")
+        two = os.path.join(self.tmp.name, "two")
+        self.run_ok(1, "run", self.case, "--out", one)
+        r = self.run_ok(2, "run", self.case, "--out", two)
+        self.assertIn("split along x into 2 slabs", r.stderr)
+        # Rank 0 alone writes the run folder's files (checkpoints of rank 1 in rank_1/).
+        self.assertEqual(sorted(os.listdir(one)), sorted(os.listdir(two)))
+        a, b = datasets(os.path.join(one, "lj.h5")), datasets(os.path.join(two, "lj.h5"))
+        self.assertEqual(sorted(a), sorted(b))
+        for name in a:
+            if a[name].dtype.kind in "iu":
+                self.assertTrue(np.array_equal(a[name], b[name]), name)
+            else:
+                np.testing.assert_allclose(b[name], a[name], rtol=0, atol=1e-9, err_msg=name)
+        with h5py.File(os.path.join(two, "lj.h5"), "r") as f:
+            self.assertEqual(f["/particles/all/position/value"].shape, (4, 512, 3))
+        fa, fb = figures(one), figures(two)
+        self.assertEqual(fb["atoms"], 512)
+        self.assertEqual(fa["neighbor_list"], fb["neighbor_list"])
+        for key in ("temperature", "potential_energy_per_atom", "pressure"):
+            for stat, value in fa[key].items():
+                self.assertAlmostEqual(fb[key][stat], value, delta=1e-9, msg=f"{key}.{stat}")
+
+        # A restart from the checkpoint in the middle continues bit for bit on 2 ranks.
+        steps = sorted(os.path.basename(p) for p in glob.glob(f"{two}/checkpoints/*.h5"))
+        self.assertEqual(steps, sorted(os.path.basename(p) for p in
+                                       glob.glob(f"{two}/checkpoints/rank_1/*.h5")))
+        middle = os.path.join(self.tmp.name, "middle")
+        shutil.copytree(two, middle)
+        self.assertGreaterEqual(len(steps), 3)  # steps 60, 120, 180
+        self.run_ok(2, "run", self.case, "--out", middle, "--restart",
+                    os.path.join(middle, "checkpoints", steps[0]))
+        c = datasets(os.path.join(middle, "lj.h5"))
+        self.assertEqual(sorted(b), sorted(c))
+        for name in b:
+            self.assertTrue(np.array_equal(b[name], c[name]), name)
+        self.assertEqual(figures(two), figures(middle))
+
+    def test_slabs_narrower_than_cutoff_plus_skin_are_refused_before_the_folder_exists(self):
+        out = os.path.join(self.tmp.name, "narrow")
+        r = twinsim(4, "run", self.case, "--out", out, "--set", "md.cells=[4, 4, 4]")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("use at most 2 ranks", r.stderr)
+        self.assertFalse(os.path.exists(out))
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
