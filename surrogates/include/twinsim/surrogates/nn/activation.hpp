@@ -1,18 +1,39 @@
 #pragma once
 // Elementwise nonlinearities (nn/kernels.hpp) as a layer.
+#include <type_traits>
+
 #include "twinsim/surrogates/nn/layer.hpp"
 
 namespace twinsim::TWINSIM_BACKEND_NS::nnk {
 
-template <class Real>
-void activation_forward(nn::Activation a, const Real* d_x, Real* d_y, Index n) {
-  for_each_index(n, [=] TWINSIM_HD(Index i) { d_y[i] = nn::activate(a, d_x[i]); });
+// Calls f(std::integral_constant<nn::Activation, A>) for the run-time activation a, so that
+// each kernel is compiled per activation (no branch per element; the CPU vectorises).
+template <class F>
+void with_activation(nn::Activation a, F f) {
+  using A = nn::Activation;
+  switch (a) {
+    case A::relu:
+      return f(std::integral_constant<A, A::relu>{});
+    case A::gelu:
+      return f(std::integral_constant<A, A::gelu>{});
+    case A::tanh:
+      return f(std::integral_constant<A, A::tanh>{});
+    case A::silu:
+      return f(std::integral_constant<A, A::silu>{});
+    case A::identity:
+      return f(std::integral_constant<A, A::identity>{});
+  }
 }
 
-template <class Real>
-void activation_backward(nn::Activation a, const Real* d_x, const Real* d_dy, Real* d_dx, Index n) {
+template <nn::Activation A, class Real>
+void activation_forward(const Real* d_x, Real* d_y, Index n) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) { d_y[i] = nn::activate<A>(d_x[i]); });
+}
+
+template <nn::Activation A, class Real>
+void activation_backward(const Real* d_x, const Real* d_dy, Real* d_dx, Index n) {
   for_each_index(
-      n, [=] TWINSIM_HD(Index i) { d_dx[i] = nn::activate_derivative(a, d_x[i]) * d_dy[i]; });
+      n, [=] TWINSIM_HD(Index i) { d_dx[i] = nn::activate_derivative<A>(d_x[i]) * d_dy[i]; });
 }
 
 template <class Real>
@@ -22,12 +43,16 @@ class ActivationLayer final : public Layer<Real> {
   const T<Real>& forward(const T<Real>& x) override {
     m_x = &x;
     m_y.resize(x.shape);
-    activation_forward(m_a, x.ptr(), m_y.ptr(), x.size());
+    with_activation(m_a, [&](auto a) {
+      activation_forward<decltype(a)::value>(x.ptr(), m_y.ptr(), x.size());
+    });
     return m_y;
   }
   const T<Real>& backward(const T<Real>& dy) override {
     m_dx.resize(dy.shape);
-    activation_backward(m_a, m_x->ptr(), dy.ptr(), m_dx.ptr(), dy.size());
+    with_activation(m_a, [&](auto a) {
+      activation_backward<decltype(a)::value>(m_x->ptr(), dy.ptr(), m_dx.ptr(), dy.size());
+    });
     return m_dx;
   }
 
