@@ -73,41 +73,29 @@ TWINSIM_HD inline void normal_cdf_pdf(float x, float& cdf, float& pdf) {
 #endif
 }
 
-// f(x) and f'(x), the activation a compile-time argument so that loops over them vectorise.
-// GELU is the exact (normal distribution) form, as PyTorch's default.
+// f(x) and f'(x) together, the activation a compile-time argument so that loops over them
+// vectorise. GELU is the exact (normal distribution) form, as PyTorch's default.
 template <Activation A, class Real>
-TWINSIM_HD inline Real activate(Real x) {
+TWINSIM_HD inline void activate_with_derivative(Real x, Real& f, Real& df) {
   if constexpr (A == Activation::relu) {
-    return x > Real(0) ? x : Real(0);
+    f = x > Real(0) ? x : Real(0);
+    df = x > Real(0) ? Real(1) : Real(0);
   } else if constexpr (A == Activation::gelu) {
     Real cdf, pdf;
     normal_cdf_pdf(x, cdf, pdf);
-    return x * cdf;
+    f = x * cdf;
+    df = cdf + x * pdf;
   } else if constexpr (A == Activation::tanh) {
-    return nn_tanh(x);
+    f = nn_tanh(x);
+    df = Real(1) - f * f;
   } else if constexpr (A == Activation::silu) {
-    return x / (Real(1) + nn_exp(-x));
+    const Real one_plus_e = Real(1) + nn_exp(-x);
+    const Real s = Real(1) / one_plus_e;
+    f = x / one_plus_e;
+    df = s * (Real(1) + x * (Real(1) - s));
   } else {
-    return x;
-  }
-}
-
-template <Activation A, class Real>
-TWINSIM_HD inline Real activate_derivative(Real x) {
-  if constexpr (A == Activation::relu) {
-    return x > Real(0) ? Real(1) : Real(0);
-  } else if constexpr (A == Activation::gelu) {
-    Real cdf, pdf;
-    normal_cdf_pdf(x, cdf, pdf);
-    return cdf + x * pdf;
-  } else if constexpr (A == Activation::tanh) {
-    const Real t = nn_tanh(x);
-    return Real(1) - t * t;
-  } else if constexpr (A == Activation::silu) {
-    const Real s = Real(1) / (Real(1) + nn_exp(-x));
-    return s * (Real(1) + x * (Real(1) - s));
-  } else {
-    return Real(1);
+    f = x;
+    df = Real(1);
   }
 }
 
