@@ -31,7 +31,7 @@ template <nn::Activation A, bool Sum, class Real>
 void activation_forward(const Real* d_a, const Real* d_b, Real* d_y, Real* d_d, Index n) {
   for_each_index(n, [=] TWINSIM_HD(Index i) {
     Real x = d_a[i];
-    if constexpr (Sum) x += d_b[i];
+    if (Sum) x += d_b[i];  // a constant: no branch is left (nvcc refuses if constexpr here)
     nn::activate_with_derivative<A>(x, d_y[i], d_d[i]);
   });
 }
