@@ -29,8 +29,9 @@ HOT = [
     ("NN spectral mix (FNO forward)", "surrogates", r"spectral_mix<float>"),
     ("NN spectral mix adjoint", "surrogates", r"spectral_mix_adjoint<float>"),
     ("NN spectral weight gradient", "surrogates", r"spectral_weight_gradient<float>"),
-    ("NN activation forward", "surrogates", r"activation_forward<float>"),
-    ("NN activation backward", "surrogates", r"activation_backward<float>"),
+    ("NN GELU + derivative (forward)", "surrogates",
+     "activation_forward<(twinsim::nn::Activation)2, false, float>"),
+    ("NN activation backward (product)", "surrogates", r"multiply<float>"),
 ]
 
 

@@ -10,9 +10,14 @@ Before timing, both models are given the same weights (Twinsim's model file load
 PyTorch) and their outputs on the same inputs are compared: the check that the two programs
 compute the same function.
 
-Usage: /usr/bin/python3 bench/surrogates/fno_vs_pytorch.py build/apps/twinsim
-       [--device cpu|gpu] [--samples 100] [--epochs 3] [--size 64] [--threads N]
-Needs numpy, h5py and PyTorch (Debian: python3-torch, CPU; the GPU machine's PyTorch for gpu).
+With --repeats R both trainings run R times, alternating (so both see the same machine load);
+the figures are the medians, and every run, the ratio of the medians and the load average are
+printed.
+
+Usage: PYTHON bench/surrogates/fno_vs_pytorch.py build/apps/twinsim
+       [--device cpu|gpu] [--samples 100] [--epochs 3] [--size 64] [--threads N] [--repeats R]
+PYTHON is any interpreter that imports numpy, h5py and torch (bench/surrogates/README.md: a
+virtual environment with PyPI's torch that also sees Debian's h5py and numpy).
 """
 import argparse
 import json
@@ -24,7 +29,12 @@ import time
 
 import h5py
 import numpy as np
-import torch
+
+try:
+    import torch
+except ImportError:
+    sys.exit(f"fno_vs_pytorch.py: {sys.executable} cannot import torch; run this script with a "
+             "Python that has PyTorch (bench/surrogates/README.md says how to make one)")
 
 
 def fno_forward_reference(params, x, modes):
@@ -63,6 +73,31 @@ def fno_forward_reference(params, x, modes):
     return linear("output", h)
 
 
+def median(values):
+    return float(np.median(values))
+
+
+def pytorch_epoch_seconds(tparams, opt, xs, ys, a, dev):
+    """Seconds of each training epoch of the PyTorch model (the same batches and loss)."""
+    seconds = []
+    for e in range(a.epochs):
+        t0 = time.perf_counter()
+        perm = torch.randperm(a.samples)
+        for i in range(0, a.samples, a.batch):
+            idx = perm[i:i + a.batch]
+            p = fno_forward_reference(tparams, xs[idx], a.modes)
+            t = ys[idx]
+            loss = (torch.linalg.vector_norm((p - t).flatten(1), dim=1) /
+                    torch.linalg.vector_norm(t.flatten(1), dim=1)).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+        seconds.append(time.perf_counter() - t0)
+    return seconds
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("twinsim")
@@ -74,10 +109,13 @@ def main():
     ap.add_argument("--width", type=int, default=20)
     ap.add_argument("--modes", type=int, default=12)
     ap.add_argument("--batch", type=int, default=20)
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="runs of each training, alternating; the figures are the medians")
     a = ap.parse_args()
     dev = torch.device("cuda" if a.device == "gpu" else "cpu")
     torch.set_num_threads(a.threads)
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
+    load_before = os.getloadavg()
 
     with tempfile.TemporaryDirectory() as tmp:
         # Synthetic smooth trajectories: 11 frames, so each sample is one window (10 in, 1 out).
@@ -110,12 +148,19 @@ batch = {a.batch}
 precision = "float32"
 """)
         out = os.path.join(tmp, "run")
-        subprocess.run([a.twinsim, "-q", "train", case, "--out", out, "--device", a.device],
-                       check=True, env=env)
-        with open(os.path.join(out, "history.csv")) as f:
-            rows = [r.split(",") for r in f.read().strip().splitlines()[1:]]
-        ts_seconds = [float(r[4]) for r in rows[1:]] or [float(rows[0][4])]
-        ts_rate = a.samples / np.mean(ts_seconds)
+
+        def twinsim_rate():
+            subprocess.run([a.twinsim, "-q", "train", case, "--out", out, "--device", a.device,
+                            "--overwrite"], check=True, env=env)
+            with open(os.path.join(out, "history.csv")) as f:
+                lines = f.read().strip().splitlines()
+            col = lines[0].split(",").index("seconds [s]")  # each epoch's training time
+            rows = [float(r.split(",")[col]) for r in lines[1:]]
+            # The epochs after the first (plans and allocations are made in the first).
+            seconds = rows[1:] or rows
+            return a.samples / np.mean(seconds)
+
+        ts_rates = [twinsim_rate()]
 
         # Same weights in PyTorch: compare outputs on the first batch of inputs.
         with h5py.File(os.path.join(out, "model.h5"), "r") as m:
@@ -137,34 +182,30 @@ precision = "float32"
             y_ts = (h["/vorticity/value"][:, 10] - mean) / std
         diff = np.abs(y_ts - y_torch[:, 0].numpy()).max() / np.abs(y_torch.numpy()).max()
 
-        # PyTorch training speed: the same model as trainable float32 parameters.
-        tparams = {s: torch.nn.Parameter(p.to(torch.float32).to(dev)) for s, p in params.items()}
-        opt = torch.optim.Adam(tparams.values(), lr=1e-3, weight_decay=1e-4)
+        # PyTorch training speed: the same model as trainable float32 parameters, fresh for
+        # each repeat so every run trains the same steps.
         xs = torch.tensor((data[:, :10] - mean) / std, dtype=torch.float32, device=dev)
         ys = torch.tensor((data[:, 10:11] - mean) / std, dtype=torch.float32, device=dev)
-        seconds = []
-        for e in range(a.epochs):
-            t0 = time.perf_counter()
-            perm = torch.randperm(a.samples)
-            for i in range(0, a.samples, a.batch):
-                idx = perm[i:i + a.batch]
-                p = fno_forward_reference(tparams, xs[idx], a.modes)
-                t = ys[idx]
-                loss = (torch.linalg.vector_norm((p - t).flatten(1), dim=1) /
-                        torch.linalg.vector_norm(t.flatten(1), dim=1)).mean()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-            if dev.type == "cuda":
-                torch.cuda.synchronize()
-            seconds.append(time.perf_counter() - t0)
-        pt_rate = a.samples / np.mean(seconds[1:] or seconds)
+        pt_rates = []
+        for r in range(a.repeats):
+            if r > 0:
+                ts_rates.append(twinsim_rate())
+            tparams = {s: torch.nn.Parameter(p.to(torch.float32).to(dev))
+                       for s, p in params.items()}
+            opt = torch.optim.Adam(tparams.values(), lr=1e-3, weight_decay=1e-4)
+            seconds = pytorch_epoch_seconds(tparams, opt, xs, ys, a, dev)
+            pt_rates.append(a.samples / np.mean(seconds[1:] or seconds))
 
+    ts_rate, pt_rate = median(ts_rates), median(pt_rates)
     print(json.dumps({
         "model": f"FNO-2D width {a.width}, {a.modes} modes, {n}^2, batch {a.batch}",
         "device": a.device, "threads": a.threads, "pytorch": torch.__version__,
+        "repeats": a.repeats,
         "twinsim_windows_per_s": ts_rate, "pytorch_windows_per_s": pt_rate,
         "twinsim_over_pytorch": ts_rate / pt_rate,
+        "twinsim_runs": [round(v, 3) for v in ts_rates],
+        "pytorch_runs": [round(v, 3) for v in pt_rates],
+        "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "max_output_difference_relative": float(diff),
     }, indent=2))
     return 0 if diff < 1e-4 else 1

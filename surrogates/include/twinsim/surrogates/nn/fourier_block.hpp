@@ -18,9 +18,7 @@ class FourierBlock final : public Layer<Real> {
   const T<Real>& forward(const T<Real>& x) override {
     const T<Real>& a = m_spectral.forward(x);
     const T<Real>& b = m_pointwise.forward(x);
-    m_sum.resize(a.shape);
-    add_into(m_sum.ptr(), a.ptr(), b.ptr(), a.size());
-    return m_act.forward(m_sum);
+    return m_act.forward_sum(a, &b);
   }
   const T<Real>& backward(const T<Real>& dy) override {
     const T<Real>& ds = m_act.backward(dy);
@@ -38,7 +36,7 @@ class FourierBlock final : public Layer<Real> {
   SpectralConv2d<Real> m_spectral;
   Linear<Real> m_pointwise;
   ActivationLayer<Real> m_act;
-  T<Real> m_sum, m_dx;
+  T<Real> m_dx;
 };
 
 }  // namespace twinsim::TWINSIM_BACKEND_NS::nnk

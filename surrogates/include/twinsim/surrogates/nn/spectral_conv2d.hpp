@@ -20,26 +20,32 @@ struct ModeSet {
   TWINSIM_HD Index row(Index ky) const { return ky < m ? ky : ky - (ny - m); }
 };
 
+// The mode kernels work on rows of the half spectrum, one (plane, ky) row per work item: a
+// kept row loops over channels outside and its m kept columns inside (contiguous in x, w and z,
+// so the CPU vectorises it and no index is divided per mode), the other rows and columns are
+// zeroed; each mode still sums its channels in ascending order from zero.
+
 // Weights w[block][i][o][row][kx] complex. Kept modes: z[b][o][k] = sum_i x[b][i][k] w[..][i][o][k]
 // (conj_w: conj(w), the transposed map used by backward); other modes 0.
 template <class Real>
 void spectral_mix(const ModeSet s, Index batch, Index cin, Index cout, const Complex<Real>* d_x,
                   const Complex<Real>* d_w, Complex<Real>* d_z, bool conj_w) {
   const Index modes = s.ny * s.nkx;
-  for_each_index(batch * cout * modes, [=] TWINSIM_HD(Index t) {
-    const Index k = t % modes, o = (t / modes) % cout, b = t / (modes * cout);
-    const Index ky = k / s.nkx, kx = k % s.nkx;
+  for_each_index(batch * cout * s.ny, [=] TWINSIM_HD(Index t) {
+    const Index ky = t % s.ny, o = (t / s.ny) % cout, b = t / (s.ny * cout);
+    Complex<Real>* z = d_z + (b * cout + o) * modes + ky * s.nkx;
     const int blk = s.block(ky);
-    Complex<Real> acc{Real(0), Real(0)};
-    if (blk >= 0 && kx < s.m) {
-      const Index r = s.row(ky);
-      for (Index i = 0; i < cin; ++i) {
-        Complex<Real> w = d_w[(((blk * cin + i) * cout + o) * s.m + r) * s.m + kx];
-        if (conj_w) w.im = -w.im;
-        acc = acc + d_x[(b * cin + i) * modes + k] * w;
-      }
+    const Index kept = blk >= 0 ? s.m : 0;
+    for (Index kx = 0; kx < s.nkx; ++kx) z[kx] = Complex<Real>{Real(0), Real(0)};
+    if (kept == 0) return;
+    const Real sign = conj_w ? Real(-1) : Real(1);
+    const Index r = s.row(ky);
+    for (Index i = 0; i < cin; ++i) {
+      const Complex<Real>* x = d_x + (b * cin + i) * modes + ky * s.nkx;
+      const Complex<Real>* w = d_w + (((blk * cin + i) * cout + o) * s.m + r) * s.m;
+      for (Index kx = 0; kx < kept; ++kx)
+        z[kx] = z[kx] + x[kx] * Complex<Real>{w[kx].re, sign * w[kx].im};
     }
-    d_z[t] = acc;
   });
 }
 
@@ -49,41 +55,40 @@ template <class Real>
 void spectral_mix_adjoint(const ModeSet s, Index batch, Index cin, Index cout,
                           const Complex<Real>* d_g, const Complex<Real>* d_w, Complex<Real>* d_z) {
   const Index modes = s.ny * s.nkx;
-  for_each_index(batch * cin * modes, [=] TWINSIM_HD(Index t) {
-    const Index k = t % modes, i = (t / modes) % cin, b = t / (modes * cin);
-    const Index ky = k / s.nkx, kx = k % s.nkx;
+  for_each_index(batch * cin * s.ny, [=] TWINSIM_HD(Index t) {
+    const Index ky = t % s.ny, i = (t / s.ny) % cin, b = t / (s.ny * cin);
+    Complex<Real>* z = d_z + (b * cin + i) * modes + ky * s.nkx;
     const int blk = s.block(ky);
-    Complex<Real> acc{Real(0), Real(0)};
-    if (blk >= 0 && kx < s.m) {
-      const Index r = s.row(ky);
-      for (Index o = 0; o < cout; ++o) {
-        Complex<Real> w = d_w[(((blk * cin + i) * cout + o) * s.m + r) * s.m + kx];
-        w.im = -w.im;
-        acc = acc + d_g[(b * cout + o) * modes + k] * w;
-      }
+    const Index kept = blk >= 0 ? s.m : 0;
+    for (Index kx = 0; kx < s.nkx; ++kx) z[kx] = Complex<Real>{Real(0), Real(0)};
+    if (kept == 0) return;
+    const Index r = s.row(ky);
+    for (Index o = 0; o < cout; ++o) {
+      const Complex<Real>* g = d_g + (b * cout + o) * modes + ky * s.nkx;
+      const Complex<Real>* w = d_w + (((blk * cin + i) * cout + o) * s.m + r) * s.m;
+      for (Index kx = 0; kx < kept; ++kx)
+        z[kx] = z[kx] + g[kx] * Complex<Real>{w[kx].re, -w[kx].im};
     }
-    d_z[t] = acc;
   });
 }
 
-// dw[block][i][o][row][kx] += sum_b conj(x[b][i][k]) g[b][o][k].
+// dw[block][i][o][row][kx] += sum_b conj(x[b][i][k]) g[b][o][k]; one work item per weight row.
 template <class Real>
 void spectral_weight_gradient(const ModeSet s, Index batch, Index cin, Index cout,
                               const Complex<Real>* d_x, const Complex<Real>* d_g,
                               Complex<Real>* d_dw) {
-  const Index modes = s.ny * s.nkx, per_block = cin * cout * s.m * s.m;
-  for_each_index(2 * per_block, [=] TWINSIM_HD(Index t) {
-    const Index kx = t % s.m, r = (t / s.m) % s.m, o = (t / (s.m * s.m)) % cout;
-    const Index i = (t / (s.m * s.m * cout)) % cin, blk = t / per_block;
+  const Index modes = s.ny * s.nkx;
+  for_each_index(2 * cin * cout * s.m, [=] TWINSIM_HD(Index t) {
+    const Index r = t % s.m, o = (t / s.m) % cout, i = (t / (s.m * cout)) % cin;
+    const Index blk = t / (s.m * cout * cin);
     const Index ky = blk == 0 ? r : s.ny - s.m + r;
-    const Index k = ky * s.nkx + kx;
-    Complex<Real> acc = d_dw[t];
+    Complex<Real>* dw = d_dw + t * s.m;
     for (Index b = 0; b < batch; ++b) {
-      Complex<Real> x = d_x[(b * cin + i) * modes + k];
-      x.im = -x.im;
-      acc = acc + x * d_g[(b * cout + o) * modes + k];
+      const Complex<Real>* x = d_x + (b * cin + i) * modes + ky * s.nkx;
+      const Complex<Real>* g = d_g + (b * cout + o) * modes + ky * s.nkx;
+      for (Index kx = 0; kx < s.m; ++kx)
+        dw[kx] = dw[kx] + Complex<Real>{x[kx].re, -x[kx].im} * g[kx];
     }
-    d_dw[t] = acc;
   });
 }
 
@@ -112,11 +117,18 @@ void hermitian_column_and_scale(const ModeSet s, Index planes, Complex<Real>* d_
   });
 }
 
+// Scales the kept modes of each plane, column 0 by scale0 and the others by scale (the kernels
+// that read these planes read only the kept modes).
 template <class Real>
-void scale_columns(const ModeSet s, Index planes, Complex<Real>* d_z, Real scale0, Real scale) {
+void scale_kept_columns(const ModeSet s, Index planes, Complex<Real>* d_z, Real scale0,
+                        Real scale) {
   const Index modes = s.ny * s.nkx;
-  for_each_index(planes * modes, [=] TWINSIM_HD(Index t) {
-    d_z[t] = (t % modes) % s.nkx == 0 ? scale0 * d_z[t] : scale * d_z[t];
+  for_each_index(planes * 2 * s.m, [=] TWINSIM_HD(Index t) {
+    const Index r = t % (2 * s.m), p = t / (2 * s.m);
+    const Index ky = r < s.m ? r : s.ny - 2 * s.m + r;
+    Complex<Real>* z = d_z + p * modes + ky * s.nkx;
+    z[0] = scale0 * z[0];
+    for (Index kx = 1; kx < s.m; ++kx) z[kx] = scale * z[kx];
   });
 }
 
@@ -169,7 +181,7 @@ class SpectralConv2d final : public Layer<Real> {
     // dL/dZ of the kept modes: (1 or 2) / N FFT(dy) (column 0 counts once, the others twice).
     plan(int(b * m_out), ny, nx).forward(dy.ptr(), m_gh.data());
     const Real inv_n = Real(1) / Real(ny * nx);
-    scale_columns(s, b * m_out, m_gh.data(), inv_n, Real(2) * inv_n);
+    scale_kept_columns(s, b * m_out, m_gh.data(), inv_n, Real(2) * inv_n);
     spectral_weight_gradient(s, b, m_in, m_out, m_xh.data(), m_gh.data(), grad_weights());
     // dL/dX^ = conj(W) dL/dZ; dx is its complex-to-real transform with column 0 made
     // Hermitian and the other columns halved.
