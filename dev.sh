@@ -8,15 +8,13 @@
 #             are written, and its error and speed-up against the solver are printed (a few
 #             minutes on 2 CPU cores)
 #   test      build, then run the test suite (everything but the `slow` label)
-#   sanitize  setup, then build (clang, AddressSanitizer + UBSan, CPU backend, into build-asan)
-#             and run the tests
+#   sanitize  setup, then build and run the tests with AddressSanitizer + UBSan (CPU backend)
 #   slurm     build, then the `slurm` tests: a one-node Slurm started here (needs root; installs
 #             munge, slurmctld, slurmd, slurm-client) runs a sweep as a job array (hpc/slurm/)
-#   fuzz [S] [TARGET...]  setup, then build the libFuzzer targets (in build-asan, beside the
-#             sanitized tests: the same objects) and
+#   fuzz [S] [TARGET...]  setup, then build the libFuzzer targets (clang, ASan + UBSan) and
 #             run each (default: fuzz_case fuzz_files) for S seconds (default 600; CI: fuzz_case
 #             for 120) from the shipped cases and tests/fuzz/seeds; fails on a crash, leak,
-#             sanitizer report or hang (a reproducer is left in build-asan/findings)
+#             sanitizer report or hang (a reproducer is left in build-fuzz/findings)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -86,21 +84,21 @@ build() {
 # libFuzzer over the case-file loader and every solver's validation (fuzz_case) and over the
 # checkpoint, model and training-data readers (fuzz_files). Each target runs `seconds` from a
 # corpus seeded with the shipped cases, tests/io/data/cases and tests/fuzz/seeds (which also
-# holds every past finding); what it finds is left in build-asan/findings/.
+# holds every past finding); what it finds is left in build-fuzz/findings/.
 fuzz() {
   local seconds=${1:-600}
   shift || true
   local targets=("$@")
   [ ${#targets[@]} -gt 0 ] || targets=(fuzz_case fuzz_files)
   setup
-  cmake --preset asan
-  cmake --build --preset asan --target "${targets[@]}"
-  local findings=build-asan/findings
+  cmake --preset fuzz
+  cmake --build --preset fuzz
+  local findings=build-fuzz/findings
   rm -rf "$findings"
   mkdir -p "$findings"
   local target corpus status=0
   for target in "${targets[@]}"; do
-    corpus=build-asan/corpus/$target
+    corpus=build-fuzz/corpus/$target
     mkdir -p "$corpus"
     if [ "$target" = fuzz_case ]; then
       find cases tests/io/data/cases tests/fuzz/seeds/cases -name '*.toml' -exec cp {} "$corpus"/ \;
@@ -115,7 +113,7 @@ fuzz() {
     if ! ASAN_OPTIONS=detect_leaks=1:suppressions="$PWD/tests/fuzz/asan.supp" \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       LSAN_OPTIONS=suppressions="$PWD/tests/fuzz/lsan.supp" \
-      "build-asan/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 \
+      "build-fuzz/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$findings/$target-" "${options[@]}" \
       "$corpus" > "$findings/$target.log" 2>&1; then
       tail -n 60 "$findings/$target.log"
