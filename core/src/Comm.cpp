@@ -50,6 +50,7 @@ class SerialComm final : public Comm {
                       to, from, send_bytes, recv_bytes));
     copy(recv, send, send_bytes);
   }
+  void allreduce(float*, std::size_t, Reduce) override {}
 
  private:
   static void require_root(int root) {
@@ -194,6 +195,31 @@ void DeviceStaging::exchange(const void* d_send, std::size_t send_bytes, int to,
 #else
   staged(0, send_bytes);   // throws: no device buffers without the CUDA backend
 #endif
+}
+
+// One rank: nothing to reduce. Otherwise in place where the MPI is CUDA-aware, else through
+// one pinned host buffer (to the host, reduced there, back).
+template <class Real>
+void DeviceStaging::allreduce_device(Real* d_values, std::size_t n, Reduce op) {
+  if (m_comm.size() == 1 || n == 0) return;
+  if (m_comm.device_aware()) return m_comm.allreduce(d_values, n, op);
+#if TWINSIM_HAVE_CUDA
+  const std::size_t bytes = n * sizeof(Real);
+  auto* h_values = static_cast<Real*>(staged(0, bytes));
+  detail::device_copy(h_values, d_values, bytes);
+  m_comm.allreduce(h_values, n, op);
+  detail::device_copy(d_values, h_values, bytes);
+#else
+  (void)op;
+  staged(0, n);  // throws: no device buffers without the CUDA backend
+#endif
+}
+
+void DeviceStaging::allreduce(float* d_values, std::size_t n, Reduce op) {
+  allreduce_device(d_values, n, op);
+}
+void DeviceStaging::allreduce(double* d_values, std::size_t n, Reduce op) {
+  allreduce_device(d_values, n, op);
 }
 
 }  // namespace twinsim::core

@@ -108,6 +108,10 @@ class Comm {
     }
     return out;
   }
+
+  // values[0..n) reduced over every rank, the result on every rank (data-parallel training's
+  // gradients in single precision).
+  virtual void allreduce(float* values, std::size_t n, Reduce op) = 0;
 };
 
 // The process's communicator (see the top of this file). Throws core::Error when a launcher
@@ -138,8 +142,13 @@ class DeviceStaging {
   void alltoall(const void* d_send, void* d_recv, std::size_t block_bytes);
   void exchange(const void* d_send, std::size_t send_bytes, int to, void* d_recv,
                 std::size_t recv_bytes, int from);
+  // Device values d_values[0..n) reduced over every rank (Comm::allreduce), in place.
+  void allreduce(float* d_values, std::size_t n, Reduce op);
+  void allreduce(double* d_values, std::size_t n, Reduce op);
 
  private:
+  template <class Real>
+  void allreduce_device(Real* d_values, std::size_t n, Reduce op);
   void* staged(int which, std::size_t bytes);
   static void copy_on_device(void* d_to, const void* d_from, std::size_t bytes);
   Comm& m_comm;
