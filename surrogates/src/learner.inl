@@ -57,6 +57,18 @@ void advance_window(Real* d_x, const Real* d_y, Real* d_result, Index b, Index i
   });
 }
 
+// d_to[i] = scale * d_from[i], i < n (data-parallel packing of gradients; scale 1 unpacks).
+template <class Real>
+void scaled_copy(Real* d_to, const Real* d_from, Index n, Real scale) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) { d_to[i] = scale * d_from[i]; });
+}
+
+// *d_to = value (one element of backend memory, no wait).
+template <class Real>
+void set_element(Real* d_to, Real value) {
+  for_each_index(1, [=] TWINSIM_HD(Index) { *d_to = value; });
+}
+
 template <class Real>
 class LearnerImpl final : public nn::Learner<Real> {
  public:
@@ -255,22 +267,17 @@ class LearnerImpl final : public nn::Learner<Real> {
     const Real w = Real(m_weight);
     Index at = 0;
     for (auto* p : m_net->params()) {
-      const Real* g = p->grad.ptr();
-      Real* to = flat + at;
-      for_each_index(p->grad.size(), [=] TWINSIM_HD(Index i) { to[i] = w * g[i]; });
+      scaled_copy(flat + at, p->grad.ptr(), p->grad.size(), w);
       at += p->grad.size();
     }
-    const Real weighted_loss = Real(loss * m_weight);
-    for_each_index(1, [=] TWINSIM_HD(Index) { flat[at] = weighted_loss; });
+    set_element(flat + at, Real(loss * m_weight));
     if constexpr (k_backend == core::Backend::Gpu)
       m_staging->allreduce(flat, m_flat.size(), core::Reduce::sum);
     else
       m_comm->allreduce(flat, m_flat.size(), core::Reduce::sum);
     at = 0;
     for (auto* p : m_net->params()) {
-      Real* g = p->grad.ptr();
-      const Real* from = flat + at;
-      for_each_index(p->grad.size(), [=] TWINSIM_HD(Index i) { g[i] = from[i]; });
+      scaled_copy(p->grad.ptr(), flat + at, p->grad.size(), Real(1));
       at += p->grad.size();
     }
     Real global = 0;
