@@ -131,6 +131,8 @@ std::string describe(const Comm& comm);
 
 // Device buffers (CUDA backend) through MPI: directly where comm.device_aware(), else staged
 // through pinned host buffers kept between calls (grown as needed); on one rank, device copies.
+// All-reduces go through NCCL instead where the build has it (TWINSIM_ENABLE_NCCL) and every
+// rank is on one node.
 class DeviceStaging {
  public:
   explicit DeviceStaging(Comm& comm);
@@ -149,9 +151,11 @@ class DeviceStaging {
  private:
   template <class Real>
   void allreduce_device(Real* d_values, std::size_t n, Reduce op);
+  bool uses_nccl() const;
   void* staged(int which, std::size_t bytes);
   static void copy_on_device(void* d_to, const void* d_from, std::size_t bytes);
   Comm& m_comm;
+  void* m_nccl = nullptr;  // detail::NcclComm, made at the first all-reduce that uses it
   void* m_pinned[2] = {nullptr, nullptr};
   std::size_t m_bytes[2] = {0, 0};
 };
