@@ -121,10 +121,11 @@ loop::Run make_run(const loop::Setup& setup) {
   if (comm.size() > 1) {
     learner->train_across(comm);
     require_ranks_agree(*learner, comm, "at the start");
-    const std::int64_t batch = c.get_int("train.batch");
-    spdlog::info("data parallel over {} ranks: {} to {} of each batch's {} windows per rank, "
-                 "one all-reduce of {} values per optimizer step",
-                 comm.size(), batch / comm.size(), (batch + comm.size() - 1) / comm.size(),
+    const std::int64_t batch = c.get_int("train.batch"), ranks = comm.size();
+    spdlog::info("data parallel over {} ranks: {} of each batch's {} windows per rank, one "
+                 "all-reduce of {} values per optimizer step", ranks,
+                 batch % ranks == 0 ? fmt::format("{}", batch / ranks)
+                                    : fmt::format("{} or {}", batch / ranks, batch / ranks + 1),
                  batch, learner->parameter_count() + 1);
   }
 

@@ -9,7 +9,9 @@ and uses its one-node cluster. Then:
    components, so --mpi=pmi2 cannot start it; Slurm's mpi_pmix plugin is Debian's
    slurm-wlm-basic-plugins);
 2. the job completes, twinsim's log says 2 ranks, summary.json has mpi.ranks = 2, and the run's
-   HDF5 file equals, bit for bit, the same case run as one process outside Slurm.
+   HDF5 file equals, bit for bit, the same case run as one process outside Slurm;
+3. a batch job `srun --mpi=pmix twinsim train` on 2 tasks trains an FNO on that file data
+   parallel: model.h5 equals one process's training to round-off.
 """
 import json
 import os
@@ -19,6 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import h5py
+import numpy as np
 
 from slurm_array_test import Cluster, Failure, check_equal, datasets, log
 
@@ -55,6 +60,76 @@ stored_ny = 16
 """
 
 
+# Data-parallel training on the ensemble's trajectories (6 train, 1 test; 12 windows).
+TRAIN = """
+[run]
+name = "fno"
+device = "cpu"
+
+[data]
+files = ["{data}"]
+train_samples = 6
+test_samples = 1
+in_frames = 3
+
+[model]
+kind = "fno2d"
+width = 6
+modes = 4
+layers = 2
+projection = 12
+
+[optimizer]
+kind = "adam"
+lr = 1e-2
+
+[train]
+epochs = 2
+batch = 4
+loss = "mse"
+precision = "float64"
+seed = 1
+"""
+
+
+def parameters(model):
+    with h5py.File(model, "r") as m:
+        return {k: m["parameters"][k][()] for k in m["parameters"]}
+
+
+def train_test(cluster, work, env, data):
+    """srun -n 2 twinsim train in a batch job: the model of one process to round-off (float64;
+    tests/mpi/test_mpi_train.py explains the tolerance)."""
+    case = os.path.join(work, "fno.toml")
+    with open(case, "w") as f:
+        f.write(TRAIN.format(data=data))
+    one = os.path.join(work, "fno_one")
+    r = subprocess.run([TWINSIM, "train", case, "--out", one], env=env, capture_output=True,
+                       text=True, timeout=120)
+    if r.returncode != 0:
+        raise Failure(f"the one-process training failed: {r.stderr}")
+    two = os.path.join(work, "fno_two")
+    script = os.path.join(work, "train.sbatch")
+    with open(script, "w") as f:
+        f.write(f"#!/bin/sh\nexec srun --mpi=pmix {TWINSIM} train {case} --out {two}\n")
+    job = cluster.command(["sbatch", "--parsable", "--nodes=1", f"--ntasks={RANKS}",
+                           "--cpus-per-task=1", "--time=10", "--output=train-%j.out", script],
+                          cwd=work, env=env).strip().split(";")[0]
+    cluster.wait_for(lambda: cluster.job_state(job) in ("COMPLETED", "FAILED", "CANCELLED",
+                                                         "TIMEOUT", "NODE_FAIL"),
+                     240, f"job {job} to end")
+    output = open(os.path.join(work, f"train-{job}.out")).read()
+    print(f"----- train-{job}.out -----\n{output}", end="")
+    if cluster.job_state(job) != "COMPLETED" or "data parallel over 2 ranks" not in output:
+        raise Failure(f"training job {job} ended {cluster.job_state(job)}, not 2 ranks")
+    a, b = parameters(os.path.join(one, "model.h5")), parameters(os.path.join(two, "model.h5"))
+    for name in a:
+        scale = max(np.max(np.abs(a[name])), 1e-300)
+        if sorted(a) != sorted(b) or np.max(np.abs(a[name] - b[name])) / scale > 1e-11:
+            raise Failure(f"srun -n {RANKS} twinsim train: {name} differs from one process")
+    log(f"srun -n {RANKS} twinsim train: model.h5 equals one process's to round-off")
+
+
 def run_test(cluster, work):
     case = os.path.join(work, "ens.toml")
     with open(case, "w") as f:
@@ -89,6 +164,7 @@ def run_test(cluster, work):
     check_equal(datasets(os.path.join(reference, "ens.h5")),
                 datasets(os.path.join(work, "mpi", "ens.h5")), f"the {RANKS}-rank run")
     log(f"{RANKS} ranks under srun: ens.h5 equals the one-process run bit for bit")
+    train_test(cluster, work, env, os.path.join(reference, "ens.h5"))
 
 
 def main():
