@@ -86,7 +86,7 @@ void require_ranks_agree(Learner<Real>& learner, core::Comm& comm, const std::st
   if (least != greatest)
     throw core::Error(fmt::format(
         "data-parallel training: the {} ranks disagree {} ({}); every rank must run the same "
-        "build, backend and case",
+        "build, backend, case and, on the CPU, thread count (OMP_NUM_THREADS)",
         comm.size(), when, least[0] != greatest[0] ? "parameters or optimizer state" : "losses"));
 }
 

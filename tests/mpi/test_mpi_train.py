@@ -9,7 +9,7 @@ Run by CTest as: /usr/bin/python3 test_mpi_train.py <path to twinsim> <mpirun>
   on: over 15-24 steps the parameters differed by 1e-15 .. 7e-15 relative in float64 (tolerance
   1e-11) and 1e-6 .. 5e-6 in float32 (tolerance 1e-4)). On 4 ranks a batch of 6 is cut 2, 2, 1, 1, and with a batch of 4 each
   epoch's last batch (2 of 30 windows) leaves ranks 2 and 3 without windows: the weighting by
-  share is checked too, with both losses.
+  share is checked too, with both losses, and rollout training (train.rollout_steps = 2).
 - Every rank holds the same parameters and Adam state (their checkpoints, one per rank, are
   equal bit for bit), and rank 0 alone writes model.h5 and history.csv.
 - A 2-rank run stopped at a checkpoint and restarted equals the uninterrupted 2-rank run bit
@@ -91,6 +91,7 @@ epochs = {epochs}
 batch = {batch}
 loss = "{loss}"
 precision = "{precision}"
+rollout_steps = {rollout}
 seed = 2
 
 [checkpoint]
@@ -150,12 +151,13 @@ class DataParallelTraining(unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
-    def case(self, batch=6, epochs=3, every=0, loss="relative_l2", precision="float64"):
+    def case(self, batch=6, epochs=3, every=0, loss="relative_l2", precision="float64",
+             rollout=1):
         path = os.path.join(self.tmp.name,
-                            f"train_{batch}_{epochs}_{every}_{loss}_{precision}.toml")
+                            f"train_{batch}_{epochs}_{every}_{loss}_{precision}_{rollout}.toml")
         with open(path, "w") as f:
             f.write(TRAIN.format(data=self.data, batch=batch, epochs=epochs, every=every,
-                                 loss=loss, precision=precision))
+                                 loss=loss, precision=precision, rollout=rollout))
         return path
 
     def train(self, ranks, case, name, *args, status=0):
@@ -169,10 +171,12 @@ class DataParallelTraining(unittest.TestCase):
         self.assertLessEqual(np.max(np.abs(a - b)) / scale, TOLERANCE[precision], what)
 
     def test_1_2_and_4_ranks_train_the_same_model_to_round_off(self):
-        for loss, batch, precision in (("relative_l2", 6, "float64"), ("mse", 4, "float64"),
-                                       ("mse", 4, "float32")):
-            case = self.case(batch=batch, every=5, loss=loss, precision=precision)
-            runs = {ranks: self.train(ranks, case, f"r{ranks}_{loss}_{precision}")[0]
+        for loss, batch, precision, rollout in (
+                ("relative_l2", 6, "float64", 1), ("mse", 4, "float64", 1),
+                ("mse", 4, "float32", 1), ("relative_l2", 4, "float64", 2)):
+            case = self.case(batch=batch, every=5, loss=loss, precision=precision,
+                             rollout=rollout)
+            runs = {ranks: self.train(ranks, case, f"r{ranks}_{loss}_{precision}_{rollout}")[0]
                     for ranks in (1, 2, 4)}
             one = parameters(runs[1])
             header, losses = history(runs[1])
