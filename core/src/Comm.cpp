@@ -8,6 +8,9 @@
 #include "comm_backends.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/config.hpp"
+#ifndef TWINSIM_HAVE_NCCL
+#define TWINSIM_HAVE_NCCL 0  // core/CMakeLists.txt defines it 1 with TWINSIM_ENABLE_NCCL
+#endif
 #if TWINSIM_HAVE_CUDA
 #include "twinsim/core/detail/cuda_memory.hpp"
 #endif
@@ -50,6 +53,7 @@ class SerialComm final : public Comm {
                       to, from, send_bytes, recv_bytes));
     copy(recv, send, send_bytes);
   }
+  void allreduce(float*, std::size_t, Reduce) override {}
 
  private:
   static void require_root(int root) {
@@ -126,12 +130,20 @@ std::string describe(const Comm& comm) {
 DeviceStaging::DeviceStaging(Comm& comm) : m_comm(comm) {}
 
 DeviceStaging::~DeviceStaging() {
+#if TWINSIM_HAVE_NCCL
+  detail::nccl_close(static_cast<detail::NcclComm*>(m_nccl));
+#endif
 #if TWINSIM_HAVE_CUDA
   for (void* p : m_pinned) detail::pinned_free(p);
 #endif
 }
 
+// NCCL where the build has it and the ranks share one node (NVLink or PCIe peer copies); across
+// nodes MPI, as for the other calls.
+bool DeviceStaging::uses_nccl() const { return TWINSIM_HAVE_NCCL && m_comm.nodes() == 1; }
+
 std::string DeviceStaging::mode() const {
+  if (uses_nccl()) return "all-reduces through NCCL (one node), other calls through MPI";
   return m_comm.device_aware() ? "passed directly (CUDA-aware MPI)"
                                : "staged through pinned host memory";
 }
@@ -194,6 +206,38 @@ void DeviceStaging::exchange(const void* d_send, std::size_t send_bytes, int to,
 #else
   staged(0, send_bytes);   // throws: no device buffers without the CUDA backend
 #endif
+}
+
+// One rank: nothing to reduce. Otherwise in place where the MPI is CUDA-aware, else through
+// one pinned host buffer (to the host, reduced there, back).
+template <class Real>
+void DeviceStaging::allreduce_device(Real* d_values, std::size_t n, Reduce op) {
+  if (m_comm.size() == 1 || n == 0) return;
+#if TWINSIM_HAVE_NCCL
+  if (uses_nccl()) {
+    if (!m_nccl) m_nccl = detail::nccl_open(m_comm);
+    return detail::nccl_allreduce(static_cast<detail::NcclComm*>(m_nccl), d_values, n,
+                                  sizeof(Real) == sizeof(double), op);
+  }
+#endif
+  if (m_comm.device_aware()) return m_comm.allreduce(d_values, n, op);
+#if TWINSIM_HAVE_CUDA
+  const std::size_t bytes = n * sizeof(Real);
+  auto* h_values = static_cast<Real*>(staged(0, bytes));
+  detail::device_copy(h_values, d_values, bytes);
+  m_comm.allreduce(h_values, n, op);
+  detail::device_copy(d_values, h_values, bytes);
+#else
+  (void)op;
+  staged(0, n);  // throws: no device buffers without the CUDA backend
+#endif
+}
+
+void DeviceStaging::allreduce(float* d_values, std::size_t n, Reduce op) {
+  allreduce_device(d_values, n, op);
+}
+void DeviceStaging::allreduce(double* d_values, std::size_t n, Reduce op) {
+  allreduce_device(d_values, n, op);
 }
 
 }  // namespace twinsim::core

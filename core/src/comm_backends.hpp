@@ -1,5 +1,7 @@
 #pragma once
-// The MPI communicator's factory (comm_mpi.cpp, built only where CMake found MPI).
+// The MPI communicator's factory (comm_mpi.cpp, built only where CMake found MPI) and the NCCL
+// all-reduce of device buffers (cuda/nccl.cu, built only on request).
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -11,4 +13,12 @@ namespace twinsim::core::detail {
 std::unique_ptr<Comm> make_mpi_world();
 // The MPI library's version line (callable before MPI is initialised).
 std::string mpi_library_version();
+
+// NCCL (core/src/cuda/nccl.cu, built with TWINSIM_ENABLE_NCCL): a communicator over comm's
+// ranks (collective), and an in-place all-reduce of device values (float or double) on the
+// default stream.
+struct NcclComm;
+NcclComm* nccl_open(Comm& comm);
+void nccl_close(NcclComm* comm) noexcept;
+void nccl_allreduce(NcclComm* comm, void* d_values, std::size_t n, bool doubles, Reduce op);
 }  // namespace twinsim::core::detail

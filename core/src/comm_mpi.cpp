@@ -159,6 +159,10 @@ class MpiWorld final : public Comm {
                                    count_of(recv_bytes, "exchange"), MPI_BYTE, from, 0,
                                    MPI_COMM_WORLD, MPI_STATUS_IGNORE));
   }
+  void allreduce(float* values, std::size_t n, Reduce op) override {
+    TWINSIM_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values, count_of(n, "allreduce"), MPI_FLOAT,
+                                    op_of(op), MPI_COMM_WORLD));
+  }
 
  private:
   bool m_owner = false;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Timers.hpp"
 #include "twinsim/io/Checkpoint.hpp"
@@ -25,6 +26,7 @@ namespace {
 
 using detail::EpochReport;
 using detail::ModelOutput;
+using detail::require_ranks_agree;
 using detail::Trainer;
 using detail::start_from;
 
@@ -112,6 +114,20 @@ loop::Run make_run(const loop::Setup& setup) {
 
   // Fine-tuning starts from a model file's parameters; a restart's come from its checkpoint.
   if (!setup.restart) start_from(*learner, spec, c.get_string("train.init_from"));
+  // Across MPI ranks, data parallel: every rank reads the same data and makes the same
+  // parameters (seed, model file), trains its part of each global batch (train.batch) and
+  // takes the averaged step (Learner::train_across).
+  core::Comm& comm = core::world();
+  if (comm.size() > 1) {
+    learner->train_across(comm);
+    require_ranks_agree(*learner, comm, "at the start");
+    const std::int64_t batch = c.get_int("train.batch"), ranks = comm.size();
+    spdlog::info("data parallel over {} ranks: {} of each batch's {} windows per rank, one "
+                 "all-reduce of {} values per optimizer step", ranks,
+                 batch % ranks == 0 ? fmt::format("{}", batch / ranks)
+                                    : fmt::format("{} or {}", batch / ranks, batch / ranks + 1),
+                 batch, learner->parameter_count() + 1);
+  }
 
   auto trainer = std::make_unique<Trainer<Real>>(std::move(learner), std::move(file), optimizer,
                                                  seed, int(c.get_int("train.batch")),
@@ -123,6 +139,16 @@ loop::Run make_run(const loop::Setup& setup) {
           loop::Trigger{});  // fires never: it writes when the run ends
   run.stepper = std::move(trainer);
   return run;
+}
+
+// Data parallel: a batch smaller than the rank count would leave ranks idle at every step.
+void check_train(const io::Case& c) {
+  const int ranks = core::world().size();
+  if (c.get_int("train.batch") < ranks)
+    throw core::Error(fmt::format("train.batch = {} is less than the {} MPI ranks: each rank "
+                                  "trains a part of every batch; choose train.batch >= {} (a "
+                                  "multiple of {} splits evenly)",
+                                  c.get_int("train.batch"), ranks, ranks, ranks));
 }
 
 }  // namespace
@@ -138,9 +164,11 @@ const loop::Kind& train_kind() {
       "a neural surrogate trained on solver output (model.h5, history.csv)",
       [](io::Schema& schema) { add_surrogate_schema(schema, false); },
       make_train_run,
+      check_train,
       nullptr,
+      "command",
       nullptr,
-      "command"};
+      true};  // data parallel across MPI ranks
   return k;
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/surrogates/Learner.hpp"
 #include "twinsim/surrogates/nn/loss.hpp"
@@ -54,6 +55,18 @@ void advance_window(Real* d_x, const Real* d_y, Real* d_result, Index b, Index i
           src < in ? d_x[(k * in + src) * plane + p] : d_y[(k * out + src - in) * plane + p];
     }
   });
+}
+
+// d_to[i] = scale * d_from[i], i < n (data-parallel packing of gradients; scale 1 unpacks).
+template <class Real>
+void scaled_copy(Real* d_to, const Real* d_from, Index n, Real scale) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) { d_to[i] = scale * d_from[i]; });
+}
+
+// *d_to = value (one element of backend memory, no wait).
+template <class Real>
+void set_element(Real* d_to, Real value) {
+  for_each_index(1, [=] TWINSIM_HD(Index) { *d_to = value; });
 }
 
 template <class Real>
@@ -108,13 +121,21 @@ class LearnerImpl final : public nn::Learner<Real> {
     upload_ids(order);
     for (std::int64_t k = first_batch; k < first_batch + count; ++k) {
       const std::int64_t first = k * batch, b = std::min<std::int64_t>(n - first, batch);
-      gather(m_train, m_ids.data() + first, b, target_frames(nn::Split::train));
-      const double loss = m_rollout == 1 ? m_trainer->training_step(m_x, m_y, lr)
-                                         : m_trainer->rollout_step(m_x, m_y, m_rollout, lr);
+      const double loss = m_comm ? train_share(first, b, lr) : train_windows(first, b, lr);
       loss_sum += loss * double(b);
     }
     synchronize();
     return loss_sum;
+  }
+
+  void train_across(core::Comm& comm) override {
+    TWINSIM_REQUIRE(comm.size() > 1, "train_across: one rank trains alone");
+    m_comm = &comm;
+    m_staging = std::make_unique<core::DeviceStaging>(comm);
+    std::size_t values = 1;  // the loss
+    for (auto* p : m_net->params()) values += std::size_t(p->grad.size());
+    m_flat = core::Buffer<Real, Space>(values);
+    m_trainer->reduce_gradients_with([this](double loss) { return average_gradients(loss); });
   }
 
   double evaluate(int batch) override {
@@ -214,6 +235,57 @@ class LearnerImpl final : public nn::Learner<Real> {
     return m_spec.out_channels * (split == nn::Split::train ? m_rollout : 1);
   }
 
+  // One optimizer step on the b training windows whose ids start at m_ids[first].
+  double train_windows(std::int64_t first, std::int64_t b, double lr) {
+    gather(m_train, m_ids.data() + first, b, target_frames(nn::Split::train));
+    return m_rollout == 1 ? m_trainer->training_step(m_x, m_y, lr)
+                          : m_trainer->rollout_step(m_x, m_y, m_rollout, lr);
+  }
+
+  // Data parallel: this rank's contiguous part of the batch of b windows at m_ids[first] (see
+  // train_across), weighted by its share of the batch; a rank without windows adds zero
+  // gradients and loss to the all-reduce and takes the same update as the others.
+  double train_share(std::int64_t first, std::int64_t b, double lr) {
+    const std::int64_t ranks = m_comm->size(), rank = m_comm->rank();
+    const std::int64_t base = b / ranks, longer = b % ranks;
+    const std::int64_t count = base + (rank < longer ? 1 : 0);
+    const std::int64_t start = rank * base + std::min(rank, longer);
+    m_weight = double(count) / double(b);
+    if (count > 0) return train_windows(first + start, count, lr);
+    m_optimizer->zero_grad();
+    const double loss = average_gradients(0.0);
+    m_optimizer->step(lr);
+    return loss;
+  }
+
+  // The all-reduce of a data-parallel step: every gradient times this rank's weight, then the
+  // loss times it, packed into m_flat, summed over the ranks in one call (through DeviceStaging
+  // on the GPU), unpacked into the gradients; returns the global loss. The sum's order is MPI's,
+  // so the step equals one rank's on the whole batch to round-off, not bit for bit.
+  double average_gradients(double loss) {
+    Real* flat = m_flat.data();
+    const Real w = Real(m_weight);
+    Index at = 0;
+    for (auto* p : m_net->params()) {
+      scaled_copy(flat + at, p->grad.ptr(), p->grad.size(), w);
+      at += p->grad.size();
+    }
+    set_element(flat + at, Real(loss * m_weight));
+    if constexpr (k_backend == core::Backend::Gpu)
+      m_staging->allreduce(flat, m_flat.size(), core::Reduce::sum);
+    else
+      m_comm->allreduce(flat, m_flat.size(), core::Reduce::sum);
+    at = 0;
+    for (auto* p : m_net->params()) {
+      scaled_copy(p->grad.ptr(), flat + at, p->grad.size(), Real(1));
+      at += p->grad.size();
+    }
+    Real global = 0;
+    core::detail::copy_bytes(&global, core::MemorySpace::Host, flat + at, Space::k_space,
+                             sizeof(Real));
+    return double(global);
+  }
+
   // Window ids into m_ids (one copy; memory reused while the count stays the same).
   void upload_ids(const std::vector<std::int64_t>& ids) {
     if (m_ids.size() != ids.size()) m_ids = core::Buffer<Index, Space>(ids.size());
@@ -240,6 +312,12 @@ class LearnerImpl final : public nn::Learner<Real> {
   Data m_train, m_test;
   int m_rollout = 1;  // surrogate steps per training window (rollout training)
   core::Buffer<Index, Space> m_ids;  // window ids of the present epoch (or evaluation)
+  // Data-parallel training (train_across): the ranks, device staging, the flat all-reduce
+  // buffer (every gradient, then the loss) and this rank's share of the current batch.
+  core::Comm* m_comm = nullptr;
+  std::unique_ptr<core::DeviceStaging> m_staging;
+  core::Buffer<Real, Space> m_flat;
+  double m_weight = 1;
   T<Real> m_x, m_y;  // a gathered batch: inputs and targets
 };
 

@@ -7,14 +7,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Timers.hpp"
 #include "twinsim/io/Checkpoint.hpp"
+#include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/RunDirectory.hpp"
 #include "twinsim/loop/History.hpp"
 #include "twinsim/loop/Run.hpp"
@@ -60,6 +63,31 @@ void start_from(Learner<Real>& learner, const ModelSpec& spec, const std::string
                                   "case describes", path));
   learner.set_state(from_double<Real>(m.arrays));
   spdlog::info("initial parameters from {} ({} epochs, {})", path, m.epoch, m.precision);
+}
+
+// Data-parallel training: every rank must hold the same parameters and Adam state (the same
+// seed or model file made them, and every step is the same all-reduced update) and, after an
+// epoch, the same losses. Checked in two small all-reduces (the least and the greatest of a
+// checksum of the state and of the losses' bits); a difference fails the run on every rank.
+template <class Real>
+void require_ranks_agree(Learner<Real>& learner, core::Comm& comm, const std::string& when,
+                         std::vector<double> losses = {}) {
+  if (comm.size() == 1) return;
+  std::uint64_t sum = io::checksum_of(nullptr, 0);
+  for (const auto& a : learner.state(true))
+    sum = io::checksum_of(a.values.data(), a.values.size() * sizeof(Real), sum);
+  std::vector<std::int64_t> least(1 + losses.size());
+  least[0] = std::int64_t(sum);
+  for (std::size_t k = 0; k < losses.size(); ++k)
+    std::memcpy(&least[k + 1], &losses[k], sizeof(double));
+  std::vector<std::int64_t> greatest = least;
+  comm.allreduce(least.data(), least.size(), core::Reduce::min);
+  comm.allreduce(greatest.data(), greatest.size(), core::Reduce::max);
+  if (least != greatest)
+    throw core::Error(fmt::format(
+        "data-parallel training: the {} ranks disagree {} ({}); every rank must run the same "
+        "build, backend, case and, on the CPU, thread count (OMP_NUM_THREADS)",
+        comm.size(), when, least[0] != greatest[0] ? "parameters or optimizer state" : "losses"));
 }
 
 // The epoch a trainer has just completed, for its history row.
@@ -257,7 +285,9 @@ class EpochReport : public loop::Operation {
 
   std::string name() const override { return "history"; }
 
+  // Across ranks, rank 0 alone keeps the history (every rank computes the same rows).
   void use_history(loop::History& history) override {
+    if (!core::world().root()) return;
     history.time_unit("epoch");
     m_history = &history;
     m_first_column = history.column("epoch");
@@ -271,6 +301,8 @@ class EpochReport : public loop::Operation {
     const EpochDone& e = m_trainer.last_epoch();
     m_train_loss = e.loss_sum / double(e.windows);
     m_test_loss = m_trainer.test_loss();
+    require_ranks_agree(m_trainer.learner(), core::world(),
+                        fmt::format("after epoch {}", e.number), {m_train_loss, m_test_loss});
     spdlog::info("epoch {:4d}/{}  lr {:.3g}  train {} {:.5f}  test {:.5f}  {:.3g} s", e.number,
                  m_trainer.epochs(), e.learning_rate, m_trainer.file().loss, m_train_loss,
                  m_test_loss, e.seconds);
@@ -316,8 +348,9 @@ class ModelOutput : public loop::Operation {
   std::string name() const override { return "model"; }
   loop::Verdict fire() override { return loop::Verdict::go_on; }
 
+  // Across ranks, rank 0 alone writes it (every rank holds the same parameters).
   void finish(loop::End end) override {
-    if (end == loop::End::failed) return;
+    if (end == loop::End::failed || !core::world().root()) return;
     const ModelFile model =
         m_trainer.model(end == loop::End::interrupted ? "interrupted" : "complete");
     write_model_file(m_path, model);

@@ -108,5 +108,23 @@ TEST(Comm, SerialRefusesWhatOneRankCannotDo) {
   EXPECT_EQ(v, 7);
 }
 
+// Single precision (data-parallel training's gradients): sums of small integers and halves are
+// exact in float, so the expectations are exact for any rank count.
+TEST(Comm, ReducesFloatsOverEveryRank) {
+  core::Comm& c = core::world();
+  const int p = c.size(), r = c.rank();
+  float v[3] = {0.5f * float(r), float(r), float(r)};
+  c.allreduce(v, 1, core::Reduce::sum);
+  c.allreduce(v + 1, 1, core::Reduce::min);
+  c.allreduce(v + 2, 1, core::Reduce::max);
+  EXPECT_EQ(v[0], 0.25f * float(p * (p - 1)));
+  EXPECT_EQ(v[1], 0.0f);
+  EXPECT_EQ(v[2], float(p - 1));
+  const auto serial = core::make_serial_comm();
+  float w = 1.5f;
+  serial->allreduce(&w, 1, core::Reduce::sum);
+  EXPECT_EQ(w, 1.5f);
+}
+
 }  // namespace
 }  // namespace twinsim

@@ -108,6 +108,10 @@ class Comm {
     }
     return out;
   }
+
+  // values[0..n) reduced over every rank, the result on every rank (data-parallel training's
+  // gradients in single precision).
+  virtual void allreduce(float* values, std::size_t n, Reduce op) = 0;
 };
 
 // The process's communicator (see the top of this file). Throws core::Error when a launcher
@@ -127,6 +131,8 @@ std::string describe(const Comm& comm);
 
 // Device buffers (CUDA backend) through MPI: directly where comm.device_aware(), else staged
 // through pinned host buffers kept between calls (grown as needed); on one rank, device copies.
+// All-reduces go through NCCL instead where the build has it (TWINSIM_ENABLE_NCCL) and every
+// rank is on one node.
 class DeviceStaging {
  public:
   explicit DeviceStaging(Comm& comm);
@@ -138,11 +144,18 @@ class DeviceStaging {
   void alltoall(const void* d_send, void* d_recv, std::size_t block_bytes);
   void exchange(const void* d_send, std::size_t send_bytes, int to, void* d_recv,
                 std::size_t recv_bytes, int from);
+  // Device values d_values[0..n) reduced over every rank (Comm::allreduce), in place.
+  void allreduce(float* d_values, std::size_t n, Reduce op);
+  void allreduce(double* d_values, std::size_t n, Reduce op);
 
  private:
+  template <class Real>
+  void allreduce_device(Real* d_values, std::size_t n, Reduce op);
+  bool uses_nccl() const;
   void* staged(int which, std::size_t bytes);
   static void copy_on_device(void* d_to, const void* d_from, std::size_t bytes);
   Comm& m_comm;
+  void* m_nccl = nullptr;  // detail::NcclComm, made at the first all-reduce that uses it
   void* m_pinned[2] = {nullptr, nullptr};
   std::size_t m_bytes[2] = {0, 0};
 };

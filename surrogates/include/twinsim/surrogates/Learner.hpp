@@ -16,6 +16,10 @@
 #include "twinsim/surrogates/Spec.hpp"
 #include "twinsim/surrogates/Tensor.hpp"
 
+namespace twinsim::core {
+class Comm;
+}  // namespace twinsim::core
+
 namespace twinsim::io {
 class StateWriter;
 class StateReader;
@@ -55,6 +59,15 @@ class Learner {
   // split of ranges, with the sum carried over, gives the same bits as in one range.
   virtual double train_batches(const std::vector<std::int64_t>& order, std::int64_t first_batch,
                                std::int64_t count, int batch, double lr, double loss_sum) = 0;
+  // Data-parallel training over the ranks of `comm` (call it only with more than one):
+  // train_batches then trains this rank's share of every batch (a batch of b windows is cut into
+  // comm.size() contiguous parts in rank order, the first b % size parts one window longer; a
+  // short last batch may leave a rank none), and one all-reduce per optimizer step, over one
+  // flat buffer, sums the gradients weighted by each part's share of the batch, with the loss
+  // in its last element: every rank then takes the same step, the global batch's, and
+  // train_batches returns the global loss sum. Every rank must hold the same trajectories and
+  // parameters and train the same order; evaluate() stays whole on each rank.
+  virtual void train_across(core::Comm& comm) = 0;
   // All batches of `order`; returns the mean loss per window.
   double train_epoch(const std::vector<std::int64_t>& order, int batch, double lr) {
     const std::int64_t n = std::int64_t(order.size());

@@ -2,6 +2,7 @@
 // The Trainer combines a network, a loss and an optimizer (tiny-cuda-nn's split): one training
 // step on a batch, or the loss of a batch without an update. It owns none of them, so in-situ
 // training and rollout losses can pair the same network with other losses and optimizers.
+#include <functional>
 #include <vector>
 
 #include "twinsim/surrogates/nn/loss.hpp"
@@ -64,14 +65,21 @@ class Trainer {
   Trainer(Layer<Real>& network, const Loss<Real>& loss, Optimizer<Real>& optimizer)
       : m_network(network), m_loss(loss), m_optimizer(optimizer) {}
 
+  // Data-parallel training: called after the backward pass, before the update, with this
+  // rank's loss; it averages the gradients over the ranks and returns the global batch's loss,
+  // which the step then returns. None (one rank): the step is untouched.
+  using Reduction = std::function<double(double loss)>;
+  void reduce_gradients_with(Reduction reduce) { m_reduce = std::move(reduce); }
+
   // zero_grad, forward, loss, backward, optimizer step at learning rate lr; returns the loss.
   double training_step(const T<Real>& x, const T<Real>& target, double lr) {
     m_optimizer.zero_grad();
     const T<Real>& y = m_network.forward(x);
     const double l = m_loss.value(y, target, m_dy);
     m_network.backward(m_dy);
+    const double global = m_reduce ? m_reduce(l) : l;
     m_optimizer.step(lr);
-    return l;
+    return global;
   }
 
   // Rollout training: from x [b][in] the network is applied `steps` times, each prediction fed
@@ -111,8 +119,10 @@ class Trainer {
       if (!last) next_window_adjoint_x(m_gx.ptr(), m_g.ptr(), b, in, out, plane);
       std::swap(m_g, m_gx);
     }
+    const double mean = loss / double(steps);
+    const double global = m_reduce ? m_reduce(mean) : mean;
     m_optimizer.step(lr);
-    return loss / double(steps);
+    return global;
   }
 
   // The loss of one batch; parameters and gradients unchanged.
@@ -127,6 +137,7 @@ class Trainer {
   Layer<Real>& m_network;
   const Loss<Real>& m_loss;
   Optimizer<Real>& m_optimizer;
+  Reduction m_reduce;  // data-parallel gradient averaging; empty on one rank
   T<Real> m_dy;  // dL/dprediction, reused between steps
   // Rollout training: each step's input and dL/dprediction, a step's target, dL/dinput.
   std::vector<T<Real>> m_inputs, m_dys;

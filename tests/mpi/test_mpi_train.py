@@ -1,0 +1,247 @@
+"""Data-parallel `twinsim train` across MPI ranks (surrogates: Learner::train_across).
+
+Run by CTest as: /usr/bin/python3 test_mpi_train.py <path to twinsim> <mpirun>
+
+- 1, 2 and 4 ranks with the same global batch give the same parameters and losses to round-off.
+  Not bit for bit: one rank sums a batch's gradient over its windows in one accumulation, P
+  ranks each sum their part and MPI sums the P parts, so the additions are grouped differently
+  (a few units of the last place per step, which Adam's update, divided by sqrt(v), carries
+  on: over 15-24 steps the parameters differed by 1e-15 .. 7e-15 relative in float64 (tolerance
+  1e-11) and 1e-6 .. 5e-6 in float32 (tolerance 1e-4)). On 4 ranks a batch of 6 is cut 2, 2, 1, 1, and with a batch of 4 each
+  epoch's last batch (2 of 30 windows) leaves ranks 2 and 3 without windows: the weighting by
+  share is checked too, with both losses, and rollout training (train.rollout_steps = 2).
+- Every rank holds the same parameters and Adam state (their checkpoints, one per rank, are
+  equal bit for bit), and rank 0 alone writes model.h5 and history.csv.
+- A 2-rank run stopped at a checkpoint and restarted equals the uninterrupted 2-rank run bit
+  for bit.
+- A batch smaller than the rank count is refused before anything is written (exit 2).
+"""
+import csv
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+TWINSIM = sys.argv[1]
+MPIRUN = sys.argv[2]
+
+ENV = dict(os.environ, OMP_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
+           OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1")
+
+# 12 vorticity trajectories of 6 frames on 16 x 16 (one rank, a second or two).
+DATA = """
+[run]
+name = "data"
+solver = "spectral"
+device = "cpu"
+
+[spectral]
+nx = 16
+ny = 16
+nu = 1e-3
+dt = 1e-3
+t_end = 0.25
+snapshot_interval = 0.05
+scheme = "cn_euler"
+precision = "float64"
+forcing = "fno"
+forcing_amplitude = 0.1
+initial = "random"
+alpha = 2.5
+tau = 7.0
+sigma = 26.191601707417593
+seed = 5
+samples = 12
+batch = 12
+"""
+
+# 10 training trajectories x 3 windows = 30 windows: batches of 6 make 5 steps an epoch; with
+# train.batch = 4 the last batch holds 2 windows (fewer than 4 ranks).
+TRAIN = """
+[run]
+name = "fno"
+device = "cpu"
+
+[data]
+files = ["{data}"]
+train_samples = 10
+test_samples = 2
+in_frames = 3
+
+[model]
+kind = "fno2d"
+width = 6
+modes = 4
+layers = 2
+projection = 12
+
+[optimizer]
+kind = "adam"
+lr = 1e-2
+schedule = "cosine"
+
+[train]
+epochs = {epochs}
+batch = {batch}
+loss = "{loss}"
+precision = "{precision}"
+rollout_steps = {rollout}
+seed = 2
+
+[checkpoint]
+every_steps = {every}
+keep = 50
+"""
+
+# Relative to the largest value, see the top of the file: float64 measured 1e-15 .. 7e-15,
+# float32 1e-6 .. 5e-6.
+TOLERANCE = {"float64": 1e-11, "float32": 1e-4}
+
+
+def command(ranks, *args):
+    return [MPIRUN, "-np", str(ranks), "--oversubscribe", "--bind-to", "none", TWINSIM, *args]
+
+
+def twinsim(ranks, *args):
+    return subprocess.run(command(ranks, *args), capture_output=True, text=True, env=ENV,
+                          timeout=120)
+
+
+def parameters(folder):
+    with h5py.File(os.path.join(folder, "model.h5"), "r") as m:
+        return {k: m["parameters"][k][()] for k in m["parameters"]}
+
+
+def history(folder):
+    """history.csv's rows without the seconds column (wall clock)."""
+    with open(os.path.join(folder, "history.csv")) as f:
+        rows = list(csv.reader(f))
+    keep = [i for i, name in enumerate(rows[0]) if not name.startswith("seconds")]
+    return rows[0], np.array([[float(r[i]) for i in keep] for r in rows[1:]])
+
+
+def state(checkpoint):
+    with h5py.File(checkpoint, "r") as f:
+        found = {}
+        f["state"].visititems(lambda name, obj: found.__setitem__(name, obj[()])
+                              if isinstance(obj, h5py.Dataset) else None)
+        return found
+
+
+class DataParallelTraining(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="twinsim-mpi-train-")
+        data_case = os.path.join(cls.tmp.name, "data.toml")
+        with open(data_case, "w") as f:
+            f.write(DATA)
+        out = os.path.join(cls.tmp.name, "data")
+        r = subprocess.run([TWINSIM, "run", data_case, "--out", out], capture_output=True,
+                           text=True, env=ENV, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        cls.data = os.path.join(out, "data.h5")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def case(self, batch=6, epochs=3, every=0, loss="relative_l2", precision="float64",
+             rollout=1):
+        path = os.path.join(self.tmp.name,
+                            f"train_{batch}_{epochs}_{every}_{loss}_{precision}_{rollout}.toml")
+        with open(path, "w") as f:
+            f.write(TRAIN.format(data=self.data, batch=batch, epochs=epochs, every=every,
+                                 loss=loss, precision=precision, rollout=rollout))
+        return path
+
+    def train(self, ranks, case, name, *args, status=0):
+        out = os.path.join(self.tmp.name, name)
+        r = twinsim(ranks, "train", case, "--out", out, *args)
+        self.assertEqual(r.returncode, status, r.stdout + r.stderr)
+        return out, r
+
+    def assert_close(self, a, b, precision, what):
+        scale = max(np.max(np.abs(a)), 1e-300)
+        self.assertLessEqual(np.max(np.abs(a - b)) / scale, TOLERANCE[precision], what)
+
+    def test_1_2_and_4_ranks_train_the_same_model_to_round_off(self):
+        for loss, batch, precision, rollout in (
+                ("relative_l2", 6, "float64", 1), ("mse", 4, "float64", 1),
+                ("mse", 4, "float32", 1), ("relative_l2", 4, "float64", 2)):
+            case = self.case(batch=batch, every=5, loss=loss, precision=precision,
+                             rollout=rollout)
+            runs = {ranks: self.train(ranks, case, f"r{ranks}_{loss}_{precision}_{rollout}")[0]
+                    for ranks in (1, 2, 4)}
+            one = parameters(runs[1])
+            header, losses = history(runs[1])
+            self.assertEqual(len(losses), 3)
+            column = header.index("train_loss")
+            self.assertLess(losses[-1, column], 0.9 * losses[0, column])  # it learns
+            for ranks in (2, 4):
+                theirs = parameters(runs[ranks])
+                self.assertEqual(sorted(theirs), sorted(one))
+                for name in one:
+                    self.assert_close(one[name], theirs[name], precision,
+                                      f"{loss} {precision} {ranks} ranks: {name}")
+                their_header, their_losses = history(runs[ranks])
+                self.assertEqual(their_header, header)
+                self.assert_close(losses, their_losses, precision,
+                                  f"{loss} {precision} {ranks} ranks: history")
+                # Rank 0 alone writes the run folder's files; each rank checkpoints its state,
+                # and every rank's state is the same, bit for bit.
+                self.assertEqual(sorted(os.listdir(runs[ranks])), sorted(os.listdir(runs[1])))
+                for rank_0 in sorted(glob.glob(os.path.join(runs[ranks], "checkpoints",
+                                                            "step_*.h5"))):
+                    mine = state(rank_0)
+                    for rank in range(1, ranks):
+                        other = state(os.path.join(os.path.dirname(rank_0), f"rank_{rank}",
+                                                   os.path.basename(rank_0)))
+                        learner = [k for k in mine if k.startswith("learner/")]
+                        self.assertTrue(learner)
+                        for k in learner + ["train/loss_sum"]:
+                            self.assertTrue(np.array_equal(mine[k], other[k]),
+                                            f"{rank_0}: rank {rank}: {k}")
+
+    def test_a_2_rank_restart_equals_the_uninterrupted_2_rank_run_bit_for_bit(self):
+        case = self.case(epochs=3, every=7)
+        whole, _ = self.train(2, case, "whole")
+        # A copy of the run as a kill after the checkpoint at step 7 (mid-epoch 2) leaves it:
+        # the later checkpoints and model.h5 gone; then --restart from step 7 on 2 ranks.
+        cut = os.path.join(self.tmp.name, "cut")
+        shutil.copytree(whole, cut)
+        os.remove(os.path.join(cut, "model.h5"))
+        for ckpt in glob.glob(os.path.join(cut, "checkpoints", "**", "step_*.h5"),
+                              recursive=True):
+            if not ckpt.endswith("step_0000000007.h5"):
+                os.remove(ckpt)
+        self.assertEqual(len(glob.glob(os.path.join(cut, "checkpoints", "**", "step_0000000007.h5"),
+                                       recursive=True)), 2)
+        _, r = self.train(2, case, "cut", "--restart",
+                          os.path.join(cut, "checkpoints", "step_0000000007.h5"))
+        self.assertIn("restart from", r.stderr)
+        a, b = parameters(whole), parameters(cut)
+        self.assertEqual(sorted(a), sorted(b))
+        for name in a:
+            self.assertTrue(np.array_equal(a[name], b[name]), name)
+        self.assertTrue(np.array_equal(history(whole)[1], history(cut)[1]))
+        # A restart needs the rank count that wrote the checkpoints.
+        r = twinsim(1, "train", case, "--out", cut, "--restart", "latest")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("written by 2 rank(s)", r.stderr)
+
+    def test_a_batch_smaller_than_the_rank_count_is_refused(self):
+        out = os.path.join(self.tmp.name, "small_batch")
+        r = twinsim(4, "train", self.case(batch=3), "--out", out)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("train.batch = 3 is less than the 4 MPI ranks", r.stderr)
+        self.assertFalse(os.path.exists(out))
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
