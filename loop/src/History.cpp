@@ -67,7 +67,8 @@ void History::commit(std::int64_t step, double time) {
   std::string line = fmt::format("{},{}", step, time);
   for (double v : m_row) line += fmt::format(",{}", v);
   line += "\n";
-  if (m_rows == 0) {
+  if (m_csv.empty()) {  // another MPI rank's table: rank 0 writes the file
+  } else if (m_rows == 0) {
     replace_file(m_csv, header() + line);
   } else {
     std::ofstream out(m_csv, std::ios::app);
@@ -123,6 +124,7 @@ void History::save(io::StateWriter& out, const std::string& prefix) const {
 void History::load(const io::StateReader& in, const std::string& prefix) {
   if (!in.has(prefix + "rows")) return;  // a checkpoint from before the history existed
   m_rows = std::uint64_t(in.get_int(prefix + "rows"));
+  if (m_csv.empty()) return;
   if (m_rows == 0 || !fs::exists(m_csv)) {
     m_rows = 0;
     return;

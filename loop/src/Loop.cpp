@@ -187,7 +187,14 @@ class Diverged : public core::Error {
 void Loop::check_finite() const {
   io::StateWriter scan;
   m_stepper.save(scan);
-  if (!scan.non_finite()) return;
+  // Every rank checks at the same boundaries and fails alike: a rank whose own state is finite
+  // would otherwise wait for the failed ones in the failure's collective calls (the last frame).
+  const bool here = scan.non_finite().has_value();
+  if (!core::world().any(here)) return;
+  if (!here)
+    throw Diverged(fmt::format("diverged at step {} (time {:.6g}) on another MPI rank",
+                               m_stepper.step(), m_stepper.time()),
+                   m_stepper.step());
   const auto& bad = *scan.non_finite();
   throw Diverged(fmt::format("diverged at step {} (time {:.6g}): {}[{}] = {}; likely cause: {}",
                              m_stepper.step(), m_stepper.time(), bad.name, bad.index, bad.value,

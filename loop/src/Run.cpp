@@ -54,8 +54,8 @@ Result execute(const Kind& kind, const Setup& setup, io::Checkpoints& checkpoint
   Loop loop(*run.stepper, run.label.empty() ? kind.name : run.label);
   for (auto& [operation, trigger] : run.operations) loop.add(*operation, trigger);
   loop.checkpoint_with(checkpoints, run.output.get());
-  // Declared after the run, so closed before its output file.
-  History history(setup.dir.file("history.csv"));
+  // Declared after the run, so closed before its output file. Rank 0 alone writes history.csv.
+  History history(core::world().root() ? setup.dir.file("history.csv") : fs::path());
   history.write_to(run.output.get());
   loop.record(history);
   if (setup.case_file.has("run.progress_interval"))

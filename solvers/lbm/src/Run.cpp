@@ -15,6 +15,7 @@
 #include <optional>
 #include <utility>
 
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/Xdmf.hpp"
@@ -128,11 +129,14 @@ class LbmStepper : public loop::Stepper {
     sum.set("performance.output_s", timers.seconds("output"));
     sum.set("performance.forces_s", timers.seconds("forces"));
     // The references that compare fields (the cylinder benchmarks compare forces: ForceSampler).
+    // The fields are gathered on rank 0 (a collective call), which writes the summary.
+    if (m_lattice.reference != "ghia1982" && m_lattice.reference != "poiseuille") return;
+    const Macroscopic m = m_solver->macroscopic();
+    if (!core::world().root()) return;
     if (m_lattice.reference == "ghia1982")
-      report_ghia1982(sum, m_solver->macroscopic(), l.sides[3].velocity[0],
-                      int(m_lattice.reynolds));
-    else if (m_lattice.reference == "poiseuille")
-      report_poiseuille(sum, m_solver->macroscopic(), l.force[0], u.viscosity);
+      report_ghia1982(sum, m, l.sides[3].velocity[0], int(m_lattice.reynolds));
+    else
+      report_poiseuille(sum, m, l.force[0], u.viscosity);
   }
 
  private:
@@ -192,20 +196,22 @@ Frame physical(const Macroscopic& m, const LatticeUnits& u) {
 // ([t][y][x] in 2D; velocity and the 3D vorticity with a trailing axis of 3) in the run's
 // precision (the mask FP32), with the XDMF sidecar. A frame with non-finite values is written,
 // then fails the run. On a restart the series reopen where the checkpoint left them and the
-// sidecar keeps as many steps.
+// sidecar keeps as many steps. Across MPI ranks the fields are gathered on rank 0, which alone
+// has the file (`file` null on the others).
 class FieldWriter : public loop::Operation {
  public:
-  FieldWriter(const LbmStepper& stepper, io::H5File& file, const std::filesystem::path& xmf,
+  FieldWriter(const LbmStepper& stepper, io::H5File* file, const std::filesystem::path& xmf,
               bool restarted)
-      : m_stepper(stepper),
-        m_velocity(file, "velocity", grid(stepper), 3, disk(stepper), "m s-1", "s"),
-        m_pressure(file, "pressure", grid(stepper), 1, disk(stepper), "Pa", "s"),
-        m_density(file, "density", grid(stepper), 1, disk(stepper), "kg m-3", "s"),
-        // 3D: the vorticity vector (an XDMF Vector, like the velocity); 2D: its one component.
-        m_vorticity(file, "vorticity", grid(stepper), stepper.lattice().dims == 3 ? 3 : 1,
-                    disk(stepper), "s-1", "s"),
-        m_obstacle(file, "obstacle", grid(stepper), 1, io::DType::f32, "", "s") {
-    m_xdmf.emplace(io::XdmfWriter::for_run(xmf, file.path(), restarted, m_velocity.frames()));
+      : m_stepper(stepper) {
+    if (!file) return;
+    m_velocity.emplace(*file, "velocity", grid(stepper), 3, disk(stepper), "m s-1", "s");
+    m_pressure.emplace(*file, "pressure", grid(stepper), 1, disk(stepper), "Pa", "s");
+    m_density.emplace(*file, "density", grid(stepper), 1, disk(stepper), "kg m-3", "s");
+    // 3D: the vorticity vector (an XDMF Vector, like the velocity); 2D: its one component.
+    m_vorticity.emplace(*file, "vorticity", grid(stepper), stepper.lattice().dims == 3 ? 3 : 1,
+                        disk(stepper), "s-1", "s");
+    m_obstacle.emplace(*file, "obstacle", grid(stepper), 1, io::DType::f32, "", "s");
+    m_xdmf.emplace(io::XdmfWriter::for_run(xmf, file->path(), restarted, m_velocity->frames()));
     // Values sit at cell centres, so the mesh's points are the centres: node data on a mesh
     // offset by half a cell.
     const std::array<int, 3>& cells = stepper.lattice().config.cells;
@@ -219,15 +225,21 @@ class FieldWriter : public loop::Operation {
 
   loop::Verdict fire() override {
     const std::int64_t step = m_stepper.step();
-    const Frame f = physical(m_stepper.solver().macroscopic(), m_stepper.lattice().units);
-    const double t = m_stepper.time();
-    m_xdmf->add_step(t, m_mesh,
-                     {{"velocity", m_velocity.append(f.velocity.data(), step, t)},
-                      {"pressure", m_pressure.append(f.pressure.data(), step, t)},
-                      {"density", m_density.append(f.density.data(), step, t)},
-                      {"vorticity", m_vorticity.append(f.vorticity.data(), step, t)},
-                      {"obstacle", m_obstacle.append(f.obstacle.data(), step, t)}});
-    if (!f.finite) throw diverged(step);
+    const Macroscopic m = m_stepper.solver().macroscopic();  // every rank: gathered on rank 0
+    std::int64_t finite = 1;
+    if (m_xdmf) {
+      const Frame f = physical(m, m_stepper.lattice().units);
+      const double t = m_stepper.time();
+      m_xdmf->add_step(t, m_mesh,
+                       {{"velocity", m_velocity->append(f.velocity.data(), step, t)},
+                        {"pressure", m_pressure->append(f.pressure.data(), step, t)},
+                        {"density", m_density->append(f.density.data(), step, t)},
+                        {"vorticity", m_vorticity->append(f.vorticity.data(), step, t)},
+                        {"obstacle", m_obstacle->append(f.obstacle.data(), step, t)}});
+      finite = f.finite;
+    }
+    core::world().broadcast(&finite, sizeof finite, 0);  // every rank fails alike
+    if (!finite) throw diverged(step);
     return loop::Verdict::go_on;
   }
 
@@ -243,7 +255,7 @@ class FieldWriter : public loop::Operation {
   }
 
   const LbmStepper& m_stepper;
-  io::FieldSeries m_velocity, m_pressure, m_density, m_vorticity, m_obstacle;
+  std::optional<io::FieldSeries> m_velocity, m_pressure, m_density, m_vorticity, m_obstacle;
   std::optional<io::XdmfWriter> m_xdmf;
   io::CoRectMesh m_mesh{};
 };
@@ -268,21 +280,22 @@ constexpr const char* k_coefficients[] = {"c_D", "c_L", "c_side"};
 
 class ForceSampler : public loop::Operation {
  public:
-  ForceSampler(LbmStepper& stepper, io::H5File& file, std::int64_t every)
+  // `file` null: a rank other than 0, which samples (collective calls) but writes nothing.
+  ForceSampler(LbmStepper& stepper, io::H5File* file, std::int64_t every)
       : m_stepper(stepper), m_every(every) {
     const CaseLattice& lattice = stepper.lattice();
     const std::size_t obstacles = std::size_t(lattice.obstacle_count);
     const std::uint64_t n = std::uint64_t(lattice.dims);
     const std::string force_units = lattice.dims == 3 ? "N" : "N m-1";
-    for (std::size_t k = 1; k <= obstacles; ++k) {
-      m_force_series.emplace_back(file, fmt::format("/observables/obstacle_{}/force", k),
+    for (std::size_t k = 1; k <= obstacles && file; ++k) {
+      m_force_series.emplace_back(*file, fmt::format("/observables/obstacle_{}/force", k),
                                   io::TimeSeries::Spec{{n}, io::DType::f64, force_units, "s"});
-      m_coefficient_series.emplace_back(file,
+      m_coefficient_series.emplace_back(*file,
                                         fmt::format("/observables/obstacle_{}/coefficients", k),
                                         io::TimeSeries::Spec{{n}, io::DType::f64, "", "s"});
     }
-    for (std::size_t i = 1; i <= lattice.probes.size(); ++i)
-      m_probe_series.emplace_back(file, fmt::format("/observables/probe_{}/pressure", i),
+    for (std::size_t i = 1; i <= lattice.probes.size() && file; ++i)
+      m_probe_series.emplace_back(*file, fmt::format("/observables/probe_{}/pressure", i),
                                   io::TimeSeries::Spec{{1}, io::DType::f64, "Pa", "s"});
     m_force.resize(obstacles);
     m_coefficient.resize(obstacles);
@@ -331,17 +344,21 @@ class ForceSampler : public loop::Operation {
         m_coefficient[k][a] = m_force[k][a] * m_to_coefficient;
       }
     if (!lattice.probes.empty()) {
+      // On rank 0, which has the fields; the others take its values.
       const Macroscopic m = m_stepper.solver().macroscopic();
-      for (std::size_t i = 0; i < lattice.probes.size(); ++i) {
+      for (std::size_t i = 0; i < lattice.probes.size() && core::world().root(); ++i) {
         const std::array<double, 3>& q = lattice.probes[i];  // m; to cells (2D: the one plane)
         const Point p = {q[0] / u.dx, q[1] / u.dx, lattice.dims == 3 ? q[2] / u.dx : 0.5};
         m_pressure[i] = u.pressure(probe(m, m.rho, p));
       }
+      core::world().broadcast(m_pressure.data(), m_pressure.size() * sizeof(double), 0);
     }
     const double t = m_stepper.time();
     for (std::size_t k = 0; k < m_force.size(); ++k) {
-      m_force_series[k].append(m_force[k].data(), step, t);
-      m_coefficient_series[k].append(m_coefficient[k].data(), step, t);
+      if (!m_force_series.empty()) {
+        m_force_series[k].append(m_force[k].data(), step, t);
+        m_coefficient_series[k].append(m_coefficient[k].data(), step, t);
+      }
       m_drag[k].push_back(m_coefficient[k][0]);
       m_lift[k].push_back(m_coefficient[k][1]);
     }
@@ -416,17 +433,20 @@ class ForceSampler : public loop::Operation {
     }
     for (std::size_t i = 0; i < m_pressure.size(); ++i)
       sum.set(fmt::format("probes.probe_{}.pressure_Pa", i + 1), m_pressure[i]);
-    // The benchmarks ask for one cylinder (Case.cpp checks it): obstacle 1.
+    // The benchmarks ask for one cylinder (Case.cpp checks it): obstacle 1. The pressure
+    // difference from the fields gathered on rank 0 (a collective call), which writes the summary.
     if (m_force.empty()) return;
-    if (lattice.reference == "schafer_turek_2d1")
-      report_schafer_turek_2d1(
-          sum, m_coefficient[0][0], m_coefficient[0][1],
-          schafer_turek_2d_pressure_difference(m_stepper.solver().macroscopic(), lattice.units));
-    else if (lattice.reference == "schafer_turek_3d1z")
-      report_schafer_turek_3d1z(
-          sum, m_coefficient[0][0], m_coefficient[0][1],
-          schafer_turek_3d1z_pressure_difference(m_stepper.solver().macroscopic(), lattice.units));
-    else if (lattice.reference == "schafer_turek_2d2")
+    const bool two_d1 = lattice.reference == "schafer_turek_2d1";
+    if (two_d1 || lattice.reference == "schafer_turek_3d1z") {
+      const Macroscopic m = m_stepper.solver().macroscopic();
+      if (!core::world().root()) return;
+      if (two_d1)
+        report_schafer_turek_2d1(sum, m_coefficient[0][0], m_coefficient[0][1],
+                                 schafer_turek_2d_pressure_difference(m, lattice.units));
+      else
+        report_schafer_turek_3d1z(sum, m_coefficient[0][0], m_coefficient[0][1],
+                                  schafer_turek_3d1z_pressure_difference(m, lattice.units));
+    } else if (lattice.reference == "schafer_turek_2d2")
       report_schafer_turek_2d2(sum, schafer_turek_2d2(m_drag[0], m_lift[0], sample_s));
   }
 
@@ -524,22 +544,24 @@ loop::Run make_run(const loop::Setup& setup) {
       to_string(l.lattice), to_string(l.collision), to_string(l.precision), l.cells[0], l.cells[1],
       l.cells[2], u.dx, u.dt, u.tau, u.mach, lattice.reynolds, lattice.obstacle_count,
       l.wall_fraction.empty() ? "staircase" : "interpolated");
-  std::unique_ptr<Solver> solver = make_solver(setup.backend, l);
+  // Split across the MPI ranks (one rank: whole): Block.hpp.
+  std::unique_ptr<Solver> solver = make_solver(setup.backend, l, core::world());
   const bool sampled = lattice.obstacle_count > 0 || !lattice.probes.empty();
 
   loop::Run run;
-  // A restart appends to the run's file, cut back to the frames it had at the checkpoint.
-  run.output = setup.open_output(k_units);
+  // A restart appends to the run's file, cut back to the frames it had at the checkpoint. Rank 0
+  // alone writes it.
+  if (core::world().root()) run.output = setup.open_output(k_units);
   auto stepper = std::make_unique<LbmStepper>(std::move(solver), std::move(lattice),
                                               s.get_int("steps"), s.get_float("inflow_ramp"));
   auto fields =
-      std::make_unique<FieldWriter>(*stepper, *run.output, setup.xmf(), setup.restart != nullptr);
+      std::make_unique<FieldWriter>(*stepper, run.output.get(), setup.xmf(), setup.restart != nullptr);
   // At a step where several fall, forces first, then the check, then the frame. Each fires at
   // step 0 of a fresh run (the check takes its reference velocity there) and the writers also
   // at the end and at a failure (a last frame of the state that failed).
   if (sampled) {
     const std::int64_t every = c.get_int("lbm.forces.every");
-    run.add(std::make_unique<ForceSampler>(*stepper, *run.output, every),
+    run.add(std::make_unique<ForceSampler>(*stepper, run.output.get(), every),
             loop::Trigger::every(every).from_start().at_run_end().on_failure());
   }
   run.add(std::make_unique<ConvergenceCheck>(*stepper, s.get_float("tolerance")),
@@ -560,7 +582,10 @@ const loop::Kind& kind() {
                             add_schema,
                             make_run,
                             check,
-                            plan};
+                            plan,
+                            "solver",
+                            nullptr,
+                            /*splits_across_ranks=*/true};
   return k;
 }
 

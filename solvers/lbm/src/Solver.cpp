@@ -2,15 +2,16 @@
 
 #include <fmt/format.h>
 
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Dispatch.hpp"
 #include "twinsim/core/Error.hpp"
 
 namespace twinsim {
 namespace omp {
-std::unique_ptr<lbm::Solver> make_lbm_solver(const lbm::LatticeConfig& c);
+std::unique_ptr<lbm::Solver> make_lbm_solver(const lbm::LatticeConfig& c, core::Comm& comm);
 }
 namespace cuda {
-std::unique_ptr<lbm::Solver> make_lbm_solver(const lbm::LatticeConfig& c);
+std::unique_ptr<lbm::Solver> make_lbm_solver(const lbm::LatticeConfig& c, core::Comm& comm);
 }
 
 namespace lbm {
@@ -83,12 +84,18 @@ void check(const LatticeConfig& c) {
 }  // namespace
 
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config) {
+  static const std::unique_ptr<core::Comm> one_rank = core::make_serial_comm();
+  return make_solver(backend, config, *one_rank);
+}
+
+std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config,
+                                    core::Comm& comm) {
   check(config);
   return core::dispatch(backend, [&](auto on) {
     if constexpr (decltype(on)::gpu)
-      return cuda::make_lbm_solver(config);
+      return cuda::make_lbm_solver(config, comm);
     else
-      return omp::make_lbm_solver(config);
+      return omp::make_lbm_solver(config, comm);
   });
 }
 

@@ -9,11 +9,14 @@
 #include <utility>
 #include <vector>
 
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/exec.hpp"
 #include "twinsim/io/Checkpoint.hpp"
+#include "twinsim/lbm/Block.hpp"
 #include "twinsim/lbm/Solver.hpp"
 #include "twinsim/lbm/kernels/collision_kernel.hpp"
+#include "twinsim/lbm/kernels/halo_kernel.hpp"
 #include "twinsim/lbm/kernels/lattice_kernel.hpp"
 #include "twinsim/lbm/kernels/stream_kernel.hpp"
 
@@ -93,17 +96,27 @@ void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real
   });
 }
 
+// Whether a cell of kind k is updated, but not by the interior loop.
+TWINSIM_HD inline bool on_edge(unsigned char k) {
+  return k != lbm::k_interior && k != lbm::k_solid && k != lbm::k_ghost;
+}
+
 // The cell kinds (lbm::cell_kind) of a lattice, and the edge list: its fluid cells that are not
-// interior (kind 0), ascending. Both built in parallel.
+// interior (kind 0), ascending. Both built in parallel. The layers `low_ghost` and `high_ghost`
+// (-1: none) across `axis` are ghost layers (k_ghost: read, not updated).
 template <class L, class Real>
 Buffer<std::uint32_t, Space> classify_cells(const Domain<Real>& d, const unsigned char* solid,
-                                            unsigned char* kind) {
+                                            unsigned char* kind, int axis, int low_ghost,
+                                            int high_ghost) {
   const Index n = lbm::cell_count(d);
   Buffer<std::uint32_t, Space> offset(n);
   std::uint32_t* o = offset.data();
   for_each_index(n, [=] TWINSIM_HD(Index cell) {
-    kind[cell] = lbm::cell_kind<L>(d, cell, solid);
-    o[cell] = kind[cell] != lbm::k_interior && kind[cell] != lbm::k_solid ? 1 : 0;
+    int x[3];
+    lbm::cell_position(d, cell, x);
+    const bool ghost = x[axis] == low_ghost || x[axis] == high_ghost;
+    kind[cell] = ghost ? lbm::k_ghost : lbm::cell_kind<L>(d, cell, solid);
+    o[cell] = on_edge(kind[cell]) ? 1 : 0;
   });
   std::uint32_t last_flag = 0, last_offset = 0;
   core::detail::copy_bytes(&last_flag, core::MemorySpace::Host, o + n - 1, Space::k_space,
@@ -114,8 +127,7 @@ Buffer<std::uint32_t, Space> classify_cells(const Domain<Real>& d, const unsigne
   Buffer<std::uint32_t, Space> list(last_offset + last_flag);
   std::uint32_t* l = list.data();
   for_each_index(n, [=] TWINSIM_HD(Index cell) {
-    if (kind[cell] != lbm::k_interior && kind[cell] != lbm::k_solid)
-      l[o[cell]] = std::uint32_t(cell);
+    if (on_edge(kind[cell])) l[o[cell]] = std::uint32_t(cell);
   });
   return list;
 }
@@ -154,58 +166,68 @@ void compute_vorticity(const Domain<Real>& d, const Real* ux, const Real* uy, co
   });
 }
 
+// Values summed per layer (lbm::layer_sum): the density of fluid cells.
 template <class Real>
-double fluid_sum(Index n, const Real* f, const unsigned char* solid) {
-  return transform_reduce(
-      n, 0.0, [=] TWINSIM_HD(Index i) { return solid[i] ? 0.0 : double(f[i]); }, core::Plus{});
-}
-
-// Sums of |u - u_last|^2 and |u|^2; copies u into u_last.
-template <class Real>
-void velocity_change_sums(Index n, const Real* ux, const Real* uy, const Real* uz, Real* last_x,
-                          Real* last_y, Real* last_z, double& change, double& norm) {
-  change = transform_reduce(
-      n, 0.0,
-      [=] TWINSIM_HD(Index i) {
-        const double dx = double(ux[i]) - last_x[i], dy = double(uy[i]) - last_y[i],
-                     dz = double(uz[i]) - last_z[i];
-        return dx * dx + dy * dy + dz * dz;
-      },
-      core::Plus{});
-  norm = transform_reduce(
-      n, 0.0,
-      [=] TWINSIM_HD(Index i) {
-        return double(ux[i]) * ux[i] + double(uy[i]) * uy[i] + double(uz[i]) * uz[i];
-      },
-      core::Plus{});
-  for_each_index(n, [=] TWINSIM_HD(Index i) {
-    last_x[i] = ux[i];
-    last_y[i] = uy[i];
-    last_z[i] = uz[i];
-  });
-}
-
-// A force in lattice units, summed in FP64 (a reduction's value type).
-struct Force3 {
-  double v[3];
-  TWINSIM_HD Force3 operator+(const Force3& o) const {
-    return {{v[0] + o.v[0], v[1] + o.v[1], v[2] + o.v[2]}};
+struct FluidDensity {
+  static constexpr int k = 1;
+  const Real* rho;
+  const unsigned char* solid;
+  TWINSIM_HD void operator()(Index i, double* s) const {
+    if (!solid[i]) s[0] += double(rho[i]);
   }
 };
 
-// Sum of the momentum exchanged across links [begin, end) of the link list (cell * 32 + q).
+// |u - u_last|^2 and |u|^2.
+template <class Real>
+struct VelocityChange {
+  static constexpr int k = 2;
+  const Real *ux, *uy, *uz, *last_x, *last_y, *last_z;
+  TWINSIM_HD void operator()(Index i, double* s) const {
+    const double dx = double(ux[i]) - last_x[i], dy = double(uy[i]) - last_y[i],
+                 dz = double(uz[i]) - last_z[i];
+    s[0] += dx * dx + dy * dy + dz * dz;
+    s[1] += double(ux[i]) * ux[i] + double(uy[i]) * uy[i] + double(uz[i]) * uz[i];
+  }
+};
+
+// Value's sums over each of `count` layers from `first`, [layer][Value::k], to the host.
+template <class Value>
+std::vector<double> layer_sums(const lbm::Layers& layers, int first, int count,
+                               const Value& value) {
+  Buffer<double, Space> sums(std::size_t(count) * Value::k);
+  double* out = sums.data();
+  for_each_index(count, [=] TWINSIM_HD(Index i) {
+    lbm::layer_sum(layers, first + int(i), value, out + i * Value::k);
+  });
+  return core::to_host(sums);
+}
+
+// The momentum exchanged across each link of the link list (cell * 32 + q): force[3 * i + a].
 template <class L, class Real>
-Force3 links_force(const Domain<Real>& d, const Real* src, const unsigned char* solid,
-                   const Real* fraction, const std::int64_t* links, Index begin, Index end) {
-  return transform_reduce(
-      end - begin, Force3{{0, 0, 0}},
-      [=] TWINSIM_HD(Index i) {
-        const std::int64_t link = links[begin + i];
-        Force3 f{{0, 0, 0}};
-        lbm::link_force<L>(d, Index(link / 32), int(link % 32), src, solid, fraction, f.v);
-        return f;
-      },
-      core::Plus{});
+void link_forces(const Domain<Real>& d, const Real* src, const unsigned char* solid,
+                 const Real* fraction, const std::int64_t* links, Index count, double* force) {
+  for_each_index(count, [=] TWINSIM_HD(Index i) {
+    const std::int64_t link = links[i];
+    double* f = force + 3 * i;
+    f[0] = f[1] = f[2] = 0;
+    lbm::link_force<L>(d, Index(link / 32), int(link % 32), src, solid, fraction, f);
+  });
+}
+
+// Copies fields of one layer into a halo buffer and back.
+template <class Real>
+void pack(const lbm::Layers& l, int layer, const lbm::HaloFields& f, const Real* base,
+          Real* buffer) {
+  for_each_index(f.count * lbm::layer_cells(l), [=] TWINSIM_HD(Index i) {
+    lbm::pack_halo(l, layer, f, base, buffer, i);
+  });
+}
+template <class Real>
+void unpack(const lbm::Layers& l, int layer, const lbm::HaloFields& f, Real* base,
+            const Real* buffer) {
+  for_each_index(f.count * lbm::layer_cells(l), [=] TWINSIM_HD(Index i) {
+    lbm::unpack_halo(l, layer, f, base, buffer, i);
+  });
 }
 
 // dst[i] = src[i]: the bandwidth roof of stream_collide (same bytes, no arithmetic).
@@ -284,13 +306,28 @@ Buffer<std::int64_t, Space> obstacle_links(const Domain<Real>& d, const unsigned
 template <class L, class Real>
 class SolverImpl final : public lbm::Solver {
  public:
-  explicit SolverImpl(const lbm::LatticeConfig& c)
-      : m_config(c),
-        m_cells(Index(c.cells[0]) * c.cells[1] * c.cells[2]),
+  // `global`: the whole lattice; this rank's block of it (Block.hpp) with its ghost layers is
+  // what this solver holds.
+  SolverImpl(const lbm::LatticeConfig& global, core::Comm& comm)
+      : SolverImpl(global, comm, lbm::block_of(global, comm.rank(), comm.size())) {}
+
+  SolverImpl(const lbm::LatticeConfig& global, core::Comm& comm, const lbm::Block& block)
+      : m_config(global),
+        m_comm(comm),
+        m_block(block),
+        m_cells(Index(block.local_cells(global.cells)[0]) * block.local_cells(global.cells)[1] *
+                block.local_cells(global.cells)[2]),
         m_f(L::k_q * m_cells),
         m_f_next(L::k_q * m_cells),
         m_macro(10 * m_cells) {
-    for (int a = 0; a < 3; ++a) m_domain.n[a] = c.cells[a];
+    const lbm::LatticeConfig c = lbm::local_config(global, block);
+    for (int a = 0; a < 3; ++a) {
+      m_domain.n[a] = c.cells[a];
+      m_domain.origin[a] = a == block.axis ? block.begin - int(block.low_ghost) : 0;
+      m_domain.extent[a] = global.cells[a];
+    }
+    m_layers = {{c.cells[0], c.cells[1], c.cells[2]}, block.axis};
+    m_first = int(block.low_ghost);
     for (int s = 0; s < 6; ++s) {
       const lbm::Side& side = c.sides[s];
       m_domain.side[s] = side.type == lbm::Boundary::periodic          ? lbm::k_periodic
@@ -312,17 +349,35 @@ class SolverImpl final : public lbm::Solver {
     std::vector<std::uint8_t> solid = c.solid;
     solid.resize(m_cells, 0);
     m_solid = Buffer<unsigned char, Space>::from_host(solid);
+    for (std::uint8_t k : global.solid) m_obstacles = std::max(m_obstacles, int(k));
     if (!c.wall_fraction.empty())
       m_fraction = Buffer<Real, Space>::from_host(
           std::vector<Real>(c.wall_fraction.begin(), c.wall_fraction.end()));
     m_kind = Buffer<unsigned char, Space>(m_cells);
-    m_edge = classify_cells<L>(m_domain, m_solid.data(), m_kind.data());
+    const int ghost_layers = int(block.low_ghost) + int(block.high_ghost);
+    m_edge = classify_cells<L>(m_domain, m_solid.data(), m_kind.data(), block.axis,
+                               block.low_ghost ? 0 : -1,
+                               block.high_ghost ? block.owned() + ghost_layers - 1 : -1);
     m_links = obstacle_links<L>(m_domain, m_solid.data(), m_edge, m_link_begin);
+    m_link_force = Buffer<double, Space>(3 * m_links.size());
     // Rest state rho = 1, u = 0 is g = 0 in the shifted storage, in both lattices (the second
     // keeps solid cells' unused slots defined).
     fill(L::k_q * m_cells, m_f.data(), Real(0));
     fill(L::k_q * m_cells, m_f_next.data(), Real(0));
     fill(3 * m_cells, last_velocity(), Real(0));
+    if (block.ranks > 1) {
+      // A pressure outlet on a side across the split extrapolates from whole cells along the
+      // side, which may lie in a ghost layer: then every population crosses, else only those
+      // that stream across the layer.
+      bool all = false;
+      for (int s = 0; s < 6; ++s)
+        all = all || (s / 2 != block.axis && c.sides[s].type == lbm::Boundary::pressure_outlet);
+      m_up = lbm::crossing_populations<L>(block.axis, +1, all, m_cells);
+      m_down = lbm::crossing_populations<L>(block.axis, -1, all, m_cells);
+      m_halo_send = Buffer<Real, Space>(std::size_t(L::k_q) * lbm::layer_cells(m_layers));
+      m_halo_recv = Buffer<Real, Space>(m_halo_send.size());
+      if (k_backend == core::Backend::Gpu) m_staging = std::make_unique<core::DeviceStaging>(comm);
+    }
   }
 
   void step(std::int64_t n) override {
@@ -341,6 +396,7 @@ class SolverImpl final : public lbm::Solver {
       kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), m_kind.data(),
              fraction(), m_edge.data(), Index(m_edge.size()));
       std::swap(m_f, m_f_next);
+      exchange(m_f.data(), m_up, m_down);
     }
     m_steps += n;
   }
@@ -348,52 +404,86 @@ class SolverImpl final : public lbm::Solver {
   std::int64_t steps_done() const override { return m_steps; }
   void synchronize() override { TWINSIM_BACKEND_NS::synchronize(); }
 
+  // Rank 0 gets the whole lattice's fields (each rank's block gathered in cell order); the
+  // other ranks get `cells` alone.
   lbm::Macroscopic macroscopic() override {
     update_moments();
+    if (m_block.ranks > 1) {  // the velocity of the ghost layers, for the derivatives
+      const lbm::HaloFields u{3, {m_cells, 2 * m_cells, 3 * m_cells}};
+      exchange(m_macro.data(), u, u);
+    }
     compute_vorticity(m_domain, ux(), uy(), uz(), m_solid.data(), vorticity(0), vorticity(1),
                       vorticity(2));
-    const std::vector<Real> h = fields_to_host(0, 7);  // not the last velocity (fields 7-9)
+    const std::vector<Real> h = gathered(fields_to_host(0, 7), 7);  // not the last velocity
+    if (!m_comm.root()) return {m_config.cells, {}, {}, {}, {}, {}, {}};
+    const std::size_t cells = h.size() / 7;
     const auto field = [&](int k) {
-      return std::vector<double>(h.begin() + k * m_cells, h.begin() + (k + 1) * m_cells);
+      return std::vector<double>(h.begin() + k * cells, h.begin() + (k + 1) * cells);
     };
     // 2D: the z component alone; 3D: the vector, [cell][3].
     std::vector<double> w;
     if (L::k_dims == 2) {
       w = field(6);
     } else {
-      w.resize(3 * m_cells);
-      for (Index i = 0; i < m_cells; ++i)
-        for (int a = 0; a < 3; ++a) w[3 * i + a] = h[(4 + a) * m_cells + i];
+      w.resize(3 * cells);
+      for (std::size_t i = 0; i < cells; ++i)
+        for (int a = 0; a < 3; ++a) w[3 * i + a] = h[(4 + a) * cells + i];
     }
+    std::vector<std::uint8_t> solid = m_config.solid;
+    solid.resize(cells, 0);
     return {m_config.cells, field(0), field(1), field(2), field(3), std::move(w),
-            core::to_host(m_solid)};
+            std::move(solid)};
   }
 
   double total_mass() override {
     update_moments();
-    return fluid_sum(m_cells, m_macro.data(), m_solid.data());
+    const FluidDensity<Real> rho{m_macro.data(), m_solid.data()};
+    return lbm::layer_order_sum(m_comm, layer_sums(m_layers, m_first, m_block.owned(), rho),
+                                1)[0];
   }
 
   double velocity_change() override {
     update_moments();
     Real* last = last_velocity();
-    double change = 0, norm = 0;
-    velocity_change_sums(m_cells, ux(), uy(), uz(), last, last + m_cells, last + 2 * m_cells,
-                         change, norm);
+    const VelocityChange<Real> v{ux(), uy(), uz(), last, last + m_cells, last + 2 * m_cells};
+    const std::vector<double> sums =
+        lbm::layer_order_sum(m_comm, layer_sums(m_layers, m_first, m_block.owned(), v), 2);
+    const Real *x = ux(), *y = uy(), *z = uz();
+    Real* lx = last;
+    const Index n = m_cells;
+    for_each_index(n, [=] TWINSIM_HD(Index i) {
+      lx[i] = x[i];
+      lx[n + i] = y[i];
+      lx[2 * n + i] = z[i];
+    });
     const bool first = !m_have_last;
     m_have_last = true;
-    if (first || norm == 0) return std::numeric_limits<double>::infinity();
-    return std::sqrt(change / norm);
+    if (first || sums[1] == 0) return std::numeric_limits<double>::infinity();
+    return std::sqrt(sums[0] / sums[1]);
   }
 
+  // Each link's momentum exchange, added per obstacle over each layer in link order (cell, then
+  // direction), the layers in order (lbm::layer_order_sum).
   std::vector<std::array<double, 3>> obstacle_forces() override {
-    std::vector<std::array<double, 3>> forces(m_link_begin.size() - 1);
-    for (std::size_t k = 0; k + 1 < m_link_begin.size(); ++k) {
-      if (m_link_begin[k + 1] == m_link_begin[k]) continue;
-      const Force3 f = links_force<L>(m_domain, m_f.data(), m_solid.data(), fraction(),
-                                      m_links.data(), m_link_begin[k], m_link_begin[k + 1]);
-      forces[k] = {f.v[0], f.v[1], f.v[2]};
+    const Index count = Index(m_links.size());
+    std::vector<double> per_link, layers(std::size_t(m_block.owned()) * 3 * m_obstacles, 0.0);
+    if (count > 0) {
+      link_forces<L>(m_domain, m_f.data(), m_solid.data(), fraction(), m_links.data(), count,
+                     m_link_force.data());
+      per_link = core::to_host(m_link_force);
+      if (m_links_host.empty()) m_links_host = core::to_host(m_links);
     }
+    for (std::size_t k = 0; k + 1 < m_link_begin.size(); ++k)
+      for (Index i = m_link_begin[k]; i < m_link_begin[k + 1]; ++i) {
+        int x[3];
+        lbm::cell_position(m_domain, Index(m_links_host[i] / 32), x);
+        double* sum = &layers[(std::size_t(x[m_block.axis] - m_first) * m_obstacles + k) * 3];
+        for (int a = 0; a < 3; ++a) sum[a] += per_link[3 * i + a];
+      }
+    const std::vector<double> total = lbm::layer_order_sum(m_comm, layers, 3 * m_obstacles);
+    std::vector<std::array<double, 3>> forces(m_obstacles);
+    for (int k = 0; k < m_obstacles; ++k)
+      forces[k] = {total[3 * k], total[3 * k + 1], total[3 * k + 2]};
     return forces;
   }
 
@@ -427,6 +517,7 @@ class SolverImpl final : public lbm::Solver {
       throw core::Error("lbm checkpoint: its populations are " + precision + ", this run's " +
                         lbm::to_string(m_config.precision));
     upload(in, "lbm/populations", m_f.data(), L::k_q * m_cells);
+    exchange(m_f.data(), m_up, m_down);
     upload(in, "lbm/last_velocity", last_velocity(), 3 * m_cells);
     m_have_last = in.get_int("lbm/have_last_velocity") != 0;
     m_steps = in.get_int("lbm/steps");
@@ -482,13 +573,76 @@ class SolverImpl final : public lbm::Solver {
 
   const Real* fraction() const { return m_fraction.size() > 0 ? m_fraction.data() : nullptr; }
 
+  // Refreshes the ghost layers of the fields at `base`: `up` (those streaming up the split axis)
+  // from the low neighbour's last layer, `down` from the high neighbour's first. Each face is a
+  // pairwise exchange with its neighbour; even ranks take their high face first and odd ranks
+  // their low face, so both sides of a face meet in the same round (a periodic ring of an odd
+  // rank count waits one round at one face, and goes on). Nothing on one rank.
+  void exchange(Real* base, const lbm::HaloFields& up, const lbm::HaloFields& down) {
+    if (m_block.ranks == 1) return;
+    const int last = m_first + m_block.owned() - 1;
+    const auto face = [&](bool high) {
+      if (high ? !m_block.high_ghost : !m_block.low_ghost) return;
+      const lbm::HaloFields& send = high ? up : down;
+      const lbm::HaloFields& recv = high ? down : up;
+      pack(m_layers, high ? last : m_first, send, base, m_halo_send.data());
+      const std::size_t bytes = std::size_t(send.count) * lbm::layer_cells(m_layers) * sizeof(Real);
+      const int to = high ? m_block.high_rank : m_block.low_rank;
+      if (m_staging)
+        m_staging->exchange(m_halo_send.data(), bytes, to, m_halo_recv.data(), bytes, to);
+      else
+        m_comm.exchange(m_halo_send.data(), bytes, to, m_halo_recv.data(), bytes, to);
+      unpack(m_layers, high ? last + 1 : m_first - 1, recv, base, m_halo_recv.data());
+    };
+    const bool even = m_block.rank % 2 == 0;
+    face(even);
+    face(!even);
+  }
+
+  // `fields` fields of local values (count x m_cells): on rank 0 the whole lattice's, each field
+  // in cell order, from every rank's block; empty elsewhere.
+  std::vector<Real> gathered(const std::vector<Real>& local, int fields) const {
+    const std::array<int, 3>& n = m_config.cells;
+    const std::array<int, 3> m = m_block.local_cells(n);
+    const auto owned_box = [&](const lbm::Block& b, const std::array<int, 3>& at, int from,
+                               auto&& visit) {  // the block's cells in order, as cells of `at`
+      int lo[3] = {0, 0, 0}, hi[3] = {n[0], n[1], n[2]};
+      lo[b.axis] = from;
+      hi[b.axis] = from + b.owned();
+      for (int z = lo[2]; z < hi[2]; ++z)
+        for (int y = lo[1]; y < hi[1]; ++y)
+          for (int x = lo[0]; x < hi[0]; ++x)
+            visit((std::size_t(z) * at[1] + y) * at[0] + x);
+    };
+    std::vector<Real> mine;
+    mine.reserve(std::size_t(fields) * m_block.owned() * (m_cells / m[m_block.axis]));
+    for (int k = 0; k < fields; ++k)
+      owned_box(m_block, m, m_first,
+                [&](std::size_t i) { mine.push_back(local[std::size_t(k) * m_cells + i]); });
+    if (m_block.ranks == 1) return mine;
+    const std::vector<std::vector<Real>> all = m_comm.gather(mine, 0);
+    if (!m_comm.root()) return {};
+    const std::size_t cells = std::size_t(n[0]) * n[1] * n[2];
+    std::vector<Real> h(std::size_t(fields) * cells);
+    for (int r = 0; r < m_block.ranks; ++r) {
+      const lbm::Block b = lbm::block_of(m_config, r, m_block.ranks);
+      std::size_t at = 0;
+      for (int k = 0; k < fields; ++k)
+        owned_box(b, n, b.begin,
+                  [&](std::size_t i) { h[std::size_t(k) * cells + i] = all[r][at++]; });
+    }
+    return h;
+  }
+
   void update_moments() {
     compute_moments<L>(m_domain, m_relax, m_f.data(), m_solid.data(), fraction(), m_macro.data(),
                        ux(), uy(), uz());
   }
 
-  lbm::LatticeConfig m_config;
-  Index m_cells;
+  lbm::LatticeConfig m_config;  // the whole lattice's
+  core::Comm& m_comm;
+  lbm::Block m_block;           // this rank's part of it
+  Index m_cells;                // of this rank's lattice: its block and ghost layers
   Domain<Real> m_domain{};
   Relaxation<Real> m_relax{};
   Buffer<Real, Space> m_f;               // [q][cell], shifted populations after the last collision
@@ -499,6 +653,14 @@ class SolverImpl final : public lbm::Solver {
   Buffer<Real, Space> m_fraction;        // [q][cell] wall fractions, empty for half-way walls
   Buffer<std::int64_t, Space> m_links;   // cell * 32 + q, grouped by obstacle
   std::vector<Index> m_link_begin;       // obstacle k's links: [m_link_begin[k - 1], [k])
+  std::vector<std::int64_t> m_links_host;  // m_links on the host, copied at the first use
+  Buffer<double, Space> m_link_force;    // [link][3], the momentum exchanged across each link
+  int m_obstacles = 0;                   // the largest obstacle number of the whole lattice
+  lbm::Layers m_layers{};                // of this rank's lattice across the split axis
+  int m_first = 0;                       // its first layer that is not a ghost layer
+  lbm::HaloFields m_up{}, m_down{};      // the populations that cross a layer up / down
+  Buffer<Real, Space> m_halo_send, m_halo_recv;        // one layer's crossing populations
+  std::unique_ptr<core::DeviceStaging> m_staging;      // the CUDA backend's halo transfers
   // [field][cell]: rho, ux, uy, uz, the vorticity's x, y, z components, and ux, uy, uz at the
   // last velocity_change()
   Buffer<Real, Space> m_macro;
@@ -510,15 +672,16 @@ class SolverImpl final : public lbm::Solver {
 
 namespace lbm_detail {
 template <class L>
-std::unique_ptr<lbm::Solver> make_solver_for(const lbm::LatticeConfig& c) {
-  if (c.precision == lbm::Precision::fp64) return std::make_unique<SolverImpl<L, double>>(c);
-  return std::make_unique<SolverImpl<L, float>>(c);
+std::unique_ptr<lbm::Solver> make_solver_for(const lbm::LatticeConfig& c, core::Comm& comm) {
+  if (c.precision == lbm::Precision::fp64)
+    return std::make_unique<SolverImpl<L, double>>(c, comm);
+  return std::make_unique<SolverImpl<L, float>>(c, comm);
 }
 }  // namespace lbm_detail
 
-std::unique_ptr<lbm::Solver> make_lbm_solver(const lbm::LatticeConfig& c) {
-  if (c.lattice == lbm::Lattice::d3q19) return lbm_detail::make_solver_for<lbm::D3Q19>(c);
-  return lbm_detail::make_solver_for<lbm::D2Q9>(c);
+std::unique_ptr<lbm::Solver> make_lbm_solver(const lbm::LatticeConfig& c, core::Comm& comm) {
+  if (c.lattice == lbm::Lattice::d3q19) return lbm_detail::make_solver_for<lbm::D3Q19>(c, comm);
+  return lbm_detail::make_solver_for<lbm::D2Q9>(c, comm);
 }
 
 }  // namespace twinsim::TWINSIM_BACKEND_NS

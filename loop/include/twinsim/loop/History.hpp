@@ -29,7 +29,8 @@ namespace twinsim::loop {
 
 class History {
  public:
-  // csv: the table's file (created at the first row; a restart keeps it and cuts it in load()).
+  // csv: the table's file (created at the first row; a restart keeps it and cuts it in load());
+  // empty: none (the ranks other than 0 of an MPI run).
   explicit History(std::filesystem::path csv);
   ~History();
   History(const History&) = delete;

@@ -14,6 +14,9 @@ namespace twinsim::io {
 class StateWriter;
 class StateReader;
 }  // namespace twinsim::io
+namespace twinsim::core {
+class Comm;
+}
 
 namespace twinsim::lbm {
 
@@ -118,6 +121,13 @@ class Solver {
 // it) and builds the solver with every fluid cell at rest, rho = 1. Throws core::Error naming
 // the problem.
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config);
+// The same lattice split across the ranks of `comm` (Block.hpp; collective): each rank holds its
+// block, and every call above is collective. macroscopic() gives rank 0 the whole lattice's
+// fields (the others `cells` alone); sums (mass, velocity change, forces) are every rank's and
+// equal bit for bit on any rank count; save/load hold the rank's block (restart on as many
+// ranks). One rank: the lattice whole, as make_solver(backend, config).
+std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config,
+                                    core::Comm& comm);
 
 std::string to_string(Lattice l);
 std::string to_string(Collision c);

@@ -39,6 +39,11 @@ struct Domain {
   // Velocity inlet: 1 for u times 4 s (L - s) / L^2 along each bounded axis across the side.
   int parabolic[6];
   Real density[6];       // pressure outlet: the density held there (p = (rho - 1) / 3)
+  // Where this lattice lies in the whole domain (a rank's block with its ghost layers, Block.hpp):
+  // the whole domain's cell of local cell (0, 0, 0), and the whole domain's cells per axis. A
+  // lattice that is the whole domain: 0 and n. Only the parabolic inflow profile needs them.
+  int origin[3];
+  int extent[3];
 };
 
 template <class Real>
@@ -188,8 +193,8 @@ TWINSIM_HD inline Real side_link(const Domain<Real>& d, Index cell, const int* x
     TWINSIM_LBM_UNROLL
     for (int b = 0; b < L::k_dims; ++b) {
       if (b == side / 2 || d.side[2 * b] == k_periodic) continue;
-      const Real s = Real(x[b]) + Real(0.5) - Real(0.5) * Real(L::c(q, b));
-      const Real len = Real(d.n[b]);
+      const Real s = Real(x[b] + d.origin[b]) + Real(0.5) - Real(0.5) * Real(L::c(q, b));
+      const Real len = Real(d.extent[b]);
       scale *= Real(4) * s * (len - s) / (len * len);
     }
   }
@@ -247,9 +252,10 @@ TWINSIM_HD inline void pull(const Domain<Real>& d, Index cell, const Real* src,
 // mask bytes loaded, no boundary branch. Its kind is its wrap code, the sum over axes of 3^a
 // times 0 (away from the axis' sides), 1 (at the low side) or 2 (at the high side): 0 for the
 // interior, 1..26 for cells on periodic sides. Every other fluid cell (next to a side that is
-// not periodic, or to a solid cell) is k_boundary and takes the general pull().
+// not periodic, or to a solid cell) is k_boundary and takes the general pull(). A ghost cell
+// (a copy of a neighbouring rank's cell, Block.hpp) is read, never updated: k_ghost.
 constexpr int k_wrap_codes = 27;
-enum CellKind : unsigned char { k_interior = 0, k_boundary = 254, k_solid = 255 };
+enum CellKind : unsigned char { k_interior = 0, k_ghost = 253, k_boundary = 254, k_solid = 255 };
 
 template <class L, class Real>
 TWINSIM_HD inline unsigned char cell_kind(const Domain<Real>& d, Index cell,
