@@ -262,6 +262,8 @@ loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
 }  // namespace
 
 void add_in_situ_schema(io::Schema& schema) {
+  // The whole schema (twinsim schema) lists every wrapped kind: the sections once.
+  if (schema.find("samples")) return;
   schema
       .section("samples",
                "In-situ training (with [train]): the trajectories the solver "
