@@ -9,6 +9,8 @@ cases/surrogate/lbm_cavity_insitu.toml (16 x 16 cells, 4 members of 6 frames, a 
   bit for bit, and so do the history's losses.
 - Restart: training during the run, restarted from a checkpoint inside a member and from one
   after the solver ended, gives the uninterrupted run's model, history and dataset bit for bit.
+- `twinsim gather` of two of these runs names the one with the smaller test loss as the best
+  model, in its printed line and in /members.
 - Refusals at check time (exit 2): output_every that does not divide steps, a Reynolds number
   the grid cannot resolve (named by its key), a 3D lattice.
 
@@ -17,6 +19,7 @@ Usage: test_lbm_in_situ.py TWINSIM SOURCE_DIR   (Debian's /usr/bin/python3: h5py
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -56,13 +59,14 @@ INSITU = [CASE, *SOLVER, *MODEL, "--set", "samples.test=[3]", "--set", "samples.
 with tempfile.TemporaryDirectory() as tmp:
     # Equivalence: every member first, then 4 epochs over 3 x 4 windows.
     insitu = os.path.join(tmp, "insitu")
-    twinsim("run", *INSITU, "--set", "samples.steps_per_sample=0", "--out", insitu)
+    twinsim("run", *INSITU, "--set", "samples.steps_per_sample=0", "--set", "run.name=eq",
+            "--out", insitu)
     with open(os.path.join(insitu, "summary.json")) as f:
         s = json.load(f)
     check(s["status"] == "ok" and s["ensemble"]["members"] == 4 and s["steps"] == 800
           and s["timing"]["sample_steps_per_s"] > 0,
           "lbm_ensemble: 4 members of 200 steps, the solver's rate in summary.json")
-    data = os.path.join(insitu, "lbm_cavity_insitu.h5")
+    data = os.path.join(insitu, "eq.h5")
     offline = os.path.join(tmp, "offline")
     twinsim("train", OFFLINE, *MODEL, "--set", f'data.files=["{data}"]',
             "--set", "data.train_samples=3", "--set", "data.test_samples=1",
@@ -121,6 +125,19 @@ with tempfile.TemporaryDirectory() as tmp:
                   np.array_equal(a["fields/vorticity_first_member/value"][()],
                                  b["fields/vorticity_first_member/value"][()]),
                   f"restart from step {at}: the trajectories bit for bit")
+
+    # twinsim gather names the best model of the two (the smaller train.final_test_loss).
+    gathered = os.path.join(tmp, "gathered.h5")
+    r = subprocess.run([sys.argv[1], "gather", gathered, insitu, full], capture_output=True,
+                       text=True)
+    best = min((insitu, "eq"), (full, "lbm_cavity_insitu"),
+               key=lambda run: json.load(open(os.path.join(run[0], "summary.json")))
+               ["train"]["final_test_loss"])
+    with h5py.File(gathered, "r") as f:
+        table = f["members"].attrs["best"]
+    check(r.returncode == 0 and f"best model: {best[1]} (test error" in r.stderr + r.stdout
+          and os.path.join(best[0], "model.h5") in r.stderr + r.stdout and table == best[1],
+          f"gather names the best model, {best[1]}, in its line and its table")
 
     # Refusals at check time.
     for args, key in (
