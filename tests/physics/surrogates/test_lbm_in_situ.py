@@ -9,6 +9,7 @@ cases/surrogate/lbm_cavity_insitu.toml (16 x 16 cells, 4 members of 6 frames, a 
   bit for bit, and so do the history's losses.
 - Restart: training during the run, restarted from a checkpoint inside a member and from one
   after the solver ended, gives the uninterrupted run's model, history and dataset bit for bit.
+- samples.share = 0.5: training takes at least half the wall time while the solver runs.
 - `twinsim gather` of two of these runs names the one with the smaller test loss as the best
   model, in its printed line and in /members.
 - Refusals at check time (exit 2): output_every that does not divide steps, a Reynolds number
@@ -125,6 +126,19 @@ with tempfile.TemporaryDirectory() as tmp:
                   np.array_equal(a["fields/vorticity_first_member/value"][()],
                                  b["fields/vorticity_first_member/value"][()]),
                   f"restart from step {at}: the trajectories bit for bit")
+
+    # samples.share = 0.5: after each advance of the solver, optimizer steps until training
+    # has had half the wall time (or is done).
+    share = os.path.join(tmp, "share")
+    twinsim("run", *INSITU, "--set", "samples.steps_per_sample=0", "--set", "samples.share=0.5",
+            "--set", "train.epochs=40", "--out", share)
+    with open(os.path.join(share, "summary.json")) as f:
+        s = json.load(f)["in_situ"]
+    during = s["train_s_while_solving"] / (s["solver_s"] + s["train_s_while_solving"])
+    check(s["optimizer_steps_while_solving"] > 0 and
+          (during >= 0.5 or s["optimizer_steps_while_solving"] == 120),
+          f"samples.share 0.5: {s['optimizer_steps_while_solving']} optimizer steps while the "
+          f"solver ran, {during:.2f} of that wall time (or all 120 steps)")
 
     # twinsim gather names the best model of the two (the smaller train.final_test_loss).
     gathered = os.path.join(tmp, "gathered.h5")
