@@ -309,7 +309,8 @@ void add_in_situ_schema(io::Schema& schema) {
       .at_least(0)
       .key_ints("test",
                 "Indices (0-based, of the run's trajectories; spectral: sample i has "
-                "seed spectral.seed + first_sample + i) held out for testing")
+                "seed spectral.seed + first_sample + i; lbm_ensemble: member i has "
+                "Reynolds number lbm.ensemble.reynolds[i]) held out for testing")
       .default_value(std::vector<std::int64_t>{})
       .key_int("steps_per_sample",
                "Optimizer steps after each training trajectory the solver "
