@@ -196,7 +196,9 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
     return {step(), m_m.count() * m_m.steps, "member steps"};
   }
 
-  // `until` is not used: the members' clocks restart, so the run has no time triggers.
+  // `until` is not used: the members' clocks restart, so the run has no time triggers. An
+  // advance ends where a member completes: an in-situ trainer (nn::with_training) then takes
+  // its steps right after each member, wherever the loop's chunks end.
   void advance(std::int64_t steps, double /*until*/) override {
     if (!m_solver && !finished()) start_member();  // a fresh run's first member
     for (std::int64_t taken = 0; taken < steps && !finished();) {
@@ -209,6 +211,7 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
       if (m_recorded < m_m.frames) continue;
       complete_member();
       if (++m_member < m_m.count()) start_member();
+      return;
     }
   }
   void synchronize() override {
