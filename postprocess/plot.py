@@ -25,6 +25,8 @@ def plotters():
         "md": ("thermo, energy drift, RDF, MSD", md.plot),
         "lbm": ("flow fields, history, Ghia centrelines / Poiseuille profile, forces",
                 lbm.plot),
+        "lbm_ensemble": ("every member's last vorticity frame (+ training history in situ)",
+                         lbm.plot_ensemble),
         "spectral": ("vorticity snapshots, energy spectrum, energy and enstrophy",
                      spectral.plot_2d),
         "spectral3d": ("dissipation and energy vs time, energy spectrum, vorticity slices",

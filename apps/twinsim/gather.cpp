@@ -48,6 +48,14 @@ int gather(const GatherOptions& options) {
                  report.trajectories, report.runs);
   else if (!report.no_training_set.empty())
     spdlog::warn("no training set /vorticity/value: {}", report.no_training_set);
+  if (report.best >= 0) {
+    const io::GatherRun& best = runs[std::size_t(report.best)];
+    spdlog::info("best model: {} (test error {:.5g}, {:.3g} s){}", best.name, best.test_error,
+                 best.cost_s,
+                 std::filesystem::exists(best.dir / "model.h5")
+                     ? ": " + (best.dir / "model.h5").string()
+                     : std::string());
+  }
   spdlog::info("gathered {} runs into {}", report.runs, out.string());
   return k_exit_ok;
 }

@@ -1,6 +1,7 @@
 #include "runs.hpp"
 
 #include "twinsim/heat/Run.hpp"
+#include "twinsim/lbm/Ensemble.hpp"
 #include "twinsim/lbm/Run.hpp"
 #include "twinsim/md/Run.hpp"
 #include "twinsim/spectral/Run.hpp"
@@ -16,6 +17,7 @@ const std::vector<loop::Kind>& solvers() {
                                               nn::with_training<spectral::kind_2d>(),
                                               spectral::kind_3d(),
                                               lbm::kind(),
+                                              nn::with_training<lbm::ensemble_kind>(),
                                               heat::kind()};
   return all;
 }

@@ -6,7 +6,9 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -165,6 +167,15 @@ void write_table(H5File& out, const std::vector<GatherRun>& members,
   out.set_attribute("/members", "run_dirs", dirs);
   out.set_attribute("/members", "statuses", statuses);
   out.set_attribute("/members", "swept_keys", swept);
+  std::vector<double> errors, costs;
+  for (const GatherRun& m : members) {
+    errors.push_back(m.test_error);
+    costs.push_back(m.cost_s);
+  }
+  out.set_attribute("/members", "test_error", errors);
+  out.set_attribute("/members", "cost_s", costs);
+  const std::ptrdiff_t best = best_model(members);
+  out.set_attribute("/members", "best", best < 0 ? std::string() : members[best].name);
   for (const std::string& key : swept) {
     std::vector<AttributeValue> column;
     for (const GatherRun& m : members) {
@@ -295,6 +306,7 @@ std::size_t write_training_set(H5File& out, const std::vector<GatherRun>& member
 }  // namespace
 
 GatherRun read_gather_run(const fs::path& dir) {
+  constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
   GatherRun m;
   m.dir = dir;
   if (!fs::is_regular_file(dir / "case.toml"))
@@ -319,6 +331,16 @@ GatherRun read_gather_run(const fs::path& dir) {
   } else {
     m.status = "no summary.json";
   }
+  // A summary.json that is not JSON made the run incomplete above (no status).
+  const auto number = [&](const char* key) {
+    try {
+      if (!m.summary.empty()) return json_number(m.summary, key).value_or(k_nan);
+    } catch (const core::Error&) {
+    }
+    return k_nan;
+  };
+  m.test_error = number("train.final_test_loss");
+  m.cost_s = number("timing.total_s");
   if (m.status != "ok") m.incomplete.push_back("status " + m.status);
   const fs::path h5_path = dir / (m.name + ".h5");
   if (!fs::is_regular_file(h5_path))
@@ -363,11 +385,27 @@ std::vector<std::string> swept_keys(const std::vector<GatherRun>& runs) {
   return swept;
 }
 
+std::ptrdiff_t best_model(const std::vector<GatherRun>& runs) {
+  std::ptrdiff_t best = -1;
+  const auto cost = [](const GatherRun& m) {
+    return std::isnan(m.cost_s) ? std::numeric_limits<double>::infinity() : m.cost_s;
+  };
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const GatherRun& m = runs[i];
+    if (std::isnan(m.test_error)) continue;
+    if (best < 0 || m.test_error < runs[best].test_error ||
+        (m.test_error == runs[best].test_error && cost(m) < cost(runs[best])))
+      best = std::ptrdiff_t(i);
+  }
+  return best;
+}
+
 GatherReport gather_runs(const fs::path& out_path, const std::vector<GatherRun>& runs) {
   if (runs.empty()) throw core::Error("gather: no run folders to gather");
   GatherReport report;
   report.runs = runs.size();
   report.swept_keys = swept_keys(runs);
+  report.best = best_model(runs);
   write_through_temporary(out_path, [&](const fs::path& temporary) {
     H5File out = H5File::create(temporary);
     out.set_attribute("/", "gathered_runs", std::int64_t(runs.size()));

@@ -237,3 +237,39 @@ def plot(run, out):
             plot_poiseuille(run, f, out, written)
         plot_forces(run, f, out, written)
     return written
+
+
+def plot_ensemble(run, out):
+    """An lbm_ensemble run (solver `lbm_ensemble`): every member's last vorticity frame, one
+    panel per Reynolds number, one colour range (/vorticity/value [member][frame][y][x])."""
+    written = []
+    with h5py.File(run.h5, "r", locking=False) as f:
+        w = f["vorticity/value"]
+        if w.shape[0] == 0:
+            raise ValueError(f"{run.h5}: no member in /vorticity (samples.write = false, or "
+                             "the run stopped before its first member ended)")
+        reynolds = f["reynolds"][...]
+        t = f["snapshot_time"][-1]
+        members = w.shape[0]
+        last = [np.asarray(w[m, -1], dtype=float) for m in range(members)]
+    size = run.case_value("lbm.domain.size", [1.0, 1.0])
+    lim = max(float(np.abs(v).max()) for v in last) or 1.0
+    cols = min(members, 7)
+    rows = (members + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols + 1.2, 1.9 * rows + 0.6),
+                             squeeze=False, layout="constrained")
+    for m, ax in enumerate(axes.flat):
+        ax.grid(False)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if m >= members:
+            ax.axis("off")
+            continue
+        im = ax.imshow(last[m], origin="lower", extent=(0, size[0], 0, size[1]), cmap="RdBu_r",
+                       vmin=-lim, vmax=lim)
+        ax.set_title(f"Re {reynolds[m]:.4g}", fontsize=8)
+    fig.colorbar(im, ax=axes, shrink=0.85, pad=0.02).set_label("vorticity [1/s]")
+    fig.suptitle(title(run, f"vorticity at t = {t:.3g} s of each member (run order)"),
+                 fontsize=9)
+    save(fig, out, "lbm_ensemble_vorticity", written)
+    return written

@@ -37,7 +37,9 @@ def plot_history(run, out, written):
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for key, label in (("train_loss", "train"), ("test_loss", "test")):
         if key in h and np.any(h[key] > 0):
-            axes[0].semilogy(h["epoch"], h[key], ".-", ms=5, lw=1.6, label=label)
+            # In situ the test loss is 0 until a held-out trajectory has come: not drawn.
+            axes[0].semilogy(h["epoch"], np.where(h[key] > 0, h[key], np.nan), ".-", ms=5,
+                             lw=1.6, label=label)
     loss = run.get("train.loss", "")
     axes[0].set_xlabel("epoch")
     axes[0].set_ylabel(f"loss ({loss})" if loss else "loss")

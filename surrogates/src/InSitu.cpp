@@ -74,13 +74,14 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
  public:
   InSitu(std::unique_ptr<loop::Stepper> solver, std::unique_ptr<Trainer<Real>> trainer,
          EpochReport<Real>& report, const loop::SampleShape& shape, SampleBuffer buffer,
-         std::int64_t steps_per_sample)
+         std::int64_t steps_per_sample, double share)
       : m_solver(std::move(solver)),
         m_trainer(std::move(trainer)),
         m_report(report),
         m_shape(shape),
         m_buffer(std::move(buffer)),
-        m_steps_per_sample(steps_per_sample) {}
+        m_steps_per_sample(steps_per_sample),
+        m_share(share) {}
 
   void add(std::int64_t index, const double* values) override {
     const bool test = m_buffer.test_ids.count(index) > 0;
@@ -100,12 +101,22 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
 
   void advance(std::int64_t steps, double until) override {
     if (!m_solver->finished()) {
+      const auto t0 = std::chrono::steady_clock::now();
       m_solver->advance(steps, until);
+      m_solver_s += core::seconds_since(t0);
+      const double before = m_train_s;
       for (std::int64_t due = std::exchange(m_due, 0); due > 0;) {
         const std::int64_t n = train(due);
         if (n == 0) break;
         due -= n;
       }
+      // samples.share: optimizer steps until training has had its share of the wall time
+      // the solver and the training took so far (one step past it at most).
+      while (m_share > 0 && m_during_s + (m_train_s - before) <
+                                m_share * (m_solver_s + m_during_s + (m_train_s - before)))
+        if (train(1) == 0) break;
+      m_during_s += m_train_s - before;
+      m_during_steps = m_trainer->step();
       return;
     }
     m_after += train(steps);
@@ -121,6 +132,9 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
     out.put("insitu/mean", m_trainer->file().normalisation.mean);
     out.put("insitu/std", m_trainer->file().normalisation.std);
     out.put("insitu/train_s", m_train_s);
+    out.put("insitu/solver_s", m_solver_s);
+    out.put("insitu/during_s", m_during_s);
+    out.put("insitu/during_steps", m_during_steps);
   }
   void load(const io::StateReader& in) override {
     m_solver->load(in);
@@ -130,6 +144,10 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
     m_normalised = in.get_int("insitu/normalised") != 0;
     m_trainer->file().normalisation = {in.get_double("insitu/mean"), in.get_double("insitu/std")};
     m_train_s = in.get_double("insitu/train_s");
+    // Checkpoints from before samples.share lack these.
+    m_solver_s = in.has("insitu/solver_s") ? in.get_double("insitu/solver_s") : 0.0;
+    m_during_s = in.has("insitu/during_s") ? in.get_double("insitu/during_s") : 0.0;
+    m_during_steps = in.has("insitu/during_steps") ? in.get_int("insitu/during_steps") : 0;
     if (m_normalised) upload();
   }
 
@@ -144,6 +162,10 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
     sum.set("in_situ.trajectories_trained_on", m_buffer.seen);
     sum.set("in_situ.test_trajectories", m_buffer.test_count());
     sum.set("in_situ.steps_per_sample", m_steps_per_sample);
+    sum.set("in_situ.share", m_share);
+    sum.set("in_situ.solver_s", m_solver_s);
+    sum.set("in_situ.train_s_while_solving", m_during_s);
+    sum.set("in_situ.optimizer_steps_while_solving", m_during_steps);
     sum.set("timing.in_situ_train_s", m_train_s);
   }
 
@@ -190,11 +212,15 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
   loop::SampleShape m_shape;
   SampleBuffer m_buffer;
   std::int64_t m_steps_per_sample;
+  double m_share;            // samples.share of the wall time for training while solving
   std::int64_t m_due = 0;    // optimizer steps owed for the trajectories of this advance
   std::int64_t m_after = 0;  // optimizer steps taken after the solver finished
   bool m_normalised = false;
   bool m_changed = false;  // the buffer holds trajectories the Learner has not
   double m_train_s = 0;    // seconds training in situ (restarts included)
+  double m_solver_s = 0;   // seconds in the solver's advance (restarts included)
+  double m_during_s = 0;   // seconds training while the solver ran (restarts included)
+  std::int64_t m_during_steps = 0;  // optimizer steps taken while the solver ran
 };
 
 template <class Real>
@@ -253,7 +279,8 @@ loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
           loop::Trigger{});
   auto stepper =
       std::make_unique<InSitu<Real>>(std::move(run.stepper), std::move(trainer), report, shape,
-                                     std::move(buffer), c.get_int("samples.steps_per_sample"));
+                                     std::move(buffer), c.get_int("samples.steps_per_sample"),
+                                     c.get_float("samples.share"));
   source->set_sink(stepper.get(), c.get_bool("samples.write"));
   run.stepper = std::move(stepper);
   return run;
@@ -262,6 +289,8 @@ loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
 }  // namespace
 
 void add_in_situ_schema(io::Schema& schema) {
+  // The whole schema (twinsim schema) lists every wrapped kind: the sections once.
+  if (schema.find("samples")) return;
   schema
       .section("samples",
                "In-situ training (with [train]): the trajectories the solver "
@@ -280,14 +309,23 @@ void add_in_situ_schema(io::Schema& schema) {
       .at_least(0)
       .key_ints("test",
                 "Indices (0-based, of the run's trajectories; spectral: sample i has "
-                "seed spectral.seed + first_sample + i) held out for testing")
+                "seed spectral.seed + first_sample + i; lbm_ensemble: member i has "
+                "Reynolds number lbm.ensemble.reynolds[i]) held out for testing")
       .default_value(std::vector<std::int64_t>{})
       .key_int("steps_per_sample",
                "Optimizer steps after each training trajectory the solver "
-               "completes; 0: training starts when the solver ends. The "
+               "completes; 0 (and share 0): training starts when the solver ends. The "
                "epochs of train.epochs not done by then follow")
       .default_value(0)
       .at_least(0)
+      .key_float("share",
+                 "Share of the wall time for training while the solver runs: after each "
+                 "advance of the solver the trainer takes optimizer steps until its seconds "
+                 "reach this share of the solver's and its own (besides steps_per_sample); "
+                 "0: off. Wall-clock driven: a restart continues, but not bit for bit")
+      .default_value(0.0)
+      .at_least(0.0)
+      .less_than(1.0)
       .key_bool("write",
                 "false: the trajectories go to the training only, not into the "
                 "solver's output file (which keeps its descriptions and no rows)")

@@ -4,6 +4,7 @@
 // counts, why runs make none, and that a failed gather leaves no file behind.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "twinsim/core/Error.hpp"
@@ -31,6 +32,7 @@ struct FakeRun {
   int whole = -1;   // complete_frames of /vorticity when not all (a killed run)
   double dt = 0.01;
   std::int64_t first_seed = 0;
+  std::string summary;  // more summary.json members, each line ending with ",\n"
 };
 
 // A run folder as a spectral run leaves it: case.toml, summary.json, <name>.h5 with the
@@ -42,7 +44,8 @@ fs::path make_run(const fs::path& parent, const FakeRun& r) {
       << "[run]\nname = \"" << r.name << "\"\nsolver = \"" << r.solver << "\"\n"
       << r.extra;
   std::ofstream(dir / "summary.json") << "{\n  \"run\": {\n    \"status\": \"inner\"\n  },\n"
-                                      << "  \"status\": \"" << r.status << "\"\n}\n";
+                                      << r.summary << "  \"status\": \"" << r.status
+                                      << "\"\n}\n";
   io::H5File file = io::H5File::create(dir / (r.name + ".h5"));
   io::write_provenance(file, {"case text", "cpu", "lattice"});
   for (int i = 0; i < 30; ++i)  // enough variable-length strings for dense attribute storage
@@ -172,6 +175,49 @@ TEST(Gather, GathersReplicasWithNothingSwept) {
   const io::H5File z = io::H5File::open(root / "z.h5");
   EXPECT_TRUE(z.attribute_as<std::vector<std::string>>("/members", "swept_keys").empty());
   EXPECT_TRUE(z.attribute_as<std::vector<double>>("/members/e", "empty").empty());
+}
+
+// A hyper-parameter search: the smallest train.final_test_loss wins, equal losses go to the
+// smaller timing.total_s; runs without a test loss (a solver run) never win. The table has
+// both columns and the best run's name.
+TEST(Gather, NamesTheBestModelBySmallestTestErrorThenCost) {
+  const fs::path root = scratch("best");
+  const auto summary = [](const char* loss, const char* seconds) {
+    return std::string("  \"train\": {\n    \"final_test_loss\": ") + loss +
+           "\n  },\n  \"timing\": {\n    \"total_s\": " + seconds + "\n  },\n";
+  };
+  FakeRun a{"a", "spectral", "[train]\nepochs = 1\n"}, b = a, c = a, d = a;
+  a.summary = summary("0.02", "10");
+  b.name = "b";
+  b.extra = "[train]\nepochs = 2\n";
+  b.summary = summary("0.0125", "30");
+  c.name = "c";
+  c.extra = "[train]\nepochs = 3\n";
+  c.summary = summary("0.0125", "20");  // as good as b, cheaper
+  d.name = "d";
+  d.extra = "[train]\nepochs = 4\n";  // no test loss
+  std::vector<io::GatherRun> runs =
+      io::read_gather_runs({make_run(root, a), make_run(root, b), make_run(root, c),
+                            make_run(root, d)});
+  EXPECT_EQ(runs[1].test_error, 0.0125);
+  EXPECT_EQ(runs[1].cost_s, 30.0);
+  EXPECT_TRUE(std::isnan(runs[3].test_error));
+  EXPECT_EQ(io::best_model(runs), 2);
+  const io::GatherReport report = io::gather_runs(root / "all.h5", runs);
+  EXPECT_EQ(report.best, 2);
+  const io::H5File f = io::H5File::open(root / "all.h5");
+  EXPECT_EQ(std::get<std::string>(f.attribute("/members", "best")), "c");
+  const auto errors = std::get<std::vector<double>>(f.attribute("/members", "test_error"));
+  ASSERT_EQ(errors.size(), 4u);
+  EXPECT_EQ(errors[0], 0.02);
+  EXPECT_TRUE(std::isnan(errors[3]));
+  EXPECT_EQ(std::get<std::vector<double>>(f.attribute("/members", "cost_s"))[2], 20.0);
+  runs.pop_back();
+  runs[0].cost_s = std::nan("");  // no cost: the dearest
+  runs[2].test_error = 0.02;
+  EXPECT_EQ(io::best_model(runs), 1);
+  for (io::GatherRun& r : runs) r.test_error = std::nan("");
+  EXPECT_EQ(io::best_model(runs), -1);
 }
 
 TEST(Gather, LeavesNoFileWhenItFails) {

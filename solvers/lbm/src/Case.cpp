@@ -349,7 +349,7 @@ void add_schema(io::Schema& schema) {
       .unit("m");
 }
 
-CaseLattice lattice_of(const io::Case& c, core::Backend backend) {
+CaseLattice lattice_of(const io::Case& c, core::Backend backend, double viscosity) {
   const io::Section s = c.section("lbm"), dom = c.section("lbm.domain"),
                     bnd = c.section("lbm.boundaries");
   CaseLattice r;
@@ -365,7 +365,7 @@ CaseLattice lattice_of(const io::Case& c, core::Backend backend) {
                     cells.size()));
   setup.size = {size[0], size[1], r.dims == 3 ? size[2] : 0.0};
   setup.cells = {int(cells[0]), int(cells[1]), r.dims == 3 ? int(cells[2]) : 1};
-  setup.viscosity = dom.get_float("viscosity");
+  setup.viscosity = viscosity > 0 ? viscosity : dom.get_float("viscosity");
   setup.reference_velocity = dom.get_float("reference_velocity");
   setup.lattice_velocity = dom.get_float("lattice_velocity");
   setup.density = dom.get_float("density");

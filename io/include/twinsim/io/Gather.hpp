@@ -5,7 +5,10 @@
 //                             (summary.json) and swept.<section.key>: that run's values of the
 //                             case keys that differ between the runs
 //   /members                  the table: attributes names, run_dirs, statuses, swept_keys and
-//                             one column per swept key (numbers, or TOML text)
+//                             one column per swept key (numbers, or TOML text); test_error
+//                             and cost_s (summary.json's train.final_test_loss and
+//                             timing.total_s, NaN where absent) and best (the best model's
+//                             run name, "" when no run has a test error)
 //   /vorticity, /snapshot_time  spectral runs of one shape and the same physics: every run's
 //                             trajectories concatenated along samples, in the order given, as a
 //                             virtual dataset over the copies (no second copy): the layout
@@ -36,6 +39,9 @@ struct GatherRun {
   // Why the run did not finish: "status interrupted", "<series> holds 3 frames of which 2 are
   // whole"; empty when it did. Such a run is gathered with its whole frames only.
   std::vector<std::string> incomplete;
+  // summary.json's train.final_test_loss (runs that trained a model) and timing.total_s
+  // (seconds, the run's cost); NaN when absent.
+  double test_error = 0, cost_s = 0;
 };
 
 // Reads a run folder. Throws core::Error for one that cannot be gathered (no case.toml, no
@@ -48,6 +54,11 @@ std::vector<GatherRun> read_gather_runs(const std::vector<std::filesystem::path>
 // The case keys whose values differ between the runs (missing counts as a value), sorted.
 std::vector<std::string> swept_keys(const std::vector<GatherRun>& runs);
 
+// The best model of a hyper-parameter search: the run with the smallest test error, of equal
+// errors the cheapest (a run without a cost counts as the dearest); -1 when no run has a
+// test error.
+std::ptrdiff_t best_model(const std::vector<GatherRun>& runs);
+
 // What gather_runs wrote.
 struct GatherReport {
   std::size_t runs = 0;
@@ -58,6 +69,7 @@ struct GatherReport {
   // Why spectral runs were not joined into a training set; "" when they were, or when the
   // first run is not a spectral run (nothing to explain).
   std::string no_training_set;
+  std::ptrdiff_t best = -1;  // best_model(runs)
 };
 
 // Writes the runs into `out` (replacing any file there) through out.tmp and a rename, so `out`

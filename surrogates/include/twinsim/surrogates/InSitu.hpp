@@ -8,7 +8,10 @@
 //     sample buffer: held-out test trajectories (samples.test, by the run's index) into the
 //     test split, the others into `samples.capacity` training slots (full: the oldest is
 //     replaced), windows of samples.in_frames frames -> samples.out_frames as twinsim train;
-//   - after each trajectory the trainer takes samples.steps_per_sample optimizer steps; when
+//   - after each trajectory the trainer takes samples.steps_per_sample optimizer steps, and
+//     with samples.share > 0, after each advance of the solver, steps until training has had
+//     that share of the wall time of the solver and itself (wall-clock driven: not bit for
+//     bit across a restart); when
 //     the solver has finished it trains on until train.epochs epochs are done (epochs count
 //     passes over the buffer's training windows as it was at each epoch's start);
 //   - the normalisation (one mean and deviation) is fixed at the first optimizer step, from the
@@ -24,8 +27,10 @@
 // starts when the solver ends, on the data `twinsim train` would read from the solver's file:
 // the model is the same, bit for bit, on the same backend (test_in_situ).
 //
-// Solvers never include this library: the program lists with_training<spectral::kind_2d>()
-// where it listed spectral::kind_2d() (apps/twinsim/runs.cpp).
+// Any kind that declares Kind::samples and whose stepper is a loop::SampleSource can be
+// wrapped; solvers never include this library: the program lists
+// with_training<spectral::kind_2d>() and with_training<lbm::ensemble_kind>() where it would
+// list the kinds themselves (apps/twinsim/runs.cpp).
 #include "twinsim/io/Case.hpp"
 #include "twinsim/io/Schema.hpp"
 #include "twinsim/loop/Run.hpp"

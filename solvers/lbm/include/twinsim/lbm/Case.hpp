@@ -36,8 +36,10 @@ struct CaseLattice {
 // Converts the case to lattice units (lbm::to_lattice_units: tau, Mach and cell Reynolds
 // bounds), rasterises its obstacles, reads its mask file, and refuses (core::Error, saying what
 // to change) what the solver cannot run or the reference cannot compare, naming the case's
-// keys. Meshes (shape = 'stl') are voxelised on `backend`.
-CaseLattice lattice_of(const io::Case& case_file, core::Backend backend = core::Backend::Cpu);
+// keys. Meshes (shape = 'stl') are voxelised on `backend`. viscosity > 0 [m^2/s]: in place of
+// lbm.domain.viscosity (the members of an ensemble over the Reynolds number, Ensemble.hpp).
+CaseLattice lattice_of(const io::Case& case_file, core::Backend backend = core::Backend::Cpu,
+                       double viscosity = 0);
 
 // lattice_of's refusals, before the run folder exists.
 void check(const io::Case& case_file);

@@ -1,0 +1,17 @@
+#pragma once
+// A family of 2D lattice Boltzmann flows as one run, for surrogate training: the case's flow at
+// each Reynolds number of [lbm.ensemble] reynolds (member i: lbm.domain.viscosity =
+// reference_velocity x size[1] / reynolds[i]), run one after another from rest, each for
+// lbm.steps steps with a vorticity frame every lbm.output_every steps from step 0. The
+// trajectories go to <name>.h5 as /vorticity/value [member][frame][y][x] (1/s, SI; the layout
+// of the spectral generator's, so `twinsim train` and `twinsim predict` read them) with
+// /snapshot_time and /reynolds, the first member's frames as a field series for ParaView; and,
+// as each member completes, to a loop::SampleSink (in-situ training, nn::with_training).
+// run.solver = "lbm_ensemble".
+#include "twinsim/loop/Run.hpp"
+
+namespace twinsim::lbm {
+
+const loop::Kind& ensemble_kind();
+
+}  // namespace twinsim::lbm
