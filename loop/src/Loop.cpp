@@ -184,13 +184,23 @@ class Diverged : public core::Error {
 };
 }  // namespace
 
+bool Stepper::non_finite() const {
+  io::StateWriter scan;
+  save(scan);
+  return scan.non_finite().has_value();
+}
+
 void Loop::check_finite() const {
+  if (!m_stepper.non_finite()) return;
+  // Diverged: the state is scanned once more, on the host, to say where.
   io::StateWriter scan;
   m_stepper.save(scan);
-  if (!scan.non_finite()) return;
-  const auto& bad = *scan.non_finite();
-  throw Diverged(fmt::format("diverged at step {} (time {:.6g}): {}[{}] = {}; likely cause: {}",
-                             m_stepper.step(), m_stepper.time(), bad.name, bad.index, bad.value,
+  const std::string where =
+      scan.non_finite() ? fmt::format("{}[{}] = {}", scan.non_finite()->name,
+                                      scan.non_finite()->index, scan.non_finite()->value)
+                        : std::string("a non-finite value in the state");
+  throw Diverged(fmt::format("diverged at step {} (time {:.6g}): {}; likely cause: {}",
+                             m_stepper.step(), m_stepper.time(), where,
                              m_stepper.divergence_cause()),
                  m_stepper.step());
 }

@@ -335,7 +335,9 @@ class Restarts(unittest.TestCase):
         r = self.run_cavity()
         self.assertEqual(r.returncode, 0, r.stderr)
         kept = sorted(os.listdir(os.path.join(self.out, "checkpoints")))
-        self.assertEqual(kept, ["step_0000000200.h5", "step_0000000300.h5"])
+        # Each with its whole-file checksum.
+        self.assertEqual(kept, ["step_0000000200.h5", "step_0000000200.h5.sum",
+                                "step_0000000300.h5", "step_0000000300.h5.sum"])
         with open(os.path.join(self.out, "summary.json")) as f:
             self.assertEqual(json.load(f)["checkpoints"]["written"], 3)
         r = self.run_cavity("--set", "lbm.tolerance=1e-6", "--restart", "latest")

@@ -93,6 +93,10 @@ class LbmStepper : public loop::Stepper {
     m_solver->save(out);
     out.put("lbm/initial_mass", m_mass0);
   }
+  // The divergence check on the device: the fluid's mass sums every fluid cell's density (a
+  // NaN or infinity in any of its populations makes it non-finite), one number read back
+  // instead of the populations.
+  bool non_finite() const override { return !std::isfinite(m_solver->total_mass()); }
   void load(const io::StateReader& in) override {
     m_solver->load(in);
     m_mass0 = in.get_double("lbm/initial_mass");
