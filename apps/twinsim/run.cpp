@@ -38,7 +38,13 @@ int check(const RunOptions& options) {
   const io::CaseOutline outline = io::outline_of(options.case_path, options.overrides);
   if (outline.has("sweep")) return check_sweep(options);
   if (is_surrogate_case(outline)) {
-    if (!load_surrogate_case(options)) return k_exit_bad_input;
+    // A case that names its model (predict.model) is also checked against it; the default,
+    // runs/<run.name>/model.h5, is made by training the same case.
+    const auto check_surrogate = [](const io::Case& c) {
+      c.get_string("predict.model").empty() ? nn::check_data(c) : check_predict_case(c);
+    };
+    if (!load_case_file(options, surrogate_case_schema(), check_surrogate))
+      return k_exit_bad_input;
     std::printf("%s: ok (surrogate: twinsim train / predict)\n", options.case_path.c_str());
     return k_exit_ok;
   }

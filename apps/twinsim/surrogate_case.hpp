@@ -19,4 +19,9 @@ inline std::optional<io::Case> load_surrogate_case(const RunOptions& options) {
   return load_case_file(options, surrogate_case_schema(), nn::check_data);
 }
 
+// twinsim predict's refusals before its run folder (also `twinsim check` of a case that names
+// predict.model): the data as for training, and a model file that opens and has the
+// architecture the case's [model] and [data] describe. Warns when its training did not finish.
+void check_predict_case(const io::Case& c);
+
 }  // namespace twinsim::app

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <sstream>
 #include <system_error>
@@ -60,6 +61,40 @@ std::int64_t step_of(const fs::path& file) {
   const std::string digits = name.substr(5, name.size() - 8);
   if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
   return std::stoll(digits);
+}
+
+// The whole-file checksum kept beside a checkpoint: "<FNV-1a 64 in hex> <bytes>\n" in
+// step_<step>.h5.sum. Checked before HDF5 opens the file: Debian's HDF5 1.10.8 crashes or hangs
+// on some damaged files (tests/fuzz/library_findings), so a damaged checkpoint must not reach it.
+fs::path checksum_file_of(const fs::path& checkpoint) { return checkpoint.string() + ".sum"; }
+
+std::string file_checksum_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw core::Error(fmt::format("cannot read {}", file.string()));
+  std::uint64_t sum = checksum_of(nullptr, 0), bytes = 0;
+  std::vector<char> block(1 << 20);
+  while (in) {
+    in.read(block.data(), std::streamsize(block.size()));
+    const std::size_t got = std::size_t(in.gcount());
+    sum = checksum_of(block.data(), got, sum);
+    bytes += got;
+  }
+  return fmt::format("{:016x} {}\n", sum, bytes);
+}
+
+// Checkpoints written before the whole-file checksum existed have no .sum: they go to HDF5
+// unchecked, as before.
+void require_file_checksum(const fs::path& checkpoint) {
+  const fs::path sum_file = checksum_file_of(checkpoint);
+  std::error_code ec;
+  if (!fs::exists(sum_file, ec)) return;
+  std::ifstream in(sum_file);
+  std::stringstream expected;
+  expected << in.rdbuf();
+  if (expected.str() != file_checksum_text(checkpoint))
+    throw core::Error(fmt::format("the file does not match its checksum in {} (a damaged or "
+                                  "truncated file; not opened)",
+                                  sum_file.filename().string()));
 }
 
 // The first line where a and b differ, for messages.
@@ -255,8 +290,14 @@ fs::path Checkpoints::write(std::int64_t step, double time, const Save& save,
     }
     file.flush();
   });
+  // Written after the checkpoint's rename: a kill in between leaves a whole checkpoint without
+  // a .sum (opened unchecked), never a .sum that a whole checkpoint fails.
+  write_text_file(checksum_file_of(target), file_checksum_text(target));
   std::vector<fs::path> all = list_checkpoints(m_folder);
-  for (std::size_t i = 0; i + std::size_t(m_policy.keep) < all.size(); ++i) fs::remove(all[i], ec);
+  for (std::size_t i = 0; i + std::size_t(m_policy.keep) < all.size(); ++i) {
+    fs::remove(all[i], ec);
+    fs::remove(checksum_file_of(all[i]), ec);
+  }
   m_last = target;
   m_last_step = step;
   m_last_time_s = seconds_now();
@@ -279,9 +320,11 @@ std::vector<fs::path> list_checkpoints(const fs::path& folder) {
 
 namespace {
 
-// Opens a checkpoint and checks that it is whole: its attributes read and every state array
-// matches its checksum (checkpoints written before checksums existed have none to match).
+// Opens a checkpoint and checks that it is whole: the file matches its whole-file checksum
+// before HDF5 sees it, its attributes read and every state array matches its checksum
+// (checkpoints written before checksums existed have none to match).
 H5File open_verified(const fs::path& path) {
+  require_file_checksum(path);
   H5File file = H5File::open(path);
   for (const char* name : {"kind", "backend", "case"}) file.attribute_as<std::string>("/", name);
   file.attribute_as<std::int64_t>("/", "step");

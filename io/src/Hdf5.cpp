@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <hdf5.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -18,7 +19,7 @@ namespace {
 
 static_assert(std::is_same_v<hid_t, std::int64_t>, "Hdf5.hpp passes hid_t as std::int64_t");
 
-// Descriptions of the failure from HDF5's error stack: the API call's and the innermost one.
+// The description of the failure from HDF5's error stack: the API call's.
 std::string hdf5_error_text() {
   std::vector<std::string> descriptions;
   H5Ewalk2(
@@ -30,8 +31,10 @@ std::string hdf5_error_text() {
       &descriptions);
   H5Eclear2(H5E_DEFAULT);
   if (descriptions.empty()) return "";
-  if (descriptions.size() == 1) return ": " + descriptions.front();
-  return fmt::format(": {} ({})", descriptions.front(), descriptions.back());
+  // The library's inner frames (its own flags and internals) go to the debug log (-v).
+  for (std::size_t i = 1; i < descriptions.size(); ++i)
+    spdlog::debug("HDF5: {}", descriptions[i]);
+  return ": " + descriptions.front();
 }
 
 // HDF5 returns a negative id or status on failure; object names the file or object involved.

@@ -109,7 +109,18 @@ std::string Summary::to_json() const {
     open.pop_back();
     out += fmt::format("\n{}}}", std::string(2 * (open.size() + 1), ' '));
   }
+  if (!m_warnings.empty()) {
+    out += fmt::format("{}\n  \"warnings\": [", m_values.empty() ? "" : ",");
+    for (std::size_t i = 0; i < m_warnings.size(); ++i)
+      out += fmt::format("{}\n    {}", i ? "," : "", json_string(m_warnings[i]));
+    out += "\n  ]";
+  }
   return out + "\n}\n";
+}
+
+void Summary::warn(std::string message) {
+  spdlog::warn("{}", message);
+  m_warnings.push_back(std::move(message));
 }
 
 RunDirectory::RunDirectory(fs::path path, bool overwrite) : m_path(std::move(path)) {

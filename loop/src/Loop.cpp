@@ -184,20 +184,30 @@ class Diverged : public core::Error {
 };
 }  // namespace
 
-void Loop::check_finite() const {
+bool Stepper::non_finite() const {
   io::StateWriter scan;
-  m_stepper.save(scan);
+  save(scan);
+  return scan.non_finite().has_value();
+}
+
+void Loop::check_finite() const {
   // Every rank checks at the same boundaries and fails alike: a rank whose own state is finite
   // would otherwise wait for the failed ones in the failure's collective calls (the last frame).
-  const bool here = scan.non_finite().has_value();
+  const bool here = m_stepper.non_finite();
   if (!core::world().any(here)) return;
   if (!here)
     throw Diverged(fmt::format("diverged at step {} (time {:.6g}) on another MPI rank",
                                m_stepper.step(), m_stepper.time()),
                    m_stepper.step());
-  const auto& bad = *scan.non_finite();
-  throw Diverged(fmt::format("diverged at step {} (time {:.6g}): {}[{}] = {}; likely cause: {}",
-                             m_stepper.step(), m_stepper.time(), bad.name, bad.index, bad.value,
+  // Diverged: the state is scanned once more, on the host, to say where.
+  io::StateWriter scan;
+  m_stepper.save(scan);
+  const std::string where =
+      scan.non_finite() ? fmt::format("{}[{}] = {}", scan.non_finite()->name,
+                                      scan.non_finite()->index, scan.non_finite()->value)
+                        : std::string("a non-finite value in the state");
+  throw Diverged(fmt::format("diverged at step {} (time {:.6g}): {}; likely cause: {}",
+                             m_stepper.step(), m_stepper.time(), where,
                              m_stepper.divergence_cause()),
                  m_stepper.step());
 }

@@ -335,7 +335,9 @@ class Restarts(unittest.TestCase):
         r = self.run_cavity()
         self.assertEqual(r.returncode, 0, r.stderr)
         kept = sorted(os.listdir(os.path.join(self.out, "checkpoints")))
-        self.assertEqual(kept, ["step_0000000200.h5", "step_0000000300.h5"])
+        # Each with its whole-file checksum.
+        self.assertEqual(kept, ["step_0000000200.h5", "step_0000000200.h5.sum",
+                                "step_0000000300.h5", "step_0000000300.h5.sum"])
         with open(os.path.join(self.out, "summary.json")) as f:
             self.assertEqual(json.load(f)["checkpoints"]["written"], 3)
         r = self.run_cavity("--set", "lbm.tolerance=1e-6", "--restart", "latest")
@@ -581,6 +583,43 @@ class Robustness(unittest.TestCase):
         self.assertEqual(summary["status"], "diverged")
         self.assertGreater(summary["diverged_at_step"], 0)
 
+    def test_predict_refuses_another_architecture_and_warns_of_unfinished_training(self):
+        data = os.path.join(self.tmp.name, "data")
+        r = twinsim("run", os.path.join(ROOT, "cases", "surrogate", "ns2d_small_data.toml"),
+                    "--out", data, "--set", "spectral.nx=16", "--set", "spectral.ny=16",
+                    "--set", "spectral.samples=6", "--set", "spectral.batch=6",
+                    "--set", "spectral.t_end=5", "--device", "cpu")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        case = os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml")
+        model_dir = os.path.join(self.tmp.name, "model")
+        model = os.path.join(model_dir, "model.h5")
+        common = ["--set", f'data.files=["{os.path.join(data, "ns2d_small_data.h5")}"]',
+                  "--set", "model.width=4", "--set", "model.modes=2",
+                  "--set", "model.projection=4", "--set", "data.train_samples=4",
+                  "--set", "data.test_samples=2", "--set", "data.in_frames=2",
+                  "--device", "cpu"]
+        r = twinsim("train", case, *common, "--set", "train.epochs=1", "--set", "train.batch=4",
+                    "--out", model_dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        use = ["--set", f'predict.model="{model}"']
+        for extra, message in ((["--set", "model.width=8"], "model.width = 8 (the model file: 4)"),
+                               (["--set", "data.in_frames=3"],
+                                "data.in_frames = 3 (the model file: 2)")):
+            for command in ("check", "predict"):
+                out = ["--out", self.out] if command == "predict" else []
+                r = twinsim(command, case, *common, *use, *extra, *out)
+                self.assertEqual(r.returncode, 2, f"{command} {extra}: {r.stderr}")
+                self.assertIn("was trained with another architecture than this case describes",
+                              r.stderr)
+                self.assertIn(message, r.stderr)
+                self.assertFalse(os.path.exists(self.out))
+        # A model whose training was stopped early predicts, with a warning.
+        with h5py.File(model, "r+") as h5:
+            h5["training"].attrs["status"] = "interrupted"
+        r = twinsim("predict", case, *common, *use, "--out", self.out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("is from training that did not finish (status interrupted", r.stderr)
+
     def test_bad_training_inputs_are_refused_before_the_run_folder(self):
         case = os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml")
         data = os.path.join(self.tmp.name, "data.h5")
@@ -644,6 +683,156 @@ class Robustness(unittest.TestCase):
             self.assertNotIn("terminate", r.stderr, name)
             if r.returncode == 2:
                 self.assertIn("error", r.stderr, name)
+
+def case_text(case, extra=""):
+    with open(os.path.join(ROOT, "cases", case + ".toml")) as f:
+        return f.read() + "\n" + extra
+
+
+class Refusals(unittest.TestCase):
+    """Settings that cannot give a sound run are refused by `check` and `run` (exit 2, the key,
+    the limit and its unit), before any run folder exists; results that break a conservation
+    law are warnings in the log and in summary.json, never a failure."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="twinsim-cli-refusals-")
+        self.addCleanup(self.tmp.cleanup)
+        self.out = os.path.join(self.tmp.name, "run")
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def refused(self, case, overrides, *messages, verbose=False):
+        for command in ("check", "run"):
+            out = ["--out", self.out] if command == "run" else []
+            r = twinsim(command, case, *overrides, *out, *(["-v"] if verbose else []))
+            self.assertEqual(r.returncode, 2, f"{command} {overrides}: {r.stderr}")
+            for message in messages:
+                self.assertIn(message, r.stderr)
+            self.assertNotIn("terminate", r.stderr)
+            self.assertFalse(os.path.exists(self.out), "no run folder for a refused case")
+        return r
+
+    def test_settings_that_cannot_run_are_refused_at_check(self):
+        melt = os.path.join(ROOT, "cases", "md", "lj_melt.toml")
+        self.refused(melt, ["--set", 'md.thermostat="nose_hoover"', "--set", "md.temperature=0"],
+                     "md.temperature = 0 epsilon/k_B: a Nose-Hoover chain needs")
+        r = self.refused(melt, ["--set", 'md.lattice="random"', "--set", "md.density=1.5",
+                                "--set", "md.min_distance=1.0"],
+                         "packing fraction pi/6 rho d^3 = 0.785, above the 0.27",
+                         "lower md.min_distance to at most 0.7")
+        # The default random placement (pi/6 0.8442 0.8^3 = 0.226) is accepted.
+        r = twinsim("check", melt, "--set", 'md.lattice="random"')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        solid = self.write("solid.toml", case_text("lbm/cavity_re100", """
+[[lbm.obstacle]]
+shape = "rectangle"
+center = [0.5, 0.5]
+size = [2.0, 2.0]
+"""))
+        self.refused(solid, [], "lbm.obstacle: all 4096 cells of the lattice are solid")
+        tgv = os.path.join(ROOT, "cases", "spectral", "tgv2d.toml")
+        self.refused(tgv, ["--set", "spectral.dt=0.5"],
+                     "spectral.dt = 0.5 time: the Courant number", "for the Taylor-Green start",
+                     "where rk4_if goes unstable")
+        self.refused(os.path.join(ROOT, "cases", "spectral", "tgv3d_re1600.toml"),
+                     ["--set", "spectral3d.dt=0.5", "--set", "spectral3d.t_end=1",
+                      "--set", "spectral3d.diagnostics_interval=0.5"],
+                     "spectral3d.dt = 0.5 time: the Courant number")
+        # A step under the limit, and an adaptive step, pass.
+        for ok in (["--set", "spectral.dt=0.1"], ["--set", "spectral.dt=0.5",
+                                                  "--set", "spectral.cfl=0.5"]):
+            r = twinsim("check", tgv, *ok)
+            self.assertEqual(r.returncode, 0, f"{ok}: {r.stderr}")
+
+    def test_missing_input_files_name_the_key_and_the_file(self):
+        missing = os.path.join(self.tmp.name, "nope.h5")
+        mask = self.write("mask.toml", case_text("lbm/cavity_re100", f"""
+[lbm.mask]
+file = "{missing}"
+dataset = "/mask"
+"""))
+        stl = self.write("stl.toml", case_text("lbm/wing_duct").replace(
+            'file = "naca0012_wing.stl"', 'file = "nope.stl"'))
+        for case, overrides, key in (
+                (os.path.join(ROOT, "cases", "spectral", "tgv2d.toml"),
+                 ["--set", 'spectral.initial="file"', "--set", f'spectral.initial_file="{missing}"'],
+                 "spectral.initial_file"),
+                (os.path.join(ROOT, "cases", "spectral", "tgv3d_re1600.toml"),
+                 ["--set", 'spectral3d.initial="file"',
+                  "--set", f'spectral3d.initial_file="{missing}"'], "spectral3d.initial_file"),
+                (os.path.join(ROOT, "cases", "md", "lj_melt.toml"),
+                 ["--set", 'md.lattice="file"', "--set", f'md.file="{missing}"'], "md.file"),
+                (mask, [], "lbm.mask"),
+                (stl, [], "lbm.obstacle")):
+            r = self.refused(case, overrides, key, "nope.")
+            # Nothing of the build machine (its source paths) without -v.
+            self.assertNotIn(".cpp:", r.stderr, key)
+            self.assertNotIn(".inl:", r.stderr, key)
+            self.assertNotIn(ROOT + "/io", r.stderr, key)
+
+    def test_a_damaged_checkpoint_never_reaches_hdf5(self):
+        # The fuzzer's inputs that crash or hang HDF5 1.10.8 inside a checkpoint read
+        # (tests/fuzz/library_findings: a selector byte, then the file): in place of the newest
+        # checkpoint, its whole-file checksum (.sum) refuses it before HDF5 opens it.
+        r = twinsim("run", CAVITY, "--out", self.out, *SHORT_CAVITY)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        folder = os.path.join(self.out, "checkpoints")
+        self.assertEqual(sorted(os.listdir(folder)),
+                         ["step_0000000200.h5", "step_0000000200.h5.sum",
+                          "step_0000000300.h5", "step_0000000300.h5.sum"])
+        findings = os.path.join(ROOT, "tests", "fuzz", "library_findings")
+        for name in ("segv_global_heap_vlen_attribute.bin", "hang_global_heap_vlen_attribute.bin"):
+            with open(os.path.join(findings, name), "rb") as f:
+                damaged = f.read()[1:]
+            with open(os.path.join(folder, "step_0000000300.h5"), "wb") as f:
+                f.write(damaged)
+            r = twinsim("run", CAVITY, "--out", self.out, *SHORT_CAVITY, "--restart", "latest")
+            self.assertEqual(r.returncode, 0, f"{name}: {r.stderr}")
+            self.assertIn("--restart latest: skipped", r.stderr)
+            self.assertIn("does not match its checksum in step_0000000300.h5.sum", r.stderr)
+            with open(os.path.join(self.out, "summary.json")) as f:
+                self.assertEqual(json.load(f)["restart"]["step"], 200)
+
+    def test_conservation_failures_are_warnings(self):
+        # A velocity inlet and no outlet: mass flows in and cannot leave.
+        r = twinsim("run", CAVITY, "--out", self.out, *SHORT_CAVITY,
+                    "--set", "lbm.steps=1000", "--set", 'lbm.reference="none"',
+                    "--set", 'lbm.boundaries.x_min="velocity_inlet"',
+                    "--set", "lbm.boundaries.x_min_velocity=[0.5, 0.0]")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("lbm: the fluid's mass changed by", r.stderr)
+        self.assertIn("(warned above 10 %)", r.stderr)
+        with open(os.path.join(self.out, "summary.json")) as f:
+            summary = json.load(f)
+        self.assertEqual(summary["status"], "ok")
+        self.assertGreater(summary["mass"]["relative_drift"], 0.1)
+        self.assertEqual(len(summary["warnings"]), 1)
+        self.assertIn("velocity inlet without a pressure outlet", summary["warnings"][0])
+        with open(os.path.join(self.out, "log.txt")) as f:
+            self.assertIn("the fluid's mass changed by", f.read())
+        # NVE at dt = 0.015 tau from the melt's lattice start: the conserved energy moves by
+        # about 0.01 epsilon per atom, over a tenth of a tolerance of 0.05 but under the stop.
+        md = os.path.join(self.tmp.name, "md")
+        r = twinsim("run", os.path.join(ROOT, "cases", "md", "lj_melt.toml"), "--out", md,
+                    "--set", "md.cells=[5, 5, 5]", "--set", "md.dump_every=0",
+                    "--set", "md.dt=0.015", "--set", "md.energy_tolerance=0.05",
+                    "--device", "cpu")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("md: the conserved energy per atom changed by", r.stderr)
+        with open(os.path.join(md, "summary.json")) as f:
+            summary = json.load(f)
+        self.assertEqual(summary["status"], "ok")
+        self.assertIn("md.dt may be too large", summary["warnings"][0])
+        # A sound closed cavity has no warning.
+        r = twinsim("run", CAVITY, "--out", self.out, *SHORT_CAVITY, "--overwrite")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.out, "summary.json")) as f:
+            self.assertNotIn("warnings", json.load(f))
+
 
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)

@@ -3,9 +3,11 @@
 // duplicates or gaps.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <cstring>
+#include <fstream>
 #include <limits>
 
 #include "twinsim/core/Error.hpp"
@@ -83,10 +85,42 @@ TEST(Checkpoint, KeepsTheNewestByStepsAndNothingHalfWritten) {
   ASSERT_EQ(kept.size(), 2u);
   EXPECT_EQ(kept[0].filename(), "step_0000000030.h5");
   EXPECT_EQ(kept[1].filename(), "step_0000000040.h5");
+  // Each kept checkpoint and its whole-file checksum; the rotated ones' went with them.
+  std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir))
-    EXPECT_EQ(entry.path().extension(), ".h5") << entry.path();
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"step_0000000030.h5", "step_0000000030.h5.sum",
+                                             "step_0000000040.h5", "step_0000000040.h5.sum"}));
   EXPECT_EQ(io::Restart(dir, "latest").step(), 40);
   EXPECT_EQ(io::Restart(dir, kept[0].string()).step(), 30);
+}
+
+TEST(Checkpoint, AFileThatFailsItsWholeFileChecksumIsNotOpened) {
+  const fs::path dir = scratch("file_checksum");
+  io::Checkpoints checkpoints(dir, {10, 0.0, 3}, info());
+  const auto save = [](io::StateWriter& w) { w.put("x", std::vector<double>{1.0, 2.0}); };
+  for (std::int64_t step : {10, 20, 30}) checkpoints.write(step, 0.1 * double(step), save);
+  // One byte changed anywhere (here the last: HDF5 metadata or free space, which the state
+  // arrays' checksums do not cover) fails the file before HDF5 reads it.
+  const fs::path newest = dir / "step_0000000030.h5";
+  {
+    std::fstream f(newest, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(-1, std::ios::end);
+    const char last = char(f.get());
+    f.seekp(-1, std::ios::end);
+    f.put(char(last ^ 0x5a));
+  }
+  const io::Restart restart(dir, "latest");
+  EXPECT_EQ(restart.step(), 20);
+  ASSERT_EQ(restart.skipped().size(), 1u);
+  EXPECT_NE(restart.skipped()[0].find("does not match its checksum in step_0000000030.h5.sum"),
+            std::string::npos) << restart.skipped()[0];
+  EXPECT_THROW(io::Restart(dir, newest.string()), core::Error);
+  // A checkpoint without its .sum (written before the checksum existed) opens as before.
+  fs::remove(dir / "step_0000000020.h5.sum");
+  fs::remove(newest);
+  EXPECT_EQ(io::Restart(dir, "latest").step(), 20);
 }
 
 TEST(Checkpoint, RestartRefusesAnotherCaseOrKindAndAMissingFile) {

@@ -54,6 +54,25 @@ TEST(Summary, NestsDottedKeysAndWritesNullForNonFinite) {
             "}\n");
 }
 
+TEST(Summary, WarningsAreListedAfterTheFigures) {
+  io::Summary s;
+  EXPECT_EQ(s.to_json().find("warnings"), std::string::npos);  // none: no list
+  s.set("mass.relative_drift", 3.0);
+  s.warn("mass changed by 300 %");
+  s.warn("a \"quoted\" word");
+  EXPECT_EQ(s.warnings().size(), 2u);
+  EXPECT_EQ(s.to_json(),
+            "{\n"
+            "  \"mass\": {\n"
+            "    \"relative_drift\": 3\n"
+            "  },\n"
+            "  \"warnings\": [\n"
+            "    \"mass changed by 300 %\",\n"
+            "    \"a \\\"quoted\\\" word\"\n"
+            "  ]\n"
+            "}\n");
+}
+
 TEST(Summary, JsonNumberReadsBackNestedKeys) {
   io::Summary s;
   s.set("pressure.mean", 1.25);

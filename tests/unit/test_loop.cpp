@@ -337,6 +337,7 @@ class Blowup : public Decay {
     out.put("blowup/values", std::vector<double>{1.0, m_grown});
   }
   std::string divergence_cause() const override { return "growth"; }
+  double grown() const { return m_grown; }
 
  private:
   double m_grown = 1;
@@ -354,6 +355,36 @@ TEST(Loop, ANonFiniteStateFailsAsDivergedAtTheNextOutput) {
   EXPECT_EQ(o.failure, "diverged at step 4 (time 0.04): blowup/values[1] = inf; likely cause: "
                        "growth");
   EXPECT_EQ(frames.steps, (Steps{2, 4}));  // the due firing did not happen; on_failure did
+}
+
+// Blowup answering the divergence check itself, as a device stepper does with a reduction:
+// counts its answers and the saves (the host copies the default check would make).
+class ReducingBlowup : public Blowup {
+ public:
+  bool non_finite() const override {
+    ++answers;
+    return !std::isfinite(grown());
+  }
+  void save(io::StateWriter& out) const override {
+    ++saves;
+    Blowup::save(out);
+  }
+  mutable int answers = 0, saves = 0;
+};
+
+TEST(Loop, AStepperThatAnswersTheDivergenceCheckIsScannedOnlyWhenItDiverged) {
+  ReducingBlowup blowup;
+  Recorder frames(blowup, "frames");
+  loop::Loop loop(blowup, "test");
+  loop.add(frames, loop::Trigger::every(2).on_failure());
+  const loop::Outcome o = loop.run();
+  EXPECT_TRUE(o.diverged);
+  EXPECT_EQ(o.diverged_step, 4);
+  // The same message: after the stepper said so, the state was scanned to name the value.
+  EXPECT_EQ(o.failure, "diverged at step 4 (time 0.04): blowup/values[1] = inf; likely cause: "
+                       "growth");
+  EXPECT_EQ(blowup.answers, 2);  // at the outputs of steps 2 and 4
+  EXPECT_EQ(blowup.saves, 1);    // the scan after the second answer, none at step 2
 }
 
 TEST(Loop, ANonFiniteStateIsNeverCheckpointed) {

@@ -56,6 +56,19 @@ double mean_inflow(const io::Section& bnd, int side, int dims) {
 }
 
 // Whether a and b agree to round-off (b not 0).
+// A solid mask of every cell has no flow to compute: its velocities and mass drift would be
+// 0/0 (the issue saw "velocity change inf, mass drift -nan", status ok).
+void require_a_fluid_cell(const std::vector<std::uint8_t>& solid, bool from_mask,
+                          bool from_obstacles) {
+  if (std::find(solid.begin(), solid.end(), std::uint8_t(0)) != solid.end()) return;
+  throw core::Error(fmt::format(
+      "{}: all {} cells of the lattice are solid; the flow needs at least one fluid cell (0 in "
+      "the mask, outside every obstacle)",
+      from_mask && from_obstacles ? "lbm.mask and lbm.obstacle"
+                                  : from_mask ? "lbm.mask" : "lbm.obstacle",
+      solid.size()));
+}
+
 bool near(double a, double b) { return std::abs(a - b) <= 1e-9 * std::abs(b); }
 
 // Whether the case's only obstacle is the benchmark cylinder: a circle of `diameter` centred at
@@ -551,6 +564,7 @@ CaseLattice lattice_of(const io::Case& c, core::Backend backend, double viscosit
     for (std::size_t i = 0; i < file_mask.size(); ++i)
       if (file_mask[i]) mask.solid[i] = file_mask[i];
     l.solid = std::move(mask.solid);
+    require_a_fluid_cell(l.solid, c.has_section("lbm.mask"), !obstacles.empty());
     if (s.get_string("obstacle_walls") == "interpolated" && !obstacles.empty())
       l.wall_fraction = std::move(mask.wall_fraction);
     if (mask_count == 0) {

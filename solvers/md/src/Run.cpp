@@ -229,9 +229,24 @@ class ThermoTable : public loop::Operation {
     sum.set("msd.final", mean_squared_displacement(
                              unwrapped_positions(sim.particles(), sim.settings().box), m_start));
     spdlog::info("energy drift {:.3e} per atom per step", drift);
+    warn_of_energy_drift(sum);
   }
 
  private:
+  // A gross drift of the conserved energy (NVE, Nose-Hoover) that stayed under the blow-up
+  // stop: more than a tenth of md.energy_tolerance per atom (0.05 epsilon by default; a sound
+  // LJ run at dt = 0.005 stays near 1e-4) is a warning, not a failure.
+  void warn_of_energy_drift(io::Summary& sum) const {
+    if (!m_conserving || !m_have_first) return;
+    const double n = double(m_stepper.atoms());
+    const double change = (m_last.conserved - m_first.conserved) / n;
+    if (!(std::abs(change) > 0.1 * m_tolerance)) return;
+    sum.warn(fmt::format("md: the conserved energy per atom changed by {:.3g} epsilon between "
+                         "steps {} and {} (warned above {:.3g} epsilon, a tenth of "
+                         "md.energy_tolerance): the time step md.dt may be too large",
+                         change, m_first.step, m_last.step, 0.1 * m_tolerance));
+  }
+
   // Throws md::Fault when the energy or pressure is not finite, or the conserved energy per
   // atom moved more than md.energy_tolerance from step 0's.
   void check(const Thermo& t) {

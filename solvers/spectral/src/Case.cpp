@@ -159,11 +159,61 @@ std::int64_t resolved_frame(std::int64_t initial_frame, std::uint64_t frames) {
   return initial_frame < 0 ? std::int64_t(frames) - 1 : initial_frame;
 }
 
+constexpr double k_courant_rk4_if = 2.8, k_courant_cn_heun = 2.0, k_courant_cn_euler = 1.0;
+
+// The advective Courant number C = dt (max|u|/hx + max|v|/hy [+ max|w|/hz]) beyond which each
+// time integrator went wrong on the Taylor-Green vortex (the 2D vortex with u0 = 1 on
+// [0, 2 pi)^2 to t = 10, nx = 32 and 64, nu = 0 and 0.01, against its exact decay). rk4_if
+// kept round-off errors (1e-15) to C = 3.0 in all four and went wrong from 3.5 (nx = 64, nu = 0:
+// 2e-12, then 2e13 at 4.0): 2.8, RK4's imaginary-axis limit 2 sqrt 2. cn_heun (nu = 0.01, nx =
+// 64) kept 6e-8 to C = 2.0 and grew from 2.5; cn_euler kept 2e-8 to C = 1.0, 2e-4 at 1.5.
+// Without viscosity the explicit Euler and Heun parts amplify round-off at any step (Euler:
+// 1e-3 at C = 0.5), which a step limit cannot cure. The viscous term needs no limit: the
+// integrating factor takes it exactly, Crank-Nicolson is unconditionally stable.
+double courant_limit(Scheme scheme) {
+  switch (scheme) {
+    case Scheme::rk4_if: return k_courant_rk4_if;
+    case Scheme::cn_heun: return k_courant_cn_heun;
+    default: return k_courant_cn_euler;
+  }
+}
+
+// Refuses a fixed time step above the scheme's Courant limit for a start whose velocity scale
+// the case gives (Taylor-Green, ABC); velocity_over_h = sum_i max|u_i| / h_i.
+void require_stable_dt(const std::string& section, double dt, Scheme scheme,
+                       double velocity_over_h, const std::string& start) {
+  const double limit = courant_limit(scheme), courant = dt * velocity_over_h;
+  if (courant <= limit) return;
+  throw core::Error(fmt::format(
+      "{0}.dt = {1} time: the Courant number dt sum_i max|u_i|/h_i = {2:.3g} for the {3} start "
+      "exceeds {4}, where {5} goes unstable (measured on the Taylor-Green vortex); use {0}.dt "
+      "<= {6:.4g} time, or {0}.cfl > 0 for adaptive steps",
+      section, dt, courant, start, limit, to_string(scheme), limit / velocity_over_h));
+}
+
 // initial = file (2D): a dataset [sample, time, y, x] on the solver's grid with the frame and a
 // row for every sample of the run.
+// The initial file, its problems ("no file ...", "not an HDF5 file", a missing dataset) named
+// by the key that gave it.
+io::H5File open_initial_file(const char* key, const std::string& path) {
+  try {
+    return io::H5File::open(path);
+  } catch (const core::Error& e) {
+    throw core::Error(fmt::format("{}: {}", key, e.what()));
+  }
+}
+
+io::Shape initial_shape(const char* key, const io::H5File& file, const std::string& dataset) {
+  try {
+    return file.shape(dataset);
+  } catch (const core::Error& e) {
+    throw core::Error(fmt::format("{}: {}", key, e.what()));
+  }
+}
+
 void check_initial_file_2d(const Settings2D& s) {
-  const io::H5File file = io::H5File::open(s.initial_file);
-  const io::Shape shape = file.shape(s.initial_dataset);
+  const io::H5File file = open_initial_file("spectral.initial_file", s.initial_file);
+  const io::Shape shape = initial_shape("spectral.initial_dataset", file, s.initial_dataset);
   const Vorticity2DConfig& c = s.solver;
   const std::string where = fmt::format("{}:{}", s.initial_file, s.initial_dataset);
   if (shape.size() != 4 || shape[2] != std::uint64_t(c.ny) || shape[3] != std::uint64_t(c.nx))
@@ -185,8 +235,8 @@ void check_initial_file_2d(const Settings2D& s) {
 
 // initial = file (3D): a dataset [time, z, y, x, 3] on the n^3 grid with the frame.
 void check_initial_file_3d(const Settings3D& s) {
-  const io::H5File file = io::H5File::open(s.initial_file);
-  const io::Shape shape = file.shape(s.initial_dataset);
+  const io::H5File file = open_initial_file("spectral3d.initial_file", s.initial_file);
+  const io::Shape shape = initial_shape("spectral3d.initial_dataset", file, s.initial_dataset);
   const int n = s.solver.nx;
   const std::uint64_t un = std::uint64_t(n);
   if (shape.size() != 5 || shape[1] != un || shape[2] != un || shape[3] != un || shape[4] != 3)
@@ -261,6 +311,10 @@ void check_2d(const io::Case& case_file) {
     throw core::Error(fmt::format("stored grid {} x {}: expected even sizes no larger than the "
                                   "solver's {} x {}", r.stored_nx, r.stored_ny, c.nx, c.ny));
   if (r.from_file) check_initial_file_2d(r);
+  // Taylor-Green: u = u0 sin(ax) cos(by), v = -u0 (a/b) cos(ax) sin(by).
+  if (s.get_string("initial") == "taylor_green" && r.cfl <= 0)
+    require_stable_dt("spectral", c.dt, c.scheme,
+                      r.u0 * (c.nx / c.lx + c.ny / c.lx), "Taylor-Green");
 }
 
 template <class Real>
@@ -349,6 +403,12 @@ void check_3d(const io::Case& case_file) {
                          "spectral3d.t_end / diagnostics_interval");
   const Settings3D r = settings_3d(case_file);
   if (r.initial == "file") check_initial_file_3d(r);
+  // Taylor-Green: max |u| = |v| = v0, w = 0; ABC: each component up to 2 v0 (cube of n^3).
+  const double per_h = r.solver.nx / r.solver.lx;
+  if (r.initial != "file" && r.cfl <= 0)
+    require_stable_dt("spectral3d", r.solver.dt, Scheme::rk4_if,
+                      r.initial == "abc" ? 6 * r.v0 * per_h : 2 * r.v0 * per_h,
+                      r.initial == "abc" ? "ABC" : "Taylor-Green");
 }
 
 template <class Real>

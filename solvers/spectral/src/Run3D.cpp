@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -66,6 +67,12 @@ class Flow3D : public loop::Stepper {
   void save(io::StateWriter& out) const override {
     save_state(m_solver->state(), out, "solver");
     out.put("flow/step", m_step);
+  }
+  // The divergence check on the device: the kinetic energy sums |u_k|^2 over every mode (a NaN
+  // or infinity in any makes it non-finite), one number per sample read back.
+  bool non_finite() const override {
+    const std::vector<double> e = m_solver->kinetic_energy();
+    return !std::all_of(e.begin(), e.end(), [](double x) { return std::isfinite(x); });
   }
   void load(const io::StateReader& in) override {
     m_solver->set_state(load_state<Real>(in, "solver"));

@@ -107,7 +107,8 @@ with tempfile.TemporaryDirectory() as tmp:
           and s["train"]["epochs_done"] == 10 and s["train"]["steps"] == 2 * 2 + 3 * 8,
           "training during the run: 4 training trajectories through a buffer of 3, 10 epochs "
           "in 28 optimizer steps")
-    steps = sorted(int(n[5:15]) for n in os.listdir(os.path.join(full, "checkpoints")))
+    steps = sorted(int(n[5:15]) for n in os.listdir(os.path.join(full, "checkpoints"))
+                   if n.endswith(".h5"))
     for at in (steps[steps.index(154)], [k for k in steps if k > 300][1]):
         again = os.path.join(tmp, f"again_{at}")
         shutil.copytree(full, again)

@@ -59,7 +59,8 @@ with tempfile.TemporaryDirectory() as tmp:
         rows = f.read().strip().splitlines()
     check(len(rows) == EPOCHS + 1 and rows[0].startswith("step,time [epoch],epoch,"),
           f"train: history.csv has {EPOCHS} epochs")
-    steps_saved = sorted(os.listdir(os.path.join(full, "checkpoints")))
+    steps_saved = sorted(n for n in os.listdir(os.path.join(full, "checkpoints"))
+                         if n.endswith(".h5"))
     # The run loop checkpoints the last step too when every_steps divides it, as for the
     # solvers: --restart latest of a finished run changes nothing (checked below).
     check(steps_saved == [f"step_{k:010d}.h5" for k in range(3, 4 * EPOCHS + 1, 3)],
@@ -161,7 +162,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check(rc == 3, f"SIGTERM: exit status 3 (got {rc}; a run that ended first exits 0)")
     if rc == 3:
         st = summary(stopped)
-        latest = sorted(os.listdir(os.path.join(stopped, "checkpoints")))[-1]
+        latest = sorted(n for n in os.listdir(os.path.join(stopped, "checkpoints"))
+                        if n.endswith(".h5"))[-1]
         check(st["status"] == "interrupted" and st["train"]["steps"] < 4 * EPOCHS and
               latest == f"step_{st['train']['steps']:010d}.h5",
               f"SIGTERM: interrupted after step {st['train']['steps']}, its checkpoint written")

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace twinsim::io {
 
@@ -28,12 +29,17 @@ class Summary {
   void set(const std::string& dotted_key, const char* value) {
     store(dotted_key, std::string(value));
   }
+  // A warning about the result (a gross conservation failure): logged at once, and listed
+  // under "warnings" in summary.json. A warning never changes the run's status.
+  void warn(std::string message);
+  const std::vector<std::string>& warnings() const { return m_warnings; }
   std::string to_json() const;
 
  private:
   void store(const std::string& dotted_key, Value value);
 
   std::map<std::string, Value> m_values;  // sorted: parents come before their children
+  std::vector<std::string> m_warnings;    // in the order given
 };
 
 // The number at `dotted_key` ("pressure.mean": member "mean" of object "pressure") of a JSON

@@ -57,6 +57,13 @@ class Stepper {
   virtual void save(io::StateWriter& out) const = 0;
   virtual void load(const io::StateReader& in) = 0;
 
+  // Whether the state holds a NaN or an infinity: the loop's divergence check at each output
+  // and before each checkpoint. The default saves the state into a checking io::StateWriter,
+  // a copy of the whole state to the host; a stepper whose state lives on a device overrides it
+  // with a reduction there (one number read back). Only when it answers true does the loop
+  // scan the saved state, to name the array and index.
+  virtual bool non_finite() const;
+
   // The likely cause of a non-finite state, for the message of a diverged run.
   virtual std::string divergence_cause() const {
     return "a time step too large for the setup, or an unstable setup (initial state, forces, "
