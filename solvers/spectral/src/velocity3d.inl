@@ -159,8 +159,8 @@ class Velocity3DImpl final : public spectral::Velocity3D<Real> {
   Velocity3DImpl(const spectral::Velocity3DConfig& c, core::Comm& comm)
       : m_config(c),
         m_comm(comm),
-        m_fft3(make_slab_fft<Real>(comm, c.nz, c.ny, c.nx, 3 * c.batch)),
-        m_fft6(make_slab_fft<Real>(comm, c.nz, c.ny, c.nx, 6 * c.batch)),
+        m_fft3(make_slab_fft<Real>(comm, c.nz, c.ny, c.nx, 3 * c.batch, m_transposes)),
+        m_fft6(make_slab_fft<Real>(comm, c.nz, c.ny, c.nx, 6 * c.batch, m_transposes)),
         m_layout(m_fft3->layout()),
         m_grid{c.nx,
                c.ny,
@@ -350,8 +350,9 @@ class Velocity3DImpl final : public spectral::Velocity3D<Real> {
 
   spectral::Velocity3DConfig m_config;
   core::Comm& m_comm;
-  // Batch 3B and 6B; on several ranks they own their transposes' buffers (2 x 3B and 2 x 6B
-  // complex slabs).
+  // Batch 3B and 6B; on several ranks they share their transposes' buffers (2 x 6B complex
+  // slabs: the solver's memory less than doubles).
+  std::shared_ptr<SlabScratch<Real>> m_transposes = std::make_shared<SlabScratch<Real>>();
   std::unique_ptr<core::SlabFft<Real>> m_fft3;
   std::unique_ptr<core::SlabFft<Real>> m_fft6;
   core::SlabLayout m_layout;  // this rank's planes and modes

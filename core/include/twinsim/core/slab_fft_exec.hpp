@@ -3,6 +3,7 @@
 // over exec.hpp, compiled into the OpenMP and the CUDA backend of the library that includes it.
 // The transposes are plain index maps (one output value per index: no atomics, deterministic);
 // the vendor transforms are core's RealFft (2D, the local planes) and ComplexFft (1D, along z).
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -13,6 +14,18 @@
 #include "twinsim/core/exec.hpp"
 
 namespace twinsim::TWINSIM_BACKEND_NS {
+
+// The transposes' two buffers (Space memory), which the transforms of one solver can share:
+// they use them one at a time, within a call. Grown to the largest transform's need.
+template <class Real>
+struct SlabScratch {
+  core::Buffer<core::Complex<Real>, Space> send, recv;
+  void reserve(std::size_t values) {
+    if (send.size() >= values) return;
+    send = core::Buffer<core::Complex<Real>, Space>(values);
+    recv = core::Buffer<core::Complex<Real>, Space>(values);
+  }
+};
 
 namespace slab_fft_detail {
 
@@ -72,29 +85,30 @@ class WholeGridFft final : public core::SlabFft<Real> {
 template <class Real>
 class DistributedFft final : public core::SlabFft<Real> {
  public:
-  DistributedFft(core::Comm& comm, const SlabLayout& layout, int batch)
+  DistributedFft(core::Comm& comm, const SlabLayout& layout, int batch,
+                 std::shared_ptr<SlabScratch<Real>> scratch)
       : m_comm(comm),
         m_layout(layout),
         m_batch(batch),
         m_maps{batch, layout.planes, layout.rows, layout.ny, layout.nz, layout.nkx()},
         m_values(std::int64_t(batch) * layout.modes()),
-        m_send(m_values),
-        m_recv(m_values),
+        m_scratch(scratch ? std::move(scratch) : std::make_shared<SlabScratch<Real>>()),
         m_planes(core::make_real_fft<Real>(k_backend, {layout.ny, layout.nx},
                                            batch * layout.planes)),
         m_columns(core::make_complex_fft<Real>(k_backend, {layout.nz},
                                                batch * layout.rows * layout.nkx())) {
+    m_scratch->reserve(std::size_t(m_values));
     if constexpr (k_backend == core::Backend::Gpu) m_staging.emplace(comm);
   }
 
   void forward(const Real* in, Complex<Real>* out) override {
-    m_planes->forward(in, m_recv.data());
+    m_planes->forward(in, m_scratch->recv.data());
     const SlabMaps maps = m_maps;
-    const Complex<Real>* d_planes = m_recv.data();
-    Complex<Real>* d_send = m_send.data();
+    const Complex<Real>* d_planes = m_scratch->recv.data();
+    Complex<Real>* d_send = m_scratch->send.data();
     for_each_index(m_values, [=] TWINSIM_HD(Index i) { d_send[i] = d_planes[maps.from_planes(i)]; });
     alltoall();
-    const Complex<Real>* d_recv = m_recv.data();
+    const Complex<Real>* d_recv = m_scratch->recv.data();
     for_each_index(m_values, [=] TWINSIM_HD(Index o) { out[o] = d_recv[maps.from_columns(o)]; });
     m_columns->forward(out, out);
   }
@@ -102,11 +116,11 @@ class DistributedFft final : public core::SlabFft<Real> {
   void inverse(Complex<Real>* in, Real* out) override {
     m_columns->inverse(in, in);
     const SlabMaps maps = m_maps;
-    Complex<Real>* d_send = m_send.data();
+    Complex<Real>* d_send = m_scratch->send.data();
     for_each_index(m_values, [=] TWINSIM_HD(Index o) { d_send[maps.from_columns(o)] = in[o]; });
     alltoall();
-    const Complex<Real>* d_recv = m_recv.data();
-    Complex<Real>* d_planes = m_send.data();  // free again once the all-to-all has read it
+    const Complex<Real>* d_recv = m_scratch->recv.data();
+    Complex<Real>* d_planes = d_send;  // free again once the all-to-all has read it
     for_each_index(m_values, [=] TWINSIM_HD(Index i) { d_planes[maps.from_planes(i)] = d_recv[i]; });
     m_planes->inverse(d_planes, out);
   }
@@ -115,15 +129,15 @@ class DistributedFft final : public core::SlabFft<Real> {
   int batch() const override { return m_batch; }
 
  private:
-  // m_send -> m_recv, one block per rank.
+  // send -> recv, one block per rank.
   void alltoall() {
     const std::size_t block =
         std::size_t(m_values / m_layout.ranks) * sizeof(Complex<Real>);
     if constexpr (k_backend == core::Backend::Gpu) {
       synchronize();  // the packing kernel has written m_send (a CUDA-aware MPI reads it at once)
-      m_staging->alltoall(m_send.data(), m_recv.data(), block);
+      m_staging->alltoall(m_scratch->send.data(), m_scratch->recv.data(), block);
     } else {
-      m_comm.alltoall(m_send.data(), m_recv.data(), block);
+      m_comm.alltoall(m_scratch->send.data(), m_scratch->recv.data(), block);
     }
   }
 
@@ -132,8 +146,8 @@ class DistributedFft final : public core::SlabFft<Real> {
   int m_batch;
   SlabMaps m_maps;
   Index m_values;  // complex values of the whole batch on this rank, in either layout
-  // Space memory: the all-to-all's blocks and, between the steps, the 2D transforms' planes.
-  core::Buffer<Complex<Real>, Space> m_send, m_recv;
+  // The all-to-all's blocks and, between the steps, the 2D transforms' planes.
+  std::shared_ptr<SlabScratch<Real>> m_scratch;
   std::unique_ptr<core::RealFft<Real>> m_planes;      // {ny, nx}, batch * planes
   std::unique_ptr<core::ComplexFft<Real>> m_columns;  // {nz}, batch * rows * (nx/2+1), in place
   std::optional<core::DeviceStaging> m_staging;       // the CUDA backend's all-to-all
@@ -143,13 +157,17 @@ class DistributedFft final : public core::SlabFft<Real> {
 
 // The transform of `batch` fields of the nz x ny x nx grid ({nz, ny, nx}) split over comm's
 // ranks (slab_layout: throws core::Error when nz or ny is not divisible by the rank count).
+// Transforms given the same scratch share their transpose buffers (null: their own); one rank
+// needs none.
 template <class Real>
-std::unique_ptr<core::SlabFft<Real>> make_slab_fft(core::Comm& comm, int nz, int ny, int nx,
-                                                   int batch) {
+std::unique_ptr<core::SlabFft<Real>> make_slab_fft(
+    core::Comm& comm, int nz, int ny, int nx, int batch,
+    std::shared_ptr<SlabScratch<Real>> scratch = nullptr) {
   const core::SlabLayout layout = core::slab_layout(nz, ny, nx, comm.rank(), comm.size());
   if (layout.ranks == 1)
     return std::make_unique<slab_fft_detail::WholeGridFft<Real>>(layout, batch);
-  return std::make_unique<slab_fft_detail::DistributedFft<Real>>(comm, layout, batch);
+  return std::make_unique<slab_fft_detail::DistributedFft<Real>>(comm, layout, batch,
+                                                                 std::move(scratch));
 }
 
 }  // namespace twinsim::TWINSIM_BACKEND_NS
