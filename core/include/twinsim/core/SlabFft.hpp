@@ -31,10 +31,6 @@ struct SlabLayout {
   // Values of one field held by this rank: real grid points, and complex modes.
   std::int64_t points() const { return std::int64_t(planes) * ny * nx; }
   std::int64_t modes() const { return std::int64_t(rows) * nkx() * nz; }
-  // All-to-all payload of one transform of one field, every rank together [values].
-  std::int64_t exchanged_modes() const {
-    return ranks > 1 ? std::int64_t(nz) * ny * nkx() / ranks * (ranks - 1) : 0;
-  }
 };
 
 // Throws core::Error naming the sizes when nz or ny is not divisible by ranks.
