@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/spectral/kernels/energy_spectrum_kernel.hpp"
@@ -401,6 +402,12 @@ void check_3d(const io::Case& case_file) {
                            "spectral3d.diagnostics_interval / dt");
   require_whole_multiple(s.get_float("t_end"), s.get_float("diagnostics_interval"),
                          "spectral3d.t_end / diagnostics_interval");
+  // Across MPI ranks each holds n / ranks planes (Velocity3D.hpp).
+  if (const int ranks = core::world().size(); s.get_int("n") % ranks != 0)
+    throw core::Error(fmt::format("spectral3d.n = {}: the grid is split into slabs of n / ranks "
+                                  "planes and {} ranks do not divide it; choose n or the rank "
+                                  "count so that they do",
+                                  s.get_int("n"), ranks));
   const Settings3D r = settings_3d(case_file);
   if (r.initial == "file") check_initial_file_3d(r);
   // Taylor-Green: max |u| = |v| = v0, w = 0; ABC: each component up to 2 v0 (cube of n^3).

@@ -4,6 +4,11 @@
 // record: every steps_per_record steps with a fixed dt, every diagnostics interval of simulated
 // time with an adaptive one (cfl > 0), which the solver lands on exactly. The summary's
 // dissipation peak is computed from the records' history (peak_of, Analysis.hpp).
+//
+// Across MPI ranks (core::world()) the grid is split in slabs (Velocity3D.hpp): every rank steps
+// its part and computes the records' figures with the others (reductions); rank 0 alone writes
+// the file, the velocity frames gathered to it plane by plane (Comm::gather: rank 0 holds the
+// whole field once per frame, as the writer needs it anyway). Each rank checkpoints its modes.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -14,6 +19,7 @@
 #include <optional>
 
 #include "run_outputs.hpp"
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Timers.hpp"
 #include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/io/Hdf5.hpp"
@@ -106,25 +112,15 @@ class Flow3D : public loop::Stepper {
 template <class Real>
 class Records : public loop::Operation {
  public:
-  Records(const Flow3D<Real>& flow, io::H5File& file, const Settings3D& s, bool restarted)
-      : m_flow(flow),
-        m_nu(s.solver.nu),
-        m_adaptive(s.cfl > 0),
-        m_energy(file, "/kinetic_energy", {{1}, io::DType::f64, "length^2/time^2", "time"}),
-        m_enstrophy(file, "/enstrophy", {{1}, io::DType::f64, "1/time^2", "time"}),
-        m_dissipation(file, "/dissipation", {{1}, io::DType::f64, "length^2/time^3", "time"}),
-        // E(k) at every record: [record][shell], shell s at |k| = s dk (energy per shell).
-        m_spectrum(file, "/energy_spectrum",
-                   {{std::uint64_t(flow.solver().spectrum_shells())},
-                    io::DType::f64,
-                    "length^2/time^2",
-                    "time"}),
-        m_time_step(file, "/time_step", {{1}, io::DType::f64, "time", "time"}) {
+  // file: the output (rank 0), or null (the other ranks: they only take part in the figures).
+  Records(const Flow3D<Real>& flow, io::H5File* file, const Settings3D& s, bool restarted)
+      : m_flow(flow), m_nu(s.solver.nu), m_adaptive(s.cfl > 0) {
     m_dt_min = s.solver.dt;
-    if (!restarted) {
-      detail::describe_energy_spectrum(file, std::uint64_t(flow.solver().spectrum_shells()),
+    if (file) m_series.emplace(*file, std::uint64_t(flow.solver().spectrum_shells()));
+    if (file && !restarted) {
+      detail::describe_energy_spectrum(*file, std::uint64_t(flow.solver().spectrum_shells()),
                                        flow.solver().spectrum_shell_width(), "");
-      file.set_attribute("/time_step", "definition",
+      file->set_attribute("/time_step", "definition",
                          std::string("the last step before each record (fixed runs: dt)"));
     }
   }
@@ -132,6 +128,7 @@ class Records : public loop::Operation {
   std::string name() const override { return "records"; }
 
   void use_history(loop::History& history) override {
+    if (!m_series) return;
     history.time_unit("time");
     m_history = &history;
     m_first_column = history.column("kinetic_energy", "length^2/time^2");
@@ -146,15 +143,18 @@ class Records : public loop::Operation {
     const double t = solver.time();
     const double e = solver.kinetic_energy()[0], z = solver.enstrophy()[0];
     const double eps = 2 * m_nu * z, dt = solver.last_dt();
-    m_energy.append(&e, step, t);
-    m_enstrophy.append(&z, step, t);
-    m_dissipation.append(&eps, step, t);
-    m_time_step.append(&dt, step, t);
+    const std::vector<double> spectrum = solver.energy_spectrum();
+    if (m_series) {
+      m_series->energy.append(&e, step, t);
+      m_series->enstrophy.append(&z, step, t);
+      m_series->dissipation.append(&eps, step, t);
+      m_series->time_step.append(&dt, step, t);
+      m_series->spectrum.append(spectrum.data(), step, t);
+    }
     if (m_history) {
       const double values[] = {e, z, eps, dt};
       for (std::size_t c = 0; c < 4; ++c) m_history->set(m_first_column + c, values[c]);
     }
-    m_spectrum.append(solver.energy_spectrum().data(), step, t);
     m_worst_divergence = std::max(m_worst_divergence, solver.relative_divergence()[0]);
     if (m_eps.empty()) m_e0 = e;
     if (!m_eps.empty() && m_adaptive) {
@@ -201,34 +201,47 @@ class Records : public loop::Operation {
   }
 
  private:
+  struct Series {
+    Series(io::H5File& file, std::uint64_t shells)
+        : energy(file, "/kinetic_energy", {{1}, io::DType::f64, "length^2/time^2", "time"}),
+          enstrophy(file, "/enstrophy", {{1}, io::DType::f64, "1/time^2", "time"}),
+          dissipation(file, "/dissipation", {{1}, io::DType::f64, "length^2/time^3", "time"}),
+          // E(k) at every record: [record][shell], shell s at |k| = s dk (energy per shell).
+          spectrum(file, "/energy_spectrum", {{shells}, io::DType::f64, "length^2/time^2", "time"}),
+          time_step(file, "/time_step", {{1}, io::DType::f64, "time", "time"}) {}
+    io::TimeSeries energy, enstrophy, dissipation, spectrum, time_step;
+  };
+
   const Flow3D<Real>& m_flow;
-  loop::History* m_history = nullptr;  // the run's table, when it keeps one
+  std::optional<Series> m_series;      // rank 0's output
+  loop::History* m_history = nullptr;  // the run's table, when it keeps one (rank 0)
   std::size_t m_first_column = 0;      // of kinetic_energy; the others follow
   double m_nu;      // viscosity [length^2/time]
   bool m_adaptive;  // cfl > 0: the extremes of the last step are figures
-  io::TimeSeries m_energy, m_enstrophy, m_dissipation, m_spectrum, m_time_step;
   std::vector<double> m_eps, m_t;  // dissipation at each record, and its time
   double m_e0 = 0, m_worst_divergence = 0, m_dt_min = 0, m_dt_max = 0;
 };
 
 // The velocity field at records 0, every snapshot_every-th and the last (/fields/velocity,
 // [time][z][y][x][3]) with the XDMF sidecar. Fired at every record, as Records is: the frames
-// are chosen by the record's index.
+// are chosen by the record's index. On several ranks each frame is gathered to rank 0, which
+// alone has the file (the others pass null).
 template <class Real>
 class VelocityFrames : public loop::Operation {
  public:
-  VelocityFrames(const Flow3D<Real>& flow, io::H5File& file, const std::filesystem::path& xmf,
+  VelocityFrames(const Flow3D<Real>& flow, io::H5File* file, const std::filesystem::path& xmf,
                  const Settings3D& s, bool restarted)
       : m_flow(flow),
         m_n(std::uint64_t(s.solver.nx)),
         m_records(s.records),
         m_every(s.snapshot_every),
-        m_velocity(file, "velocity", {m_n, m_n, m_n}, 3, detail::k_field_type<Real>, "length/time",
-                   "time"),
         m_mesh{{m_n, m_n, m_n},
                {0, 0, 0},
                {s.solver.lx / double(m_n), s.solver.lx / double(m_n), s.solver.lx / double(m_n)}} {
-    m_xdmf.emplace(io::XdmfWriter::for_run(xmf, file.path(), restarted, m_velocity.frames()));
+    if (!file) return;
+    m_velocity.emplace(*file, "velocity", std::vector<std::uint64_t>{m_n, m_n, m_n}, 3,
+                       detail::k_field_type<Real>, "length/time", "time");
+    m_xdmf.emplace(io::XdmfWriter::for_run(xmf, file->path(), restarted, m_velocity->frames()));
   }
 
   std::string name() const override { return "velocity"; }
@@ -239,13 +252,14 @@ class VelocityFrames : public loop::Operation {
       return loop::Verdict::go_on;
     Velocity3D<Real>& solver = m_flow.solver();
     const double t = solver.time();
-    const std::vector<Real> planar = solver.velocity();  // [c][z][y][x]
+    const std::vector<Real> planar = gather_velocity(solver);  // [c][z][y][x] on rank 0
+    if (!m_velocity) return loop::Verdict::go_on;
     const std::size_t points = std::size_t(m_n * m_n * m_n);
     std::vector<Real> interleaved(3 * points);  // [z][y][x][c], what viewers read as a vector
     for (std::size_t i = 0; i < points; ++i)
       for (int k = 0; k < 3; ++k) interleaved[3 * i + k] = planar[k * points + i];
     m_xdmf->add_step(t, m_mesh,
-                     {{"velocity", m_velocity.append(interleaved.data(), m_flow.step(), t)}});
+                     {{"velocity", m_velocity->append(interleaved.data(), m_flow.step(), t)}});
     return loop::Verdict::go_on;
   }
 
@@ -261,14 +275,14 @@ class VelocityFrames : public loop::Operation {
   std::uint64_t m_n;
   std::int64_t m_records, m_every;
   std::int64_t m_record = 0;  // the index of the next record
-  io::FieldSeries m_velocity;
   io::CoRectMesh m_mesh;
+  std::optional<io::FieldSeries> m_velocity;  // rank 0
   std::optional<io::XdmfWriter> m_xdmf;
 };
 
 template <class Real>
 loop::Run make_flow(const loop::Setup& setup, const Settings3D& s) {
-  auto solver = make_velocity3d<Real>(setup.backend, s.solver);
+  auto solver = make_velocity3d<Real>(setup.backend, s.solver, core::world());
   // A restart loads the state from the checkpoint (Flow3D::load).
   if (!setup.restart) {
     if (s.initial == "file")
@@ -277,15 +291,16 @@ loop::Run make_flow(const loop::Setup& setup, const Settings3D& s) {
       solver->set_initial(s.initial == "abc" ? Initial3D::abc : Initial3D::taylor_green, s.v0);
   }
   loop::Run run;
-  run.output = setup.open_output(k_units);
+  if (core::world().root()) run.output = setup.open_output(k_units);
   auto flow = std::make_unique<Flow3D<Real>>(std::move(solver), s);
   const bool restarted = setup.restart != nullptr;
   // Fixed dt: the record steps exactly; adaptive: simulated time, landed on exactly.
   const loop::Trigger every_record =
       s.cfl > 0 ? loop::Trigger::every_time_interval(s.interval).from_start()
                 : loop::Trigger::every(s.steps_per_record).from_start();
-  run.add(std::make_unique<Records<Real>>(*flow, *run.output, s, restarted), every_record);
-  run.add(std::make_unique<VelocityFrames<Real>>(*flow, *run.output, setup.xmf(), s, restarted),
+  run.add(std::make_unique<Records<Real>>(*flow, run.output.get(), s, restarted), every_record);
+  run.add(std::make_unique<VelocityFrames<Real>>(*flow, run.output.get(), setup.xmf(), s,
+                                                 restarted),
           every_record);
   run.stepper = std::move(flow);
   return run;
@@ -305,7 +320,10 @@ const loop::Kind& kind_3d() {
                             add_schema_3d,
                             make_run_3d,
                             check_3d,
-                            plan_3d};
+                            plan_3d,
+                            "solver",
+                            nullptr,
+                            /*splits_across_ranks=*/true};
   return k;
 }
 

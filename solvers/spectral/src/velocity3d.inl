@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <memory>
 
-#include "twinsim/core/Fft.hpp"
+#include "twinsim/core/Comm.hpp"
+#include "twinsim/core/SlabFft.hpp"
 #include "twinsim/core/exec.hpp"
+#include "twinsim/core/slab_fft_exec.hpp"
 #include "twinsim/spectral/Velocity3D.hpp"
 #include "twinsim/spectral/kernels/energy_spectrum_kernel.hpp"
 #include "twinsim/spectral/kernels/velocity3d_kernel.hpp"
@@ -19,7 +21,8 @@ using core::Buffer;
 using core::Complex;
 using spectral::Grid3D;
 
-// Kernels as free functions over raw pointers in Space memory. `total` counts the modes of one
+// Kernels as free functions over raw pointers in Space memory, over this rank's part of the grid
+// (Grid3D's z0, y0, transposed: one rank holds all of it). `total` counts the modes of one
 // component over the batch; component c of an array starts at c * total.
 
 // d_out [6][total]: u, v, w (copied) and the vorticity modes, for one batched inverse transform.
@@ -111,7 +114,7 @@ void sample_initial(const Grid3D g, Index points, int batch, spectral::Initial3D
   const Index total = points * batch;
   for_each_index(total, [=] TWINSIM_HD(Index i) {
     const Index p = i % points;
-    const Index ix = p % g.nx, iy = (p / g.nx) % g.ny, iz = p / (Index(g.nx) * g.ny);
+    const Index ix = p % g.nx, iy = (p / g.nx) % g.ny, iz = g.z0 + p / (Index(g.nx) * g.ny);
     double u, v, w;
     spectral::initial_velocity_3d(kind, g, v0, hx * double(ix), hy * double(iy), hz * double(iz), u,
                                   v, w);
@@ -153,20 +156,32 @@ double mode_norm(const Grid3D g, Index modes, Index total, Norm norm, const Comp
 template <class Real>
 class Velocity3DImpl final : public spectral::Velocity3D<Real> {
  public:
-  explicit Velocity3DImpl(const spectral::Velocity3DConfig& c)
+  Velocity3DImpl(const spectral::Velocity3DConfig& c, core::Comm& comm)
       : m_config(c),
-        m_grid{c.nx, c.ny, c.nz, c.nx / 2 + 1, 2 * M_PI / c.lx, 2 * M_PI / c.ly, 2 * M_PI / c.lz},
-        m_modes(Index(c.nz) * c.ny * m_grid.nkx),
+        m_comm(comm),
+        m_fft3(make_slab_fft<Real>(comm, c.nz, c.ny, c.nx, 3 * c.batch, m_transposes)),
+        m_fft6(make_slab_fft<Real>(comm, c.nz, c.ny, c.nx, 6 * c.batch, m_transposes)),
+        m_layout(m_fft3->layout()),
+        m_grid{c.nx,
+               c.ny,
+               c.nz,
+               c.nx / 2 + 1,
+               2 * M_PI / c.lx,
+               2 * M_PI / c.ly,
+               2 * M_PI / c.lz,
+               m_layout.z0,
+               m_layout.y0,
+               m_layout.transposed},
+        m_modes(m_layout.modes()),
         m_total(m_modes * c.batch),
-        m_points(Index(c.nz) * c.ny * c.nx),
+        m_points(m_layout.points()),
+        m_grid_points(double(c.nz) * c.ny * c.nx),
         m_u(3 * m_total),
         m_acc(3 * m_total),
         m_next(3 * m_total),
         m_nl(6 * m_total),
         m_factor(m_modes),
         m_fields(6 * m_points * c.batch),
-        m_fft3(core::make_real_fft<Real>(k_backend, {c.nz, c.ny, c.nx}, 3 * c.batch)),
-        m_fft6(core::make_real_fft<Real>(k_backend, {c.nz, c.ny, c.nx}, 6 * c.batch)),
         m_dk(spectral::spectrum_dk(m_grid.kx0, m_grid.ky0, m_grid.kz0)),
         m_shells(spectral::spectrum_shells_3d(m_grid)),
         m_dt(c.dt) {
@@ -178,16 +193,23 @@ class Velocity3DImpl final : public spectral::Velocity3D<Real> {
   void set_initial(spectral::Initial3D kind, double v0) override {
     sample_initial(m_grid, m_points, m_config.batch, kind, v0, m_fields.data());
     m_fft3->forward(m_fields.data(), m_u.data());
-    scale_modes(3 * m_total, Real(1.0 / double(m_points)), m_u.data());
+    scale_modes(3 * m_total, Real(1.0 / m_grid_points), m_u.data());
     restart_clock();
   }
 
   void set_velocity(const std::vector<Real>& h_velocity) override {
-    TWINSIM_REQUIRE(h_velocity.size() == 3 * std::size_t(m_total / m_modes) * m_points,
+    const std::size_t slab = std::size_t(m_points), planes = slab * m_layout.ranks;
+    const std::size_t fields = 3 * std::size_t(m_config.batch);
+    TWINSIM_REQUIRE(h_velocity.size() == fields * planes,
                     "velocity: 3 * batch * nz * ny * nx values");
-    core::Buffer<Real, Space> d_grid = core::Buffer<Real, Space>::from_host(h_velocity);
+    core::Buffer<Real, Space> d_grid(fields * slab);  // this rank's planes of each field
+    for (std::size_t f = 0; f < fields; ++f)
+      core::detail::copy_bytes(d_grid.data() + f * slab, Space::k_space,
+                               h_velocity.data() + f * planes + std::size_t(m_layout.z0) *
+                                                                    m_config.ny * m_config.nx,
+                               core::MemorySpace::Host, slab * sizeof(Real));
     m_fft3->forward(d_grid.data(), m_u.data());
-    scale_modes(3 * m_total, Real(1.0 / double(m_points)), m_u.data());
+    scale_modes(3 * m_total, Real(1.0 / m_grid_points), m_u.data());
     project_modes(m_grid, m_modes, m_total, m_u.data());
     synchronize();  // d_grid is freed on return
     restart_clock();
@@ -252,10 +274,14 @@ class Velocity3DImpl final : public spectral::Velocity3D<Real> {
           spectrum_detail::shell_sums(term, m_modes, m_shells, m_spectrum_scratch);
       out.insert(out.end(), e.begin(), e.end());
     }
+    if (m_layout.ranks > 1) m_comm.allreduce(out.data(), out.size(), core::Reduce::sum);
     return out;
   }
   int spectrum_shells() const override { return m_shells; }
   double spectrum_shell_width() const override { return m_dk; }
+
+  const core::SlabLayout& layout() const override { return m_layout; }
+  core::Comm& comm() const override { return m_comm; }
 
   std::vector<double> relative_divergence() const override {
     std::vector<double> d = per_sample(Norm::divergence), g = per_sample(Norm::gradient);
@@ -268,6 +294,10 @@ class Velocity3DImpl final : public spectral::Velocity3D<Real> {
     std::vector<double> out(m_config.batch);
     for (int b = 0; b < m_config.batch; ++b)
       out[b] = mode_norm(m_grid, m_modes, m_total, norm, m_u.data() + b * m_modes);
+    if (m_layout.ranks > 1)
+      m_comm.allreduce(out.data(), out.size(),
+                       norm == Norm::energy || norm == Norm::enstrophy ? core::Reduce::sum
+                                                                       : core::Reduce::max);
     return out;
   }
 
@@ -308,28 +338,36 @@ class Velocity3DImpl final : public spectral::Velocity3D<Real> {
   void evaluate_rhs(const Complex<Real>* d_u, double* rate = nullptr) {
     velocity_and_curl(m_grid, m_modes, m_total, d_u, m_nl.data());
     m_fft6->inverse(m_nl.data(), m_fields.data());
-    if (rate)
+    if (rate) {
       *rate = cfl_rate(m_points * m_config.batch, m_config.lx / m_config.nx,
                        m_config.ly / m_config.ny, m_config.lz / m_config.nz, m_fields.data());
+      if (m_layout.ranks > 1) *rate = m_comm.max(*rate);  // every rank takes the same step
+    }
     cross_product(m_points * m_config.batch, m_fields.data());
     m_fft3->forward(m_fields.data(), m_nl.data());
     project(m_grid, m_modes, m_total, m_config.linear_forcing, d_u, m_nl.data());
   }
 
   spectral::Velocity3DConfig m_config;
+  core::Comm& m_comm;
+  // Batch 3B and 6B; on several ranks they share their transposes' buffers (2 x 6B complex
+  // slabs: the solver's memory less than doubles).
+  std::shared_ptr<SlabScratch<Real>> m_transposes = std::make_shared<SlabScratch<Real>>();
+  std::unique_ptr<core::SlabFft<Real>> m_fft3;
+  std::unique_ptr<core::SlabFft<Real>> m_fft6;
+  core::SlabLayout m_layout;  // this rank's planes and modes
   Grid3D m_grid;
-  Index m_modes;   // one component of one sample: nz * ny * (nx/2 + 1)
-  Index m_total;   // m_modes * batch
-  Index m_points;  // one component of one sample: nz * ny * nx
+  Index m_modes;         // one component of one sample on this rank: layout().modes()
+  Index m_total;         // m_modes * batch
+  Index m_points;        // one component of one sample on this rank: layout().points()
+  double m_grid_points;  // nz * ny * nx, the whole grid: the forward transform's scale
   // Mode arrays [c][b][z][y][x/2+1], normalised coefficients, Space memory.
   Buffer<Complex<Real>, Space> m_u;     // the state
   Buffer<Complex<Real>, Space> m_acc;   // RK4 accumulator
   Buffer<Complex<Real>, Space> m_next;  // next stage input
   Buffer<Complex<Real>, Space> m_nl;    // [6]: u and curl u modes, then the right-hand side [3]
   Buffer<Real, Space> m_factor;         // [z][y][x/2+1] exp(-nu |k|^2 dt / 2)
-  Buffer<Real, Space> m_fields;         // [6][b][z][y][x] u, curl u, then u x w on the grid
-  std::unique_ptr<core::RealFft<Real>> m_fft3;  // batch 3B
-  std::unique_ptr<core::RealFft<Real>> m_fft6;  // batch 6B
+  Buffer<Real, Space> m_fields;         // [6][b][planes][y][x] u, curl u, then u x w on the grid
   double m_dk;                                  // spectrum shell width [1/length]
   int m_shells;                                 // spectrum shells 0 .. m_shells - 1
   Buffer<double, Space> m_spectrum_scratch;     // [shells][chunks] partial sums
@@ -343,12 +381,13 @@ class Velocity3DImpl final : public spectral::Velocity3D<Real> {
 }  // namespace velocity3d_detail
 
 template <class Real>
-std::unique_ptr<spectral::Velocity3D<Real>> make_velocity3d(const spectral::Velocity3DConfig& c) {
-  return std::make_unique<velocity3d_detail::Velocity3DImpl<Real>>(c);
+std::unique_ptr<spectral::Velocity3D<Real>> make_velocity3d(const spectral::Velocity3DConfig& c,
+                                                            core::Comm& comm) {
+  return std::make_unique<velocity3d_detail::Velocity3DImpl<Real>>(c, comm);
 }
 template std::unique_ptr<spectral::Velocity3D<float>> make_velocity3d<float>(
-    const spectral::Velocity3DConfig&);
+    const spectral::Velocity3DConfig&, core::Comm&);
 template std::unique_ptr<spectral::Velocity3D<double>> make_velocity3d<double>(
-    const spectral::Velocity3DConfig&);
+    const spectral::Velocity3DConfig&, core::Comm&);
 
 }  // namespace twinsim::TWINSIM_BACKEND_NS

@@ -2,7 +2,8 @@
 // 3D incompressible Navier-Stokes in velocity form on a periodic box, written once for both
 // backends. Rotational form: du/dt = P(u x w) + nu lap u (+ A u, linear forcing), w = curl u,
 // P the projection onto divergence-free fields (it also removes the Bernoulli pressure gradient).
-// Modes are normalised coefficients in the r2c layout [c][b][z][y][x/2 + 1], c = x, y, z.
+// Modes are normalised coefficients in the r2c layout [c][b][z][y][x/2 + 1], c = x, y, z (on
+// several ranks each holds a slab of them, transposed: Grid3D).
 #include <cstdint>
 
 #include "twinsim/core/Complex.hpp"
@@ -15,16 +16,35 @@ struct Grid3D {
   int nx, ny, nz;
   int nkx;               // nx / 2 + 1
   double kx0, ky0, kz0;  // 2 pi / edge
+  // This rank's part of the grid (core::SlabLayout; one rank: all of it). Points: planes z0 ..
+  // of [z][y][x]. Modes: [z][y][x/2+1], or transposed [y0 + local y][x/2+1][z] (several ranks).
+  int z0 = 0, y0 = 0;
+  bool transposed = false;
 };
 
-// Wavenumbers of mode m of one sample ([z][y][x/2+1], m < 2^31): first-derivative k (Nyquist
-// -> 0) and the Laplacian's |k|^2, plus whether the 2/3 rule keeps the mode.
+// Indices (jx, jy, jz) of this rank's mode m of one sample (m < 2^31).
+struct ModeIndex3 {
+  int jx, jy, jz;
+};
+TWINSIM_HD inline ModeIndex3 mode_index_3d(const Grid3D& g, std::int64_t m) {
+  const int p = int(m);
+  if (g.transposed) {
+    const int r = p / g.nz;
+    return {r % g.nkx, g.y0 + r / g.nkx, p % g.nz};
+  }
+  const int r = p / g.nkx;
+  return {p % g.nkx, r % g.ny, r / g.ny};
+}
+
+// Wavenumbers of this rank's mode m of one sample: first-derivative k (Nyquist -> 0) and the
+// Laplacian's |k|^2, plus whether the 2/3 rule keeps the mode.
 struct ModeK3 {
   double kx, ky, kz, k2;
   bool keep;
 };
 TWINSIM_HD inline ModeK3 mode_wavenumbers_3d(const Grid3D& g, std::int64_t m) {
-  const int p = int(m), jx = p % g.nkx, r = p / g.nkx, jy = r % g.ny, jz = r / g.ny;
+  const ModeIndex3 j = mode_index_3d(g, m);
+  const int jx = j.jx, jy = j.jy, jz = j.jz;
   const int sx = signed_index(jx, g.nx), sy = signed_index(jy, g.ny), sz = signed_index(jz, g.nz);
   const double qx = sx * g.kx0, qy = sy * g.ky0, qz = sz * g.kz0;
   const bool keep = 3 * (sx < 0 ? -sx : sx) <= g.nx && 3 * (sy < 0 ? -sy : sy) <= g.ny &&
@@ -89,7 +109,7 @@ TWINSIM_HD inline void initial_velocity_3d(Initial3D kind, const Grid3D& g, doub
 // energy 1/2 <|u|^2>, the enstrophy 1/2 <|w|^2> = 1/2 sum |k|^2 |u_k|^2 and the divergence
 // |k.u_k|.
 TWINSIM_HD inline double mode_weight_3d(const Grid3D& g, std::int64_t m) {
-  const int jx = int(m) % g.nkx;
+  const int jx = mode_index_3d(g, m).jx;
   return (jx == 0 || 2 * jx == g.nx) ? 1.0 : 2.0;
 }
 template <class Real>
