@@ -8,10 +8,8 @@ written by rank 0 in global atom order, and a restart on the same rank count con
 bit. Ranks start with --bind-to none and one OpenMP thread each (see test_mpi.py).
 """
 import glob
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -19,11 +17,8 @@ import unittest
 import h5py
 import numpy as np
 
-TWINSIM = sys.argv[1]
-MPIRUN = sys.argv[2]
+from test_mpi import datasets, figures, twinsim
 
-ENV = dict(os.environ, OMP_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
-           OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1")
 
 # 512 atoms, 13.4 sigma along x: 2 slabs of 6.7 sigma (cutoff + skin = 2.8). Langevin, so the
 # noise (keyed by the atom's global id) is part of what must not depend on the rank count.
@@ -53,37 +48,6 @@ thermo_every = 30
 dump_every = 60
 rdf_every = 30
 """
-
-# Figures that say how the run went rather than what it computed.
-RUN_FIGURES = ("timing", "mpi", "restart", "checkpoints", "command_line", "start_utc",
-               "end_utc")
-
-
-def command(ranks, *args):
-    # Waiting ranks yield the core: polling ranks starve each other on a loaded machine.
-    return [MPIRUN, "-np", str(ranks), "--oversubscribe", "--bind-to", "none", "--mca",
-            "mpi_yield_when_idle", "1", TWINSIM, *args]
-
-
-def twinsim(ranks, *args):
-    return subprocess.run(command(ranks, *args), capture_output=True, text=True, env=ENV,
-                          timeout=120)
-
-
-def datasets(path):
-    found = {}
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset) and not name.startswith("xdmf"):
-                found[name] = obj[()]
-        f.visititems(visit)
-    return found
-
-
-def figures(run):
-    with open(os.path.join(run, "summary.json")) as f:
-        s = json.load(f)
-    return {k: v for k, v in s.items() if k not in RUN_FIGURES}
 
 
 class MdRanks(unittest.TestCase):

@@ -1,4 +1,5 @@
 """twinsim run across MPI ranks, as `mpirun -n N twinsim run` and `srun -n N` start it.
+The other tests here take its helpers (command, twinsim, datasets, figures).
 
 Run by CTest as: /usr/bin/python3 test_mpi.py <path to twinsim> <mpirun>
 
@@ -62,16 +63,16 @@ stored_ny = 16
 
 # Figures that say how the run went rather than what it computed.
 RUN_FIGURES = ("timing", "mpi", "restart", "checkpoints", "steps", "command_line", "start_utc",
-               "end_utc")
+               "end_utc", "performance")
 
 
 def command(ranks, *args):
     return [MPIRUN, "-np", str(ranks), "--oversubscribe", "--bind-to", "none", TWINSIM, *args]
 
 
-def twinsim(ranks, *args):
+def twinsim(ranks, *args, timeout=120):
     return subprocess.run(command(ranks, *args), capture_output=True, text=True, env=ENV,
-                          timeout=120)
+                          timeout=timeout)
 
 
 def datasets(path):

@@ -14,7 +14,6 @@ import glob
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -22,16 +21,10 @@ import unittest
 import h5py
 import numpy as np
 
-TWINSIM = sys.argv[1]
-MPIRUN = sys.argv[2]
+from test_mpi import datasets, figures, twinsim
+
 CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "cases", "lbm")
 
-ENV = dict(os.environ, OMP_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
-           OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1")
-
-# Figures that say how the run went rather than what it computed.
-RUN_FIGURES = ("timing", "mpi", "restart", "checkpoints", "steps", "command_line", "start_utc",
-               "end_utc", "performance")
 
 # A 2D channel taller than long: split along y, so the outlet at x_max lies along the split (its
 # extrapolation reads whole ghost cells) and the parabolic inflow's profile runs across ranks.
@@ -69,37 +62,13 @@ size = [0.04, 0.06]
 """
 
 
-def command(ranks, *args):
-    return [MPIRUN, "-np", str(ranks), "--oversubscribe", "--bind-to", "none", TWINSIM, *args]
-
-
-def twinsim(ranks, *args):
-    return subprocess.run(command(ranks, *args), capture_output=True, text=True, env=ENV,
-                          timeout=180)
-
-
-def datasets(path):
-    found = {}
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset) and not name.startswith("xdmf"):
-                found[name] = obj[()]
-        f.visititems(visit)
-    return found
-
-
-def figures(run):
-    with open(os.path.join(run, "summary.json")) as f:
-        return {k: v for k, v in json.load(f).items() if k not in RUN_FIGURES}
-
-
 class LbmRanks(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="twinsim-mpi-lbm-")
         self.addCleanup(self.tmp.cleanup)
 
     def run_ok(self, ranks, *args):
-        r = twinsim(ranks, *args)
+        r = twinsim(ranks, *args, timeout=180)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         return r
 

@@ -28,11 +28,10 @@ import unittest
 import h5py
 import numpy as np
 
-TWINSIM = sys.argv[1]
-MPIRUN = sys.argv[2]
+from test_mpi import ENV, twinsim
 
-ENV = dict(os.environ, OMP_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
-           OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1")
+TWINSIM = sys.argv[1]
+
 
 # 12 vorticity trajectories of 6 frames on 16 x 16 (one rank, a second or two).
 DATA = """
@@ -103,14 +102,6 @@ keep = 50
 # float32 1e-6 .. 5e-6.
 TOLERANCE = {"float64": 1e-11, "float32": 1e-4}
 
-
-def command(ranks, *args):
-    return [MPIRUN, "-np", str(ranks), "--oversubscribe", "--bind-to", "none", TWINSIM, *args]
-
-
-def twinsim(ranks, *args):
-    return subprocess.run(command(ranks, *args), capture_output=True, text=True, env=ENV,
-                          timeout=120)
 
 
 def parameters(folder):
