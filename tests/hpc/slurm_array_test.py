@@ -293,25 +293,28 @@ def run_test(cluster, work):
     log(f"task {SIGNALLED}: {len(ref)} datasets equal, bit for bit, to the uninterrupted run")
 
 
-def main():
+def run_on_a_cluster(test, prefix, commands):
+    """Starts a one-node cluster in a scratch folder, runs test(cluster, work) on it, stops it;
+    0 when the test passed. Shared by the Slurm tests."""
     if os.geteuid() != 0:
         print("error: the Slurm test starts munged, slurmctld and slurmd: run it as root "
               "(./dev.sh slurm)", file=sys.stderr)
         return 1
     missing = [p for p in ("/usr/sbin/munged", "/usr/sbin/slurmctld", "/usr/sbin/slurmd")
-               if not os.path.exists(p)] + [c for c in ("sbatch", "scontrol", "scancel", "sinfo")
+               if not os.path.exists(p)] + [c for c in commands
                                             if not shutil.which(c)]
     if missing:
         print(f"error: missing {' '.join(missing)} (apt-get install munge slurmctld slurmd "
               "slurm-client, or ./dev.sh slurm)", file=sys.stderr)
         return 1
+
     def terminated(signum, frame):  # so that the daemons are stopped (finally) on kill/Ctrl-C
         raise Failure(f"terminated by signal {signum}")
 
     signal.signal(signal.SIGTERM, terminated)
     signal.signal(signal.SIGINT, terminated)
     start = time.time()
-    tmp = tempfile.mkdtemp(prefix="twinsim-slurm-")
+    tmp = tempfile.mkdtemp(prefix=prefix)
     cluster = Cluster(tmp)
     ok = False
     try:
@@ -320,7 +323,7 @@ def main():
         log(f"cluster up in {time.time() - start:.0f} s ({tmp})")
         work = os.path.join(tmp, "work")
         os.makedirs(work)
-        run_test(cluster, work)
+        test(cluster, work)
         ok = True
     except Failure as e:
         print(f"FAILED: {e}", file=sys.stderr)
@@ -332,6 +335,10 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
     log(f"{'passed' if ok else 'failed'} in {time.time() - start:.0f} s")
     return 0 if ok else 1
+
+
+def main():
+    return run_on_a_cluster(run_test, "twinsim-slurm-", ("sbatch", "scontrol", "scancel", "sinfo"))
 
 
 if __name__ == "__main__":

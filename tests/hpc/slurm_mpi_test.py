@@ -15,17 +15,13 @@ and uses its one-node cluster. Then:
 """
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import time
 
 import h5py
 import numpy as np
 
-from slurm_array_test import Cluster, Failure, check_equal, datasets, log
+from slurm_array_test import Failure, check_equal, datasets, log, run_on_a_cluster
 
 TWINSIM = os.path.abspath(sys.argv[1])
 ROOT = os.path.abspath(sys.argv[2])
@@ -168,45 +164,7 @@ def run_test(cluster, work):
 
 
 def main():
-    if os.geteuid() != 0:
-        print("error: the Slurm test starts munged, slurmctld and slurmd: run it as root "
-              "(./dev.sh slurm)", file=sys.stderr)
-        return 1
-    missing = [p for p in ("/usr/sbin/munged", "/usr/sbin/slurmctld", "/usr/sbin/slurmd")
-               if not os.path.exists(p)] + [c for c in ("sbatch", "srun", "scontrol", "sinfo")
-                                            if not shutil.which(c)]
-    if missing:
-        print(f"error: missing {' '.join(missing)} (apt-get install munge slurmctld slurmd "
-              "slurm-client, or ./dev.sh slurm)", file=sys.stderr)
-        return 1
-
-    def terminated(signum, frame):  # so that the daemons are stopped (finally) on kill/Ctrl-C
-        raise Failure(f"terminated by signal {signum}")
-
-    signal.signal(signal.SIGTERM, terminated)
-    signal.signal(signal.SIGINT, terminated)
-    start = time.time()
-    tmp = tempfile.mkdtemp(prefix="twinsim-slurm-mpi-")
-    cluster = Cluster(tmp)
-    ok = False
-    try:
-        cluster.configure()
-        cluster.start()
-        log(f"cluster up in {time.time() - start:.0f} s ({tmp})")
-        work = os.path.join(tmp, "work")
-        os.makedirs(work)
-        run_test(cluster, work)
-        ok = True
-    except Failure as e:
-        print(f"FAILED: {e}", file=sys.stderr)
-    finally:
-        if not ok:
-            cluster.print_logs()
-        cluster.stop()
-        if not os.environ.get("TWINSIM_KEEP_SLURM_TMP"):
-            shutil.rmtree(tmp, ignore_errors=True)
-    log(f"{'passed' if ok else 'failed'} in {time.time() - start:.0f} s")
-    return 0 if ok else 1
+    return run_on_a_cluster(run_test, "twinsim-slurm-mpi-", ("sbatch", "srun", "scontrol", "sinfo"))
 
 
 if __name__ == "__main__":
