@@ -84,7 +84,9 @@ build() {
 # libFuzzer over the case-file loader and every solver's validation (fuzz_case) and over the
 # checkpoint, model and training-data readers (fuzz_files). Each target runs `seconds` from a
 # corpus seeded with the shipped cases, tests/io/data/cases and tests/fuzz/seeds (which also
-# holds every past finding); what it finds is left in build-fuzz/findings/.
+# holds every past finding); what it finds is left in build-fuzz/findings/. TWINSIM_FUZZ_SEED
+# fixes libFuzzer's random seed (CI sets it, so a run there replays the mutations tried here
+# before a change lands; unset, every run tries new ones).
 fuzz() {
   local seconds=${1:-600}
   shift || true
@@ -109,6 +111,7 @@ fuzz() {
     # fuzz_files reports them and goes on; fuzz_case fails on any hang.
     local options=()
     [ "$target" = fuzz_files ] && options=(-fork=1 -ignore_timeouts=1)
+    [ -n "${TWINSIM_FUZZ_SEED:-}" ] && options+=(-seed="$TWINSIM_FUZZ_SEED")
     echo "fuzz: $target for $seconds s"
     if ! ASAN_OPTIONS=detect_leaks=1:suppressions="$PWD/tests/fuzz/asan.supp" \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

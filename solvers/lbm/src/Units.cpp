@@ -11,10 +11,17 @@ namespace twinsim::lbm {
 
 namespace {
 
-// The fewest cells, at least factor times the case's along x, that keep the cells square (every
-// axis an integer number of the same dx), as "nx, ny" (2D) or "nx, ny, nz"; plain rounding up
-// where no such count lies within 1000 cells.
+// "raise cells to [nx, ny(, nz)] or more": the fewest cells, at least factor times the case's
+// along x, that keep the cells square (every axis an integer number of the same dx); plain
+// rounding up where no such count lies within 1000 cells. A factor that asks for more than
+// 1e9 cells along x (or is not finite: tau - 1/2 can underflow to 0) names no lattice at all.
 std::string raised_cells(const PhysicalSetup& s, double factor) {
+  const double wanted = s.cells[0] * factor;
+  if (!(wanted <= 1e9)) {
+    return fmt::format("it would take {:.3g} cells along x, far beyond any machine: check "
+                       "viscosity, size and reference_velocity",
+                       wanted);
+  }
   const int axes = s.size[2] > 0 ? 3 : 2;
   const auto cells_along = [&](int a, long nx) { return s.size[a] / s.size[0] * double(nx); };
   const auto square = [&](long nx) {
@@ -27,11 +34,11 @@ std::string raised_cells(const PhysicalSetup& s, double factor) {
   long nx = first;
   while (nx < first + 1000 && !square(nx)) ++nx;
   const bool found = square(nx);
-  std::string out = std::to_string(found ? nx : first);
+  std::string out = "raise cells to [" + std::to_string(found ? nx : first);
   for (int a = 1; a < axes; ++a)
     out += ", " + std::to_string(found ? std::lround(cells_along(a, nx))
                                        : long(std::ceil(s.cells[a] * factor - 1e-9)));
-  return out;
+  return out + "] or more";
 }
 
 }  // namespace
@@ -73,8 +80,7 @@ LatticeUnits to_lattice_units(const PhysicalSetup& s, const UnitLimits& limits) 
     // to the lattice velocity.
     const double factor = (limits.min_tau - 0.5) / (u.tau - 0.5);
     const double max_lattice_velocity = limits.max_mach / std::sqrt(3.0);
-    const std::string raise_cells =
-        fmt::format("raise cells to [{}] or more", raised_cells(s, factor));
+    const std::string raise_cells = raised_cells(s, factor);
     // Raising the lattice velocity helps only while the Mach number stays acceptable.
     const std::string fix =
         s.lattice_velocity * factor <= max_lattice_velocity
@@ -92,7 +98,7 @@ LatticeUnits to_lattice_units(const PhysicalSetup& s, const UnitLimits& limits) 
     const double factor = cell_reynolds / limits.max_cell_reynolds;
     throw core::Error(fmt::format(
         "Reynolds number per cell U dx / nu = {:.3g} exceeds {}: the grid is too coarse for the "
-        "flow (it diverges whatever the lattice velocity); raise cells to [{}] or more, or turn "
+        "flow (it diverges whatever the lattice velocity); {}, or turn "
         "on the Smagorinsky subgrid model (lbm.smagorinsky = 0.1 to 0.17) for a large-eddy "
         "simulation",
         cell_reynolds, limits.max_cell_reynolds, raised_cells(s, factor)));

@@ -52,6 +52,17 @@ TEST(LbmUnits, TauTooCloseToHalfIsRefusedWithTheCellsNeeded) {
   EXPECT_NE(message.find("raise cells to [334, 334]"), std::string::npos) << message;
 }
 
+// A viscosity so small that tau - 1/2 underflows to 0 asks for infinitely many cells: the message
+// says no lattice fits instead of converting infinity to an integer (found by fuzz_case).
+TEST(LbmUnits, ViscosityThatUnderflowsTauNamesNoLattice) {
+  lbm::PhysicalSetup s = cavity_re100(8);
+  s.viscosity = 1e-300;
+  const std::string message = error_of([&] { lbm::to_lattice_units(s); });
+  EXPECT_NE(message.find("too close to 1/2"), std::string::npos) << message;
+  EXPECT_NE(message.find("far beyond any machine: check viscosity"), std::string::npos) << message;
+  EXPECT_EQ(message.find("raise cells"), std::string::npos) << message;
+}
+
 TEST(LbmUnits, HighMachIsRefusedWithTheLatticeVelocityToUse) {
   lbm::PhysicalSetup s = cavity_re100(64);
   s.lattice_velocity = 0.3;
