@@ -53,7 +53,7 @@ TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2MaximaAndStrouhalNumber) {
   // c_L max and St must lie inside the published bands (measured: 0.998 and 0.298). c_D max
   // comes out 3.9 % above the band's middle (3.356; mean 3.306, swing 3.255-3.356), for two
   // measured reasons (solvers/lbm/README.md, Schafer-Turek 2D-2): the mean drag's
-  // discretisation error at 20 cells (3.234 at 30 cells; BGK, the magic parameter and staircase
+  // discretisation error at 20 cells (3.228 at 40 cells; BGK, the magic parameter and staircase
   // walls move it by up to 2.4 %) and sound reflected between the velocity inlet and the
   // pressure outlet, which changes the swing with the channel's length and the Mach number
   // (0.033-0.117). Not the force evaluation, the inflow, the geometry, the sampling or the Mach
