@@ -54,9 +54,9 @@ TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2MaximaAndStrouhalNumber) {
   // comes out 3.9 % above the band's middle (3.356; mean 3.306, swing 3.255-3.356), for two
   // measured reasons (solvers/lbm/README.md, Schafer-Turek 2D-2): the mean drag's
   // discretisation error at 20 cells (3.228 at 40 cells; BGK, the magic parameter and staircase
-  // walls move it by up to 2.4 %) and sound reflected between the velocity inlet and the
-  // pressure outlet, which changes the swing with the channel's length and the Mach number
-  // (0.033-0.117). Not the force evaluation, the inflow, the geometry, the sampling or the Mach
+  // walls move it by up to 2.4 %) and a swing that changes with the channel's length and the
+  // Mach number (0.033-0.117), as sound reflected between the velocity inlet and the pressure
+  // outlet would. Not the force evaluation, the inflow, the geometry, the sampling or the Mach
   // number of the mean. Bound: 4.5 % of the band's middle, so a growth of the excess fails.
   EXPECT_TRUE(ST2::k_cl_max.contains(cl_max)) << "c_L max " << cl_max;
   EXPECT_TRUE(ST2::k_strouhal.contains(strouhal)) << "St " << strouhal;
