@@ -1,7 +1,8 @@
 // Schafer & Turek (1996) benchmark 2D-2: Re = 100, periodic vortex shedding behind the cylinder.
 // Largest drag and lift coefficients over a period and the Strouhal number of the lift signal,
 // against the published bands (twinsim/lbm/Reference.hpp). 20 cells per diameter, interpolated
-// walls; labelled slow (a few minutes on one core: ~60,000 steps of 36,000 cells).
+// walls; labelled slow (1-2 minutes on one core: ~60,000 steps of 36,000 cells; not in CI, and
+// far too long under AddressSanitizer).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -50,13 +51,16 @@ TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2MaximaAndStrouhalNumber) {
               cl_min, ST2::k_cl_max.lower, ST2::k_cl_max.upper, strouhal, ST2::k_strouhal.lower,
               ST2::k_strouhal.upper);
   // c_L max and St must lie inside the published bands (measured: 0.998 and 0.298). c_D max
-  // comes out 3.9 % above the band's middle (3.355; mean 3.306, swing +-0.05); neither the start-up's sound
-  // waves (a 20,000-step sin^2 ramp of the inflow changed it by 1e-4) nor compressibility
-  // (halving the lattice velocity: 1e-4) explain it, so it is left to resolution and the outlet:
-  // bound 5 % of the band's middle.
+  // comes out 3.9 % above the band's middle (3.356; mean 3.306, swing 3.255-3.356), for two
+  // measured reasons (solvers/lbm/README.md, Schafer-Turek 2D-2): the mean drag's
+  // discretisation error at 20 cells (3.228 at 40 cells; BGK, the magic parameter and staircase
+  // walls move it by up to 2.4 %) and a swing that changes with the channel's length and the
+  // Mach number (0.033-0.117), as sound reflected between the velocity inlet and the pressure
+  // outlet would. Not the force evaluation, the inflow, the geometry, the sampling or the Mach
+  // number of the mean. Bound: 4.5 % of the band's middle, so a growth of the excess fails.
   EXPECT_TRUE(ST2::k_cl_max.contains(cl_max)) << "c_L max " << cl_max;
   EXPECT_TRUE(ST2::k_strouhal.contains(strouhal)) << "St " << strouhal;
-  EXPECT_NEAR(cd_max / ST2::k_cd_max.value, 1.0, 0.05);
+  EXPECT_NEAR(cd_max / ST2::k_cd_max.value, 1.0, 0.045);
 }
 
 }  // namespace
