@@ -3,6 +3,7 @@
 #include "twinsim/heat/Run.hpp"
 #include "twinsim/lbm/Ensemble.hpp"
 #include "twinsim/lbm/Run.hpp"
+#include "twinsim/md/Ensemble.hpp"
 #include "twinsim/md/Run.hpp"
 #include "twinsim/spectral/Run.hpp"
 #include "twinsim/surrogates/InSitu.hpp"
@@ -14,6 +15,7 @@ const std::vector<loop::Kind>& solvers() {
   // (in-situ training, surrogates/InSitu.hpp).
   static const std::vector<loop::Kind> all = {spectral::kind_taylor_green(),
                                               md::kind(),
+                                              nn::with_training<md::ensemble_kind>(),
                                               nn::with_training<spectral::kind_2d>(),
                                               spectral::kind_3d(),
                                               lbm::kind(),

@@ -3,6 +3,7 @@
 #include "twinsim/surrogates/InSitu.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -27,8 +28,9 @@ using detail::EpochReport;
 using detail::ModelOutput;
 using detail::Trainer;
 
-// The trajectories handed over so far, host memory: the held-out test ones in the order they
-// came, and `capacity` training slots filled in order, then each new one replacing the oldest.
+// The trajectories (or table rows) handed over so far, host memory: the held-out test ones in
+// the order they came, and `capacity` training slots filled in order, then each new one
+// replacing the oldest.
 struct SampleBuffer {
   std::int64_t capacity = 0;
   std::int64_t values = 0;          // per trajectory: frames x ny x nx
@@ -131,6 +133,13 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
     out.put("insitu/normalised", std::int64_t(m_normalised));
     out.put("insitu/mean", m_trainer->file().normalisation.mean);
     out.put("insitu/std", m_trainer->file().normalisation.std);
+    std::vector<double> column_mean, column_std;
+    for (const Normalisation& n : m_trainer->file().column_normalisation) {
+      column_mean.push_back(n.mean);
+      column_std.push_back(n.std);
+    }
+    out.put("insitu/column_mean", column_mean);
+    out.put("insitu/column_std", column_std);
     out.put("insitu/train_s", m_train_s);
     out.put("insitu/solver_s", m_solver_s);
     out.put("insitu/during_s", m_during_s);
@@ -143,6 +152,14 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
     m_after = in.get_int("insitu/after");
     m_normalised = in.get_int("insitu/normalised") != 0;
     m_trainer->file().normalisation = {in.get_double("insitu/mean"), in.get_double("insitu/std")};
+    // Checkpoints from before tables lack these.
+    if (in.has("insitu/column_mean")) {
+      const std::vector<double> mean = in.get<double>("insitu/column_mean"),
+                                std = in.get<double>("insitu/column_std");
+      m_trainer->file().column_normalisation.clear();
+      for (std::size_t k = 0; k < mean.size(); ++k)
+        m_trainer->file().column_normalisation.push_back({mean[k], std[k]});
+    }
     m_train_s = in.get_double("insitu/train_s");
     // Checkpoints from before samples.share lack these.
     m_solver_s = in.has("insitu/solver_s") ? in.get_double("insitu/solver_s") : 0.0;
@@ -176,11 +193,8 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
     if (steps <= 0 || m_trainer->finished() || m_buffer.train_count() == 0) return 0;
     const auto t0 = std::chrono::steady_clock::now();
     if (!m_normalised) {
-      m_trainer->file().normalisation = normalisation_of(m_buffer.train);
+      normalise();
       m_normalised = true;
-      spdlog::info("in situ: normalisation mean {:.4g}, std {:.4g} from {} trajectories",
-                   m_trainer->file().normalisation.mean, m_trainer->file().normalisation.std,
-                   m_buffer.train_count());
     }
     if (m_changed) upload();
     const std::int64_t step = m_trainer->step(), epoch = m_trainer->epochs_done();
@@ -190,17 +204,44 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
     return m_trainer->step() - step;
   }
 
+  // Trajectories: one mean and deviation (as twinsim train's); a table: one per column.
+  void normalise() {
+    ModelFile& file = m_trainer->file();
+    if (m_shape.table()) {
+      file.column_normalisation = column_normalisations(table_of(m_buffer.train));
+      spdlog::info("in situ: normalisation per column from {} rows",
+                   m_buffer.train_count());
+      return;
+    }
+    file.normalisation = normalisation_of(m_buffer.train);
+    spdlog::info("in situ: normalisation mean {:.4g}, std {:.4g} from {} trajectories",
+                 file.normalisation.mean, file.normalisation.std, m_buffer.train_count());
+  }
+
+  // Rows of the buffer as a table (inputs, then outputs), as twinsim train reads one.
+  TableSet table_of(const std::vector<double>& values) const {
+    const auto inputs = m_shape.columns.begin() + m_shape.inputs;
+    TableSet t{{m_shape.columns.begin(), inputs}, {inputs, m_shape.columns.end()}, {}, values};
+    t.rows.resize(values.size() / m_shape.columns.size());
+    return t;
+  }
+
+  std::vector<Real> normalised_values(const std::vector<double>& values) const {
+    const ModelFile& file = m_trainer->file();
+    return m_shape.table() ? normalised_columns<Real>(table_of(values), file.column_normalisation)
+                           : normalised<Real>(values, file.normalisation);
+  }
+
   // The buffer, normalised, into the Learner (the training slots and the test trajectories).
   void upload() {
-    const Normalisation& n = m_trainer->file().normalisation;
     Learner<Real>& learner = m_trainer->learner();
     const std::int64_t frames = m_shape.frames, ny = m_shape.ny, nx = m_shape.nx;
     if (m_buffer.train_count() > 0)
       learner.set_trajectories(Split::train, {m_buffer.train_count(), frames, ny, nx},
-                               normalised<Real>(m_buffer.train, n));
+                               normalised_values(m_buffer.train));
     if (m_buffer.test_count() > 0)
       learner.set_trajectories(Split::test, {m_buffer.test_count(), frames, ny, nx},
-                               normalised<Real>(m_buffer.test, n));
+                               normalised_values(m_buffer.test));
     m_trainer->file().train_samples = m_buffer.train_count();
     m_trainer->file().test_samples = m_buffer.test_count();
     m_changed = false;
@@ -235,8 +276,11 @@ loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
                     "training",
                     solver.name));
 
+  // A table's row is one window: its input columns -> its output columns.
   const ModelSpec spec =
-      model_spec(c, int(c.get_int("samples.in_frames")), int(c.get_int("samples.out_frames")));
+      shape.table()
+          ? model_spec(c, int(shape.inputs), int(shape.frames - shape.inputs))
+          : model_spec(c, int(c.get_int("samples.in_frames")), int(c.get_int("samples.out_frames")));
   const OptimizerSpec optimizer = optimizer_spec(c);
   const std::uint64_t seed = std::uint64_t(c.get_int("train.seed"));
   auto learner = make_learner<Real>(setup.backend, spec, optimizer,
@@ -256,6 +300,11 @@ loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
   file.model = spec;
   file.precision = c.get_string("train.precision");
   file.dataset = "in situ: " + shape.field;
+  if (shape.table()) {
+    file.data_kind = "table";
+    file.inputs.assign(shape.columns.begin(), shape.columns.begin() + shape.inputs);
+    file.outputs.assign(shape.columns.begin() + shape.inputs, shape.columns.end());
+  }
   file.frames = shape.frames;
   file.ny = shape.ny;
   file.nx = shape.nx;
@@ -296,7 +345,8 @@ void add_in_situ_schema(io::Schema& schema) {
                "In-situ training (with [train]): the trajectories the solver "
                "completes go into a sample buffer the trainer learns from while "
                "the solver runs")
-      .key_int("in_frames", "Frames the model sees (as data.in_frames of twinsim train)")
+      .key_int("in_frames", "Frames the model sees (as data.in_frames of twinsim train; "
+                            "not used for table rows, whose inputs the solver names)")
       .default_value(10)
       .at_least(1)
       .key_int("out_frames", "Frames the model predicts per step")
@@ -310,7 +360,8 @@ void add_in_situ_schema(io::Schema& schema) {
       .key_ints("test",
                 "Indices (0-based, of the run's trajectories; spectral: sample i has "
                 "seed spectral.seed + first_sample + i; lbm_ensemble: member i has "
-                "Reynolds number lbm.ensemble.reynolds[i]) held out for testing")
+                "Reynolds number lbm.ensemble.reynolds[i]; md_ensemble: member i is state point "
+                "(md.ensemble.density[i], md.ensemble.temperature[i])) held out for testing")
       .default_value(std::vector<std::int64_t>{})
       .key_int("steps_per_sample",
                "Optimizer steps after each training trajectory the solver "
@@ -357,7 +408,17 @@ void check_in_situ(const loop::Kind& solver, const io::Case& c) {
   const loop::SampleShape shape = solver.samples(c);
   const std::int64_t in = c.get_int("samples.in_frames"), out = c.get_int("samples.out_frames");
   const std::int64_t k = c.get_int("train.rollout_steps");
-  if (in + k * out > shape.frames)
+  if (shape.table()) {
+    // A row is one window, its input columns -> its output columns: no frames, no rollout.
+    if (c.get_string("model.kind") != "mlp")
+      throw core::Error(fmt::format("model.kind = \"{}\": run.solver = \"{}\" hands over table "
+                                    "rows ({}), learned by model.kind = \"mlp\"",
+                                    c.get_string("model.kind"), solver.name,
+                                    fmt::join(shape.columns, ", ")));
+    if (k != 1)
+      throw core::Error(fmt::format("train.rollout_steps = {}: table rows have no time axis to "
+                                    "roll out; leave it at 1", k));
+  } else if (in + k * out > shape.frames)
     throw core::Error(
         fmt::format("samples.in_frames + train.rollout_steps x samples.out_frames "
                     "= {} but the run's trajectories have {} frames",

@@ -118,14 +118,14 @@ std::vector<int> assign_types(std::size_t n, const std::vector<double>& fraction
   return type;
 }
 
-Lattice initial_positions(const io::Section& s, const H5mdState* from_file) {
+Lattice initial_positions(const io::Section& s, const H5mdState* from_file, double density) {
   const std::string kind = s.get_string("lattice");
   if (from_file) return {from_file->box, from_file->particles.position};
   if (kind == "random")
-    return random_placement(std::size_t(s.get_int("atoms")), s.get_float("density"),
+    return random_placement(std::size_t(s.get_int("atoms")), density,
                                 s.get_float("min_distance"), std::uint64_t(s.get_int("seed")));
   const std::vector<std::int64_t>& cells = s.get_ints("cells");
-  return cubic_lattice(kind, s.get_float("density"),
+  return cubic_lattice(kind, density,
                            {int(cells[0]), int(cells[1]), int(cells[2])});
 }
 
@@ -142,8 +142,8 @@ void require_one_per_type(const io::Section& s) {
                                   s.get_floats("type_fraction").size()));
 }
 
-// The engine settings of the case in `box`.
-MdSettings settings_of(const io::Section& s, const Box& box) {
+// The engine settings of the case in `box`, thermostatted at `temperature`.
+MdSettings settings_of(const io::Section& s, const Box& box, double temperature) {
   MdSettings settings;
   settings.box = box;
   settings.lj = {s.get_float("cutoff"), s.get_bool("shift"), s.get_bool("tail")};
@@ -159,16 +159,16 @@ MdSettings settings_of(const io::Section& s, const Box& box) {
   const std::string thermostat = s.get_string("thermostat");
   if (thermostat == "langevin")
     // Noise seeded apart from the initial velocities (Philox stream 0 of the same seed).
-    settings.langevin = Langevin{s.get_float("temperature"), s.get_float("friction"),
+    settings.langevin = Langevin{temperature, s.get_float("friction"),
                                  std::uint64_t(s.get_int("seed")) + 1};
   if (thermostat == "nose_hoover")
-    settings.nose_hoover = NoseHooverChain{s.get_float("temperature"), s.get_float("tdamp"),
+    settings.nose_hoover = NoseHooverChain{temperature, s.get_float("tdamp"),
                                            int(s.get_int("chain"))};
   return settings;
 }
 
 // The box the case describes, without placing particles.
-Box box_of(const io::Section& s) {
+Box box_of(const io::Section& s, double density) {
   const std::string kind = s.get_string("lattice");
   Box box;
   if (kind == "file") {
@@ -180,12 +180,12 @@ Box box_of(const io::Section& s) {
       throw core::Error(fmt::format("md.file: {}", e.what()));
     }
   } else if (kind == "random") {
-    const double edge = std::cbrt(double(s.get_int("atoms")) / s.get_float("density"));
+    const double edge = std::cbrt(double(s.get_int("atoms")) / density);
     box.edge = {edge, edge, edge};
   } else {
     const std::vector<std::int64_t>& cells = s.get_ints("cells");
     const double per_cell = kind == "fcc" ? 4 : kind == "bcc" ? 2 : 1;
-    const double a = std::cbrt(per_cell / s.get_float("density"));
+    const double a = std::cbrt(per_cell / density);
     box.edge = {a * double(cells[0]), a * double(cells[1]), a * double(cells[2])};
   }
   return box;
@@ -197,24 +197,24 @@ Box box_of(const io::Section& s) {
 constexpr double k_random_packing_limit = 0.27;
 
 // Refusals of the initial state and thermostat that follow from the keys alone.
-void check_start(const io::Section& s) {
-  if (s.get_string("thermostat") == "nose_hoover" && !(s.get_float("temperature") > 0))
+void check_start(const io::Section& s, const StatePoint& at) {
+  if (s.get_string("thermostat") == "nose_hoover" && !(at.temperature > 0))
     throw core::Error(fmt::format(
         "md.temperature = {} epsilon/k_B: a Nose-Hoover chain needs a target temperature > 0 "
         "(its thermostat masses are proportional to it); use thermostat = \"langevin\" or "
         "\"none\" for T = 0",
-        s.get_float("temperature")));
+        at.temperature));
   if (s.get_string("lattice") != "random") return;
   const double fraction =
-      M_PI / 6.0 * s.get_float("density") * std::pow(s.get_float("min_distance"), 3);
+      M_PI / 6.0 * at.density * std::pow(s.get_float("min_distance"), 3);
   if (fraction > k_random_packing_limit)
     throw core::Error(fmt::format(
         "md.density = {} sigma^-3 with md.min_distance = {} sigma: packing fraction pi/6 rho d^3 "
         "= {:.3f}, above the {} that random placement reaches (1000 tries a particle); lower "
         "md.min_distance to at most {:.4g} sigma or md.density to at most {:.4g} sigma^-3, or "
         "start from a lattice",
-        s.get_float("density"), s.get_float("min_distance"), fraction, k_random_packing_limit,
-        std::cbrt(k_random_packing_limit * 6.0 / M_PI / s.get_float("density")),
+        at.density, s.get_float("min_distance"), fraction, k_random_packing_limit,
+        std::cbrt(k_random_packing_limit * 6.0 / M_PI / at.density),
         k_random_packing_limit * 6.0 / M_PI / std::pow(s.get_float("min_distance"), 3)));
 }
 
@@ -225,11 +225,17 @@ void check_start(const io::Section& s) {
 // random placement too dense to fit, a box shorter than 2 (cutoff + skin), slabs narrower than
 // cutoff + skin across MPI ranks, an RDF range beyond
 // half the box.
-void check(const io::Case& c) {
+void check(const io::Case& c) { check(c, state_point(c)); }
+
+StatePoint state_point(const io::Case& c) {
+  return {c.get_float("md.density"), c.get_float("md.temperature")};
+}
+
+void check(const io::Case& c, const StatePoint& at) {
   const io::Section s = c.section("md");
   require_one_per_type(s);
-  check_start(s);
-  const MdSettings settings = settings_of(s, box_of(s));
+  check_start(s, at);
+  const MdSettings settings = settings_of(s, box_of(s, at.density), at.temperature);
   const double needed = 2.0 * (pair_table(settings).max_cutoff + s.get_float("skin"));
   const double shortest =
       std::min({settings.box.edge[0], settings.box.edge[1], settings.box.edge[2]});
@@ -251,7 +257,9 @@ void check(const io::Case& c) {
   }
 }
 
-Start start_of(const io::Case& c) {
+Start start_of(const io::Case& c) { return start_of(c, state_point(c)); }
+
+Start start_of(const io::Case& c, const StatePoint& at) {
   const io::Section s = c.section("md");
   require_one_per_type(s);
   std::optional<H5mdState> from_file;
@@ -262,12 +270,12 @@ Start start_of(const io::Case& c) {
     spdlog::info("initial state: {} frame {} (step {})", s.get_string("file"),
                  s.get_int("file_frame"), from_file->step);
   }
-  const Lattice lattice = initial_positions(s, from_file ? &*from_file : nullptr);
+  const Lattice lattice = initial_positions(s, from_file ? &*from_file : nullptr, at.density);
   const std::size_t n = lattice.position.size() / 3;
   const std::vector<double>& fraction = s.get_floats("type_fraction");
-  Start start{settings_of(s, lattice.box),
+  Start start{settings_of(s, lattice.box, at.temperature),
               {lattice.position,
-               maxwell_boltzmann(n, s.get_float("temperature"), std::uint64_t(s.get_int("seed"))),
+               maxwell_boltzmann(n, at.temperature, std::uint64_t(s.get_int("seed"))),
                {},
                {},
                fraction.size() > 1 ? assign_types(n, fraction, std::uint64_t(s.get_int("seed")))

@@ -307,7 +307,9 @@ class Generator : public loop::Stepper, public loop::SampleSource {
   bool finished() const override { return m_g.begin >= m_s.samples; }
 
   // `until` is not used: the batches' clocks restart, so the loop is given no time triggers;
-  // snapshots are reached by the generator itself.
+  // snapshots are reached by the generator itself. An advance ends where a round completes: an
+  // in-situ trainer (nn::with_training) then takes its steps right after each round, wherever
+  // the loop's chunks end.
   void advance(std::int64_t steps, double /*until*/) override {
     if (!m_started) start_round();  // a fresh run's first round
     const bool adaptive = m_s.cfl > 0;  // one rank only (make_run_2d)
@@ -331,6 +333,7 @@ class Generator : public loop::Stepper, public loop::SampleSource {
       append_round();
       m_g.begin += std::int64_t(m_comm.size()) * m_s.solver.batch;
       if (!finished()) start_round();
+      return;
     }
   }
 

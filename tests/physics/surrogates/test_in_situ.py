@@ -12,6 +12,8 @@ section trains an FNO on the trajectories it completes.
   [train].
 - samples.write = false: nothing in the solver's file, the same model; rollout_steps = 2 runs
   in situ.
+- Where the loop's chunks end changes nothing: without checkpoints (chunks over several
+  batches) the model and history equal those of chunks that end at every batch.
 
 Usage: test_in_situ.py TWINSIM SOURCE_DIR   (Debian's /usr/bin/python3: h5py, numpy)
 """
@@ -122,6 +124,21 @@ with tempfile.TemporaryDirectory() as tmp:
                 h5py.File(os.path.join(again, "ns2d_insitu.h5"), "r") as b:
             check(np.array_equal(a["vorticity/value"][()], b["vorticity/value"][()]),
                   f"restart from step {at}: the solver's dataset bit for bit")
+
+    # Where the loop's chunks end changes nothing: batches of one trajectory (100 steps each),
+    # run with a checkpoint every 100 steps (every batch's end is a chunk's end) and without
+    # checkpoints, where the chunks double from 1 step (steps 256-511 are one chunk with three
+    # batch ends): the trainer takes each trajectory's steps right after it, so model and
+    # history are the same. (Before an advance of the generator ended at a batch's end, the
+    # steps owed for batches 3 and 4 were taken together after batch 4, in an epoch over both.)
+    CHUNKS = [*INSITU, "--set", "spectral.batch=1", "--set", "samples.steps_per_sample=2",
+              "--set", "train.epochs=10"]
+    short, long = os.path.join(tmp, "short_chunks"), os.path.join(tmp, "long_chunks")
+    twinsim("run", *CHUNKS, "--set", "checkpoint.every_steps=100", "--out", short)
+    twinsim("run", *CHUNKS, "--out", long)
+    check(same_parameters(parameters(short), parameters(long)) and losses(short) == losses(long),
+          "batches of one: without checkpoints (chunks over several batches) the model and "
+          "history of chunks that end at every batch")
 
     # Refusals at check time.
     for args, what in (

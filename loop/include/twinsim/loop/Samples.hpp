@@ -1,27 +1,35 @@
 #pragma once
 // Training samples a solver run produces as it goes, for in-situ training: whole trajectories
-// [frame][y][x] handed over the moment the solver completes them, with no file in between.
+// [frame][y][x], or rows of a table of named columns, handed over the moment the solver
+// completes them, with no file in between.
 // The loop library knows neither solvers nor surrogates: a solver's stepper implements
 // SampleSource, its Kind says what it will produce (Kind::samples), and the surrogates library
 // (nn::with_training) is the SampleSink. Neither includes the other.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace twinsim::loop {
 
 // The trajectories a run produces: `count` of `frames` frames of ny x nx values, a frame every
-// `interval` time units; `field` names them ("vorticity").
+// `interval` time units; `field` names them ("vorticity"). A table (columns not empty): `count`
+// rows of frames = columns.size() values (ny = nx = 1), the first `inputs` columns a model's
+// inputs, the others its outputs (an md_ensemble: md.density, md.temperature -> pressure.mean,
+// potential_energy_per_atom.mean).
 struct SampleShape {
   std::int64_t count = 0, frames = 0, ny = 0, nx = 0;
   double interval = 0;
   std::string field;
+  std::vector<std::string> columns;
+  std::int64_t inputs = 0;
+  bool table() const { return !columns.empty(); }
 };
 
 class SampleSink {
  public:
   virtual ~SampleSink() = default;
-  // Trajectory `index` of the run (0-based, the run's own numbering) is complete: frames x ny
-  // x nx values, host memory, valid during the call only.
+  // Trajectory (or table row) `index` of the run (0-based, the run's own numbering) is
+  // complete: frames x ny x nx values, host memory, valid during the call only.
   virtual void add(std::int64_t index, const double* values) = 0;
 };
 

@@ -30,7 +30,9 @@
 // Any kind that declares Kind::samples and whose stepper is a loop::SampleSource can be
 // wrapped; solvers never include this library: the program lists
 // with_training<spectral::kind_2d>() and with_training<lbm::ensemble_kind>() where it would
-// list the kinds themselves (apps/twinsim/runs.cpp).
+// list the kinds themselves (apps/twinsim/runs.cpp), and with_training<md::ensemble_kind>(),
+// whose samples are table rows (loop::SampleShape::columns): a row is one window of the MLP,
+// normalised per column, as `twinsim train` learns a [data] kind = "table".
 #include "twinsim/io/Case.hpp"
 #include "twinsim/io/Schema.hpp"
 #include "twinsim/loop/Run.hpp"

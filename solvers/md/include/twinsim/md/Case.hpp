@@ -17,6 +17,15 @@ void add_schema(io::Schema& schema);
 // beyond half the box.
 void check(const io::Case& case_file);
 
+// A state point in place of the case's md.density and md.temperature (the members of an
+// md_ensemble, Ensemble.hpp): check() and start_of() of the case there.
+struct StatePoint {
+  double density = 0;      // sigma^-3
+  double temperature = 0;  // epsilon/k_B
+};
+StatePoint state_point(const io::Case& case_file);  // the case's own
+void check(const io::Case& case_file, const StatePoint& at);
+
 // The engine settings and the initial particles (lattice, random placement or an H5MD file's
 // frame; Maxwell-Boltzmann velocities; types mixed at random) of a checked case.
 struct Start {
@@ -24,6 +33,7 @@ struct Start {
   HostParticles initial;
 };
 Start start_of(const io::Case& case_file);
+Start start_of(const io::Case& case_file, const StatePoint& at);
 
 // Output (thermo rows, trajectory frames, RDF) and checkpoint bytes of the case.
 loop::Plan plan(const io::Case& case_file);
