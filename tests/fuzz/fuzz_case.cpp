@@ -7,35 +7,14 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
+#include "runs.hpp"
 #include "twinsim/core/Error.hpp"
-#include "twinsim/heat/Run.hpp"
 #include "twinsim/io/Case.hpp"
-#include "twinsim/lbm/Run.hpp"
 #include "twinsim/loop/Run.hpp"
-#include "twinsim/md/Run.hpp"
-#include "twinsim/spectral/Run.hpp"
 #include "twinsim/surrogates/Schema.hpp"
 
 using namespace twinsim;
-
-namespace {
-
-const std::vector<loop::Kind>& kinds() {
-  static const std::vector<loop::Kind> all = {spectral::kind_taylor_green(), md::kind(),
-                                              spectral::kind_2d(), spectral::kind_3d(),
-                                              lbm::kind(), heat::kind()};
-  return all;
-}
-
-const loop::Kind* find(const std::string& name) {
-  for (const loop::Kind& k : kinds())
-    if (k.name == name) return &k;
-  return nullptr;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -46,9 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)c.resolved_text();
       return 0;
     }
-    const loop::Kind* kind = find(outline.solver);
-    const io::Case c = io::Case::from_string(
-        text, "fuzz.toml", loop::case_schema(kinds(), kind ? outline.solver : ""));
+    const loop::Kind* kind = app::find_solver(outline.solver);
+    const io::Case c = io::Case::from_string(text, "fuzz.toml", app::case_schema_of(outline));
     if (kind && kind->check) kind->check(c);
     if (kind && kind->plan) (void)kind->plan(c);
     (void)c.resolved_text();
