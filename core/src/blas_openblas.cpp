@@ -37,32 +37,28 @@ void single_threaded_openblas() {
   std::call_once(once, [] { openblas_set_num_threads(1); });
 }
 
-// Below this many multiply-adds a product runs on the calling thread (a parallel region
-// costs microseconds).
-constexpr double k_parallel_work = 32768;
+// A product of at least this many multiply-adds is cut into parts of k_part rows (or columns)
+// of C; smaller ones run whole on the calling thread (a parallel region costs microseconds).
+constexpr double k_parallel_work = 1 << 20;
+constexpr int k_part = 256;
 
 // C (m x n, column-major) = alpha op(A) op(B) + beta C, the larger of C's two dimensions cut
-// into one contiguous part per OpenMP thread (a multiple of 16 rows or columns each), every
-// part a single-threaded product. As with OpenBLAS's own threads, results may differ between
-// thread counts at rounding level (OpenBLAS picks its kernels by the product's size); for a
-// given thread count they are the same every run.
+// into parts of k_part, each a single-threaded product, spread over OpenMP's threads. The cut
+// does not depend on the thread count, so neither do the results (bit for bit).
 template <class Real>
 void parallel_gemm(Op op_a, Op op_b, int m, int n, int k, Real alpha, const Real* a, int lda,
                    const Real* b, int ldb, Real beta, Real* c, int ldc) {
-  const int threads = omp_get_max_threads();
   const bool split_rows = m >= n;
   const int extent = split_rows ? m : n;
-  if (threads == 1 || omp_in_parallel() || double(m) * n * k < k_parallel_work || extent < 32) {
+  if (double(m) * n * k < k_parallel_work || extent < 2 * k_part) {
     Cblas<Real>::gemm(CblasColMajor, to_cblas(op_a), to_cblas(op_b), m, n, k, alpha, a, lda, b,
                       ldb, beta, c, ldc);
     return;
   }
-  const int parts = std::min(threads, extent / 16);
-  const int per = (extent / parts + 15) / 16 * 16;
-#pragma omp parallel for schedule(static) num_threads(parts)
+  const int parts = (extent + k_part - 1) / k_part;
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
   for (int part = 0; part < parts; ++part) {
-    const int first = part * per, count = std::min(per, extent - first);
-    if (count <= 0) continue;
+    const int first = part * k_part, count = std::min(k_part, extent - first);
     if (split_rows)  // rows first.. of op(A) and of C
       Cblas<Real>::gemm(CblasColMajor, to_cblas(op_a), to_cblas(op_b), count, n, k, alpha,
                         op_a == Op::N ? a + first : a + std::int64_t(first) * lda, lda, b, ldb,
@@ -91,17 +87,9 @@ class OpenBlas final : public Blas<Real> {
     check_gemm_args("gemm_strided_batched", op_a, op_b, m, n, k, lda, ldb, ldc);
     check_batch_args(n, ldc, stride_a, stride_b, stride_c, batch);
     count_launch();
-    // OpenBLAS 0.3.21 has no batched gemm: the products go to the threads whole (each one
-    // single-threaded, on whichever thread: the same bits) when there are enough of them, else
-    // one after the other, each cut across the threads.
-    const int threads = omp_get_max_threads();
-    if (batch < threads || omp_in_parallel()) {
-      for (int i = 0; i < batch; ++i)
-        parallel_gemm(op_a, op_b, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb,
-                      beta, c + i * stride_c, ldc);
-      return;
-    }
-#pragma omp parallel for schedule(static)
+    // OpenBLAS 0.3.21 has no batched gemm: the products go to the threads whole, each one
+    // single-threaded (the same bits on whichever thread and for any thread count).
+#pragma omp parallel for schedule(static) if (batch > 1 && !omp_in_parallel())
     for (int i = 0; i < batch; ++i)
       Cblas<Real>::gemm(CblasColMajor, to_cblas(op_a), to_cblas(op_b), m, n, k, alpha,
                         a + i * stride_a, lda, b + i * stride_b, ldb, beta, c + i * stride_c, ldc);

@@ -56,20 +56,17 @@ class Linear final : public Layer<Real> {
   }
 
   const T<Real>& backward(const T<Real>& dy) override {
-    const T<Real>& x = *m_x;
-    m_dx.resize(x.shape);
-    const Index batch = x.shape[0], points = x.size() / (batch * m_in);
-    core::Blas<Real>& blas = *m_ctx.blas;
-    if (points == 1)
-      blas.gemm(core::Op::N, core::Op::N, m_in, int(batch), m_out, Real(1), m_w.value.ptr(), m_in,
-                dy.ptr(), m_out, Real(0), m_dx.ptr(), m_in);
-    else
-      blas.gemm_strided_batched(core::Op::N, core::Op::T, int(points), m_in, m_out, Real(1),
-                                dy.ptr(), int(points), std::int64_t(m_out) * points,
-                                m_w.value.ptr(), m_in, 0, Real(0), m_dx.ptr(), int(points),
-                                std::int64_t(m_in) * points, int(batch));
+    m_dx.resize(m_x->shape);
+    input_gradient(dy, m_dx, Real(0));
     backward_params(dy);
     return m_dx;
+  }
+
+  // backward that adds dL/dx into dx (the input's shape) instead of returning it: a
+  // FourierBlock sums its two branches' gradients without a pass of its own.
+  void backward_add(const T<Real>& dy, T<Real>& dx) {
+    input_gradient(dy, dx, Real(1));
+    backward_params(dy);
   }
 
   void backward_params(const T<Real>& dy) override {
@@ -110,6 +107,21 @@ class Linear final : public Layer<Real> {
   std::vector<Param<Real>*> params() override { return {&m_w, &m_b}; }
 
  private:
+  // dx = dL/dx + beta dx: one GEMM, or one strided batched GEMM on fields.
+  void input_gradient(const T<Real>& dy, T<Real>& dx, Real beta) {
+    const T<Real>& x = *m_x;
+    const Index batch = x.shape[0], points = x.size() / (batch * m_in);
+    core::Blas<Real>& blas = *m_ctx.blas;
+    if (points == 1)
+      blas.gemm(core::Op::N, core::Op::N, m_in, int(batch), m_out, Real(1), m_w.value.ptr(), m_in,
+                dy.ptr(), m_out, beta, dx.ptr(), m_in);
+    else
+      blas.gemm_strided_batched(core::Op::N, core::Op::T, int(points), m_in, m_out, Real(1),
+                                dy.ptr(), int(points), std::int64_t(m_out) * points,
+                                m_w.value.ptr(), m_in, 0, beta, dx.ptr(), int(points),
+                                std::int64_t(m_in) * points, int(batch));
+  }
+
   void ensure_ones(Index n) {
     if (m_ones.size() < std::size_t(n)) {
       m_ones = core::Buffer<Real, Space>(std::size_t(n));
