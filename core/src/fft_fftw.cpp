@@ -27,6 +27,7 @@ struct Fftw<double> {
   using Cplx = fftw_complex;
   static constexpr const char* k_prefix = "fftw";
   static constexpr auto init_threads = fftw_init_threads;
+  static constexpr auto threads_set_callback = fftw_threads_set_callback;
   static constexpr auto plan_with_nthreads = fftw_plan_with_nthreads;
   static constexpr auto plan_many_dft = fftw_plan_many_dft;
   static constexpr auto plan_many_r2c = fftw_plan_many_dft_r2c;
@@ -46,6 +47,7 @@ struct Fftw<float> {
   using Cplx = fftwf_complex;
   static constexpr const char* k_prefix = "fftwf";
   static constexpr auto init_threads = fftwf_init_threads;
+  static constexpr auto threads_set_callback = fftwf_threads_set_callback;
   static constexpr auto plan_with_nthreads = fftwf_plan_with_nthreads;
   static constexpr auto plan_many_dft = fftwf_plan_many_dft;
   static constexpr auto plan_many_r2c = fftwf_plan_many_dft_r2c;
@@ -77,10 +79,24 @@ template <class Real>
 using PlanPtr =
     std::unique_ptr<std::remove_pointer_t<typename Fftw<Real>::Plan>, PlanDeleter<Real>>;
 
+// FFTW's parallel loops run on OpenMP's threads (fftw_threads_set_callback, FFTW >= 3.3.9)
+// rather than in a pthreads pool of FFTW's own, whose idle threads would compete for the cores
+// with OpenMP's between transforms. Called from inside a parallel region, a transform runs on
+// the calling thread (nested regions are inactive).
+void openmp_parallel_loop(void* (*work)(char*), char* jobdata, std::size_t elsize, int njobs,
+                          void* /*data*/) {
+#pragma omp parallel for schedule(static)
+  for (int i = 0; i < njobs; ++i) work(jobdata + elsize * std::size_t(i));
+}
+
 // Called with the planner lock held: once per precision, as FFTW asks.
 template <class Real>
 void init_threads_once() {
-  static const int k_threads_ok = Fftw<Real>::init_threads();
+  static const int k_threads_ok = [] {
+    const int ok = Fftw<Real>::init_threads();
+    if (ok) Fftw<Real>::threads_set_callback(openmp_parallel_loop, nullptr);
+    return ok;
+  }();
   if (!k_threads_ok)
     throw_call_error(fmt::format("{}_init_threads", Fftw<Real>::k_prefix).c_str(), __FILE__,
                      __LINE__, "FFTW could not start its threads");

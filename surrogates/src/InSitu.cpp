@@ -124,6 +124,12 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
     m_after += train(steps);
   }
   void synchronize() override { m_solver->synchronize(); }
+  // Each part checks its own state where it lives (the solver's check, the trainer's on the
+  // backend); the buffer holds what the solver handed over finite.
+  bool non_finite() const override { return m_solver->non_finite() || m_trainer->non_finite(); }
+  std::string divergence_cause() const override {
+    return m_solver->non_finite() ? m_solver->divergence_cause() : m_trainer->divergence_cause();
+  }
 
   void save(io::StateWriter& out) const override {
     m_solver->save(out);

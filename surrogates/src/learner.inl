@@ -20,21 +20,20 @@ namespace learner_detail {
 using nnk::T;
 
 // Gathers windows d_ids[0..b) of trajectories d_traj [samples][frames][plane] into
-// d_x [b][in][plane] and d_y [b][out][plane].
+// d_x [b][in][plane] and d_y [b][out][plane]; one work item per run of a plane (nnk::k_run).
 template <class Real>
 void gather_windows(const Real* d_traj, const Index* d_ids, Index b, Index frames,
                     Index windows_per_sample, Index in, Index out, Index plane, Real* d_x,
                     Real* d_y) {
-  const Index per = (in + out) * plane;
-  for_each_index(b * per, [=] TWINSIM_HD(Index i) {
-    const Index p = i % plane, c = (i / plane) % (in + out), k = i / per;
+  const Index runs = nnk::runs_of(plane), per = (in + out) * runs;
+  for_each_index(b * per, [=] TWINSIM_HD(Index r) {
+    const Index q = r % runs, c = (r / runs) % (in + out), k = r / per;
+    const Index p0 = q * nnk::k_run, n = plane - p0 < nnk::k_run ? plane - p0 : nnk::k_run;
     const Index w = d_ids[k];
     const Index s = w / windows_per_sample, t = w % windows_per_sample;
-    const Real v = d_traj[(s * frames + t + c) * plane + p];
-    if (c < in)
-      d_x[(k * in + c) * plane + p] = v;
-    else
-      d_y[(k * out + c - in) * plane + p] = v;
+    const Real* v = d_traj + (s * frames + t + c) * plane + p0;
+    Real* to = c < in ? d_x + (k * in + c) * plane + p0 : d_y + (k * out + c - in) * plane + p0;
+    for (Index j = 0; j < n; ++j) to[j] = v[j];
   });
 }
 
@@ -61,6 +60,19 @@ void advance_window(Real* d_x, const Real* d_y, Real* d_result, Index b, Index i
 template <class Real>
 void scaled_copy(Real* d_to, const Real* d_from, Index n, Real scale) {
   for_each_index(n, [=] TWINSIM_HD(Index i) { d_to[i] = scale * d_from[i]; });
+}
+
+// *d_count = the number of non-finite values of d_x[0..n) (no wait). v - v is 0 for every
+// finite v and NaN for NaN and the infinities.
+template <class Real>
+void count_non_finite(const Real* d_x, Index n, Index* d_count) {
+  reduce_into(
+      n, Index(0),
+      [=] TWINSIM_HD(Index i) {
+        const Real v = d_x[i];
+        return v - v == Real(0) ? Index(0) : Index(1);
+      },
+      core::Plus(), d_count);
 }
 
 // *d_to = value (one element of backend memory, no wait).
@@ -223,6 +235,21 @@ class LearnerImpl final : public nn::Learner<Real> {
   std::int64_t optimizer_steps() const override { return m_optimizer->steps(); }
   void set_optimizer_steps(std::int64_t steps) override { m_optimizer->set_steps(steps); }
 
+  bool non_finite() override {
+    std::vector<const T<Real>*> arrays;
+    const auto params = m_net->params();
+    for (std::size_t k = 0; k < params.size(); ++k) {
+      arrays.push_back(&params[k]->value);
+      for (const nnk::OptimizerSlot<Real>& slot : m_optimizer->state(k))
+        arrays.push_back(slot.tensor);
+    }
+    if (m_counts.size() != arrays.size()) m_counts = core::Buffer<Index, Space>(arrays.size());
+    for (std::size_t k = 0; k < arrays.size(); ++k)
+      count_non_finite(arrays[k]->ptr(), arrays[k]->size(), m_counts.data() + k);
+    const std::vector<Index> counts = core::to_host(m_counts);
+    return std::any_of(counts.begin(), counts.end(), [](Index c) { return c > 0; });
+  }
+
  private:
   struct Data {
     nn::Trajectories shape;
@@ -319,6 +346,7 @@ class LearnerImpl final : public nn::Learner<Real> {
   core::Buffer<Real, Space> m_flat;
   double m_weight = 1;
   T<Real> m_x, m_y;  // a gathered batch: inputs and targets
+  core::Buffer<Index, Space> m_counts;  // non_finite(): non-finite values per array
 };
 
 }  // namespace learner_detail

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -183,8 +184,16 @@ class Trainer : public loop::Stepper {
     }
   }
 
+  // The loop's divergence check at each output (the history row of every epoch, checkpoints,
+  // the end): the training loss summed so far and the last epoch's (numbers on the host
+  // already), then the parameters and Adam's moments on the backend (Learner::non_finite: one
+  // number per array read back, not the state copied to the host).
+  bool non_finite() const override {
+    return !loss_finite() || m_learner->non_finite();
+  }
   std::string divergence_cause() const override {
-    return "a learning rate (optimizer.lr) too large for this model and data";
+    return std::string("a learning rate (optimizer.lr) too large for this model and data") +
+           (loss_finite() ? "" : " (the training loss is not finite)");
   }
   void save(io::StateWriter& out) const override {
     m_learner->save(out, "learner/");
@@ -249,6 +258,8 @@ class Trainer : public loop::Stepper {
   }
 
  private:
+  bool loss_finite() const { return std::isfinite(m_loss_sum) && std::isfinite(m_done.loss_sum); }
+
   std::unique_ptr<Learner<Real>> m_learner;
   ModelFile m_file;  // all but the parameters and the training status
   OptimizerSpec m_optimizer;

@@ -561,7 +561,8 @@ class Robustness(unittest.TestCase):
 
     def test_training_that_diverges_fails_as_diverged(self):
         # A learning rate of 1e30 turns the weights non-finite at the first optimizer steps:
-        # the run stops at the next output with status "diverged", the step and the cause.
+        # the run stops at the next output with status "diverged", the step and the cause. The
+        # check runs on the backend (Learner::non_finite), on every backend present.
         data = os.path.join(self.tmp.name, "data")
         r = twinsim("run", os.path.join(ROOT, "cases", "surrogate", "ns2d_small_data.toml"),
                     "--out", data, "--set", "spectral.nx=16", "--set", "spectral.ny=16",
@@ -569,19 +570,27 @@ class Robustness(unittest.TestCase):
                     "--set", "spectral.t_end=5", "--device", "cpu")
         self.assertEqual(r.returncode, 0, r.stderr)
         files = f'data.files=["{os.path.join(data, "ns2d_small_data.h5")}"]'
-        r = twinsim("train", os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml"),
-                    "--set", files, "--set", "optimizer.lr=1e30", "--set", "train.epochs=2",
-                    "--set", "model.width=4", "--set", "model.modes=2",
-                    "--set", "model.projection=4", "--set", "train.batch=4",
-                    "--set", "data.train_samples=4", "--set", "data.test_samples=2",
-                    "--set", "data.in_frames=2", "--device", "cpu", "--out", self.out)
-        self.assertEqual(r.returncode, 1, r.stderr)
-        self.assertIn("diverged at step", r.stderr)
-        self.assertIn("likely cause: a learning rate (optimizer.lr) too large", r.stderr)
-        with open(os.path.join(self.out, "summary.json")) as f:
-            summary = json.load(f)
-        self.assertEqual(summary["status"], "diverged")
-        self.assertGreater(summary["diverged_at_step"], 0)
+        devices = ["cpu"] + (["gpu"] if "--device auto selects: gpu" in twinsim("info").stdout
+                             else [])
+        for device in devices:
+            with self.subTest(device=device):
+                out = os.path.join(self.tmp.name, "diverged-" + device)
+                r = twinsim("train", os.path.join(ROOT, "cases", "surrogate",
+                                                  "fno_ns2d_small.toml"),
+                            "--set", files, "--set", "optimizer.lr=1e30",
+                            "--set", "train.epochs=2", "--set", "model.width=4",
+                            "--set", "model.modes=2", "--set", "model.projection=4",
+                            "--set", "train.batch=4", "--set", "data.train_samples=4",
+                            "--set", "data.test_samples=2", "--set", "data.in_frames=2",
+                            "--device", device, "--out", out)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn("diverged at step", r.stderr)
+                self.assertIn("likely cause: a learning rate (optimizer.lr) too large", r.stderr)
+                with open(os.path.join(out, "summary.json")) as f:
+                    summary = json.load(f)
+                self.assertEqual(summary["status"], "diverged")
+                self.assertGreater(summary["diverged_at_step"], 0)
+                self.assertFalse(os.path.exists(os.path.join(out, "model.h5")))
 
     def test_predict_refuses_another_architecture_and_warns_of_unfinished_training(self):
         data = os.path.join(self.tmp.name, "data")

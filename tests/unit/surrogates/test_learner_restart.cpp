@@ -5,14 +5,17 @@
 // The epoch has a short last batch, and the split falls inside the second epoch.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "backends.hpp"
 #include "uniform_values.hpp"
 #include "twinsim/core/Error.hpp"
+#include "twinsim/core/ExecCounts.hpp"
 #include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/Learner.hpp"
@@ -129,6 +132,38 @@ TYPED_TEST(LearnerRestart, LoadRefusesTheStateOfAnotherArchitecture) {
   const auto other = learner<Real>(TypeParam::k_backend, wide, k_seed);
   EXPECT_THROW(other->load(restart.state(), "l/"), core::Error);
   fs::remove_all(folder);
+}
+
+// The trainer's divergence check (issue: NaN detection) runs on the backend: a NaN in a
+// parameter or an infinity in an Adam moment is found, a finite state is not, and a check
+// reads one array of counts back (one synchronisation), allocates nothing after the first, and
+// launches one reduction per array (parameters and their two moments).
+TYPED_TEST(LearnerRestart, NonFiniteStateIsFoundOnTheBackendWithOneRead) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  using Real = typename TypeParam::Real;
+  const auto l = learner<Real>(TypeParam::k_backend, tiny_fno(), k_seed);
+  const std::int64_t windows = l->windows(nn::Split::train);
+  l->train_batches(nn::shuffled(windows, k_seed, 0), 0, 1, k_batch, 1e-3, 0.0);
+  EXPECT_FALSE(l->non_finite());
+  const core::ExecCounts before = core::exec_counts();
+  EXPECT_FALSE(l->non_finite());
+  const core::ExecCounts c = core::exec_counts() - before;
+  const std::vector<nn::NamedArray<Real>> finite = l->state(true);
+  EXPECT_EQ(c.synchronizations, 1);
+  EXPECT_EQ(c.allocations, 0);
+  EXPECT_EQ(c.launches, std::int64_t(finite.size()));
+
+  const auto with = [&](const std::string& name, std::size_t index, Real value) {
+    std::vector<nn::NamedArray<Real>> s = finite;
+    for (auto& a : s)
+      if (a.name == name) a.values.at(index) = value;
+    l->set_state(s);
+    return l->non_finite();
+  };
+  EXPECT_TRUE(with("fourier1.spectral.weight", 7, std::numeric_limits<Real>::quiet_NaN()));
+  EXPECT_TRUE(with("lift.bias.adam_v", 0, std::numeric_limits<Real>::infinity()));
+  EXPECT_TRUE(with("output.weight", 3, -std::numeric_limits<Real>::infinity()));
+  EXPECT_FALSE(with("output.weight", 3, std::numeric_limits<Real>::max()));
 }
 
 }  // namespace

@@ -87,6 +87,10 @@ class Learner {
   virtual void set_state(const std::vector<NamedArray<Real>>& state) = 0;
   virtual std::int64_t optimizer_steps() const = 0;
   virtual void set_optimizer_steps(std::int64_t steps) = 0;
+  // Whether a parameter or an optimizer moment holds a NaN or an infinity: counted on the
+  // backend (one reduction per array into reused backend memory), one read of the counts; the
+  // trainer's divergence check at each output without copying the state to the host.
+  virtual bool non_finite() = 0;
 
   // The complete training state, parameters, Adam's moments and step count, as checkpoint
   // arrays "<prefix><name>" (exact bits). load() restores it into a Learner made from the same

@@ -4,18 +4,23 @@
 
 namespace twinsim::TWINSIM_BACKEND_NS::nnk {
 
-// [b][c][y][x] -> [b][c + 2][y][x], the last two channels x / nx and y / ny in [0, 1).
+// [b][c][y][x] -> [b][c + 2][y][x], the last two channels x / nx and y / ny in [0, 1); one work
+// item per run of a plane (k_run).
 template <class Real>
 void append_grid(const Real* d_x, Real* d_y, Index batch, Index c, Index ny, Index nx) {
-  const Index plane = ny * nx, co = c + 2;
-  for_each_index(batch * co * plane, [=] TWINSIM_HD(Index i) {
-    const Index p = i % plane, ch = (i / plane) % co, b = i / (plane * co);
-    if (ch < c)
-      d_y[i] = d_x[(b * c + ch) * plane + p];
-    else if (ch == c)
-      d_y[i] = Real(p % nx) / Real(nx);
-    else
-      d_y[i] = Real(p / nx) / Real(ny);
+  const Index plane = ny * nx, co = c + 2, runs = runs_of(plane);
+  for_each_index(batch * co * runs, [=] TWINSIM_HD(Index r) {
+    const Index q = r % runs, ch = (r / runs) % co, b = r / (runs * co);
+    const Index p0 = q * k_run, n = plane - p0 < k_run ? plane - p0 : k_run;
+    Real* y = d_y + (b * co + ch) * plane + p0;
+    if (ch < c) {
+      const Real* x = d_x + (b * c + ch) * plane + p0;
+      for (Index j = 0; j < n; ++j) y[j] = x[j];
+    } else if (ch == c) {
+      for (Index j = 0; j < n; ++j) y[j] = Real((p0 + j) % nx) / Real(nx);
+    } else {
+      for (Index j = 0; j < n; ++j) y[j] = Real((p0 + j) / nx) / Real(ny);
+    }
   });
 }
 

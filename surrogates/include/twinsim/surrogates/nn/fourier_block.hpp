@@ -16,16 +16,17 @@ class FourierBlock final : public Layer<Real> {
         m_act(a) {}
 
   const T<Real>& forward(const T<Real>& x) override {
+    m_shape = x.shape;
     const T<Real>& a = m_spectral.forward(x);
     const T<Real>& b = m_pointwise.forward(x);
     return m_act.forward_sum(a, &b);
   }
   const T<Real>& backward(const T<Real>& dy) override {
+    // The spectral branch writes dL/dx, the pointwise one adds its part in its GEMM (beta = 1).
     const T<Real>& ds = m_act.backward(dy);
-    const T<Real>& da = m_spectral.backward(ds);
-    const T<Real>& db = m_pointwise.backward(ds);
-    m_dx.resize(da.shape);
-    add_into(m_dx.ptr(), da.ptr(), db.ptr(), da.size());
+    m_dx.resize(m_shape);
+    m_spectral.backward_into(ds, m_dx);
+    m_pointwise.backward_add(ds, m_dx);
     return m_dx;
   }
   std::vector<Param<Real>*> params() override {
@@ -36,6 +37,7 @@ class FourierBlock final : public Layer<Real> {
   SpectralConv2d<Real> m_spectral;
   Linear<Real> m_pointwise;
   ActivationLayer<Real> m_act;
+  Shape m_shape;  // of the input
   T<Real> m_dx;
 };
 

@@ -10,7 +10,8 @@
 //
 // A layer owns its output and its input gradient. forward(x) remembers x (which must stay
 // alive and unchanged until backward) and returns its output; backward(dy) returns dL/dx and
-// ADDS dL/dparameter to each parameter's grad (an Optimizer zeroes them between steps).
+// ADDS dL/dparameter to each parameter's grad (an Optimizer zeroes them between steps);
+// backward_params(dy) does the latter only.
 #ifndef TWINSIM_BACKEND_NS
 #error "twinsim/surrogates/nn/*.hpp belong in backend translation units (*.inl)"
 #endif
@@ -40,6 +41,11 @@ template <class Real>
 void fill(Real* d_x, Index n, Real value) {
   for_each_index(n, [=] TWINSIM_HD(Index i) { d_x[i] = value; });
 }
+
+// Elementwise copies between planes go by runs of up to k_run values of a plane: one work item
+// per run, a contiguous loop the CPU vectorises, no index division per value.
+inline constexpr Index k_run = 64;
+TWINSIM_HD inline Index runs_of(Index plane) { return (plane + k_run - 1) / k_run; }
 
 template <class Real>
 void add_into(Real* d_y, const Real* d_a, const Real* d_b, Index n) {
@@ -86,6 +92,9 @@ class Layer {
   virtual ~Layer() = default;
   virtual const T<Real>& forward(const T<Real>& x) = 0;
   virtual const T<Real>& backward(const T<Real>& dy) = 0;
+  // backward without dL/dx: only the parameters' gradients, for a network's first layer when
+  // its input is data (training), where dL/dx would be thrown away.
+  virtual void backward_params(const T<Real>& dy) { backward(dy); }
   virtual std::vector<Param<Real>*> params() { return {}; }
 };
 

@@ -56,51 +56,72 @@ class Linear final : public Layer<Real> {
   }
 
   const T<Real>& backward(const T<Real>& dy) override {
+    m_dx.resize(m_x->shape);
+    input_gradient(dy, m_dx, Real(0));
+    backward_params(dy);
+    return m_dx;
+  }
+
+  // backward that adds dL/dx into dx (the input's shape) instead of returning it: a
+  // FourierBlock sums its two branches' gradients without a pass of its own.
+  void backward_add(const T<Real>& dy, T<Real>& dx) {
+    input_gradient(dy, dx, Real(1));
+    backward_params(dy);
+  }
+
+  void backward_params(const T<Real>& dy) override {
     const T<Real>& x = *m_x;
-    m_dx.resize(x.shape);
     const Index batch = x.shape[0], points = x.size() / (batch * m_in);
     ensure_ones(std::max(batch, points));
     core::Blas<Real>& blas = *m_ctx.blas;
+    const int b = int(batch);
     if (points == 1) {
-      const int b = int(batch);
-      blas.gemm(core::Op::N, core::Op::N, m_in, b, m_out, Real(1), m_w.value.ptr(), m_in, dy.ptr(),
-                m_out, Real(0), m_dx.ptr(), m_in);
       blas.gemm(core::Op::N, core::Op::T, m_in, m_out, b, Real(1), x.ptr(), m_in, dy.ptr(), m_out,
                 Real(1), m_w.grad.ptr(), m_in);
       blas.gemm(core::Op::N, core::Op::N, m_out, 1, b, Real(1), dy.ptr(), m_out, m_ones.data(), b,
                 Real(1), m_b.grad.ptr(), m_out);
-    } else {
-      const int p = int(points);
-      blas.gemm_strided_batched(core::Op::N, core::Op::T, p, m_in, m_out, Real(1), dy.ptr(), p,
-                                std::int64_t(m_out) * p, m_w.value.ptr(), m_in, 0, Real(0),
-                                m_dx.ptr(), p, std::int64_t(m_in) * p, int(batch));
-      // Weight and bias gradients sum over the batch. A batched product cannot write one
-      // matrix from several samples, so each sample's product goes to its own slice of a reused
-      // buffer (one strided batched GEMM), and one GEMM with a ones vector adds the slices to the
-      // gradient: 4 calls whatever the batch, instead of 2 per sample.
-      const int b = int(batch);
-      const std::size_t w_size = std::size_t(m_in) * m_out;
-      if (m_partial.size() < std::size_t(batch) * (w_size + m_out))
-        m_partial = core::Buffer<Real, Space>(std::size_t(batch) * (w_size + m_out));
-      Real* w_parts = m_partial.data();                  // [batch][out][in]: dW_s (in x out)
-      Real* b_parts = m_partial.data() + batch * w_size;  // [batch][out]: dB_s
-      blas.gemm_strided_batched(core::Op::T, core::Op::N, m_in, m_out, p, Real(1), x.ptr(), p,
-                                std::int64_t(m_in) * p, dy.ptr(), p, std::int64_t(m_out) * p,
-                                Real(0), w_parts, m_in, std::int64_t(w_size), b);
-      blas.gemm(core::Op::N, core::Op::N, int(w_size), 1, b, Real(1), w_parts, int(w_size),
-                m_ones.data(), b, Real(1), m_w.grad.ptr(), int(w_size));
-      // dy as (batch out) rows of p points: each row's sum, then the rows of each output added.
-      blas.gemm(core::Op::T, core::Op::N, m_out * b, 1, p, Real(1), dy.ptr(), p, m_ones.data(), p,
-                Real(0), b_parts, m_out * b);
-      blas.gemm(core::Op::N, core::Op::N, m_out, 1, b, Real(1), b_parts, m_out, m_ones.data(), b,
-                Real(1), m_b.grad.ptr(), m_out);
+      return;
     }
-    return m_dx;
+    const int p = int(points);
+    // Weight and bias gradients sum over the batch. A batched product cannot write one
+    // matrix from several samples, so each sample's product goes to its own slice of a reused
+    // buffer (one strided batched GEMM), and one GEMM with a ones vector adds the slices to the
+    // gradient: 4 calls whatever the batch, instead of 2 per sample.
+    const std::size_t w_size = std::size_t(m_in) * m_out;
+    if (m_partial.size() < std::size_t(batch) * (w_size + m_out))
+      m_partial = core::Buffer<Real, Space>(std::size_t(batch) * (w_size + m_out));
+    Real* w_parts = m_partial.data();                   // [batch][out][in]: dW_s (in x out)
+    Real* b_parts = m_partial.data() + batch * w_size;  // [batch][out]: dB_s
+    blas.gemm_strided_batched(core::Op::T, core::Op::N, m_in, m_out, p, Real(1), x.ptr(), p,
+                              std::int64_t(m_in) * p, dy.ptr(), p, std::int64_t(m_out) * p,
+                              Real(0), w_parts, m_in, std::int64_t(w_size), b);
+    blas.gemm(core::Op::N, core::Op::N, int(w_size), 1, b, Real(1), w_parts, int(w_size),
+              m_ones.data(), b, Real(1), m_w.grad.ptr(), int(w_size));
+    // dy as (batch out) rows of p points: each row's sum, then the rows of each output added.
+    blas.gemm(core::Op::T, core::Op::N, m_out * b, 1, p, Real(1), dy.ptr(), p, m_ones.data(), p,
+              Real(0), b_parts, m_out * b);
+    blas.gemm(core::Op::N, core::Op::N, m_out, 1, b, Real(1), b_parts, m_out, m_ones.data(), b,
+              Real(1), m_b.grad.ptr(), m_out);
   }
 
   std::vector<Param<Real>*> params() override { return {&m_w, &m_b}; }
 
  private:
+  // dx = dL/dx + beta dx: one GEMM, or one strided batched GEMM on fields.
+  void input_gradient(const T<Real>& dy, T<Real>& dx, Real beta) {
+    const T<Real>& x = *m_x;
+    const Index batch = x.shape[0], points = x.size() / (batch * m_in);
+    core::Blas<Real>& blas = *m_ctx.blas;
+    if (points == 1)
+      blas.gemm(core::Op::N, core::Op::N, m_in, int(batch), m_out, Real(1), m_w.value.ptr(), m_in,
+                dy.ptr(), m_out, beta, dx.ptr(), m_in);
+    else
+      blas.gemm_strided_batched(core::Op::N, core::Op::T, int(points), m_in, m_out, Real(1),
+                                dy.ptr(), int(points), std::int64_t(m_out) * points,
+                                m_w.value.ptr(), m_in, 0, beta, dx.ptr(), int(points),
+                                std::int64_t(m_in) * points, int(batch));
+  }
+
   void ensure_ones(Index n) {
     if (m_ones.size() < std::size_t(n)) {
       m_ones = core::Buffer<Real, Space>(std::size_t(n));

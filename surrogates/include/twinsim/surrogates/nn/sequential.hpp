@@ -18,6 +18,16 @@ class Sequential final : public Layer<Real> {
     for (auto it = m_layers.rbegin(); it != m_layers.rend(); ++it) g = &(*it)->backward(*g);
     return *g;
   }
+  // Layers before the first with parameters (AppendGrid) need no gradient at all, and that
+  // one none for its input.
+  void backward_params(const T<Real>& dy) override {
+    auto first = m_layers.begin();
+    while (first != m_layers.end() && (*first)->params().empty()) ++first;
+    if (first == m_layers.end()) return;
+    const T<Real>* g = &dy;
+    for (auto it = m_layers.end() - 1; it != first; --it) g = &(*it)->backward(*g);
+    (*first)->backward_params(*g);
+  }
   std::vector<Param<Real>*> params() override {
     std::vector<Param<Real>*> all;
     for (auto& l : m_layers)

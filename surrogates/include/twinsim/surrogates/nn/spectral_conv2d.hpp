@@ -172,12 +172,18 @@ class SpectralConv2d final : public Layer<Real> {
   }
 
   const T<Real>& backward(const T<Real>& dy) override {
+    m_dx.resize(m_x->shape);
+    backward_into(dy, m_dx);
+    return m_dx;
+  }
+
+  // backward with dL/dx written into dx (the input's shape), which a FourierBlock owns.
+  void backward_into(const T<Real>& dy, T<Real>& dx) {
     const T<Real>& x = *m_x;
     const Index b = x.shape[0], ny = x.shape[2], nx = x.shape[3];
     const ModeSet s{ny, nx / 2 + 1, m_modes};
     const Index modes = s.ny * s.nkx;
     m_gh.resize(std::size_t(b * m_out * modes));
-    m_dx.resize(x.shape);
     // dL/dZ of the kept modes: (1 or 2) / N FFT(dy) (column 0 counts once, the others twice).
     plan(int(b * m_out), ny, nx).forward(dy.ptr(), m_gh.data());
     const Real inv_n = Real(1) / Real(ny * nx);
@@ -187,8 +193,7 @@ class SpectralConv2d final : public Layer<Real> {
     // Hermitian and the other columns halved.
     spectral_mix_adjoint(s, b, m_in, m_out, m_gh.data(), weights(), m_zh.data());
     hermitian_column_and_scale(s, b * m_in, m_zh.data(), Real(1), Real(0.5));
-    plan(int(b * m_in), ny, nx).inverse(m_zh.data(), m_dx.ptr());
-    return m_dx;
+    plan(int(b * m_in), ny, nx).inverse(m_zh.data(), dx.ptr());
   }
 
   std::vector<Param<Real>*> params() override { return {&m_w}; }

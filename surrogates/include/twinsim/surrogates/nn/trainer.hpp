@@ -76,7 +76,7 @@ class Trainer {
     m_optimizer.zero_grad();
     const T<Real>& y = m_network.forward(x);
     const double l = m_loss.value(y, target, m_dy);
-    m_network.backward(m_dy);
+    m_network.backward_params(m_dy);  // dL/dx of the data is not needed
     const double global = m_reduce ? m_reduce(l) : l;
     m_optimizer.step(lr);
     return global;
@@ -112,8 +112,11 @@ class Trainer {
       const bool last = k == steps - 1;
       if (!last) m_network.forward(input(k));
       next_window_adjoint_y(m_dys[k].ptr(), scale, last ? nullptr : m_g.ptr(), b, in, out, plane);
+      if (k == 0) {  // the data's window: no dL/dx
+        m_network.backward_params(m_dys[k]);
+        break;
+      }
       const T<Real>& dx = m_network.backward(m_dys[k]);
-      if (k == 0) break;
       m_gx.resize(x.shape);
       copy_frames(dx.ptr(), in, 0, m_gx.ptr(), in, b, plane);
       if (!last) next_window_adjoint_x(m_gx.ptr(), m_g.ptr(), b, in, out, plane);
