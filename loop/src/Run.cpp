@@ -38,6 +38,22 @@ std::unique_ptr<io::H5File> Setup::open_output(const std::string& units) const {
   return file;
 }
 
+namespace {
+
+// A failure on this rank before or after the loop (making the run, its restart, closing the
+// output): the other ranks are told before this rank makes another collective call (the loop
+// tells them of its own failures).
+Outcome failed_here(const std::exception& e) {
+  core::Comm& comm = core::world();
+  if (comm.size() > 1 && !comm.failed()) {
+    if (!comm.root()) spdlog::error("rank {} failed: {}; ending every rank", comm.rank(), e.what());
+    comm.fail(e.what());
+  }
+  return {End::failed, e.what()};
+}
+
+}  // namespace
+
 Result execute(const Kind& kind, const Setup& setup, io::Checkpoints& checkpoints) {
   Result result;
   Run run;
@@ -45,10 +61,10 @@ Result execute(const Kind& kind, const Setup& setup, io::Checkpoints& checkpoint
     run = kind.make(setup);
   } catch (const StartFailure& e) {
     result.summary = e.figures();
-    result.outcome = {End::failed, e.what()};
+    result.outcome = failed_here(e);
     return result;
-  } catch (const core::Error& e) {
-    result.outcome = {End::failed, e.what()};
+  } catch (const std::exception& e) {
+    result.outcome = failed_here(e);
     return result;
   }
   Loop loop(*run.stepper, run.label.empty() ? kind.name : run.label);
@@ -56,14 +72,28 @@ Result execute(const Kind& kind, const Setup& setup, io::Checkpoints& checkpoint
   loop.checkpoint_with(checkpoints, run.output.get());
   // Declared after the run, so closed before its output file. Rank 0 alone writes history.csv.
   History history(core::world().root() ? setup.dir.file("history.csv") : fs::path());
-  history.write_to(run.output.get());
-  loop.record(history);
-  if (setup.case_file.has("run.progress_interval"))
-    loop.progress_interval(setup.case_file.get_float("run.progress_interval"));
-  if (setup.restart) loop.restore(*setup.restart);
+  try {
+    history.write_to(run.output.get());
+    loop.record(history);
+    if (setup.case_file.has("run.progress_interval"))
+      loop.progress_interval(setup.case_file.get_float("run.progress_interval"));
+    if (setup.restart) loop.restore(*setup.restart);
+  } catch (const std::exception& e) {
+    result.outcome = failed_here(e);
+    return result;
+  }
   result.outcome = loop.run();
-  run.stepper->summarize(result.summary, loop.timers());
-  for (const auto& [operation, trigger] : run.operations) operation->summarize(result.summary);
+  // Summaries may reduce across ranks: after another rank failed those calls give up at once
+  // (core::RankFailed), and the summary keeps what was set before.
+  try {
+    run.stepper->summarize(result.summary, loop.timers());
+    for (const auto& [operation, trigger] : run.operations) operation->summarize(result.summary);
+  } catch (const std::exception& e) {
+    if (result.outcome.end != End::failed)
+      result.outcome = failed_here(e);
+    else if (!dynamic_cast<const core::RankFailed*>(&e))
+      spdlog::warn("the summary after the failure: {}", e.what());
+  }
   if (history.rows() > 0) result.summary.set("history.rows", std::int64_t(history.rows()));
   // Closing the history and stamping the end on the output write too (a full disk fails
   // here as well): a run that failed keeps its first reason, one that did not fails now.
@@ -73,11 +103,11 @@ Result execute(const Kind& kind, const Setup& setup, io::Checkpoints& checkpoint
       write_end(*run.output, result.outcome.end == End::failed        ? "failed"
                              : result.outcome.end == End::interrupted ? "interrupted"
                                                                       : "ok");
-  } catch (const core::Error& e) {
+  } catch (const std::exception& e) {
     if (result.outcome.end == End::failed)
       spdlog::warn("closing the output after the failure: {}", e.what());
     else
-      result.outcome = {End::failed, e.what()};
+      result.outcome = failed_here(e);
   }
   return result;
 }
@@ -280,6 +310,15 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
                                c.resolved_text()});
   Result result = execute(kind, {c, backend, *dir, name, restart ? &*restart : nullptr},
                           checkpoints);
+  // The ranks agree on the outcome: a rank that failed told the others (core::Comm::fail), so
+  // this barrier gives up on every rank, and rank 0 reports the first failure it heard of.
+  if (comm->size() > 1) {
+    try {
+      comm->barrier();
+    } catch (const core::RankFailed& e) {
+      if (result.outcome.end != End::failed) result.outcome = {End::failed, e.what()};
+    }
+  }
   const Outcome& outcome = result.outcome;
   const bool ok = outcome.end != End::failed;
   io::Summary& s = result.summary;
@@ -300,8 +339,11 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
   if (comm->size() > 1) s.set("mpi.ranks", std::int64_t(comm->size()));
   if (comm->root()) dir->write_summary(s);
   if (!ok) {
-    spdlog::error("{}", outcome.failure);
-    spdlog::error("run failed; what was computed is in {}", dir->path().string());
+    // Across ranks rank 0 reports; a rank that failed has said why on its own.
+    if (comm->root()) {
+      spdlog::error("{}", outcome.failure);
+      spdlog::error("run failed; what was computed is in {}", dir->path().string());
+    }
     return k_exit_failed;
   }
   if (outcome.end == End::interrupted) {
