@@ -198,30 +198,58 @@ void check_plan(const Kind& kind, const io::Case& c, const fs::path& out, bool r
 
 // Ranks above 0 keep their checkpoints in checkpoints/rank_<r>/ (rank 0's stay where one-rank
 // runs keep them); a restart names rank 0's file or "latest".
+fs::path rank_folder(const io::RunDirectory& dir, int rank);
 fs::path checkpoint_folder(const io::RunDirectory& dir, const core::Comm& comm) {
-  return comm.root() ? dir.checkpoints()
-                     : dir.checkpoints() / fmt::format("rank_{}", comm.rank());
+  return rank_folder(dir, comm.rank());
 }
 
-std::string rank_checkpoint(const std::string& which, const fs::path& folder,
-                            const core::Comm& comm) {
-  if (comm.root() || which == "latest") return which;
-  return (folder / fs::path(which).filename()).string();
+fs::path rank_folder(const io::RunDirectory& dir, int rank) {
+  return rank == 0 ? dir.checkpoints() : dir.checkpoints() / fmt::format("rank_{}", rank);
 }
 
-// A restart continues on the rank count that wrote the checkpoints, each rank from its own
-// file at the same step.
-void require_same_ranks(const io::RunDirectory& dir, core::Comm& comm, std::int64_t step) {
-  int written_by = 1;
-  while (fs::exists(dir.checkpoints() / fmt::format("rank_{}", written_by))) ++written_by;
-  if (written_by != comm.size())
+// The ranks that wrote a checkpoint: its own record, or for one written before that was
+// recorded, the rank folders beside it.
+int writers(const io::Restart& restart, const io::RunDirectory& dir) {
+  if (restart.info().ranks > 0) return restart.info().ranks;
+  int ranks = 1;
+  while (fs::exists(rank_folder(dir, ranks))) ++ranks;
+  return ranks;
+}
+
+// Every rank restarts from the step of rank 0's checkpoint (the file named, or its newest that
+// verifies): on the rank count that wrote it, each from its own file of that step; on another
+// count, where the kind can take that, every rank from rank 0's file and the parts of every rank
+// that wrote it (io::StateReader::parts). Collective; rank 0 has opened its checkpoint.
+void open_restart(const Kind& kind, const io::RunDirectory& dir, const io::Case& c,
+                  core::Comm& comm, std::optional<io::Restart>& restart) {
+  std::string file = comm.root() ? restart->path().filename().string() : std::string();
+  std::int64_t written_by = comm.root() ? writers(*restart, dir) : 0;
+  comm.broadcast(file, 0);
+  comm.broadcast(&written_by, sizeof written_by, 0);
+  if (written_by == comm.size()) {
+    const fs::path folder = rank_folder(dir, comm.rank());
+    if (!comm.root()) restart.emplace(folder, (folder / file).string());
+    restart->require(kind.name, c.resolved_text());
+    if (restart->info().ranks > 0 && restart->info().ranks != written_by)
+      throw core::Error(fmt::format("--restart: {} was written by {} rank(s), rank 0's of the "
+                                    "same step by {}: a checkpoint of another run",
+                                    restart->path().string(), restart->info().ranks,
+                                    written_by));
+    return;
+  }
+  if (!kind.restarts_on_other_ranks)
     throw core::Error(fmt::format(
         "--restart: the checkpoints in {} were written by {} rank(s) and this run has {}; "
-        "restart with {} (mpirun -n {} / srun -n {})",
-        dir.checkpoints().string(), written_by, comm.size(), written_by, written_by, written_by));
-  if (comm.min(step) != comm.max(step))
-    throw core::Error("--restart: the ranks' newest checkpoints are of different steps; name "
-                      "rank 0's checkpoint file instead of latest");
+        "restart with {} (mpirun -n {} / srun -n {}): {} restarts only on the rank count that "
+        "wrote them", dir.checkpoints().string(), written_by, comm.size(), written_by,
+        written_by, written_by, kind.name));
+  if (!comm.root()) {
+    restart.emplace(dir.checkpoints(), (dir.checkpoints() / file).string());
+    restart->require(kind.name, c.resolved_text());
+  }
+  std::vector<fs::path> others;
+  for (int r = 1; r < int(written_by); ++r) others.push_back(rank_folder(dir, r));
+  restart->open_parts(others);
 }
 
 }  // namespace
@@ -255,9 +283,10 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
     backend = core::select_backend(c.get_string("run.device"));
     if (!request.restart.empty()) {
       dir.emplace(io::RunDirectory::existing(out, comm->root()));
-      const fs::path folder = checkpoint_folder(*dir, *comm);
-      restart.emplace(folder, rank_checkpoint(request.restart, folder, *comm));
-      restart->require(kind.name, c.resolved_text());
+      if (comm->root()) {  // the other ranks follow its choice (open_restart)
+        restart.emplace(dir->checkpoints(), request.restart);
+        restart->require(kind.name, c.resolved_text());
+      }
     }
     if (comm->root()) check_plan(kind, c, out, restart.has_value());
     if (!dir && comm->root()) dir.emplace(out, request.overwrite);
@@ -269,13 +298,22 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
       std::fprintf(stderr, "error: rank %d: %s\n", comm->rank(), refused.c_str());
     return k_exit_bad_input;
   }
+  if (!refused.empty()) {
+    if (!comm || comm->root()) std::fprintf(stderr, "error: %s\n", refused.c_str());
+    return k_exit_bad_input;
+  }
   try {
-    if (restart && refused.empty()) require_same_ranks(*dir, *comm, restart->step());
+    if (!request.restart.empty()) open_restart(kind, *dir, c, *comm, restart);
   } catch (const core::Error& e) {
     refused = e.what();
   }
-  if (!refused.empty()) {
-    if (!comm || comm->root()) std::fprintf(stderr, "error: %s\n", refused.c_str());
+  if (comm->any(!refused.empty())) {
+    if (!refused.empty()) {
+      if (comm->size() > 1)
+        std::fprintf(stderr, "error: rank %d: %s\n", comm->rank(), refused.c_str());
+      else
+        std::fprintf(stderr, "error: %s\n", refused.c_str());
+    }
     return k_exit_bad_input;
   }
   if (!restart && comm->root()) dir->write_text("case.toml", c.resolved_text());
@@ -299,6 +337,9 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
       spdlog::warn("--restart latest: skipped {}", skipped);
     spdlog::info("restart from {} at step {} (time {})", restart->path().string(),
                  restart->step(), restart->time());
+    if (const std::size_t parts = restart->state().parts().size(); parts > 0)
+      spdlog::info("the checkpoint was written by {} rank(s): its state is split again for {}",
+                   parts, comm->size());
     if (restart->info().backend != core::to_string(backend))
       spdlog::warn("the checkpoint was written by the {} backend and this run uses {}: it "
                    "continues, but not bit for bit", restart->info().backend,
@@ -307,7 +348,7 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
 
   io::Checkpoints checkpoints(checkpoint_folder(*dir, *comm), io::CheckpointPolicy::from_case(c),
                               {kind.name, 0, 0.0, std::string(core::to_string(backend)),
-                               c.resolved_text()});
+                               c.resolved_text(), comm->size()});
   Result result = execute(kind, {c, backend, *dir, name, restart ? &*restart : nullptr},
                           checkpoints);
   // The ranks agree on the outcome: a rank that failed told the others (core::Comm::fail), so

@@ -160,6 +160,25 @@ class LbmRanks(unittest.TestCase):
         self.run_ok(1, "run", case, "--out", one)
         self.assert_same_run(reference, one, "tall")
 
+    def test_restart_on_another_rank_count(self):
+        # A checkpoint of 2 ranks (each its own block) continued on 1 and on 4: each rank takes
+        # its layers from the blocks that held them; bit for bit the uninterrupted run.
+        case = self.tall_channel(steps=160, every=40)
+        reference = os.path.join(self.tmp.name, "reference")
+        self.run_ok(2, "run", case, "--out", reference)
+        for ranks in (1, 4):
+            other = os.path.join(self.tmp.name, f"on{ranks}")
+            shutil.copytree(reference, other)
+            r = self.run_ok(ranks, "run", case, "--out", other, "--restart",
+                            os.path.join(other, "checkpoints", "step_0000000080.h5"))
+            self.assertIn(f"written by 2 rank(s): its state is split again for {ranks}", r.stderr)
+            self.assert_same_run(reference, other, "tall")
+        # The 4-rank checkpoint of step 120 continues on 2 ranks.
+        again = os.path.join(self.tmp.name, "on4")
+        self.run_ok(2, "run", case, "--out", again, "--restart",
+                    os.path.join(again, "checkpoints", "step_0000000120.h5"))
+        self.assert_same_run(reference, again, "tall")
+
     def test_a_failure_on_one_rank_ends_every_rank(self):
         # Rank 1 alone cannot write its checkpoint of step 80 (a folder stands where the file
         # goes) while rank 0 writes its own and steps on into the next halo exchange, where it
