@@ -41,6 +41,17 @@ int info(bool json) {
       s.set("gpu.architectures", std::string(TWINSIM_CUDA_ARCHITECTURES));
       s.set("gpu.description", core::gpu_description());
     }
+    // The MPI library and this rank's place in the layout (under mpirun/srun every rank prints).
+    const core::Comm& comm = core::world();
+    s.set("mpi.built", core::mpi_built());
+    s.set("mpi.library", core::mpi_library());
+    s.set("mpi.ranks", comm.size());
+    s.set("mpi.nodes", comm.nodes());
+    s.set("mpi.rank", comm.rank());
+    s.set("mpi.local_rank", comm.local_rank());
+    s.set("mpi.local_ranks", comm.local_size());
+    s.set("mpi.device_buffers", std::string(comm.device_aware() ? "passed directly (CUDA-aware)"
+                                                                : "staged through pinned host memory"));
     for (const auto& [name, ver] : libraries) s.set("libraries." + name, ver);
     std::printf("%s\n", s.to_json().c_str());
     return k_exit_ok;

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "twinsim/core/Backend.hpp"
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Log.hpp"
 #include "twinsim/core/Signals.hpp"
 #include "twinsim/loop/Provenance.hpp"
@@ -144,6 +145,7 @@ int main(int argc, char** argv) {
     if (*man_cmd) return print_text(man_page(cli));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
+    twinsim::core::fail_world(e.what());  // across MPI ranks: the others must not wait for this one
   }
   return k_exit_failed;
 }

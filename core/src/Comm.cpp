@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 
 #include "comm_backends.hpp"
 #include "twinsim/core/Error.hpp"
@@ -30,6 +32,9 @@ class SerialComm final : public Comm {
   std::string library() const override { return "serial (no MPI)"; }
   bool device_aware() const override { return false; }
   [[noreturn]] void abort(int status) override { std::exit(status); }
+  void fail(const std::string&) override {}
+  bool failed() const override { return false; }
+  [[noreturn]] void end_failed(int status) override { std::exit(status); }
   void barrier() override {}
   void allreduce(double*, std::size_t, Reduce) override {}
   void allreduce(std::int64_t*, std::size_t, Reduce) override {}
@@ -101,16 +106,45 @@ std::string mpi_library() {
 
 std::unique_ptr<Comm> make_serial_comm() { return std::make_unique<SerialComm>(); }
 
+namespace {
+
+bool g_world_made = false;
+
+// The last resort for an exception nothing caught on one of several ranks: the others would
+// wait for this one in their next collective call, so every rank ends now, with the message.
+[[noreturn]] void end_every_rank() {
+  std::string what = "an exception nothing caught";
+  if (const std::exception_ptr e = std::current_exception()) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      what = x.what();
+    } catch (...) {
+    }
+  }
+  std::fprintf(stderr, "error: rank %d: %s; ending every rank\n", world().rank(), what.c_str());
+  world().abort(1);
+  std::_Exit(1);  // abort() does not return (a virtual call loses the attribute)
+}
+
+}  // namespace
+
+void fail_world(const std::string& message) {
+  if (g_world_made && world().size() > 1) world().fail(message);
+}
+
 Comm& world() {
   // Made on first use, destroyed (MPI_Finalize) at exit. GPUs are bound by local rank here,
   // before any CUDA context exists on another device.
   static const std::unique_ptr<Comm> comm = [] {
     std::unique_ptr<Comm> c = make_world();
+    if (c->size() > 1) std::set_terminate(end_every_rank);
 #if TWINSIM_HAVE_CUDA
     if (c->size() > 1)
       if (const int gpus = detail::cuda_device_count(); gpus > 0)
         detail::cuda_set_device(c->local_rank() % gpus);
 #endif
+    g_world_made = true;
     return c;
   }();
   return *comm;

@@ -9,8 +9,11 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <thread>
 
 #include "comm_backends.hpp"
 #include "twinsim/core/Error.hpp"
@@ -61,6 +64,13 @@ MPI_Op op_of(Reduce op) {
   return MPI_SUM;
 }
 
+// The tag of a failure notice (Comm::fail): point-to-point, outside the collective calls.
+constexpr int k_failure_tag = 7319;
+// How long a failed rank other than 0 waits for rank 0 to end the job (Comm::end_failed).
+constexpr double k_end_wait_s = 10.0;
+// A failure notice longer than this is cut (it is a log line).
+constexpr std::size_t k_notice_chars = 4000;
+
 }  // namespace
 
 std::string mpi_library_version() {
@@ -101,6 +111,9 @@ class MpiWorld final : public Comm {
     m_device_aware = query_cuda_aware();
   }
   ~MpiWorld() override {
+    // A failed run's process never finalises: MPI_Finalize would wait for collective calls that
+    // never complete.
+    if (failed()) end_failed(1);
     MPI_Comm_free(&m_node);
     int finalised = 0;
     MPI_Finalized(&finalised);
@@ -119,57 +132,146 @@ class MpiWorld final : public Comm {
     MPI_Abort(MPI_COMM_WORLD, status);
     std::exit(status);  // MPI_Abort does not return; the compiler does not know
   }
-  void barrier() override { TWINSIM_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD)); }
+  void fail(const std::string& message) override {
+    if (failed()) return;
+    m_failure = message;
+    m_notice = message.substr(0, k_notice_chars);
+    for (int r = 0; r < m_size; ++r) {
+      if (r == m_rank) continue;
+      // Small: sent eagerly, never waited for (the job ends with MPI_Abort).
+      MPI_Request request;
+      if (MPI_Isend(m_notice.data(), int(m_notice.size()), MPI_CHAR, r, k_failure_tag,
+                    MPI_COMM_WORLD, &request) == MPI_SUCCESS)
+        MPI_Request_free(&request);
+    }
+  }
+  bool failed() const override { return !m_failure.empty(); }
+  [[noreturn]] void end_failed(int status) override {
+    if (m_rank != 0) {
+      // Rank 0 ends the job once it has written the summary; polling keeps MPI progressing
+      // (this rank's notices may still be on their way).
+      const auto until = std::chrono::steady_clock::now() +
+                         std::chrono::duration<double>(k_end_wait_s);
+      while (std::chrono::steady_clock::now() < until) {
+        int arrived = 0;
+        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &arrived, MPI_STATUS_IGNORE);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+    abort(status);
+  }
+  void barrier() override {
+    MPI_Request r;
+    start();
+    TWINSIM_MPI_CHECK(MPI_Ibarrier(MPI_COMM_WORLD, &r));
+    wait(&r, 1, "MPI_Ibarrier");
+  }
   void allreduce(double* values, std::size_t n, Reduce op) override {
-    TWINSIM_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values, count_of(n, "allreduce"), MPI_DOUBLE,
-                                    op_of(op), MPI_COMM_WORLD));
+    MPI_Request r;
+    start();
+    TWINSIM_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, values, count_of(n, "allreduce"), MPI_DOUBLE,
+                                     op_of(op), MPI_COMM_WORLD, &r));
+    wait(&r, 1, "MPI_Iallreduce");
   }
   void allreduce(std::int64_t* values, std::size_t n, Reduce op) override {
-    TWINSIM_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values, count_of(n, "allreduce"), MPI_INT64_T,
-                                    op_of(op), MPI_COMM_WORLD));
+    MPI_Request r;
+    start();
+    TWINSIM_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, values, count_of(n, "allreduce"),
+                                     MPI_INT64_T, op_of(op), MPI_COMM_WORLD, &r));
+    wait(&r, 1, "MPI_Iallreduce");
   }
   void broadcast(void* bytes, std::size_t n, int root) override {
-    TWINSIM_MPI_CHECK(MPI_Bcast(bytes, count_of(n, "broadcast"), MPI_BYTE, root, MPI_COMM_WORLD));
+    MPI_Request r;
+    start();
+    TWINSIM_MPI_CHECK(
+        MPI_Ibcast(bytes, count_of(n, "broadcast"), MPI_BYTE, root, MPI_COMM_WORLD, &r));
+    wait(&r, 1, "MPI_Ibcast");
   }
   std::vector<unsigned char> gather(const void* bytes, std::size_t n, int root,
                                     std::vector<std::size_t>& counts) override {
     const int mine = count_of(n, "gather");
     std::vector<int> sizes(m_rank == root ? std::size_t(m_size) : 0);
+    MPI_Request r;
+    start();
     TWINSIM_MPI_CHECK(
-        MPI_Gather(&mine, 1, MPI_INT, sizes.data(), 1, MPI_INT, root, MPI_COMM_WORLD));
+        MPI_Igather(&mine, 1, MPI_INT, sizes.data(), 1, MPI_INT, root, MPI_COMM_WORLD, &r));
+    wait(&r, 1, "MPI_Igather");
     std::vector<int> offsets(sizes.size());
     std::size_t total = 0;
-    for (std::size_t r = 0; r < sizes.size(); ++r) {
-      offsets[r] = count_of(total, "gather (all ranks together)");
-      total += std::size_t(sizes[r]);
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      offsets[i] = count_of(total, "gather (all ranks together)");
+      total += std::size_t(sizes[i]);
     }
     std::vector<unsigned char> all(total);
-    TWINSIM_MPI_CHECK(MPI_Gatherv(bytes, mine, MPI_BYTE, all.data(), sizes.data(), offsets.data(),
-                                  MPI_BYTE, root, MPI_COMM_WORLD));
+    TWINSIM_MPI_CHECK(MPI_Igatherv(bytes, mine, MPI_BYTE, all.data(), sizes.data(),
+                                   offsets.data(), MPI_BYTE, root, MPI_COMM_WORLD, &r));
+    wait(&r, 1, "MPI_Igatherv");
     counts.assign(sizes.begin(), sizes.end());
     return all;
   }
   void alltoall(const void* send, void* recv, std::size_t block_bytes) override {
     const int block = count_of(block_bytes, "alltoall");
-    TWINSIM_MPI_CHECK(MPI_Alltoall(send, block, MPI_BYTE, recv, block, MPI_BYTE, MPI_COMM_WORLD));
+    MPI_Request r;
+    start();
+    TWINSIM_MPI_CHECK(
+        MPI_Ialltoall(send, block, MPI_BYTE, recv, block, MPI_BYTE, MPI_COMM_WORLD, &r));
+    wait(&r, 1, "MPI_Ialltoall");
   }
   void exchange(const void* send, std::size_t send_bytes, int to, void* recv,
                 std::size_t recv_bytes, int from) override {
-    TWINSIM_MPI_CHECK(MPI_Sendrecv(send, count_of(send_bytes, "exchange"), MPI_BYTE, to, 0, recv,
-                                   count_of(recv_bytes, "exchange"), MPI_BYTE, from, 0,
-                                   MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+    MPI_Request r[2];
+    start();
+    TWINSIM_MPI_CHECK(MPI_Irecv(recv, count_of(recv_bytes, "exchange"), MPI_BYTE, from, 0,
+                                MPI_COMM_WORLD, &r[0]));
+    TWINSIM_MPI_CHECK(MPI_Isend(send, count_of(send_bytes, "exchange"), MPI_BYTE, to, 0,
+                                MPI_COMM_WORLD, &r[1]));
+    wait(r, 2, "MPI_Isend/MPI_Irecv");
   }
   void allreduce(float* values, std::size_t n, Reduce op) override {
-    TWINSIM_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values, count_of(n, "allreduce"), MPI_FLOAT,
-                                    op_of(op), MPI_COMM_WORLD));
+    MPI_Request r;
+    start();
+    TWINSIM_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, values, count_of(n, "allreduce"), MPI_FLOAT,
+                                     op_of(op), MPI_COMM_WORLD, &r));
+    wait(&r, 1, "MPI_Iallreduce");
   }
 
  private:
+  // Every call is started non-blocking and waited for here, so that a rank waiting for one that
+  // failed learns of it (a failure notice, Comm::fail) instead of waiting forever: MPI itself
+  // has no way out of a blocking call that another rank never makes.
+  void start() const {
+    if (failed()) throw RankFailed(m_failure);
+  }
+  void wait(MPI_Request* requests, int n, const char* call) {
+    for (;;) {
+      int done = 0;
+      check(MPI_Testall(n, requests, &done, MPI_STATUSES_IGNORE), call);
+      if (done) return;
+      take_notice();
+    }
+  }
+  // A failure notice from another rank, if one came: this rank's run fails with its message.
+  void take_notice() {
+    int arrived = 0;
+    MPI_Status status;
+    MPI_Iprobe(MPI_ANY_SOURCE, k_failure_tag, MPI_COMM_WORLD, &arrived, &status);
+    if (!arrived) return;
+    int length = 0;
+    MPI_Get_count(&status, MPI_CHAR, &length);
+    std::string text(std::size_t(std::max(length, 0)), '\0');
+    MPI_Recv(text.data(), length, MPI_CHAR, status.MPI_SOURCE, k_failure_tag, MPI_COMM_WORLD,
+             MPI_STATUS_IGNORE);
+    m_failure = fmt::format("rank {} failed: {}", status.MPI_SOURCE, text);
+    throw RankFailed(m_failure);
+  }
+
   bool m_owner = false;
   int m_rank = 0, m_size = 1, m_local_rank = 0, m_local_size = 1, m_nodes = 1;
   MPI_Comm m_node = MPI_COMM_NULL;
   std::string m_library;
   bool m_device_aware = false;
+  std::string m_failure;  // why this rank's run failed (here or on another rank); empty: it has not
+  std::string m_notice;   // the notice sent to the others (the sends read it until the end)
 };
 
 }  // namespace

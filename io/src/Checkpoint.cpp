@@ -271,6 +271,7 @@ fs::path Checkpoints::write(std::int64_t step, double time, const Save& save,
     file.set_attribute("/", "backend", m_info.backend);
     file.set_attribute("/", "case", m_info.case_text);
     file.set_attribute("/", "twinsim_version", core::version());
+    file.set_attribute("/", "ranks", std::int64_t(m_info.ranks));
     file.create_group("/state");
     StateWriter writer(file);
     save(writer);
@@ -379,6 +380,23 @@ Restart::Restart(const fs::path& folder, const std::string& which)
   m_info.time = m_file.attribute_as<double>("/", "time");
   m_info.backend = m_file.attribute_as<std::string>("/", "backend");
   m_info.case_text = m_file.attribute_as<std::string>("/", "case");
+  m_info.ranks = m_file.has_attribute("/", "ranks")
+                     ? int(m_file.attribute_as<std::int64_t>("/", "ranks"))
+                     : 0;  // written before the rank count was recorded
+}
+
+void Restart::open_parts(const std::vector<fs::path>& rank_folders) {
+  m_others.clear();
+  m_state.m_parts = {&m_state};
+  for (const fs::path& folder : rank_folders) {
+    m_others.push_back(
+        std::make_unique<Restart>(folder, (folder / path().filename()).string()));
+    if (m_others.back()->step() != step())
+      throw core::Error(fmt::format("{} is of step {}, {} of step {}",
+                                    m_others.back()->path().string(), m_others.back()->step(),
+                                    path().string(), step()));
+    m_state.m_parts.push_back(&m_others.back()->state());
+  }
 }
 
 void Restart::require(const std::string& kind, const std::string& case_text) const {

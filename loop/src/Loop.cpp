@@ -142,6 +142,24 @@ Verdict Loop::fire(Scheduled& s) {
   return s.operation->fire();
 }
 
+namespace {
+// An operation that failed after the run had failed: logged, unless it only found that another
+// rank had failed (its collective call gave up, as they all do then).
+void warn_after_failure(const std::string& name, const std::exception& e) {
+  if (!dynamic_cast<const core::RankFailed*>(&e)) spdlog::warn("{} at the failure: {}", name, e.what());
+}
+
+// A failure on this rank: the others are told before this rank makes another collective call,
+// so that none waits for it (core::Comm::fail). Non-root ranks say it themselves (rank 0 logs
+// every failure at the end of the run).
+void tell_other_ranks(const std::exception& e) {
+  core::Comm& comm = core::world();
+  if (comm.size() == 1 || comm.failed()) return;
+  if (!comm.root()) spdlog::error("rank {} failed: {}; ending every rank", comm.rank(), e.what());
+  comm.fail(e.what());
+}
+}  // namespace
+
 void Loop::fire_final(bool failed) {
   for (Scheduled& s : m_operations) {
     const bool wanted = failed ? s.trigger.at_failure : s.trigger.at_end;
@@ -153,8 +171,8 @@ void Loop::fire_final(bool failed) {
     // After a failure each final operation gets its chance; a second failure is only logged.
     try {
       fire(s);
-    } catch (const core::Error& e) {
-      spdlog::warn("{} at the failure: {}", s.operation->name(), e.what());
+    } catch (const std::exception& e) {
+      warn_after_failure(s.operation->name(), e);
     }
   }
 }
@@ -164,10 +182,11 @@ Outcome Loop::run() {
   for (Scheduled& s : m_operations) {
     try {
       s.operation->finish(outcome.end);
-    } catch (const core::Error& e) {
+    } catch (const std::exception& e) {
       if (outcome.end == End::failed) {
-        spdlog::warn("{} at the failure: {}", s.operation->name(), e.what());
+        warn_after_failure(s.operation->name(), e);
       } else {
+        tell_other_ranks(e);
         outcome = {End::failed, e.what()};
       }
     }
@@ -277,18 +296,16 @@ Outcome Loop::run_steps() {
   } catch (const Diverged& e) {
     outcome = {End::failed, e.what(), true, e.step};
     fire_final(true);
-  } catch (const core::Error& e) {
-    // The other ranks would wait for this one at the next boundary: end them all.
-    if (comm.size() > 1) {
-      spdlog::critical("rank {} failed: {}; ending every rank", comm.rank(), e.what());
-      comm.abort(1);
-    }
+  } catch (const std::exception& e) {
+    // Seen by this rank alone (an exception in its step, a file it cannot write), or another
+    // rank's failure that ended a collective call here (core::RankFailed).
+    tell_other_ranks(e);
     outcome.end = End::failed;
     outcome.failure = e.what();
     fire_final(true);
     try {
       commit_history();  // the values of the step that failed
-    } catch (const core::Error& e) {
+    } catch (const std::exception& e) {
       spdlog::warn("history at the failure: {}", e.what());
     }
   }

@@ -38,6 +38,22 @@ std::unique_ptr<io::H5File> Setup::open_output(const std::string& units) const {
   return file;
 }
 
+namespace {
+
+// A failure on this rank before or after the loop (making the run, its restart, closing the
+// output): the other ranks are told before this rank makes another collective call (the loop
+// tells them of its own failures).
+Outcome failed_here(const std::exception& e) {
+  core::Comm& comm = core::world();
+  if (comm.size() > 1 && !comm.failed()) {
+    if (!comm.root()) spdlog::error("rank {} failed: {}; ending every rank", comm.rank(), e.what());
+    comm.fail(e.what());
+  }
+  return {End::failed, e.what()};
+}
+
+}  // namespace
+
 Result execute(const Kind& kind, const Setup& setup, io::Checkpoints& checkpoints) {
   Result result;
   Run run;
@@ -45,10 +61,10 @@ Result execute(const Kind& kind, const Setup& setup, io::Checkpoints& checkpoint
     run = kind.make(setup);
   } catch (const StartFailure& e) {
     result.summary = e.figures();
-    result.outcome = {End::failed, e.what()};
+    result.outcome = failed_here(e);
     return result;
-  } catch (const core::Error& e) {
-    result.outcome = {End::failed, e.what()};
+  } catch (const std::exception& e) {
+    result.outcome = failed_here(e);
     return result;
   }
   Loop loop(*run.stepper, run.label.empty() ? kind.name : run.label);
@@ -56,14 +72,28 @@ Result execute(const Kind& kind, const Setup& setup, io::Checkpoints& checkpoint
   loop.checkpoint_with(checkpoints, run.output.get());
   // Declared after the run, so closed before its output file. Rank 0 alone writes history.csv.
   History history(core::world().root() ? setup.dir.file("history.csv") : fs::path());
-  history.write_to(run.output.get());
-  loop.record(history);
-  if (setup.case_file.has("run.progress_interval"))
-    loop.progress_interval(setup.case_file.get_float("run.progress_interval"));
-  if (setup.restart) loop.restore(*setup.restart);
+  try {
+    history.write_to(run.output.get());
+    loop.record(history);
+    if (setup.case_file.has("run.progress_interval"))
+      loop.progress_interval(setup.case_file.get_float("run.progress_interval"));
+    if (setup.restart) loop.restore(*setup.restart);
+  } catch (const std::exception& e) {
+    result.outcome = failed_here(e);
+    return result;
+  }
   result.outcome = loop.run();
-  run.stepper->summarize(result.summary, loop.timers());
-  for (const auto& [operation, trigger] : run.operations) operation->summarize(result.summary);
+  // Summaries may reduce across ranks: after another rank failed those calls give up at once
+  // (core::RankFailed), and the summary keeps what was set before.
+  try {
+    run.stepper->summarize(result.summary, loop.timers());
+    for (const auto& [operation, trigger] : run.operations) operation->summarize(result.summary);
+  } catch (const std::exception& e) {
+    if (result.outcome.end != End::failed)
+      result.outcome = failed_here(e);
+    else if (!dynamic_cast<const core::RankFailed*>(&e))
+      spdlog::warn("the summary after the failure: {}", e.what());
+  }
   if (history.rows() > 0) result.summary.set("history.rows", std::int64_t(history.rows()));
   // Closing the history and stamping the end on the output write too (a full disk fails
   // here as well): a run that failed keeps its first reason, one that did not fails now.
@@ -73,11 +103,11 @@ Result execute(const Kind& kind, const Setup& setup, io::Checkpoints& checkpoint
       write_end(*run.output, result.outcome.end == End::failed        ? "failed"
                              : result.outcome.end == End::interrupted ? "interrupted"
                                                                       : "ok");
-  } catch (const core::Error& e) {
+  } catch (const std::exception& e) {
     if (result.outcome.end == End::failed)
       spdlog::warn("closing the output after the failure: {}", e.what());
     else
-      result.outcome = {End::failed, e.what()};
+      result.outcome = failed_here(e);
   }
   return result;
 }
@@ -168,30 +198,58 @@ void check_plan(const Kind& kind, const io::Case& c, const fs::path& out, bool r
 
 // Ranks above 0 keep their checkpoints in checkpoints/rank_<r>/ (rank 0's stay where one-rank
 // runs keep them); a restart names rank 0's file or "latest".
+fs::path rank_folder(const io::RunDirectory& dir, int rank);
 fs::path checkpoint_folder(const io::RunDirectory& dir, const core::Comm& comm) {
-  return comm.root() ? dir.checkpoints()
-                     : dir.checkpoints() / fmt::format("rank_{}", comm.rank());
+  return rank_folder(dir, comm.rank());
 }
 
-std::string rank_checkpoint(const std::string& which, const fs::path& folder,
-                            const core::Comm& comm) {
-  if (comm.root() || which == "latest") return which;
-  return (folder / fs::path(which).filename()).string();
+fs::path rank_folder(const io::RunDirectory& dir, int rank) {
+  return rank == 0 ? dir.checkpoints() : dir.checkpoints() / fmt::format("rank_{}", rank);
 }
 
-// A restart continues on the rank count that wrote the checkpoints, each rank from its own
-// file at the same step.
-void require_same_ranks(const io::RunDirectory& dir, core::Comm& comm, std::int64_t step) {
-  int written_by = 1;
-  while (fs::exists(dir.checkpoints() / fmt::format("rank_{}", written_by))) ++written_by;
-  if (written_by != comm.size())
+// The ranks that wrote a checkpoint: its own record, or for one written before that was
+// recorded, the rank folders beside it.
+int writers(const io::Restart& restart, const io::RunDirectory& dir) {
+  if (restart.info().ranks > 0) return restart.info().ranks;
+  int ranks = 1;
+  while (fs::exists(rank_folder(dir, ranks))) ++ranks;
+  return ranks;
+}
+
+// Every rank restarts from the step of rank 0's checkpoint (the file named, or its newest that
+// verifies): on the rank count that wrote it, each from its own file of that step; on another
+// count, where the kind can take that, every rank from rank 0's file and the parts of every rank
+// that wrote it (io::StateReader::parts). Collective; rank 0 has opened its checkpoint.
+void open_restart(const Kind& kind, const io::RunDirectory& dir, const io::Case& c,
+                  core::Comm& comm, std::optional<io::Restart>& restart) {
+  std::string file = comm.root() ? restart->path().filename().string() : std::string();
+  std::int64_t written_by = comm.root() ? writers(*restart, dir) : 0;
+  comm.broadcast(file, 0);
+  comm.broadcast(&written_by, sizeof written_by, 0);
+  if (written_by == comm.size()) {
+    const fs::path folder = rank_folder(dir, comm.rank());
+    if (!comm.root()) restart.emplace(folder, (folder / file).string());
+    restart->require(kind.name, c.resolved_text());
+    if (restart->info().ranks > 0 && restart->info().ranks != written_by)
+      throw core::Error(fmt::format("--restart: {} was written by {} rank(s), rank 0's of the "
+                                    "same step by {}: a checkpoint of another run",
+                                    restart->path().string(), restart->info().ranks,
+                                    written_by));
+    return;
+  }
+  if (!kind.restarts_on_other_ranks)
     throw core::Error(fmt::format(
         "--restart: the checkpoints in {} were written by {} rank(s) and this run has {}; "
-        "restart with {} (mpirun -n {} / srun -n {})",
-        dir.checkpoints().string(), written_by, comm.size(), written_by, written_by, written_by));
-  if (comm.min(step) != comm.max(step))
-    throw core::Error("--restart: the ranks' newest checkpoints are of different steps; name "
-                      "rank 0's checkpoint file instead of latest");
+        "restart with {} (mpirun -n {} / srun -n {}): {} restarts only on the rank count that "
+        "wrote them", dir.checkpoints().string(), written_by, comm.size(), written_by,
+        written_by, written_by, kind.name));
+  if (!comm.root()) {
+    restart.emplace(dir.checkpoints(), (dir.checkpoints() / file).string());
+    restart->require(kind.name, c.resolved_text());
+  }
+  std::vector<fs::path> others;
+  for (int r = 1; r < int(written_by); ++r) others.push_back(rank_folder(dir, r));
+  restart->open_parts(others);
 }
 
 }  // namespace
@@ -225,9 +283,10 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
     backend = core::select_backend(c.get_string("run.device"));
     if (!request.restart.empty()) {
       dir.emplace(io::RunDirectory::existing(out, comm->root()));
-      const fs::path folder = checkpoint_folder(*dir, *comm);
-      restart.emplace(folder, rank_checkpoint(request.restart, folder, *comm));
-      restart->require(kind.name, c.resolved_text());
+      if (comm->root()) {  // the other ranks follow its choice (open_restart)
+        restart.emplace(dir->checkpoints(), request.restart);
+        restart->require(kind.name, c.resolved_text());
+      }
     }
     if (comm->root()) check_plan(kind, c, out, restart.has_value());
     if (!dir && comm->root()) dir.emplace(out, request.overwrite);
@@ -239,13 +298,22 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
       std::fprintf(stderr, "error: rank %d: %s\n", comm->rank(), refused.c_str());
     return k_exit_bad_input;
   }
+  if (!refused.empty()) {
+    if (!comm || comm->root()) std::fprintf(stderr, "error: %s\n", refused.c_str());
+    return k_exit_bad_input;
+  }
   try {
-    if (restart && refused.empty()) require_same_ranks(*dir, *comm, restart->step());
+    if (!request.restart.empty()) open_restart(kind, *dir, c, *comm, restart);
   } catch (const core::Error& e) {
     refused = e.what();
   }
-  if (!refused.empty()) {
-    if (!comm || comm->root()) std::fprintf(stderr, "error: %s\n", refused.c_str());
+  if (comm->any(!refused.empty())) {
+    if (!refused.empty()) {
+      if (comm->size() > 1)
+        std::fprintf(stderr, "error: rank %d: %s\n", comm->rank(), refused.c_str());
+      else
+        std::fprintf(stderr, "error: %s\n", refused.c_str());
+    }
     return k_exit_bad_input;
   }
   if (!restart && comm->root()) dir->write_text("case.toml", c.resolved_text());
@@ -269,6 +337,9 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
       spdlog::warn("--restart latest: skipped {}", skipped);
     spdlog::info("restart from {} at step {} (time {})", restart->path().string(),
                  restart->step(), restart->time());
+    if (const std::size_t parts = restart->state().parts().size(); parts > 0)
+      spdlog::info("the checkpoint was written by {} rank(s): its state is split again for {}",
+                   parts, comm->size());
     if (restart->info().backend != core::to_string(backend))
       spdlog::warn("the checkpoint was written by the {} backend and this run uses {}: it "
                    "continues, but not bit for bit", restart->info().backend,
@@ -277,9 +348,18 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
 
   io::Checkpoints checkpoints(checkpoint_folder(*dir, *comm), io::CheckpointPolicy::from_case(c),
                               {kind.name, 0, 0.0, std::string(core::to_string(backend)),
-                               c.resolved_text()});
+                               c.resolved_text(), comm->size()});
   Result result = execute(kind, {c, backend, *dir, name, restart ? &*restart : nullptr},
                           checkpoints);
+  // The ranks agree on the outcome: a rank that failed told the others (core::Comm::fail), so
+  // this barrier gives up on every rank, and rank 0 reports the first failure it heard of.
+  if (comm->size() > 1) {
+    try {
+      comm->barrier();
+    } catch (const core::RankFailed& e) {
+      if (result.outcome.end != End::failed) result.outcome = {End::failed, e.what()};
+    }
+  }
   const Outcome& outcome = result.outcome;
   const bool ok = outcome.end != End::failed;
   io::Summary& s = result.summary;
@@ -300,8 +380,11 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
   if (comm->size() > 1) s.set("mpi.ranks", std::int64_t(comm->size()));
   if (comm->root()) dir->write_summary(s);
   if (!ok) {
-    spdlog::error("{}", outcome.failure);
-    spdlog::error("run failed; what was computed is in {}", dir->path().string());
+    // Across ranks rank 0 reports; a rank that failed has said why on its own.
+    if (comm->root()) {
+      spdlog::error("{}", outcome.failure);
+      spdlog::error("run failed; what was computed is in {}", dir->path().string());
+    }
     return k_exit_failed;
   }
   if (outcome.end == End::interrupted) {

@@ -189,6 +189,25 @@ class Ranks(unittest.TestCase):
         self.assertFalse(os.path.exists(out))
         self.run_ok(1, "run", case, "--out", out)  # one rank under mpirun: as without it
 
+    def test_info_shows_the_mpi_library_and_the_rank_layout(self):
+        r = self.run_ok(2, "info")
+        self.assertIn("Open MPI", r.stdout)
+        for rank in (0, 1):
+            self.assertIn(f"2 ranks on 1 node (this is rank {rank}, local rank {rank} of 2)",
+                          r.stdout)
+        # --json on each rank: mpirun keeps each rank's output apart.
+        apart = os.path.join(self.tmp.name, "info")
+        subprocess.run([MPIRUN, "-np", "2", "--oversubscribe", "--output-filename", apart,
+                        TWINSIM, "info", "--json"], env=ENV, check=True, timeout=60,
+                       capture_output=True)
+        for rank in (0, 1):
+            with open(glob.glob(f"{apart}/*/rank.{rank}/stdout")[0]) as f:
+                mpi = json.load(f)["mpi"]
+            self.assertTrue(mpi["built"])
+            self.assertIn("Open MPI", mpi["library"])
+            self.assertEqual((mpi["ranks"], mpi["nodes"], mpi["rank"], mpi["local_rank"],
+                              mpi["local_ranks"]), (2, 1, rank, rank, 2))
+
     def wait_for_rank(self, mpirun, rank):
         """The pid of the given rank among mpirun's children."""
         deadline = time.time() + 30

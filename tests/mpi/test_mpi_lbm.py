@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import unittest
 
 import h5py
@@ -158,6 +159,56 @@ class LbmRanks(unittest.TestCase):
         one = os.path.join(self.tmp.name, "one")
         self.run_ok(1, "run", case, "--out", one)
         self.assert_same_run(reference, one, "tall")
+
+    def test_restart_on_another_rank_count(self):
+        # A checkpoint of 2 ranks (each its own block) continued on 1 and on 4: each rank takes
+        # its layers from the blocks that held them; bit for bit the uninterrupted run.
+        case = self.tall_channel(steps=160, every=40)
+        reference = os.path.join(self.tmp.name, "reference")
+        self.run_ok(2, "run", case, "--out", reference)
+        for ranks in (1, 4):
+            other = os.path.join(self.tmp.name, f"on{ranks}")
+            shutil.copytree(reference, other)
+            r = self.run_ok(ranks, "run", case, "--out", other, "--restart",
+                            os.path.join(other, "checkpoints", "step_0000000080.h5"))
+            self.assertIn(f"written by 2 rank(s): its state is split again for {ranks}", r.stderr)
+            self.assert_same_run(reference, other, "tall")
+        # The 4-rank checkpoint of step 120 continues on 2 ranks.
+        again = os.path.join(self.tmp.name, "on4")
+        self.run_ok(2, "run", case, "--out", again, "--restart",
+                    os.path.join(again, "checkpoints", "step_0000000120.h5"))
+        self.assert_same_run(reference, again, "tall")
+
+    def test_a_failure_on_one_rank_ends_every_rank(self):
+        # Rank 1 alone cannot write its checkpoint of step 80 (a folder stands where the file
+        # goes) while rank 0 writes its own and steps on into the next halo exchange, where it
+        # would wait for rank 1 forever. Both must end within seconds, exit 1, with rank 1's
+        # message in rank 0's summary (status failed, written once) and log.
+        case = self.tall_channel(steps=400, every=40)
+        reference = os.path.join(self.tmp.name, "reference")
+        self.run_ok(2, "run", case, "--out", reference)
+        broken = os.path.join(self.tmp.name, "broken")
+        shutil.copytree(reference, broken)
+        os.remove(os.path.join(broken, "summary.json"))
+        step80 = os.path.join(broken, "checkpoints", "rank_1", "step_0000000080.h5")
+        for name in glob.glob(step80 + "*"):
+            os.remove(name)
+        os.makedirs(os.path.join(step80, "in_the_way"))
+        started = time.monotonic()
+        r = twinsim(2, "run", case, "--out", broken, "--restart",
+                    os.path.join(broken, "checkpoints", "step_0000000040.h5"), timeout=60)
+        self.assertLess(time.monotonic() - started, 30, "the ranks waited for the failed one")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("rank 1 failed: cannot rename", r.stderr)
+        with open(os.path.join(broken, "summary.json")) as f:
+            summary = json.load(f)
+        self.assertEqual(summary["status"], "failed")
+        self.assertTrue(summary["failure"].startswith("rank 1 failed: cannot rename"),
+                        summary["failure"])
+        with open(os.path.join(broken, "log.txt")) as f:
+            self.assertIn("error: rank 1 failed: cannot rename", f.read())
+        with h5py.File(os.path.join(broken, "tall.h5"), "r") as f:
+            self.assertEqual(f.attrs["status"], "failed")
 
 
 if __name__ == "__main__":

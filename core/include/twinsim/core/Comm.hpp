@@ -20,9 +20,18 @@
 #include <type_traits>
 #include <vector>
 
+#include "twinsim/core/Error.hpp"
+
 namespace twinsim::core {
 
 enum class Reduce { sum, min, max };
+
+// What a collective call throws on a rank whose run another rank has failed (Comm::fail):
+// "rank <r> failed: <its message>".
+class RankFailed : public Error {
+ public:
+  using Error::Error;
+};
 
 class Comm {
  public:
@@ -40,10 +49,22 @@ class Comm {
   virtual bool device_aware() const = 0;
   bool root() const { return rank() == 0; }
 
-  // Ends every rank now with `status` (MPI_Abort; std::exit on one rank): for a failure that
-  // only some ranks saw, which would leave the others waiting in a collective call. Not
-  // collective.
+  // Ends every rank now with `status` (MPI_Abort; std::exit on one rank): the last resort for a
+  // failure outside the run loop's handling (std::terminate). Not collective.
   [[noreturn]] virtual void abort(int status) = 0;
+  // A failure that only this rank saw (an exception in its step, a file it cannot write): tells
+  // every other rank, not collective. From then on every collective call on this rank throws
+  // RankFailed at once, and so does the one each other rank is waiting in or makes next, instead
+  // of waiting forever for this rank: the ranks no longer make the same calls. A rank that
+  // catches a failure calls this before its next collective call. One rank: nothing to tell.
+  virtual void fail(const std::string& message) = 0;
+  // True after fail() here or a RankFailed from another rank's.
+  virtual bool failed() const = 0;
+  // Ends a failed run's process (failed()): rank 0, which has written what it could (the run's
+  // summary), ends every rank with `status` (MPI_Abort: MPI_Finalize would wait for collective
+  // calls that never complete); the others wait for that a few seconds, then end every rank
+  // themselves. Not collective.
+  [[noreturn]] virtual void end_failed(int status) = 0;
   virtual void barrier() = 0;
   // values[0..n) reduced over every rank, the result on every rank.
   virtual void allreduce(double* values, std::size_t n, Reduce op) = 0;
@@ -118,6 +139,9 @@ class Comm {
 // started several ranks and this build has no MPI (each would think it is alone and write the
 // same files).
 Comm& world();
+// world().fail(message) where the world has been made and has several ranks; nothing otherwise
+// (for a program's last catch: the other ranks must not wait for this one).
+void fail_world(const std::string& message);
 // A one-rank communicator, whatever the launcher: for tests and for work that is not split.
 std::unique_ptr<Comm> make_serial_comm();
 // True when this build links an MPI library.

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,9 +72,15 @@ class StateReader {
   double get_double(const std::string& name) const;
   std::int64_t get_int(const std::string& name) const;
   std::string get_string(const std::string& name) const;
+  // A restart on another MPI rank count than the one that wrote the checkpoint: the checkpoints
+  // of every rank that wrote it, at its step, in rank order (parts()[r] is rank r's); a solver
+  // whose state is split across ranks takes its part of the whole from them. Empty otherwise.
+  const std::vector<const StateReader*>& parts() const { return m_parts; }
 
  private:
+  friend class Restart;
   const H5File* m_file;
+  std::vector<const StateReader*> m_parts;
 };
 
 // [checkpoint] of a case file: every N steps and/or every M minutes of wall clock, keep the
@@ -93,6 +100,7 @@ struct CheckpointInfo {
   double time = 0;
   std::string backend;
   std::string case_text;
+  int ranks = 1;  // the MPI ranks that wrote it, each its own file at this step (0: not recorded)
 };
 
 // Writes the checkpoints of one run. Loops call at_boundary() at every step boundary they reach.
@@ -160,8 +168,14 @@ class Restart {
   // it had at the checkpoint: frames written after it are dropped and written again.
   H5File reopen_output(const std::filesystem::path& h5_path) const;
 
+  // For a restart on another rank count: the same step's checkpoint of every rank that wrote it
+  // (rank 0's this one, rank r's in the file of the same name in `rank_folders[r - 1]`), opened
+  // and verified; state().parts() then lists them.
+  void open_parts(const std::vector<std::filesystem::path>& rank_folders);
+
  private:
   std::vector<std::string> m_skipped;
+  std::vector<std::unique_ptr<Restart>> m_others;  // open_parts: ranks 1, 2, ...
   H5File m_file;
   CheckpointInfo m_info;
   StateReader m_state;

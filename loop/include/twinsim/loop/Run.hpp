@@ -109,6 +109,10 @@ struct Kind {
   // rank builds the run, rank 0 alone opens the output file (open_output) and writes it; each
   // rank checkpoints its own state. loop::run refuses other kinds on more than one rank.
   bool splits_across_ranks = false;
+  // True when its stepper's load() takes a checkpoint written by another rank count (the
+  // writers' files in io::StateReader::parts(): each rank takes its part of the whole state);
+  // loop::run refuses that restart for other kinds.
+  bool restarts_on_other_ranks = false;
 };
 
 struct Result {

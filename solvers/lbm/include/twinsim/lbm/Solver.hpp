@@ -124,8 +124,9 @@ std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& 
 // The same lattice split across the ranks of `comm` (Block.hpp; collective): each rank holds its
 // block, and every call above is collective. macroscopic() gives rank 0 the whole lattice's
 // fields (the others `cells` alone); sums (mass, velocity change, forces) are every rank's and
-// equal bit for bit on any rank count; save/load hold the rank's block (restart on as many
-// ranks). One rank: the lattice whole, as make_solver(backend, config).
+// equal bit for bit on any rank count; save holds the rank's block; load takes it back, or with
+// StateReader::parts() (written by another rank count) its layers from the blocks that held them.
+// One rank: the lattice whole, as make_solver(backend, config).
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config,
                                     core::Comm& comm);
 
