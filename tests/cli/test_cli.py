@@ -689,6 +689,86 @@ def case_text(case, extra=""):
         return f.read() + "\n" + extra
 
 
+def put_nan_into_checkpoint(path, array):
+    """A NaN in the middle of /state/<array> of a checkpoint, its checksums taken away (a
+    checkpoint without them, as written before they existed, is opened unchecked)."""
+    with h5py.File(path, "r+") as f:
+        values = f["/state/" + array][...]
+        values[len(values) // 2] = np.nan
+        f["/state/" + array][...] = values
+        for name in ("arrays", "checksums"):
+            del f["/state"].attrs[name]
+    os.remove(path + ".sum")
+
+
+class Divergence(unittest.TestCase):
+    """A NaN put into each solver's state (through a checkpoint) is caught at the next output:
+    exit 1, status "diverged", the step, the array and the likely cause."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="twinsim-cli-nan-")
+        self.addCleanup(self.tmp.cleanup)
+        self.out = os.path.join(self.tmp.name, "run")
+
+    def diverges(self, case, overrides, array, first, last, *phrases):
+        args = ["run", os.path.join(ROOT, "cases", case), "--out", self.out, "--device", "cpu"]
+        for o in overrides:
+            args += ["--set", o]
+        r = twinsim(*args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        checkpoint = os.path.join(self.out, "checkpoints", f"step_{first:010d}.h5")
+        put_nan_into_checkpoint(checkpoint, array)
+        r = twinsim(*args, "--restart", checkpoint)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        for phrase in ("diverged at step",) + phrases:
+            self.assertIn(phrase, r.stderr)
+        with open(os.path.join(self.out, "summary.json")) as f:
+            summary = json.load(f)
+        self.assertEqual(summary["status"], "diverged")
+        self.assertGreater(summary["diverged_at_step"], first)
+        self.assertLessEqual(summary["diverged_at_step"], last)
+        return summary
+
+    def test_md_is_checked_by_its_reduction_at_the_next_thermo_row(self):
+        # No displacement checks between list builds (rebuild_every): the loop's check at the
+        # thermo row of step 40 finds the NaN (one reduction), then names the array.
+        self.diverges("md/lj_melt.toml",
+                      ["md.cells=[4, 4, 4]", "md.steps=60", "md.thermo_every=20",
+                       "md.dump_every=0", "md.rebuild_every=1000", "checkpoint.every_steps=30",
+                       "checkpoint.keep=2"],
+                      "md/velocity", 30, 40, "diverged at step 40", "= nan; likely cause:",
+                      "md.dt too large")
+
+    def test_md_blow_up_found_by_the_displacement_check_is_diverged(self):
+        s = self.diverges("md/lj_melt.toml",
+                          ["md.cells=[4, 4, 4]", "md.steps=60", "md.thermo_every=20",
+                           "md.dump_every=0", "checkpoint.every_steps=30", "checkpoint.keep=2"],
+                          "md/velocity", 30, 40, "non-finite position", "reduce md.dt")
+        self.assertIn("particle", s["fault"])
+
+    def test_spectral_2d_is_checked_at_the_next_snapshot(self):
+        # dt 0.01, a snapshot every 10 steps: the checkpoint at step 80, the snapshot at 90.
+        self.diverges("spectral/tgv2d.toml",
+                      ["spectral.nx=16", "spectral.ny=16", "spectral.t_end=1",
+                       "spectral.snapshot_interval=0.1", "checkpoint.every_steps=20",
+                       "checkpoint.keep=5"],
+                      "solver/modes", 80, 90, "diverged at step 90", "sample 0",
+                      "likely cause: a time step spectral.dt too large")
+
+    def test_spectral_3d_is_checked_at_the_next_record(self):
+        self.diverges("spectral/tgv3d_re1600.toml",
+                      ["spectral3d.n=16", "spectral3d.t_end=0.5", "spectral3d.snapshot_every=0",
+                       "checkpoint.every_steps=20", "checkpoint.keep=5"],
+                      "solver/modes", 80, 100, "solver/modes[", "likely cause:")
+
+    def test_lbm_is_checked_at_the_next_output(self):
+        self.diverges("lbm/cavity_re100.toml",
+                      ["lbm.steps=300", "lbm.output_every=100", "lbm.check_every=100",
+                       "lbm.domain.cells=[32, 32]", "checkpoint.every_steps=100", "checkpoint.keep=5"],
+                      "lbm/populations", 100, 200, "diverged at step 200", "lbm/populations[",
+                      "likely cause:")
+
+
 class Refusals(unittest.TestCase):
     """Settings that cannot give a sound run are refused by `check` and `run` (exit 2, the key,
     the limit and its unit), before any run folder exists; results that break a conservation
