@@ -651,6 +651,38 @@ class Robustness(unittest.TestCase):
         r = twinsim("check", case, *small, "--set", files)
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def tiny_training(self, values):
+        """fno_ns2d_small on a small synthetic data file holding `values` [6][5][8][8]."""
+        data = os.path.join(self.tmp.name, "data.h5")
+        with h5py.File(data, "w") as h5:
+            h5["/vorticity/value"] = values
+        return [os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml"),
+                "--set", f'data.files=["{data}"]', "--set", "data.train_samples=4",
+                "--set", "data.test_samples=2", "--set", "data.in_frames=2",
+                "--set", "model.modes=2", "--set", "model.width=4", "--set", "model.projection=4",
+                "--set", "train.batch=2", "--set", "train.epochs=2", "--device", "cpu"]
+
+    def test_a_nan_in_the_training_data_is_named_and_nothing_trains(self):
+        values = np.random.default_rng(3).standard_normal((6, 5, 8, 8))
+        values[3, 2, 4, 5] = np.nan
+        r = twinsim("train", *self.tiny_training(values), "--out", self.out)
+        self.assertNotEqual(r.returncode, 0, r.stderr)
+        self.assertIn("holds a non-finite value (nan) at sample 3, frame 2, y 4, x 5", r.stderr)
+        if os.path.exists(self.out):
+            with open(os.path.join(self.out, "summary.json")) as f:
+                self.assertNotEqual(json.load(f)["status"], "ok")
+
+    def test_a_full_disk_while_training_fails_cleanly(self):
+        # The model and summary cannot be written past a 20 KiB file-size limit: exit 1 with
+        # the reason, no crash in HDF5's cleanup at exit, no temporary file left behind.
+        values = np.random.default_rng(4).standard_normal((6, 5, 8, 8))
+        r = subprocess.run([TWINSIM, "train", *self.tiny_training(values), "--out", self.out],
+                           capture_output=True, text=True, timeout=300,
+                           preexec_fn=file_size_limit(20 * 1024))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertNotIn("Segmentation", r.stderr)
+        self.assertEqual(leftovers(self.out), [])
+
     def test_unknown_solver_is_the_first_problem(self):
         case = os.path.join(self.tmp.name, "case.toml")
         with open(case, "w") as f:
@@ -683,6 +715,25 @@ class Robustness(unittest.TestCase):
             self.assertNotIn("terminate", r.stderr, name)
             if r.returncode == 2:
                 self.assertIn("error", r.stderr, name)
+
+    def test_integer_overflow_findings_are_refused_by_run(self):
+        # User integers that wrapped (int conversions, int64 sums and products of steps, plans
+        # of bytes): `run` refuses each with exit 2 before the folder exists, naming the key.
+        folder = os.path.join(ROOT, "tests", "fuzz", "seeds", "cases")
+        for name, key in (("spectral_nx_beyond_int", "spectral.nx: expected an integer in"),
+                          ("spectral_steps_overflow", "snapshot_interval / dt = 1 / 1e-10"),
+                          ("spectral_seed_overflow", "spectral.first_sample: expected an integer"),
+                          ("spectral3d_huge_n", "spectral3d.n: expected an integer in"),
+                          ("md_check_every_huge", "md.check_every: expected an integer in"),
+                          ("md_steps_frames_overflow", "choose smaller md.cells or md.steps"),
+                          ("md_cells_product_overflow", "md.cells")):
+            out = os.path.join(self.tmp.name, name)
+            r = twinsim("run", os.path.join(folder, name + ".toml"), "--device", "cpu",
+                        "--out", out)
+            self.assertEqual(r.returncode, 2, f"{name}: {r.stderr}")
+            self.assertIn(key, r.stderr, name)
+            self.assertFalse(os.path.exists(out), name)
+
 
 def case_text(case, extra=""):
     with open(os.path.join(ROOT, "cases", case + ".toml")) as f:
