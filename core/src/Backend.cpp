@@ -28,6 +28,14 @@ std::string gpu_description() {
 #endif
 }
 
+std::uint64_t gpu_free_memory() {
+#if TWINSIM_HAVE_CUDA
+  return gpu_count() > 0 ? detail::cuda_free_memory() : 0;
+#else
+  return 0;
+#endif
+}
+
 const std::vector<std::string>& device_requests() {
   static const std::vector<std::string> requests = {"auto", "cpu", "gpu"};
   return requests;

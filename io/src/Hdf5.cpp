@@ -608,8 +608,10 @@ std::uint64_t series_bytes(std::uint64_t frames, std::uint64_t frame_bytes) {
   const std::uint64_t steps_per_chunk = detail::k_max_batch_bytes / 8;
   // Each frame's view (a virtual dataset's header, ~1 KiB) and the group's own headers.
   constexpr std::uint64_t k_view_bytes = 1024, k_group_bytes = 4096;
-  return round_up(frames, per_chunk) * frame_bytes + 2 * round_up(frames, steps_per_chunk) * 8 +
-         frames * k_view_bytes + k_group_bytes;
+  const double bytes = double(round_up(frames, per_chunk)) * double(frame_bytes) +
+                      2.0 * double(round_up(frames, steps_per_chunk)) * 8 +
+                      double(frames) * k_view_bytes + k_group_bytes;
+  return bytes < 0x1p56 ? std::uint64_t(bytes) : std::uint64_t(1) << 56;
 }
 
 std::uint64_t checksum_of(const void* bytes, std::size_t size, std::uint64_t seed) {

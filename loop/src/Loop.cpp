@@ -194,15 +194,6 @@ Outcome Loop::run() {
   return outcome;
 }
 
-namespace {
-// A state with a non-finite value: the run fails as diverged.
-class Diverged : public core::Error {
- public:
-  Diverged(const std::string& what, std::int64_t step) : core::Error(what), step(step) {}
-  std::int64_t step;
-};
-}  // namespace
-
 bool Stepper::non_finite() const {
   io::StateWriter scan;
   save(scan);

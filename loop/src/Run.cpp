@@ -166,31 +166,26 @@ std::uint64_t available_memory() {
   return available;
 }
 
-// Preflight: the planned output and checkpoints must fit on the disk of the run folder (a
-// restart needs only what is left beyond what the folder holds), and the run's memory in the
-// memory available.
-void check_plan(const Kind& kind, const io::Case& c, const fs::path& out, bool restart) {
+// Preflight: the run's memory in the memory available (host, and the device's on the GPU
+// backend), and the planned output and checkpoints on the disk of the run folder (a restart
+// needs only what is left beyond what the folder holds).
+void check_plan(const Kind& kind, const io::Case& c, const fs::path& out, bool restart,
+                core::Backend backend) {
   if (!kind.plan) return;
   const Plan plan = kind.plan(c);
-  const std::string change =
-      plan.size_keys.empty() ? "a smaller case" : "smaller " + plan.size_keys;
-  const std::uint64_t memory =
-      plan.memory_bytes > 0 ? plan.memory_bytes : 2 * plan.checkpoint_bytes;
-  const std::uint64_t available = available_memory();
-  if (memory > available)
-    throw core::Error(fmt::format(
-        "the run needs about {} of memory and {} is available: choose {} (or run where more "
-        "memory is free)", megabytes(memory), megabytes(available), change));
+  const std::string memory = check_memory(
+      plan, backend, available_memory(),
+      backend == core::Backend::Gpu ? core::gpu_free_memory() : 0);
   const std::uint64_t keep = std::uint64_t(io::CheckpointPolicy::from_case(c).keep);
   const std::uint64_t planned = plan.output_bytes + keep * plan.checkpoint_bytes;
   const std::uint64_t present = restart ? bytes_in(out) : 0;
   const std::uint64_t need = planned > present ? planned - present : 0;
   const std::uint64_t free = free_bytes(out);
   const std::string text = fmt::format(
-      "planned output {} + {} checkpoint(s) of {}{}; {} free in {}; memory about {} of {} "
-      "available", megabytes(plan.output_bytes), keep, megabytes(plan.checkpoint_bytes),
+      "planned output {} + {} checkpoint(s) of {}{}; {} free in {}; {}",
+      megabytes(plan.output_bytes), keep, megabytes(plan.checkpoint_bytes),
       restart ? fmt::format(", {} of it written", megabytes(std::min(present, planned))) : "",
-      megabytes(free), out.string(), megabytes(memory), megabytes(available));
+      megabytes(free), out.string(), memory);
   if (need > free)
     throw core::Error(text + ": not enough disk (write fewer frames, or choose another --out)");
   spdlog::info("{}", text);
@@ -254,6 +249,34 @@ void open_restart(const Kind& kind, const io::RunDirectory& dir, const io::Case&
 
 }  // namespace
 
+std::string check_memory(const Plan& plan, core::Backend backend, std::uint64_t host_available,
+                         std::uint64_t device_available) {
+  const std::string change =
+      plan.size_keys.empty() ? "a smaller case" : "smaller " + plan.size_keys;
+  const bool gpu = backend == core::Backend::Gpu;
+  const std::uint64_t device = plan.device_bytes > 0 ? plan.device_bytes : plan.checkpoint_bytes;
+  const std::uint64_t host_copies =
+      plan.memory_bytes > 0 ? plan.memory_bytes : 2 * plan.checkpoint_bytes;
+  // Saturating: plans of absurd cases are near 2^64.
+  const std::uint64_t host =
+      gpu ? host_copies : host_copies + std::min(device, UINT64_MAX - host_copies);
+  if (host > host_available)
+    throw core::Error(fmt::format(
+        "the run needs about {} of memory and {} is available: choose {} (or run where more "
+        "memory is free)", megabytes(host), megabytes(host_available), change));
+  if (gpu && device > device_available)
+    throw core::Error(fmt::format(
+        "the run needs about {} of GPU memory and {} is free on the device: choose {} (or "
+        "--device cpu, or a GPU with more free memory)",
+        megabytes(device), megabytes(device_available), change));
+  std::string text =
+      fmt::format("memory about {} of {} available", megabytes(host), megabytes(host_available));
+  if (gpu)
+    text += fmt::format(", GPU memory about {} of {} free", megabytes(device),
+                        megabytes(device_available));
+  return text;
+}
+
 int run(const Kind& kind, const io::Case& c, const Request& request) {
   const auto start = std::chrono::steady_clock::now();
   const std::string name = c.get_string("run.name");
@@ -288,7 +311,7 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
         restart->require(kind.name, c.resolved_text());
       }
     }
-    if (comm->root()) check_plan(kind, c, out, restart.has_value());
+    if (comm->root()) check_plan(kind, c, out, restart.has_value(), backend);
     if (!dir && comm->root()) dir.emplace(out, request.overwrite);
   } catch (const core::Error& e) {
     refused = e.what();

@@ -660,6 +660,38 @@ class Robustness(unittest.TestCase):
         r = twinsim("check", case, *small, "--set", files)
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def tiny_training(self, values):
+        """fno_ns2d_small on a small synthetic data file holding `values` [6][5][8][8]."""
+        data = os.path.join(self.tmp.name, "data.h5")
+        with h5py.File(data, "w") as h5:
+            h5["/vorticity/value"] = values
+        return [os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml"),
+                "--set", f'data.files=["{data}"]', "--set", "data.train_samples=4",
+                "--set", "data.test_samples=2", "--set", "data.in_frames=2",
+                "--set", "model.modes=2", "--set", "model.width=4", "--set", "model.projection=4",
+                "--set", "train.batch=2", "--set", "train.epochs=2", "--device", "cpu"]
+
+    def test_a_nan_in_the_training_data_is_named_and_nothing_trains(self):
+        values = np.random.default_rng(3).standard_normal((6, 5, 8, 8))
+        values[3, 2, 4, 5] = np.nan
+        r = twinsim("train", *self.tiny_training(values), "--out", self.out)
+        self.assertNotEqual(r.returncode, 0, r.stderr)
+        self.assertIn("holds a non-finite value (nan) at sample 3, frame 2, y 4, x 5", r.stderr)
+        if os.path.exists(self.out):
+            with open(os.path.join(self.out, "summary.json")) as f:
+                self.assertNotEqual(json.load(f)["status"], "ok")
+
+    def test_a_full_disk_while_training_fails_cleanly(self):
+        # The model and summary cannot be written past a 20 KiB file-size limit: exit 1 with
+        # the reason, no crash in HDF5's cleanup at exit, no temporary file left behind.
+        values = np.random.default_rng(4).standard_normal((6, 5, 8, 8))
+        r = subprocess.run([TWINSIM, "train", *self.tiny_training(values), "--out", self.out],
+                           capture_output=True, text=True, timeout=300,
+                           preexec_fn=file_size_limit(20 * 1024))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertNotIn("Segmentation", r.stderr)
+        self.assertEqual(leftovers(self.out), [])
+
     def test_unknown_solver_is_the_first_problem(self):
         case = os.path.join(self.tmp.name, "case.toml")
         with open(case, "w") as f:
@@ -693,9 +725,108 @@ class Robustness(unittest.TestCase):
             if r.returncode == 2:
                 self.assertIn("error", r.stderr, name)
 
+    def test_integer_overflow_findings_are_refused_by_run(self):
+        # User integers that wrapped (int conversions, int64 sums and products of steps, plans
+        # of bytes): `run` refuses each with exit 2 before the folder exists, naming the key.
+        folder = os.path.join(ROOT, "tests", "fuzz", "seeds", "cases")
+        for name, key in (("spectral_nx_beyond_int", "spectral.nx: expected an integer in"),
+                          ("spectral_steps_overflow", "snapshot_interval / dt = 1 / 1e-10"),
+                          ("spectral_seed_overflow", "spectral.first_sample: expected an integer"),
+                          ("spectral3d_huge_n", "spectral3d.n: expected an integer in"),
+                          ("md_check_every_huge", "md.check_every: expected an integer in"),
+                          ("md_steps_frames_overflow", "choose smaller md.cells or md.steps"),
+                          ("md_cells_product_overflow", "md.cells")):
+            out = os.path.join(self.tmp.name, name)
+            r = twinsim("run", os.path.join(folder, name + ".toml"), "--device", "cpu",
+                        "--out", out)
+            self.assertEqual(r.returncode, 2, f"{name}: {r.stderr}")
+            self.assertIn(key, r.stderr, name)
+            self.assertFalse(os.path.exists(out), name)
+
+
 def case_text(case, extra=""):
     with open(os.path.join(ROOT, "cases", case + ".toml")) as f:
         return f.read() + "\n" + extra
+
+
+def put_nan_into_checkpoint(path, array):
+    """A NaN in the middle of /state/<array> of a checkpoint, its checksums taken away (a
+    checkpoint without them, as written before they existed, is opened unchecked)."""
+    with h5py.File(path, "r+") as f:
+        values = f["/state/" + array][...]
+        values[len(values) // 2] = np.nan
+        f["/state/" + array][...] = values
+        for name in ("arrays", "checksums"):
+            del f["/state"].attrs[name]
+    os.remove(path + ".sum")
+
+
+class Divergence(unittest.TestCase):
+    """A NaN put into each solver's state (through a checkpoint) is caught at the next output:
+    exit 1, status "diverged", the step, the array and the likely cause."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="twinsim-cli-nan-")
+        self.addCleanup(self.tmp.cleanup)
+        self.out = os.path.join(self.tmp.name, "run")
+
+    def diverges(self, case, overrides, array, first, last, *phrases):
+        args = ["run", os.path.join(ROOT, "cases", case), "--out", self.out, "--device", "cpu"]
+        for o in overrides:
+            args += ["--set", o]
+        r = twinsim(*args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        checkpoint = os.path.join(self.out, "checkpoints", f"step_{first:010d}.h5")
+        put_nan_into_checkpoint(checkpoint, array)
+        r = twinsim(*args, "--restart", checkpoint)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        for phrase in ("diverged at step",) + phrases:
+            self.assertIn(phrase, r.stderr)
+        with open(os.path.join(self.out, "summary.json")) as f:
+            summary = json.load(f)
+        self.assertEqual(summary["status"], "diverged")
+        self.assertGreater(summary["diverged_at_step"], first)
+        self.assertLessEqual(summary["diverged_at_step"], last)
+        return summary
+
+    def test_md_is_checked_by_its_reduction_at_the_next_thermo_row(self):
+        # No displacement checks between list builds (rebuild_every): the loop's check at the
+        # thermo row of step 40 finds the NaN (one reduction), then names the array.
+        self.diverges("md/lj_melt.toml",
+                      ["md.cells=[4, 4, 4]", "md.steps=60", "md.thermo_every=20",
+                       "md.dump_every=0", "md.rebuild_every=1000", "checkpoint.every_steps=30",
+                       "checkpoint.keep=2"],
+                      "md/velocity", 30, 40, "diverged at step 40", "= nan; likely cause:",
+                      "md.dt too large")
+
+    def test_md_blow_up_found_by_the_displacement_check_is_diverged(self):
+        s = self.diverges("md/lj_melt.toml",
+                          ["md.cells=[4, 4, 4]", "md.steps=60", "md.thermo_every=20",
+                           "md.dump_every=0", "checkpoint.every_steps=30", "checkpoint.keep=2"],
+                          "md/velocity", 30, 40, "non-finite position", "reduce md.dt")
+        self.assertIn("particle", s["fault"])
+
+    def test_spectral_2d_is_checked_at_the_next_snapshot(self):
+        # dt 0.01, a snapshot every 10 steps: the checkpoint at step 80, the snapshot at 90.
+        self.diverges("spectral/tgv2d.toml",
+                      ["spectral.nx=16", "spectral.ny=16", "spectral.t_end=1",
+                       "spectral.snapshot_interval=0.1", "checkpoint.every_steps=20",
+                       "checkpoint.keep=5"],
+                      "solver/modes", 80, 90, "diverged at step 90", "sample 0",
+                      "likely cause: a time step spectral.dt too large")
+
+    def test_spectral_3d_is_checked_at_the_next_record(self):
+        self.diverges("spectral/tgv3d_re1600.toml",
+                      ["spectral3d.n=16", "spectral3d.t_end=0.5", "spectral3d.snapshot_every=0",
+                       "checkpoint.every_steps=20", "checkpoint.keep=5"],
+                      "solver/modes", 80, 100, "solver/modes[", "likely cause:")
+
+    def test_lbm_is_checked_at_the_next_output(self):
+        self.diverges("lbm/cavity_re100.toml",
+                      ["lbm.steps=300", "lbm.output_every=100", "lbm.check_every=100",
+                       "lbm.domain.cells=[32, 32]", "checkpoint.every_steps=100", "checkpoint.keep=5"],
+                      "lbm/populations", 100, 200, "diverged at step 200", "lbm/populations[",
+                      "likely cause:")
 
 
 class Refusals(unittest.TestCase):

@@ -17,6 +17,7 @@
 #include "twinsim/io/RunDirectory.hpp"
 #include "twinsim/loop/History.hpp"
 #include "twinsim/loop/Loop.hpp"
+#include "twinsim/loop/Run.hpp"
 
 namespace twinsim::test {
 namespace {
@@ -401,6 +402,55 @@ TEST(Loop, ANonFiniteStateIsNeverCheckpointed) {
   EXPECT_EQ(written.back().filename(), "step_0000000003.h5");
   for (const auto& entry : fs::directory_iterator(dir))
     EXPECT_NE(entry.path().extension(), ".tmp") << entry.path();
+}
+
+// The preflight's memory check against a small fake capacity: on the CPU backend the backend
+// arrays are host memory and the device is not looked at; on the GPU backend they are compared
+// with the device's free memory, the host copies with the host's.
+TEST(Preflight, MemoryIsComparedWithTheBackendsCapacity) {
+  constexpr std::uint64_t MiB = 1 << 20;
+  loop::Plan plan;
+  plan.checkpoint_bytes = 10 * MiB;
+  plan.memory_bytes = 30 * MiB;   // host copies
+  plan.device_bytes = 200 * MiB;  // backend arrays
+  plan.size_keys = "md.cells";
+  const auto refusal_of = [](const loop::Plan& p, core::Backend backend, std::uint64_t host,
+                             std::uint64_t device) {
+    try {
+      loop::check_memory(p, backend, host, device);
+      return std::string();
+    } catch (const core::Error& e) {
+      return std::string(e.what());
+    }
+  };
+  const auto refusal = [&](core::Backend backend, std::uint64_t host, std::uint64_t device) {
+    return refusal_of(plan, backend, host, device);
+  };
+  // CPU: 230 MiB of host memory, whatever the device (none: 0).
+  EXPECT_EQ(refusal(core::Backend::Cpu, 230 * MiB, 0), "");
+  EXPECT_EQ(refusal(core::Backend::Cpu, 229 * MiB, 0),
+            "the run needs about 230.0 MiB of memory and 229.0 MiB is available: choose "
+            "smaller md.cells (or run where more memory is free)");
+  // GPU: 30 MiB on the host, 200 MiB on the device.
+  EXPECT_EQ(refusal(core::Backend::Gpu, 30 * MiB, 200 * MiB), "");
+  EXPECT_EQ(refusal(core::Backend::Gpu, 100 * MiB, 199 * MiB),
+            "the run needs about 200.0 MiB of GPU memory and 199.0 MiB is free on the device: "
+            "choose smaller md.cells (or --device cpu, or a GPU with more free memory)");
+  EXPECT_NE(refusal(core::Backend::Gpu, 29 * MiB, 1000 * MiB).find("of memory and 29.0 MiB"),
+            std::string::npos);
+  EXPECT_EQ(loop::check_memory(plan, core::Backend::Gpu, 100 * MiB, 300 * MiB),
+            "memory about 30.0 MiB of 100.0 MiB available, GPU memory about 200.0 MiB of 300.0 "
+            "MiB free");
+  // Without estimates: twice the checkpoint on the host, the checkpoint (the state) on the
+  // device; a plan near 2^64 saturates instead of wrapping around to a small number.
+  loop::Plan bare;
+  bare.checkpoint_bytes = 10 * MiB;
+  EXPECT_EQ(refusal_of(bare, core::Backend::Cpu, 30 * MiB, 0), "");
+  EXPECT_NE(refusal_of(bare, core::Backend::Cpu, 29 * MiB, 0), "");
+  EXPECT_NE(refusal_of(bare, core::Backend::Gpu, 30 * MiB, 9 * MiB).find("GPU memory"),
+            std::string::npos);
+  plan.device_bytes = UINT64_MAX - 1;
+  EXPECT_NE(refusal(core::Backend::Cpu, 1000 * MiB, 0), "");
 }
 
 TEST(Loop, StepsUntilATime) {

@@ -40,6 +40,12 @@ int cuda_device_count() {
   return n;
 }
 
+std::uint64_t cuda_free_memory() {
+  std::size_t free = 0, total = 0;
+  TWINSIM_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+  return free;
+}
+
 std::string cuda_device_description() {
   int n = 0;
   const cudaError_t err = cudaGetDeviceCount(&n);

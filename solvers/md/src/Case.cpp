@@ -49,6 +49,7 @@ void add_schema(io::Schema& schema) {
       .key_float("tdamp", "Nose-Hoover relaxation time (about 100 dt)").default_value(0.5)
       .unit("tau").greater_than(0.0)
       .key_int("chain", "Nose-Hoover thermostats in the chain").default_value(3).at_least(1)
+      .at_most(1000)
       .key_int("equilibrate", "Steps before sampling: thermo rows up to this step are left out "
                               "of the summary's means, errors, RDF and energy drift")
       .default_value(0).at_least(0)
@@ -61,14 +62,14 @@ void add_schema(io::Schema& schema) {
       .key_int("rebuild_every", "0: rebuild the Verlet list when a particle moved skin/2 "
                                 "(checked every step); k: every k steps unchecked (LAMMPS' "
                                 "neigh_modify every k check no), late builds counted as dangerous")
-      .default_value(0).at_least(0)
+      .default_value(0).at_least(0).at_most(1e9)
       .key_int("check_every", "With rebuild_every = 0: steps between the host's reads of the "
                               "displacement checks (made on the device every step); a read "
                               "rebuilds ahead of a particle reaching skin/2 within the window")
-      .default_value(4).at_least(1)
+      .default_value(4).at_least(1).at_most(1000)
       .key_int("rdf_every", "Steps between RDF samples after equilibration (0: no RDF)")
       .default_value(0).at_least(0)
-      .key_int("rdf_bins", "RDF shells").default_value(200).at_least(1)
+      .key_int("rdf_bins", "RDF shells").default_value(200).at_least(1).at_most(1e7)
       .key_float("rdf_range", "RDF range (0: the cutoff, at most half the box)")
       .default_value(0.0).unit("sigma").at_least(0.0)
       .key_float("energy_tolerance", "Stop when the conserved energy per atom (NVE, Nose-Hoover) "
@@ -301,8 +302,11 @@ loop::Plan plan(const io::Case& c) {
   const io::Section s = c.section("md");
   const std::string kind = s.get_string("lattice");
   std::uint64_t n;
+  double density = s.get_float("density");
   if (kind == "file") {
-    n = read_h5md(s.get_string("file"), s.get_int("file_frame")).particles.size();
+    const H5mdState state = read_h5md(s.get_string("file"), s.get_int("file_frame"));
+    n = state.particles.size();
+    density = double(n) / state.box.volume();
   } else if (kind == "random") {
     n = std::uint64_t(s.get_int("atoms"));
   } else {
@@ -315,8 +319,11 @@ loop::Plan plan(const io::Case& c) {
   }
   const std::uint64_t steps = std::uint64_t(s.get_int("steps"));
   const std::uint64_t dump_every = std::uint64_t(s.get_int("dump_every"));
-  const std::uint64_t frames = dump_every > 0 ? steps / dump_every + 2 : 0;  // + 0 and a fault
-  const std::uint64_t rows = steps / std::uint64_t(s.get_int("thermo_every")) + 2;
+  // Counts capped at 2^40 (far past any disk) so that the byte products below cannot wrap.
+  constexpr std::uint64_t k_most = std::uint64_t(1) << 40;
+  const std::uint64_t frames =
+      dump_every > 0 ? std::min(steps / dump_every + 2, k_most) : 0;  // + 0 and a fault
+  const std::uint64_t rows = std::min(steps / std::uint64_t(s.get_int("thermo_every")) + 2, k_most);
   const std::uint64_t bins = s.get_int("rdf_every") > 0 ? std::uint64_t(s.get_int("rdf_bins")) : 0;
   constexpr std::uint64_t k_object = 1024;
   loop::Plan plan;
@@ -327,7 +334,25 @@ loop::Plan plan(const io::Case& c) {
                          8 * n;
   plan.checkpoint_bytes =
       32 * k_object + n * (4 * 3 * 8 + 3 * 4 + 4 + 4 + 3 * 8) + rows * 5 * 8 + bins * 8;
-  plan.size_keys = kind == "random" ? "md.atoms" : kind == "file" ? "md.file" : "md.cells";
+  // Backend memory per atom: positions, velocities, forces, build positions and a reorder
+  // target (5 x 3 doubles), energy and virial (2 doubles), cell keys, order, tags (and their
+  // scratch), types and neighbor counts (6 ints), images and their scratch (6 ints), sort
+  // scratch (about 2 ints), and the Verlet list: 1.5 x the neighbors expected within the
+  // list radius + 16 slots (the GPU's full lists; the CPU's half lists and per-thread force
+  // arrays are about as large). Largest pair range: the cutoff, or WCA's 2^(1/6) sigma.
+  const std::vector<double>& sigma = s.get_floats("type_sigma");
+  const double largest_sigma = *std::max_element(sigma.begin(), sigma.end());
+  const double radius =
+      std::max(s.get_float("cutoff"), 1.1225 * largest_sigma) + s.get_float("skin");
+  const double slots =
+      std::min(1.5 * 4.0 / 3.0 * M_PI * radius * radius * radius * density + 16, 1e9);
+  const double per_atom = 15 * 8 + 2 * 8 + 6 * 4 + 6 * 4 + 2 * 4 + 4 * slots;
+  plan.device_bytes = std::uint64_t(std::min(double(n) * per_atom, 1e19));
+  // Host copies: the initial particles (positions, velocities, types), the state copied for a
+  // checkpoint, and a trajectory frame (positions, velocities, forces, images, types).
+  plan.memory_bytes = n * (6 * 8 + 4) + plan.checkpoint_bytes + (frames > 0 ? n * (9 * 8 + 16) : 0);
+  plan.size_keys = (kind == "random" ? "md.atoms" : kind == "file" ? "md.file" : "md.cells") +
+                   std::string(" or md.steps");
   return plan;
 }
 

@@ -27,7 +27,9 @@ constexpr const char* k_units =
     "reduced Lennard-Jones units: length sigma, energy epsilon, mass m, time "
     "sigma sqrt(m/epsilon), temperature epsilon/k_B, pressure epsilon/sigma^3; energies per atom";
 
-// The engine as the loop's stepper. A fault (md::Fault) is remembered for the summary.
+// The engine as the loop's stepper. A fault of the dynamics (md::Fault: a non-finite position,
+// a particle that moved more than a sigma in a step) is remembered for the summary and fails the
+// run as diverged (loop::Diverged), as the loop's own non-finite check at each output does.
 class MdStepper : public loop::Stepper {
  public:
   MdStepper(std::unique_ptr<Simulation> sim, std::int64_t steps, std::int64_t atoms,
@@ -35,7 +37,6 @@ class MdStepper : public loop::Stepper {
       : m_sim(std::move(sim)), m_steps(steps), m_atoms(atoms), m_potential(std::move(potential)) {}
 
   Simulation& sim() { return *m_sim; }
-  void record_fault(const Fault& f) { m_fault = {f.step(), f.particle()}; }
 
   std::int64_t step() const override { return m_sim->step(); }
   double time() const override { return double(m_sim->step()) * m_sim->settings().dt; }
@@ -46,13 +47,23 @@ class MdStepper : public loop::Stepper {
     try {
       m_sim->run(n);
     } catch (const Fault& f) {
-      record_fault(f);
-      throw;
+      diverged(f);
     }
+  }
+  // The fault's message begins "step <n>: ".
+  [[noreturn]] void diverged(const Fault& f) {
+    m_fault = {f.step(), f.particle()};
+    throw loop::Diverged(std::string("diverged at ") + f.what(), f.step());
   }
   loop::Position position() const override { return {step(), m_steps, "steps"}; }
   void save(io::StateWriter& out) const override { save_state(*m_sim, out); }
   void load(const io::StateReader& in) override { load_state(*m_sim, in); }
+  // On the device: one reduction over positions, velocities and forces, one number read back.
+  bool non_finite() const override { return m_sim->non_finite(); }
+  std::string divergence_cause() const override {
+    return "a time step md.dt too large for the state, overlapping particles, or forces that "
+           "blew up";
+  }
 
   void summarize(io::Summary& sum, const core::Timers& timers) const override {
     const std::int64_t done = m_sim->step();
@@ -269,8 +280,7 @@ class ThermoTable : public loop::Operation {
                              "with a non-finite value or the largest force",
                              t.step, worst),
         t.step, worst);
-    m_stepper.record_fault(fault);
-    throw fault;
+    m_stepper.diverged(fault);
   }
 
   MdStepper& m_stepper;

@@ -467,6 +467,22 @@ double max_force2(Index n, Vec3Ptr f) {
       core::Max{});
 }
 
+// 0 when every position, velocity and force component is finite, else NaN: x - x is 0 for a
+// finite x and NaN for NaN and +-infinity, and a NaN survives the sum (no overflow of large
+// finite values either).
+double non_finite_marker(Index n, Vec3Ptr r, Vec3Ptr v, Vec3Ptr f) {
+  return transform_reduce(
+      n, 0.0,
+      [=] TWINSIM_HD(Index i) {
+        const double a[] = {r.x[i], r.y[i], r.z[i], v.x[i], v.y[i], v.z[i], f.x[i], f.y[i],
+                            f.z[i]};
+        double marker = 0.0;
+        for (double x : a) marker += x - x;
+        return marker;
+      },
+      core::Plus{});
+}
+
 int max_count(Index n, const int* count) {
   return transform_reduce(
       n, 0, [=] TWINSIM_HD(Index i) { return count[i]; }, core::Max{});
@@ -1059,6 +1075,10 @@ class SimulationImpl final : public md::Simulation {
     std::int64_t ghosts = m_local - m_n;
     if (m_domain) m_domain->comm().allreduce(&ghosts, 1, core::Reduce::sum);
     return ghosts;
+  }
+
+  bool non_finite() override {
+    return !(non_finite_marker(m_n, m_r.ptr(), m_v.ptr(), m_f.ptr()) == 0.0);
   }
 
   md::SimulationState state() override {

@@ -19,8 +19,10 @@ void add_schema_2d(io::Schema& schema) {
   schema.section("spectral",
                  "Batched 2D incompressible Navier-Stokes, vorticity form, pseudo-spectral on a "
                  "periodic box; writes vorticity trajectories [sample, time, y, x]")
-      .key_int("nx", "Grid points along x (even)").default_value(64).at_least(4).even()
-      .key_int("ny", "Grid points along y (even)").default_value(64).at_least(4).even()
+      .key_int("nx", "Grid points along x (even)").default_value(64).at_least(4).at_most(65536)
+      .even()
+      .key_int("ny", "Grid points along y (even)").default_value(64).at_least(4).at_most(65536)
+      .even()
       .key_float("lx", "Box edge along x").default_value(1.0).unit("length").greater_than(0.0)
       .key_float("ly", "Box edge along y").default_value(1.0).unit("length").greater_than(0.0)
       .key_float("nu", "Kinematic viscosity").default_value(1e-3).unit("length^2/time")
@@ -40,13 +42,14 @@ void add_schema_2d(io::Schema& schema) {
       .key_string("precision", "Arithmetic and stored precision").default_value("float64")
       .one_of({"float32", "float64"})
       .key_int("batch", "Samples advanced together in batched FFTs").default_value(16).at_least(1)
+      .at_most(1 << 20)
       .key_string("forcing", "Vorticity forcing: none; fno: A (sin(2 pi (x/lx + y/ly)) + "
                              "cos(...)); kolmogorov: curl of A sin(kf y) e_x")
       .default_value("none").one_of({"none", "fno", "kolmogorov"})
       .key_float("forcing_amplitude", "A: fno [1/time^2], kolmogorov [length/time^2]")
       .default_value(0.1)
       .key_int("forcing_wavenumber", "Kolmogorov: forcing waves per box edge ly").default_value(4)
-      .at_least(1)
+      .at_least(1).at_most(65536)
       .key_string("initial", "Initial vorticity: random (Gaussian random field per sample), "
                              "taylor_green, or file (a frame of an HDF5 dataset [sample, time, y, "
                              "x] on the solver's grid, e.g. an earlier run's /vorticity/value)")
@@ -71,24 +74,26 @@ void add_schema_2d(io::Schema& schema) {
       .key_float("u0", "Taylor-Green velocity amplitude").default_value(1.0)
       .unit("length/time").greater_than(0.0)
       .key_int("mode", "Taylor-Green waves per box edge").default_value(1).at_least(1)
+      .at_most(65536)
       .key_int("seed", "Seed of sample 0; sample s draws with seed + s").default_value(0)
-      .at_least(0)
+      .at_least(0).at_most(1e18)
       .key_int("first_sample", "Index of this run's first sample in the whole dataset")
-      .default_value(0).at_least(0)
-      .key_int("samples", "Samples in this run").default_value(1).at_least(1)
+      .default_value(0).at_least(0).at_most(1e15)
+      .key_int("samples", "Samples in this run").default_value(1).at_least(1).at_most(1e9)
       .key_float("snapshot_interval", "Time between stored snapshots (a whole number of dt)")
       .default_value(1.0).unit("time").greater_than(0.0)
       .key_int("stored_nx", "Stored grid along x (spectral truncation); 0: the solver's")
-      .default_value(0).at_least(0)
+      .default_value(0).at_least(0).at_most(65536)
       .key_int("stored_ny", "Stored grid along y (spectral truncation); 0: the solver's")
-      .default_value(0).at_least(0);
+      .default_value(0).at_least(0).at_most(65536);
 }
 
 void add_schema_3d(io::Schema& schema) {
   schema.section("spectral3d",
                  "3D incompressible Navier-Stokes, velocity (rotational) form, pseudo-spectral "
                  "on a periodic cube, RK4 with integrating factor")
-      .key_int("n", "Grid points per direction (even)").default_value(64).at_least(4).even()
+      .key_int("n", "Grid points per direction (even)").default_value(64).at_least(4)
+      .at_most(16384).even()
       .key_float("l", "Box edge").default_value(2 * M_PI).unit("length").greater_than(0.0)
       .key_float("nu", "Kinematic viscosity").default_value(1.0 / 1600).unit("length^2/time")
       .at_least(0.0)
@@ -126,7 +131,8 @@ void add_schema_3d(io::Schema& schema) {
 
 void add_schema_taylor_green(io::Schema& schema) {
   schema.section("taylor_green", "Exact 2D Taylor-Green vortex on a periodic square grid")
-      .key_int("n", "Grid points per direction (even)").default_value(128).at_least(4).even()
+      .key_int("n", "Grid points per direction (even)").default_value(128).at_least(4)
+      .at_most(16384).even()
       .key_float("k", "Wavenumber; the box edge is 2 pi / k").default_value(1.0)
       .unit("1/length").greater_than(0.0)
       .key_float("u0", "Velocity amplitude").default_value(1.0).unit("length/time")
@@ -143,9 +149,13 @@ namespace {
 // total / unit as a whole number (what the settings use), rounded.
 std::int64_t ratio(double total, double unit) { return std::llround(total / unit); }
 
-// Throws core::Error naming `what` unless total / unit is a whole number >= 1.
+// Throws core::Error naming `what` unless total / unit is a whole number from 1 to 1e9 (steps
+// per snapshot, snapshots per run: their product, the run's steps, then fits an int64, and the
+// ratio converts to an integer without overflow).
 void require_whole_multiple(double total, double unit, const char* what) {
   const double r = total / unit;
+  if (!(r <= 1e9))
+    throw core::Error(fmt::format("{} = {} / {} = {}: at most 1e9", what, total, unit, r));
   const std::int64_t n = std::llround(r);
   if (n < 1 || std::abs(r - double(n)) > 1e-9 * r)
     throw core::Error(
@@ -360,6 +370,11 @@ loop::Plan plan_2d(const io::Case& case_file) {
   // The solver's modes and what the batch has recorded (at most all of its frames).
   plan.checkpoint_bytes = batch * (modes * 2 * real + frames * (plane * real + (3 + shells) * 8)) +
                           k_checkpoint_metadata_bytes;
+  // Backend memory: nine mode arrays of the batch (state, stages, forcing, the four gradient
+  // transforms), four grids (u, v and the vorticity's gradient), a cuFFT work area about as
+  // large, and the output grid (Vorticity2D.cpp's buffers).
+  const std::uint64_t points = std::uint64_t(v.nx) * std::uint64_t(v.ny);
+  plan.device_bytes = batch * real * (9 * 2 * modes + 8 * points + plane);
   plan.size_keys = "spectral.nx, spectral.ny or spectral.batch";
   return plan;
 }
@@ -453,6 +468,11 @@ loop::Plan plan_3d(const io::Case& case_file) {
                       k_metadata_bytes;
   // The velocity modes and the dissipation history with its times.
   plan.checkpoint_bytes = 3 * modes * 2 * real + records * 2 * 8 + k_checkpoint_metadata_bytes;
+  // Backend memory: fifteen mode arrays of three components (state, RK4 stages, the six
+  // transforms of u and curl u), six grids and a cuFFT work area about as large (velocity3d.inl).
+  plan.device_bytes = real * (15 * 2 * modes + modes + 12 * points);
+  // Host copies: a velocity frame with its scratch (six grids) and the state for a checkpoint.
+  plan.memory_bytes = real * 6 * points + plan.checkpoint_bytes;
   plan.size_keys = "spectral3d.n";
   return plan;
 }

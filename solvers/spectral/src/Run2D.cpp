@@ -22,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <numeric>
@@ -352,6 +353,13 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     save_state(m_solver->state(), out, "solver");
     m_record->save(out, std::uint64_t(m_g.recorded));
   }
+  // The loop's check (at the end and before each checkpoint): one reduction over the batch on
+  // the device. Each snapshot is checked as it is recorded (record_snapshot).
+  bool non_finite() const override { return m_solver && m_solver->non_finite(); }
+  std::string divergence_cause() const override {
+    return "a time step spectral.dt too large for the flow's velocities (or set spectral.cfl), or "
+           "a viscosity spectral.nu too small for the grid";
+  }
   void load(const io::StateReader& in) override {
     m_g.load(in);
     m_solver.reset();
@@ -479,6 +487,8 @@ class Generator : public loop::Stepper, public loop::SampleSource {
   // Snapshot m_g.recorded of the batch into the record (and, for the first batch, the file); a
   // rank without a batch only counts it.
   void record_snapshot() {
+    const std::vector<double> z = m_solver ? m_solver->enstrophy() : std::vector<double>{};
+    require_finite(z);
     if (!m_solver) {
       ++m_g.recorded;
       return;
@@ -486,7 +496,7 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     const std::uint64_t k = std::uint64_t(m_g.recorded), frames = m_layout.frames;
     const std::uint64_t plane = m_layout.plane, shells = m_layout.shells;
     const std::vector<Real> w = m_solver->vorticity(m_s.stored_ny, m_s.stored_nx);
-    const std::vector<double> e = m_solver->kinetic_energy(), z = m_solver->enstrophy();
+    const std::vector<double> e = m_solver->kinetic_energy();
     const std::vector<double> spec = m_solver->energy_spectrum();
     BatchRecord<Real>& r = *m_record;
     for (int b = 0; b < r.batch; ++b) {
@@ -511,6 +521,26 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     }
     ++m_g.recorded;
     m_g.target = m_solver->time() + m_s.interval;
+  }
+
+  // The divergence check of every snapshot, from the enstrophy the record takes anyway (a
+  // non-finite mode makes it non-finite): the run fails as diverged before the snapshot is
+  // recorded, written or handed to training. The ranks agree (collective), so that none waits
+  // for another in the round's gather.
+  void require_finite(const std::vector<double>& enstrophy) {
+    const auto bad = std::find_if(enstrophy.begin(), enstrophy.end(),
+                                  [](double z) { return !std::isfinite(z); });
+    const bool here = bad != enstrophy.end();
+    if (!m_comm.any(here)) return;
+    const std::string where =
+        here ? fmt::format("sample {} has a non-finite vorticity (enstrophy {})",
+                           m_s.first + batch_begin() + (bad - enstrophy.begin()), *bad)
+             : std::string("a sample on another MPI rank has a non-finite vorticity");
+    throw loop::Diverged(fmt::format("diverged at step {} (time {:.6g}, snapshot {}): {}; likely "
+                                     "cause: {}",
+                                     m_g.batch_steps, time(), m_g.recorded, where,
+                                     divergence_cause()),
+                         m_g.batch_steps);
   }
 
   // A finished batch's trajectories to the sink (in-situ training), in sample order.

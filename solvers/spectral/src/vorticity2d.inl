@@ -144,6 +144,19 @@ double mode_sum(const Grid2D g, Norm norm, const Complex<Real>* d_w_sample) {
       core::Plus{});
 }
 
+// 0 when every mode is finite, else NaN: x - x is 0 for a finite x and NaN for NaN and
+// +-infinity, and a NaN survives the sum (large finite values cannot overflow it).
+template <class Real>
+double non_finite_marker(Index modes, const Complex<Real>* d_w) {
+  return transform_reduce(
+      modes, 0.0,
+      [=] TWINSIM_HD(Index m) {
+        const double re = d_w[m].re, im = d_w[m].im;
+        return (re - re) + (im - im);
+      },
+      core::Plus{});
+}
+
 Grid2D make_grid(int nx, int ny, double lx, double ly) {
   return {nx, ny, nx / 2 + 1, 2.0 * M_PI / lx, 2.0 * M_PI / ly};
 }
@@ -256,6 +269,9 @@ class Vorticity2DImpl final : public spectral::Vorticity2D<Real> {
 
   std::vector<double> kinetic_energy() const override { return norms(Norm::energy); }
   std::vector<double> enstrophy() const override { return norms(Norm::enstrophy); }
+  bool non_finite() const override {
+    return !(non_finite_marker(Index(m_modes), m_w.data()) == 0.0);
+  }
 
   std::vector<double> energy_spectrum() override {
     const std::int64_t modes = std::int64_t(m_config.ny) * m_grid.nkx;

@@ -1,6 +1,6 @@
 // Initial conditions (bcc/sc lattices, random placement), the RDF of an ideal gas, image counts
 // for MSD, and the faults that stop a run: overlapping particles, a time step that blows up,
-// late rebuilds counted as dangerous.
+// late rebuilds counted as dangerous, and the divergence check's one reduction.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include "backends.hpp"
 #include "md_test_support.hpp"
 #include "twinsim/core/Error.hpp"
+#include "twinsim/core/ExecCounts.hpp"
 #include "twinsim/md/Computes.hpp"
 
 namespace twinsim::test {
@@ -147,6 +148,36 @@ TYPED_TEST(MdFaults, TooLargeTimeStepStopsWithStepAndParticle) {
     EXPECT_NE(what.find("particle " + std::to_string(e.particle())), std::string::npos) << what;
     EXPECT_NE(what.find("blew up"), std::string::npos) << what;
   }
+}
+
+// The run's divergence check: a NaN or an infinity in one component of one particle's
+// position, velocity or force is found by one reduction with one number read back (no copy of
+// the state to the host).
+TYPED_TEST(MdFaults, ANonFiniteValueIsFoundByOneReduction) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  MdSetup s = lattice_setup({4, 4, 4}, 1.0, 0.0, false);
+  auto sim = md::make_simulation(TypeParam::k_backend, s.settings, s.particles);
+  sim->run(3);
+  sim->non_finite();  // warm-up: the CUDA backend sizes its reduction scratch once
+  const core::ExecCounts before = core::exec_counts();
+  EXPECT_FALSE(sim->non_finite());
+  const core::ExecCounts cost = core::exec_counts() - before;
+  EXPECT_EQ(cost.synchronizations, 1);
+  EXPECT_EQ(cost.launches, 1);
+  EXPECT_EQ(cost.allocations, 0);
+  const md::SimulationState good = sim->state();
+  const std::size_t n = good.tag.size();
+  for (std::vector<double> md::SimulationState::*array :
+       {&md::SimulationState::position, &md::SimulationState::velocity,
+        &md::SimulationState::force})
+    for (const double bad : {std::nan(""), double(INFINITY), -double(INFINITY)}) {
+      md::SimulationState poisoned = good;
+      (poisoned.*array)[2 * n + 17] = bad;  // z of the 18th stored particle
+      sim->restore(poisoned);
+      EXPECT_TRUE(sim->non_finite()) << bad;
+    }
+  sim->restore(good);
+  EXPECT_FALSE(sim->non_finite());
 }
 
 TYPED_TEST(MdFaults, FixedIntervalRebuildsCountDangerousBuilds) {

@@ -1,7 +1,7 @@
 // The batched 2D vorticity solver against analytic results: the exact Taylor-Green decay, the
 // temporal order of each scheme, inviscid conservation of energy and enstrophy, the requested
 // spectrum of the random initial field, spectral truncation, and independence of batch
-// members; on every backend.
+// members, and the divergence check's one reduction; on every backend.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 
 #include "backends.hpp"
 #include "twinsim/core/Error.hpp"
+#include "twinsim/core/ExecCounts.hpp"
 #include "twinsim/core/Fft.hpp"
 #include "twinsim/spectral/Vorticity2D.hpp"
 
@@ -264,6 +265,34 @@ TYPED_TEST(Vorticity2DTest, BatchMembersAreIndependent) {
   const std::vector<double> first(all.begin(), all.begin() + plane);
   const std::vector<double> second(all.begin() + plane, all.begin() + 2 * plane);
   EXPECT_GT(max_difference(first, second), 0.1 * max_abs(first));
+}
+
+// The run's divergence check: a NaN or an infinity at one grid point of one sample of the batch
+// is found by one reduction with one number read back (no copy of the state to the host).
+TYPED_TEST(Vorticity2DTest, ANonFiniteValueInAnySampleIsFoundByOneReduction) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  Vorticity2DConfig c;
+  c.nx = c.ny = 16;
+  c.batch = 3;
+  auto solver = spectral::make_vorticity2d<double>(TypeParam::k_backend, c);
+  const std::vector<double> one = smooth_vorticity(c.nx, k_amplitude);
+  std::vector<double> w;
+  for (int b = 0; b < c.batch; ++b) w.insert(w.end(), one.begin(), one.end());
+  solver->set_vorticity(w);
+  solver->advance(2);
+  solver->non_finite();  // warm-up: the CUDA backend sizes its reduction scratch once
+  const core::ExecCounts before = core::exec_counts();
+  EXPECT_FALSE(solver->non_finite());
+  const core::ExecCounts cost = core::exec_counts() - before;
+  EXPECT_EQ(cost.synchronizations, 1);
+  EXPECT_EQ(cost.launches, 1);
+  EXPECT_EQ(cost.allocations, 0);
+  for (const double bad : {std::nan(""), double(INFINITY), -double(INFINITY)}) {
+    std::vector<double> poisoned = w;
+    poisoned[2 * one.size() + 37] = bad;  // sample 2 of 3
+    solver->set_vorticity(poisoned);
+    EXPECT_TRUE(solver->non_finite()) << bad;
+  }
 }
 
 // Spectral truncation of a band-limited field is exact: Taylor-Green mode 2 solved at 64^2 and

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,8 @@ bool gpu_available();
 int gpu_count();
 // One line describing the GPU (name, memory, compute capability), or why there is none.
 std::string gpu_description();
+// Bytes of device memory free now on this process's GPU (cudaMemGetInfo; 0 without one).
+std::uint64_t gpu_free_memory();
 
 // The --device / run.device requests, spelled once: "auto", "cpu", "gpu".
 const std::vector<std::string>& device_requests();

@@ -159,7 +159,9 @@ class TimeSeries {
 
 // Bytes on disk of a TimeSeries of `frames` frames of `frame_bytes` each, as its chunks lay it
 // out (values in chunks of whole frames batched up to 64 KiB, step and time in chunks of 8192
-// entries, a view per frame): the solvers' output plans for the preflight disk check.
+// entries, a view per frame): the solvers' output plans for the preflight disk check. Saturates
+// at 2^56 (64 PiB; plans add a few dozen): a case with absurd frame counts or sizes is refused,
+// never wrapped to a small number.
 std::uint64_t series_bytes(std::uint64_t frames, std::uint64_t frame_bytes);
 
 // A 64-bit FNV-1a checksum of bytes (seed: the checksum so far, to chain several pieces).

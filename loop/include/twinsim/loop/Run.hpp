@@ -80,12 +80,24 @@ class StartFailure : public core::Error {
 struct Plan {
   std::uint64_t output_bytes = 0;      // <name>.h5 and other files at the end of the run
   std::uint64_t checkpoint_bytes = 0;  // one checkpoint
-  // Host memory the run holds at its peak; 0: twice checkpoint_bytes (the state, and its copy
-  // while a checkpoint or the divergence check reads it) stands for it, a lower bound.
+  // Host memory the run holds at its peak besides its backend arrays (host copies: the initial
+  // state, a checkpoint's copy of the state, output frames); 0: twice checkpoint_bytes (the
+  // state, and its copy while a checkpoint is written) stands for it, a lower bound.
   std::uint64_t memory_bytes = 0;
+  // What the run holds in its backend's memory (state and work arrays, FFT work areas,
+  // neighbor lists): the GPU's on the GPU backend, host memory on the CPU backend (added to
+  // memory_bytes there); 0: checkpoint_bytes (the state) stands for it, a lower bound.
+  std::uint64_t device_bytes = 0;
   // The keys that set the size, named when the run does not fit ("md.cells or md.atoms").
   std::string size_keys;
 };
+
+// The preflight's memory check of a plan on `backend`, given the bytes available: host memory
+// (MemAvailable, the control group's and the address-space limit) and, on the GPU backend, the
+// device's free memory (cudaMemGetInfo; not looked at on the CPU backend). Throws core::Error
+// naming plan.size_keys when either does not fit; returns the figures for the run's log line.
+std::string check_memory(const Plan& plan, core::Backend backend, std::uint64_t host_available,
+                         std::uint64_t device_available);
 
 // A kind of run: a solver (`run.solver = "<name>"`) or a command's (train).
 struct Kind {

@@ -6,6 +6,8 @@
 #include <limits>
 #include <string>
 
+#include "twinsim/core/Error.hpp"
+
 namespace twinsim::io {
 class StateWriter;
 class StateReader;
@@ -26,6 +28,16 @@ struct Position {
   std::int64_t done = 0;
   std::int64_t total = 0;
   std::string unit = "steps";
+};
+
+// A run whose numerics blew up: the state holds a non-finite value (the loop's check at each
+// output), or a stepper's own check inside advance() found it (MD: a particle with a non-finite
+// position or one that moved more than a sigma in a step). The run fails with status
+// "diverged" and `diverged_at_step`; the message names the step and the likely cause.
+class Diverged : public core::Error {
+ public:
+  Diverged(const std::string& what, std::int64_t step) : core::Error(what), step(step) {}
+  std::int64_t step;
 };
 
 // Steps a stepper with a fixed step dt takes from `now` to reach `until` (at least 1;

@@ -2,6 +2,7 @@
 // CUDA runtime calls behind plain C++ declarations, so g++ translation units need no CUDA
 // headers. Defined in core/src/cuda/cuda_runtime.cu; present only when TWINSIM_HAVE_CUDA.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace twinsim::core::detail {
@@ -10,6 +11,8 @@ void device_free(void* ptr) noexcept;
 // cudaMemcpy with cudaMemcpyDefault (unified addressing tells the direction); synchronous.
 void device_copy(void* dst, const void* src, std::size_t bytes);
 int cuda_device_count();
+// cudaMemGetInfo's free bytes on the current device.
+std::uint64_t cuda_free_memory();
 // Page-locked host memory (cudaMallocHost): what MPI reads and writes when device buffers are
 // staged, so the device copies run at full PCIe/NVLink speed.
 void* pinned_allocate(std::size_t bytes);

@@ -202,6 +202,10 @@ class Simulation {
   // Ghost atoms (copies of other ranks' atoms near the slab faces) of all ranks together at the
   // last list build: each step sends and receives 3 doubles for each. 0 on one rank. Collective.
   virtual std::int64_t ghost_atoms() = 0;
+  // Whether a position, velocity or force of this rank's atoms is NaN or infinite: one
+  // reduction on the device and one number read back (the run loop's divergence check at each
+  // output). Not collective: the loop combines the ranks' answers.
+  virtual bool non_finite() = 0;
   // The complete state, and back: restore() into a simulation made with the same settings and
   // particle count continues exactly as the saved one would (throws core::Error for arrays of
   // another size). The Langevin noise needs no state of its own: it is keyed on the step.

@@ -75,6 +75,9 @@ class Vorticity2D {
   // 1/2 <w^2> [1/time^2], from the modes (exact Parseval sums).
   virtual std::vector<double> kinetic_energy() const = 0;
   virtual std::vector<double> enstrophy() const = 0;
+  // Whether a mode of any sample is NaN or infinite: one reduction over the whole batch and one
+  // number read back (a run's divergence check).
+  virtual bool non_finite() const = 0;
   // Shell-summed kinetic-energy spectrum per sample on the solver's grid, host [b][shell]:
   // E_s = sum of 1/2 |u_k|^2 over modes with round(|k| / dk) = s [length^2/time^2], shell s at
   // |k| = s dk, dk = 2 pi / max(lx, ly) (energy_spectrum_kernel.hpp). sum_s E_s equals
