@@ -346,6 +346,7 @@ class SolverImpl final : public lbm::Solver {
     m_relax.tau = Real(c.tau);
     m_relax.smagorinsky = Real(18.0 * std::sqrt(2.0) * c.smagorinsky * c.smagorinsky);
     m_relax.magic = Real(c.collision == lbm::Collision::trt ? c.magic : 0.0);
+    lbm::guo_terms<L>(m_relax);
     std::vector<std::uint8_t> solid = c.solid;
     solid.resize(m_cells, 0);
     m_solid = Buffer<unsigned char, Space>::from_host(solid);
