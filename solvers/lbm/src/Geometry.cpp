@@ -67,17 +67,19 @@ double entry_fraction(const Obstacle& o, const double* p, const double* d) {
 }
 
 // Wall fractions [q][cell] of lattice L for the links from fluid cells to obstacle cells inside
-// the domain (links across the domain's sides keep 0.5: half-way).
+// the domain (links across the domain's sides keep 0.5: half-way). Planes of z in parallel
+// (OpenMP threads of the host): each cell writes only its own entries.
 template <class L>
 std::vector<double> wall_fractions(const std::array<int, 3>& n,
                                    const std::vector<std::uint8_t>& solid,
                                    const std::vector<Obstacle>& obstacles) {
   const std::size_t cells = solid.size();
   std::vector<double> fraction(L::k_q * cells, 0.5);
-  std::size_t cell = 0;
+#pragma omp parallel for schedule(dynamic)
   for (int k = 0; k < n[2]; ++k)
     for (int j = 0; j < n[1]; ++j)
-      for (int i = 0; i < n[0]; ++i, ++cell) {
+      for (int i = 0; i < n[0]; ++i) {
+        const std::size_t cell = (std::size_t(k) * n[1] + j) * n[0] + i;
         if (solid[cell]) continue;
         const int x[3] = {i, j, k};
         for (int q = 1; q < L::k_q; ++q) {
@@ -114,10 +116,11 @@ ObstacleMask rasterize(Lattice lattice, const std::array<int, 3>& n,
         if (in[cell]) m.solid[cell] = std::uint8_t(o + 1);
       continue;
     }
-    std::size_t cell = 0;
+#pragma omp parallel for  // planes of z on the host's threads, each cell written once
     for (int k = 0; k < n[2]; ++k)
       for (int j = 0; j < n[1]; ++j)
-        for (int i = 0; i < n[0]; ++i, ++cell) {
+        for (int i = 0; i < n[0]; ++i) {
+          const std::size_t cell = (std::size_t(k) * n[1] + j) * n[0] + i;
           const double p[3] = {i + 0.5, j + 0.5, k + 0.5};
           if (inside(obstacles[o], p)) m.solid[cell] = std::uint8_t(o + 1);
         }

@@ -15,6 +15,10 @@
 
 namespace twinsim::lbm {
 
+// The most populations of any lattice (D3Q19): the size of per-population tables that do not
+// depend on the lattice's type.
+constexpr int k_max_q = 19;
+
 // D2Q9: rest, 4 axis neighbours (q = 1..4), 4 diagonals (q = 5..8). Sound speed c_s^2 = 1/3.
 struct D2Q9 {
   static constexpr int k_dims = 2;
