@@ -6,14 +6,6 @@
 # INCLUDE is the module's public include folder (used by both copies and by consumers).
 # Wrapper files in the build tree give each copy its own language, so no source file is ever
 # compiled by nvcc with OpenMP flags or by g++ as CUDA.
-# TWINSIM_CPU_ARCH: the OpenMP backend built for one kind of processor, -march=<value> (e.g.
-# native); empty (the default) keeps the portable x86-64 baseline, where the LBM interior loop
-# still runs AVX2 clones on processors that have it (solvers/lbm/src/solver.inl). With FMA in
-# the chosen ISA, GCC contracts a * b + c, so results differ from the portable build's in the
-# last bits.
-set(TWINSIM_CPU_ARCH "" CACHE STRING
-    "OpenMP backend for one processor: -march=<value> (e.g. native); empty = portable")
-
 function(twinsim_dual_backend_library name)
   cmake_parse_arguments(ARG "" "INCLUDE" "SOURCES;LINK" ${ARGN})
   set(omp_sources)
@@ -36,9 +28,6 @@ function(twinsim_dual_backend_library name)
                              THRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_OMP)
   target_link_libraries(${name}_omp PRIVATE ${ARG_LINK} OpenMP::OpenMP_CXX)
   target_include_directories(${name}_omp SYSTEM PRIVATE ${TWINSIM_THRUST_INCLUDE_DIR})
-  if(TWINSIM_CPU_ARCH)
-    target_compile_options(${name}_omp PRIVATE -march=${TWINSIM_CPU_ARCH})
-  endif()
   if(CMAKE_CXX_FLAGS MATCHES "-fsanitize=[^ ]*undefined")
     # Thrust binds references to null pointers on purpose to dispatch on execution-policy tags
     # (thrust/detail/reference.h, Debian's 1.17 and CCCL 3 alike). Only UBSan's `null` check

@@ -67,19 +67,17 @@ double entry_fraction(const Obstacle& o, const double* p, const double* d) {
 }
 
 // Wall fractions [q][cell] of lattice L for the links from fluid cells to obstacle cells inside
-// the domain (links across the domain's sides keep 0.5: half-way). Planes of z in parallel
-// (OpenMP threads of the host): each cell writes only its own entries.
+// the domain (links across the domain's sides keep 0.5: half-way).
 template <class L>
 std::vector<double> wall_fractions(const std::array<int, 3>& n,
                                    const std::vector<std::uint8_t>& solid,
                                    const std::vector<Obstacle>& obstacles) {
   const std::size_t cells = solid.size();
   std::vector<double> fraction(L::k_q * cells, 0.5);
-#pragma omp parallel for schedule(dynamic)
+  std::size_t cell = 0;
   for (int k = 0; k < n[2]; ++k)
     for (int j = 0; j < n[1]; ++j)
-      for (int i = 0; i < n[0]; ++i) {
-        const std::size_t cell = (std::size_t(k) * n[1] + j) * n[0] + i;
+      for (int i = 0; i < n[0]; ++i, ++cell) {
         if (solid[cell]) continue;
         const int x[3] = {i, j, k};
         for (int q = 1; q < L::k_q; ++q) {
@@ -116,11 +114,10 @@ ObstacleMask rasterize(Lattice lattice, const std::array<int, 3>& n,
         if (in[cell]) m.solid[cell] = std::uint8_t(o + 1);
       continue;
     }
-#pragma omp parallel for  // planes of z on the host's threads, each cell written once
+    std::size_t cell = 0;
     for (int k = 0; k < n[2]; ++k)
       for (int j = 0; j < n[1]; ++j)
-        for (int i = 0; i < n[0]; ++i) {
-          const std::size_t cell = (std::size_t(k) * n[1] + j) * n[0] + i;
+        for (int i = 0; i < n[0]; ++i, ++cell) {
           const double p[3] = {i + 0.5, j + 0.5, k + 0.5};
           if (inside(obstacles[o], p)) m.solid[cell] = std::uint8_t(o + 1);
         }

@@ -54,33 +54,10 @@ TWINSIM_HD inline void update_interior(const lbm::Streams<L, Real>& s, const Rel
   for (int q = 0; q < L::k_q; ++q) s.dst[q][cell] = g[q];
 }
 
-// The CPU's runs of consecutive cells of one wrap code, [first, end), as one vectorised loop. Compiled twice by
-// GCC on x86-64 Linux (function multi-versioning, an ifunc the loader resolves once): for the
-// baseline ISA (SSE2, 4 FP32 lanes) and for AVX2 (8 lanes), without FMA, so both clones round
-// every operation alike and give the same bits. One portable binary that uses AVX2 where the
-// processor has it; a build for one processor (TWINSIM_CPU_ARCH) makes the default clone that.
-#if !defined(__CUDACC__) && defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__linux__)
-#define TWINSIM_LBM_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define TWINSIM_LBM_CLONES
-#endif
-
-template <class L, lbm::Subgrid k_subgrid, lbm::Force k_force, class Real>
-TWINSIM_LBM_CLONES TWINSIM_HD void interior_run(const lbm::Streams<L, Real>& s,
-                                                const Relaxation<Real>& r, std::int32_t first,
-                                                std::int32_t end, int code) {
-  TWINSIM_LBM_SIMD
-  for (std::int32_t i = first; i < end; ++i)
-    update_interior<L, k_subgrid, k_force>(s, r, i, code);
-}
-
-// One time step: pull from src, collide, store in dst. The fast path over the whole lattice:
-// on the CPU every cell of a wrap code (kind below k_wrap_codes: the interior, and cells on
-// periodic sides), as vectorised runs of consecutive cells of one code; on the GPU the interior
-// (kind 0), one thread per cell. Then the cells of the edge list (on_edge): the fast path with
-// their wrap code (GPU), the general pull() where a side or a solid cell is upstream. Solid
-// cells are neither updated nor read.
+// One time step: pull from src, collide, store in dst. Interior cells (kind 0) by the fast
+// path, over the whole lattice; the cells of the edge list (every other fluid cell) next: the
+// fast path with their wrap code on periodic sides, the general pull() where a side or a solid
+// cell is upstream. Solid cells are neither updated nor read.
 template <class L, lbm::Subgrid k_subgrid, lbm::Force k_force, class Real>
 void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real* src, Real* dst,
                     const unsigned char* solid, const unsigned char* kind, const Real* fraction,
@@ -95,11 +72,12 @@ void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real
     } else {
       const std::int32_t last = std::int32_t((b + 1) * block < n ? (b + 1) * block : n);
       for (std::int32_t cell = std::int32_t(b * block); cell < last;) {
-        const unsigned char k = kind[cell];
-        std::int32_t end = cell + 1;
-        while (end < last && kind[end] == k) ++end;
-        if (k < lbm::k_wrap_codes) interior_run<L, k_subgrid, k_force>(s, r, cell, end, k);
-        cell = end;
+        std::int32_t end = cell;
+        while (end < last && kind[end] == lbm::k_interior) ++end;
+        TWINSIM_LBM_SIMD
+        for (std::int32_t i = cell; i < end; ++i)
+          update_interior<L, k_subgrid, k_force>(s, r, i, 0);
+        cell = end + 1;  // end is not interior, or the block's end
       }
     }
   });
@@ -118,18 +96,13 @@ void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real
   });
 }
 
-// Whether a cell of kind k is updated from the edge list, not by the first loop of
-// stream_collide: on the CPU the cells that take the general pull() (k_boundary); on the GPU
-// also the cells of wrap codes other than 0 (a thread per cell reads the offsets of code 0
-// alone, from constant memory).
+// Whether a cell of kind k is updated, but not by the interior loop.
 TWINSIM_HD inline bool on_edge(unsigned char k) {
-  constexpr bool cpu = k_interior_block > 1;
-  if (cpu) return k == lbm::k_boundary;
   return k != lbm::k_interior && k != lbm::k_solid && k != lbm::k_ghost;
 }
 
-// The cell kinds (lbm::cell_kind) of a lattice, and the edge list: its cells on_edge(),
-// ascending. Both built in parallel. The layers `low_ghost` and `high_ghost`
+// The cell kinds (lbm::cell_kind) of a lattice, and the edge list: its fluid cells that are not
+// interior (kind 0), ascending. Both built in parallel. The layers `low_ghost` and `high_ghost`
 // (-1: none) across `axis` are ghost layers (k_ghost: read, not updated).
 template <class L, class Real>
 Buffer<std::uint32_t, Space> classify_cells(const Domain<Real>& d, const unsigned char* solid,
@@ -718,7 +691,7 @@ class SolverImpl final : public lbm::Solver {
   Buffer<Real, Space> m_f_next;          // the other lattice, written by the next step
   Buffer<unsigned char, Space> m_solid;  // [cell], obstacle number, 0 = fluid
   Buffer<unsigned char, Space> m_kind;   // [cell], lbm::CellKind
-  Buffer<std::uint32_t, Space> m_edge;   // the cells on_edge(), ascending
+  Buffer<std::uint32_t, Space> m_edge;   // fluid cells not of kind k_interior, ascending
   Buffer<Real, Space> m_fraction;        // [q][cell] wall fractions, empty for half-way walls
   Buffer<std::int64_t, Space> m_links;   // cell * 32 + q, grouped by obstacle
   std::vector<Index> m_link_begin;       // obstacle k's links: [m_link_begin[k - 1], [k])
