@@ -27,25 +27,11 @@ import tempfile
 import h5py
 import numpy as np
 
-from cli_checks import check, twinsim, verdict
+from cli_checks import check, losses, parameters, same_parameters, twinsim, verdict
 
 SOURCE = sys.argv[2]
 CASE = os.path.join(SOURCE, "cases", "surrogate", "lbm_cavity_insitu.toml")
 OFFLINE = os.path.join(SOURCE, "cases", "surrogate", "fno_lbm_cavity.toml")
-
-
-def parameters(folder):
-    with h5py.File(os.path.join(folder, "model.h5"), "r") as m:
-        return {k: m["parameters"][k][()] for k in m["parameters"]}
-
-
-def same_parameters(a, b):
-    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
-
-
-def losses(folder):  # history.csv without the seconds column
-    with open(os.path.join(folder, "history.csv")) as f:
-        return [row.rsplit(",", 1)[0] for row in f.read().strip().splitlines()]
 
 
 # 4 members (Re 40, 70, 100, 55; the last held out) of 200 steps, a frame every 40: 6 frames.
