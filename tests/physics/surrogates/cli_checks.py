@@ -1,7 +1,8 @@
 """What the surrogate CLI tests share: the program under test (argv[1]), a check that records a
 failure and goes on, a run of twinsim that must end with the expected exit status, the closing
-verdict, and the readers the in-situ tests compare runs with (a model's parameters, the losses
-of its history)."""
+verdict, the readers the tests compare runs with (summary.json, a model's parameters, the losses
+of its history), and the equation-of-state MLP's bounds against held-out MD and JZG."""
+import json
 import os
 import subprocess
 import sys
@@ -45,3 +46,25 @@ def same_parameters(a, b):
 def losses(folder):  # history.csv without the seconds column
     with open(os.path.join(folder, "history.csv")) as f:
         return [row.rsplit(",", 1)[0] for row in f.read().strip().splitlines()]
+
+
+def summary(folder):
+    with open(os.path.join(folder, "summary.json")) as f:
+        return json.load(f)
+
+
+def check_eos_points(points):
+    """The LJ equation-of-state MLP (twinsim predict with reference lj_jzg: summary.json's
+    "points") against the held-out MD points and against JZG, whether trained offline or in
+    situ."""
+    for col, key, bound, slack in (
+            ("potential_energy_per_atom.mean", "potential_energy_per_atom_mean", 0.02, 0.01),
+            ("pressure.mean", "pressure_mean", 0.10, 0.05)):
+        e = points[key]
+        check(e["mlp_vs_data"]["mean_relative"] < bound,
+              f"{col}: MLP vs held-out MD mean relative error "
+              f"{e['mlp_vs_data']['mean_relative']:.4f} < {bound}")
+        check(e["mlp_vs_reference"]["mean_relative"]
+              < 2 * e["data_vs_reference"]["mean_relative"] + slack,
+              f"{col}: MLP vs JZG {e['mlp_vs_reference']['mean_relative']:.4f} within 2 x the "
+              f"MD's own {e['data_vs_reference']['mean_relative']:.4f} + {slack}")

@@ -18,10 +18,8 @@ Usage: test_mlp_lj_eos.py TWINSIM SOURCE_DIR   (Debian's /usr/bin/python3: h5py,
 """
 import csv
 import glob
-import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,27 +27,9 @@ import time
 import h5py
 import numpy as np
 
-TWINSIM, SOURCE = sys.argv[1], sys.argv[2]
-failures = []
+from cli_checks import check, check_eos_points, summary, twinsim, verdict
 
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def twinsim(*args):
-    r = subprocess.run([TWINSIM, "-q", *args], capture_output=True, text=True)
-    if r.returncode != 0:
-        print(r.stdout, r.stderr)
-        raise SystemExit(f"twinsim {' '.join(args)}: exit {r.returncode}")
-    return r
-
-
-def summary(folder):
-    with open(os.path.join(folder, "summary.json")) as f:
-        return json.load(f)
+SOURCE = sys.argv[2]
 
 
 def ensemble(tmp, name, mode, rhos, temps):
@@ -145,21 +125,10 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # The MLP against the held-out MD points and against JZG.
     pts = s["points"]
-    for col, key, bound, slack in ((U, "potential_energy_per_atom_mean", 0.02, 0.01),
-                                   (P, "pressure_mean", 0.10, 0.05)):
-        e = pts[key]
-        check(e["mlp_vs_data"]["mean_relative"] < bound,
-              f"{col}: MLP vs held-out MD mean relative error "
-              f"{e['mlp_vs_data']['mean_relative']:.4f} < {bound}")
-        check(e["mlp_vs_reference"]["mean_relative"]
-              < 2 * e["data_vs_reference"]["mean_relative"] + slack,
-              f"{col}: MLP vs JZG {e['mlp_vs_reference']['mean_relative']:.4f} within 2 x the "
-              f"MD's own {e['data_vs_reference']['mean_relative']:.4f} + {slack}")
+    check_eos_points(pts)
     # The errors in summary.json recomputed from predictions.csv.
     mean_rel = np.mean([abs(float(r[U + ":mlp"]) / float(r[U + ":data"]) - 1) for r in test])
     check(abs(mean_rel - pts["potential_energy_per_atom_mean"]["mlp_vs_data"]["mean_relative"])
           < 1e-9, "summary.json's MLP vs data error equals the one recomputed from the csv")
 
-if failures:
-    sys.exit(f"{len(failures)} check(s) failed")
-print("all checks passed")
+verdict()
