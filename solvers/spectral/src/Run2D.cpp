@@ -547,11 +547,8 @@ class Generator : public loop::Stepper, public loop::SampleSource {
   void hand_over(const BatchRecord<Real>& r, std::int64_t first) {
     if (!m_sink) return;
     const std::size_t n = r.frames * r.plane;
-    std::vector<double> values(n);
-    for (int b = 0; b < r.batch; ++b) {
-      std::copy_n(r.vorticity.begin() + std::size_t(b) * n, n, values.begin());
-      m_sink->add(first + b, values.data());
-    }
+    for (int b = 0; b < r.batch; ++b)
+      m_sink->add(first + b, {r.vorticity.data() + std::size_t(b) * n, core::Backend::Cpu});
   }
 
   // A finished batch's first and last energy and enstrophy into the summary's sums.
