@@ -287,6 +287,14 @@ loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
                                     loss_from_string(c.get_string("train.loss")), seed);
   learner->set_rollout_steps(int(c.get_int("train.rollout_steps")));
   if (!setup.restart) detail::start_from(*learner, spec, c.get_string("train.init_from"));
+  // Across ranks every rank's buffer gets every trajectory (loop::SampleSource), so training is
+  // data parallel as `twinsim train`'s: each rank its part of every batch, gradients averaged.
+  core::Comm& comm = core::world();
+  if (comm.size() > 1) {
+    learner->train_across(comm);
+    detail::require_ranks_agree(*learner, comm, "at the start");
+    spdlog::info("in situ: data parallel over {} ranks", comm.size());
+  }
 
   SampleBuffer buffer;
   const auto& tests = c.get_ints("samples.test");
@@ -397,11 +405,17 @@ void check_in_situ(const loop::Kind& solver, const io::Case& c) {
                         section));
     return;
   }
-  if (core::world().size() > 1)
-    throw core::Error(fmt::format(
-        "[train]: in-situ training runs on one MPI rank ({} here): training is not yet data "
-        "parallel; run without mpirun, or drop [train] to split the ensemble across ranks",
-        core::world().size()));
+  // Across ranks, data parallel (Learner::train_across): every rank takes the same steps.
+  const int ranks = core::world().size();
+  if (ranks > 1 && c.get_int("train.batch") < ranks)
+    throw core::Error(fmt::format("train.batch = {} is less than the {} MPI ranks: each rank "
+                                  "trains a part of every batch; choose train.batch >= {}",
+                                  c.get_int("train.batch"), ranks, ranks));
+  if (ranks > 1 && c.get_float("samples.share") > 0)
+    throw core::Error(fmt::format("samples.share = {}: a share of the wall time gives each of "
+                                  "the {} MPI ranks its own step count, but data-parallel "
+                                  "training steps together; use samples.steps_per_sample",
+                                  c.get_float("samples.share"), ranks));
   if (!solver.samples)
     throw core::Error(
         fmt::format("[train]: run.solver = \"{}\" produces no trajectories to "

@@ -601,13 +601,32 @@ class Generator : public loop::Stepper, public loop::SampleSource {
                          m_g.batch_steps);
   }
 
-  // This rank's finished batch to the sink (in-situ training, one rank), in sample order,
-  // where the solver's memory holds it.
+  // The finished round's trajectories to the sink (in-situ training), in sample order, this
+  // rank's where the solver's memory holds them. Across ranks every rank's sink gets every
+  // trajectory (data-parallel training holds them all): each batch is broadcast from its rank
+  // through host memory (collective).
   void hand_over() {
-    if (!m_sink || !m_device) return;
+    if (!m_sink) return;
     const std::size_t n = m_layout.frames * m_layout.plane;
-    for (int b = 0; b < batch_size(); ++b)
-      m_sink->add(batch_begin() + b, {m_device->data() + std::size_t(b) * n, m_device->backend()});
+    const std::int64_t batch = m_s.solver.batch;
+    for (int q = 0; q < m_comm.size(); ++q) {
+      const std::int64_t first = m_g.begin + q * batch;
+      const std::int64_t count = std::clamp<std::int64_t>(m_s.samples - first, 0, batch);
+      if (count == 0) break;
+      if (q == m_comm.rank()) {
+        if (m_comm.size() > 1) {
+          std::vector<Real> h = m_device->to_host();
+          m_comm.broadcast(h.data(), h.size() * sizeof(Real), q);
+        }
+        for (std::int64_t b = 0; b < count; ++b)
+          m_sink->add(first + b, {m_device->data() + std::size_t(b) * n, m_device->backend()});
+        continue;
+      }
+      std::vector<Real> h(std::size_t(count) * n);
+      m_comm.broadcast(h.data(), h.size() * sizeof(Real), q);
+      for (std::int64_t b = 0; b < count; ++b)
+        m_sink->add(first + b, {h.data() + std::size_t(b) * n, core::Backend::Cpu});
+    }
   }
 
   // A finished batch's first and last energy and enstrophy into the summary's sums.

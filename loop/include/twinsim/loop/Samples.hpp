@@ -52,7 +52,8 @@ class SampleSource {
  public:
   virtual ~SampleSource() = default;
   // From now on every completed trajectory also goes to `sink` (null: none). A restarted run
-  // hands over only those completed after its checkpoint. write = false: the trajectories go
+  // hands over only those completed after its checkpoint. Across MPI ranks, every rank's sink
+  // gets every trajectory of the run, in the same order (data-parallel training). write = false: the trajectories go
   // to the sink only, not into the run's own output file.
   virtual void set_sink(SampleSink* sink, bool write) = 0;
 };
