@@ -467,14 +467,19 @@ void check_in_situ(const loop::Kind& solver, const io::Case& c) {
 loop::Plan plan_in_situ(const loop::Kind& solver, const io::Case& c) {
   loop::Plan plan = solver.plan ? solver.plan(c) : loop::Plan{};
   if (!c.has_section("train")) return plan;
-  // The buffer (doubles) at its fullest: the training slots and the test trajectories.
+  // The buffer at its fullest: the training slots and the test trajectories.
   const loop::SampleShape shape = solver.samples(c);
   const std::int64_t tests = std::int64_t(c.get_ints("samples.test").size());
   const std::int64_t capacity = c.get_int("samples.capacity");
   const std::int64_t slots =
       capacity > 0 ? std::min(capacity, shape.count - tests) : shape.count - tests;
-  plan.checkpoint_bytes +=
-      std::uint64_t((slots + tests) * shape.frames * shape.ny * shape.nx) * sizeof(double);
+  const std::uint64_t values = std::uint64_t((slots + tests) * shape.frames * shape.ny * shape.nx);
+  // In the backend's memory: the values as handed over and the Learner's normalised copy
+  // (the solver's own lower bound, its state, kept where it gave none).
+  const std::uint64_t real = c.get_string("train.precision") == "float64" ? 8 : 4;
+  if (plan.device_bytes == 0) plan.device_bytes = plan.checkpoint_bytes;
+  plan.device_bytes += values * (sizeof(double) + real);
+  plan.checkpoint_bytes += values * sizeof(double);
   return plan;
 }
 

@@ -97,7 +97,9 @@ void describe_dataset(io::H5File& file, const std::string& path, const Settings2
 }
 
 // What a batch has recorded, host memory; appended to the file when the batch ends, so the file
-// never holds part of a sample. A checkpoint holds the frames recorded so far.
+// never holds part of a sample. A checkpoint holds the frames recorded so far. The vorticity is
+// the file's: with an in-situ trainer and samples.write = false it stays unset (the frames are
+// in the BackendRecord).
 template <class Real>
 struct BatchRecord {
   int batch = 0;
@@ -516,7 +518,7 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     std::vector<double> no_d;
     std::vector<std::int64_t> no_i;
     const BatchRecord<Real>* r = m_record ? &*m_record : nullptr;
-    auto w = m_comm.gather(r ? r->vorticity : no_w, root);
+    auto w = m_comm.gather(r && m_write ? r->vorticity : no_w, root);  // only the file's
     auto e = m_comm.gather(r ? r->energy : no_d, root);
     auto z = m_comm.gather(r ? r->enstrophy : no_d, root);
     auto spec = m_comm.gather(r ? r->spectrum : no_d, root);
