@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "training.hpp"
@@ -28,43 +29,22 @@ using detail::EpochReport;
 using detail::ModelOutput;
 using detail::Trainer;
 
-// The trajectories (or table rows) handed over so far, host memory: the held-out test ones in
-// the order they came, and `capacity` training slots filled in order, then each new one
-// replacing the oldest.
+// Where the trajectories (or table rows) handed over so far lie: the held-out test ones in
+// test slots in the order they came, and `capacity` training slots filled in order, then each
+// new one replacing the oldest. The values themselves are the Learner's, in its backend's
+// memory (Learner::reserve_slots); this is the bookkeeping.
 struct SampleBuffer {
   std::int64_t capacity = 0;
-  std::int64_t values = 0;          // per trajectory: frames x ny x nx
   std::set<std::int64_t> test_ids;  // the run's indices held out
-  std::vector<double> train, test;  // [slot][frame][y][x]
   std::int64_t seen = 0;            // training trajectories received
+  std::int64_t tests = 0;           // test trajectories received
 
   std::int64_t train_count() const { return std::min(seen, capacity); }
-  std::int64_t test_count() const { return std::int64_t(test.size()) / values; }
 
-  void add(std::int64_t index, const double* v) {
-    if (test_ids.count(index)) {
-      test.insert(test.end(), v, v + values);
-      return;
-    }
-    if (seen < capacity)
-      train.insert(train.end(), v, v + values);
-    else
-      std::copy_n(v, values, train.begin() + (seen % capacity) * values);
-    ++seen;
-  }
-
-  void save(io::StateWriter& out) const {
-    out.put("buffer/seen", seen);
-    out.put("buffer/tests", test_count());
-    out.put("buffer/train", train);
-    out.put("buffer/test", test);
-  }
-  void load(const io::StateReader& in) {
-    seen = in.get_int("buffer/seen");
-    train.assign(std::size_t(train_count() * values), 0.0);
-    test.assign(std::size_t(in.get_int("buffer/tests") * values), 0.0);
-    in.get("buffer/train", train.data(), train.size());
-    in.get("buffer/test", test.data(), test.size());
+  // The split and slot of trajectory `index`, counted as received.
+  std::pair<Split, std::int64_t> add(std::int64_t index) {
+    if (test_ids.count(index)) return {Split::test, tests++};
+    return {Split::train, seen++ % capacity};
   }
 };
 
@@ -79,17 +59,20 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
          std::int64_t steps_per_sample, double share)
       : m_solver(std::move(solver)),
         m_trainer(std::move(trainer)),
+        m_learner(m_trainer->learner()),
         m_report(report),
         m_shape(shape),
         m_buffer(std::move(buffer)),
         m_steps_per_sample(steps_per_sample),
         m_share(share) {}
 
-  void add(std::int64_t index, const double* values) override {
-    const bool test = m_buffer.test_ids.count(index) > 0;
-    m_buffer.add(index, values);
-    m_changed = true;
-    if (!test) m_due += m_steps_per_sample;
+  // Into its slot in the Learner's memory, normalised there once the normalisation is fixed:
+  // a source's values in the Learner's backend memory are not copied (Learner::fill_slot).
+  void add(std::int64_t index, const loop::SampleSpan& values) override {
+    const auto [split, slot] = m_buffer.add(index);
+    m_learner.fill_slot(split, slot, values.values, values.single, values.memory);
+    if (split == Split::train) m_due += m_steps_per_sample;
+    count_samples();
   }
 
   std::int64_t step() const override { return m_solver->step() + m_after; }
@@ -134,7 +117,10 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
   void save(io::StateWriter& out) const override {
     m_solver->save(out);
     m_trainer->save(out);
-    m_buffer.save(out);
+    out.put("buffer/seen", m_buffer.seen);
+    out.put("buffer/tests", m_buffer.tests);
+    out.put("buffer/train", m_learner.slots_to_host(Split::train));
+    out.put("buffer/test", m_learner.slots_to_host(Split::test));
     out.put("insitu/after", m_after);
     out.put("insitu/normalised", std::int64_t(m_normalised));
     out.put("insitu/mean", m_trainer->file().normalisation.mean);
@@ -154,7 +140,17 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
   void load(const io::StateReader& in) override {
     m_solver->load(in);
     m_trainer->load(in);
-    m_buffer.load(in);
+    m_buffer.seen = in.get_int("buffer/seen");
+    m_buffer.tests = in.get_int("buffer/tests");
+    const std::int64_t values = m_shape.frames * m_shape.ny * m_shape.nx;
+    for (const auto& [split, count, name] :
+         {std::tuple{Split::train, m_buffer.train_count(), "buffer/train"},
+          std::tuple{Split::test, m_buffer.tests, "buffer/test"}}) {
+      std::vector<double> h(std::size_t(count * values));
+      in.get(name, h.data(), h.size());
+      m_learner.slots_from_host(split, count, h);
+    }
+    count_samples();
     m_after = in.get_int("insitu/after");
     m_normalised = in.get_int("insitu/normalised") != 0;
     m_trainer->file().normalisation = {in.get_double("insitu/mean"), in.get_double("insitu/std")};
@@ -171,7 +167,7 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
     m_solver_s = in.has("insitu/solver_s") ? in.get_double("insitu/solver_s") : 0.0;
     m_during_s = in.has("insitu/during_s") ? in.get_double("insitu/during_s") : 0.0;
     m_during_steps = in.has("insitu/during_steps") ? in.get_int("insitu/during_steps") : 0;
-    if (m_normalised) upload();
+    if (m_normalised) normalise_slots();
   }
 
   // The solver's figures with its time stepping alone (the "advance" phase less the training
@@ -183,7 +179,7 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
     m_trainer->summarize(sum, timers);
     sum.set("in_situ.capacity", m_buffer.capacity);
     sum.set("in_situ.trajectories_trained_on", m_buffer.seen);
-    sum.set("in_situ.test_trajectories", m_buffer.test_count());
+    sum.set("in_situ.test_trajectories", m_buffer.tests);
     sum.set("in_situ.steps_per_sample", m_steps_per_sample);
     sum.set("in_situ.share", m_share);
     sum.set("in_situ.solver_s", m_solver_s);
@@ -202,7 +198,6 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
       normalise();
       m_normalised = true;
     }
-    if (m_changed) upload();
     const std::int64_t step = m_trainer->step(), epoch = m_trainer->epochs_done();
     m_trainer->advance(steps, loop::k_no_time_limit);
     if (m_trainer->epochs_done() != epoch) m_report.fire();
@@ -210,51 +205,51 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
     return m_trainer->step() - step;
   }
 
-  // Trajectories: one mean and deviation (as twinsim train's); a table: one per column.
+  // Trajectories: one mean and deviation (as twinsim train's); a table: one per column. From
+  // the training slots' values, read back once (the same sums as twinsim train's on the host).
   void normalise() {
     ModelFile& file = m_trainer->file();
+    const std::vector<double> train = m_learner.slots_to_host(Split::train);
     if (m_shape.table()) {
-      file.column_normalisation = column_normalisations(table_of(m_buffer.train));
-      spdlog::info("in situ: normalisation per column from {} rows",
-                   m_buffer.train_count());
-      return;
+      const auto inputs = m_shape.columns.begin() + m_shape.inputs;
+      TableSet t{{m_shape.columns.begin(), inputs}, {inputs, m_shape.columns.end()}, {}, train};
+      t.rows.resize(train.size() / m_shape.columns.size());
+      file.column_normalisation = column_normalisations(t);
+      spdlog::info("in situ: normalisation per column from {} rows", m_buffer.train_count());
+    } else {
+      file.normalisation = normalisation_of(train);
+      spdlog::info("in situ: normalisation mean {:.4g}, std {:.4g} from {} trajectories",
+                   file.normalisation.mean, file.normalisation.std, m_buffer.train_count());
     }
-    file.normalisation = normalisation_of(m_buffer.train);
-    spdlog::info("in situ: normalisation mean {:.4g}, std {:.4g} from {} trajectories",
-                 file.normalisation.mean, file.normalisation.std, m_buffer.train_count());
+    normalise_slots();
   }
 
-  // Rows of the buffer as a table (inputs, then outputs), as twinsim train reads one.
-  TableSet table_of(const std::vector<double>& values) const {
-    const auto inputs = m_shape.columns.begin() + m_shape.inputs;
-    TableSet t{{m_shape.columns.begin(), inputs}, {inputs, m_shape.columns.end()}, {}, values};
-    t.rows.resize(values.size() / m_shape.columns.size());
-    return t;
-  }
-
-  std::vector<Real> normalised_values(const std::vector<double>& values) const {
-    const ModelFile& file = m_trainer->file();
-    return m_shape.table() ? normalised_columns<Real>(table_of(values), file.column_normalisation)
-                           : normalised<Real>(values, file.normalisation);
-  }
-
-  // The buffer, normalised, into the Learner (the training slots and the test trajectories).
-  void upload() {
-    Learner<Real>& learner = m_trainer->learner();
-    const std::int64_t frames = m_shape.frames, ny = m_shape.ny, nx = m_shape.nx;
-    if (m_buffer.train_count() > 0)
-      learner.set_trajectories(Split::train, {m_buffer.train_count(), frames, ny, nx},
-                               normalised_values(m_buffer.train));
-    if (m_buffer.test_count() > 0)
-      learner.set_trajectories(Split::test, {m_buffer.test_count(), frames, ny, nx},
-                               normalised_values(m_buffer.test));
+  // The model file's sample counts.
+  void count_samples() {
     m_trainer->file().train_samples = m_buffer.train_count();
-    m_trainer->file().test_samples = m_buffer.test_count();
-    m_changed = false;
+    m_trainer->file().test_samples = m_buffer.tests;
+  }
+
+  // The fixed normalisation to the Learner: the slots filled so far normalised in place, every
+  // later one as it is filled.
+  void normalise_slots() {
+    const ModelFile& file = m_trainer->file();
+    std::vector<double> mean, std;
+    if (m_shape.table()) {
+      for (const Normalisation& n : file.column_normalisation) {
+        mean.push_back(n.mean);
+        std.push_back(n.std);
+      }
+    } else {
+      mean = {file.normalisation.mean};
+      std = {file.normalisation.std};
+    }
+    m_learner.normalise_slots(mean, std);
   }
 
   std::unique_ptr<loop::Stepper> m_solver;
   std::unique_ptr<Trainer<Real>> m_trainer;
+  Learner<Real>& m_learner;  // the trainer's, which holds the sample buffer's values
   EpochReport<Real>& m_report;
   loop::SampleShape m_shape;
   SampleBuffer m_buffer;
@@ -263,7 +258,6 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
   std::int64_t m_due = 0;    // optimizer steps owed for the trajectories of this advance
   std::int64_t m_after = 0;  // optimizer steps taken after the solver finished
   bool m_normalised = false;
-  bool m_changed = false;  // the buffer holds trajectories the Learner has not
   double m_train_s = 0;    // seconds training in situ (restarts included)
   double m_solver_s = 0;   // seconds in the solver's advance (restarts included)
   double m_during_s = 0;   // seconds training while the solver ran (restarts included)
@@ -293,6 +287,14 @@ loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
                                     loss_from_string(c.get_string("train.loss")), seed);
   learner->set_rollout_steps(int(c.get_int("train.rollout_steps")));
   if (!setup.restart) detail::start_from(*learner, spec, c.get_string("train.init_from"));
+  // Across ranks every rank's buffer gets every trajectory (loop::SampleSource), so training is
+  // data parallel as `twinsim train`'s: each rank its part of every batch, gradients averaged.
+  core::Comm& comm = core::world();
+  if (comm.size() > 1) {
+    learner->train_across(comm);
+    detail::require_ranks_agree(*learner, comm, "at the start");
+    spdlog::info("in situ: data parallel over {} ranks", comm.size());
+  }
 
   SampleBuffer buffer;
   const auto& tests = c.get_ints("samples.test");
@@ -300,7 +302,9 @@ loop::Run make_run(const loop::Kind& solver, const loop::Setup& setup) {
   const std::int64_t trainable = shape.count - std::int64_t(buffer.test_ids.size());
   const std::int64_t capacity = c.get_int("samples.capacity");
   buffer.capacity = capacity > 0 ? std::min(capacity, trainable) : trainable;
-  buffer.values = shape.frames * shape.ny * shape.nx;
+  learner->reserve_slots(Split::train, {buffer.capacity, shape.frames, shape.ny, shape.nx});
+  learner->reserve_slots(Split::test,
+                         {std::int64_t(buffer.test_ids.size()), shape.frames, shape.ny, shape.nx});
 
   ModelFile file;
   file.model = spec;
@@ -401,11 +405,17 @@ void check_in_situ(const loop::Kind& solver, const io::Case& c) {
                         section));
     return;
   }
-  if (core::world().size() > 1)
-    throw core::Error(fmt::format(
-        "[train]: in-situ training runs on one MPI rank ({} here): training is not yet data "
-        "parallel; run without mpirun, or drop [train] to split the ensemble across ranks",
-        core::world().size()));
+  // Across ranks, data parallel (Learner::train_across): every rank takes the same steps.
+  const int ranks = core::world().size();
+  if (ranks > 1 && c.get_int("train.batch") < ranks)
+    throw core::Error(fmt::format("train.batch = {} is less than the {} MPI ranks: each rank "
+                                  "trains a part of every batch; choose train.batch >= {}",
+                                  c.get_int("train.batch"), ranks, ranks));
+  if (ranks > 1 && c.get_float("samples.share") > 0)
+    throw core::Error(fmt::format("samples.share = {}: a share of the wall time gives each of "
+                                  "the {} MPI ranks its own step count, but data-parallel "
+                                  "training steps together; use samples.steps_per_sample",
+                                  c.get_float("samples.share"), ranks));
   if (!solver.samples)
     throw core::Error(
         fmt::format("[train]: run.solver = \"{}\" produces no trajectories to "
@@ -457,14 +467,19 @@ void check_in_situ(const loop::Kind& solver, const io::Case& c) {
 loop::Plan plan_in_situ(const loop::Kind& solver, const io::Case& c) {
   loop::Plan plan = solver.plan ? solver.plan(c) : loop::Plan{};
   if (!c.has_section("train")) return plan;
-  // The buffer (doubles) at its fullest: the training slots and the test trajectories.
+  // The buffer at its fullest: the training slots and the test trajectories.
   const loop::SampleShape shape = solver.samples(c);
   const std::int64_t tests = std::int64_t(c.get_ints("samples.test").size());
   const std::int64_t capacity = c.get_int("samples.capacity");
   const std::int64_t slots =
       capacity > 0 ? std::min(capacity, shape.count - tests) : shape.count - tests;
-  plan.checkpoint_bytes +=
-      std::uint64_t((slots + tests) * shape.frames * shape.ny * shape.nx) * sizeof(double);
+  const std::uint64_t values = std::uint64_t((slots + tests) * shape.frames * shape.ny * shape.nx);
+  // In the backend's memory: the values as handed over and the Learner's normalised copy
+  // (the solver's own lower bound, its state, kept where it gave none).
+  const std::uint64_t real = c.get_string("train.precision") == "float64" ? 8 : 4;
+  if (plan.device_bytes == 0) plan.device_bytes = plan.checkpoint_bytes;
+  plan.device_bytes += values * (sizeof(double) + real);
+  plan.checkpoint_bytes += values * sizeof(double);
   return plan;
 }
 

@@ -75,6 +75,23 @@ void count_non_finite(const Real* d_x, Index n, Index* d_count) {
       core::Plus(), d_count);
 }
 
+// The in-situ sample buffer: d_from[0..n) (one slot, frames of `plane` values) into d_raw as
+// doubles and, with d_to (the normalisation fixed), normalised into d_to: z = Real((w - mean) /
+// std) with frame f's mean and deviation (stats = 1: one pair for all frames), as
+// nn::normalised computes it on the host.
+template <class From, class Real>
+void fill_values(const From* d_from, Index n, Index plane, Index stats, const double* d_mean,
+                 const double* d_std, double* d_raw, Real* d_to) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) {
+    const double w = double(d_from[i]);
+    d_raw[i] = w;
+    if (d_to) {
+      const Index f = stats == 1 ? 0 : (i / plane) % stats;
+      d_to[i] = Real((w - d_mean[f]) / d_std[f]);
+    }
+  });
+}
+
 // *d_to = value (one element of backend memory, no wait).
 template <class Real>
 void set_element(Real* d_to, Real value) {
@@ -110,6 +127,80 @@ class LearnerImpl final : public nn::Learner<Real> {
                         std::to_string(target_frames(split)) + " output frames");
     d.shape = shape;
     d.values = core::Buffer<Real, Space>::from_host(h_values);
+    d.raw = {};
+    d.slots = 0;
+  }
+
+  void reserve_slots(nn::Split split, const nn::Trajectories& shape) override {
+    if (shape.windows_per_sample(m_spec.in_channels, target_frames(split)) < 1)
+      throw core::Error("trajectories of " + std::to_string(shape.frames) + " frames are too " +
+                        "short for " + std::to_string(m_spec.in_channels) + " input and " +
+                        std::to_string(target_frames(split)) + " output frames");
+    Data& d = data(split);
+    d.shape = shape;
+    d.shape.samples = 0;
+    d.slots = shape.samples;
+    const std::size_t n = std::size_t(shape.samples * d.slot_values());
+    d.values = core::Buffer<Real, Space>(n);
+    d.raw = core::Buffer<double, Space>(n);
+  }
+
+  void fill_slot(nn::Split split, std::int64_t slot, const void* values, bool single,
+                 core::Backend memory) override {
+    Data& d = data(split);
+    TWINSIM_REQUIRE(slot >= 0 && slot < d.slots && slot <= d.shape.samples,
+                    "fill_slot: a slot beyond the reserved ones or a gap");
+    const Index n = d.slot_values();
+    if (memory != k_backend) {
+      // The other side of the bus: one copy into staging memory of this backend.
+      const std::size_t bytes = std::size_t(n) * (single ? sizeof(float) : sizeof(double));
+      if (m_stage.size() < std::size_t(n)) m_stage = core::Buffer<double, Space>(std::size_t(n));
+      core::detail::copy_bytes(m_stage.data(), Space::k_space, values,
+                               memory == core::Backend::Gpu ? core::MemorySpace::Device
+                                                            : core::MemorySpace::Host,
+                               bytes);
+      values = m_stage.data();
+    }
+    double* raw = d.raw.data() + slot * n;
+    Real* to = m_stats > 0 ? d.values.data() + slot * n : nullptr;
+    const Index plane = d.shape.ny * d.shape.nx;
+    if (single)
+      fill_values(static_cast<const float*>(values), n, plane, m_stats, m_mean.data(),
+                  m_std.data(), raw, to);
+    else
+      fill_values(static_cast<const double*>(values), n, plane, m_stats, m_mean.data(),
+                  m_std.data(), raw, to);
+    d.shape.samples = std::max(d.shape.samples, slot + 1);
+  }
+
+  void normalise_slots(const std::vector<double>& mean, const std::vector<double>& std) override {
+    TWINSIM_REQUIRE(!mean.empty() && mean.size() == std.size(),
+                    "normalise_slots: one mean and deviation per frame, or one for all");
+    m_mean = core::Buffer<double, Space>::from_host(mean);
+    m_std = core::Buffer<double, Space>::from_host(std);
+    m_stats = Index(mean.size());
+    for (Data* d : {&m_train, &m_test})
+      if (d->shape.samples > 0)
+        fill_values(d->raw.data(), d->shape.samples * d->slot_values(), d->shape.ny * d->shape.nx,
+                    m_stats, m_mean.data(), m_std.data(), d->raw.data(), d->values.data());
+  }
+
+  std::vector<double> slots_to_host(nn::Split split) const override {
+    const Data& d = split == nn::Split::train ? m_train : m_test;
+    std::vector<double> h(std::size_t(d.shape.samples * d.slot_values()));
+    core::detail::copy_bytes(h.data(), core::MemorySpace::Host, d.raw.data(), Space::k_space,
+                             h.size() * sizeof(double));
+    return h;
+  }
+
+  void slots_from_host(nn::Split split, std::int64_t filled,
+                       const std::vector<double>& h_values) override {
+    Data& d = data(split);
+    TWINSIM_REQUIRE(filled <= d.slots && std::int64_t(h_values.size()) == filled * d.slot_values(),
+                    "slots_from_host: more values than reserved slots, or a partial slot");
+    d.shape.samples = 0;
+    for (std::int64_t k = 0; k < filled; ++k)
+      fill_slot(split, k, h_values.data() + k * d.slot_values(), false, core::Backend::Cpu);
   }
 
   std::int64_t windows(nn::Split split) const override {
@@ -252,8 +343,12 @@ class LearnerImpl final : public nn::Learner<Real> {
 
  private:
   struct Data {
-    nn::Trajectories shape;
+    nn::Trajectories shape;  // samples: the trajectories present (filled slots)
     core::Buffer<Real, Space> values;
+    // The in-situ sample buffer (reserve_slots): the slots as handed over; none otherwise.
+    core::Buffer<double, Space> raw;
+    std::int64_t slots = 0;
+    Index slot_values() const { return shape.frames * shape.ny * shape.nx; }
   };
   Data& data(nn::Split split) { return split == nn::Split::train ? m_train : m_test; }
 
@@ -347,6 +442,11 @@ class LearnerImpl final : public nn::Learner<Real> {
   double m_weight = 1;
   T<Real> m_x, m_y;  // a gathered batch: inputs and targets
   core::Buffer<Index, Space> m_counts;  // non_finite(): non-finite values per array
+  // The sample buffer's normalisation (normalise_slots; m_stats = 0: not yet fixed) and the
+  // staging of slots handed over in the other backend's memory.
+  core::Buffer<double, Space> m_mean, m_std;
+  Index m_stats = 0;
+  core::Buffer<double, Space> m_stage;
 };
 
 }  // namespace learner_detail

@@ -289,7 +289,7 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
                                                  [](std::uint8_t s) { return s != 0; }));
     m_fluid_steps += fluid * double(m_m.steps);
     if (m_write) m_out->append(m_record.data(), m_member);
-    if (m_sink) m_sink->add(m_member, m_record.data());
+    if (m_sink) m_sink->add(m_member, {m_record.data(), core::Backend::Cpu});
   }
 
   core::Backend m_backend;

@@ -271,7 +271,7 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
     const std::vector<double> v = row.values();
     m_rows.insert(m_rows.end(), v.begin(), v.end());
     if (m_write) write_table();
-    if (m_sink) m_sink->add(m_member, row.sample().data());
+    if (m_sink) m_sink->add(m_member, {row.sample().data(), core::Backend::Cpu});
   }
 
   // /members as `twinsim gather` writes it, for the completed members: names, swept_keys

@@ -29,6 +29,7 @@
 #include <optional>
 
 #include "run_outputs.hpp"
+#include "twinsim/core/Buffer.hpp"
 #include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Timers.hpp"
@@ -96,7 +97,9 @@ void describe_dataset(io::H5File& file, const std::string& path, const Settings2
 }
 
 // What a batch has recorded, host memory; appended to the file when the batch ends, so the file
-// never holds part of a sample. A checkpoint holds the frames recorded so far.
+// never holds part of a sample. A checkpoint holds the frames recorded so far. The vorticity is
+// the file's: with an in-situ trainer and samples.write = false it stays unset (the frames are
+// in the BackendRecord).
 template <class Real>
 struct BatchRecord {
   int batch = 0;
@@ -150,6 +153,41 @@ struct BatchRecord {
     r.get("batch/spectrum", spectrum.data(), spectrum.size());
     r.get("batch/steps", steps.data(), steps.size());
   }
+};
+
+// The batch's trajectories [b][time][y][x] in the solver's memory, for an in-situ trainer
+// (loop::SampleSink), which reads them there: on the GPU no frame goes to the host for it.
+template <class Real>
+class BackendRecord {
+ public:
+  BackendRecord(core::Backend backend, std::size_t n)
+      : m_backend(backend),
+        m_space(backend == core::Backend::Gpu ? core::MemorySpace::Device
+                                              : core::MemorySpace::Host),
+        m_data(static_cast<Real*>(core::detail::allocate(n * sizeof(Real), m_space))),
+        m_n(n) {}
+  ~BackendRecord() { core::detail::deallocate(m_data, m_space); }
+  BackendRecord(const BackendRecord&) = delete;
+  BackendRecord& operator=(const BackendRecord&) = delete;
+
+  Real* data() { return m_data; }
+  core::Backend backend() const { return m_backend; }
+  // Checkpoints: the host copy and back.
+  std::vector<Real> to_host() const {
+    std::vector<Real> h(m_n);
+    core::detail::copy_bytes(h.data(), core::MemorySpace::Host, m_data, m_space, m_n * sizeof(Real));
+    return h;
+  }
+  void from_host(const std::vector<Real>& h) {
+    TWINSIM_REQUIRE(h.size() == m_n, "batch record: another size");
+    core::detail::copy_bytes(m_data, m_space, h.data(), core::MemorySpace::Host, m_n * sizeof(Real));
+  }
+
+ private:
+  core::Backend m_backend;
+  core::MemorySpace m_space;
+  Real* m_data;
+  std::size_t m_n;
 };
 
 // The shape of every sample's record, known to every rank (the file only to rank 0).
@@ -351,7 +389,14 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     m_g.save(out);
     if (finished() || !m_solver) return;
     save_state(m_solver->state(), out, "solver");
-    m_record->save(out, std::uint64_t(m_g.recorded));
+    if (!m_device) {
+      m_record->save(out, std::uint64_t(m_g.recorded));
+      return;
+    }
+    // The frames the trainer's copy holds (the host record may hold none of them).
+    BatchRecord<Real> r = *m_record;
+    r.vorticity = m_device->to_host();
+    r.save(out, std::uint64_t(m_g.recorded));
   }
   // The loop's check (at the end and before each checkpoint): one reduction over the batch on
   // the device. Each snapshot is checked as it is recorded (record_snapshot).
@@ -369,6 +414,7 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     make_batch();
     m_solver->set_state(load_state<Real>(in, "solver"));
     m_record->load(in, std::uint64_t(m_g.recorded));
+    if (m_device) m_device->from_host(m_record->vorticity);
   }
 
   // timing.solver_s: the loop's "advance" phase, the recording of snapshots and the appends to
@@ -427,12 +473,17 @@ class Generator : public loop::Stepper, public loop::SampleSource {
                                   m_s.samples - m_g.begin);
   }
 
-  // The solver and the empty record of this rank's batch.
+  // The solver and the empty record of this rank's batch (with a sink, its frames in the
+  // solver's memory too).
   void make_batch() {
     Vorticity2DConfig bc = m_s.solver;
     bc.batch = batch_size();
     m_solver = make_vorticity2d<Real>(m_backend, bc);
     m_record.emplace(bc.batch, m_layout.frames, m_layout.plane, m_layout.shells);
+    m_device.reset();
+    if (m_sink)
+      m_device = std::make_unique<BackendRecord<Real>>(
+          m_backend, std::size_t(bc.batch) * m_layout.frames * m_layout.plane);
   }
 
   // The round at m_g.begin: this rank's batch (if any) from its initial fields, with its
@@ -441,6 +492,7 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     m_started = true;
     m_solver.reset();
     m_record.reset();
+    m_device.reset();
     m_g.recorded = m_g.batch_step = 0;
     const std::int64_t first = batch_begin();
     const int count = batch_size();
@@ -466,11 +518,12 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     std::vector<double> no_d;
     std::vector<std::int64_t> no_i;
     const BatchRecord<Real>* r = m_record ? &*m_record : nullptr;
-    auto w = m_comm.gather(r ? r->vorticity : no_w, root);
+    auto w = m_comm.gather(r && m_write ? r->vorticity : no_w, root);  // only the file's
     auto e = m_comm.gather(r ? r->energy : no_d, root);
     auto z = m_comm.gather(r ? r->enstrophy : no_d, root);
     auto spec = m_comm.gather(r ? r->spectrum : no_d, root);
     auto steps = m_comm.gather(r ? r->steps : no_i, root);
+    hand_over();
     if (!m_comm.root()) return;
     std::int64_t first = m_g.begin;
     for (std::size_t k = 0; k < e.size() && !e[k].empty(); ++k) {
@@ -478,7 +531,6 @@ class Generator : public loop::Stepper, public loop::SampleSource {
                                     std::move(w[k]), std::move(e[k]), std::move(z[k]),
                                     std::move(spec[k]), std::move(steps[k]));
       if (m_write) m_out->append(batch, first);
-      hand_over(batch, first);
       add_sums(batch);
       first += batch.batch;
     }
@@ -495,13 +547,21 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     }
     const std::uint64_t k = std::uint64_t(m_g.recorded), frames = m_layout.frames;
     const std::uint64_t plane = m_layout.plane, shells = m_layout.shells;
-    const std::vector<Real> w = m_solver->vorticity(m_s.stored_ny, m_s.stored_nx);
+    // The trainer's frames stay in the solver's memory; the host's only for the file (and a
+    // Taylor-Green run's check).
+    if (m_device)
+      m_solver->vorticity_into(m_s.stored_ny, m_s.stored_nx, m_device->data() + k * plane,
+                               std::int64_t(frames * plane));
+    const bool host = m_write || !m_device || (batch_begin() == 0 && m_s.taylor_green());
+    const std::vector<Real> w =
+        host ? m_solver->vorticity(m_s.stored_ny, m_s.stored_nx) : std::vector<Real>{};
     const std::vector<double> e = m_solver->kinetic_energy();
     const std::vector<double> spec = m_solver->energy_spectrum();
     BatchRecord<Real>& r = *m_record;
     for (int b = 0; b < r.batch; ++b) {
-      std::copy_n(w.begin() + b * plane, plane,
-                  r.vorticity.begin() + (std::size_t(b) * frames + k) * plane);
+      if (host)
+        std::copy_n(w.begin() + b * plane, plane,
+                    r.vorticity.begin() + (std::size_t(b) * frames + k) * plane);
       r.energy[b * frames + k] = e[b];
       r.enstrophy[b * frames + k] = z[b];
       std::copy_n(spec.begin() + b * shells, shells,
@@ -543,14 +603,31 @@ class Generator : public loop::Stepper, public loop::SampleSource {
                          m_g.batch_steps);
   }
 
-  // A finished batch's trajectories to the sink (in-situ training), in sample order.
-  void hand_over(const BatchRecord<Real>& r, std::int64_t first) {
+  // The finished round's trajectories to the sink (in-situ training), in sample order, this
+  // rank's where the solver's memory holds them. Across ranks every rank's sink gets every
+  // trajectory (data-parallel training holds them all): each batch is broadcast from its rank
+  // through host memory (collective).
+  void hand_over() {
     if (!m_sink) return;
-    const std::size_t n = r.frames * r.plane;
-    std::vector<double> values(n);
-    for (int b = 0; b < r.batch; ++b) {
-      std::copy_n(r.vorticity.begin() + std::size_t(b) * n, n, values.begin());
-      m_sink->add(first + b, values.data());
+    const std::size_t n = m_layout.frames * m_layout.plane;
+    const std::int64_t batch = m_s.solver.batch;
+    for (int q = 0; q < m_comm.size(); ++q) {
+      const std::int64_t first = m_g.begin + q * batch;
+      const std::int64_t count = std::clamp<std::int64_t>(m_s.samples - first, 0, batch);
+      if (count == 0) break;
+      if (q == m_comm.rank()) {
+        if (m_comm.size() > 1) {
+          std::vector<Real> h = m_device->to_host();
+          m_comm.broadcast(h.data(), h.size() * sizeof(Real), q);
+        }
+        for (std::int64_t b = 0; b < count; ++b)
+          m_sink->add(first + b, {m_device->data() + std::size_t(b) * n, m_device->backend()});
+        continue;
+      }
+      std::vector<Real> h(std::size_t(count) * n);
+      m_comm.broadcast(h.data(), h.size() * sizeof(Real), q);
+      for (std::int64_t b = 0; b < count; ++b)
+        m_sink->add(first + b, {h.data() + std::size_t(b) * n, core::Backend::Cpu});
     }
   }
 
@@ -575,6 +652,7 @@ class Generator : public loop::Stepper, public loop::SampleSource {
   GeneratorState m_g;
   std::unique_ptr<Vorticity2D<Real>> m_solver;  // this rank's batch (null: none this round)
   std::optional<BatchRecord<Real>> m_record;
+  std::unique_ptr<BackendRecord<Real>> m_device;  // with a sink: the batch's frames, solver memory
   loop::SampleSink* m_sink = nullptr;
   bool m_write = true;  // trajectories into the file (false: to the sink only)
 };

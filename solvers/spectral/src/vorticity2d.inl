@@ -132,6 +132,12 @@ void truncate_modes(const Grid2D fine, const Grid2D coarse, int batch, const Com
   });
 }
 
+// Planes of `plane` values, contiguous in d_from [n], to d_to at `stride` apart.
+template <class Real>
+void copy_planes(const Real* d_from, Index plane, Index n, Index stride, Real* d_to) {
+  for_each_index(n, [=] TWINSIM_HD(Index i) { d_to[(i / plane) * stride + i % plane] = d_from[i]; });
+}
+
 enum class Norm { energy, enstrophy };
 template <class Real>
 double mode_sum(const Grid2D g, Norm norm, const Complex<Real>* d_w_sample) {
@@ -253,18 +259,15 @@ class Vorticity2DImpl final : public spectral::Vorticity2D<Real> {
   }
 
   std::vector<Real> vorticity(int ny_out, int nx_out) override {
-    TWINSIM_REQUIRE(ny_out >= 2 && nx_out >= 2 && ny_out % 2 == 0 && nx_out % 2 == 0 &&
-                        ny_out <= m_config.ny && nx_out <= m_config.nx,
-                    "output grid: even sizes no larger than the solver's");
-    if (!m_out_fft || m_out_fft->shape() != std::vector<int>{ny_out, nx_out}) {
-      m_out_fft = core::make_real_fft<Real>(k_backend, {ny_out, nx_out}, m_config.batch);
-      m_out = Buffer<Real, Space>(std::size_t(ny_out) * nx_out * m_config.batch);
-    }
-    const Grid2D coarse = make_grid(nx_out, ny_out, m_config.lx, m_config.ly);
-    // The gradient buffer is free between steps and holds at least batch coarse planes.
-    truncate_modes(m_grid, coarse, m_config.batch, m_w.data(), m_grad.data());
-    m_out_fft->inverse(m_grad.data(), m_out.data());
+    output_vorticity(ny_out, nx_out);
     return core::to_host(m_out);
+  }
+
+  void vorticity_into(int ny_out, int nx_out, Real* d_to, std::int64_t stride) override {
+    output_vorticity(ny_out, nx_out);
+    const Index plane = Index(ny_out) * nx_out;
+    TWINSIM_REQUIRE(stride >= plane, "vorticity_into: planes overlap");
+    copy_planes(m_out.data(), plane, Index(m_config.batch) * plane, Index(stride), d_to);
   }
 
   std::vector<double> kinetic_energy() const override { return norms(Norm::energy); }
@@ -289,6 +292,21 @@ class Vorticity2DImpl final : public spectral::Vorticity2D<Real> {
   double spectrum_shell_width() const override { return m_dk; }
 
  private:
+  // The vorticity on the ny_out x nx_out grid into m_out [b][y][x].
+  void output_vorticity(int ny_out, int nx_out) {
+    TWINSIM_REQUIRE(ny_out >= 2 && nx_out >= 2 && ny_out % 2 == 0 && nx_out % 2 == 0 &&
+                        ny_out <= m_config.ny && nx_out <= m_config.nx,
+                    "output grid: even sizes no larger than the solver's");
+    if (!m_out_fft || m_out_fft->shape() != std::vector<int>{ny_out, nx_out}) {
+      m_out_fft = core::make_real_fft<Real>(k_backend, {ny_out, nx_out}, m_config.batch);
+      m_out = Buffer<Real, Space>(std::size_t(ny_out) * nx_out * m_config.batch);
+    }
+    const Grid2D coarse = make_grid(nx_out, ny_out, m_config.lx, m_config.ly);
+    // The gradient buffer is free between steps and holds at least batch coarse planes.
+    truncate_modes(m_grid, coarse, m_config.batch, m_w.data(), m_grad.data());
+    m_out_fft->inverse(m_grad.data(), m_out.data());
+  }
+
   void restart_clock() {
     m_steps = 0;
     m_time = 0;

@@ -295,6 +295,37 @@ TYPED_TEST(Vorticity2DTest, ANonFiniteValueInAnySampleIsFoundByOneReduction) {
   }
 }
 
+// An in-situ trainer's frames (vorticity_into): the truncated vorticity left in the backend's
+// memory at a trajectory's stride equals vorticity()'s host copy bit for bit, and once the
+// output grid's FFT exists it costs kernels only: no copy to the host, no allocation, no wait.
+TYPED_TEST(Vorticity2DTest, FramesIntoTheBackendsMemoryEqualTheHostCopyWithoutACopy) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  Vorticity2DConfig c;
+  c.nx = c.ny = 16;
+  c.batch = 3;
+  auto solver = spectral::make_vorticity2d<double>(TypeParam::k_backend, c);
+  const std::vector<double> one = smooth_vorticity(c.nx, k_amplitude);
+  std::vector<double> w;
+  for (int b = 0; b < c.batch; ++b) w.insert(w.end(), one.begin(), one.end());
+  solver->set_vorticity(w);
+  solver->advance(2);
+  constexpr int n_out = 8, frames = 2;
+  constexpr std::int64_t plane = n_out * n_out, stride = frames * plane;
+  core::Buffer<double, typename TypeParam::Space> record(std::size_t(c.batch * stride));
+  const std::vector<double> host = solver->vorticity(n_out, n_out);  // makes the output FFT
+  const core::ExecCounts before = core::exec_counts();
+  solver->vorticity_into(n_out, n_out, record.data() + plane, stride);  // frame 1 of each
+  const core::ExecCounts cost = core::exec_counts() - before;
+  EXPECT_EQ(cost.copies, 0);
+  EXPECT_EQ(cost.allocations, 0);
+  EXPECT_EQ(cost.synchronizations, 0);
+  const std::vector<double> all = core::to_host(record);
+  for (int b = 0; b < c.batch; ++b)
+    EXPECT_TRUE(std::equal(host.begin() + b * plane, host.begin() + (b + 1) * plane,
+                           all.begin() + b * stride + plane))
+        << "sample " << b;
+}
+
 // Spectral truncation of a band-limited field is exact: Taylor-Green mode 2 solved at 64^2 and
 // stored at 16^2 equals the formula sampled on the 16^2 grid.
 TYPED_TEST(Vorticity2DTest, TruncationToACoarseGridIsExactForBandLimitedFields) {

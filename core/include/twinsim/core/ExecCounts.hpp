@@ -11,6 +11,9 @@
 //                    every Buffer copy (copy, to_host, from_host: cudaMemcpy waits)
 //   allocation       every Buffer allocation (both spaces: the OpenMP backend's Space is host
 //                    memory), the growth of the CUDA backend's persistent reduction scratch
+//   copy             every Buffer copy (copy, to_host, from_host, any pair of spaces: on the
+//                    CUDA backend a cudaMemcpy, on the OpenMP backend the memcpy standing in
+//                    for it); each is a synchronization too
 //
 // TWINSIM_SYNC_CHECK=1 in the environment: the CUDA backend synchronises after every launch
 // and reports a failing kernel by its call site (file:line) instead of at the next
@@ -23,11 +26,12 @@ struct ExecCounts {
   std::int64_t synchronizations = 0;
   std::int64_t allocations = 0;
   std::int64_t launches = 0;
+  std::int64_t copies = 0;
 };
 
 inline ExecCounts operator-(const ExecCounts& a, const ExecCounts& b) {
   return {a.synchronizations - b.synchronizations, a.allocations - b.allocations,
-          a.launches - b.launches};
+          a.launches - b.launches, a.copies - b.copies};
 }
 
 // Totals since the program started (all threads).
@@ -40,6 +44,7 @@ namespace detail {
 void count_synchronization();
 void count_allocation();
 void count_launch();
+void count_copy();
 }  // namespace detail
 
 }  // namespace twinsim::core

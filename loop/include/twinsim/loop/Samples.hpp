@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "twinsim/core/Backend.hpp"
+
 namespace twinsim::loop {
 
 // The trajectories a run produces: `count` of `frames` frames of ny x nx values, a frame every
@@ -25,12 +27,24 @@ struct SampleShape {
   bool table() const { return !columns.empty(); }
 };
 
+// One trajectory (or table row) where the source holds it: frames x ny x nx values, float or
+// double, in the memory of `memory` (Cpu: host memory, Gpu: the device's), so that a solver
+// recording on the GPU hands over device memory and the sink reads it there, with no host copy.
+struct SampleSpan {
+  const void* values = nullptr;
+  bool single = false;  // float (else double)
+  core::Backend memory = core::Backend::Cpu;
+
+  SampleSpan(const double* v, core::Backend m) : values(v), single(false), memory(m) {}
+  SampleSpan(const float* v, core::Backend m) : values(v), single(true), memory(m) {}
+};
+
 class SampleSink {
  public:
   virtual ~SampleSink() = default;
   // Trajectory (or table row) `index` of the run (0-based, the run's own numbering) is
-  // complete: frames x ny x nx values, host memory, valid during the call only.
-  virtual void add(std::int64_t index, const double* values) = 0;
+  // complete; its values are valid during the call only.
+  virtual void add(std::int64_t index, const SampleSpan& values) = 0;
 };
 
 // Implemented by a stepper whose run produces trajectories.
@@ -38,7 +52,8 @@ class SampleSource {
  public:
   virtual ~SampleSource() = default;
   // From now on every completed trajectory also goes to `sink` (null: none). A restarted run
-  // hands over only those completed after its checkpoint. write = false: the trajectories go
+  // hands over only those completed after its checkpoint. Across MPI ranks, every rank's sink
+  // gets every trajectory of the run, in the same order (data-parallel training). write = false: the trajectories go
   // to the sink only, not into the run's own output file.
   virtual void set_sink(SampleSink* sink, bool write) = 0;
 };

@@ -27,6 +27,12 @@
 // starts when the solver ends, on the data `twinsim train` would read from the solver's file:
 // the model is the same, bit for bit, on the same backend (test_in_situ).
 //
+// The buffer lives in the Learner's backend memory (Learner::reserve_slots): a trajectory handed
+// over in that memory (the spectral generator's frames on the GPU) is stored and normalised
+// there, with no copy to the host. Across MPI ranks (a kind that splits across ranks: the
+// spectral 2D ensemble) every rank's buffer gets every trajectory and training is data parallel
+// (Learner::train_across), equal to one rank to round-off.
+//
 // Any kind that declares Kind::samples and whose stepper is a loop::SampleSource can be
 // wrapped; solvers never include this library: the program lists
 // with_training<spectral::kind_2d>() and with_training<lbm::ensemble_kind>() where it would

@@ -71,6 +71,10 @@ class Vorticity2D {
   // Vorticity on an ny_out x nx_out grid (even, at most the solver's) by spectral truncation,
   // copied to the host [b][y][x]; ny_out = ny, nx_out = nx gives the solver's grid values.
   virtual std::vector<Real> vorticity(int ny_out, int nx_out) = 0;
+  // The same left in the backend's memory: sample b's plane to d_to + b * stride, d_to in the
+  // backend's memory (an in-situ trainer's frames: no copy to the host, no allocation after the
+  // first call for a grid).
+  virtual void vorticity_into(int ny_out, int nx_out, Real* d_to, std::int64_t stride) = 0;
   // Per sample: mean kinetic energy 1/2 <u^2 + v^2> [length^2/time^2] and enstrophy
   // 1/2 <w^2> [1/time^2], from the modes (exact Parseval sums).
   virtual std::vector<double> kinetic_energy() const = 0;

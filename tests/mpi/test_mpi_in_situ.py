@@ -1,0 +1,142 @@
+"""In-situ training across MPI ranks (surrogates/InSitu.hpp with Learner::train_across): the
+spectral 2D ensemble's ranks each run their batches, every rank's sample buffer gets every
+trajectory (the generator broadcasts each batch from its rank), and the training is data
+parallel as `twinsim train`'s: each rank its part of every batch, the gradients averaged.
+
+Run by CTest as: /usr/bin/python3 test_mpi_in_situ.py <path to twinsim> <mpirun> <source dir>
+
+- Training after the solver (steps_per_sample = 0): 2 ranks equal 1 rank to round-off (the
+  batch's gradient summed in another grouping, as test_mpi_train.py measures: float64
+  parameters within 1e-11 relative), the history's losses too; the solver's dataset equal bit
+  for bit; rank 0 alone writes the run folder's files.
+- Training during the run (steps_per_sample = 2): a round of 2 ranks x 2 samples hands over
+  what one rank's batch of 4 does, so 2 ranks with spectral.batch = 2 equal 1 rank with
+  spectral.batch = 4 to round-off.
+- A 2-rank run restarted from a checkpoint while the solver runs equals the uninterrupted 2-rank
+  run bit for bit.
+- Refused before anything is written (exit 2): train.batch below the rank count, and
+  samples.share (a wall-clock share would give the ranks different step counts).
+"""
+import csv
+import glob
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+from test_mpi import twinsim
+
+SOURCE = sys.argv[3]
+CASE = os.path.join(SOURCE, "cases", "surrogate", "ns2d_insitu.toml")
+
+# 8 trajectories of 16^2 to t = 5 (6 frames), 100 steps each; 6 train, 2 held out; float64.
+ARGS = ["--set", "spectral.nx=16", "--set", "spectral.ny=16", "--set", "spectral.samples=8",
+        "--set", "spectral.t_end=5", "--set", "spectral.dt=0.05", "--device", "cpu",
+        "--set", "model.width=6", "--set", "model.modes=4", "--set", "model.projection=16",
+        "--set", "train.batch=4", "--set", "train.epochs=6", "--set", "samples.test=[6, 7]",
+        "--set", "samples.in_frames=2", "--set", "train.precision=float64"]
+TOLERANCE = 1e-11
+
+
+def parameters(folder):
+    with h5py.File(os.path.join(folder, "model.h5"), "r") as m:
+        return {k: m["parameters"][k][()] for k in m["parameters"]}
+
+
+def losses(folder):
+    """history.csv's epoch, learning rate, train and test loss columns."""
+    with open(os.path.join(folder, "history.csv")) as f:
+        rows = list(csv.reader(f))
+    keep = [rows[0].index(c) for c in ("epoch", "learning_rate", "train_loss", "test_loss")]
+    return np.array([[float(r[i]) for i in keep] for r in rows[1:]])
+
+
+def vorticity(folder):
+    with h5py.File(os.path.join(folder, "ns2d_insitu.h5"), "r") as f:
+        return f["vorticity/value"][()]
+
+
+class InSituAcrossRanks(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="twinsim-mpi-in-situ-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def run_case(self, ranks, name, *args, status=0):
+        out = os.path.join(self.tmp.name, name)
+        r = twinsim(ranks, "run", CASE, *ARGS, *args, "--out", out)
+        self.assertEqual(r.returncode, status, r.stdout + r.stderr)
+        return out, r
+
+    def assert_close(self, a, b, what):
+        scale = max(np.max(np.abs(a)), 1e-300)
+        self.assertLessEqual(np.max(np.abs(a - b)) / scale, TOLERANCE, what)
+
+    def assert_same_model(self, one, two, what):
+        a, b = parameters(one), parameters(two)
+        self.assertEqual(sorted(a), sorted(b))
+        for name in a:
+            self.assert_close(a[name], b[name], f"{what}: {name}")
+        self.assertEqual(losses(one).shape, losses(two).shape)
+        self.assert_close(losses(one), losses(two), f"{what}: history")
+
+    def test_training_after_the_solver_on_2_ranks_equals_1_rank_to_round_off(self):
+        after = ["--set", "spectral.batch=2", "--set", "samples.steps_per_sample=0"]
+        one, _ = self.run_case(1, "after_1", *after)
+        two, r = self.run_case(2, "after_2", *after)
+        self.assertIn("in situ: data parallel over 2 ranks", r.stderr)
+        self.assertEqual(len(losses(one)), 6)
+        self.assert_same_model(one, two, "steps_per_sample 0, 2 ranks")
+        self.assertTrue(np.array_equal(vorticity(one), vorticity(two)))
+        self.assertEqual(sorted(os.listdir(one)), sorted(os.listdir(two)))
+
+    def test_training_during_the_run_on_2_ranks_equals_1_rank_with_their_round(self):
+        during = ["--set", "samples.steps_per_sample=2"]
+        one, _ = self.run_case(1, "during_1", *during, "--set", "spectral.batch=4")
+        two, _ = self.run_case(2, "during_2", *during, "--set", "spectral.batch=2")
+        self.assert_same_model(one, two, "steps_per_sample 2, a round of 2 x 2 against 4")
+
+    def test_a_2_rank_restart_while_the_solver_runs_equals_the_uninterrupted_run(self):
+        args = ["--set", "spectral.batch=2", "--set", "samples.steps_per_sample=2",
+                "--set", "checkpoint.every_steps=50", "--set", "checkpoint.keep=100"]
+        whole, _ = self.run_case(2, "whole", *args)
+        # As a kill after the checkpoint at solver step 150 (mid second round) leaves it.
+        cut = os.path.join(self.tmp.name, "cut")
+        shutil.copytree(whole, cut)
+        os.remove(os.path.join(cut, "model.h5"))
+        at = "step_0000000150.h5"
+        for ckpt in glob.glob(os.path.join(cut, "checkpoints", "**", "step_*.h5"),
+                              recursive=True):
+            if not ckpt.endswith(at):
+                os.remove(ckpt)
+        self.assertEqual(len(glob.glob(os.path.join(cut, "checkpoints", "**", at),
+                                       recursive=True)), 2)
+        r = twinsim(2, "run", CASE, *ARGS, *args, "--out", cut, "--restart",
+                    os.path.join(cut, "checkpoints", at))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        a, b = parameters(whole), parameters(cut)
+        for name in a:
+            self.assertTrue(np.array_equal(a[name], b[name]), name)
+        self.assertTrue(np.array_equal(losses(whole), losses(cut)))
+        self.assertTrue(np.array_equal(vorticity(whole), vorticity(cut)))
+
+    def test_a_batch_below_the_rank_count_and_a_wall_time_share_are_refused(self):
+        for args, message in (
+                (["--set", "train.batch=1"], "train.batch = 1 is less than the 2 MPI ranks"),
+                (["--set", "samples.share=0.5"], "samples.share = 0.5")):
+            out = os.path.join(self.tmp.name, "refused")
+            r = twinsim(2, "run", CASE, *ARGS, *args, "--out", out)
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            self.assertIn(message, r.stderr)
+            self.assertFalse(os.path.exists(out))
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
