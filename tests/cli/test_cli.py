@@ -426,6 +426,14 @@ def file_size_limit(limit_bytes):
     return apply
 
 
+def address_space_limit(limit_bytes):
+    """preexec_fn for a child whose address space (ulimit -v) is limit_bytes."""
+    def apply():
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+    return apply
+
+
 def leftovers(folder):
     """Temporary files (*.tmp) anywhere under folder."""
     return [os.path.join(d, f) for d, _, names in os.walk(folder) for f in names
@@ -743,6 +751,35 @@ class Robustness(unittest.TestCase):
             self.assertEqual(r.returncode, 2, f"{name}: {r.stderr}")
             self.assertIn(key, r.stderr, name)
             self.assertFalse(os.path.exists(out), name)
+
+    # Issue 20's remaining items: the CUDA libraries' address space, damaged training data, the
+    # trainer's memory preflight, the run-folder lock of train / predict / --restart.
+
+    def test_the_cpu_path_needs_no_cuda_libraries_address_space(self):
+        # cuFFT and cuBLAS (about 0.9 GiB mapped in a CUDA build) are opened when the GPU backend
+        # first uses them, so check, a spectral run (FFTW) and a training (OpenBLAS) on the CPU
+        # fit in a 600 MiB address space, as batch systems' ulimit -v may set.
+        if "libasan" in subprocess.run(["ldd", TWINSIM], capture_output=True, text=True).stdout:
+            self.skipTest("AddressSanitizer reserves terabytes of address space")
+        env = dict(os.environ, OMP_NUM_THREADS="2")  # 8 MiB of stack per thread
+
+        def limited(*args):
+            return subprocess.run([TWINSIM, *args], capture_output=True, text=True, env=env,
+                                  timeout=300, preexec_fn=address_space_limit(600 << 20))
+        r = limited("check", DEMO)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = limited("run", DEMO, "--set", "taylor_green.n=16", "--device", "cpu",
+                    "--out", self.out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        values = np.random.default_rng(5).standard_normal((6, 5, 8, 8))
+        r = limited("train", *self.tiny_training(values), "--out",
+                    os.path.join(self.tmp.name, "train"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        info = twinsim("info").stdout
+        if "CUDA" in info:  # a CUDA build names the libraries the GPU backend opens
+            self.assertRegex(info, r"cuFFT +\S*libcufft\.so\.\d+|cuFFT +the GPU backend needs")
+            self.assertRegex(info, r"cuBLAS +\S*libcublas\.so\.\d+|cuBLAS +the GPU backend needs")
+
 
 
 def case_text(case, extra=""):
