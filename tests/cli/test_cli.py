@@ -780,6 +780,64 @@ class Robustness(unittest.TestCase):
             self.assertRegex(info, r"cuFFT +\S*libcufft\.so\.\d+|cuFFT +the GPU backend needs")
             self.assertRegex(info, r"cuBLAS +\S*libcublas\.so\.\d+|cuBLAS +the GPU backend needs")
 
+    def small_spectral_data(self):
+        """A trajectory file written by twinsim: 6 samples of 5 frames of 16 x 16."""
+        data = os.path.join(self.tmp.name, "data")
+        r = twinsim("run", os.path.join(ROOT, "cases", "surrogate", "ns2d_small_data.toml"),
+                    "--out", data, "--set", "spectral.nx=16", "--set", "spectral.ny=16",
+                    "--set", "spectral.samples=6", "--set", "spectral.batch=6",
+                    "--set", "spectral.t_end=5", "--device", "cpu")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return os.path.join(data, "ns2d_small_data.h5")
+
+    def test_damaged_training_data_is_refused_or_named(self):
+        case = os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml")
+        small = ["--set", "data.train_samples=4", "--set", "data.test_samples=2",
+                 "--set", "data.in_frames=2", "--set", "model.modes=2", "--device", "cpu"]
+        # A file twinsim wrote carries checksums: 2,000 flipped bytes in its trajectories are
+        # refused at check and before train's run folder, naming the file, dataset and sample.
+        data = self.small_spectral_data()
+        r = twinsim("check", case, *small, "--set", f'data.files=["{data}"]')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(data, "r") as h5:
+            ds = h5["/vorticity/value"]
+            chunks = [ds.id.get_chunk_info(i) for i in range(ds.id.get_num_chunks())]
+        places = [(c.byte_offset, c.size) for c in chunks]
+        rng = np.random.default_rng(7)
+        with open(data, "r+b") as f:
+            for _ in range(2000):
+                offset, size = places[rng.integers(len(places))]
+                f.seek(offset + int(rng.integers(size)))
+                byte = f.read(1)[0]
+                f.seek(-1, os.SEEK_CUR)
+                f.write(bytes([byte ^ (1 << int(rng.integers(8)))]))
+        for command in ("check", "train"):
+            out = ["--out", self.out] if command == "train" else []
+            r = twinsim(command, case, *small, "--set", f'data.files=["{data}"]', *out)
+            self.assertEqual(r.returncode, 2, f"{command}: {r.stderr}")
+            self.assertRegex(r.stderr, r"data\.files: sample \d of /vorticity/value in '" +
+                             data + "' does not match its checksum")
+            self.assertFalse(os.path.exists(self.out))
+        # A file written elsewhere has no checksum: trajectories far larger than the others (a
+        # flipped exponent bit) are a warning naming them; the training goes ahead.
+        foreign = os.path.join(self.tmp.name, "foreign.h5")
+        with h5py.File(foreign, "w") as h5:
+            h5["/vorticity/value"] = np.random.default_rng(8).standard_normal((6, 5, 8, 8))
+            offset = h5["/vorticity/value"].id.get_offset()
+        with open(foreign, "r+b") as f:
+            for value in (1 * 320 + 17, 4 * 320 + 100):  # samples 1 and 4: top bytes inverted
+                f.seek(offset + 8 * value + 7)
+                byte = f.read(1)[0]
+                f.seek(-1, os.SEEK_CUR)
+                f.write(bytes([byte ^ 0xFF]))
+        r = twinsim("check", case, *small, "--set", f'data.files=["{foreign}"]')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("data.files: 2 trajectories are far larger than the median trajectory",
+                      r.stderr)
+        self.assertIn(f"sample 1 of '{foreign}'", r.stderr)
+        self.assertIn(f"sample 4 of '{foreign}'", r.stderr)
+        self.assertIn("carry no checksum", r.stderr)
+
 
 
 def case_text(case, extra=""):
