@@ -223,6 +223,28 @@ void check_data(const io::Case& c) {
   }
 }
 
+Trajectories data_extent(const io::Case& c) {
+  const bool table = c.get_string("data.kind") == "table";
+  Trajectories e;
+  for (const std::string& path : c.get_strings("data.files")) {
+    const io::H5File f = open_data_file(path);
+    if (table) {
+      e.samples += std::int64_t(
+          f.attribute_as<std::vector<std::string>>("/members", "names").size());
+      e.frames = std::int64_t(c.get_strings("data.inputs").size() +
+                              c.get_strings("data.outputs").size());
+      e.ny = e.nx = 1;
+      continue;
+    }
+    const io::Shape shape = f.shape(c.get_string("data.dataset"));
+    e.samples += std::int64_t(shape[0]);
+    e.frames = std::int64_t(shape[1]);
+    e.ny = std::int64_t(shape[2]);
+    e.nx = std::int64_t(shape[3]);
+  }
+  return e;
+}
+
 TrajectorySet select_samples(const TrajectorySet& set, std::int64_t first, std::int64_t count) {
   if (first < 0 || count < 0 || first + count > set.shape.samples)
     throw core::Error(fmt::format("samples [{}, {}) requested from a dataset of {} samples", first,

@@ -19,6 +19,7 @@
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/Learner.hpp"
 #include "twinsim/surrogates/Schema.hpp"
+#include "twinsim/surrogates/Train.hpp"
 
 namespace twinsim::nn {
 
@@ -465,6 +466,14 @@ loop::Plan plan_in_situ(const loop::Kind& solver, const io::Case& c) {
       capacity > 0 ? std::min(capacity, shape.count - tests) : shape.count - tests;
   plan.checkpoint_bytes +=
       std::uint64_t((slots + tests) * shape.frames * shape.ny * shape.nx) * sizeof(double);
+  // The learner: parameters, a batch's activations, the buffer's trajectories on the backend.
+  const std::int64_t in = shape.table() ? shape.inputs : c.get_int("samples.in_frames");
+  const std::int64_t out = shape.table() ? std::int64_t(shape.columns.size()) - shape.inputs
+                                         : c.get_int("samples.out_frames");
+  const Trajectories resident{slots + tests, shape.frames, shape.ny, shape.nx};
+  add_learner(plan, learner_plan(model_spec(c, int(in), int(out)),
+                                 c.get_string("train.precision"), c.get_int("train.batch"),
+                                 resident, slots * resident.windows_per_sample(int(in), int(out))));
   return plan;
 }
 

@@ -838,6 +838,31 @@ class Robustness(unittest.TestCase):
         self.assertIn(f"sample 4 of '{foreign}'", r.stderr)
         self.assertIn("carry no checksum", r.stderr)
 
+    def test_training_that_does_not_fit_in_memory_is_refused_before_the_run_folder(self):
+        # The trainer's plan (parameters and Adam's moments, a batch's activations, the data)
+        # against the memory available, here an address-space limit of 1 GiB: a huge width
+        # names the model's sizes, a batch of large fields names train.batch.
+        env = dict(os.environ, OMP_NUM_THREADS="2")
+
+        def train(values, *extra):
+            return subprocess.run([TWINSIM, "train", *self.tiny_training(values), *extra,
+                                   "--out", self.out], capture_output=True, text=True, env=env,
+                                  timeout=300, preexec_fn=address_space_limit(1 << 30))
+        if "libasan" in subprocess.run(["ldd", TWINSIM], capture_output=True, text=True).stdout:
+            self.skipTest("AddressSanitizer reserves terabytes of address space")
+        rng = np.random.default_rng(9)
+        r = train(rng.standard_normal((6, 5, 8, 8)), "--set", "model.width=3000")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("of memory and", r.stderr)
+        self.assertIn("choose smaller model.width, model.modes, model.layers, model.projection",
+                      r.stderr)
+        self.assertFalse(os.path.exists(self.out))
+        fields = rng.standard_normal((6, 5, 256, 256))
+        r = train(fields, "--set", "train.batch=12", "--set", "model.projection=64")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("choose smaller train.batch", r.stderr)
+        self.assertFalse(os.path.exists(self.out))
+
 
 
 def case_text(case, extra=""):

@@ -36,6 +36,10 @@ TrajectorySet read_trajectories(const std::vector<std::string>& files,
 // sample; trajectories far larger than the median one in files without checksums are a warning.
 void check_data(const io::Case& case_file);
 
+// What data.files hold, from their headers (a case check_data accepted): all their samples,
+// and the frames and grid of a trajectory; a table's rows, columns as frames, a 1 x 1 grid.
+Trajectories data_extent(const io::Case& case_file);
+
 // Samples [first, first + count) of a set.
 TrajectorySet select_samples(const TrajectorySet& set, std::int64_t first, std::int64_t count);
 
