@@ -863,6 +863,64 @@ class Robustness(unittest.TestCase):
         self.assertIn("choose smaller train.batch", r.stderr)
         self.assertFalse(os.path.exists(self.out))
 
+    def test_table_data_with_an_fno_is_refused_at_check(self):
+        case = os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml")
+        for command in ("check", "train"):
+            out = ["--out", self.out] if command == "train" else []
+            r = twinsim(command, case, "--set", 'data.kind="table"', *out)
+            self.assertEqual(r.returncode, 2, f"{command}: {r.stderr}")
+            self.assertIn('model.kind = "fno2d" needs trajectories on a grid, and data.kind = '
+                          '"table" gives rows', r.stderr)
+            self.assertFalse(os.path.exists(self.out))
+
+    def test_the_run_folder_lock_covers_train_predict_and_restart(self):
+        import socket
+        values = np.random.default_rng(10).standard_normal((6, 5, 8, 8))
+        tiny = self.tiny_training(values)
+        model_dir = os.path.join(self.tmp.name, "model")
+        r = twinsim("train", *tiny, "--set", "checkpoint.every_steps=1", "--out", model_dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        model = os.path.join(model_dir, "model.h5")
+        predict = [*tiny, "--set", f'predict.model="{model}"']
+        # A long training holds its folder: train, predict and --restart into it are refused.
+        p = subprocess.Popen([TWINSIM, "train", *tiny, "--set", "train.epochs=1000000",
+                              "--out", self.out],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=dict(os.environ, OMP_NUM_THREADS="1"))
+        try:
+            lock = os.path.join(self.out, "twinsim.lock")
+            deadline = time.time() + 60
+            while time.time() < deadline and not os.path.exists(os.path.join(self.out, "log.txt")):
+                time.sleep(0.02)
+            with open(lock) as f:
+                self.assertEqual(f.read().split()[1], str(p.pid))
+            for command, extra in (("train", ["--overwrite"]), ("train", ["--restart", "latest"]),
+                                   ("predict", ["--overwrite"])):
+                args = predict if command == "predict" else tiny
+                r = twinsim(command, *args, "--out", self.out, *extra)
+                self.assertEqual(r.returncode, 2, f"{command} {extra}: {r.stderr}")
+                self.assertIn(f"is in use by process {p.pid}", r.stderr)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 3)
+        self.assertFalse(os.path.exists(lock), "the lock goes with the run")
+        # A lock left by a dead process is taken over with a warning by each of them.
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        stale = f"{socket.gethostname()} {dead.pid}\n"
+        for command, args, folder in (("train", [*tiny], os.path.join(self.tmp.name, "fresh")),
+                                      ("predict", predict, os.path.join(self.tmp.name, "pred")),
+                                      ("train", [*tiny, "--set", "checkpoint.every_steps=1",
+                                                 "--restart", "latest"], model_dir)):
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, "twinsim.lock"), "w") as f:
+                f.write(stale)
+            r = twinsim(command, *args, "--out", folder)
+            self.assertEqual(r.returncode, 0, f"{command} {args[-2:]}: {r.stderr}")
+            self.assertIn(f"taking over the lock of run folder '{folder}' from process "
+                          f"{dead.pid}", r.stderr)
+            self.assertFalse(os.path.exists(os.path.join(folder, "twinsim.lock")))
 
 
 def case_text(case, extra=""):
