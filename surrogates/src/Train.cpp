@@ -193,7 +193,8 @@ loop::Plan learner_plan(const ModelSpec& spec, const std::string& precision, std
 void add_learner(loop::Plan& plan, const loop::Plan& learner) {
   const auto add = [](std::uint64_t& a, std::uint64_t b) { a = std::min(a, UINT64_MAX - b) + b; };
   if (plan.device_bytes == 0) plan.device_bytes = plan.checkpoint_bytes;
-  if (plan.memory_bytes == 0) add(plan.memory_bytes, 2 * plan.checkpoint_bytes);
+  if (plan.memory_bytes == 0)
+    for (int copy = 0; copy < 2; ++copy) add(plan.memory_bytes, plan.checkpoint_bytes);
   add(plan.device_bytes, learner.device_bytes);
   add(plan.memory_bytes, learner.memory_bytes);
   add(plan.checkpoint_bytes, learner.checkpoint_bytes);
