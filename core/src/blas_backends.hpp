@@ -3,6 +3,7 @@
 // checks every vendor runs first so that all report a bad call the same way.
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "twinsim/core/Blas.hpp"
 
@@ -23,5 +24,7 @@ std::unique_ptr<Blas<Real>> make_openblas();
 // cuBLAS, device memory (cuda/blas_cublas.cu); defined only when TWINSIM_HAVE_CUDA.
 template <class Real>
 std::unique_ptr<Blas<Real>> make_cublas();
+// For twinsim info: the cuBLAS library the GPU backend opens (its file), or why it cannot.
+std::string cublas_library();
 
 }  // namespace twinsim::core::detail

@@ -3,6 +3,7 @@
 // make_complex_fft, and the shape arithmetic both vendors share. Arguments reach these
 // already validated (fft.cpp).
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -53,5 +54,7 @@ template <class Real>
 std::unique_ptr<RealFft<Real>> make_cufft_real_fft(const std::vector<int>& shape, int batch);
 template <class Real>
 std::unique_ptr<ComplexFft<Real>> make_cufft_complex_fft(const std::vector<int>& shape, int batch);
+// For twinsim info: the cuFFT library the GPU backend opens (its file), or why it cannot.
+std::string cufft_library();
 
 }  // namespace twinsim::core::detail

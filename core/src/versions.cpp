@@ -6,6 +6,8 @@
 #include <spdlog/version.h>
 #include <thrust/version.h>
 
+#include "blas_backends.hpp"
+#include "fft_backends.hpp"
 #include "twinsim/core/config.hpp"
 #include "twinsim/core/detail/cuda_memory.hpp"
 
@@ -25,6 +27,9 @@ std::vector<std::pair<std::string, std::string>> library_versions() {
   };
 #if TWINSIM_HAVE_CUDA
   v.emplace_back("CUDA", detail::cuda_runtime_version());
+  // Opened here to show where they are: other commands open them at the GPU's first use.
+  v.emplace_back("cuFFT", detail::cufft_library());
+  v.emplace_back("cuBLAS", detail::cublas_library());
 #endif
   return v;
 }

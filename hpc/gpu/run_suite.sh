@@ -82,8 +82,10 @@ if git -C "$root" rev-parse HEAD > /dev/null 2>&1 \
   log "# WARNING: this tree differs from the bundle's commit $built outside hpc/ and *.md: rerun hpc/gpu/bundle.sh"
 fi
 # CUDA's own libraries are not bundled: find them where the machine keeps them if the loader
-# does not (toolkit folders, then PyTorch's pip wheels).
-if ldd "$g/bin/twinsim" | grep -q 'not found'; then
+# does not (toolkit folders, then PyTorch's pip wheels). cuFFT and cuBLAS are opened when the
+# GPU backend first uses them, so ldd does not list them: twinsim info says whether it finds them.
+if ldd "$g/bin/twinsim" | grep -q 'not found' \
+  || "$g/bin/twinsim" info 2> /dev/null | grep -q 'the GPU backend needs'; then
   extra=
   wheels=$("$py" -c 'import nvidia; print(" ".join(nvidia.__path__))' 2> /dev/null)
   for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/local/nvidia/lib64 \
@@ -92,6 +94,7 @@ if ldd "$g/bin/twinsim" | grep -q 'not found'; then
   done
   export LD_LIBRARY_PATH=$extra${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 fi
+"$g/bin/twinsim" info 2> /dev/null | grep -E '^  (cuFFT|cuBLAS) ' | sed 's/^  /# /' | tee -a "$OUT/summary.txt"
 missing=$(for f in "$g"/bin/*; do ldd "$f" | grep 'not found' | sed "s|^|$(basename "$f"): |"; done | sort -u)
 if [ -n "$missing" ]; then
   log "# libraries NOT FOUND (these executables cannot start):"

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -18,6 +19,25 @@
 #include "twinsim/surrogates/Models.hpp"
 
 namespace twinsim::nn {
+
+namespace {
+
+// Throws naming the place of the first non-finite value of `values`, trajectories of `shape`
+// (its sample count aside) from sample `first` on.
+void require_finite(const std::vector<double>& values, const Trajectories& s, std::int64_t first,
+                    const std::string& path, const std::string& dataset) {
+  const auto bad =
+      std::find_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); });
+  if (bad == values.end()) return;
+  const std::int64_t i = bad - values.begin(), plane = s.ny * s.nx;
+  throw core::Error(fmt::format(
+      "{}: {} holds a non-finite value ({}) at sample {}, frame {}, y {}, x {}: the data "
+      "are damaged or the run that wrote them diverged",
+      path, dataset, *bad, first + i / (s.frames * plane), i / plane % s.frames,
+      i % plane / s.nx, i % s.nx));
+}
+
+}  // namespace
 
 TrajectorySet read_trajectories(const std::vector<std::string>& files, const std::string& dataset) {
   if (files.empty()) throw core::Error("data.files: no trajectory file given");
@@ -36,16 +56,7 @@ TrajectorySet read_trajectories(const std::vector<std::string>& files, const std
                                     dataset, a.shape.size()));
     const Trajectories s{std::int64_t(a.shape[0]), std::int64_t(a.shape[1]),
                          std::int64_t(a.shape[2]), std::int64_t(a.shape[3])};
-    const auto bad = std::find_if(a.values.begin(), a.values.end(),
-                                  [](double v) { return !std::isfinite(v); });
-    if (bad != a.values.end()) {
-      const std::int64_t i = bad - a.values.begin(), plane = s.ny * s.nx;
-      throw core::Error(fmt::format(
-          "{}: {} holds a non-finite value ({}) at sample {}, frame {}, y {}, x {}: the data "
-          "are damaged or the run that wrote them diverged",
-          path, dataset, *bad, i / (s.frames * plane), i / plane % s.frames, i % plane / s.nx,
-          i % s.nx));
-    }
+    require_finite(a.values, s, 0, path, dataset);
     if (set.shape.samples == 0) {
       set.shape = s;
       if (f.exists("/snapshot_time")) {
@@ -84,6 +95,73 @@ io::H5File open_data_file(const std::string& path) {
   }
 }
 
+// One trajectory's size: its root mean square and largest magnitude.
+struct SampleSize {
+  std::string file;
+  std::int64_t index = 0;  // in its file
+  double rms = 0, largest = 0;
+  bool checked = false;  // its file's checksums vouch for it
+};
+
+// Every trajectory of `dataset` in data file f, read one at a time: values damaged after
+// writing (a checksum that does not match) and non-finite values are refused naming the file,
+// the dataset and the sample; each trajectory's size goes to `sizes`.
+void check_values(const io::H5File& f, const std::string& path, const std::string& dataset,
+                  const io::Shape& shape, std::vector<SampleSize>& sizes) {
+  const bool checked = io::has_checksums(f, dataset);
+  const Trajectories s{1, std::int64_t(shape[1]), std::int64_t(shape[2]),
+                       std::int64_t(shape[3])};
+  for (std::uint64_t i = 0; i < shape[0]; ++i) {
+    io::Array<double> a;
+    try {
+      a = f.read_frame<double>(dataset, i);
+    } catch (const core::Error& e) {
+      if (checked)
+        throw core::Error(fmt::format(
+            "data.files: sample {} of {} in '{}' does not match its checksum: the file was "
+            "damaged after it was written (disk, copy or edit); write it again or use an "
+            "intact copy", i, dataset, path));
+      throw core::Error(fmt::format("data.files: cannot read sample {} of {} in '{}': {}", i,
+                                    dataset, path, e.what()));
+    }
+    require_finite(a.values, s, std::int64_t(i), path, dataset);
+    if (a.values.empty()) continue;
+    SampleSize size{path, std::int64_t(i), 0, 0, checked};
+    for (double v : a.values) {
+      size.rms += v * v;
+      size.largest = std::max(size.largest, std::abs(v));
+    }
+    size.rms = std::sqrt(size.rms / double(a.values.size()));
+    sizes.push_back(size);
+  }
+}
+
+// Trajectories that no checksum vouches for (files written elsewhere, or by twinsim before it
+// stored checksums) and that are far larger than the median trajectory of data.files: a root
+// mean square 10 times the median's, or a value 1000 times it (what a flipped exponent bit
+// makes). A warning, not a refusal: the data may be right.
+void warn_of_outliers(std::vector<SampleSize> sizes) {
+  if (sizes.size() < 2) return;
+  std::vector<double> rms;
+  for (const SampleSize& s : sizes) rms.push_back(s.rms);
+  std::nth_element(rms.begin(), rms.begin() + rms.size() / 2, rms.end());
+  const double median = rms[rms.size() / 2];
+  if (!(median > 0)) return;
+  std::vector<std::string> listed;
+  std::size_t count = 0;
+  for (const SampleSize& s : sizes)
+    if (!s.checked && (s.rms > 10 * median || s.largest > 1000 * median)) {
+      if (++count <= 5)
+        listed.push_back(fmt::format("sample {} of '{}' (rms {:.3g}, largest |value| {:.3g})",
+                                     s.index, s.file, s.rms, s.largest));
+    }
+  if (count > 0)
+    spdlog::warn("data.files: {} trajectories are far larger than the median trajectory (rms "
+                 "{:.3g}) and carry no checksum: {}{}; damaged data or a run that went wrong? "
+                 "(a warning: the training goes ahead)",
+                 count, median, fmt::join(listed, "; "), count > listed.size() ? "; ..." : "");
+}
+
 }  // namespace
 
 void check_data(const io::Case& c) {
@@ -99,6 +177,7 @@ void check_data(const io::Case& c) {
                                   model));
   const std::int64_t wanted = c.get_int("data.train_samples") + c.get_int("data.test_samples");
   std::int64_t samples = 0;
+  std::vector<SampleSize> sizes;
   for (const std::string& path : files) {
     const io::H5File f = open_data_file(path);
     if (table) {
@@ -128,7 +207,9 @@ void check_data(const io::Case& c) {
                                       "(at most {})", modes, shape[2], shape[3], path,
                                       std::min(shape[2], shape[3]) / 2));
     }
+    check_values(f, path, dataset, shape, sizes);
   }
+  warn_of_outliers(std::move(sizes));
   if (wanted > samples)
     throw core::Error(fmt::format("data.train_samples + data.test_samples = {} exceed the {} {} "
                                   "in data.files", wanted, samples, table ? "rows" : "samples"));
@@ -140,6 +221,28 @@ void check_data(const io::Case& c) {
       throw core::Error(fmt::format("train.init_from: {}", e.what()));
     }
   }
+}
+
+Trajectories data_extent(const io::Case& c) {
+  const bool table = c.get_string("data.kind") == "table";
+  Trajectories e;
+  for (const std::string& path : c.get_strings("data.files")) {
+    const io::H5File f = open_data_file(path);
+    if (table) {
+      e.samples += std::int64_t(
+          f.attribute_as<std::vector<std::string>>("/members", "names").size());
+      e.frames = std::int64_t(c.get_strings("data.inputs").size() +
+                              c.get_strings("data.outputs").size());
+      e.ny = e.nx = 1;
+      continue;
+    }
+    const io::Shape shape = f.shape(c.get_string("data.dataset"));
+    e.samples += std::int64_t(shape[0]);
+    e.frames = std::int64_t(shape[1]);
+    e.ny = std::int64_t(shape[2]);
+    e.nx = std::int64_t(shape[3]);
+  }
+  return e;
 }
 
 TrajectorySet select_samples(const TrajectorySet& set, std::int64_t first, std::int64_t count) {

@@ -20,6 +20,7 @@
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/Learner.hpp"
 #include "twinsim/surrogates/Schema.hpp"
+#include "twinsim/surrogates/Train.hpp"
 
 namespace twinsim::nn {
 
@@ -474,11 +475,18 @@ loop::Plan plan_in_situ(const loop::Kind& solver, const io::Case& c) {
   const std::int64_t slots =
       capacity > 0 ? std::min(capacity, shape.count - tests) : shape.count - tests;
   const std::uint64_t values = std::uint64_t((slots + tests) * shape.frames * shape.ny * shape.nx);
-  // In the backend's memory: the values as handed over and the Learner's normalised copy
-  // (the solver's own lower bound, its state, kept where it gave none).
-  const std::uint64_t real = c.get_string("train.precision") == "float64" ? 8 : 4;
-  if (plan.device_bytes == 0) plan.device_bytes = plan.checkpoint_bytes;
-  plan.device_bytes += values * (sizeof(double) + real);
+  // The learner: parameters, a batch's activations and the buffer's normalised trajectories on
+  // the backend (the solver's own lower bounds made explicit first).
+  const std::int64_t in = shape.table() ? shape.inputs : c.get_int("samples.in_frames");
+  const std::int64_t out = shape.table() ? std::int64_t(shape.columns.size()) - shape.inputs
+                                         : c.get_int("samples.out_frames");
+  const Trajectories resident{slots + tests, shape.frames, shape.ny, shape.nx};
+  add_learner(plan, learner_plan(model_spec(c, int(in), int(out)),
+                                 c.get_string("train.precision"), c.get_int("train.batch"),
+                                 resident, slots * resident.windows_per_sample(int(in), int(out))));
+  // Beside the normalised copy, the values as handed over: in doubles on the backend and in
+  // every checkpoint.
+  plan.device_bytes += values * sizeof(double);
   plan.checkpoint_bytes += values * sizeof(double);
   return plan;
 }

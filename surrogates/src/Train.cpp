@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <variant>
 
 #include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
@@ -17,6 +19,7 @@
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/Learner.hpp"
 #include "twinsim/surrogates/ModelFile.hpp"
+#include "twinsim/surrogates/Models.hpp"
 #include "twinsim/surrogates/Schema.hpp"
 #include "training.hpp"
 
@@ -141,6 +144,12 @@ loop::Run make_run(const loop::Setup& setup) {
   return run;
 }
 
+// Bytes of `values` values of `bytes` each, saturating (absurd cases are refused, not wrapped).
+std::uint64_t bytes_of(double values, double bytes) {
+  const double b = values * bytes;
+  return b < 1.8e19 ? std::uint64_t(b) : UINT64_MAX;
+}
+
 // Data parallel: a batch smaller than the rank count would leave ranks idle at every step.
 void check_train(const io::Case& c) {
   const int ranks = core::world().size();
@@ -152,6 +161,65 @@ void check_train(const io::Case& c) {
 }
 
 }  // namespace
+
+loop::Plan learner_plan(const ModelSpec& spec, const std::string& precision, std::int64_t batch,
+                        const Trajectories& resident, std::int64_t windows) {
+  const double real = precision == "float64" ? 8 : 4;
+  const ModelKind& kind = model_kind(spec.kind);
+  const Footprint f = kind.footprint ? kind.footprint(spec, resident.ny, resident.nx) : Footprint{};
+  const double parameters = 4 * f.parameters;  // values, gradients, Adam's m and v
+  const double activations =
+      f.per_window * double(std::max<std::int64_t>(1, std::min(batch, windows)));
+  const double data = double(resident.samples) * double(resident.frames) * double(resident.ny) *
+                      double(resident.nx);
+  loop::Plan plan;
+  plan.device_bytes = bytes_of(parameters + activations + data, real);
+  plan.checkpoint_bytes = bytes_of(3 * f.parameters, real);
+  plan.output_bytes = bytes_of(f.parameters, 8);  // model.h5 keeps doubles
+  plan.memory_bytes = bytes_of(f.parameters, 8 + 3 * real);
+  if (activations >= parameters && activations >= data) {
+    plan.size_keys = "train.batch";
+  } else if (parameters >= data) {
+    for (const HyperParam& p : kind.params)
+      if (!std::holds_alternative<double>(p.default_value) &&
+          !std::holds_alternative<std::string>(p.default_value))
+        plan.size_keys += (plan.size_keys.empty() ? "model." : ", model.") + p.name;
+  } else {
+    plan.size_keys = "data.train_samples + data.test_samples";
+  }
+  return plan;
+}
+
+void add_learner(loop::Plan& plan, const loop::Plan& learner) {
+  const auto add = [](std::uint64_t& a, std::uint64_t b) { a = std::min(a, UINT64_MAX - b) + b; };
+  if (plan.device_bytes == 0) plan.device_bytes = plan.checkpoint_bytes;
+  if (plan.memory_bytes == 0)
+    for (int copy = 0; copy < 2; ++copy) add(plan.memory_bytes, plan.checkpoint_bytes);
+  add(plan.device_bytes, learner.device_bytes);
+  add(plan.memory_bytes, learner.memory_bytes);
+  add(plan.checkpoint_bytes, learner.checkpoint_bytes);
+  add(plan.output_bytes, learner.output_bytes);
+  plan.size_keys += (plan.size_keys.empty() ? "" : ", or ") + learner.size_keys;
+}
+
+loop::Plan plan_train(const io::Case& c) {
+  const Trajectories all = data_extent(c);
+  Trajectories resident = all;
+  resident.samples = c.get_int("data.train_samples") + c.get_int("data.test_samples");
+  const ModelSpec spec = model_spec(c);
+  const std::int64_t windows =
+      c.get_int("data.train_samples") *
+      std::max<std::int64_t>(1, all.windows_per_sample(spec.in_channels, spec.out_channels));
+  const std::string precision = c.get_string("train.precision");
+  loop::Plan plan = learner_plan(spec, precision, c.get_int("train.batch"), resident, windows);
+  // read_trajectories' doubles of every sample, the train/test copies, their normalised form.
+  const double per_sample = double(all.frames) * double(all.ny) * double(all.nx);
+  const std::uint64_t data = bytes_of(
+      per_sample, 8 * double(all.samples) +
+                      (8 + (precision == "float64" ? 8 : 4)) * double(resident.samples));
+  plan.memory_bytes = std::min(plan.memory_bytes, UINT64_MAX - data) + data;
+  return plan;
+}
 
 loop::Run make_train_run(const loop::Setup& setup) {
   return setup.case_file.get_string("train.precision") == "float64" ? make_run<double>(setup)
@@ -165,7 +233,7 @@ const loop::Kind& train_kind() {
       [](io::Schema& schema) { add_surrogate_schema(schema, false); },
       make_train_run,
       check_train,
-      nullptr,
+      plan_train,
       "command",
       nullptr,
       true};  // data parallel across MPI ranks

@@ -426,6 +426,14 @@ def file_size_limit(limit_bytes):
     return apply
 
 
+def address_space_limit(limit_bytes):
+    """preexec_fn for a child whose address space (ulimit -v) is limit_bytes."""
+    def apply():
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+    return apply
+
+
 def leftovers(folder):
     """Temporary files (*.tmp) anywhere under folder."""
     return [os.path.join(d, f) for d, _, names in os.walk(folder) for f in names
@@ -743,6 +751,176 @@ class Robustness(unittest.TestCase):
             self.assertEqual(r.returncode, 2, f"{name}: {r.stderr}")
             self.assertIn(key, r.stderr, name)
             self.assertFalse(os.path.exists(out), name)
+
+    # Issue 20's remaining items: the CUDA libraries' address space, damaged training data, the
+    # trainer's memory preflight, the run-folder lock of train / predict / --restart.
+
+    def test_the_cpu_path_needs_no_cuda_libraries_address_space(self):
+        # cuFFT and cuBLAS (about 0.9 GiB mapped in a CUDA build) are opened when the GPU backend
+        # first uses them, so check, a spectral run (FFTW) and a training (OpenBLAS) on the CPU
+        # fit in a 600 MiB address space, as batch systems' ulimit -v may set.
+        if "libasan" in subprocess.run(["ldd", TWINSIM], capture_output=True, text=True).stdout:
+            self.skipTest("AddressSanitizer reserves terabytes of address space")
+        env = dict(os.environ, OMP_NUM_THREADS="2")  # 8 MiB of stack per thread
+
+        def limited(*args):
+            return subprocess.run([TWINSIM, *args], capture_output=True, text=True, env=env,
+                                  timeout=300, preexec_fn=address_space_limit(600 << 20))
+        r = limited("check", DEMO)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = limited("run", DEMO, "--set", "taylor_green.n=16", "--device", "cpu",
+                    "--out", self.out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        values = np.random.default_rng(5).standard_normal((6, 5, 8, 8))
+        r = limited("train", *self.tiny_training(values), "--out",
+                    os.path.join(self.tmp.name, "train"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        info = twinsim("info").stdout
+        if "CUDA" in info:  # a CUDA build names the libraries the GPU backend opens
+            self.assertRegex(info, r"cuFFT +\S*libcufft\.so\.\d+|cuFFT +the GPU backend needs")
+            self.assertRegex(info, r"cuBLAS +\S*libcublas\.so\.\d+|cuBLAS +the GPU backend needs")
+
+    def small_spectral_data(self):
+        """A trajectory file written by twinsim: 6 samples of 5 frames of 16 x 16."""
+        data = os.path.join(self.tmp.name, "data")
+        r = twinsim("run", os.path.join(ROOT, "cases", "surrogate", "ns2d_small_data.toml"),
+                    "--out", data, "--set", "spectral.nx=16", "--set", "spectral.ny=16",
+                    "--set", "spectral.samples=6", "--set", "spectral.batch=6",
+                    "--set", "spectral.t_end=5", "--device", "cpu")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return os.path.join(data, "ns2d_small_data.h5")
+
+    def test_damaged_training_data_is_refused_or_named(self):
+        case = os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml")
+        small = ["--set", "data.train_samples=4", "--set", "data.test_samples=2",
+                 "--set", "data.in_frames=2", "--set", "model.modes=2", "--device", "cpu"]
+        # A file twinsim wrote carries checksums: 2,000 flipped bytes in its trajectories are
+        # refused at check and before train's run folder, naming the file, dataset and sample.
+        data = self.small_spectral_data()
+        r = twinsim("check", case, *small, "--set", f'data.files=["{data}"]')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(data, "r") as h5:
+            ds = h5["/vorticity/value"]
+            chunks = [ds.id.get_chunk_info(i) for i in range(ds.id.get_num_chunks())]
+        places = [(c.byte_offset, c.size) for c in chunks]
+        rng = np.random.default_rng(7)
+        with open(data, "r+b") as f:
+            for _ in range(2000):
+                offset, size = places[rng.integers(len(places))]
+                f.seek(offset + int(rng.integers(size)))
+                byte = f.read(1)[0]
+                f.seek(-1, os.SEEK_CUR)
+                f.write(bytes([byte ^ (1 << int(rng.integers(8)))]))
+        for command in ("check", "train"):
+            out = ["--out", self.out] if command == "train" else []
+            r = twinsim(command, case, *small, "--set", f'data.files=["{data}"]', *out)
+            self.assertEqual(r.returncode, 2, f"{command}: {r.stderr}")
+            self.assertRegex(r.stderr, r"data\.files: sample \d of /vorticity/value in '" +
+                             data + "' does not match its checksum")
+            self.assertFalse(os.path.exists(self.out))
+        # A file written elsewhere has no checksum: trajectories far larger than the others (a
+        # flipped exponent bit) are a warning naming them; the training goes ahead.
+        foreign = os.path.join(self.tmp.name, "foreign.h5")
+        with h5py.File(foreign, "w") as h5:
+            h5["/vorticity/value"] = np.random.default_rng(8).standard_normal((6, 5, 8, 8))
+            offset = h5["/vorticity/value"].id.get_offset()
+        with open(foreign, "r+b") as f:
+            for value in (1 * 320 + 17, 4 * 320 + 100):  # samples 1 and 4: top bytes inverted
+                f.seek(offset + 8 * value + 7)
+                byte = f.read(1)[0]
+                f.seek(-1, os.SEEK_CUR)
+                f.write(bytes([byte ^ 0xFF]))
+        r = twinsim("check", case, *small, "--set", f'data.files=["{foreign}"]')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("data.files: 2 trajectories are far larger than the median trajectory",
+                      r.stderr)
+        self.assertIn(f"sample 1 of '{foreign}'", r.stderr)
+        self.assertIn(f"sample 4 of '{foreign}'", r.stderr)
+        self.assertIn("carry no checksum", r.stderr)
+
+    def test_training_that_does_not_fit_in_memory_is_refused_before_the_run_folder(self):
+        # The trainer's plan (parameters and Adam's moments, a batch's activations, the data)
+        # against the memory available, here an address-space limit of 1 GiB: a huge width
+        # names the model's sizes, a batch of large fields names train.batch.
+        env = dict(os.environ, OMP_NUM_THREADS="2")
+
+        def train(values, *extra):
+            return subprocess.run([TWINSIM, "train", *self.tiny_training(values), *extra,
+                                   "--out", self.out], capture_output=True, text=True, env=env,
+                                  timeout=300, preexec_fn=address_space_limit(1 << 30))
+        if "libasan" in subprocess.run(["ldd", TWINSIM], capture_output=True, text=True).stdout:
+            self.skipTest("AddressSanitizer reserves terabytes of address space")
+        rng = np.random.default_rng(9)
+        r = train(rng.standard_normal((6, 5, 8, 8)), "--set", "model.width=3000")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("of memory and", r.stderr)
+        self.assertIn("choose smaller model.width, model.modes, model.layers, model.projection",
+                      r.stderr)
+        self.assertFalse(os.path.exists(self.out))
+        fields = rng.standard_normal((6, 5, 256, 256))
+        r = train(fields, "--set", "train.batch=12", "--set", "model.projection=64")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("choose smaller train.batch", r.stderr)
+        self.assertFalse(os.path.exists(self.out))
+
+    def test_table_data_with_an_fno_is_refused_at_check(self):
+        case = os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml")
+        for command in ("check", "train"):
+            out = ["--out", self.out] if command == "train" else []
+            r = twinsim(command, case, "--set", 'data.kind="table"', *out)
+            self.assertEqual(r.returncode, 2, f"{command}: {r.stderr}")
+            self.assertIn('model.kind = "fno2d" needs trajectories on a grid, and data.kind = '
+                          '"table" gives rows', r.stderr)
+            self.assertFalse(os.path.exists(self.out))
+
+    def test_the_run_folder_lock_covers_train_predict_and_restart(self):
+        import socket
+        values = np.random.default_rng(10).standard_normal((6, 5, 8, 8))
+        tiny = self.tiny_training(values)
+        model_dir = os.path.join(self.tmp.name, "model")
+        r = twinsim("train", *tiny, "--set", "checkpoint.every_steps=1", "--out", model_dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        model = os.path.join(model_dir, "model.h5")
+        predict = [*tiny, "--set", f'predict.model="{model}"']
+        # A long training holds its folder: train, predict and --restart into it are refused.
+        p = subprocess.Popen([TWINSIM, "train", *tiny, "--set", "train.epochs=1000000",
+                              "--out", self.out],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=dict(os.environ, OMP_NUM_THREADS="1"))
+        try:
+            lock = os.path.join(self.out, "twinsim.lock")
+            deadline = time.time() + 60
+            while time.time() < deadline and not os.path.exists(os.path.join(self.out, "log.txt")):
+                time.sleep(0.02)
+            with open(lock) as f:
+                self.assertEqual(f.read().split()[1], str(p.pid))
+            for command, extra in (("train", ["--overwrite"]), ("train", ["--restart", "latest"]),
+                                   ("predict", ["--overwrite"])):
+                args = predict if command == "predict" else tiny
+                r = twinsim(command, *args, "--out", self.out, *extra)
+                self.assertEqual(r.returncode, 2, f"{command} {extra}: {r.stderr}")
+                self.assertIn(f"is in use by process {p.pid}", r.stderr)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 3)
+        self.assertFalse(os.path.exists(lock), "the lock goes with the run")
+        # A lock left by a dead process is taken over with a warning by each of them.
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        stale = f"{socket.gethostname()} {dead.pid}\n"
+        for command, args, folder in (("train", [*tiny], os.path.join(self.tmp.name, "fresh")),
+                                      ("predict", predict, os.path.join(self.tmp.name, "pred")),
+                                      ("train", [*tiny, "--set", "checkpoint.every_steps=1",
+                                                 "--restart", "latest"], model_dir)):
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, "twinsim.lock"), "w") as f:
+                f.write(stale)
+            r = twinsim(command, *args, "--out", folder)
+            self.assertEqual(r.returncode, 0, f"{command} {args[-2:]}: {r.stderr}")
+            self.assertIn(f"taking over the lock of run folder '{folder}' from process "
+                          f"{dead.pid}", r.stderr)
+            self.assertFalse(os.path.exists(os.path.join(folder, "twinsim.lock")))
 
 
 def case_text(case, extra=""):

@@ -1,5 +1,6 @@
 // cuFFT implementation of RealFft and ComplexFft (device memory), single and double precision.
-// All work is queued on the default stream, like the rest of the GPU backend.
+// All work is queued on the default stream, like the rest of the GPU backend. cuFFT is opened
+// at the first plan (vendor_library.hpp), not linked.
 #include <cufft.h>
 
 #include <cstdint>
@@ -11,10 +12,39 @@
 #include "twinsim/core/Buffer.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/detail/cuda_memory.hpp"
+#include "vendor_library.hpp"
 
 namespace twinsim::core::detail {
 
 namespace {
+
+// The cuFFT functions this file calls, from libcufft.so.<major of the build's cuFFT>.
+// clang-format off
+#define TWINSIM_CUFFT_FUNCTIONS(X)                                                    \
+  X(cufftCreate) X(cufftDestroy) X(cufftSetAutoAllocation) X(cufftMakePlanMany)       \
+  X(cufftSetWorkArea) X(cufftExecR2C) X(cufftExecC2R) X(cufftExecC2C) X(cufftExecD2Z) \
+  X(cufftExecZ2D) X(cufftExecZ2Z)
+// clang-format on
+struct CufftFunctions {
+  TWINSIM_CUFFT_FUNCTIONS(TWINSIM_VENDOR_MEMBER)
+};
+
+// Opened at the first call; a failure (cuFFT missing) is thrown again at the next.
+const VendorLibrary& cufft_file() {
+  static const VendorLibrary library("cuFFT",
+                                     "libcufft.so." TWINSIM_VENDOR_STRING(CUFFT_VER_MAJOR));
+  return library;
+}
+
+const CufftFunctions& cufft() {
+  static const CufftFunctions functions = [] {
+    const VendorLibrary& library = cufft_file();
+    CufftFunctions table;
+    TWINSIM_CUFFT_FUNCTIONS(TWINSIM_VENDOR_LOOKUP)
+    return table;
+  }();
+  return functions;
+}
 
 const char* cufft_result_name(cufftResult r) {
   switch (r) {
@@ -44,12 +74,12 @@ const char* cufft_result_name(cufftResult r) {
   return "unknown cufftResult";
 }
 
-#define TWINSIM_CUFFT_CHECK(call)                                         \
-  do {                                                                    \
-    const cufftResult twinsim_res_ = (call);                              \
-    if (twinsim_res_ != CUFFT_SUCCESS)                                    \
-      ::twinsim::core::throw_call_error(#call, __FILE__, __LINE__,        \
-                                        cufft_result_name(twinsim_res_)); \
+// Calls cuFFT function f with the arguments that follow; a failure throws naming f.
+#define TWINSIM_CUFFT_CALL(f, ...)                                                                \
+  do {                                                                                            \
+    const cufftResult twinsim_res_ = cufft().f(__VA_ARGS__);                                      \
+    if (twinsim_res_ != CUFFT_SUCCESS)                                                            \
+      ::twinsim::core::throw_call_error(#f, __FILE__, __LINE__, cufft_result_name(twinsim_res_)); \
   } while (0)
 
 // cuFFT's single (C2C, R2C, C2R) and double (Z2Z, D2Z, Z2D) calls behind one set of names.
@@ -65,13 +95,13 @@ struct Cufft<float> {
   static constexpr cufftType k_c2r = CUFFT_C2R;
   static constexpr cufftType k_c2c = CUFFT_C2C;
   static void r2c(cufftHandle p, Scalar* in, Cplx* out) {
-    TWINSIM_CUFFT_CHECK(cufftExecR2C(p, in, out));
+    TWINSIM_CUFFT_CALL(cufftExecR2C, p, in, out);
   }
   static void c2r(cufftHandle p, Cplx* in, Scalar* out) {
-    TWINSIM_CUFFT_CHECK(cufftExecC2R(p, in, out));
+    TWINSIM_CUFFT_CALL(cufftExecC2R, p, in, out);
   }
   static void c2c(cufftHandle p, Cplx* in, Cplx* out, int sign) {
-    TWINSIM_CUFFT_CHECK(cufftExecC2C(p, in, out, sign));
+    TWINSIM_CUFFT_CALL(cufftExecC2C, p, in, out, sign);
   }
 };
 
@@ -83,13 +113,13 @@ struct Cufft<double> {
   static constexpr cufftType k_c2r = CUFFT_Z2D;
   static constexpr cufftType k_c2c = CUFFT_Z2Z;
   static void r2c(cufftHandle p, Scalar* in, Cplx* out) {
-    TWINSIM_CUFFT_CHECK(cufftExecD2Z(p, in, out));
+    TWINSIM_CUFFT_CALL(cufftExecD2Z, p, in, out);
   }
   static void c2r(cufftHandle p, Cplx* in, Scalar* out) {
-    TWINSIM_CUFFT_CHECK(cufftExecZ2D(p, in, out));
+    TWINSIM_CUFFT_CALL(cufftExecZ2D, p, in, out);
   }
   static void c2c(cufftHandle p, Cplx* in, Cplx* out, int sign) {
-    TWINSIM_CUFFT_CHECK(cufftExecZ2Z(p, in, out, sign));
+    TWINSIM_CUFFT_CALL(cufftExecZ2Z, p, in, out, sign);
   }
 };
 
@@ -114,25 +144,23 @@ class Plan {
        cufftType type, int batch)
       : m_size(shape) {
     m_size.push_back(batch);
-    TWINSIM_CUFFT_CHECK(cufftSetAutoAllocation(m_handle.get(), 0));
-    TWINSIM_CUFFT_CHECK(cufftMakePlanMany(m_handle.get(), int(shape.size()), shape.data(),
-                                          in_shape.data(), 1, element_count(in_shape),
-                                          out_shape.data(), 1, element_count(out_shape), type,
-                                          batch, &m_work_bytes));
+    TWINSIM_CUFFT_CALL(cufftSetAutoAllocation, m_handle.get(), 0);
+    TWINSIM_CUFFT_CALL(cufftMakePlanMany, m_handle.get(), int(shape.size()), shape.data(),
+                       in_shape.data(), 1, element_count(in_shape), out_shape.data(), 1,
+                       element_count(out_shape), type, batch, &m_work_bytes);
   }
   // The handle, ready to execute: its work area set.
   cufftHandle get() const {
     if (m_work_bytes > 0)
-      TWINSIM_CUFFT_CHECK(
-          cufftSetWorkArea(m_handle.get(), shared_work_area(m_size, m_work_bytes)));
+      TWINSIM_CUFFT_CALL(cufftSetWorkArea, m_handle.get(), shared_work_area(m_size, m_work_bytes));
     return m_handle.get();
   }
 
  private:
   class Handle {
    public:
-    Handle() { TWINSIM_CUFFT_CHECK(cufftCreate(&m_handle)); }
-    ~Handle() { cufftDestroy(m_handle); }
+    Handle() { TWINSIM_CUFFT_CALL(cufftCreate, &m_handle); }
+    ~Handle() { cufft().cufftDestroy(m_handle); }
     Handle(const Handle&) = delete;
     Handle& operator=(const Handle&) = delete;
     cufftHandle get() const { return m_handle; }
@@ -233,5 +261,13 @@ template std::unique_ptr<RealFft<float>> make_cufft_real_fft(const std::vector<i
 template std::unique_ptr<RealFft<double>> make_cufft_real_fft(const std::vector<int>&, int);
 template std::unique_ptr<ComplexFft<float>> make_cufft_complex_fft(const std::vector<int>&, int);
 template std::unique_ptr<ComplexFft<double>> make_cufft_complex_fft(const std::vector<int>&, int);
+
+std::string cufft_library() {
+  try {
+    return cufft_file().path();
+  } catch (const Error& e) {
+    return e.what();
+  }
+}
 
 }  // namespace twinsim::core::detail

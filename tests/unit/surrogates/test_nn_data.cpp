@@ -9,6 +9,7 @@
 
 #include "twinsim/core/Error.hpp"
 #include "twinsim/surrogates/Data.hpp"
+#include "twinsim/surrogates/Learner.hpp"
 #include "twinsim/surrogates/ModelFile.hpp"
 #include "twinsim/surrogates/Models.hpp"
 
@@ -107,6 +108,30 @@ TEST(ModelRegistry, DeclaresEachKindAndItsDefaults) {
     FAIL() << "an unknown kind was accepted";
   } catch (const core::Error& e) {
     EXPECT_NE(std::string(e.what()).find("fno2d, mlp"), std::string::npos) << e.what();
+  }
+}
+
+// The memory preflight's parameter count (each kind's Footprint, from the layers' shapes) is
+// the count of the network the backend builds.
+TEST(ModelRegistry, FootprintCountsTheParametersOfTheBuiltNetwork) {
+  ModelSpec fno;
+  fno.in_channels = 3;
+  fno.out_channels = 2;
+  fno.params.set("width", std::int64_t(6));
+  fno.params.set("modes", std::int64_t(3));
+  fno.params.set("layers", std::int64_t(2));
+  fno.params.set("projection", std::int64_t(10));
+  ModelSpec mlp;
+  mlp.kind = "mlp";
+  mlp.in_channels = 2;
+  mlp.out_channels = 1;
+  mlp.params.set("hidden", std::vector<std::int64_t>{7, 5});
+  for (const ModelSpec& spec : {fno, mlp}) {
+    const auto learner =
+        make_learner<float>(core::Backend::Cpu, spec, OptimizerSpec{}, LossKind::mse, 0);
+    const Footprint f = model_kind(spec.kind).footprint(spec, 16, 16);
+    EXPECT_EQ(f.parameters, double(learner->parameter_count())) << spec.kind;
+    EXPECT_GT(f.per_window, 16.0 * 16.0 * double(spec.in_channels)) << spec.kind;
   }
 }
 

@@ -170,6 +170,10 @@ std::uint64_t checksum_of(const void* bytes, std::size_t size,
 // The checksum of a dataset's values as read in the machine's native form of their type:
 // equal to checksum_of(values written) for the values the dataset was written from.
 std::uint64_t dataset_checksum(const H5File& file, const std::string& dataset_path);
+// Whether HDF5 checks the dataset's values against stored checksums at every read (a Fletcher-32
+// filter on its chunks, as every TimeSeries here has; a virtual dataset: on every source in the
+// same file), so a read of values damaged after writing fails instead of returning them.
+bool has_checksums(const H5File& file, const std::string& dataset_path);
 
 // Frame count (`complete_frames`) of every time series in the file, by group path.
 std::map<std::string, std::uint64_t> series_frames(const H5File& file);

@@ -30,8 +30,15 @@ TrajectorySet read_trajectories(const std::vector<std::string>& files,
 // from the files' headers only, before any run folder exists: no file, a file that does not
 // open or lacks its dataset, fewer samples than data.train_samples + data.test_samples, fewer
 // frames than data.in_frames + data.out_frames, model.modes beyond the grid, table data with a
-// grid model (one with modes), a train.init_from that is not a model file.
+// grid model (one with modes), a train.init_from that is not a model file. Trajectories are
+// also read, one at a time: values that fail their file's checksums (io::has_checksums: every
+// series twinsim writes has them) or are not finite are refused naming the file, dataset and
+// sample; trajectories far larger than the median one in files without checksums are a warning.
 void check_data(const io::Case& case_file);
+
+// What data.files hold, from their headers (a case check_data accepted): all their samples,
+// and the frames and grid of a trajectory; a table's rows, columns as frames, a 1 x 1 grid.
+Trajectories data_extent(const io::Case& case_file);
 
 // Samples [first, first + count) of a set.
 TrajectorySet select_samples(const TrajectorySet& set, std::int64_t first, std::int64_t count);

@@ -22,10 +22,21 @@ struct HyperParam {
   std::vector<std::string> choices;      // strings; empty: any
 };
 
+// Values (of the training precision) a network holds on the backend, for the trainer's memory
+// preflight: its parameters, and for each window of a batch its layers' outputs, their
+// gradients and work areas (FFT spectra, per-window weight gradients). An estimate from the
+// layers' shapes; doubles, so that absurd sizes do not wrap around.
+struct Footprint {
+  double parameters = 0;
+  double per_window = 0;
+};
+
 struct ModelKind {
   std::string name;  // model.kind
   std::string doc;   // one line for model.kind's documentation
   std::vector<HyperParam> params;
+  // Its footprint for spec (hyper-parameters and channels) on an ny x nx grid (tables: 1 x 1).
+  Footprint (*footprint)(const ModelSpec& spec, std::int64_t ny, std::int64_t nx) = nullptr;
 };
 
 // Every registered kind, in registration order.
