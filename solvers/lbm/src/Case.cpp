@@ -481,7 +481,8 @@ CaseLattice lattice_of(const io::Case& c, core::Backend backend, double viscosit
       if (sd.sponge < 1 || sd.sponge > l.cells[side / 2])
         throw core::Error(fmt::format("lbm.boundaries.{}_sponge = {} m is {} cells: it must "
                                       "span 1 to {} cells (the domain along {})",
-                                      name, sponge, sd.sponge, l.cells[side / 2], name));
+                                      name, sponge, sd.sponge, l.cells[side / 2],
+                                      "xyz"[side / 2]));
     }
     if (sd.type != Boundary::velocity_inlet && sd.profile == Profile::parabolic)
       throw core::Error(fmt::format("lbm.boundaries.{}_profile: profiles belong to velocity "
