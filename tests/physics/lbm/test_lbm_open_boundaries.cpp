@@ -74,9 +74,12 @@ TYPED_TEST(LbmOpenBoundaries, ParabolicInletAndPressureOutletCarryPoiseuilleFlow
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
   const int nx = 64, ny = 16;
   const double tau = 0.8, um = 0.05, nu = (tau - 0.5) / 3.0;
+  const lbm::Precision precision = precision_of<typename TypeParam::Real>();
   for (int sponge : {0, 16}) {
-    lbm::LatticeConfig c = inlet_outlet_channel(nx, ny, tau, um, lbm::Profile::parabolic,
-                                                precision_of<typename TypeParam::Real>());
+    // The layer in FP64 alone (CI time; the sound pulse below runs it in FP32 too).
+    if (sponge > 0 && precision == lbm::Precision::fp32) continue;
+    lbm::LatticeConfig c =
+        inlet_outlet_channel(nx, ny, tau, um, lbm::Profile::parabolic, precision);
     c.sides[1].sponge = sponge;
     c.sides[1].velocity = c.sides[0].velocity;
     c.sides[1].profile = c.sides[0].profile;
