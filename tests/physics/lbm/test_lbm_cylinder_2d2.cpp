@@ -52,8 +52,8 @@ TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2MaximaAndStrouhalNumber) {
               per_d, startup, window, cd_max, ST2::k_cd_max.lower, ST2::k_cd_max.upper, cl_max,
               cl_min, ST2::k_cl_max.lower, ST2::k_cl_max.upper, strouhal, ST2::k_strouhal.lower,
               ST2::k_strouhal.upper);
-  // c_L max and St must lie inside the published bands (measured with the shipped case's
-  // protocol: 0.992 and 0.298). c_D max comes out 3.3 % above the band's middle (3.338; mean
+  // c_L max and St must lie inside the published bands (measured: 0.9920 and 0.2983, 290 s on
+  // two loaded cores). c_D max comes out 3.3 % above the band's middle (3.3376; mean
   // 3.306, swing 3.276-3.338) from the mean drag's discretisation error at 20 cells (3.228 at
   // 40 cells; BGK, the magic parameter and staircase walls move it by up to 2.4 %), measured in
   // solvers/lbm/README.md. Without the absorbing layer the swing also depended on the channel's
