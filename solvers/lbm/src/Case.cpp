@@ -285,6 +285,16 @@ void add_schema(io::Schema& schema) {
                                                 "relative to the reference state",
                                                 side))
         .default_value(0.0).unit("Pa");
+    b.key_float(name + "_sponge",
+                fmt::format("Thickness of an absorbing layer before a pressure_outlet at {0} "
+                            "(0: none, the outlet alone, which reflects sound waves). Over it "
+                            "the flow relaxes towards the inflow of the velocity_inlet opposite "
+                            "(its velocity and profile) at the outlet's pressure, more strongly "
+                            "towards {0}, so sound leaves without coming back; make it about "
+                            "as thick as the sound's wavelength and keep what you measure "
+                            "upstream of it",
+                            side))
+        .default_value(0.0).unit("m").at_least(0.0);
   }
   schema.section("lbm.obstacle", "A solid obstacle (repeat the table for more); forces on each "
                                  "are written per obstacle number, in file order from 1")
@@ -458,11 +468,33 @@ CaseLattice lattice_of(const io::Case& c, core::Backend backend, double viscosit
       throw core::Error(fmt::format("lbm.boundaries.{}_pressure: only a pressure_outlet holds a "
                                     "pressure",
                                     name));
+    const double sponge = bnd.get_float(name + "_sponge");
+    if (sponge > 0) {
+      if (sd.type != Boundary::pressure_outlet || other != "velocity_inlet")
+        throw core::Error(fmt::format("lbm.boundaries.{}_sponge = {} m: an absorbing layer "
+                                      "belongs to a pressure_outlet with a velocity_inlet "
+                                      "opposite (at {}), whose inflow it relaxes towards; got "
+                                      "'{}' and '{}'",
+                                      name, sponge, k_sides[side ^ 1], bnd.get_string(name),
+                                      other));
+      sd.sponge = int(std::lround(sponge / r.units.dx));
+      if (sd.sponge < 1 || sd.sponge > l.cells[side / 2])
+        throw core::Error(fmt::format("lbm.boundaries.{}_sponge = {} m is {} cells: it must "
+                                      "span 1 to {} cells (the domain along {})",
+                                      name, sponge, sd.sponge, l.cells[side / 2],
+                                      "xyz"[side / 2]));
+    }
     if (sd.type != Boundary::velocity_inlet && sd.profile == Profile::parabolic)
       throw core::Error(fmt::format("lbm.boundaries.{}_profile: profiles belong to velocity "
                                     "inlets",
                                     name));
   }
+  // An absorbing layer relaxes towards the inflow opposite: the mean flow that leaves.
+  for (int side = 0; side < 6; ++side)
+    if (l.sides[side].sponge > 0) {
+      l.sides[side].velocity = l.sides[side ^ 1].velocity;
+      l.sides[side].profile = l.sides[side ^ 1].profile;
+    }
   if (max_inflow > setup.reference_velocity * (1 + 1e-12))
     throw core::Error(fmt::format("lbm.domain.reference_velocity = {} m/s is below the inflow "
                                   "speed {} m/s: it must be the largest speed expected (it sets "

@@ -47,7 +47,8 @@ core::Error diverged(std::int64_t step) {
 }
 
 // The solver as the loop's stepper: lbm.steps steps (fewer when the convergence check halts it),
-// velocity inlets started by the inflow ramp sin^2(pi t / (2 T)). Keeps the fluid's mass at
+// velocity inlets (and the mean flow of absorbing layers) started by the inflow ramp
+// sin^2(pi t / (2 T)). Keeps the fluid's mass at
 // step 0 for the summary's drift.
 class LbmStepper : public loop::Stepper {
  public:
@@ -160,8 +161,9 @@ class LbmStepper : public loop::Stepper {
     const double f = step >= m_ramp_steps
                          ? 1.0
                          : std::pow(std::sin(0.5 * M_PI * double(step) / m_ramp_steps), 2);
-    for (int side = 0; side < 6; ++side)
-      if (m_lattice.config.sides[side].type == Boundary::velocity_inlet) {
+    for (int side = 0; side < 6; ++side)  // inlets, and the mean flow of absorbing layers
+      if (m_lattice.config.sides[side].type == Boundary::velocity_inlet ||
+          m_lattice.config.sides[side].sponge > 0) {
         const std::array<double, 3>& v = m_lattice.config.sides[side].velocity;
         m_solver->set_side_velocity(side, {f * v[0], f * v[1], f * v[2]});
       }

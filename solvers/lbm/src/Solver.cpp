@@ -56,6 +56,12 @@ void check(const LatticeConfig& c) {
       throw core::Error(fmt::format("lattice: the pressure outlet at {} needs a density > 0, "
                                     "got {}",
                                     k_side_names[side], s.density));
+    if (s.sponge != 0 && (s.type != Boundary::pressure_outlet || s.sponge < 0 ||
+                          s.sponge > c.cells[side / 2]))
+      throw core::Error(fmt::format("lattice: an absorbing layer of {} cells at {} (a {}): only "
+                                    "a pressure outlet takes one, of 1 to {} cells",
+                                    s.sponge, k_side_names[side], to_string(s.type),
+                                    c.cells[side / 2]));
     if (s.type == Boundary::velocity_inlet && s.profile == Profile::parabolic &&
         bounded_axes_across(c, side) == 0)
       throw core::Error(fmt::format("lattice: the parabolic inflow at {} vanishes at the ends of "

@@ -91,6 +91,9 @@ void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real
     Real g[L::k_q];
     lbm::pull<L>(d, cell, src, solid, fraction, g);
     lbm::collide<L, k_subgrid, k_force>(g, r);
+    int x[3];
+    lbm::cell_position(d, cell, x);
+    lbm::absorb<L>(d, x, g);
     TWINSIM_LBM_UNROLL
     for (int q = 0; q < L::k_q; ++q) dst[q * n + cell] = g[q];
   });
@@ -337,6 +340,9 @@ class SolverImpl final : public lbm::Solver {
       for (int a = 0; a < 3; ++a) m_domain.wall_velocity[s][a] = Real(side.velocity[a]);
       m_domain.parabolic[s] = side.profile == lbm::Profile::parabolic ? 1 : 0;
       m_domain.density[s] = Real(side.density);
+      m_domain.sponge[s] = side.sponge;
+      m_domain.sponge_peak[s] =
+          Real(side.sponge > 0 ? lbm::k_sponge_strength / double(side.sponge) : 0.0);
     }
     const double omega = 1.0 / c.tau;
     m_relax.omega_plus = Real(omega);

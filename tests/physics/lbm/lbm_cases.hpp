@@ -100,9 +100,10 @@ inline std::string toml_number(double x) {
 // cells per diameter (a multiple of 10, so the channel's height is whole cells): parabolic
 // inflow of peak 0.3 m/s (Ubar = 0.2 m/s) at x_min, u_peak in lattice units, pressure outlet at
 // x_max, walls at y_min and y_max, and the viscosity for the Reynolds number Ubar D / nu = re.
-// TRT (magic 3/16). As a case, converted by the library.
+// TRT (magic 3/16). sponge_m > 0: an absorbing layer of that thickness before the outlet
+// (lbm.boundaries.x_max_sponge). As a case, converted by the library.
 inline lbm::CaseLattice schafer_turek_case(int per_d, double u_peak, double re, bool interpolated,
-                                           lbm::Precision precision) {
+                                           lbm::Precision precision, double sponge_m = 0) {
   return case_lattice(
       "[lbm]\nsteps = 1\nprecision = \"" + lbm::to_string(precision) +
       "\"\nobstacle_walls = \"" + (interpolated ? "interpolated" : "staircase") +
@@ -110,12 +111,13 @@ inline lbm::CaseLattice schafer_turek_case(int per_d, double u_peak, double re, 
       std::to_string(41 * per_d / 10) + "]\nviscosity = " + toml_number(0.2 * 0.1 / re) +
       "\nreference_velocity = 0.3\nlattice_velocity = " + toml_number(u_peak) +
       "\n[lbm.boundaries]\nx_min = \"velocity_inlet\"\nx_min_profile = \"parabolic\"\n"
-      "x_min_velocity = [0.3, 0.0]\nx_max = \"pressure_outlet\"\n"
+      "x_min_velocity = [0.3, 0.0]\nx_max = \"pressure_outlet\"\nx_max_sponge = " +
+      toml_number(sponge_m) + "\n"
       "[[lbm.obstacle]]\nshape = \"circle\"\ncenter = [0.2, 0.2]\nradius = 0.05\n");
 }
 inline lbm::LatticeConfig schafer_turek(int per_d, double u_peak, double re, bool interpolated,
-                                        lbm::Precision precision) {
-  return schafer_turek_case(per_d, u_peak, re, interpolated, precision).config;
+                                        lbm::Precision precision, double sponge_m = 0) {
+  return schafer_turek_case(per_d, u_peak, re, interpolated, precision, sponge_m).config;
 }
 
 }  // namespace twinsim::test

@@ -119,9 +119,30 @@ TEST(LbmSolver, InvalidLatticesAreRefused) {
   EXPECT_NE(error_of([&] { lbm::make_solver(core::Backend::Cpu, c); }).find("x_min and x_max"),
             std::string::npos);
   c.sides[0].type = lbm::Boundary::wall;
+  c.sides[0].sponge = 4;  // an absorbing layer before a wall
+  EXPECT_NE(error_of([&] { lbm::make_solver(core::Backend::Cpu, c); })
+                .find("an absorbing layer of 4 cells at x_min (a wall): only a pressure outlet"),
+            std::string::npos);
+  c.sides[0].sponge = 0;
   c.solid.assign(10, 0);
   EXPECT_NE(error_of([&] { lbm::make_solver(core::Backend::Cpu, c); }).find("solid mask"),
             std::string::npos);
+}
+
+// The case key of an absorbing layer: in m, to whole cells, on a pressure outlet with a velocity
+// inlet opposite (its inflow is what the layer relaxes towards); else refused naming the key.
+TEST(LbmCase, AbsorbingLayerBeforeAnOutlet) {
+  const lbm::LatticeConfig c = schafer_turek(20, 0.1, 100.0, true, lbm::Precision::fp32, 0.5);
+  EXPECT_EQ(c.sides[1].sponge, 100);  // 0.5 m at dx = 5 mm
+  EXPECT_EQ(c.sides[1].profile, lbm::Profile::parabolic);
+  EXPECT_EQ(c.sides[1].velocity[0], c.sides[0].velocity[0]);
+  EXPECT_EQ(schafer_turek(20, 0.1, 100.0, true, lbm::Precision::fp32).sides[1].sponge, 0);
+  const std::string too_thick = error_of(
+      [&] { schafer_turek(20, 0.1, 100.0, true, lbm::Precision::fp32, 3.0); });
+  EXPECT_NE(too_thick.find("lbm.boundaries.x_max_sponge = 3 m is 600 cells: it must span 1 to "
+                           "440 cells (the domain along x)"),
+            std::string::npos)
+      << too_thick;
 }
 
 }  // namespace

@@ -29,7 +29,8 @@ enum class Boundary {
   periodic,         // the opposite side (sides pair up)
   wall,             // half-way bounce-back, optionally moving along itself (a lid)
   velocity_inlet,   // bounce-back with the inflow velocity (Ladd): a prescribed velocity
-  pressure_outlet,  // non-equilibrium extrapolation: a prescribed density (pressure), any velocity
+  pressure_outlet,  // non-equilibrium extrapolation: a prescribed density (pressure), any
+                    // velocity; optionally an absorbing layer before it (Side::sponge)
 };
 enum class Profile { uniform, parabolic };  // of a velocity inlet across its side
 
@@ -43,6 +44,11 @@ struct Side {
   std::array<double, 3> velocity = {};
   Profile profile = Profile::uniform;
   double density = 1.0;  // pressure outlet, lattice units: p - p_0 = (density - 1) / 3
+  // Pressure outlet: the cells of an absorbing layer before it (0: none). Over them the flow
+  // relaxes towards the equilibrium of `density` and the mean flow `velocity` (with `profile`),
+  // at a rate rising to the side, so sound waves leave without coming back (stream_kernel.hpp,
+  // absorb). Without it the outlet reflects sound (it holds the pressure).
+  int sponge = 0;
 };
 
 struct LatticeConfig {

@@ -39,6 +39,10 @@ struct Domain {
   // Velocity inlet: 1 for u times 4 s (L - s) / L^2 along each bounded axis across the side.
   int parabolic[6];
   Real density[6];       // pressure outlet: the density held there (p = (rho - 1) / 3)
+  // Pressure outlet: the cells of its absorbing layer (0: none) and the layer's largest rate
+  // (sponge_rate()); wall_velocity and parabolic give the mean flow it relaxes towards.
+  int sponge[6];
+  Real sponge_peak[6];
   // Where this lattice lies in the whole domain (a rank's block with its ghost layers, Block.hpp):
   // the whole domain's cell of local cell (0, 0, 0), and the whole domain's cells per axis. A
   // lattice that is the whole domain: 0 and n. Only the parabolic inflow profile needs them.
@@ -172,6 +176,80 @@ TWINSIM_HD inline Real outlet_link(const Domain<Real>& d, Index cell, const int*
          shifted_equilibrium<L>(q, rho_b, u_b);
 }
 
+// The side's velocity profile factor at the mid-point of the link along -c_q from the cell at
+// x (q = 0: the cell centre): 1 for a uniform side; for a parabolic one 4 s (L - s) / L^2 along
+// each axis across the side that is bounded (not periodic): the parabola in 2D, their product
+// across a rectangular 3D inlet (Schafer & Turek 3D-1Z); a periodic axis has no ends for the
+// profile to vanish at.
+template <class L, class Real>
+TWINSIM_HD inline Real profile_scale(const Domain<Real>& d, const int* x, int q, int side) {
+  Real scale = 1;
+  if (!d.parabolic[side]) return scale;
+  TWINSIM_LBM_UNROLL
+  for (int b = 0; b < L::k_dims; ++b) {
+    if (b == side / 2 || d.side[2 * b] == k_periodic) continue;
+    const Real s = Real(x[b] + d.origin[b]) + Real(0.5) - Real(0.5) * Real(L::c(q, b));
+    const Real len = Real(d.extent[b]);
+    scale *= Real(4) * s * (len - s) / (len * len);
+  }
+  return scale;
+}
+
+// Absorbing layer (sponge) before a pressure outlet: over its last `sponge` cells (whole
+// domain) the populations after collision relax towards the equilibrium of the mean flow,
+//   f*_q -= sigma(x) [f_eq,q(rho, u) - f_eq,q(rho_w, u_0)],
+// with rho, u the cell's own moments, rho_w the outlet's density and u_0 the side's velocity
+// times its profile (the flow that leaves: the inlet's). Density and momentum relax at the same
+// rate sigma, the viscous stress is left alone: the equilibrium-part absorbing layer of Xu &
+// Sagaut (2013, J. Comput. Phys. 245, 14-42) after Israeli & Orszag (1981). Relaxing rho and
+// rho u alike keeps a plane sound wave's impedance: a wave F(x - c_s t) entering the layer is
+// damped as F exp(-int sigma dx / c_s) and not reflected (linear acoustics), so the outlet
+// behind it sees only what is left. sigma rises as the square of the depth into the layer,
+// sigma = sponge_peak (depth / sponge)^2, depth 1 .. sponge cells; sponge_peak = 6 / sponge
+// (k_sponge_strength), so int sigma dx = 2 and a sound wave that crosses the layer, is
+// reflected by the outlet and crosses back keeps exp(-4 / c_s) = 1e-3 of its amplitude.
+constexpr double k_sponge_strength = 6.0;
+
+template <class Real>
+TWINSIM_HD inline Real sponge_rate(const Domain<Real>& d, const int* x, int side) {
+  const int w = d.sponge[side];
+  if (w == 0) return Real(0);
+  const int a = side / 2, at = x[a] + d.origin[a];
+  const int depth = side % 2 == 0 ? w - at : at - (d.extent[a] - 1 - w);
+  if (depth <= 0) return Real(0);
+  const Real t = Real(depth) / Real(w);
+  return d.sponge_peak[side] * t * t;
+}
+
+// Whether the cell at x lies in an absorbing layer (then it takes the general path).
+template <class L, class Real>
+TWINSIM_HD inline bool in_sponge(const Domain<Real>& d, const int* x) {
+  bool in = false;
+  TWINSIM_LBM_UNROLL
+  for (int side = 0; side < 2 * L::k_dims; ++side) in = in || sponge_rate(d, x, side) > Real(0);
+  return in;
+}
+
+// The absorbing layers' relaxation of the post-collision populations g of the cell at x.
+template <class L, class Real>
+TWINSIM_HD inline void absorb(const Domain<Real>& d, const int* x, Real* g) {
+  TWINSIM_LBM_UNROLL
+  for (int side = 0; side < 2 * L::k_dims; ++side) {
+    const Real sigma = sponge_rate(d, x, side);
+    if (sigma == Real(0)) continue;
+    Real rho, u[3];
+    const Real no_force[3] = {0, 0, 0};
+    moments<L>(g, no_force, rho, u);
+    const Real scale = profile_scale<L>(d, x, 0, side);
+    const Real u0[3] = {scale * d.wall_velocity[side][0], scale * d.wall_velocity[side][1],
+                        scale * d.wall_velocity[side][2]};
+    TWINSIM_LBM_UNROLL
+    for (int q = 0; q < L::k_q; ++q)
+      g[q] -= sigma * (shifted_equilibrium<L>(q, rho, u) -
+                       shifted_equilibrium<L>(q, d.density[side], u0));
+  }
+}
+
 // Population q arriving at `cell` from beyond domain side `side` (not periodic). x: the cell's
 // position.
 //  - wall / velocity inlet: half-way bounce-back of the cell's own outgoing population plus
@@ -185,19 +263,7 @@ TWINSIM_HD inline Real side_link(const Domain<Real>& d, Index cell, const int* x
   const Index n = cell_count(d);
   const Real out = src[L::opposite(q) * n + cell];
   const Real w = Real(L::weight(q));
-  Real scale = 1;
-  if (d.side[side] == k_velocity_inlet && d.parabolic[side]) {
-    // 4 s (L - s) / L^2 along each axis across the side that is bounded (not periodic): the
-    // parabola in 2D, their product across a rectangular 3D inlet (Schafer & Turek 3D-1Z); a
-    // periodic axis has no ends for the profile to vanish at. s is the link's mid-point.
-    TWINSIM_LBM_UNROLL
-    for (int b = 0; b < L::k_dims; ++b) {
-      if (b == side / 2 || d.side[2 * b] == k_periodic) continue;
-      const Real s = Real(x[b] + d.origin[b]) + Real(0.5) - Real(0.5) * Real(L::c(q, b));
-      const Real len = Real(d.extent[b]);
-      scale *= Real(4) * s * (len - s) / (len * len);
-    }
-  }
+  const Real scale = d.side[side] == k_velocity_inlet ? profile_scale<L>(d, x, q, side) : Real(1);
   Real cu = 0;
   TWINSIM_LBM_UNROLL
   for (int a = 0; a < L::k_dims; ++a) cu += Real(L::c(q, a)) * d.wall_velocity[side][a];
@@ -270,6 +336,7 @@ TWINSIM_HD inline unsigned char cell_kind(const Domain<Real>& d, Index cell,
     if (d.side[2 * a] != k_periodic || d.n[a] < 2) return k_boundary;
     code += scale * (low ? 1 : 2);
   }
+  if (in_sponge<L>(d, x)) return k_boundary;
   TWINSIM_LBM_UNROLL
   for (int q = 1; q < L::k_q; ++q) {
     const int back[3] = {-L::c(q, 0), -L::c(q, 1), -L::c(q, 2)};
