@@ -449,7 +449,8 @@ const loop::Kind& kind() {
                             plan,
                             "solver",
                             nullptr,
-                            /*splits_across_ranks=*/true};
+                            /*splits_across_ranks=*/true,
+                            /*restarts_on_other_ranks=*/true};
   return k;
 }
 

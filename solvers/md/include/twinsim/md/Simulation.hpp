@@ -211,12 +211,19 @@ class Simulation {
   // another size). The Langevin noise needs no state of its own: it is keyed on the step.
   virtual SimulationState state() = 0;
   virtual void restore(const SimulationState& state) = 0;
+  // restore() from the atoms of every rank of a checkpoint written by another rank count (their
+  // owned atoms one after the other, [3][N]): each rank keeps those whose build position lies in
+  // its slab (all on one rank), in cell order of the build positions, as a list build would.
+  // The pair sums then add in another order: the run continues to round-off. Collective.
+  virtual void restore_redistributed(const SimulationState& all) = 0;
 };
 
 // The state through a checkpoint (names under "md/"): load_state into a simulation made with
 // the same settings and particle count (any initial positions) continues bit for bit on the
 // backend that saved it (on the CPU with as many OpenMP threads: sums are reduced per thread).
-// Across MPI ranks each rank saves and loads the atoms it owns (collective; the same rank count).
+// Across MPI ranks each rank saves and loads the atoms it owns (collective); on another rank
+// count than the checkpoint's (StateReader::parts()) the atoms of every writer are dealt out
+// again by position (restore_redistributed).
 void save_state(Simulation& sim, io::StateWriter& writer);
 void load_state(Simulation& sim, const io::StateReader& reader);
 
