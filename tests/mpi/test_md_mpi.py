@@ -1,4 +1,5 @@
-"""twinsim run of an MD case split across MPI ranks (slabs along x), as `mpirun -n N twinsim run`.
+"""twinsim run of an MD case split across MPI ranks (bricks; slabs along x for this box), as
+`mpirun -n N twinsim run`.
 
 Run by CTest as: /usr/bin/python3 test_md_mpi.py <path to twinsim> <mpirun>
 
@@ -69,7 +70,7 @@ class MdRanks(unittest.TestCase):
         two = os.path.join(self.tmp.name, "two")
         self.run_ok(1, "run", self.case, "--out", one)
         r = self.run_ok(2, "run", self.case, "--out", two)
-        self.assertIn("split along x into 2 slabs", r.stderr)
+        self.assertIn("split into 2 x 1 x 1 bricks", r.stderr)  # slabs: the least halo
         # Rank 0 alone writes the run folder's files (checkpoints of rank 1 in rank_1/).
         self.assertEqual(sorted(os.listdir(one)), sorted(os.listdir(two)))
         a, b = datasets(os.path.join(one, "lj.h5")), datasets(os.path.join(two, "lj.h5"))
@@ -135,11 +136,14 @@ class MdRanks(unittest.TestCase):
                     self.assertAlmostEqual(fb[key][stat], value, delta=1e-9,
                                            msg=f"{written} -> {ranks}: {key}.{stat}")
 
-    def test_slabs_narrower_than_cutoff_plus_skin_are_refused_before_the_folder_exists(self):
+    def test_bricks_narrower_than_cutoff_plus_skin_are_refused_before_the_folder_exists(self):
+        # The 6.7 sigma box takes 2 cuts along each axis (cutoff + skin = 2.8): 2, 4 or 8 ranks
+        # fit, 3 do not.
         out = os.path.join(self.tmp.name, "narrow")
-        r = twinsim(4, "run", self.case, "--out", out, "--set", "md.cells=[4, 4, 4]")
+        r = twinsim(3, "run", self.case, "--out", out, "--set", "md.cells=[4, 4, 4]")
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-        self.assertIn("use at most 2 ranks", r.stderr)
+        self.assertIn("no 3 bricks fit", r.stderr)
+        self.assertIn("use 2 or 4 ranks", r.stderr)
         self.assertFalse(os.path.exists(out))
 
 

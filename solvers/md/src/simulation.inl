@@ -1158,7 +1158,7 @@ class SimulationImpl final : public md::Simulation {
     for (std::size_t i = 0; i < total; ++i) {
       const double r0[3] = {all.build_position[i], all.build_position[total + i],
                             all.build_position[2 * total + i]};
-      if (m_domain && !m_domain->owns(r0[0])) continue;
+      if (m_domain && !m_domain->owns(r0)) continue;
       keep.push_back(i);
       key.push_back(cell_of(r0));
     }
@@ -1196,20 +1196,23 @@ class SimulationImpl final : public md::Simulation {
     return out;
   }
 
-  // --- Across MPI ranks (m_domain): the box split along x, LAMMPS' ghost atoms (Domain.hpp).
+  // --- Across MPI ranks (m_domain): the box cut into bricks, LAMMPS' ghost atoms (Domain.hpp).
 
   static std::optional<md::detail::Domain> domain_of(const md::MdSettings& s, core::Comm* comm) {
     if (!comm || comm->size() == 1) return std::nullopt;
-    return md::detail::Domain(*comm, s.box, md::pair_table(s).max_cutoff + s.skin);
+    return md::detail::Domain(*comm, s.box, md::pair_table(s).max_cutoff + s.skin, s.processors);
   }
 
-  // The global ids of the atoms whose wrapped position lies in this rank's slab (all on one).
+  // The global ids of the atoms whose wrapped position lies in this rank's brick (all on one).
   static std::vector<int> owned_at_start(const md::HostParticles& p, const md::Box& box,
                                          const std::optional<md::detail::Domain>& domain) {
     const BoxParams b{{box.edge[0], box.edge[1], box.edge[2]}, {}, {}};
     std::vector<int> ids;
-    for (std::size_t i = 0; i < p.size(); ++i)
-      if (!domain || domain->owns(md::wrap(p.position[3 * i], b, 0))) ids.push_back(int(i));
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      const double r[3] = {md::wrap(p.position[3 * i], b, 0), md::wrap(p.position[3 * i + 1], b, 1),
+                           md::wrap(p.position[3 * i + 2], b, 2)};
+      if (!domain || domain->owns(r)) ids.push_back(int(i));
+    }
     return ids;
   }
 
