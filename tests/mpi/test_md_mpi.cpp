@@ -155,8 +155,9 @@ TYPED_TEST(MdAcrossRanks, RestartContinuesBitForBit) {
 
 // Bricks along y and z as well (LAMMPS' processors grid): a cube of 6 x 6 x 6 fcc cells (864
 // atoms, 10.1 sigma) cut every way the rank count allows (2 ranks: along y, along z; 4 ranks:
-// 2 x 2 x 1, 2 x 1 x 2, 1 x 2 x 2, each brick 5 sigma wide along its cuts), so ghosts come from
-// faces, edges and corners and atoms migrate across all of them. The same tolerances as the
+// 2 x 2 x 1, 2 x 1 x 2, 1 x 2 x 2, each brick 5 sigma wide along its cuts; 8 ranks, under the
+// slow label: 2 x 2 x 2), so ghosts come from faces, edges (and corners) and atoms migrate
+// across all of them. The same tolerances as the
 // slabs (the same pairs summed in another order). Alone (one rank) it is the undivided path.
 TYPED_TEST(MdAcrossRanks, BricksEqualTheUndividedRun) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
@@ -164,6 +165,7 @@ TYPED_TEST(MdAcrossRanks, BricksEqualTheUndividedRun) {
   std::vector<std::array<int, 3>> cuts;
   if (ranks == 2) cuts = {{1, 2, 1}, {1, 1, 2}};
   if (ranks == 4) cuts = {{2, 2, 1}, {2, 1, 2}, {1, 2, 2}};
+  if (ranks == 8) cuts = {{2, 2, 2}};  // corners too (slow label: 8 ranks)
   if (cuts.empty()) cuts = {{0, 0, 0}};
   for (const std::array<int, 3>& c : cuts) {
     SCOPED_TRACE(::testing::Message() << c[0] << " x " << c[1] << " x " << c[2] << " bricks");
