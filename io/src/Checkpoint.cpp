@@ -198,10 +198,56 @@ std::string StateReader::get_string(const std::string& name) const {
   return m_file->attribute_as<std::string>(state_path(name), "text");
 }
 
+template <class T>
+void split_again(const std::vector<const StateReader*>& parts, const std::string& name,
+                 int fields, const std::function<Block3(int rank)>& written, const Block3& mine,
+                 T* h_dst) {
+  // The offset of cell `at` (global) in a stored block, and the stride of each global axis.
+  const auto strides = [](const Block3& b) {
+    std::array<std::size_t, 3> s{};
+    std::size_t n = 1;
+    for (int k = 0; k < 3; ++k) {
+      s[b.order[k]] = n;
+      n *= std::size_t(b.stored[b.order[k]]);
+    }
+    return s;
+  };
+  const std::array<std::size_t, 3> to_stride = strides(mine);
+  std::vector<T> saved;
+  for (int r = 0; r < int(parts.size()); ++r) {
+    const Block3 b = written(r);
+    std::array<int, 3> lo{}, hi{};
+    bool meets = true;
+    for (int a = 0; a < 3; ++a) {
+      lo[a] = std::max(b.begin[a], mine.begin[a]);
+      hi[a] = std::min(b.end[a], mine.end[a]);
+      meets = meets && lo[a] < hi[a];
+    }
+    if (!meets) continue;
+    saved.resize(std::size_t(fields) * b.cells());
+    parts[r]->get(name, saved.data(), saved.size());
+    const std::array<std::size_t, 3> from_stride = strides(b);
+    std::array<int, 3> at{};
+    for (at[2] = lo[2]; at[2] < hi[2]; ++at[2])
+      for (at[1] = lo[1]; at[1] < hi[1]; ++at[1])
+        for (at[0] = lo[0]; at[0] < hi[0]; ++at[0]) {
+          std::size_t from = 0, to = 0;
+          for (int a = 0; a < 3; ++a) {
+            from += std::size_t(at[a] - b.begin[a] + b.offset[a]) * from_stride[a];
+            to += std::size_t(at[a] - mine.begin[a] + mine.offset[a]) * to_stride[a];
+          }
+          for (int k = 0; k < fields; ++k)
+            h_dst[std::size_t(k) * mine.cells() + to] = saved[std::size_t(k) * b.cells() + from];
+        }
+  }
+}
+
 #define TWINSIM_INSTANTIATE(T)                                                               \
   template void StateWriter::put<T>(const std::string&, const T*, std::size_t);            \
   template void StateReader::get<T>(const std::string&, T*, std::size_t) const;             \
-  template std::vector<T> StateReader::get<T>(const std::string&) const;
+  template std::vector<T> StateReader::get<T>(const std::string&) const;                  \
+  template void split_again<T>(const std::vector<const StateReader*>&, const std::string&,  \
+                               int, const std::function<Block3(int)>&, const Block3&, T*);
 TWINSIM_INSTANTIATE(float)
 TWINSIM_INSTANTIATE(double)
 TWINSIM_INSTANTIATE(std::int32_t)

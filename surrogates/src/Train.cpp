@@ -236,7 +236,11 @@ const loop::Kind& train_kind() {
       plan_train,
       "command",
       nullptr,
-      true};  // data parallel across MPI ranks
+      /*splits_across_ranks=*/true,  // data parallel across MPI ranks
+      // Every rank holds the same parameters, Adam state and place in the epoch (its window
+      // order is a function of seed and epoch, its losses are summed over the ranks): any rank
+      // count continues from rank 0's checkpoint.
+      /*restarts_on_other_ranks=*/true};
   return k;
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <complex>
 #include <cstring>
@@ -70,6 +71,58 @@ TEST(Checkpoint, StateKeepsEveryBit) {
   std::vector<double> wrong(3);
   EXPECT_THROW(r.state().get("md/position", wrong.data(), wrong.size()), core::Error);
   EXPECT_THROW(r.state().get<double>("md/velocity"), core::Error);
+}
+
+// A restart on another rank count: 3 writers held z slabs of a 2-field [z][y][x] array with
+// ghost layers (garbage, never to be copied), this rank holds y rows 2..3 stored [y][x][z] with
+// a ghost row below: each owned value comes from the writer that owned it, the ghost stays.
+TEST(Checkpoint, SplitAgainTakesEachCellFromTheBlockThatOwnedIt) {
+  const std::array<int, 3> n{5, 4, 6};
+  const auto value = [](int k, int x, int y, int z) { return 1000.0 * k + x + 10 * y + 100 * z; };
+  const auto z_slab = [&](int r) {
+    io::Block3 b;
+    b.begin = {0, 0, 2 * r};
+    b.end = {n[0], n[1], 2 * r + 2};
+    b.stored = {n[0], n[1], 2 + (r > 0) + (r < 2)};
+    b.offset = {0, 0, r > 0 ? 1 : 0};
+    return b;
+  };
+  const fs::path dir = scratch("split_again");
+  std::vector<fs::path> folders;
+  for (int r = 0; r < 3; ++r) {
+    const fs::path folder = r == 0 ? dir : dir / ("rank_" + std::to_string(r));
+    if (r > 0) folders.push_back(folder);
+    const io::Block3 b = z_slab(r);
+    std::vector<double> stored(2 * b.cells(), -1.0);  // ghost layers: -1
+    for (int k = 0; k < 2; ++k)
+      for (int z = b.begin[2]; z < b.end[2]; ++z)
+        for (int y = 0; y < n[1]; ++y)
+          for (int x = 0; x < n[0]; ++x)
+            stored[k * b.cells() +
+                   (std::size_t(z - b.begin[2] + b.offset[2]) * n[1] + y) * n[0] + x] =
+                value(k, x, y, z);
+    io::Checkpoints(folder, {}, info()).write(5, 0.5, [&](io::StateWriter& w) {
+      w.put("field", stored);
+    });
+  }
+  io::Restart restart(dir, "latest");
+  restart.open_parts(folders);
+  ASSERT_EQ(restart.state().parts().size(), 3u);
+  io::Block3 mine;
+  mine.begin = {0, 2, 0};
+  mine.end = {n[0], 4, n[2]};
+  mine.stored = {n[0], 3, n[2]};
+  mine.offset = {0, 1, 0};
+  mine.order = {2, 0, 1};  // [y][x][z]
+  std::vector<double> got(2 * mine.cells(), 7.0);
+  io::split_again(restart.state().parts(), "field", 2, z_slab, mine, got.data());
+  for (int k = 0; k < 2; ++k)
+    for (int y = 0; y < 3; ++y)
+      for (int x = 0; x < n[0]; ++x)
+        for (int z = 0; z < n[2]; ++z)
+          EXPECT_EQ(got[k * mine.cells() + (std::size_t(y) * n[0] + x) * n[2] + z],
+                    y == 0 ? 7.0 : value(k, x, y + 1, z))
+              << "field " << k << ", x " << x << ", stored row " << y << ", z " << z;
 }
 
 TEST(Checkpoint, KeepsTheNewestByStepsAndNothingHalfWritten) {

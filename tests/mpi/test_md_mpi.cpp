@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -152,16 +153,44 @@ TYPED_TEST(MdAcrossRanks, RestartContinuesBitForBit) {
   EXPECT_EQ(straight->neighbor_builds(), resumed->neighbor_builds());
 }
 
-// Slabs narrower than cutoff + skin are refused with the rank count that would fit.
-TEST(MdAcrossRanksSetup, NarrowSlabsAreRefused) {
+// Bricks along y and z as well (LAMMPS' processors grid): a cube of 6 x 6 x 6 fcc cells (864
+// atoms, 10.1 sigma) cut every way the rank count allows (2 ranks: along y, along z; 4 ranks:
+// 2 x 2 x 1, 2 x 1 x 2, 1 x 2 x 2, each brick 5 sigma wide along its cuts; 8 ranks, under the
+// slow label: 2 x 2 x 2), so ghosts come from faces, edges (and corners) and atoms migrate
+// across all of them. The same tolerances as the
+// slabs (the same pairs summed in another order). Alone (one rank) it is the undivided path.
+TYPED_TEST(MdAcrossRanks, BricksEqualTheUndividedRun) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  const int ranks = core::world().size();
+  std::vector<std::array<int, 3>> cuts;
+  if (ranks == 2) cuts = {{1, 2, 1}, {1, 1, 2}};
+  if (ranks == 4) cuts = {{2, 2, 1}, {2, 1, 2}, {1, 2, 2}};
+  if (ranks == 8) cuts = {{2, 2, 2}};  // corners too (slow label: 8 ranks)
+  if (cuts.empty()) cuts = {{0, 0, 0}};
+  for (const std::array<int, 3>& c : cuts) {
+    SCOPED_TRACE(::testing::Message() << c[0] << " x " << c[1] << " x " << c[2] << " bricks");
+    test::MdSetup s = test::lattice_setup({6, 6, 6}, 1.5, 0.05, false);
+    s.settings.langevin = md::Langevin{1.0, 1.0, 3};
+    s.settings.processors = c;
+    expect_same_run(TypeParam::k_backend, s, 2, 40);
+  }
+}
+
+// Bricks narrower than cutoff + skin are refused with what would fit: the 6.7 sigma box of
+// 4 x 4 x 4 cells takes 2 cuts along each axis (cutoff + skin = 2.8), so 4 ranks as 4 x 1 x 1
+// are refused and 2 x 2 x 1 named; 3 ranks (program test) fit no way.
+TEST(MdAcrossRanksSetup, NarrowBricksAreRefused) {
   core::Comm& comm = core::world();
-  if (comm.size() < 3) GTEST_SKIP() << "needs at least 3 ranks (the 6.7 sigma box fits 2)";
-  const test::MdSetup s = test::lattice_setup({4, 4, 4}, 1.0, 0.0, false);
+  if (comm.size() != 4) GTEST_SKIP() << "needs 4 ranks";
+  test::MdSetup s = test::lattice_setup({4, 4, 4}, 1.0, 0.0, false);
+  s.settings.processors = {4, 1, 1};
   try {
     md::make_simulation(core::Backend::Cpu, s.settings, s.particles, &comm);
     ADD_FAILURE() << "no error";
   } catch (const core::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("use at most 2 ranks"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("4 x 1 x 1 bricks were asked for"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("2 x 2 x 1 bricks fit"), std::string::npos) << e.what();
   }
 }
 

@@ -1,11 +1,13 @@
-"""twinsim run of an MD case split across MPI ranks (slabs along x), as `mpirun -n N twinsim run`.
+"""twinsim run of an MD case split across MPI ranks (bricks; slabs along x for this box), as
+`mpirun -n N twinsim run`.
 
 Run by CTest as: /usr/bin/python3 test_md_mpi.py <path to twinsim> <mpirun>
 
 The split run equals the one-rank run to round-off (pair forces summed in another order, then
 amplified by the chaotic dynamics: see test_md_mpi.cpp for the tolerance), its output is one file
 written by rank 0 in global atom order, and a restart on the same rank count continues bit for
-bit. Ranks start with --bind-to none and one OpenMP thread each (see test_mpi.py).
+bit; on another rank count (2 -> 1, 2 -> 4, 1 -> 2) the atoms are dealt out again by position and
+the run continues to round-off. Ranks start with --bind-to none and one OpenMP thread each (see test_mpi.py).
 """
 import glob
 import os
@@ -68,7 +70,7 @@ class MdRanks(unittest.TestCase):
         two = os.path.join(self.tmp.name, "two")
         self.run_ok(1, "run", self.case, "--out", one)
         r = self.run_ok(2, "run", self.case, "--out", two)
-        self.assertIn("split along x into 2 slabs", r.stderr)
+        self.assertIn("split into 2 x 1 x 1 bricks", r.stderr)  # slabs: the least halo
         # Rank 0 alone writes the run folder's files (checkpoints of rank 1 in rank_1/).
         self.assertEqual(sorted(os.listdir(one)), sorted(os.listdir(two)))
         a, b = datasets(os.path.join(one, "lj.h5")), datasets(os.path.join(two, "lj.h5"))
@@ -102,11 +104,46 @@ class MdRanks(unittest.TestCase):
             self.assertTrue(np.array_equal(b[name], c[name]), name)
         self.assertEqual(figures(two), figures(middle))
 
-    def test_slabs_narrower_than_cutoff_plus_skin_are_refused_before_the_folder_exists(self):
+    def test_a_restart_on_another_rank_count_continues_to_round_off(self):
+        # 2 -> 1 and 2 -> 4 from the 2-rank run's checkpoint of step 60, 1 -> 2 from the 1-rank
+        # run's: every rank reads the atoms of every writer and keeps those whose build position
+        # lies in its slab, in cell order; the pair sums then add in another order, so the run
+        # equals the uninterrupted one to round-off (the tolerance of 1 against 2 ranks above).
+        whole = {}
+        for ranks in (1, 2):
+            whole[ranks] = os.path.join(self.tmp.name, f"whole{ranks}")
+            self.run_ok(ranks, "run", self.case, "--out", whole[ranks])
+        for written, ranks in ((2, 1), (2, 4), (1, 2)):
+            other = os.path.join(self.tmp.name, f"from{written}on{ranks}")
+            shutil.copytree(whole[written], other)
+            r = self.run_ok(ranks, "run", self.case, "--out", other, "--restart",
+                            os.path.join(other, "checkpoints", "step_0000000060.h5"))
+            self.assertIn(f"written by {written} rank(s): its state is split again for {ranks}",
+                          r.stderr)
+            a, b = datasets(os.path.join(whole[written], "lj.h5")), \
+                datasets(os.path.join(other, "lj.h5"))
+            self.assertEqual(sorted(a), sorted(b))
+            for name in a:
+                if a[name].dtype.kind in "iu":
+                    self.assertTrue(np.array_equal(a[name], b[name]), f"{written} -> {ranks}: "
+                                    f"{name}")
+                else:
+                    np.testing.assert_allclose(b[name], a[name], rtol=0, atol=1e-9,
+                                               err_msg=f"{written} -> {ranks}: {name}")
+            fa, fb = figures(whole[written]), figures(other)
+            for key in ("temperature", "potential_energy_per_atom", "pressure"):
+                for stat, value in fa[key].items():
+                    self.assertAlmostEqual(fb[key][stat], value, delta=1e-9,
+                                           msg=f"{written} -> {ranks}: {key}.{stat}")
+
+    def test_bricks_narrower_than_cutoff_plus_skin_are_refused_before_the_folder_exists(self):
+        # The 6.7 sigma box takes 2 cuts along each axis (cutoff + skin = 2.8): 2, 4 or 8 ranks
+        # fit, 3 do not.
         out = os.path.join(self.tmp.name, "narrow")
-        r = twinsim(4, "run", self.case, "--out", out, "--set", "md.cells=[4, 4, 4]")
+        r = twinsim(3, "run", self.case, "--out", out, "--set", "md.cells=[4, 4, 4]")
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-        self.assertIn("use at most 2 ranks", r.stderr)
+        self.assertIn("no 3 bricks fit", r.stderr)
+        self.assertIn("use 2 or 4 ranks", r.stderr)
         self.assertFalse(os.path.exists(out))
 
 

@@ -170,12 +170,36 @@ class Ranks(unittest.TestCase):
         last1 = sorted(glob.glob(f"{stopped}/checkpoints/rank_1/*.h5"))[-1]
         self.assertEqual(os.path.basename(last0), os.path.basename(last1))
 
-        # Another rank count is refused, nothing changes; the same count finishes bit for bit.
-        r = twinsim(1, "run", case, "--out", stopped, "--restart", "latest")
-        self.assertEqual(r.returncode, 2)
-        self.assertIn("written by 2 rank(s)", r.stderr)
+        # The same count finishes bit for bit, and so does one rank (the round in flight dealt
+        # out again, test_restart_on_another_rank_count).
+        alone = os.path.join(self.tmp.name, "alone")
+        shutil.copytree(stopped, alone)
         self.run_ok(2, "run", case, "--out", stopped, "--restart", "latest")
         self.assert_same_run(reference, stopped)
+        self.run_ok(1, "run", case, "--out", alone, "--restart", "latest")
+        self.assert_same_run(reference, alone)
+
+    def test_restart_on_another_rank_count(self):
+        # 7 samples in batches of 2, 200 steps a round, a checkpoint every 100 steps (the
+        # middle and the start of a round). A checkpoint of 2 ranks continues on 1 (from step
+        # 300: round 2's 3 samples on one rank) and on 4 (from step 100: round 1's 4 samples one
+        # per rank, then a usual round of 3), one of 1 rank on 2 (step 300: batch 2's 2 samples,
+        # one per rank), one of 4 ranks on 2 (step 100: the one round's 7 samples as 4 and 3).
+        # Every rank count gives the same dataset bit for bit, so each continued run must be
+        # the uninterrupted one-rank run, bit for bit.
+        case = self.case(every=100)
+        whole = {}
+        for ranks in (1, 2, 4):
+            whole[ranks] = os.path.join(self.tmp.name, f"whole{ranks}")
+            self.run_ok(ranks, "run", case, "--out", whole[ranks])
+        for written, ranks, step in ((2, 1, 300), (2, 4, 100), (1, 2, 300), (4, 2, 100)):
+            other = os.path.join(self.tmp.name, f"from{written}on{ranks}")
+            shutil.copytree(whole[written], other)
+            r = self.run_ok(ranks, "run", case, "--out", other, "--restart",
+                            os.path.join(other, "checkpoints", f"step_{step:010d}.h5"))
+            self.assertIn(f"written by {written} rank(s): its state is split again for {ranks}",
+                          r.stderr)
+            self.assert_same_run(whole[1], other)
 
     def test_a_solver_that_is_not_decomposed_is_refused_on_two_ranks(self):
         case = os.path.join(self.tmp.name, "tg.toml")

@@ -589,32 +589,20 @@ class SolverImpl final : public lbm::Solver {
   void split_again(const std::vector<const io::StateReader*>& parts, const std::string& name,
                    int fields, Real* d_dst) const {
     const std::array<int, 3>& n = m_config.cells;
-    const std::array<int, 3> m = m_block.local_cells(n);
-    const int axis = m_block.axis;
+    const auto stored = [&](const lbm::Block& b) {
+      io::Block3 s;
+      s.end = n;
+      s.stored = b.local_cells(n);
+      s.begin[b.axis] = b.begin;
+      s.end[b.axis] = b.end;
+      s.offset[b.axis] = int(b.low_ghost);
+      return s;
+    };
     std::vector<Real> h(std::size_t(fields) * m_cells, Real(0));
-    for (int r = 0; r < int(parts.size()); ++r) {
-      const lbm::Block b = lbm::block_of(m_config, r, int(parts.size()));
-      const int lo = std::max(b.begin, m_block.begin), hi = std::min(b.end, m_block.end);
-      if (lo >= hi) continue;
-      const std::array<int, 3> o = b.local_cells(n);
-      const std::size_t o_cells = std::size_t(o[0]) * o[1] * o[2];
-      std::vector<Real> saved(std::size_t(fields) * o_cells);
-      parts[r]->get(name, saved.data(), saved.size());
-      int at[3], layer[3] = {n[0], n[1], n[2]};
-      layer[axis] = 1;  // the cells of one layer
-      for (int g = lo; g < hi; ++g)
-        for (at[2] = 0; at[2] < layer[2]; ++at[2])
-          for (at[1] = 0; at[1] < layer[1]; ++at[1])
-            for (at[0] = 0; at[0] < layer[0]; ++at[0]) {
-              int from[3] = {at[0], at[1], at[2]}, to[3] = {at[0], at[1], at[2]};
-              from[axis] = g - b.begin + int(b.low_ghost);
-              to[axis] = g - m_block.begin + m_first;
-              const std::size_t i = (std::size_t(from[2]) * o[1] + from[1]) * o[0] + from[0];
-              const std::size_t j = (std::size_t(to[2]) * m[1] + to[1]) * m[0] + to[0];
-              for (int k = 0; k < fields; ++k)
-                h[std::size_t(k) * m_cells + j] = saved[std::size_t(k) * o_cells + i];
-            }
-    }
+    io::split_again(
+        parts, name, fields,
+        [&](int r) { return stored(lbm::block_of(m_config, r, int(parts.size()))); },
+        stored(m_block), h.data());
     core::detail::copy_bytes(d_dst, Space::k_space, h.data(), core::MemorySpace::Host,
                              h.size() * sizeof(Real));
   }

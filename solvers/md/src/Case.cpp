@@ -223,8 +223,8 @@ void check_start(const io::Section& s, const StatePoint& at) {
 
 // Refusals that need more than the schema, before the run folder exists: per-type arrays of
 // different lengths, lattice = file without a readable file, a Nose-Hoover chain at T = 0, a
-// random placement too dense to fit, a box shorter than 2 (cutoff + skin), slabs narrower than
-// cutoff + skin across MPI ranks, an RDF range beyond
+// random placement too dense to fit, a box shorter than 2 (cutoff + skin), a rank count whose
+// bricks would be narrower than cutoff + skin across MPI ranks, an RDF range beyond
 // half the box.
 void check(const io::Case& c) { check(c, state_point(c)); }
 
@@ -246,8 +246,8 @@ void check(const io::Case& c, const StatePoint& at) {
         "{:.6g} along an edge: a particle would interact with two images of another; use more "
         "cells or atoms, or a smaller cutoff or skin",
         settings.box.edge[0], settings.box.edge[1], settings.box.edge[2], needed));
-  // Across MPI ranks the box is cut into slabs along x, each at least cutoff + skin wide.
-  detail::require_slabs(core::world().size(), settings.box, 0.5 * needed);
+  // Across MPI ranks the box is cut into bricks, each at least cutoff + skin wide.
+  detail::brick_cuts(core::world().size(), settings.box, 0.5 * needed);
   if (s.get_int("rdf_every") > 0) {
     const double range = s.get_float("rdf_range") > 0 ? s.get_float("rdf_range")
                                                       : settings.lj.cutoff;

@@ -3,38 +3,142 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
 
 #include "twinsim/core/Error.hpp"
 
 namespace twinsim::md::detail {
 
-void require_slabs(int ranks, const Box& box, double radius) {
-  const double width = box.edge[0] / ranks;
-  if (!(width >= radius))
-    throw core::Error(fmt::format(
-        "MD across {} ranks: the box is split along x into slabs of {:.6g} sigma, narrower than "
-        "cutoff + skin = {:.6g} sigma (a ghost would have to come from beyond a neighbour); "
-        "use at most {} ranks or a longer box along x",
-        ranks, width, radius, std::max(1, int(box.edge[0] / radius))));
+namespace {
+
+// The first brick coordinate along an axis of `cuts` bricks of width w in a box edge L: lo of
+// brick c is c w, hi is (c + 1) w, the last brick's hi the edge itself.
+double brick_lo(int c, double w) { return c * w; }
+double brick_hi(int c, int cuts, double w, double edge) { return c + 1 == cuts ? edge : (c + 1) * w; }
+
+// The distance from x to [lo, hi) on a periodic axis of length L (0 inside).
+double axis_distance(double x, double lo, double hi, double edge) {
+  if (x >= lo && x < hi) return 0.0;
+  const double up = x < lo ? lo - x : (lo + edge) - x;     // to the brick's low face, upwards
+  const double down = x >= hi ? x - hi : x - (hi - edge);  // from its high face, downwards
+  return std::min(up, down);
 }
 
-Domain::Domain(core::Comm& comm, const Box& box, double radius)
+bool fits(const std::array<int, 3>& c, int ranks, const Box& box, double radius) {
+  if (c[0] < 1 || c[1] < 1 || c[2] < 1 || c[0] * c[1] * c[2] != ranks) return false;
+  for (int a = 0; a < 3; ++a)
+    if (c[a] > 1 && !(box.edge[a] / c[a] >= radius)) return false;
+  return true;
+}
+
+}  // namespace
+
+std::array<int, 3> brick_cuts(int ranks, const Box& box, double radius,
+                              const std::array<int, 3>& wanted) {
+  std::array<int, 3> best{0, 0, 0};
+  double least = std::numeric_limits<double>::infinity();
+  for (int cx = ranks; cx >= 1; --cx) {
+    if (ranks % cx != 0) continue;
+    for (int cy = ranks / cx; cy >= 1; --cy) {
+      if ((ranks / cx) % cy != 0) continue;
+      const std::array<int, 3> c{cx, cy, ranks / cx / cy};
+      if (!fits(c, ranks, box, radius)) continue;
+      const double w[3] = {box.edge[0] / c[0], box.edge[1] / c[1], box.edge[2] / c[2]};
+      double area = 0;  // of the faces across the cut axes
+      for (int a = 0; a < 3; ++a)
+        if (c[a] > 1) area += w[(a + 1) % 3] * w[(a + 2) % 3];
+      if (area < least) {
+        least = area;
+        best = c;
+      }
+    }
+  }
+  const bool asked = wanted != std::array<int, 3>{0, 0, 0};
+  if (asked ? fits(wanted, ranks, box, radius) : best[0] > 0) return asked ? wanted : best;
+  std::array<int, 3> most{};  // the cuts that fit along each axis alone
+  for (int a = 0; a < 3; ++a) most[a] = std::max(1, int(box.edge[a] / radius));
+  std::string advice;
+  if (best[0] > 0) {
+    advice = fmt::format("{} x {} x {} bricks fit", best[0], best[1], best[2]);
+  } else {  // the rank counts next to `ranks` that some cuts within `most` make
+    int below = 1, above = 0;
+    for (int cx = 1; cx <= most[0]; ++cx)
+      for (int cy = 1; cy <= most[1]; ++cy)
+        for (int cz = 1; cz <= most[2]; ++cz) {
+          const int p = cx * cy * cz;
+          if (p < ranks) below = std::max(below, p);
+          if (p > ranks && (above == 0 || p < above)) above = p;
+        }
+    advice = above > 0 ? fmt::format("use {} or {} ranks, or a larger box", below, above)
+                       : fmt::format("use at most {} ranks, or a larger box", below);
+  }
+  throw core::Error(fmt::format(
+      "MD across {} ranks: {}; each brick must be at least cutoff + skin = {:.6g} sigma wide "
+      "along every cut axis (a ghost would have to come from beyond a neighbour), and the box "
+      "({:.6g} x {:.6g} x {:.6g} sigma) takes at most {} x {} x {} cuts along x, y, z: {}",
+      ranks,
+      asked ? fmt::format("{} x {} x {} bricks were asked for", wanted[0], wanted[1], wanted[2])
+            : fmt::format("no {} bricks fit", ranks),
+      radius, box.edge[0], box.edge[1], box.edge[2], most[0], most[1], most[2], advice));
+}
+
+Domain::Domain(core::Comm& comm, const Box& box, double radius, const std::array<int, 3>& wanted)
     : m_comm(comm),
-      m_width(box.edge[0] / comm.size()),
-      m_radius(radius),
-      m_lo(comm.rank() * m_width),
-      m_hi(comm.rank() + 1 == comm.size() ? box.edge[0] : (comm.rank() + 1) * m_width),
-      m_left((comm.rank() + comm.size() - 1) % comm.size()),
-      m_right((comm.rank() + 1) % comm.size()) {
-  require_slabs(comm.size(), box, radius);
+      m_edge(box.edge),
+      m_cuts(brick_cuts(comm.size(), box, radius, wanted)),
+      m_width{box.edge[0] / m_cuts[0], box.edge[1] / m_cuts[1], box.edge[2] / m_cuts[2]},
+      m_radius(radius) {
+  const int me = m_comm.rank();
+  const std::array<int, 3> at{me % m_cuts[0], me / m_cuts[0] % m_cuts[1],
+                              me / (m_cuts[0] * m_cuts[1])};
+  // The distinct neighbours by their offset modulo the cuts, in a fixed order (x fastest, each
+  // from -1): along x alone, the brick below first, then the one above (one if they coincide).
+  std::vector<std::array<int, 3>> seen;
+  for (int dz = -1; dz <= 1; ++dz)
+    for (int dy = -1; dy <= 1; ++dy)
+      for (int dx = -1; dx <= 1; ++dx) {
+        const int d[3] = {dx, dy, dz};
+        std::array<int, 3> offset{};
+        for (int a = 0; a < 3; ++a) offset[a] = (d[a] % m_cuts[a] + m_cuts[a]) % m_cuts[a];
+        if (offset == std::array<int, 3>{0, 0, 0} ||
+            std::find(seen.begin(), seen.end(), offset) != seen.end())
+          continue;
+        seen.push_back(offset);
+        std::array<int, 3> up{}, down{};
+        for (int a = 0; a < 3; ++a) {
+          up[a] = at[a] + offset[a];
+          down[a] = at[a] - offset[a];
+        }
+        m_peers.push_back({rank_of(up), rank_of(down)});
+      }
 }
 
-int Domain::owner(double x) const {
-  const int r = int(x / m_width);
-  return r < 0 ? 0 : r >= m_comm.size() ? m_comm.size() - 1 : r;
+int Domain::rank_of(const std::array<int, 3>& brick) const {
+  int c[3];
+  for (int a = 0; a < 3; ++a) c[a] = (brick[a] % m_cuts[a] + m_cuts[a]) % m_cuts[a];
+  return c[0] + m_cuts[0] * (c[1] + m_cuts[1] * c[2]);
 }
 
-bool Domain::owns(double x) const { return owner(x) == m_comm.rank(); }
+int Domain::owner(const double* r) const {
+  std::array<int, 3> c{};
+  for (int a = 0; a < 3; ++a) c[a] = std::clamp(int(r[a] / m_width[a]), 0, m_cuts[a] - 1);
+  return rank_of(c);
+}
+
+bool Domain::owns(const double* r) const { return owner(r) == m_comm.rank(); }
+
+bool Domain::near(const double* r, int rank) const {
+  const int c[3] = {rank % m_cuts[0], rank / m_cuts[0] % m_cuts[1], rank / (m_cuts[0] * m_cuts[1])};
+  double d2 = 0;
+  for (int a = 0; a < 3; ++a) {
+    const double d = axis_distance(r[a], brick_lo(c[a], m_width[a]),
+                                   brick_hi(c[a], m_cuts[a], m_width[a], m_edge[a]), m_edge[a]);
+    d2 += d * d;
+  }
+  return std::sqrt(d2) < m_radius;
+}
 
 std::vector<Atom> Domain::swap(const std::vector<Atom>& out, int to, int from) const {
   std::int64_t sent = std::int64_t(out.size()), coming = 0;
@@ -47,63 +151,45 @@ std::vector<Atom> Domain::swap(const std::vector<Atom>& out, int to, int from) c
 
 std::vector<Atom> Domain::migrate(std::vector<Atom> owned) const {
   const int me = m_comm.rank();
-  std::vector<Atom> stay, left, right;
+  std::vector<Atom> stay;
+  std::vector<std::vector<Atom>> out(m_peers.size());
   for (const Atom& a : owned) {
-    const int o = owner(a.r[0]);
-    if (o == me)
+    const int o = owner(a.r);
+    if (o == me) {
       stay.push_back(a);
-    else if (o == m_left)
-      left.push_back(a);
-    else if (o == m_right)
-      right.push_back(a);
-    else
+      continue;
+    }
+    const auto peer = std::find_if(m_peers.begin(), m_peers.end(),
+                                   [&](const Peer& p) { return p.to == o; });
+    if (peer == m_peers.end())
       throw core::Error(fmt::format(
-          "MD across ranks: atom {} at x = {:.6g} sigma moved from rank {}'s slab beyond its "
-          "neighbours' since the last list build (time step too large?)",
-          a.tag, a.r[0], me));
+          "MD across ranks: atom {} at ({:.6g}, {:.6g}, {:.6g}) sigma moved from rank {}'s brick "
+          "beyond its neighbours' since the last list build (time step too large?)",
+          a.tag, a.r[0], a.r[1], a.r[2], me));
+    out[std::size_t(peer - m_peers.begin())].push_back(a);
   }
-  std::vector<std::vector<Atom>> arrived;
-  if (m_left == m_right) {  // two ranks: one neighbour on both sides
-    left.insert(left.end(), right.begin(), right.end());
-    arrived.push_back(swap(left, m_left, m_left));
-  } else {
-    arrived.push_back(swap(left, m_left, m_right));
-    arrived.push_back(swap(right, m_right, m_left));
+  for (std::size_t k = 0; k < m_peers.size(); ++k) {
+    const std::vector<Atom> in = swap(out[k], m_peers[k].to, m_peers[k].from);
+    stay.insert(stay.end(), in.begin(), in.end());
   }
-  for (const std::vector<Atom>& in : arrived) stay.insert(stay.end(), in.begin(), in.end());
   return stay;
 }
 
 GhostPlan Domain::plan_ghosts(const std::vector<Atom>& owned) const {
   GhostPlan plan;
-  // Which owned atoms go in each message, in owned order.
-  std::vector<std::vector<int>> out;
-  std::vector<std::pair<int, int>> peers;  // to, from
-  if (m_left == m_right) {
-    out.resize(1);
-    peers.push_back({m_left, m_left});
-  } else {
-    out.resize(2);
-    peers.push_back({m_left, m_right});  // near the low face: the left neighbour's ghosts
-    peers.push_back({m_right, m_left});
-  }
-  for (std::size_t i = 0; i < owned.size(); ++i) {
-    const double x = owned[i].r[0];
-    const bool low = x - m_lo < m_radius, high = m_hi - x < m_radius;
-    if (out.size() == 1) {
-      if (low || high) out[0].push_back(int(i));
-    } else {
-      if (low) out[0].push_back(int(i));
-      if (high) out[1].push_back(int(i));
-    }
-  }
-  for (std::size_t e = 0; e < out.size(); ++e) {
+  for (const Peer& peer : m_peers) {
+    // The owned atoms within reach of the neighbour's brick, in owned order.
+    std::vector<int> send;
     std::vector<Atom> records;
-    for (int i : out[e]) records.push_back(owned[std::size_t(i)]);
-    const std::vector<Atom> in = swap(records, peers[e].first, peers[e].second);
-    plan.exchanges.push_back({peers[e].first, peers[e].second, plan.send.size(), out[e].size(),
-                              plan.ghosts.size(), in.size()});
-    plan.send.insert(plan.send.end(), out[e].begin(), out[e].end());
+    for (std::size_t i = 0; i < owned.size(); ++i)
+      if (near(owned[i].r, peer.to)) {
+        send.push_back(int(i));
+        records.push_back(owned[i]);
+      }
+    const std::vector<Atom> in = swap(records, peer.to, peer.from);
+    plan.exchanges.push_back(
+        {peer.to, peer.from, plan.send.size(), send.size(), plan.ghosts.size(), in.size()});
+    plan.send.insert(plan.send.end(), send.begin(), send.end());
     plan.ghosts.insert(plan.ghosts.end(), in.begin(), in.end());
   }
   return plan;

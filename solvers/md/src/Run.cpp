@@ -8,8 +8,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <optional>
+
+#include "Domain.hpp"
 
 #include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
@@ -394,8 +397,8 @@ loop::Run make_run(const loop::Setup& setup) {
 
   // The file exists before the engine starts, so a refused start (overlaps) still leaves it.
   // A restart appends to the run's file, cut back to the frames it had at the checkpoint.
-  // Across MPI ranks the box is split into slabs along x (md::make_simulation); rank 0 alone
-  // opens and writes the file.
+  // Across MPI ranks the box is cut into bricks (md::make_simulation); rank 0 alone opens and
+  // writes the file.
   core::Comm& comm = core::world();
   loop::Run run;
   if (comm.root()) run.output = setup.open_output(k_units);
@@ -417,9 +420,14 @@ loop::Run make_run(const loop::Setup& setup) {
   spdlog::info("{} atoms ({}) in a {:.6g} x {:.6g} x {:.6g} box (density {}), cutoff {}, skin {}",
                n, s.get_string("lattice"), settings.box.edge[0], settings.box.edge[1],
                settings.box.edge[2], s.get_float("density"), settings.lj.cutoff, settings.skin);
-  if (comm.size() > 1)
-    spdlog::info("split along x into {} slabs of {:.6g} sigma, one per rank", comm.size(),
-                 settings.box.edge[0] / comm.size());
+  if (comm.size() > 1) {
+    const std::array<int, 3> cuts = detail::brick_cuts(
+        comm.size(), settings.box, pair_table(settings).max_cutoff + settings.skin,
+        settings.processors);
+    spdlog::info("split into {} x {} x {} bricks (along x, y, z) of {:.6g} x {:.6g} x {:.6g} "
+                 "sigma, one per rank", cuts[0], cuts[1], cuts[2], settings.box.edge[0] / cuts[0],
+                 settings.box.edge[1] / cuts[1], settings.box.edge[2] / cuts[2]);
+  }
 
   // A row at step 0 (a restart has it), every thermo_every steps and at the last step.
   run.add(std::make_unique<ThermoTable>(*stepper, run.output.get(), s),
@@ -449,7 +457,8 @@ const loop::Kind& kind() {
                             plan,
                             "solver",
                             nullptr,
-                            /*splits_across_ranks=*/true};
+                            /*splits_across_ranks=*/true,
+                            /*restarts_on_other_ranks=*/true};
   return k;
 }
 

@@ -129,7 +129,10 @@ void save_state(Simulation& sim, io::StateWriter& w) {
   w.put("md/chain_velocity", s.chain_velocity);
 }
 
-void load_state(Simulation& sim, const io::StateReader& r) {
+namespace {
+
+// What one rank's checkpoint holds, the atoms it owned in [3][n] layout.
+SimulationState read_state(const io::StateReader& r) {
   SimulationState s;
   s.step = r.get_int("md/step");
   s.builds = r.get_int("md/builds");
@@ -148,7 +151,44 @@ void load_state(Simulation& sim, const io::StateReader& r) {
   s.type = r.get<int>("md/type");
   s.chain_position = r.get<double>("md/chain_position");
   s.chain_velocity = r.get<double>("md/chain_velocity");
-  sim.restore(s);
+  return s;
+}
+
+// Appends the [3][m] rows of `part` to the [3][n] rows of `all`: [3][n + m].
+template <class T>
+void append_rows(std::vector<T>& all, const std::vector<T>& part) {
+  const std::size_t n = all.size() / 3, m = part.size() / 3;
+  std::vector<T> out(3 * (n + m));
+  for (std::size_t a = 0; a < 3; ++a) {
+    std::copy_n(all.begin() + a * n, n, out.begin() + a * (n + m));
+    std::copy_n(part.begin() + a * m, m, out.begin() + a * (n + m) + n);
+  }
+  all = std::move(out);
+}
+
+}  // namespace
+
+void load_state(Simulation& sim, const io::StateReader& r) {
+  if (r.parts().empty()) {
+    sim.restore(read_state(r));
+    return;
+  }
+  // Written by another rank count: rank 0's step, clock and thermostat (the same on every
+  // rank), every writer's atoms; the largest displacement and list capacity of any writer.
+  SimulationState all = read_state(*r.parts()[0]);
+  for (std::size_t k = 1; k < r.parts().size(); ++k) {
+    const SimulationState part = read_state(*r.parts()[k]);
+    all.unread_displacement2 = std::max(all.unread_displacement2, part.unread_displacement2);
+    all.list_capacity = std::max(all.list_capacity, part.list_capacity);
+    append_rows(all.position, part.position);
+    append_rows(all.velocity, part.velocity);
+    append_rows(all.force, part.force);
+    append_rows(all.build_position, part.build_position);
+    append_rows(all.image, part.image);
+    all.tag.insert(all.tag.end(), part.tag.begin(), part.tag.end());
+    all.type.insert(all.type.end(), part.type.begin(), part.type.end());
+  }
+  sim.restore_redistributed(all);
 }
 
 // Integrals of u(r) and r u'(r) over r > rc with g(r) = 1 (Allen & Tildesley, 2nd ed., 2.8).

@@ -1147,6 +1147,46 @@ class SimulationImpl final : public md::Simulation {
     build_verlet_lists_at_build_positions();
   }
 
+  void restore_redistributed(const md::SimulationState& all) override {
+    const std::size_t total = all.tag.size();
+    if (all.build_position.size() != 3 * total)
+      throw core::Error("MD restore: the saved atoms' arrays differ in length");
+    // This rank's atoms (by their wrapped build position, as a list build deals them out), in
+    // cell order of that position.
+    std::vector<std::size_t> keep;
+    std::vector<int> key;
+    for (std::size_t i = 0; i < total; ++i) {
+      const double r0[3] = {all.build_position[i], all.build_position[total + i],
+                            all.build_position[2 * total + i]};
+      if (m_domain && !m_domain->owns(r0)) continue;
+      keep.push_back(i);
+      key.push_back(cell_of(r0));
+    }
+    std::vector<std::size_t> order(keep.size());
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return key[a] < key[b]; });
+    md::SimulationState s = all;
+    const std::size_t n = keep.size();
+    const auto rows = [&](const auto& from, auto& to) {
+      to.assign(3 * n, {});
+      for (std::size_t k = 0; k < n; ++k)
+        for (std::size_t a = 0; a < 3; ++a) to[a * n + k] = from[a * total + keep[order[k]]];
+    };
+    rows(all.position, s.position);
+    rows(all.velocity, s.velocity);
+    rows(all.force, s.force);
+    rows(all.build_position, s.build_position);
+    rows(all.image, s.image);
+    for (std::size_t k = 0; k < n; ++k) {
+      s.tag[k] = all.tag[keep[order[k]]];
+      s.type[k] = all.type[keep[order[k]]];
+    }
+    s.tag.resize(n);
+    s.type.resize(n);
+    restore(s);
+  }
+
  private:
   // [N][3] values in storage order -> [N][3] in the caller's particle order.
   static std::vector<double> by_tag(const std::vector<int>& tag, const std::vector<double>& a) {
@@ -1156,20 +1196,23 @@ class SimulationImpl final : public md::Simulation {
     return out;
   }
 
-  // --- Across MPI ranks (m_domain): the box split along x, LAMMPS' ghost atoms (Domain.hpp).
+  // --- Across MPI ranks (m_domain): the box cut into bricks, LAMMPS' ghost atoms (Domain.hpp).
 
   static std::optional<md::detail::Domain> domain_of(const md::MdSettings& s, core::Comm* comm) {
     if (!comm || comm->size() == 1) return std::nullopt;
-    return md::detail::Domain(*comm, s.box, md::pair_table(s).max_cutoff + s.skin);
+    return md::detail::Domain(*comm, s.box, md::pair_table(s).max_cutoff + s.skin, s.processors);
   }
 
-  // The global ids of the atoms whose wrapped position lies in this rank's slab (all on one).
+  // The global ids of the atoms whose wrapped position lies in this rank's brick (all on one).
   static std::vector<int> owned_at_start(const md::HostParticles& p, const md::Box& box,
                                          const std::optional<md::detail::Domain>& domain) {
     const BoxParams b{{box.edge[0], box.edge[1], box.edge[2]}, {}, {}};
     std::vector<int> ids;
-    for (std::size_t i = 0; i < p.size(); ++i)
-      if (!domain || domain->owns(md::wrap(p.position[3 * i], b, 0))) ids.push_back(int(i));
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      const double r[3] = {md::wrap(p.position[3 * i], b, 0), md::wrap(p.position[3 * i + 1], b, 1),
+                           md::wrap(p.position[3 * i + 2], b, 2)};
+      if (!domain || domain->owns(r)) ids.push_back(int(i));
+    }
     return ids;
   }
 

@@ -17,12 +17,16 @@
 // rank r runs the batch that one rank would run P * round + r-th, all in step (fixed steps: every
 // batch takes the same steps; a rank without a batch in the last round counts them idle), and
 // at the round's end rank 0 gathers the batches' records and appends them in sample order. Each
-// batch holds the same samples as on one rank, so the dataset is bit for bit the same.
+// batch holds the same samples as on one rank, so the dataset is bit for bit the same. A restart
+// on another rank count deals the round in flight out again, in contiguous parts of its samples
+// (GeneratorState::round_samples, round_width), and the rounds after it as usual: bit for bit on
+// the CPU, where a sample's transforms do not depend on its batch-mates.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <filesystem>
 #include <memory>
 #include <numeric>
@@ -292,6 +296,9 @@ struct GeneratorState {
   double dt_min = 0, dt_max = 0, tg_error = 0;
   // Per sample energy and enstrophy of the first and the last frame, summed in sample order.
   double e0 = 0, e1 = 0, z0 = 0, z1 = 0;
+  // A round dealt out again by a restart on another rank count: its samples, and those of each
+  // rank (contiguous); 0: a round as the rank count deals it (ranks x batch, cut at the end).
+  std::int64_t round_samples = 0, round_width = 0;
 
   template <class Self, class F>
   static void each(Self& s, F f) {
@@ -312,9 +319,14 @@ struct GeneratorState {
   void save(io::StateWriter& w) const {
     each(*this,
          [&](const char* name, const auto& v) { w.put(std::string("generator/") + name, v); });
+    w.put("generator/round_samples", round_samples);
+    w.put("generator/round_width", round_width);
   }
   void load(const io::StateReader& r) {
     each(*this, [&](const char* name, auto& v) { r.get(std::string("generator/") + name, &v, 1); });
+    // Checkpoints from before rounds were dealt out again have neither: a usual round.
+    round_samples = r.has("generator/round_samples") ? r.get_int("generator/round_samples") : 0;
+    round_width = r.has("generator/round_width") ? r.get_int("generator/round_width") : 0;
   }
 };
 
@@ -370,7 +382,8 @@ class Generator : public loop::Stepper, public loop::SampleSource {
       record_snapshot();
       if (m_g.recorded < std::int64_t(m_layout.frames)) continue;
       append_round();
-      m_g.begin += std::int64_t(m_comm.size()) * m_s.solver.batch;
+      m_g.begin += round_size();
+      m_g.round_samples = m_g.round_width = 0;
       if (!finished()) start_round();
       return;
     }
@@ -405,16 +418,80 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     return "a time step spectral.dt too large for the flow's velocities (or set spectral.cfl), or "
            "a viscosity spectral.nu too small for the grid";
   }
+  // On another rank count than the checkpoint's (in.parts(): every writer's file; the
+  // generator's state from rank 0's, which every rank shares), the round in flight is dealt out
+  // again: each rank's samples, their modes and records so far from the ranks that held them.
   void load(const io::StateReader& in) override {
     m_g.load(in);
     m_solver.reset();
     m_record.reset();
     m_started = !finished();
-    if (finished() || batch_size() == 0) return;
+    if (finished()) return;
+    const std::vector<const io::StateReader*>& parts = in.parts();
+    // The writers' round: its samples and each writer's (their rank count's usual round, or one
+    // they had dealt out again themselves).
+    const std::int64_t old_width = width();
+    const std::int64_t old_round =
+        m_g.round_samples > 0 ? m_g.round_samples
+                              : std::min<std::int64_t>(std::int64_t(parts.size()) * old_width,
+                                                       m_s.samples - m_g.begin);
+    if (!parts.empty()) {
+      m_g.round_samples = old_round;
+      m_g.round_width = (old_round + m_comm.size() - 1) / m_comm.size();
+    }
+    if (batch_size() == 0) return;
     make_batch();
-    m_solver->set_state(load_state<Real>(in, "solver"));
-    m_record->load(in, std::uint64_t(m_g.recorded));
+    if (parts.empty()) {
+      m_solver->set_state(load_state<Real>(in, "solver"));
+      m_record->load(in, std::uint64_t(m_g.recorded));
+    } else {
+      load_dealt_out_again(parts, old_round, old_width);
+    }
     if (m_device) m_device->from_host(m_record->vorticity);
+  }
+
+  // The round in flight from the writers' files on another rank count: this rank's samples of
+  // it, their modes and records so far, from the ranks that held them.
+  void load_dealt_out_again(const std::vector<const io::StateReader*>& parts,
+                            std::int64_t old_round, std::int64_t old_width) {
+    // Rank r of the writers held the round's samples [r w, r w + n_r): blocks of a
+    // [sample][values] array (io::split_again).
+    const auto held = [&](std::int64_t first, std::int64_t count, int values) {
+      io::Block3 b;
+      b.begin = {0, int(first), 0};
+      b.end = {values, int(first + count), 1};
+      b.stored = {values, int(count), 1};
+      return b;
+    };
+    const auto written = [&](int values) {
+      return [&, values](int r) {
+        const std::int64_t first = r * old_width;
+        return held(first, std::clamp<std::int64_t>(old_round - first, 0, old_width), values);
+      };
+    };
+    const std::int64_t first = batch_begin() - m_g.begin, count = batch_size();
+    SpectralState<Real> state = load_clock<Real>(*parts[0], "solver");
+    state.modes = m_solver->state().modes;
+    const int modes = int(state.modes.size() / std::size_t(count));
+    io::split_again(parts, "solver/modes", 1, written(modes), held(first, count, modes),
+                    reinterpret_cast<std::complex<Real>*>(state.modes.data()));
+    m_solver->set_state(state);
+    BatchRecord<Real>& r = *m_record;
+    const int frames = int(r.frames);
+    io::split_again(parts, "batch/energy", 1, written(frames), held(first, count, frames),
+                    r.energy.data());
+    io::split_again(parts, "batch/enstrophy", 1, written(frames), held(first, count, frames),
+                    r.enstrophy.data());
+    const int spectrum = int(r.frames * r.shells);
+    io::split_again(parts, "batch/spectrum", 1, written(spectrum), held(first, count, spectrum),
+                    r.spectrum.data());
+    parts[0]->get("batch/steps", r.steps.data(), r.steps.size());
+    for (std::int64_t b = 0; b < count; ++b) {
+      const std::int64_t sample = first + b;
+      parts[std::size_t(sample / old_width)]->get(
+          fmt::format("batch/vorticity_{}", sample % old_width),
+          r.vorticity.data() + b * r.frames * r.plane, std::uint64_t(m_g.recorded) * r.plane);
+    }
   }
 
   // timing.solver_s: the loop's "advance" phase, the recording of snapshots and the appends to
@@ -461,17 +538,17 @@ class Generator : public loop::Stepper, public loop::SampleSource {
  private:
   // The first sample of this rank's batch in the current round, and how many it holds (the
   // last may hold fewer, a rank past the end none).
-  std::int64_t batch_begin() const {
-    return m_g.begin + std::int64_t(m_comm.rank()) * m_s.solver.batch;
-  }
+  std::int64_t batch_begin() const { return m_g.begin + std::int64_t(m_comm.rank()) * width(); }
   int batch_size() const {
-    return int(std::clamp<std::int64_t>(m_s.samples - batch_begin(), 0, m_s.solver.batch));
+    return int(std::clamp<std::int64_t>(m_g.begin + round_size() - batch_begin(), 0, width()));
   }
-  // Samples of the current round, over every rank.
+  // Samples of the current round, over every rank, and the most a rank holds.
   std::int64_t round_size() const {
+    if (m_g.round_samples > 0) return m_g.round_samples;
     return std::min<std::int64_t>(std::int64_t(m_comm.size()) * m_s.solver.batch,
                                   m_s.samples - m_g.begin);
   }
+  std::int64_t width() const { return m_g.round_width > 0 ? m_g.round_width : m_s.solver.batch; }
 
   // The solver and the empty record of this rank's batch (with a sink, its frames in the
   // solver's memory too).
@@ -610,10 +687,10 @@ class Generator : public loop::Stepper, public loop::SampleSource {
   void hand_over() {
     if (!m_sink) return;
     const std::size_t n = m_layout.frames * m_layout.plane;
-    const std::int64_t batch = m_s.solver.batch;
     for (int q = 0; q < m_comm.size(); ++q) {
-      const std::int64_t first = m_g.begin + q * batch;
-      const std::int64_t count = std::clamp<std::int64_t>(m_s.samples - first, 0, batch);
+      const std::int64_t first = m_g.begin + q * width();
+      const std::int64_t count =
+          std::clamp<std::int64_t>(m_g.begin + round_size() - first, 0, width());
       if (count == 0) break;
       if (q == m_comm.rank()) {
         if (m_comm.size() > 1) {
@@ -698,7 +775,8 @@ const loop::Kind& kind_2d() {
                             plan_2d,
                             "solver",
                             samples_2d,
-                            /*splits_across_ranks=*/true};
+                            /*splits_across_ranks=*/true,
+                            /*restarts_on_other_ranks=*/true};
   return k;
 }
 

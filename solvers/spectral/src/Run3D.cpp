@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -80,8 +81,28 @@ class Flow3D : public loop::Stepper {
     const std::vector<double> e = m_solver->kinetic_energy();
     return !std::all_of(e.begin(), e.end(), [](double x) { return std::isfinite(x); });
   }
+  // On another rank count than the checkpoint's (in.parts(): every writer's file), this rank's
+  // modes come from the slabs that held them; the clock from rank 0's file (every rank's is the
+  // same).
   void load(const io::StateReader& in) override {
-    m_solver->set_state(load_state<Real>(in, "solver"));
+    if (in.parts().empty()) {
+      m_solver->set_state(load_state<Real>(in, "solver"));
+    } else {
+      SpectralState<Real> state = m_solver->state();
+      const SpectralState<Real> clock = load_clock<Real>(in, "solver");
+      state.time = clock.time;
+      state.last_dt = clock.last_dt;
+      state.anchor = clock.anchor;
+      state.steps = clock.steps;
+      const Velocity3DConfig& c = m_solver->config();
+      const int old_ranks = int(in.parts().size());
+      io::split_again(
+          in.parts(), "solver/modes", 3 * c.batch,
+          [&](int r) { return mode_block(core::slab_layout(c.nz, c.ny, c.nx, r, old_ranks)); },
+          mode_block(m_solver->layout()),
+          reinterpret_cast<std::complex<Real>*>(state.modes.data()));
+      m_solver->set_state(state);
+    }
     m_step = in.get_int("flow/step");
   }
 
@@ -99,6 +120,17 @@ class Flow3D : public loop::Stepper {
 
  private:
   bool adaptive() const { return m_s.cfl > 0; }
+
+  // The modes a rank holds, as a block of the global [kx][y][z] box (axis 0 kx): one rank
+  // stores [z][y][kx], P > 1 ranks their rows of y as [y][kx][z] (core::SlabLayout).
+  static io::Block3 mode_block(const core::SlabLayout& l) {
+    io::Block3 b;
+    b.begin = {0, l.y0, 0};
+    b.end = {l.nkx(), l.y0 + l.rows, l.nz};
+    b.stored = {l.nkx(), l.rows, l.nz};
+    if (l.transposed) b.order = {2, 0, 1};
+    return b;
+  }
 
   std::unique_ptr<Velocity3D<Real>> m_solver;
   Settings3D m_s;
@@ -323,7 +355,8 @@ const loop::Kind& kind_3d() {
                             plan_3d,
                             "solver",
                             nullptr,
-                            /*splits_across_ranks=*/true};
+                            /*splits_across_ranks=*/true,
+                            /*restarts_on_other_ranks=*/true};
   return k;
 }
 

@@ -20,12 +20,8 @@ void save_state(const SpectralState<Real>& state, io::StateWriter& writer,
 }
 
 template <class Real>
-SpectralState<Real> load_state(const io::StateReader& reader, const std::string& prefix) {
+SpectralState<Real> load_clock(const io::StateReader& reader, const std::string& prefix) {
   SpectralState<Real> state;
-  const std::vector<std::complex<Real>> modes = reader.get<std::complex<Real>>(prefix + "/modes");
-  state.modes.resize(modes.size());
-  for (std::size_t i = 0; i < modes.size(); ++i)
-    state.modes[i] = {modes[i].real(), modes[i].imag()};
   state.time = reader.get_double(prefix + "/time");
   state.last_dt = reader.get_double(prefix + "/last_dt");
   state.anchor = reader.get_double(prefix + "/anchor");
@@ -33,9 +29,21 @@ SpectralState<Real> load_state(const io::StateReader& reader, const std::string&
   return state;
 }
 
+template <class Real>
+SpectralState<Real> load_state(const io::StateReader& reader, const std::string& prefix) {
+  SpectralState<Real> state = load_clock<Real>(reader, prefix);
+  const std::vector<std::complex<Real>> modes = reader.get<std::complex<Real>>(prefix + "/modes");
+  state.modes.resize(modes.size());
+  for (std::size_t i = 0; i < modes.size(); ++i)
+    state.modes[i] = {modes[i].real(), modes[i].imag()};
+  return state;
+}
+
 template void save_state(const SpectralState<float>&, io::StateWriter&, const std::string&);
 template void save_state(const SpectralState<double>&, io::StateWriter&, const std::string&);
 template SpectralState<float> load_state<float>(const io::StateReader&, const std::string&);
 template SpectralState<double> load_state<double>(const io::StateReader&, const std::string&);
+template SpectralState<float> load_clock<float>(const io::StateReader&, const std::string&);
+template SpectralState<double> load_clock<double>(const io::StateReader&, const std::string&);
 
 }  // namespace twinsim::spectral

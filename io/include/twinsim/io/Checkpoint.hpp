@@ -7,6 +7,7 @@
 //   /output      frame count of every time series in the run's output file at that step, so a
 //                restart cuts frames written after the checkpoint and appends from there
 // It is written under a temporary name and renamed, and only the newest `keep` are kept.
+#include <array>
 #include <complex>
 #include <cstdint>
 #include <filesystem>
@@ -82,6 +83,26 @@ class StateReader {
   const H5File* m_file;
   std::vector<const StateReader*> m_parts;
 };
+
+// A rank's block of a global [fields][n2][n1][n0] array (axis 0 the fastest), as a checkpoint
+// of a run split across ranks stores it: each field holds the block's cells in `stored` order.
+struct Block3 {
+  std::array<int, 3> begin{}, end{};  // the global cells this rank owns, per axis: [begin, end)
+  std::array<int, 3> stored{};        // the stored block's extent per axis (ghost layers too)
+  std::array<int, 3> offset{};        // where `begin` lies in the stored block, per axis
+  std::array<int, 3> order{0, 1, 2};  // the stored block's axes, fastest first
+  std::size_t cells() const { return std::size_t(stored[0]) * stored[1] * stored[2]; }
+};
+
+// A restart on another rank count: this rank's block `mine` of the array `name`, written by
+// parts.size() ranks (StateReader::parts()), rank r's block written(r), each field's cells
+// taken from the old blocks that owned them. h_dst holds fields x mine.cells() values; the
+// cells outside mine's [begin, end) (ghost layers) are left as they are. Each old rank's array
+// is read only when its block meets this one. Exact: the values are copied, never combined.
+template <class T>
+void split_again(const std::vector<const StateReader*>& parts, const std::string& name,
+                 int fields, const std::function<Block3(int rank)>& written, const Block3& mine,
+                 T* h_dst);
 
 // [checkpoint] of a case file: every N steps and/or every M minutes of wall clock, keep the
 // newest K. add_checkpoint_schema declares the section (optional, all keys defaulted).

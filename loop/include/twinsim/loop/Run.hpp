@@ -122,8 +122,9 @@ struct Kind {
   // rank checkpoints its own state. loop::run refuses other kinds on more than one rank.
   bool splits_across_ranks = false;
   // True when its stepper's load() takes a checkpoint written by another rank count (the
-  // writers' files in io::StateReader::parts(): each rank takes its part of the whole state);
-  // loop::run refuses that restart for other kinds.
+  // writers' files in io::StateReader::parts(): each rank takes its part of the whole state,
+  // grids with io::split_again; a stepper whose state is the same on every rank reads rank 0's
+  // file alone); loop::run refuses that restart for other kinds.
   bool restarts_on_other_ranks = false;
 };
 

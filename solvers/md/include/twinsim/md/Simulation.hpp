@@ -98,6 +98,9 @@ struct MdSettings {
   // (LAMMPS' `neigh_modify every k delay 0 check no`); a build at which a particle had moved
   // more than skin / 2 is counted as dangerous (pairs may have been missed before it).
   int rebuild_every = 0;
+  // Across MPI ranks, the bricks along x, y and z (LAMMPS' `processors`; their product the rank
+  // count); all 0: chosen for the least halo (make_simulation).
+  std::array<int, 3> processors{0, 0, 0};
   // With rebuild_every = 0: the displacements are checked on the device at every step and read
   // by the host every check_every steps (one synchronisation per check_every steps, none in
   // between). A read rebuilds when a particle is beyond skin / 2 or would be within the next
@@ -211,12 +214,19 @@ class Simulation {
   // another size). The Langevin noise needs no state of its own: it is keyed on the step.
   virtual SimulationState state() = 0;
   virtual void restore(const SimulationState& state) = 0;
+  // restore() from the atoms of every rank of a checkpoint written by another rank count (their
+  // owned atoms one after the other, [3][N]): each rank keeps those whose build position lies in
+  // its brick (all on one rank), in cell order of the build positions, as a list build would.
+  // The pair sums then add in another order: the run continues to round-off. Collective.
+  virtual void restore_redistributed(const SimulationState& all) = 0;
 };
 
 // The state through a checkpoint (names under "md/"): load_state into a simulation made with
 // the same settings and particle count (any initial positions) continues bit for bit on the
 // backend that saved it (on the CPU with as many OpenMP threads: sums are reduced per thread).
-// Across MPI ranks each rank saves and loads the atoms it owns (collective; the same rank count).
+// Across MPI ranks each rank saves and loads the atoms it owns (collective); on another rank
+// count than the checkpoint's (StateReader::parts()) the atoms of every writer are dealt out
+// again by position (restore_redistributed).
 void save_state(Simulation& sim, io::StateWriter& writer);
 void load_state(Simulation& sim, const io::StateReader& reader);
 
@@ -228,14 +238,16 @@ void load_state(Simulation& sim, const io::StateReader& reader);
 // particles. run() throws md::Fault when the dynamics blow up.
 //
 // Across MPI ranks (`comm` with more than one rank; every rank passes the same settings and the
-// whole initial state): the box is split along x into one slab per rank, each at least cutoff +
-// skin wide (else core::Error); a rank owns and integrates the atoms in its slab and holds
-// copies (ghosts) of its neighbours' atoms within cutoff + skin of its faces, their positions
-// exchanged at every step; atoms that left a slab move to their new owner at each list build
+// whole initial state): the box is cut into one brick per rank, settings.processors along x, y,
+// z or else the cuts with the least face area (only x while slabs are the cheapest), each at least
+// cutoff + skin wide along every cut axis (else core::Error); a rank owns and integrates the atoms
+// in its brick and holds copies (ghosts) of its neighbours' atoms within cutoff + skin of its
+// brick, their positions exchanged at every step; atoms that left a brick move to their new owner
+// at each list build
 // (the ranks agree on when in one reduction). Each call is then collective: run, thermo
 // (whole-system figures), particles (every atom, in global id order, on every rank), state and
-// restore (each rank its own atoms: a restart needs the same rank count). neighbors() is for one
-// rank only. The trajectory equals the one-rank run's to round-off (pair sums in another order);
+// restore (each rank its own atoms; restore_redistributed for another rank count).
+// neighbors() is for one rank only. The trajectory equals the one-rank run's to round-off (pair sums in another order);
 // the Langevin noise is keyed by the atom's global id and the step, so it does not depend on the
 // rank count. comm null or one rank: the whole box here.
 std::unique_ptr<Simulation> make_simulation(core::Backend backend, const MdSettings& settings,

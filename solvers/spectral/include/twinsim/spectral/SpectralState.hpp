@@ -31,5 +31,8 @@ void save_state(const SpectralState<Real>& state, io::StateWriter& writer,
 // Reads what save_state() wrote; throws core::Error naming what is missing.
 template <class Real>
 SpectralState<Real> load_state(const io::StateReader& reader, const std::string& prefix);
+// The same without the modes (empty): the clock, which every rank of a split solver shares.
+template <class Real>
+SpectralState<Real> load_clock(const io::StateReader& reader, const std::string& prefix);
 
 }  // namespace twinsim::spectral
