@@ -2,9 +2,11 @@
 
 Run by CTest as: /usr/bin/python3 test_cli.py <path to twinsim> <repo root>
 """
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -488,20 +490,42 @@ class Robustness(unittest.TestCase):
         with open(os.path.join(self.out, "summary.json")) as f:
             self.assertEqual(json.load(f)["status"], "failed")
 
-    def test_a_second_process_is_refused_while_a_run_holds_the_folder(self):
-        # tolerance 0: the cavity would converge and end in 0.2 s, before the second process.
-        p = subprocess.Popen([TWINSIM, "run", CAVITY, "--out", self.out, *SHORT_CAVITY,
-                              "--set", "lbm.steps=2000000", "--set", "lbm.output_every=100000",
-                              "--set", "lbm.tolerance=0"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    @contextlib.contextmanager
+    def holding_the_folder(self, *args):
+        """`twinsim *args` writing into self.out, running and holding the folder's lock; on
+        leaving, SIGTERM ends it (exit 3) and its lock goes with it."""
+        p = subprocess.Popen([TWINSIM, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              env=dict(os.environ, OMP_NUM_THREADS="1"))
+        lock = os.path.join(self.out, "twinsim.lock")
         try:
-            lock = os.path.join(self.out, "twinsim.lock")
             deadline = time.time() + 60
             while time.time() < deadline and not os.path.exists(os.path.join(self.out, "log.txt")):
                 time.sleep(0.02)
             with open(lock) as f:
                 self.assertEqual(f.read().split()[1], str(p.pid))
+            yield p
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 3)
+        self.assertFalse(os.path.exists(lock), "the lock goes with the run")
+
+    @staticmethod
+    def stale_lock(folder):
+        """A lock in `folder` left by a process of this host that has ended; returns its pid."""
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "twinsim.lock"), "w") as f:
+            f.write(f"{socket.gethostname()} {dead.pid}\n")
+        return dead.pid
+
+    def test_a_second_process_is_refused_while_a_run_holds_the_folder(self):
+        # tolerance 0: the cavity would converge and end in 0.2 s, before the second process.
+        with self.holding_the_folder("run", CAVITY, "--out", self.out, *SHORT_CAVITY,
+                                     "--set", "lbm.steps=2000000",
+                                     "--set", "lbm.output_every=100000",
+                                     "--set", "lbm.tolerance=0") as p:
             with open(os.path.join(self.out, "case.toml")) as f:
                 before = f.read()
             for extra in (["--overwrite"], ["--restart", "latest"]):
@@ -510,22 +534,12 @@ class Robustness(unittest.TestCase):
                 self.assertIn(f"is in use by process {p.pid}", r.stderr)
             with open(os.path.join(self.out, "case.toml")) as f:
                 self.assertEqual(f.read(), before, "the running run's folder is untouched")
-        finally:
-            p.send_signal(signal.SIGTERM)
-            p.communicate(timeout=60)
-        self.assertEqual(p.returncode, 3)
-        self.assertFalse(os.path.exists(lock), "the lock goes with the run")
 
     def test_a_stale_lock_is_taken_over_with_a_warning(self):
-        import socket
-        dead = subprocess.Popen(["true"])
-        dead.wait()
-        os.makedirs(self.out)
-        with open(os.path.join(self.out, "twinsim.lock"), "w") as f:
-            f.write(f"{socket.gethostname()} {dead.pid}\n")
+        dead = self.stale_lock(self.out)
         r = twinsim("run", DEMO, "--set", "taylor_green.n=16", "--out", self.out)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn(f"taking over the lock of run folder '{self.out}' from process {dead.pid}",
+        self.assertIn(f"taking over the lock of run folder '{self.out}' from process {dead}",
                       r.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.out, "twinsim.lock")))
 
@@ -874,7 +888,6 @@ class Robustness(unittest.TestCase):
             self.assertFalse(os.path.exists(self.out))
 
     def test_the_run_folder_lock_covers_train_predict_and_restart(self):
-        import socket
         values = np.random.default_rng(10).standard_normal((6, 5, 8, 8))
         tiny = self.tiny_training(values)
         model_dir = os.path.join(self.tmp.name, "model")
@@ -883,43 +896,24 @@ class Robustness(unittest.TestCase):
         model = os.path.join(model_dir, "model.h5")
         predict = [*tiny, "--set", f'predict.model="{model}"']
         # A long training holds its folder: train, predict and --restart into it are refused.
-        p = subprocess.Popen([TWINSIM, "train", *tiny, "--set", "train.epochs=1000000",
-                              "--out", self.out],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             env=dict(os.environ, OMP_NUM_THREADS="1"))
-        try:
-            lock = os.path.join(self.out, "twinsim.lock")
-            deadline = time.time() + 60
-            while time.time() < deadline and not os.path.exists(os.path.join(self.out, "log.txt")):
-                time.sleep(0.02)
-            with open(lock) as f:
-                self.assertEqual(f.read().split()[1], str(p.pid))
+        with self.holding_the_folder("train", *tiny, "--set", "train.epochs=1000000",
+                                     "--out", self.out) as p:
             for command, extra in (("train", ["--overwrite"]), ("train", ["--restart", "latest"]),
                                    ("predict", ["--overwrite"])):
                 args = predict if command == "predict" else tiny
                 r = twinsim(command, *args, "--out", self.out, *extra)
                 self.assertEqual(r.returncode, 2, f"{command} {extra}: {r.stderr}")
                 self.assertIn(f"is in use by process {p.pid}", r.stderr)
-        finally:
-            p.send_signal(signal.SIGTERM)
-            p.communicate(timeout=60)
-        self.assertEqual(p.returncode, 3)
-        self.assertFalse(os.path.exists(lock), "the lock goes with the run")
         # A lock left by a dead process is taken over with a warning by each of them.
-        dead = subprocess.Popen(["true"])
-        dead.wait()
-        stale = f"{socket.gethostname()} {dead.pid}\n"
         for command, args, folder in (("train", [*tiny], os.path.join(self.tmp.name, "fresh")),
                                       ("predict", predict, os.path.join(self.tmp.name, "pred")),
                                       ("train", [*tiny, "--set", "checkpoint.every_steps=1",
                                                  "--restart", "latest"], model_dir)):
-            os.makedirs(folder, exist_ok=True)
-            with open(os.path.join(folder, "twinsim.lock"), "w") as f:
-                f.write(stale)
+            dead = self.stale_lock(folder)
             r = twinsim(command, *args, "--out", folder)
             self.assertEqual(r.returncode, 0, f"{command} {args[-2:]}: {r.stderr}")
             self.assertIn(f"taking over the lock of run folder '{folder}' from process "
-                          f"{dead.pid}", r.stderr)
+                          f"{dead}", r.stderr)
             self.assertFalse(os.path.exists(os.path.join(folder, "twinsim.lock")))
 
 
