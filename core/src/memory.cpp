@@ -44,7 +44,7 @@ void copy_bytes(void* dst, MemorySpace dst_space, const void* src, MemorySpace s
                 std::size_t bytes) {
   if (bytes == 0) return;
   count_synchronization();
-  count_copy();
+  count_copy(std::int64_t(bytes));
   if (dst_space == MemorySpace::Host && src_space == MemorySpace::Host) {
     std::memcpy(dst, src, bytes);
     return;

@@ -274,7 +274,7 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
   }
 
   void record() {
-    const Macroscopic macro = m_solver->macroscopic();
+    const Macroscopic macro = m_solver->macroscopic(k_vorticity);
     double* frame = m_record.data() + m_recorded * m_m.plane();
     for (std::int64_t i = 0; i < m_m.plane(); ++i)
       frame[i] = units().rate(macro.vorticity[std::size_t(i)]);

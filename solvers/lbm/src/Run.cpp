@@ -146,7 +146,7 @@ class LbmStepper : public loop::Stepper {
     // The references that compare fields (the cylinder benchmarks compare forces: ForceSampler).
     // The fields are gathered on rank 0 (a collective call), which writes the summary.
     if (m_lattice.reference != "ghia1982" && m_lattice.reference != "poiseuille") return;
-    const Macroscopic m = m_solver->macroscopic();
+    const Macroscopic m = m_solver->macroscopic(k_velocity);
     if (!core::world().root()) return;
     if (m_lattice.reference == "ghia1982")
       report_ghia1982(sum, m, l.sides[3].velocity[0], int(m_lattice.reynolds));
@@ -241,7 +241,8 @@ class FieldWriter : public loop::Operation {
 
   loop::Verdict fire() override {
     const std::int64_t step = m_stepper.step();
-    const Macroscopic m = m_stepper.solver().macroscopic();  // every rank: gathered on rank 0
+    // Every field is written. Every rank calls it: gathered on rank 0.
+    const Macroscopic m = m_stepper.solver().macroscopic(k_all_fields);
     std::int64_t finite = 1;
     if (m_xdmf) {
       const Frame f = physical(m, m_stepper.lattice().units);
@@ -361,7 +362,7 @@ class ForceSampler : public loop::Operation {
       }
     if (!lattice.probes.empty()) {
       // On rank 0, which has the fields; the others take its values.
-      const Macroscopic m = m_stepper.solver().macroscopic();
+      const Macroscopic m = m_stepper.solver().macroscopic(k_density);
       for (std::size_t i = 0; i < lattice.probes.size() && core::world().root(); ++i) {
         const std::array<double, 3>& q = lattice.probes[i];  // m; to cells (2D: the one plane)
         const Point p = {q[0] / u.dx, q[1] / u.dx, lattice.dims == 3 ? q[2] / u.dx : 0.5};
@@ -454,7 +455,7 @@ class ForceSampler : public loop::Operation {
     if (m_force.empty()) return;
     const bool two_d1 = lattice.reference == "schafer_turek_2d1";
     if (two_d1 || lattice.reference == "schafer_turek_3d1z") {
-      const Macroscopic m = m_stepper.solver().macroscopic();
+      const Macroscopic m = m_stepper.solver().macroscopic(k_density);
       if (!core::world().root()) return;
       if (two_d1)
         report_schafer_turek_2d1(sum, m_coefficient[0][0], m_coefficient[0][1],

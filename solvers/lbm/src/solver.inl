@@ -411,30 +411,55 @@ class SolverImpl final : public lbm::Solver {
   std::int64_t steps_done() const override { return m_steps; }
   void synchronize() override { TWINSIM_BACKEND_NS::synchronize(); }
 
-  // Rank 0 gets the whole lattice's fields (each rank's block gathered in cell order); the
-  // other ranks get `cells` alone.
-  lbm::Macroscopic macroscopic() override {
+  using lbm::Solver::macroscopic;
+  // Rank 0 gets the whole lattice's fields asked for (each rank's block gathered in cell order);
+  // the other ranks get `cells` alone. Only the fields asked for are copied: each contiguous
+  // run of them in m_macro is one copy.
+  lbm::Macroscopic macroscopic(unsigned fields) override {
     update_moments();
-    if (m_block.ranks > 1) {  // the velocity of the ghost layers, for the derivatives
-      const lbm::HaloFields u{3, {m_cells, 2 * m_cells, 3 * m_cells}};
-      exchange(m_macro.data(), u, u);
+    const bool vorticity_wanted = (fields & lbm::k_vorticity) != 0;
+    if (vorticity_wanted) {
+      if (m_block.ranks > 1) {  // the velocity of the ghost layers, for the derivatives
+        const lbm::HaloFields u{3, {m_cells, 2 * m_cells, 3 * m_cells}};
+        exchange(m_macro.data(), u, u);
+      }
+      compute_vorticity(m_domain, ux(), uy(), uz(), m_solid.data(), vorticity(0), vorticity(1),
+                        vorticity(2));
     }
-    compute_vorticity(m_domain, ux(), uy(), uz(), m_solid.data(), vorticity(0), vorticity(1),
-                      vorticity(2));
-    const std::vector<Real> h = gathered(fields_to_host(0, 7), 7);  // not the last velocity
+    // The rows of m_macro wanted: rho 0, velocity 1-3, vorticity 2D 6 (its z component), 3D 4-6.
+    bool wanted[7] = {};
+    wanted[0] = (fields & lbm::k_density) != 0;
+    for (int k = 1; k <= 3; ++k) wanted[k] = (fields & lbm::k_velocity) != 0;
+    for (int k = L::k_dims == 2 ? 6 : 4; k <= 6; ++k) wanted[k] = vorticity_wanted;
+    std::vector<Real> local;
+    int count = 0, row[7] = {};  // row[k]: field k's place in `local`
+    for (int k = 0; k < 7;) {
+      if (!wanted[k]) {
+        ++k;
+        continue;
+      }
+      int end = k;
+      while (end < 7 && wanted[end]) row[end] = count++, ++end;
+      const std::vector<Real> run = fields_to_host(k, end - k);
+      local.insert(local.end(), run.begin(), run.end());
+      k = end;
+    }
+    const std::vector<Real> h = gathered(local, count);
     if (!m_comm.root()) return {m_config.cells, {}, {}, {}, {}, {}, {}};
-    const std::size_t cells = h.size() / 7;
+    const std::size_t cells = std::size_t(m_config.cells[0]) * m_config.cells[1] *
+                              m_config.cells[2];
     const auto field = [&](int k) {
-      return std::vector<double>(h.begin() + k * cells, h.begin() + (k + 1) * cells);
+      if (!wanted[k]) return std::vector<double>();
+      return std::vector<double>(h.begin() + row[k] * cells, h.begin() + (row[k] + 1) * cells);
     };
     // 2D: the z component alone; 3D: the vector, [cell][3].
     std::vector<double> w;
     if (L::k_dims == 2) {
       w = field(6);
-    } else {
+    } else if (vorticity_wanted) {
       w.resize(3 * cells);
       for (std::size_t i = 0; i < cells; ++i)
-        for (int a = 0; a < 3; ++a) w[3 * i + a] = h[(4 + a) * cells + i];
+        for (int a = 0; a < 3; ++a) w[3 * i + a] = h[(row[4] + a) * cells + i];
     }
     std::vector<std::uint8_t> solid = m_config.solid;
     solid.resize(cells, 0);

@@ -14,6 +14,7 @@
 //   copy             every Buffer copy (copy, to_host, from_host, any pair of spaces: on the
 //                    CUDA backend a cudaMemcpy, on the OpenMP backend the memcpy standing in
 //                    for it); each is a synchronization too
+//   copied_bytes     the bytes of those copies
 //
 // TWINSIM_SYNC_CHECK=1 in the environment: the CUDA backend synchronises after every launch
 // and reports a failing kernel by its call site (file:line) instead of at the next
@@ -27,11 +28,12 @@ struct ExecCounts {
   std::int64_t allocations = 0;
   std::int64_t launches = 0;
   std::int64_t copies = 0;
+  std::int64_t copied_bytes = 0;
 };
 
 inline ExecCounts operator-(const ExecCounts& a, const ExecCounts& b) {
   return {a.synchronizations - b.synchronizations, a.allocations - b.allocations,
-          a.launches - b.launches, a.copies - b.copies};
+          a.launches - b.launches, a.copies - b.copies, a.copied_bytes - b.copied_bytes};
 }
 
 // Totals since the program started (all threads).
@@ -44,7 +46,7 @@ namespace detail {
 void count_synchronization();
 void count_allocation();
 void count_launch();
-void count_copy();
+void count_copy(std::int64_t bytes);
 }  // namespace detail
 
 }  // namespace twinsim::core

@@ -73,8 +73,17 @@ struct LatticeConfig {
   std::vector<double> wall_fraction;
 };
 
+// The macroscopic fields, as a set of bits: what an output asks Solver::macroscopic() for.
+enum Field : unsigned {
+  k_density = 1,    // Macroscopic::rho
+  k_velocity = 2,   // ux, uy, uz
+  k_vorticity = 4,  // vorticity
+  k_all_fields = k_density | k_velocity | k_vorticity,
+};
+
 // Density, velocity and vorticity on the host, lattice units, x fastest ([z][y][x]). Solid
-// cells hold rho = 1, u = 0, vorticity = 0; `solid` is the obstacle number (0: fluid).
+// cells hold rho = 1, u = 0, vorticity = 0; `solid` is the obstacle number (0: fluid). A field
+// not asked for (Field) is empty; `solid` is always there.
 struct Macroscopic {
   std::array<int, 3> cells;
   std::vector<double> rho;
@@ -93,8 +102,12 @@ class Solver {
   virtual std::int64_t steps_done() const = 0;
   // Waits for queued steps (the GPU backend returns from step() before they finish).
   virtual void synchronize() = 0;
-  // The macroscopic fields of the current state, copied to the host.
-  virtual Macroscopic macroscopic() = 0;
+  // The macroscopic fields of the current state named in `fields` (a set of Field bits),
+  // copied to the host: only those cross from the backend's memory (on the GPU, per field
+  // 4 or 8 bytes per cell, 3 fields for the velocity, 1 for a 2D vorticity, 3 for a 3D one).
+  // The fields asked for equal bit for bit those of macroscopic() with every field.
+  virtual Macroscopic macroscopic(unsigned fields) = 0;
+  Macroscopic macroscopic() { return macroscopic(k_all_fields); }
   // Sum of the density over fluid cells (lattice units: the number of cells at rest).
   virtual double total_mass() = 0;
   // Convergence measure: |u - u_last| / |u| (L2 norms over fluid cells) between the current
