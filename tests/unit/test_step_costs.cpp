@@ -93,8 +93,8 @@ TYPED_TEST(StepCosts, LbmStepsNeitherSynchroniseNorAllocate) {
 // empty. A 2D cavity and a 3D box with an obstacle, FP32 and FP64.
 TYPED_TEST(StepCosts, LbmOutputsCopyOnlyTheFieldsTheyWrite) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
-  lbm::LatticeConfig box = box3d({12, 10, 8}, {2, 3, 4, 5}, 0.6, lbm::Collision::bgk,
-                                 lbm::Precision::fp64);
+  lbm::LatticeConfig box =
+      box3d({12, 10, 8}, {2, 3, 4, 5}, 0.6, lbm::Collision::bgk, lbm::Precision::fp64);
   box.force = {1e-4, 0, 0};
   add_solid_box(box, {4, 3, 2}, {7, 6, 5});
   lbm::LatticeConfig square = cavity(16, 0.6, 0.1, lbm::Collision::bgk, lbm::Precision::fp32);

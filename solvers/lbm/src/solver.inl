@@ -446,8 +446,8 @@ class SolverImpl final : public lbm::Solver {
     }
     const std::vector<Real> h = gathered(local, count);
     if (!m_comm.root()) return {m_config.cells, {}, {}, {}, {}, {}, {}};
-    const std::size_t cells = std::size_t(m_config.cells[0]) * m_config.cells[1] *
-                              m_config.cells[2];
+    const std::size_t cells =
+        std::size_t(m_config.cells[0]) * m_config.cells[1] * m_config.cells[2];
     const auto field = [&](int k) {
       if (!wanted[k]) return std::vector<double>();
       return std::vector<double>(h.begin() + row[k] * cells, h.begin() + (row[k] + 1) * cells);
