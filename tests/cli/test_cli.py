@@ -585,13 +585,7 @@ class Robustness(unittest.TestCase):
         # A learning rate of 1e30 turns the weights non-finite at the first optimizer steps:
         # the run stops at the next output with status "diverged", the step and the cause. The
         # check runs on the backend (Learner::non_finite), on every backend present.
-        data = os.path.join(self.tmp.name, "data")
-        r = twinsim("run", os.path.join(ROOT, "cases", "surrogate", "ns2d_small_data.toml"),
-                    "--out", data, "--set", "spectral.nx=16", "--set", "spectral.ny=16",
-                    "--set", "spectral.samples=6", "--set", "spectral.batch=6",
-                    "--set", "spectral.t_end=5", "--device", "cpu")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        files = f'data.files=["{os.path.join(data, "ns2d_small_data.h5")}"]'
+        files = f'data.files=["{self.small_spectral_data()}"]'
         devices = ["cpu"] + (["gpu"] if "--device auto selects: gpu" in twinsim("info").stdout
                              else [])
         for device in devices:
@@ -615,16 +609,11 @@ class Robustness(unittest.TestCase):
                 self.assertFalse(os.path.exists(os.path.join(out, "model.h5")))
 
     def test_predict_refuses_another_architecture_and_warns_of_unfinished_training(self):
-        data = os.path.join(self.tmp.name, "data")
-        r = twinsim("run", os.path.join(ROOT, "cases", "surrogate", "ns2d_small_data.toml"),
-                    "--out", data, "--set", "spectral.nx=16", "--set", "spectral.ny=16",
-                    "--set", "spectral.samples=6", "--set", "spectral.batch=6",
-                    "--set", "spectral.t_end=5", "--device", "cpu")
-        self.assertEqual(r.returncode, 0, r.stderr)
+        data = self.small_spectral_data()
         case = os.path.join(ROOT, "cases", "surrogate", "fno_ns2d_small.toml")
         model_dir = os.path.join(self.tmp.name, "model")
         model = os.path.join(model_dir, "model.h5")
-        common = ["--set", f'data.files=["{os.path.join(data, "ns2d_small_data.h5")}"]',
+        common = ["--set", f'data.files=["{data}"]',
                   "--set", "model.width=4", "--set", "model.modes=2",
                   "--set", "model.projection=4", "--set", "data.train_samples=4",
                   "--set", "data.test_samples=2", "--set", "data.in_frames=2",
