@@ -402,8 +402,9 @@ TYPED_TEST(LbmD3q19, SphereWithInterpolatedWallsBalancesTheBodyForce) {
 }
 
 // Spheres: about 4/3 pi r^3 cells; the wall fractions are listed for exactly the fluid cells
-// with a solid upstream neighbour inside the domain, and every link into the sphere has its wall
-// point on the surface. Boxes with faces half-way between cell centres: exactly their volume,
+// with a solid upstream neighbour inside the domain, the kernels' lookup (lbm::wall_fraction, a
+// bisection) finds each and gives 1/2 for cells not listed, and every link into the sphere has
+// its wall point on the surface. Boxes with faces half-way between cell centres: exactly their volume,
 // every fraction 1/2.
 TEST(LbmGeometry, SpheresAndBoxesOnD3q19) {
   const std::array<int, 3> cells = {20, 20, 20};
@@ -417,6 +418,8 @@ TEST(LbmGeometry, SpheresAndBoxesOnD3q19) {
   EXPECT_NEAR(double(m.solid_cells[0]), volume, 0.05 * volume);
   const lbm::WallFractions& w = m.wall_fraction;
   ASSERT_EQ(w.fraction.size(), 19 * w.cell.size());
+  const lbm::WallFractionView<double> view{w.cell.data(), w.fraction.data(),
+                                           std::int32_t(w.cell.size())};
   int links = 0;
   std::size_t listed = 0;
   for (std::size_t cell = 0; cell < count; ++cell) {
@@ -434,6 +437,8 @@ TEST(LbmGeometry, SpheresAndBoxesOnD3q19) {
       boundary = true;
       ASSERT_NE(at, w.cell.end()) << "cell " << cell << " has a solid neighbour, not listed";
       const double t = w.fraction[k * 19 + q];
+      // What the kernels read: the cell's slot found by bisection.
+      ASSERT_EQ(lbm::wall_fraction<lbm::D3Q19>(view, core::Index(cell), q), t);
       ASSERT_GT(t, 0.0);
       ASSERT_LE(t, 1.0);
       double r2 = 0;
@@ -445,6 +450,7 @@ TEST(LbmGeometry, SpheresAndBoxesOnD3q19) {
       ++links;
     }
     EXPECT_EQ(boundary, at != w.cell.end()) << "cell " << cell;
+    if (!boundary) EXPECT_EQ(lbm::wall_fraction<lbm::D3Q19>(view, core::Index(cell), 1), 0.5);
     listed += boundary ? 1 : 0;
   }
   EXPECT_EQ(listed, w.cell.size());
