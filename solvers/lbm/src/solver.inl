@@ -140,8 +140,8 @@ Buffer<std::uint32_t, Space> classify_cells(const Domain<Real>& d, const unsigne
 // current time.
 template <class L, class Real>
 void compute_moments(const Domain<Real>& d, const Relaxation<Real>& r, const Real* src,
-                     const unsigned char* solid, lbm::WallFractionView<Real> fraction, Real* rho, Real* ux,
-                     Real* uy, Real* uz) {
+                     const unsigned char* solid, lbm::WallFractionView<Real> fraction, Real* rho,
+                     Real* ux, Real* uy, Real* uz) {
   const Index n = lbm::cell_count(d);
   for_each_index(n, [=] TWINSIM_HD(Index cell) {
     Real u[3] = {0, 0, 0}, density = 1;

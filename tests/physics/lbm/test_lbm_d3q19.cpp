@@ -404,8 +404,8 @@ TYPED_TEST(LbmD3q19, SphereWithInterpolatedWallsBalancesTheBodyForce) {
 // Spheres: about 4/3 pi r^3 cells; the wall fractions are listed for exactly the fluid cells
 // with a solid upstream neighbour inside the domain, the kernels' lookup (lbm::wall_fraction, a
 // bisection) finds each and gives 1/2 for cells not listed, and every link into the sphere has
-// its wall point on the surface. Boxes with faces half-way between cell centres: exactly their volume,
-// every fraction 1/2.
+// its wall point on the surface. Boxes with faces half-way between cell centres: exactly their
+// volume, every fraction 1/2.
 TEST(LbmGeometry, SpheresAndBoxesOnD3q19) {
   const std::array<int, 3> cells = {20, 20, 20};
   const std::size_t count = 8000;

@@ -107,8 +107,8 @@ TWINSIM_HD inline Real wall_fraction(const WallFractionView<Real>& w, Index cell
 
 // Population q arriving at fluid cell `cell` (position x) from a solid upstream cell, from the
 // post-collision populations in src. fraction: count 0 for half-way bounce-back (staircase
-// walls); else the fraction delta of the link from the cell towards its upstream
-// neighbour at which the wall lies (wall_fraction()), for Bouzidi, Firdaouss & Lallemand's (2001) linear
+// walls); else the fraction delta of the link from the cell towards its upstream neighbour at
+// which the wall lies (wall_fraction()), for Bouzidi, Firdaouss & Lallemand's (2001) linear
 // interpolated bounce-back (second order for curved walls):
 //   delta <  1/2: f_q(x) = 2 delta f*_p(x) + (1 - 2 delta) f*_p(x + c_q)
 //   delta >= 1/2: f_q(x) = f*_p(x) / (2 delta) + (2 delta - 1) / (2 delta) f*_q(x)
