@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include "twinsim/core/Comm.hpp"
@@ -59,7 +60,6 @@ LatticeConfig local_config(const LatticeConfig& config, const Block& block) {
   LatticeConfig l = config;
   const std::array<int, 3> n = config.cells, m = block.local_cells(config.cells);
   l.cells = m;
-  const std::size_t cells = std::size_t(n[0]) * n[1] * n[2];
   const std::size_t local = std::size_t(m[0]) * m[1] * m[2];
   // Local cell i -> whole lattice cell.
   const auto global_cell = [&](std::size_t i) {
@@ -72,12 +72,17 @@ LatticeConfig local_config(const LatticeConfig& config, const Block& block) {
     for (std::size_t i = 0; i < local; ++i) l.solid[i] = config.solid[global_cell(i)];
   }
   if (!config.wall_fraction.empty()) {
-    const std::size_t q = config.wall_fraction.size() / cells;
-    l.wall_fraction.resize(q * local);
+    // The boundary cells of the block, local cells in ascending order.
+    const WallFractions& w = config.wall_fraction;
+    const std::size_t q = w.fraction.size() / w.cell.size();
+    l.wall_fraction = {};
     for (std::size_t i = 0; i < local; ++i) {
-      const std::size_t g = global_cell(i);
-      for (std::size_t k = 0; k < q; ++k)
-        l.wall_fraction[k * local + i] = config.wall_fraction[k * cells + g];
+      const auto at = std::lower_bound(w.cell.begin(), w.cell.end(), global_cell(i));
+      if (at == w.cell.end() || *at != global_cell(i)) continue;
+      const std::size_t k = std::size_t(at - w.cell.begin());
+      l.wall_fraction.cell.push_back(std::uint32_t(i));
+      l.wall_fraction.fraction.insert(l.wall_fraction.fraction.end(), w.fraction.begin() + k * q,
+                                      w.fraction.begin() + (k + 1) * q);
     }
   }
   return l;

@@ -66,36 +66,71 @@ double entry_fraction(const Obstacle& o, const double* p, const double* d) {
   return t;
 }
 
-// Wall fractions [q][cell] of lattice L for the links from fluid cells to obstacle cells inside
-// the domain (links across the domain's sides keep 0.5: half-way).
+// The wall fractions of lattice L for the links from fluid cells to obstacle cells inside the
+// domain (links across the domain's sides are half-way), stored for the boundary cells only
+// (WallFractions). Built in parallel, in three passes over rows of cells along x: which rows hold
+// a solid cell (a byte scan), then in the rows next to one (the others have no boundary cell) the
+// boundary cells counted and, after a scan of the counts, listed with their fractions.
 template <class L>
-std::vector<double> wall_fractions(const std::array<int, 3>& n,
-                                   const std::vector<std::uint8_t>& solid,
-                                   const std::vector<Obstacle>& obstacles) {
-  const std::size_t cells = solid.size();
-  std::vector<double> fraction(L::k_q * cells, 0.5);
-  std::size_t cell = 0;
-  for (int k = 0; k < n[2]; ++k)
-    for (int j = 0; j < n[1]; ++j)
-      for (int i = 0; i < n[0]; ++i, ++cell) {
-        if (solid[cell]) continue;
-        const int x[3] = {i, j, k};
-        for (int q = 1; q < L::k_q; ++q) {
-          int up[3];
-          bool in_domain = true;
-          for (int a = 0; a < 3; ++a) {
-            up[a] = x[a] - L::c(q, a);
-            in_domain = in_domain && up[a] >= 0 && up[a] < n[a];
-          }
-          if (!in_domain) continue;
-          const std::uint8_t s = solid[(std::size_t(up[2]) * n[1] + up[1]) * n[0] + up[0]];
-          if (!s) continue;
-          const double p[3] = {i + 0.5, j + 0.5, k + 0.5};
-          const double d[3] = {-double(L::c(q, 0)), -double(L::c(q, 1)), -double(L::c(q, 2))};
-          fraction[q * cells + cell] = entry_fraction(obstacles[s - 1], p, d);
-        }
+WallFractions wall_fractions(const std::array<int, 3>& n, const std::vector<std::uint8_t>& solid,
+                             const std::vector<Obstacle>& obstacles) {
+  const std::int64_t rows = std::int64_t(n[1]) * n[2];
+  std::vector<std::uint8_t> row_solid(rows, 0);
+#pragma omp parallel for
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const auto row = solid.begin() + r * n[0];
+    row_solid[r] = std::any_of(row, row + n[0], [](std::uint8_t s) { return s != 0; }) ? 1 : 0;
+  }
+  // The obstacle number upstream of cell (i, j, k) along -c_q, 0 for fluid or beyond a side.
+  const auto upstream = [&](int i, int j, int k, int q) -> std::uint8_t {
+    const int up[3] = {i - L::c(q, 0), j - L::c(q, 1), k - L::c(q, 2)};
+    for (int a = 0; a < 3; ++a)
+      if (up[a] < 0 || up[a] >= n[a]) return 0;
+    return solid[(std::size_t(up[2]) * n[1] + up[1]) * n[0] + up[0]];
+  };
+  const auto boundary = [&](int i, int j, int k) {
+    if (solid[(std::size_t(k) * n[1] + j) * n[0] + i]) return false;
+    for (int q = 1; q < L::k_q; ++q)
+      if (upstream(i, j, k, q)) return true;
+    return false;
+  };
+  const auto near_solid = [&](int j, int k) {
+    for (int q = 1; q < L::k_q; ++q) {
+      const int y = j - L::c(q, 1), z = k - L::c(q, 2);
+      if (y >= 0 && y < n[1] && z >= 0 && z < n[2] && row_solid[std::int64_t(z) * n[1] + y])
+        return true;
+    }
+    return false;
+  };
+  std::vector<std::uint32_t> first(rows + 1, 0);  // boundary cells per row, then their offsets
+#pragma omp parallel for schedule(dynamic, 64)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const int j = int(r % n[1]), k = int(r / n[1]);
+    if (!near_solid(j, k)) continue;
+    for (int i = 0; i < n[0]; ++i) first[r + 1] += boundary(i, j, k) ? 1 : 0;
+  }
+  for (std::int64_t r = 0; r < rows; ++r) first[r + 1] += first[r];
+  WallFractions w;
+  w.cell.resize(first[rows]);
+  w.fraction.assign(std::size_t(first[rows]) * L::k_q, 0.5);
+#pragma omp parallel for schedule(dynamic, 64)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const int j = int(r % n[1]), k = int(r / n[1]);
+    std::uint32_t at = first[r];
+    for (int i = 0; i < n[0] && at < first[r + 1]; ++i) {
+      if (!boundary(i, j, k)) continue;
+      w.cell[at] = std::uint32_t(r * n[0] + i);
+      for (int q = 1; q < L::k_q; ++q) {
+        const std::uint8_t s = upstream(i, j, k, q);
+        if (!s) continue;
+        const double p[3] = {i + 0.5, j + 0.5, k + 0.5};
+        const double d[3] = {-double(L::c(q, 0)), -double(L::c(q, 1)), -double(L::c(q, 2))};
+        w.fraction[std::size_t(at) * L::k_q + q] = entry_fraction(obstacles[s - 1], p, d);
       }
-  return fraction;
+      ++at;
+    }
+  }
+  return w;
 }
 
 }  // namespace
@@ -114,13 +149,15 @@ ObstacleMask rasterize(Lattice lattice, const std::array<int, 3>& n,
         if (in[cell]) m.solid[cell] = std::uint8_t(o + 1);
       continue;
     }
-    std::size_t cell = 0;
-    for (int k = 0; k < n[2]; ++k)
-      for (int j = 0; j < n[1]; ++j)
-        for (int i = 0; i < n[0]; ++i, ++cell) {
-          const double p[3] = {i + 0.5, j + 0.5, k + 0.5};
-          if (inside(obstacles[o], p)) m.solid[cell] = std::uint8_t(o + 1);
-        }
+    const std::int64_t rows = std::int64_t(n[1]) * n[2];
+#pragma omp parallel for
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const int j = int(r % n[1]), k = int(r / n[1]);
+      for (int i = 0; i < n[0]; ++i) {
+        const double p[3] = {i + 0.5, j + 0.5, k + 0.5};
+        if (inside(obstacles[o], p)) m.solid[std::size_t(r) * n[0] + i] = std::uint8_t(o + 1);
+      }
+    }
   }
   for (std::uint8_t s : m.solid)
     if (s) ++m.solid_cells[s - 1];

@@ -78,11 +78,17 @@ void check(const LatticeConfig& c) {
     throw core::Error(
         fmt::format("lattice: solid mask has {} values for {} cells", c.solid.size(), cells));
   const std::size_t q = c.lattice == Lattice::d2q9 ? 9 : 19;
-  if (!c.wall_fraction.empty() && c.wall_fraction.size() != q * cells)
-    throw core::Error(fmt::format("lattice: wall_fraction has {} values for {} cells x {} "
+  const WallFractions& w = c.wall_fraction;
+  if (w.fraction.size() != q * w.cell.size())
+    throw core::Error(fmt::format("lattice: wall_fraction has {} values for {} boundary cells x {} "
                                   "directions",
-                                  c.wall_fraction.size(), cells, q));
-  for (double f : c.wall_fraction)
+                                  w.fraction.size(), w.cell.size(), q));
+  for (std::size_t k = 0; k < w.cell.size(); ++k)
+    if (w.cell[k] >= cells || (k > 0 && w.cell[k] <= w.cell[k - 1]))
+      throw core::Error(fmt::format("lattice: wall_fraction's boundary cell {} is {}: the cells "
+                                    "must be ascending, below {}",
+                                    k, w.cell[k], cells));
+  for (double f : w.fraction)
     if (!(f > 0 && f <= 1))
       throw core::Error(fmt::format("lattice: wall fraction {} outside (0, 1]", f));
 }

@@ -60,7 +60,8 @@ TWINSIM_HD inline void update_interior(const lbm::Streams<L, Real>& s, const Rel
 // cell is upstream. Solid cells are neither updated nor read.
 template <class L, lbm::Subgrid k_subgrid, lbm::Force k_force, class Real>
 void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real* src, Real* dst,
-                    const unsigned char* solid, const unsigned char* kind, const Real* fraction,
+                    const unsigned char* solid, const unsigned char* kind,
+                    lbm::WallFractionView<Real> fraction,
                     const std::uint32_t* edge, Index edge_cells) {
   const Index n = lbm::cell_count(d);
   const lbm::Streams<L, Real> s = lbm::streams<L>(d, src, dst);
@@ -139,8 +140,8 @@ Buffer<std::uint32_t, Space> classify_cells(const Domain<Real>& d, const unsigne
 // current time.
 template <class L, class Real>
 void compute_moments(const Domain<Real>& d, const Relaxation<Real>& r, const Real* src,
-                     const unsigned char* solid, const Real* fraction, Real* rho, Real* ux,
-                     Real* uy, Real* uz) {
+                     const unsigned char* solid, lbm::WallFractionView<Real> fraction, Real* rho,
+                     Real* ux, Real* uy, Real* uz) {
   const Index n = lbm::cell_count(d);
   for_each_index(n, [=] TWINSIM_HD(Index cell) {
     Real u[3] = {0, 0, 0}, density = 1;
@@ -208,7 +209,8 @@ std::vector<double> layer_sums(const lbm::Layers& layers, int first, int count,
 // The momentum exchanged across each link of the link list (cell * 32 + q): force[3 * i + a].
 template <class L, class Real>
 void link_forces(const Domain<Real>& d, const Real* src, const unsigned char* solid,
-                 const Real* fraction, const std::int64_t* links, Index count, double* force) {
+                 lbm::WallFractionView<Real> fraction, const std::int64_t* links, Index count,
+                 double* force) {
   for_each_index(count, [=] TWINSIM_HD(Index i) {
     const std::int64_t link = links[i];
     double* f = force + 3 * i;
@@ -357,9 +359,11 @@ class SolverImpl final : public lbm::Solver {
     solid.resize(m_cells, 0);
     m_solid = Buffer<unsigned char, Space>::from_host(solid);
     for (std::uint8_t k : global.solid) m_obstacles = std::max(m_obstacles, int(k));
-    if (!c.wall_fraction.empty())
+    if (!c.wall_fraction.empty()) {
+      m_fraction_cell = Buffer<std::uint32_t, Space>::from_host(c.wall_fraction.cell);
       m_fraction = Buffer<Real, Space>::from_host(
-          std::vector<Real>(c.wall_fraction.begin(), c.wall_fraction.end()));
+          std::vector<Real>(c.wall_fraction.fraction.begin(), c.wall_fraction.fraction.end()));
+    }
     m_kind = Buffer<unsigned char, Space>(m_cells);
     const int ghost_layers = int(block.low_ghost) + int(block.high_ghost);
     m_edge = classify_cells<L>(m_domain, m_solid.data(), m_kind.data(), block.axis,
@@ -632,7 +636,9 @@ class SolverImpl final : public lbm::Solver {
                              h.size() * sizeof(Real));
   }
 
-  const Real* fraction() const { return m_fraction.size() > 0 ? m_fraction.data() : nullptr; }
+  lbm::WallFractionView<Real> fraction() const {
+    return {m_fraction_cell.data(), m_fraction.data(), std::int32_t(m_fraction_cell.size())};
+  }
 
   // Refreshes the ghost layers of the fields at `base`: `up` (those streaming up the split axis)
   // from the low neighbour's last layer, `down` from the high neighbour's first. Each face is a
@@ -711,7 +717,9 @@ class SolverImpl final : public lbm::Solver {
   Buffer<unsigned char, Space> m_solid;  // [cell], obstacle number, 0 = fluid
   Buffer<unsigned char, Space> m_kind;   // [cell], lbm::CellKind
   Buffer<std::uint32_t, Space> m_edge;   // fluid cells not of kind k_interior, ascending
-  Buffer<Real, Space> m_fraction;        // [q][cell] wall fractions, empty for half-way walls
+  // Wall fractions of the boundary cells (lbm::WallFractionView), empty for half-way walls:
+  Buffer<std::uint32_t, Space> m_fraction_cell;  // the boundary cells, ascending
+  Buffer<Real, Space> m_fraction;                // [boundary cell][q]
   Buffer<std::int64_t, Space> m_links;   // cell * 32 + q, grouped by obstacle
   std::vector<Index> m_link_begin;       // obstacle k's links: [m_link_begin[k - 1], [k])
   std::vector<std::int64_t> m_links_host;  // m_links on the host, copied at the first use

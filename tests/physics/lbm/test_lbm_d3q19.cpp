@@ -401,8 +401,11 @@ TYPED_TEST(LbmD3q19, SphereWithInterpolatedWallsBalancesTheBodyForce) {
   EXPECT_NEAR(f[1], 0.0, 1e-2 * std::abs(c.force[0] * fluid));
 }
 
-// Spheres: about 4/3 pi r^3 cells, and every link into one has its wall point on the surface.
-// Boxes with faces half-way between cell centres: exactly their volume, every fraction 1/2.
+// Spheres: about 4/3 pi r^3 cells; the wall fractions are listed for exactly the fluid cells
+// with a solid upstream neighbour inside the domain, the kernels' lookup (lbm::wall_fraction, a
+// bisection) finds each and gives 1/2 for cells not listed, and every link into the sphere has
+// its wall point on the surface. Boxes with faces half-way between cell centres: exactly their
+// volume, every fraction 1/2.
 TEST(LbmGeometry, SpheresAndBoxesOnD3q19) {
   const std::array<int, 3> cells = {20, 20, 20};
   const std::size_t count = 8000;
@@ -413,18 +416,29 @@ TEST(LbmGeometry, SpheresAndBoxesOnD3q19) {
   const lbm::ObstacleMask m = lbm::rasterize(lbm::Lattice::d3q19, cells, {sphere});
   const double volume = 4.0 / 3.0 * M_PI * std::pow(sphere.radius, 3);
   EXPECT_NEAR(double(m.solid_cells[0]), volume, 0.05 * volume);
-  ASSERT_EQ(m.wall_fraction.size(), 19 * count);
+  const lbm::WallFractions& w = m.wall_fraction;
+  ASSERT_EQ(w.fraction.size(), 19 * w.cell.size());
+  const lbm::WallFractionView<double> view{w.cell.data(), w.fraction.data(),
+                                           std::int32_t(w.cell.size())};
   int links = 0;
+  std::size_t listed = 0;
   for (std::size_t cell = 0; cell < count; ++cell) {
     if (m.solid[cell]) continue;
     const int x[3] = {int(cell % 20), int(cell / 20 % 20), int(cell / 400)};
+    const auto at = std::find(w.cell.begin(), w.cell.end(), std::uint32_t(cell));
+    const std::size_t k = std::size_t(at - w.cell.begin());
+    bool boundary = false;
     for (int q = 1; q < 19; ++q) {
       const int up[3] = {x[0] - lbm::D3Q19::c(q, 0), x[1] - lbm::D3Q19::c(q, 1),
                          x[2] - lbm::D3Q19::c(q, 2)};
       const bool in_domain =
           std::min({up[0], up[1], up[2]}) >= 0 && std::max({up[0], up[1], up[2]}) < 20;
       if (!in_domain || !m.solid[(std::size_t(up[2]) * 20 + up[1]) * 20 + up[0]]) continue;
-      const double t = m.wall_fraction[q * count + cell];
+      boundary = true;
+      ASSERT_NE(at, w.cell.end()) << "cell " << cell << " has a solid neighbour, not listed";
+      const double t = w.fraction[k * 19 + q];
+      // What the kernels read: the cell's slot found by bisection.
+      ASSERT_EQ(lbm::wall_fraction<lbm::D3Q19>(view, core::Index(cell), q), t);
       ASSERT_GT(t, 0.0);
       ASSERT_LE(t, 1.0);
       double r2 = 0;
@@ -435,7 +449,12 @@ TEST(LbmGeometry, SpheresAndBoxesOnD3q19) {
       EXPECT_NEAR(std::sqrt(r2), sphere.radius, 1e-9);
       ++links;
     }
+    EXPECT_EQ(boundary, at != w.cell.end()) << "cell " << cell;
+    if (!boundary) EXPECT_EQ(lbm::wall_fraction<lbm::D3Q19>(view, core::Index(cell), 1), 0.5);
+    listed += boundary ? 1 : 0;
   }
+  EXPECT_EQ(listed, w.cell.size());
+  EXPECT_TRUE(std::is_sorted(w.cell.begin(), w.cell.end()));
   EXPECT_GT(links, 500);
 
   lbm::Obstacle box;
@@ -444,7 +463,8 @@ TEST(LbmGeometry, SpheresAndBoxesOnD3q19) {
   box.size = {4.0, 6.0, 8.0};
   const lbm::ObstacleMask b = lbm::rasterize(lbm::Lattice::d3q19, cells, {box});
   EXPECT_EQ(b.solid_cells[0], 4 * 6 * 8);
-  for (double t : b.wall_fraction) ASSERT_EQ(t, 0.5);
+  EXPECT_FALSE(b.wall_fraction.empty());
+  for (double t : b.wall_fraction.fraction) ASSERT_EQ(t, 0.5);
 }
 
 TEST(LbmD3q19Config, RefusesWhatItCannotDo) {
@@ -460,12 +480,20 @@ TEST(LbmD3q19Config, RefusesWhatItCannotDo) {
   c.sides[0].profile = lbm::Profile::uniform;
   EXPECT_NO_THROW(lbm::make_solver(core::Backend::Cpu, c));
   for (int s = 2; s < 6; ++s) c.sides[s].type = lbm::Boundary::wall;
-  c.wall_fraction.assign(9 * 512, 0.5);  // D2Q9's count
+  c.wall_fraction.cell = {3, 70};
+  c.wall_fraction.fraction.assign(9 * 2, 0.5);  // D2Q9's count
   EXPECT_THROW(lbm::make_solver(core::Backend::Cpu, c), core::Error);
-  c.wall_fraction.assign(19 * 512, 0.5);
+  c.wall_fraction.fraction.assign(19 * 2, 0.5);
   EXPECT_NO_THROW(lbm::make_solver(core::Backend::Cpu, c));
+  c.wall_fraction.fraction[19 + 4] = 0.0;  // outside (0, 1]
+  EXPECT_THROW(lbm::make_solver(core::Backend::Cpu, c), core::Error);
+  c.wall_fraction.fraction[19 + 4] = 1.0;
+  c.wall_fraction.cell = {70, 3};  // not ascending
+  EXPECT_THROW(lbm::make_solver(core::Backend::Cpu, c), core::Error);
+  c.wall_fraction.cell = {3, 512};  // beyond the lattice
+  EXPECT_THROW(lbm::make_solver(core::Backend::Cpu, c), core::Error);
   c.lattice = lbm::Lattice::d2q9;
-  c.wall_fraction.clear();
+  c.wall_fraction = {};
   EXPECT_THROW(lbm::make_solver(core::Backend::Cpu, c), core::Error);  // D2Q9 with 8 z cells
 }
 

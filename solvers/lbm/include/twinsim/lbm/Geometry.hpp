@@ -27,8 +27,7 @@ struct Obstacle {
 
 struct ObstacleMask {
   std::vector<std::uint8_t> solid;  // [z][y][x]: 0 fluid, k for obstacles[k - 1]
-  std::vector<double>
-      wall_fraction;  // [q][z][y][x] (the lattice's Q), 0.5 where no wall is crossed
+  WallFractions wall_fraction;      // of the boundary cells (fluid next to a solid cell)
   std::vector<std::int64_t> solid_cells;  // per obstacle
 };
 
@@ -37,8 +36,9 @@ struct ObstacleMask {
 // x - c_q (a velocity of `lattice`) is where the segment between the two centres crosses the
 // shape's boundary, exactly (circle, sphere: a quadratic; rectangle, box: slabs; mesh: the first
 // triangle the segment crosses). A mesh is voxelised on `backend` by ray parity along x
-// (lbm::voxelize). Throws core::Error for an obstacle that covers no cell or more than 255
-// obstacles.
+// (lbm::voxelize). Mask and fractions are built in parallel (OpenMP), the fractions only in the
+// rows of cells next to a solid cell. Throws core::Error for an obstacle that covers no cell or
+// more than 255 obstacles.
 ObstacleMask rasterize(Lattice lattice, const std::array<int, 3>& cells,
                        const std::vector<Obstacle>& obstacles,
                        core::Backend backend = core::Backend::Cpu);

@@ -51,6 +51,18 @@ struct Side {
   int sponge = 0;
 };
 
+// Wall fractions of the links that cross obstacle walls, stored for the fluid cells next to a
+// solid cell only: for boundary cell cell[k] (ascending) and each direction q whose upstream
+// neighbour along -c_q is solid, fraction[k * Q + q] is the fraction in (0, 1] of that link at
+// which the wall lies; its other entries are unused (Geometry.hpp writes 0.5). A link of a cell
+// not listed is half-way (fraction 1/2). 4 + 8 Q bytes per boundary cell here, 4 + 4 Q (FP32)
+// or 4 + 8 Q (FP64) on the solver's device, instead of a [q][cell] array over every cell.
+struct WallFractions {
+  std::vector<std::uint32_t> cell;
+  std::vector<double> fraction;
+  bool empty() const { return cell.empty(); }
+};
+
 struct LatticeConfig {
   Lattice lattice = Lattice::d2q9;
   Collision collision = Collision::bgk;
@@ -66,11 +78,9 @@ struct LatticeConfig {
   // Empty, or one value per cell, x fastest: 0 fluid, k > 0 a solid cell of obstacle k (forces
   // are summed per obstacle number; Geometry.hpp makes masks from shapes).
   std::vector<std::uint8_t> solid;
-  // Empty (half-way bounce-back on every solid cell: staircase walls), or [q][cell]: for a fluid
-  // cell whose upstream neighbour along -c_q is solid, the fraction in (0, 1] of that link at
-  // which the wall lies (interpolated bounce-back, Bouzidi et al. 2001); other entries unused
-  // (but in (0, 1]: Geometry.hpp writes 0.5).
-  std::vector<double> wall_fraction;
+  // Empty (half-way bounce-back on every solid cell: staircase walls), or the wall fractions of
+  // interpolated bounce-back (Bouzidi et al. 2001), for the boundary cells only.
+  WallFractions wall_fraction;
 };
 
 // The macroscopic fields, as a set of bits: what an output asks Solver::macroscopic() for.

@@ -78,10 +78,37 @@ TWINSIM_HD inline Index offset_cell(const Domain<Real>& d, const int* x, const i
   return i;
 }
 
+// The wall fractions of interpolated bounce-back (LatticeConfig::wall_fraction) on the device,
+// for the boundary cells only: boundary cell cell[k] (ascending) has fraction[k * Q + q] for its
+// link along -c_q. count 0: half-way bounce-back on every solid link (staircase walls).
+template <class Real>
+struct WallFractionView {
+  const std::uint32_t* cell;
+  const Real* fraction;
+  std::int32_t count;
+};
+
+// The wall fraction of the link of `cell` along -c_q, the cell found by bisection among the
+// boundary cells (only links into solid cells ask: no cost on the interior path); 1/2 for a
+// cell not listed (a solid neighbour across a periodic side or a rank's ghost layer).
+template <class L, class Real>
+TWINSIM_HD inline Real wall_fraction(const WallFractionView<Real>& w, Index cell, int q) {
+  std::int32_t lo = 0, hi = w.count;
+  while (lo < hi) {
+    const std::int32_t mid = lo + (hi - lo) / 2;
+    if (Index(w.cell[mid]) < cell)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < w.count && Index(w.cell[lo]) == cell ? w.fraction[Index(lo) * L::k_q + q]
+                                                   : Real(0.5);
+}
+
 // Population q arriving at fluid cell `cell` (position x) from a solid upstream cell, from the
-// post-collision populations in src. fraction: nullptr for half-way bounce-back (staircase
-// walls); else [q][cell], the fraction delta of the link from the cell towards its upstream
-// neighbour at which the wall lies, for Bouzidi, Firdaouss & Lallemand's (2001) linear
+// post-collision populations in src. fraction: count 0 for half-way bounce-back (staircase
+// walls); else the fraction delta of the link from the cell towards its upstream neighbour at
+// which the wall lies (wall_fraction()), for Bouzidi, Firdaouss & Lallemand's (2001) linear
 // interpolated bounce-back (second order for curved walls):
 //   delta <  1/2: f_q(x) = 2 delta f*_p(x) + (1 - 2 delta) f*_p(x + c_q)
 //   delta >= 1/2: f_q(x) = f*_p(x) / (2 delta) + (2 delta - 1) / (2 delta) f*_q(x)
@@ -91,12 +118,12 @@ TWINSIM_HD inline Index offset_cell(const Domain<Real>& d, const int* x, const i
 template <class L, class Real>
 TWINSIM_HD inline Real solid_link(const Domain<Real>& d, Index cell, const int* x, int q,
                                   const Real* src, const unsigned char* solid,
-                                  const Real* fraction) {
+                                  const WallFractionView<Real>& fraction) {
   const Index n = cell_count(d);
   const int p = L::opposite(q);
   const Real out = src[p * n + cell];
-  if (fraction == nullptr) return out;
-  const Real delta = fraction[q * n + cell];
+  if (fraction.count == 0) return out;
+  const Real delta = wall_fraction<L>(fraction, cell, q);
   if (delta >= Real(0.5))
     return out / (Real(2) * delta) + (Real(2) * delta - Real(1)) / (Real(2) * delta) *
                                           src[q * n + cell];
@@ -278,7 +305,8 @@ TWINSIM_HD inline Real side_link(const Domain<Real>& d, Index cell, const int* x
 // channel walls cover the corners of an inlet or outlet.
 template <class L, class Real>
 TWINSIM_HD inline void pull(const Domain<Real>& d, Index cell, const Real* src,
-                            const unsigned char* solid, const Real* fraction, Real* g) {
+                            const unsigned char* solid, const WallFractionView<Real>& fraction,
+                            Real* g) {
   const Index n = cell_count(d);
   int x[3];
   cell_position(d, cell, x);
@@ -395,8 +423,8 @@ TWINSIM_HD inline void pull_interior(const Streams<L, Real>& s, std::int32_t cel
 // Adds to force[0..2] (lattice units: force per unit depth in 2D).
 template <class L, class Real>
 TWINSIM_HD inline void link_force(const Domain<Real>& d, Index cell, int q, const Real* src,
-                                  const unsigned char* solid, const Real* fraction,
-                                  double* force) {
+                                  const unsigned char* solid,
+                                  const WallFractionView<Real>& fraction, double* force) {
   const Index n = cell_count(d);
   int x[3];
   cell_position(d, cell, x);
