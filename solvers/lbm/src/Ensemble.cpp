@@ -10,6 +10,7 @@
 #include <optional>
 #include <utility>
 
+#include "twinsim/core/BackendArray.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/Xdmf.hpp"
@@ -178,7 +179,7 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
         m_m(std::move(members)),
         m_lattices(std::move(lattices)),
         m_out(std::move(output)),
-        m_record(std::size_t(m_m.frames * m_m.plane())) {}
+        m_record(backend, std::size_t(m_m.frames * m_m.plane())) {}
 
   void set_sink(loop::SampleSink* sink, bool write) override {
     m_sink = sink;
@@ -224,7 +225,7 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
     out.put("ensemble/fluid_steps", m_fluid_steps);
     if (finished()) return;
     m_solver->save(out);
-    out.put("ensemble/record", m_record.data(), std::size_t(m_recorded * m_m.plane()));
+    out.put("ensemble/record", m_record.to_host(0, std::size_t(m_recorded * m_m.plane())));
   }
   void load(const io::StateReader& in) override {
     m_member = in.get_int("ensemble/member");
@@ -234,7 +235,9 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
     if (finished()) return;
     m_solver = make_solver(m_backend, m_lattices[std::size_t(m_member)].config);
     m_solver->load(in);
-    in.get("ensemble/record", m_record.data(), std::size_t(m_recorded * m_m.plane()));
+    std::vector<double> h(std::size_t(m_recorded * m_m.plane()));
+    in.get("ensemble/record", h.data(), h.size());
+    m_record.from_host(h, 0);
   }
 
   // timing.solver_s: the loop's "advance" phase (the frames' recording and writing included);
@@ -273,12 +276,13 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
     record();
   }
 
+  // The frame in 1/s into the record, where the solver's state lives (one kernel, no host
+  // copy); the host's copy only for the file's frames of the first member.
   void record() {
-    const Macroscopic macro = m_solver->macroscopic(k_vorticity);
-    double* frame = m_record.data() + m_recorded * m_m.plane();
-    for (std::int64_t i = 0; i < m_m.plane(); ++i)
-      frame[i] = units().rate(macro.vorticity[std::size_t(i)]);
-    if (m_member == 0 && m_write) m_out->first_member_frame(frame, m_recorded, step());
+    const std::size_t plane = std::size_t(m_m.plane()), first = std::size_t(m_recorded) * plane;
+    m_solver->vorticity_into(m_record.data() + first, units().dt);
+    if (m_member == 0 && m_write)
+      m_out->first_member_frame(m_record.to_host(first, plane).data(), m_recorded, step());
     ++m_recorded;
   }
 
@@ -288,8 +292,8 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
         double(m_m.plane()) - double(std::count_if(l.solid.begin(), l.solid.end(),
                                                  [](std::uint8_t s) { return s != 0; }));
     m_fluid_steps += fluid * double(m_m.steps);
-    if (m_write) m_out->append(m_record.data(), m_member);
-    if (m_sink) m_sink->add(m_member, {m_record.data(), core::Backend::Cpu});
+    if (m_write) m_out->append(m_record.to_host().data(), m_member);
+    if (m_sink) m_sink->add(m_member, {m_record.data(), m_record.backend()});
   }
 
   core::Backend m_backend;
@@ -297,7 +301,9 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
   std::vector<CaseLattice> m_lattices;  // one per member
   std::unique_ptr<Output> m_out;
   std::unique_ptr<Solver> m_solver;  // the current member's (null before the first)
-  std::vector<double> m_record;      // its frames [frame][y][x], 1/s
+  // Its frames [frame][y][x], 1/s, in the solver's backend memory (read there by an in-situ
+  // trainer; copied to the host for the file and checkpoints).
+  core::BackendArray<double> m_record;
   std::int64_t m_member = 0, m_recorded = 0;
   double m_fluid_steps = 0;  // fluid cell updates of the completed members
   loop::SampleSink* m_sink = nullptr;

@@ -33,15 +33,22 @@ class BackendArray {
   const T* data() const { return m_data; }
   std::size_t size() const { return m_n; }
   Backend backend() const { return m_backend; }
-  // Checkpoints (and outputs): the host copy and back; one copy each.
-  std::vector<T> to_host() const {
-    std::vector<T> h(m_n);
-    detail::copy_bytes(h.data(), MemorySpace::Host, m_data, m_space, m_n * sizeof(T));
+  // Checkpoints and outputs: elements [first, first + count) to the host, or host values into
+  // [first, first + h.size()); one copy each (the whole array without arguments).
+  std::vector<T> to_host() const { return to_host(0, m_n); }
+  std::vector<T> to_host(std::size_t first, std::size_t count) const {
+    TWINSIM_REQUIRE(first + count <= m_n, "BackendArray::to_host: past the end");
+    std::vector<T> h(count);
+    detail::copy_bytes(h.data(), MemorySpace::Host, m_data + first, m_space, count * sizeof(T));
     return h;
   }
   void from_host(const std::vector<T>& h) {
     TWINSIM_REQUIRE(h.size() == m_n, "BackendArray::from_host: another size");
-    detail::copy_bytes(m_data, m_space, h.data(), MemorySpace::Host, m_n * sizeof(T));
+    from_host(h, 0);
+  }
+  void from_host(const std::vector<T>& h, std::size_t first) {
+    TWINSIM_REQUIRE(first + h.size() <= m_n, "BackendArray::from_host: past the end");
+    detail::copy_bytes(m_data + first, m_space, h.data(), MemorySpace::Host, h.size() * sizeof(T));
   }
 
  private:

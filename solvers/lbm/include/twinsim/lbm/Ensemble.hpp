@@ -6,7 +6,9 @@
 // trajectories go to <name>.h5 as /vorticity/value [member][frame][y][x] (1/s, SI; the layout
 // of the spectral generator's, so `twinsim train` and `twinsim predict` read them) with
 // /snapshot_time and /reynolds, the first member's frames as a field series for ParaView; and,
-// as each member completes, to a loop::SampleSink (in-situ training, nn::with_training).
+// as each member completes, to a loop::SampleSink (in-situ training, nn::with_training): the
+// frames are recorded in the solver's backend memory (Solver::vorticity_into) and handed over
+// there, so on the GPU they reach the trainer without a host copy.
 // run.solver = "lbm_ensemble".
 #include "twinsim/loop/Run.hpp"
 
