@@ -9,7 +9,9 @@
 // as each member completes, to a loop::SampleSink (in-situ training, nn::with_training): the
 // frames are recorded in the solver's backend memory (Solver::vorticity_into) and handed over
 // there, so on the GPU they reach the trainer without a host copy.
-// run.solver = "lbm_ensemble".
+// Across MPI ranks the members run P at a time, one whole member per rank (ensemble
+// parallelism), every rank's sink gets every trajectory and rank 0 writes the file, bit for bit
+// the one-rank file. run.solver = "lbm_ensemble".
 #include "twinsim/loop/Run.hpp"
 
 namespace twinsim::lbm {
