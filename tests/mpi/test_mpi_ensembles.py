@@ -15,6 +15,7 @@ Run by CTest as: /usr/bin/python3 test_mpi_ensembles.py <path to twinsim> <mpiru
   one rank bit for bit; a 2-rank run restarted from a checkpoint inside a round equals the
   uninterrupted 2-rank run bit for bit (training during the run); a restart on another rank
   count is refused (exit 2): the ensembles restart on the rank count that wrote them.
+- An md_ensemble on 3 ranks whose boxes take no 3 bricks runs (its members are never cut).
 - Refused before anything is written (exit 2): train.batch below the rank count, samples.share.
 """
 import glob
@@ -120,19 +121,25 @@ class EnsemblesAcrossRanks(unittest.TestCase):
         self.assertEqual(la.shape, lb.shape)
         self.assert_close(la, lb, f"{what}: history")
 
-    def one_and_two_ranks(self, case, args, name):
-        one, _ = self.run_case(1, f"{name}_1", case, *args)
-        two, r = self.run_case(2, f"{name}_2", case, *args)
-        self.assertIn("in situ: data parallel over 2 ranks", r.stderr)
-        self.assert_same_file(one, two, name)
-        self.assert_same_model(one, two, f"{name}, 2 ranks")
-        self.assertEqual(sorted(os.listdir(one)), sorted(os.listdir(two)))
+    def one_and_more_ranks(self, case, args, name, ranks=2):
+        one, _ = self.run_case(1, f"{name}_against_{ranks}", case, *args)
+        more, r = self.run_case(ranks, f"{name}_{ranks}", case, *args)
+        self.assertIn(f"in situ: data parallel over {ranks} ranks", r.stderr)
+        self.assert_same_file(one, more, name)
+        self.assert_same_model(one, more, f"{name}, {ranks} ranks")
+        self.assertEqual(sorted(os.listdir(one)), sorted(os.listdir(more)))
 
     def test_lbm_ensemble_in_situ_on_2_ranks_equals_1_rank(self):
-        self.one_and_two_ranks(LBM, LBM_ARGS + AFTER, "lbm_cavity_insitu")
+        self.one_and_more_ranks(LBM, LBM_ARGS + AFTER, "lbm_cavity_insitu")
 
     def test_md_ensemble_in_situ_on_2_ranks_equals_1_rank(self):
-        self.one_and_two_ranks(MD, MD_ARGS + AFTER, "mlp_lj_eos_insitu")
+        self.one_and_more_ranks(MD, MD_ARGS + AFTER, "mlp_lj_eos_insitu")
+
+    def test_md_ensemble_on_3_ranks_does_not_cut_its_members_boxes(self):
+        # No 3 bricks fit the density-0.6 box (5.6 sigma, bricks >= 2.3): a run split across 3
+        # ranks is refused, but each member here runs whole on its rank.
+        args = MD_ARGS + AFTER + ["--set", "train.batch=3"]
+        self.one_and_more_ranks(MD, args, "mlp_lj_eos_insitu", ranks=3)
 
     def test_lbm_ensemble_without_training_on_2_ranks_equals_1_rank(self):
         case = without_training(LBM, self.tmp.name)

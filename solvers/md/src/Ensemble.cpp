@@ -93,7 +93,7 @@ void check_ensemble(const io::Case& c) {
                                     "{}; both must be > 0",
                                     i, at.density, at.temperature));
     try {
-      check(c, at);
+      check(c, at, 1);  // each member runs whole on one rank
     } catch (const core::Error& e) {
       throw core::Error(fmt::format("md.ensemble member {} (density {}, temperature {}): {}", i,
                                     at.density, at.temperature, e.what()));
