@@ -11,7 +11,6 @@
 #include "backends.hpp"
 #include "lbm_cases.hpp"
 #include "md_test_support.hpp"
-#include "uniform_values.hpp"
 #include "twinsim/core/Buffer.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/ExecCounts.hpp"
@@ -21,6 +20,7 @@
 #include "twinsim/spectral/Vorticity2D.hpp"
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/Learner.hpp"
+#include "uniform_values.hpp"
 
 namespace twinsim::test {
 namespace {
@@ -171,9 +171,8 @@ TYPED_TEST(StepCosts, LbmVorticityIntoBackendMemoryCopiesNothing) {
     EXPECT_EQ(core::to_host(d_w), expected);
     EXPECT_NE(*std::max_element(expected.begin(), expected.end()), 0.0);
   }
-  auto box = lbm::make_solver(TypeParam::k_backend, box3d({4, 4, 4}, {}, 0.6,
-                                                          lbm::Collision::bgk,
-                                                          lbm::Precision::fp32));
+  auto box = lbm::make_solver(TypeParam::k_backend,
+                              box3d({4, 4, 4}, {}, 0.6, lbm::Collision::bgk, lbm::Precision::fp32));
   core::Buffer<double, typename TypeParam::Space> d_box(64);
   EXPECT_THROW(box->vorticity_into(d_box.data(), dt), core::Error);
 }

@@ -254,8 +254,8 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
       m_record.from_host(h, 0);
     }
     // Checkpoints from before rounds lack it: one rank, the member's steps.
-    m_round_step = in.has("ensemble/round_step") ? in.get_int("ensemble/round_step")
-                                                 : m_solver->steps_done();
+    m_round_step =
+        in.has("ensemble/round_step") ? in.get_int("ensemble/round_step") : m_solver->steps_done();
   }
 
   // timing.solver_s: the loop's "advance" phase (the frames' recording and writing included);
@@ -325,7 +325,7 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
       const LatticeConfig& l = m_lattices[std::size_t(i)].config;
       const double fluid =
           double(m_m.plane()) - double(std::count_if(l.solid.begin(), l.solid.end(),
-                                                   [](std::uint8_t s) { return s != 0; }));
+                                                     [](std::uint8_t s) { return s != 0; }));
       m_fluid_steps += fluid * double(m_m.steps);
     }
     if (m_write) write_round();
@@ -392,8 +392,8 @@ loop::Run make_ensemble(const loop::Setup& setup) {
   std::unique_ptr<Output> output;
   if (core::world().root()) {
     run.output = setup.open_output(k_units);
-    output = std::make_unique<Output>(*run.output, m, u.dt, u.dx, setup.xmf(),
-                                      setup.restart != nullptr);
+    output =
+        std::make_unique<Output>(*run.output, m, u.dt, u.dx, setup.xmf(), setup.restart != nullptr);
   }
   run.stepper =
       std::make_unique<EnsembleStepper>(setup.backend, m, std::move(lattices), std::move(output));

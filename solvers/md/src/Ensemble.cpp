@@ -226,8 +226,8 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
       m_t = in.get<double>("ensemble/temperature");
     }
     // Checkpoints from before rounds lack it: one rank, the member's steps.
-    m_round_step = in.has("ensemble/round_step") ? in.get_int("ensemble/round_step")
-                                                 : m_sim->step();
+    m_round_step =
+        in.has("ensemble/round_step") ? in.get_int("ensemble/round_step") : m_sim->step();
   }
 
   // timing.solver_s: the loop's "advance" phase; timing.sample_steps_per_s: member steps per
@@ -301,10 +301,9 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
     std::vector<double> mine;
     if (m_sim) {
       const StatePoint at = m_m.at(member());
-      const Row row{at.density,        at.temperature,
-                    core::mean(m_p),   core::block_error(m_p),
-                    core::mean(m_u),   core::block_error(m_u),
-                    core::mean(m_t),   double(m_p.size())};
+      const Row row{
+          at.density,      at.temperature,         core::mean(m_p), core::block_error(m_p),
+          core::mean(m_u), core::block_error(m_u), core::mean(m_t), double(m_p.size())};
       spdlog::info("md ensemble: member {}: pressure {:.5g}, U/N {:.5g}, T {:.4g} ({} rows)",
                    member() + 1, row.pressure, row.energy, row.temperature_mean, m_p.size());
       mine = row.values();
@@ -318,9 +317,8 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
     if (m_write) write_table();
     if (!m_sink) return;
     for (std::int64_t q = 0; q < round_size(); ++q)
-      m_sink->add(m_begin + q,
-                  {Row::from(m_rows.data() + first + q * Row::k_size).sample().data(),
-                   core::Backend::Cpu});
+      m_sink->add(m_begin + q, {Row::from(m_rows.data() + first + q * Row::k_size).sample().data(),
+                                core::Backend::Cpu});
   }
 
   // /members as `twinsim gather` writes it, for the completed members: names, swept_keys
