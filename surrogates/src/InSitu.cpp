@@ -120,8 +120,15 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
     m_trainer->save(out);
     out.put("buffer/seen", m_buffer.seen);
     out.put("buffer/tests", m_buffer.tests);
-    out.put("buffer/train", m_learner.slots_to_host(Split::train));
-    out.put("buffer/test", m_learner.slots_to_host(Split::test));
+    // The values as handed over until the normalisation is fixed, then the normalised ones (the
+    // Learner keeps those alone).
+    if (m_normalised) {
+      out.put("buffer/train_normalised", m_learner.normalised_slots_to_host(Split::train));
+      out.put("buffer/test_normalised", m_learner.normalised_slots_to_host(Split::test));
+    } else {
+      out.put("buffer/train", m_learner.slots_to_host(Split::train));
+      out.put("buffer/test", m_learner.slots_to_host(Split::test));
+    }
     out.put("insitu/after", m_after);
     out.put("insitu/normalised", std::int64_t(m_normalised));
     out.put("insitu/mean", m_trainer->file().normalisation.mean);
@@ -143,14 +150,6 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
     m_trainer->load(in);
     m_buffer.seen = in.get_int("buffer/seen");
     m_buffer.tests = in.get_int("buffer/tests");
-    const std::int64_t values = m_shape.frames * m_shape.ny * m_shape.nx;
-    for (const auto& [split, count, name] :
-         {std::tuple{Split::train, m_buffer.train_count(), "buffer/train"},
-          std::tuple{Split::test, m_buffer.tests, "buffer/test"}}) {
-      std::vector<double> h(std::size_t(count * values));
-      in.get(name, h.data(), h.size());
-      m_learner.slots_from_host(split, count, h);
-    }
     count_samples();
     m_after = in.get_int("insitu/after");
     m_normalised = in.get_int("insitu/normalised") != 0;
@@ -168,7 +167,25 @@ class InSitu final : public loop::Stepper, public loop::SampleSink {
     m_solver_s = in.has("insitu/solver_s") ? in.get_double("insitu/solver_s") : 0.0;
     m_during_s = in.has("insitu/during_s") ? in.get_double("insitu/during_s") : 0.0;
     m_during_steps = in.has("insitu/during_steps") ? in.get_int("insitu/during_steps") : 0;
-    if (m_normalised) normalise_slots();
+    // Checkpoints from before the Learner let the values as handed over go hold those alone.
+    const bool as_held = in.has("buffer/train_normalised");
+    if (as_held) normalise_slots();  // fixes the normalisation; no slot is filled yet
+    const std::int64_t values = m_shape.frames * m_shape.ny * m_shape.nx;
+    for (const auto& [split, count, name] :
+         {std::tuple{Split::train, m_buffer.train_count(), "buffer/train"},
+          std::tuple{Split::test, m_buffer.tests, "buffer/test"}}) {
+      const std::size_t n = std::size_t(count * values);
+      if (as_held) {
+        std::vector<Real> h(n);
+        in.get(std::string(name) + "_normalised", h.data(), n);
+        m_learner.normalised_slots_from_host(split, count, h);
+      } else {
+        std::vector<double> h(n);
+        in.get(name, h.data(), n);
+        m_learner.slots_from_host(split, count, h);
+      }
+    }
+    if (m_normalised && !as_held) normalise_slots();
   }
 
   // The solver's figures with its time stepping alone (the "advance" phase less the training
@@ -484,10 +501,12 @@ loop::Plan plan_in_situ(const loop::Kind& solver, const io::Case& c) {
   add_learner(plan, learner_plan(model_spec(c, int(in), int(out)),
                                  c.get_string("train.precision"), c.get_int("train.batch"),
                                  resident, slots * resident.windows_per_sample(int(in), int(out))));
-  // Beside the normalised copy, the values as handed over: in doubles on the backend and in
-  // every checkpoint.
-  plan.device_bytes += values * sizeof(double);
-  plan.checkpoint_bytes += values * sizeof(double);
+  // Beside the normalised copy, the values as handed over, in doubles: in host memory until the
+  // normalisation is fixed, and in the checkpoints written until then (later ones hold the
+  // normalised copy).
+  const auto add = [](std::uint64_t& a, std::uint64_t b) { a = std::min(a, UINT64_MAX - b) + b; };
+  add(plan.memory_bytes, values * sizeof(double));
+  add(plan.checkpoint_bytes, values * sizeof(double));
   return plan;
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
@@ -75,20 +76,16 @@ void count_non_finite(const Real* d_x, Index n, Index* d_count) {
       core::Plus(), d_count);
 }
 
-// The in-situ sample buffer: d_from[0..n) (one slot, frames of `plane` values) into d_raw as
-// doubles and, with d_to (the normalisation fixed), normalised into d_to: z = Real((w - mean) /
-// std) with frame f's mean and deviation (stats = 1: one pair for all frames), as
-// nn::normalised computes it on the host.
+// The in-situ sample buffer: d_from[0..n) (one slot, frames of `plane` values) normalised into
+// d_to: z = Real((w - mean) / std) with frame f's mean and deviation (stats = 1: one pair for
+// all frames), as nn::normalised computes it on the host.
 template <class From, class Real>
 void fill_values(const From* d_from, Index n, Index plane, Index stats, const double* d_mean,
-                 const double* d_std, double* d_raw, Real* d_to) {
+                 const double* d_std, Real* d_to) {
   for_each_index(n, [=] TWINSIM_HD(Index i) {
     const double w = double(d_from[i]);
-    d_raw[i] = w;
-    if (d_to) {
-      const Index f = stats == 1 ? 0 : (i / plane) % stats;
-      d_to[i] = Real((w - d_mean[f]) / d_std[f]);
-    }
+    const Index f = stats == 1 ? 0 : (i / plane) % stats;
+    d_to[i] = Real((w - d_mean[f]) / d_std[f]);
   });
 }
 
@@ -142,7 +139,7 @@ class LearnerImpl final : public nn::Learner<Real> {
     d.slots = shape.samples;
     const std::size_t n = std::size_t(shape.samples * d.slot_values());
     d.values = core::Buffer<Real, Space>(n);
-    d.raw = core::Buffer<double, Space>(n);
+    d.raw.assign(m_stats > 0 ? 0 : n, 0.0);
   }
 
   void fill_slot(nn::Split split, std::int64_t slot, const void* values, bool single,
@@ -151,26 +148,36 @@ class LearnerImpl final : public nn::Learner<Real> {
     TWINSIM_REQUIRE(slot >= 0 && slot < d.slots && slot <= d.shape.samples,
                     "fill_slot: a slot beyond the reserved ones or a gap");
     const Index n = d.slot_values();
+    const std::size_t bytes = std::size_t(n) * (single ? sizeof(float) : sizeof(double));
+    const core::MemorySpace from =
+        memory == core::Backend::Gpu ? core::MemorySpace::Device : core::MemorySpace::Host;
+    d.shape.samples = std::max(d.shape.samples, slot + 1);
+    if (m_stats == 0) {
+      // The normalisation is not fixed yet: the values as handed over, kept in host memory.
+      double* raw = d.raw.data() + slot * n;
+      if (!single) {
+        core::detail::copy_bytes(raw, core::MemorySpace::Host, values, from, bytes);
+        return;
+      }
+      m_host_floats.resize(std::size_t(n));
+      core::detail::copy_bytes(m_host_floats.data(), core::MemorySpace::Host, values, from, bytes);
+      std::copy(m_host_floats.begin(), m_host_floats.end(), raw);
+      return;
+    }
     if (memory != k_backend) {
       // The other side of the bus: one copy into staging memory of this backend.
-      const std::size_t bytes = std::size_t(n) * (single ? sizeof(float) : sizeof(double));
       if (m_stage.size() < std::size_t(n)) m_stage = core::Buffer<double, Space>(std::size_t(n));
-      core::detail::copy_bytes(m_stage.data(), Space::k_space, values,
-                               memory == core::Backend::Gpu ? core::MemorySpace::Device
-                                                            : core::MemorySpace::Host,
-                               bytes);
+      core::detail::copy_bytes(m_stage.data(), Space::k_space, values, from, bytes);
       values = m_stage.data();
     }
-    double* raw = d.raw.data() + slot * n;
-    Real* to = m_stats > 0 ? d.values.data() + slot * n : nullptr;
+    Real* to = d.values.data() + slot * n;
     const Index plane = d.shape.ny * d.shape.nx;
     if (single)
       fill_values(static_cast<const float*>(values), n, plane, m_stats, m_mean.data(),
-                  m_std.data(), raw, to);
+                  m_std.data(), to);
     else
       fill_values(static_cast<const double*>(values), n, plane, m_stats, m_mean.data(),
-                  m_std.data(), raw, to);
-    d.shape.samples = std::max(d.shape.samples, slot + 1);
+                  m_std.data(), to);
   }
 
   void normalise_slots(const std::vector<double>& mean, const std::vector<double>& std) override {
@@ -179,18 +186,40 @@ class LearnerImpl final : public nn::Learner<Real> {
     m_mean = core::Buffer<double, Space>::from_host(mean);
     m_std = core::Buffer<double, Space>::from_host(std);
     m_stats = Index(mean.size());
-    for (Data* d : {&m_train, &m_test})
-      if (d->shape.samples > 0)
-        fill_values(d->raw.data(), d->shape.samples * d->slot_values(), d->shape.ny * d->shape.nx,
-                    m_stats, m_mean.data(), m_std.data(), d->raw.data(), d->values.data());
+    for (const nn::Split split : {nn::Split::train, nn::Split::test}) {
+      Data& d = data(split);
+      const std::vector<double> raw = std::move(d.raw);
+      d.raw = {};
+      for (std::int64_t k = 0; k < d.shape.samples; ++k)
+        fill_slot(split, k, raw.data() + k * d.slot_values(), false, core::Backend::Cpu);
+    }
   }
 
   std::vector<double> slots_to_host(nn::Split split) const override {
+    TWINSIM_REQUIRE(m_stats == 0, "slots_to_host: the normalisation is fixed (values let go)");
     const Data& d = split == nn::Split::train ? m_train : m_test;
-    std::vector<double> h(std::size_t(d.shape.samples * d.slot_values()));
-    core::detail::copy_bytes(h.data(), core::MemorySpace::Host, d.raw.data(), Space::k_space,
-                             h.size() * sizeof(double));
+    return {d.raw.begin(), d.raw.begin() + d.shape.samples * d.slot_values()};
+  }
+
+  std::vector<Real> normalised_slots_to_host(nn::Split split) const override {
+    TWINSIM_REQUIRE(m_stats > 0, "normalised_slots_to_host: the normalisation is not fixed");
+    const Data& d = split == nn::Split::train ? m_train : m_test;
+    std::vector<Real> h(std::size_t(d.shape.samples * d.slot_values()));
+    core::detail::copy_bytes(h.data(), core::MemorySpace::Host, d.values.data(), Space::k_space,
+                             h.size() * sizeof(Real));
     return h;
+  }
+
+  void normalised_slots_from_host(nn::Split split, std::int64_t filled,
+                                  const std::vector<Real>& h_values) override {
+    Data& d = data(split);
+    TWINSIM_REQUIRE(m_stats > 0 && filled <= d.slots &&
+                        std::int64_t(h_values.size()) == filled * d.slot_values(),
+                    "normalised_slots_from_host: the normalisation not fixed, more values than "
+                    "reserved slots, or a partial slot");
+    d.shape.samples = filled;
+    core::detail::copy_bytes(d.values.data(), Space::k_space, h_values.data(),
+                             core::MemorySpace::Host, h_values.size() * sizeof(Real));
   }
 
   void slots_from_host(nn::Split split, std::int64_t filled,
@@ -345,8 +374,9 @@ class LearnerImpl final : public nn::Learner<Real> {
   struct Data {
     nn::Trajectories shape;  // samples: the trajectories present (filled slots)
     core::Buffer<Real, Space> values;
-    // The in-situ sample buffer (reserve_slots): the slots as handed over; none otherwise.
-    core::Buffer<double, Space> raw;
+    // The in-situ sample buffer (reserve_slots): the slots as handed over, host memory, until
+    // the normalisation is fixed (normalise_slots); none otherwise.
+    std::vector<double> raw;
     std::int64_t slots = 0;
     Index slot_values() const { return shape.frames * shape.ny * shape.nx; }
   };
@@ -443,10 +473,11 @@ class LearnerImpl final : public nn::Learner<Real> {
   T<Real> m_x, m_y;  // a gathered batch: inputs and targets
   core::Buffer<Index, Space> m_counts;  // non_finite(): non-finite values per array
   // The sample buffer's normalisation (normalise_slots; m_stats = 0: not yet fixed) and the
-  // staging of slots handed over in the other backend's memory.
+  // staging of slots handed over in the other backend's memory (normalised) or as floats (kept).
   core::Buffer<double, Space> m_mean, m_std;
   Index m_stats = 0;
   core::Buffer<double, Space> m_stage;
+  std::vector<float> m_host_floats;
 };
 
 }  // namespace learner_detail

@@ -7,6 +7,7 @@ Bit for bit across rank counts needs every rank to see the processors a one-rank
 Thrust's OpenMP reductions split their work by omp_get_num_procs(), and Open MPI binds 2 ranks
 to one core each by default, so the ranks are started with --bind-to none (and one thread each).
 """
+import csv
 import glob
 import json
 import os
@@ -83,6 +84,22 @@ def datasets(path):
                 found[name] = obj[()]
         f.visititems(visit)
     return found
+
+
+def parameters(folder):
+    """A trained model's parameters by name (model.h5)."""
+    with h5py.File(os.path.join(folder, "model.h5"), "r") as m:
+        return {k: m["parameters"][k][()] for k in m["parameters"]}
+
+
+def history(folder, columns=None):
+    """history.csv's header and rows (an array): the named columns, or every column but the
+    wall clock's (seconds)."""
+    with open(os.path.join(folder, "history.csv")) as f:
+        rows = list(csv.reader(f))
+    keep = ([rows[0].index(c) for c in columns] if columns else
+            [i for i, name in enumerate(rows[0]) if not name.startswith("seconds")])
+    return [rows[0][i] for i in keep], np.array([[float(r[i]) for i in keep] for r in rows[1:]])
 
 
 def figures(run):

@@ -18,7 +18,6 @@ Run by CTest as: /usr/bin/python3 test_mpi_in_situ.py <path to twinsim> <mpirun>
 - Refused before anything is written (exit 2): train.batch below the rank count, and
   samples.share (a wall-clock share would give the ranks different step counts).
 """
-import csv
 import glob
 import os
 import shutil
@@ -29,7 +28,7 @@ import unittest
 import h5py
 import numpy as np
 
-from test_mpi import twinsim
+from test_mpi import history, parameters, twinsim
 
 SOURCE = sys.argv[3]
 CASE = os.path.join(SOURCE, "cases", "surrogate", "ns2d_insitu.toml")
@@ -43,17 +42,10 @@ ARGS = ["--set", "spectral.nx=16", "--set", "spectral.ny=16", "--set", "spectral
 TOLERANCE = 1e-11
 
 
-def parameters(folder):
-    with h5py.File(os.path.join(folder, "model.h5"), "r") as m:
-        return {k: m["parameters"][k][()] for k in m["parameters"]}
-
-
 def losses(folder):
-    """history.csv's epoch, learning rate, train and test loss columns."""
-    with open(os.path.join(folder, "history.csv")) as f:
-        rows = list(csv.reader(f))
-    keep = [rows[0].index(c) for c in ("epoch", "learning_rate", "train_loss", "test_loss")]
-    return np.array([[float(r[i]) for i in keep] for r in rows[1:]])
+    """history.csv's epoch, learning rate, train and test loss columns (its step column counts
+    the solver's steps, which differ between rank counts)."""
+    return history(folder, ("epoch", "learning_rate", "train_loss", "test_loss"))[1]
 
 
 def vorticity(folder):

@@ -16,7 +16,6 @@ Run by CTest as: /usr/bin/python3 test_mpi_train.py <path to twinsim> <mpirun>
   for bit; restarted on 1 or 4 ranks (and a 1-rank run on 2) it equals it to round-off.
 - A batch smaller than the rank count is refused before anything is written (exit 2).
 """
-import csv
 import glob
 import os
 import shutil
@@ -28,7 +27,7 @@ import unittest
 import h5py
 import numpy as np
 
-from test_mpi import ENV, twinsim
+from test_mpi import ENV, history, parameters, twinsim
 
 TWINSIM = sys.argv[1]
 
@@ -101,20 +100,6 @@ keep = 50
 # Relative to the largest value, see the top of the file: float64 measured 1e-15 .. 7e-15,
 # float32 1e-6 .. 5e-6.
 TOLERANCE = {"float64": 1e-11, "float32": 1e-4}
-
-
-
-def parameters(folder):
-    with h5py.File(os.path.join(folder, "model.h5"), "r") as m:
-        return {k: m["parameters"][k][()] for k in m["parameters"]}
-
-
-def history(folder):
-    """history.csv's rows without the seconds column (wall clock)."""
-    with open(os.path.join(folder, "history.csv")) as f:
-        rows = list(csv.reader(f))
-    keep = [i for i, name in enumerate(rows[0]) if not name.startswith("seconds")]
-    return rows[0], np.array([[float(r[i]) for i in keep] for r in rows[1:]])
 
 
 def state(checkpoint):

@@ -11,7 +11,8 @@
 #include "backends.hpp"
 #include "lbm_cases.hpp"
 #include "md_test_support.hpp"
-#include "uniform_values.hpp"
+#include "twinsim/core/Buffer.hpp"
+#include "twinsim/core/Error.hpp"
 #include "twinsim/core/ExecCounts.hpp"
 #include "twinsim/lbm/Solver.hpp"
 #include "twinsim/md/Simulation.hpp"
@@ -19,6 +20,7 @@
 #include "twinsim/spectral/Vorticity2D.hpp"
 #include "twinsim/surrogates/Data.hpp"
 #include "twinsim/surrogates/Learner.hpp"
+#include "uniform_values.hpp"
 
 namespace twinsim::test {
 namespace {
@@ -139,6 +141,40 @@ TYPED_TEST(StepCosts, LbmOutputsCopyOnlyTheFieldsTheyWrite) {
     ASSERT_FALSE(all.vorticity.empty());
     EXPECT_NE(*std::max_element(all.vorticity.begin(), all.vorticity.end()), 0.0);
   }
+}
+
+// An lbm_ensemble's frame for an in-situ trainer (Solver::vorticity_into): the vorticity in 1/s
+// written where the state lives, in steady state with nothing copied, allocated or waited for
+// (two launches: the moments, the vorticity), and equal bit for bit to the host's fields
+// (macroscopic(k_vorticity)) divided by the time step. A 2D cavity with an obstacle beside the
+// walls, FP32 and FP64.
+TYPED_TEST(StepCosts, LbmVorticityIntoBackendMemoryCopiesNothing) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  const double dt = 2.5e-3;  // s per step
+  for (const lbm::Precision p : {lbm::Precision::fp32, lbm::Precision::fp64}) {
+    SCOPED_TRACE(lbm::to_string(p));
+    lbm::LatticeConfig c = cavity(16, 0.6, 0.1, lbm::Collision::bgk, p);
+    add_solid_box(c, {5, 4, 0}, {9, 7, 1});
+    auto solver = lbm::make_solver(TypeParam::k_backend, c);
+    core::Buffer<double, typename TypeParam::Space> d_w(16 * 16);
+    solver->step(20);
+    solver->vorticity_into(d_w.data(), dt);
+    solver->step(5);
+    const core::ExecCounts n = counts_of([&] { solver->vorticity_into(d_w.data(), dt); });
+    print("LBM vorticity into backend memory", n);
+    EXPECT_EQ(n.copies, 0);
+    EXPECT_EQ(n.allocations, 0);
+    EXPECT_EQ(n.synchronizations, 0);
+    EXPECT_EQ(n.launches, 2);
+    std::vector<double> expected = solver->macroscopic(lbm::k_vorticity).vorticity;
+    for (double& w : expected) w /= dt;
+    EXPECT_EQ(core::to_host(d_w), expected);
+    EXPECT_NE(*std::max_element(expected.begin(), expected.end()), 0.0);
+  }
+  auto box = lbm::make_solver(TypeParam::k_backend,
+                              box3d({4, 4, 4}, {}, 0.6, lbm::Collision::bgk, lbm::Precision::fp32));
+  core::Buffer<double, typename TypeParam::Space> d_box(64);
+  EXPECT_THROW(box->vorticity_into(d_box.data(), dt), core::Error);
 }
 
 TYPED_TEST(StepCosts, SpectralStepsNeitherSynchroniseNorAllocate) {

@@ -10,6 +10,8 @@
 #include <optional>
 #include <utility>
 
+#include "twinsim/core/BackendArray.hpp"
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/Xdmf.hpp"
@@ -167,18 +169,25 @@ class Output {
   std::optional<io::XdmfWriter> m_xdmf;
 };
 
-// The members one after another as the loop's stepper: step() counts the steps of all members
-// (member i's step s is step i x lbm.steps + s), time() is the current member's clock. A
-// checkpoint holds the current member's solver and the frames it has recorded.
+// The members as the loop's stepper, in rounds: across P MPI ranks (core::world()) round k runs
+// members kP .. kP + P - 1 at once, rank r member kP + r, each a one-rank Solver (ensemble
+// parallelism: a member's lattice is not split); a rank without a member in the last round only
+// counts its steps. Every member takes lbm.steps steps, so the ranks stay in step. One rank: the
+// members one after another. step() counts the rounds' steps (round k's step s is step
+// k x lbm.steps + s; one rank: member steps), time() is the round's clock (its first member's).
+// A checkpoint holds the round, this rank's member's solver and the frames it has recorded (each
+// rank its own file: restarts on the same rank count).
 class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
  public:
+  // output: rank 0's; null on the other ranks.
   EnsembleStepper(core::Backend backend, Members members, std::vector<CaseLattice> lattices,
                   std::unique_ptr<Output> output)
       : m_backend(backend),
         m_m(std::move(members)),
         m_lattices(std::move(lattices)),
         m_out(std::move(output)),
-        m_record(std::size_t(m_m.frames * m_m.plane())) {}
+        m_comm(core::world()),
+        m_record(backend, std::size_t(m_m.frames * m_m.plane())) {}
 
   void set_sink(loop::SampleSink* sink, bool write) override {
     m_sink = sink;
@@ -186,31 +195,34 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
   }
 
   std::int64_t step() const override {
-    return m_member * m_m.steps + (m_solver && !finished() ? m_solver->steps_done() : 0);
+    return m_begin / m_comm.size() * m_m.steps + (finished() ? 0 : m_round_step);
   }
   double time() const override {
-    return m_solver && !finished() ? units().time(double(m_solver->steps_done())) : 0.0;
+    return finished() ? 0.0 : m_lattices[std::size_t(m_begin)].units.time(double(m_round_step));
   }
-  bool finished() const override { return m_member >= m_m.count(); }
+  bool finished() const override { return m_begin >= m_m.count(); }
   loop::Position position() const override {
-    return {step(), m_m.count() * m_m.steps, "member steps"};
+    const std::int64_t rounds = (m_m.count() + m_comm.size() - 1) / m_comm.size();
+    return {step(), rounds * m_m.steps, m_comm.size() > 1 ? "round steps" : "member steps"};
   }
 
   // `until` is not used: the members' clocks restart, so the run has no time triggers. An
-  // advance ends where a member completes: an in-situ trainer (nn::with_training) then takes
-  // its steps right after each member, wherever the loop's chunks end.
+  // advance ends where a round completes: an in-situ trainer (nn::with_training) then takes
+  // its steps right after each round, wherever the loop's chunks end.
   void advance(std::int64_t steps, double /*until*/) override {
-    if (!m_solver && !finished()) start_member();  // a fresh run's first member
+    if (!m_started && !finished()) start_round();  // a fresh run's first round
     for (std::int64_t taken = 0; taken < steps && !finished();) {
       const std::int64_t next = m_recorded * m_m.every;
-      const std::int64_t n = std::min(steps - taken, next - m_solver->steps_done());
-      m_solver->step(n);
+      const std::int64_t n = std::min(steps - taken, next - m_round_step);
+      if (m_solver) m_solver->step(n);  // none: idle in the last round
+      m_round_step += n;
       taken += n;
-      if (m_solver->steps_done() < next) continue;
+      if (m_round_step < next) continue;
       record();
       if (m_recorded < m_m.frames) continue;
-      complete_member();
-      if (++m_member < m_m.count()) start_member();
+      complete_round();
+      m_begin += round_size();
+      if (!finished()) start_round();
       return;
     }
   }
@@ -219,30 +231,42 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
   }
 
   void save(io::StateWriter& out) const override {
-    out.put("ensemble/member", m_member);
+    out.put("ensemble/member", m_begin);
     out.put("ensemble/recorded", m_recorded);
     out.put("ensemble/fluid_steps", m_fluid_steps);
-    if (finished()) return;
+    out.put("ensemble/round_step", m_round_step);
+    if (finished() || !m_solver) return;
     m_solver->save(out);
-    out.put("ensemble/record", m_record.data(), std::size_t(m_recorded * m_m.plane()));
+    out.put("ensemble/record", m_record.to_host(0, std::size_t(m_recorded * m_m.plane())));
   }
   void load(const io::StateReader& in) override {
-    m_member = in.get_int("ensemble/member");
+    m_begin = in.get_int("ensemble/member");
     m_recorded = in.get_int("ensemble/recorded");
     m_fluid_steps = in.get_double("ensemble/fluid_steps");
     m_solver.reset();
+    m_started = !finished();
     if (finished()) return;
-    m_solver = make_solver(m_backend, m_lattices[std::size_t(m_member)].config);
-    m_solver->load(in);
-    in.get("ensemble/record", m_record.data(), std::size_t(m_recorded * m_m.plane()));
+    if (member() < m_m.count()) {
+      m_solver = make_solver(m_backend, m_lattices[std::size_t(member())].config);
+      m_solver->load(in);
+      std::vector<double> h(std::size_t(m_recorded * m_m.plane()));
+      in.get("ensemble/record", h.data(), h.size());
+      m_record.from_host(h, 0);
+    }
+    // Checkpoints from before rounds lack it: one rank, the member's steps.
+    m_round_step =
+        in.has("ensemble/round_step") ? in.get_int("ensemble/round_step") : m_solver->steps_done();
   }
 
   // timing.solver_s: the loop's "advance" phase (the frames' recording and writing included);
-  // timing.sample_steps_per_s: member steps per second (twinsim predict's speed-up).
+  // timing.sample_steps_per_s: member steps per second (twinsim predict's speed-up), over
+  // every rank.
   void summarize(io::Summary& sum, const core::Timers& timers) const override {
     const double seconds = timers.seconds("advance");
     const LatticeUnits& u = m_lattices.front().units;
     const auto [re_min, re_max] = std::minmax_element(m_m.reynolds.begin(), m_m.reynolds.end());
+    const std::int64_t member_steps =
+        m_begin * m_m.steps + (finished() ? 0 : round_size() * m_round_step);
     sum.set("lattice.cells_x", m_m.nx);
     sum.set("lattice.cells_y", m_m.ny);
     sum.set("lattice.dx_m", u.dx);
@@ -252,54 +276,108 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
     sum.set("ensemble.frames", m_m.frames);
     sum.set("ensemble.reynolds_min", *re_min);
     sum.set("ensemble.reynolds_max", *re_max);
-    sum.set("steps", step());
+    sum.set("steps", member_steps);
     sum.set("timing.solver_s", seconds);
-    sum.set("timing.sample_steps_per_s", seconds > 0 ? double(step()) / seconds : 0.0);
+    sum.set("timing.sample_steps_per_s", seconds > 0 ? double(member_steps) / seconds : 0.0);
     sum.set("performance.mlups", seconds > 0 ? m_fluid_steps / seconds / 1e6 : 0.0);
     spdlog::info("lbm ensemble: {} members x {} steps in {:.3g} s ({:.1f} MLUPS)", m_m.count(),
                  m_m.steps, seconds, seconds > 0 ? m_fluid_steps / seconds / 1e6 : 0.0);
   }
 
  private:
-  const LatticeUnits& units() const { return m_lattices[std::size_t(m_member)].units; }
+  // This rank's member of the round (past the last: none), and the round's member count.
+  std::int64_t member() const { return m_begin + m_comm.rank(); }
+  std::int64_t round_size() const {
+    return std::min<std::int64_t>(m_comm.size(), m_m.count() - m_begin);
+  }
+  const LatticeUnits& units() const { return m_lattices[std::size_t(member())].units; }
 
-  // The current member's solver from rest, and its frame at step 0.
-  void start_member() {
-    const CaseLattice& l = m_lattices[std::size_t(m_member)];
-    m_solver = make_solver(m_backend, l.config);
-    m_recorded = 0;
-    spdlog::info("lbm ensemble: member {} of {}, Re {:.4g} (tau {:.4f})", m_member + 1,
-                 m_m.count(), l.reynolds, l.units.tau);
+  // This rank's member's solver from rest (if it has one), and the frames at step 0.
+  void start_round() {
+    m_started = true;
+    m_solver.reset();
+    m_recorded = m_round_step = 0;
+    if (member() < m_m.count()) {
+      const CaseLattice& l = m_lattices[std::size_t(member())];
+      m_solver = make_solver(m_backend, l.config);
+      spdlog::info("lbm ensemble: member {} of {}, Re {:.4g} (tau {:.4f})", member() + 1,
+                   m_m.count(), l.reynolds, l.units.tau);
+    }
     record();
   }
 
+  // The frame in 1/s into the record, where the solver's state lives (one kernel, no host
+  // copy); the host's copy only for the file's frames of the first member (rank 0's).
   void record() {
-    const Macroscopic macro = m_solver->macroscopic(k_vorticity);
-    double* frame = m_record.data() + m_recorded * m_m.plane();
-    for (std::int64_t i = 0; i < m_m.plane(); ++i)
-      frame[i] = units().rate(macro.vorticity[std::size_t(i)]);
-    if (m_member == 0 && m_write) m_out->first_member_frame(frame, m_recorded, step());
+    if (m_solver) {
+      const std::size_t plane = std::size_t(m_m.plane()), first = std::size_t(m_recorded) * plane;
+      m_solver->vorticity_into(m_record.data() + first, units().dt);
+      if (member() == 0 && m_write)
+        m_out->first_member_frame(m_record.to_host(first, plane).data(), m_recorded, step());
+    }
     ++m_recorded;
   }
 
-  void complete_member() {
-    const LatticeConfig& l = m_lattices[std::size_t(m_member)].config;
-    const double fluid =
-        double(m_m.plane()) - double(std::count_if(l.solid.begin(), l.solid.end(),
-                                                 [](std::uint8_t s) { return s != 0; }));
-    m_fluid_steps += fluid * double(m_m.steps);
-    if (m_write) m_out->append(m_record.data(), m_member);
-    if (m_sink) m_sink->add(m_member, {m_record.data(), core::Backend::Cpu});
+  // The round's members complete: their fluid cell updates (every rank adds all, in member
+  // order), their trajectories into rank 0's file and to the sink, in member order.
+  void complete_round() {
+    for (std::int64_t i = m_begin; i < m_begin + round_size(); ++i) {
+      const LatticeConfig& l = m_lattices[std::size_t(i)].config;
+      const double fluid =
+          double(m_m.plane()) - double(std::count_if(l.solid.begin(), l.solid.end(),
+                                                     [](std::uint8_t s) { return s != 0; }));
+      m_fluid_steps += fluid * double(m_m.steps);
+    }
+    if (m_write) write_round();
+    if (m_sink) hand_over();
+  }
+
+  // Rank 0 appends the round's trajectories, gathered from their ranks (collective).
+  void write_round() {
+    if (m_comm.size() == 1) {
+      m_out->append(m_record.to_host().data(), m_begin);
+      return;
+    }
+    const auto all = m_comm.gather(m_solver ? m_record.to_host() : std::vector<double>(), 0);
+    if (!m_comm.root()) return;
+    for (std::int64_t q = 0; q < round_size(); ++q)
+      m_out->append(all[std::size_t(q)].data(), m_begin + q);
+  }
+
+  // The round's trajectories to the sink, in member order, this rank's where the solver's
+  // memory holds it. Across ranks every rank's sink gets every trajectory (data-parallel
+  // training holds them all): each is broadcast from its rank through host memory (collective).
+  void hand_over() {
+    for (std::int64_t q = 0; q < round_size(); ++q) {
+      const int owner = int(q);
+      if (owner == m_comm.rank()) {
+        if (m_comm.size() > 1) {
+          std::vector<double> h = m_record.to_host();
+          m_comm.broadcast(h.data(), h.size() * sizeof(double), owner);
+        }
+        m_sink->add(m_begin + q, {m_record.data(), m_record.backend()});
+        continue;
+      }
+      std::vector<double> h(m_record.size());
+      m_comm.broadcast(h.data(), h.size() * sizeof(double), owner);
+      m_sink->add(m_begin + q, {h.data(), core::Backend::Cpu});
+    }
   }
 
   core::Backend m_backend;
   Members m_m;
   std::vector<CaseLattice> m_lattices;  // one per member
-  std::unique_ptr<Output> m_out;
-  std::unique_ptr<Solver> m_solver;  // the current member's (null before the first)
-  std::vector<double> m_record;      // its frames [frame][y][x], 1/s
-  std::int64_t m_member = 0, m_recorded = 0;
-  double m_fluid_steps = 0;  // fluid cell updates of the completed members
+  std::unique_ptr<Output> m_out;        // rank 0's; null on the other ranks
+  core::Comm& m_comm;
+  std::unique_ptr<Solver> m_solver;  // this rank's member's (null: none this round, or before)
+  // Its frames [frame][y][x], 1/s, in the solver's backend memory (read there by an in-situ
+  // trainer; copied to the host for the file and checkpoints).
+  core::BackendArray<double> m_record;
+  std::int64_t m_begin = 0;       // the round's first member
+  std::int64_t m_recorded = 0;    // frames each member of the round has recorded
+  std::int64_t m_round_step = 0;  // steps the round has taken
+  bool m_started = false;         // a round has begun (a fresh run begins its first in advance())
+  double m_fluid_steps = 0;       // fluid cell updates of the completed members
   loop::SampleSink* m_sink = nullptr;
   bool m_write = true;
 };
@@ -311,9 +389,12 @@ loop::Run make_ensemble(const loop::Setup& setup) {
   for (const double re : m.reynolds) lattices.push_back(member_lattice(c, re, setup.backend));
   const LatticeUnits& u = lattices.front().units;
   loop::Run run;
-  run.output = setup.open_output(k_units);
-  auto output =
-      std::make_unique<Output>(*run.output, m, u.dt, u.dx, setup.xmf(), setup.restart != nullptr);
+  std::unique_ptr<Output> output;
+  if (core::world().root()) {
+    run.output = setup.open_output(k_units);
+    output =
+        std::make_unique<Output>(*run.output, m, u.dt, u.dx, setup.xmf(), setup.restart != nullptr);
+  }
   run.stepper =
       std::make_unique<EnsembleStepper>(setup.backend, m, std::move(lattices), std::move(output));
   return run;
@@ -330,7 +411,8 @@ const loop::Kind& ensemble_kind() {
                             check_ensemble,
                             plan_ensemble,
                             "solver",
-                            samples_of};
+                            samples_of,
+                            /*splits_across_ranks=*/true};
   return k;
 }
 

@@ -471,6 +471,20 @@ class SolverImpl final : public lbm::Solver {
             std::move(solid)};
   }
 
+  void vorticity_into(double* d_to, double dt) override {
+    if (L::k_dims != 2 || m_block.ranks > 1)
+      throw core::Error("lbm::Solver::vorticity_into: D2Q9 on one rank only");
+    update_moments();
+    const Domain<Real> d = m_domain;
+    const Real *x = ux(), *y = uy(), *z = uz();
+    const unsigned char* solid = m_solid.data();
+    for_each_index(m_cells, [=] TWINSIM_HD(Index cell) {
+      Real w[3] = {0, 0, 0};  // as compute_vorticity's, then as macroscopic()'s reader divides
+      if (!solid[cell]) lbm::vorticity(d, cell, x, y, z, solid, w);
+      d_to[cell] = double(w[2]) / dt;
+    });
+  }
+
   double total_mass() override {
     update_moments();
     const FluidDensity<Real> rho{m_macro.data(), m_solid.data()};

@@ -226,13 +226,13 @@ void check_start(const io::Section& s, const StatePoint& at) {
 // random placement too dense to fit, a box shorter than 2 (cutoff + skin), a rank count whose
 // bricks would be narrower than cutoff + skin across MPI ranks, an RDF range beyond
 // half the box.
-void check(const io::Case& c) { check(c, state_point(c)); }
+void check(const io::Case& c) { check(c, state_point(c), core::world().size()); }
 
 StatePoint state_point(const io::Case& c) {
   return {c.get_float("md.density"), c.get_float("md.temperature")};
 }
 
-void check(const io::Case& c, const StatePoint& at) {
+void check(const io::Case& c, const StatePoint& at, int ranks) {
   const io::Section s = c.section("md");
   require_one_per_type(s);
   check_start(s, at);
@@ -247,7 +247,7 @@ void check(const io::Case& c, const StatePoint& at) {
         "cells or atoms, or a smaller cutoff or skin",
         settings.box.edge[0], settings.box.edge[1], settings.box.edge[2], needed));
   // Across MPI ranks the box is cut into bricks, each at least cutoff + skin wide.
-  detail::brick_cuts(core::world().size(), settings.box, 0.5 * needed);
+  detail::brick_cuts(ranks, settings.box, 0.5 * needed);
   if (s.get_int("rdf_every") > 0) {
     const double range = s.get_float("rdf_range") > 0 ? s.get_float("rdf_range")
                                                       : settings.lj.cutoff;

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <utility>
 
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Statistics.hpp"
 #include "twinsim/io/Hdf5.hpp"
@@ -92,7 +93,7 @@ void check_ensemble(const io::Case& c) {
                                     "{}; both must be > 0",
                                     i, at.density, at.temperature));
     try {
-      check(c, at);
+      check(c, at, 1);  // each member runs whole on one rank
     } catch (const core::Error& e) {
       throw core::Error(fmt::format("md.ensemble member {} (density {}, temperature {}): {}", i,
                                     at.density, at.temperature, e.what()));
@@ -146,14 +147,21 @@ struct Row {
   }
 };
 
-// The members one after another as the loop's stepper: step() counts the steps of all members
-// (member i's step s is step i x md.steps + s), time() is the current member's clock. A
-// checkpoint holds the completed members' rows, the current member's engine and its thermo
-// rows so far. The case must outlive the stepper (the run's does).
+// The members as the loop's stepper, in rounds: across P MPI ranks (core::world()) round k runs
+// members kP .. kP + P - 1 at once, rank r member kP + r, each an undivided md Simulation
+// (ensemble parallelism: a member's box is not split); a rank without a member in the last round
+// only counts its steps. Every member takes md.steps steps, so the ranks stay in step. One rank:
+// the members one after another. step() counts the rounds' steps (round k's step s is step
+// k x md.steps + s; one rank: member steps), time() is the round's clock. At a round's end every
+// rank gets every member's row (in member order); rank 0 writes the table. A checkpoint holds the
+// completed members' rows, the round, this rank's member's engine and its thermo rows so far
+// (each rank its own file: restarts on the same rank count). The case must outlive the stepper
+// (the run's does).
 class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
  public:
+  // file: rank 0's output; null on the other ranks.
   EnsembleStepper(core::Backend backend, const io::Case& c, io::H5File* file)
-      : m_backend(backend), m_case(c), m_m(c), m_file(file) {}
+      : m_backend(backend), m_case(c), m_m(c), m_file(file), m_comm(core::world()) {}
 
   void set_sink(loop::SampleSink* sink, bool write) override {
     m_sink = sink;
@@ -161,87 +169,114 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
   }
 
   std::int64_t step() const override {
-    return m_member * m_m.steps + (m_sim && !finished() ? m_sim->step() : 0);
+    return m_begin / m_comm.size() * m_m.steps + (finished() ? 0 : m_round_step);
   }
   double time() const override {
-    return m_sim && !finished() ? double(m_sim->step()) * m_sim->settings().dt : 0.0;
+    return finished() ? 0.0 : double(m_round_step) * m_case.get_float("md.dt");
   }
-  bool finished() const override { return m_member >= m_m.count(); }
+  bool finished() const override { return m_begin >= m_m.count(); }
   loop::Position position() const override {
-    return {step(), m_m.count() * m_m.steps, "member steps"};
+    const std::int64_t rounds = (m_m.count() + m_comm.size() - 1) / m_comm.size();
+    return {step(), rounds * m_m.steps, m_comm.size() > 1 ? "round steps" : "member steps"};
   }
 
-  // `until` is not used: the members' clocks restart. An advance ends where a member
-  // completes, so an in-situ trainer takes its steps right after each member.
+  // `until` is not used: the members' clocks restart. An advance ends where a round
+  // completes, so an in-situ trainer takes its steps right after each round.
   void advance(std::int64_t steps, double /*until*/) override {
-    if (!m_sim && !finished()) start_member();
+    if (!m_started && !finished()) start_round();
     for (std::int64_t taken = 0; taken < steps && !finished();) {
-      const std::int64_t now = m_sim->step();
+      const std::int64_t now = m_round_step;
       const std::int64_t next = std::min(m_m.steps, (now / m_m.every + 1) * m_m.every);
       const std::int64_t n = std::min(steps - taken, next - now);
-      m_sim->run(n);
+      if (m_sim) m_sim->run(n);  // none: idle in the last round
+      m_round_step += n;
       taken += n;
-      if (m_sim->step() < next) continue;
-      sample();
-      if (m_sim->step() < m_m.steps) continue;
-      complete_member();
-      if (++m_member < m_m.count()) start_member();
+      if (m_round_step < next) continue;
+      if (m_sim) sample();
+      if (m_round_step < m_m.steps) continue;
+      complete_round();
+      m_begin += round_size();
+      if (!finished()) start_round();
       return;
     }
   }
 
   void save(io::StateWriter& out) const override {
-    out.put("ensemble/member", m_member);
+    out.put("ensemble/member", m_begin);
     out.put("ensemble/rows", m_rows);
-    if (finished()) return;
+    out.put("ensemble/round_step", m_round_step);
+    if (finished() || !m_sim) return;
     save_state(*m_sim, out);
     out.put("ensemble/pressure", m_p);
     out.put("ensemble/energy", m_u);
     out.put("ensemble/temperature", m_t);
   }
   void load(const io::StateReader& in) override {
-    m_member = in.get_int("ensemble/member");
+    m_begin = in.get_int("ensemble/member");
     m_rows = in.get<double>("ensemble/rows");
     m_sim.reset();
     if (m_write) write_table();  // drops the members completed after the checkpoint
+    m_started = !finished();
     if (finished()) return;
     start_member();
-    load_state(*m_sim, in);
-    m_p = in.get<double>("ensemble/pressure");
-    m_u = in.get<double>("ensemble/energy");
-    m_t = in.get<double>("ensemble/temperature");
+    if (m_sim) {
+      load_state(*m_sim, in);
+      m_p = in.get<double>("ensemble/pressure");
+      m_u = in.get<double>("ensemble/energy");
+      m_t = in.get<double>("ensemble/temperature");
+    }
+    // Checkpoints from before rounds lack it: one rank, the member's steps.
+    m_round_step =
+        in.has("ensemble/round_step") ? in.get_int("ensemble/round_step") : m_sim->step();
   }
 
   // timing.solver_s: the loop's "advance" phase; timing.sample_steps_per_s: member steps per
-  // second.
+  // second, over every rank.
   void summarize(io::Summary& sum, const core::Timers& timers) const override {
     const double seconds = timers.seconds("advance");
+    const std::int64_t member_steps =
+        m_begin * m_m.steps + (finished() ? 0 : round_size() * m_round_step);
     sum.set("units", k_units);
     sum.set("atoms", m_atoms);
     sum.set("ensemble.members", m_m.count());
     sum.set("ensemble.completed", std::int64_t(m_rows.size() / Row::k_size));
-    sum.set("steps", step());
+    sum.set("steps", member_steps);
     sum.set("timing.solver_s", seconds);
-    sum.set("timing.sample_steps_per_s", seconds > 0 ? double(step()) / seconds : 0.0);
+    sum.set("timing.sample_steps_per_s", seconds > 0 ? double(member_steps) / seconds : 0.0);
     sum.set("timing.atom_steps_per_s",
-            seconds > 0 ? double(m_atoms) * double(step()) / seconds : 0.0);
+            seconds > 0 ? double(m_atoms) * double(member_steps) / seconds : 0.0);
     spdlog::info("md ensemble: {} state points x {} steps in {:.3g} s", m_m.count(), m_m.steps,
                  seconds);
   }
 
  private:
-  // The current member's engine at its start, and its thermo row at step 0.
+  // This rank's member of the round (past the last: none), and the round's member count.
+  std::int64_t member() const { return m_begin + m_comm.rank(); }
+  std::int64_t round_size() const {
+    return std::min<std::int64_t>(m_comm.size(), m_m.count() - m_begin);
+  }
+
+  // The round from its start: this rank's member's engine and its thermo row at step 0.
+  void start_round() {
+    m_started = true;
+    m_round_step = 0;
+    start_member();
+    if (m_sim) sample();
+  }
+
+  // This rank's member's engine at its start (none past the last member).
   void start_member() {
-    const StatePoint at = m_m.at(m_member);
-    Start start = start_of(m_case, at);
-    m_atoms = std::int64_t(start.initial.position.size() / 3);
-    m_sim = make_simulation(m_backend, start.settings, start.initial);
+    m_sim.reset();
     m_p.clear();
     m_u.clear();
     m_t.clear();
+    if (member() >= m_m.count()) return;
+    const StatePoint at = m_m.at(member());
+    Start start = start_of(m_case, at);
+    m_atoms = std::int64_t(start.initial.position.size() / 3);
+    m_sim = make_simulation(m_backend, start.settings, start.initial);
     spdlog::info("md ensemble: member {} of {}, density {} sigma^-3, temperature {} epsilon/k_B",
-                 m_member + 1, m_m.count(), at.density, at.temperature);
-    sample();
+                 member() + 1, m_m.count(), at.density, at.temperature);
   }
 
   // A thermo row; rows after md.equilibrate (and after step 0) are sampled, as the md run's
@@ -253,25 +288,37 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
       throw core::Error(fmt::format(
           "md ensemble member {} (density {}, temperature {}): step {}: the energy or pressure "
           "is not finite (time step md.dt too large, or particles overlapping)",
-          m_member, m_m.at(m_member).density, m_m.at(m_member).temperature, t.step));
+          member(), m_m.at(member()).density, m_m.at(member()).temperature, t.step));
     if (t.step == 0 || t.step <= m_m.equilibrate) return;
     m_p.push_back(t.pressure);
     m_u.push_back(t.potential / n);
     m_t.push_back(t.temperature);
   }
 
-  void complete_member() {
-    const StatePoint at = m_m.at(m_member);
-    const Row row{at.density,        at.temperature,
-                  core::mean(m_p),   core::block_error(m_p),
-                  core::mean(m_u),   core::block_error(m_u),
-                  core::mean(m_t),   double(m_p.size())};
-    spdlog::info("md ensemble: member {}: pressure {:.5g}, U/N {:.5g}, T {:.4g} ({} rows)",
-                 m_member + 1, row.pressure, row.energy, row.temperature_mean, m_p.size());
-    const std::vector<double> v = row.values();
-    m_rows.insert(m_rows.end(), v.begin(), v.end());
+  // The round's members' rows, each broadcast from its rank (collective; one rank: its own),
+  // added in member order on every rank; rank 0 writes the table; every row to the sink.
+  void complete_round() {
+    std::vector<double> mine;
+    if (m_sim) {
+      const StatePoint at = m_m.at(member());
+      const Row row{
+          at.density,      at.temperature,         core::mean(m_p), core::block_error(m_p),
+          core::mean(m_u), core::block_error(m_u), core::mean(m_t), double(m_p.size())};
+      spdlog::info("md ensemble: member {}: pressure {:.5g}, U/N {:.5g}, T {:.4g} ({} rows)",
+                   member() + 1, row.pressure, row.energy, row.temperature_mean, m_p.size());
+      mine = row.values();
+    }
+    const std::size_t first = m_rows.size();
+    for (std::int64_t q = 0; q < round_size(); ++q) {
+      std::vector<double> v = q == m_comm.rank() ? mine : std::vector<double>(Row::k_size);
+      if (m_comm.size() > 1) m_comm.broadcast(v.data(), v.size() * sizeof(double), int(q));
+      m_rows.insert(m_rows.end(), v.begin(), v.end());
+    }
     if (m_write) write_table();
-    if (m_sink) m_sink->add(m_member, {row.sample().data(), core::Backend::Cpu});
+    if (!m_sink) return;
+    for (std::int64_t q = 0; q < round_size(); ++q)
+      m_sink->add(m_begin + q, {Row::from(m_rows.data() + first + q * Row::k_size).sample().data(),
+                                core::Backend::Cpu});
   }
 
   // /members as `twinsim gather` writes it, for the completed members: names, swept_keys
@@ -304,19 +351,22 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
   core::Backend m_backend;
   const io::Case& m_case;
   Members m_m;
-  io::H5File* m_file;
-  std::unique_ptr<Simulation> m_sim;  // the current member's (null before the first)
+  io::H5File* m_file;  // rank 0's; null on the other ranks
+  core::Comm& m_comm;
+  std::unique_ptr<Simulation> m_sim;  // this rank's member's (null: none this round, or before)
   std::int64_t m_atoms = 0;
   std::vector<double> m_p, m_u, m_t;  // its sampled rows: pressure, U/N, temperature
   std::vector<double> m_rows;         // the completed members' Rows
-  std::int64_t m_member = 0;
+  std::int64_t m_begin = 0;           // the round's first member
+  std::int64_t m_round_step = 0;      // steps the round has taken
+  bool m_started = false;  // a round has begun (a fresh run begins its first in advance())
   loop::SampleSink* m_sink = nullptr;
   bool m_write = true;
 };
 
 loop::Run make_ensemble(const loop::Setup& setup) {
   loop::Run run;
-  run.output = setup.open_output(k_units);
+  if (core::world().root()) run.output = setup.open_output(k_units);
   run.stepper = std::make_unique<EnsembleStepper>(setup.backend, setup.case_file,
                                                   run.output.get());
   return run;
@@ -333,7 +383,8 @@ const loop::Kind& ensemble_kind() {
                             check_ensemble,
                             plan_ensemble,
                             "solver",
-                            samples_of};
+                            samples_of,
+                            /*splits_across_ranks=*/true};
   return k;
 }
 

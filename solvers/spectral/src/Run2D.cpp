@@ -33,7 +33,7 @@
 #include <optional>
 
 #include "run_outputs.hpp"
-#include "twinsim/core/Buffer.hpp"
+#include "twinsim/core/BackendArray.hpp"
 #include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/core/Timers.hpp"
@@ -103,7 +103,7 @@ void describe_dataset(io::H5File& file, const std::string& path, const Settings2
 // What a batch has recorded, host memory; appended to the file when the batch ends, so the file
 // never holds part of a sample. A checkpoint holds the frames recorded so far. The vorticity is
 // the file's: with an in-situ trainer and samples.write = false it stays unset (the frames are
-// in the BackendRecord).
+// in the backend record, Generator::m_device).
 template <class Real>
 struct BatchRecord {
   int batch = 0;
@@ -157,41 +157,6 @@ struct BatchRecord {
     r.get("batch/spectrum", spectrum.data(), spectrum.size());
     r.get("batch/steps", steps.data(), steps.size());
   }
-};
-
-// The batch's trajectories [b][time][y][x] in the solver's memory, for an in-situ trainer
-// (loop::SampleSink), which reads them there: on the GPU no frame goes to the host for it.
-template <class Real>
-class BackendRecord {
- public:
-  BackendRecord(core::Backend backend, std::size_t n)
-      : m_backend(backend),
-        m_space(backend == core::Backend::Gpu ? core::MemorySpace::Device
-                                              : core::MemorySpace::Host),
-        m_data(static_cast<Real*>(core::detail::allocate(n * sizeof(Real), m_space))),
-        m_n(n) {}
-  ~BackendRecord() { core::detail::deallocate(m_data, m_space); }
-  BackendRecord(const BackendRecord&) = delete;
-  BackendRecord& operator=(const BackendRecord&) = delete;
-
-  Real* data() { return m_data; }
-  core::Backend backend() const { return m_backend; }
-  // Checkpoints: the host copy and back.
-  std::vector<Real> to_host() const {
-    std::vector<Real> h(m_n);
-    core::detail::copy_bytes(h.data(), core::MemorySpace::Host, m_data, m_space, m_n * sizeof(Real));
-    return h;
-  }
-  void from_host(const std::vector<Real>& h) {
-    TWINSIM_REQUIRE(h.size() == m_n, "batch record: another size");
-    core::detail::copy_bytes(m_data, m_space, h.data(), core::MemorySpace::Host, m_n * sizeof(Real));
-  }
-
- private:
-  core::Backend m_backend;
-  core::MemorySpace m_space;
-  Real* m_data;
-  std::size_t m_n;
 };
 
 // The shape of every sample's record, known to every rank (the file only to rank 0).
@@ -559,7 +524,7 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     m_record.emplace(bc.batch, m_layout.frames, m_layout.plane, m_layout.shells);
     m_device.reset();
     if (m_sink)
-      m_device = std::make_unique<BackendRecord<Real>>(
+      m_device = std::make_unique<core::BackendArray<Real>>(
           m_backend, std::size_t(bc.batch) * m_layout.frames * m_layout.plane);
   }
 
@@ -729,7 +694,8 @@ class Generator : public loop::Stepper, public loop::SampleSource {
   GeneratorState m_g;
   std::unique_ptr<Vorticity2D<Real>> m_solver;  // this rank's batch (null: none this round)
   std::optional<BatchRecord<Real>> m_record;
-  std::unique_ptr<BackendRecord<Real>> m_device;  // with a sink: the batch's frames, solver memory
+  std::unique_ptr<core::BackendArray<Real>> m_device;  // with a sink: the batch's frames
+  // [b][time][y][x] in the solver's memory, read there by the in-situ trainer (loop::SampleSink)
   loop::SampleSink* m_sink = nullptr;
   bool m_write = true;  // trajectories into the file (false: to the sink only)
 };

@@ -1,9 +1,11 @@
 // The in-situ sample buffer in the Learner's backend memory (Learner::reserve_slots, fill_slot,
 // normalise_slots): slots filled one at a time from the backend's memory, some before the
 // normalisation is fixed and some after, train exactly as the same trajectories normalised on
-// the host and set at once (the bits of twinsim train's data path); and, in steady state, filling
-// a slot from the backend's memory costs one kernel launch: no copy between host and device, no
-// allocation, no synchronisation (the counts of core/ExecCounts.hpp, the same on both backends).
+// the host and set at once (the bits of twinsim train's data path); the values as handed over
+// are kept in host memory only until the normalisation is fixed, and the normalised slots
+// restore bit for bit; and, in steady state, filling a slot from the backend's memory costs one
+// kernel launch: no copy between host and device, no allocation, no synchronisation (the counts
+// of core/ExecCounts.hpp, the same on both backends).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -88,7 +90,8 @@ TYPED_TEST(SampleSlots, FilledOnTheBackendTrainsAsTheHostNormalisedSet) {
   in_situ->normalise_slots({n.mean}, {n.std});
   in_situ->fill_slot(nn::Split::train, 2, d_raw.data() + 2 * k_values, false, backend);
   in_situ->fill_slot(nn::Split::train, 3, d_last.data(), true, backend);
-  EXPECT_EQ(in_situ->slots_to_host(nn::Split::train), raw);
+  const std::vector<Real> held = in_situ->normalised_slots_to_host(nn::Split::train);
+  EXPECT_EQ(held, nn::normalised<Real>(raw, n));
   EXPECT_EQ(in_situ->windows(nn::Split::train), k_samples * (k_frames - 2));
 
   const auto offline = learner<Real>(backend);
@@ -99,6 +102,48 @@ TYPED_TEST(SampleSlots, FilledOnTheBackendTrainsAsTheHostNormalisedSet) {
   const double b = offline->train_epoch(order, k_batch, 1e-3);
   EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0) << a << " vs " << b;
   EXPECT_TRUE(same_bits(in_situ->state(true), offline->state(true)));
+}
+
+// The values as handed over live in host memory, and only until the normalisation is fixed:
+// reserving slots allocates the normalised values alone in the backend's memory, a slot filled
+// before the normalisation is one copy to the host (its doubles' bytes), and a learner given
+// the normalised slots back (a checkpoint's) trains on them bit for bit as the one they came
+// from.
+TYPED_TEST(SampleSlots, HandedOverValuesStayOnTheHostUntilTheNormalisationAndRestoreBitForBit) {
+  TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  using Real = typename TypeParam::Real;
+  using Space = typename TypeParam::Space;
+  const core::Backend backend = TypeParam::k_backend;
+  const std::vector<double> raw = raw_values();
+  const auto d_raw = core::Buffer<double, Space>::from_host(raw);
+  const auto a = learner<Real>(backend);
+  core::ExecCounts before = core::exec_counts();
+  a->reserve_slots(nn::Split::train, {k_samples, k_frames, k_n, k_n});
+  EXPECT_EQ((core::exec_counts() - before).allocations, 1);  // the normalised values
+  for (std::int64_t s = 0; s < k_samples; ++s) {
+    before = core::exec_counts();
+    a->fill_slot(nn::Split::train, s, d_raw.data() + s * k_values, false, backend);
+    const core::ExecCounts c = core::exec_counts() - before;
+    EXPECT_EQ(c.copies, 1);
+    EXPECT_EQ(c.copied_bytes, k_values * std::int64_t(sizeof(double)));
+    EXPECT_EQ(c.launches, 0);
+  }
+  EXPECT_EQ(a->slots_to_host(nn::Split::train), raw);
+  const nn::Normalisation n = nn::normalisation_of(raw);
+  a->normalise_slots({n.mean}, {n.std});
+  EXPECT_THROW(a->slots_to_host(nn::Split::train), std::exception);  // let go
+
+  const auto b = learner<Real>(backend);
+  b->reserve_slots(nn::Split::train, {k_samples, k_frames, k_n, k_n});
+  b->normalise_slots({n.mean}, {n.std});
+  b->normalised_slots_from_host(nn::Split::train, k_samples,
+                                a->normalised_slots_to_host(nn::Split::train));
+  EXPECT_EQ(b->windows(nn::Split::train), a->windows(nn::Split::train));
+  const std::vector<std::int64_t> order = nn::shuffled(a->windows(nn::Split::train), 5, 0);
+  const double la = a->train_epoch(order, k_batch, 1e-3);
+  const double lb = b->train_epoch(order, k_batch, 1e-3);
+  EXPECT_EQ(std::memcmp(&la, &lb, sizeof la), 0) << la << " vs " << lb;
+  EXPECT_TRUE(same_bits(a->state(true), b->state(true)));
 }
 
 // Steady state: a slot filled from the backend's memory (a solver's frames where it recorded

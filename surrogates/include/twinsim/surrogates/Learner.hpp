@@ -52,25 +52,34 @@ class Learner {
   // windows. Test windows and evaluate() stay one-step.
   virtual void set_rollout_steps(int steps) = 0;
   // The in-situ sample buffer (nn::with_training): `slots` trajectories of frames x ny x nx
-  // (shape.samples = slots) reserved once in the backend's memory, as the values a source hands
-  // over (double) and as the Learner's data (normalised, Real), which hold the slots filled so
-  // far (windows() counts those). Replaces what set_trajectories set for the split.
+  // (shape.samples = slots) reserved once: as the Learner's data (normalised, Real) in the
+  // backend's memory, which hold the slots filled so far (windows() counts those), and, until
+  // the normalisation is fixed, as the values a source hands over (double) in host memory.
+  // Replaces what set_trajectories set for the split.
   virtual void reserve_slots(Split split, const Trajectories& shape) = 0;
   // Slot `slot` (at most one past the last filled) from `values`, float or double, in the memory
-  // of backend `memory`: the backend's own is read where it lies (kernels only: no copy, no
-  // allocation); the other is copied once through staging memory reused from call to call.
-  // Once normalise_slots has fixed the normalisation, the slot is normalised as it is filled.
+  // of backend `memory`. Once normalise_slots has fixed the normalisation, the slot is normalised
+  // as it is filled: the backend's own memory is read where it lies (kernels only: no copy, no
+  // allocation), the other copied once through staging memory reused from call to call. Before,
+  // the values are kept as handed over, in host memory (one copy from a device).
   virtual void fill_slot(Split split, std::int64_t slot, const void* values, bool single,
                          core::Backend memory) = 0;
   // The normalisation of every slot, filled or to come: z = Real((w - mean[f]) / std[f]) of a
   // value w of frame f (one mean and deviation for all frames: vectors of one), as
-  // nn::normalised and nn::normalised_columns compute it on the host.
+  // nn::normalised and nn::normalised_columns compute it on the host. The values as handed over
+  // are normalised and then let go.
   virtual void normalise_slots(const std::vector<double>& mean,
                                const std::vector<double>& std) = 0;
-  // The filled slots' values as handed over (checkpoints, the normalisation), and back.
+  // Before normalise_slots: the filled slots' values as handed over (checkpoints, the
+  // normalisation's sums), and back (after it, slots_from_host normalises them as it fills).
   virtual std::vector<double> slots_to_host(Split split) const = 0;
   virtual void slots_from_host(Split split, std::int64_t filled,
                                const std::vector<double>& h_values) = 0;
+  // After normalise_slots: the filled slots as the Learner holds them, normalised (checkpoints),
+  // and back, bit for bit.
+  virtual std::vector<Real> normalised_slots_to_host(Split split) const = 0;
+  virtual void normalised_slots_from_host(Split split, std::int64_t filled,
+                                          const std::vector<Real>& h_values) = 0;
   virtual std::int64_t windows(Split split) const = 0;
   // One optimizer step for each of the batches [first_batch, first_batch + count) of an epoch
   // whose window order is `order` (train window ids in [0, windows(train))); batch k holds

@@ -118,6 +118,12 @@ class Solver {
   // The fields asked for equal bit for bit those of macroscopic() with every field.
   virtual Macroscopic macroscopic(unsigned fields) = 0;
   Macroscopic macroscopic() { return macroscopic(k_all_fields); }
+  // D2Q9 on one rank: the vorticity dv/dx - du/dy of the current state in units of 1 / `dt`
+  // (dt the time step in seconds: 1/s) into d_to, one value per cell, x fastest, in this
+  // solver's backend memory (device memory on the GPU); nothing crosses to the host and nothing
+  // waits. Equal bit for bit to macroscopic(k_vorticity).vorticity[i] / dt. An in-situ trainer's
+  // frames (the lbm_ensemble's record). Throws core::Error on a 3D lattice or several ranks.
+  virtual void vorticity_into(double* d_to, double dt) = 0;
   // Sum of the density over fluid cells (lattice units: the number of cells at rest).
   virtual double total_mass() = 0;
   // Convergence measure: |u - u_last| / |u| (L2 norms over fluid cells) between the current

@@ -24,7 +24,9 @@ struct StatePoint {
   double temperature = 0;  // epsilon/k_B
 };
 StatePoint state_point(const io::Case& case_file);  // the case's own
-void check(const io::Case& case_file, const StatePoint& at);
+// ranks: those one run of the system is split over (bricks at least cutoff + skin wide); 1 for
+// an md_ensemble's members, each run whole on one rank.
+void check(const io::Case& case_file, const StatePoint& at, int ranks);
 
 // The engine settings and the initial particles (lattice, random placement or an H5MD file's
 // frame; Maxwell-Boltzmann velocities; types mixed at random) of a checked case.

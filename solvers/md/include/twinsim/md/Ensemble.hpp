@@ -8,7 +8,9 @@
 // <name>.h5 in the layout of `twinsim gather` (a /members table with swept keys md.density and
 // md.temperature, each member's figures as its summary), so `twinsim train` and `twinsim
 // predict` read it as a table, and to a loop::SampleSink (in-situ training of the MLP,
-// nn::with_training). run.solver = "md_ensemble".
+// nn::with_training). Across MPI ranks the members run P at a time, one whole member per rank
+// (ensemble parallelism), every rank gets every row and rank 0 writes the table, bit for bit the
+// one-rank table. run.solver = "md_ensemble".
 #include "twinsim/loop/Run.hpp"
 
 namespace twinsim::md {
