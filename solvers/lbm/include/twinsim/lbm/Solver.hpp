@@ -71,6 +71,9 @@ struct LatticeConfig {
   // which the wall lies (interpolated bounce-back, Bouzidi et al. 2001); other entries unused
   // (but in (0, 1]: Geometry.hpp writes 0.5).
   std::vector<double> wall_fraction;
+  // Across MPI ranks, the blocks along x, y and z (their product the rank count); all 0: chosen
+  // for the least halo (Block.hpp, block_cuts).
+  std::array<int, 3> processors = {0, 0, 0};
 };
 
 // The macroscopic fields, as a set of bits: what an output asks Solver::macroscopic() for.
