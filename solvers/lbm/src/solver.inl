@@ -56,17 +56,20 @@ TWINSIM_HD inline void update_interior(const lbm::Streams<L, Real>& s, const Rel
 }
 
 // One time step: pull from src, collide, store in dst. Interior cells (kind 0) by the fast
-// path, over the whole lattice; the cells of the edge list (every other fluid cell) next: the
-// fast path with their wrap code on periodic sides, the general pull() where a side or a solid
-// cell is upstream. Solid cells are neither updated nor read.
+// path, over the whole lattice (when `interior`); the cells of the edge list next: the fast path
+// with their wrap code on periodic sides (and on a rim next to ghost cells, lbm::k_rim), the
+// general pull() where a side or a solid cell is upstream. Solid cells are neither updated nor
+// read. Across ranks a step is two calls: the interior and the edge cells away from the ghost
+// cells, then (interior false) the rim list, once the halo has arrived.
 template <class L, lbm::Subgrid k_subgrid, lbm::Force k_force, class Real>
 void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real* src, Real* dst,
                     const unsigned char* solid, const unsigned char* kind, const Real* fraction,
-                    const std::uint32_t* edge, Index edge_cells) {
+                    const std::uint32_t* edge, Index edge_cells, bool interior) {
   const Index n = lbm::cell_count(d);
   const lbm::Streams<L, Real> s = lbm::streams<L>(d, src, dst);
   constexpr Index block = k_interior_block;
-  for_each_index((n + block - 1) / block, [=] TWINSIM_HD(Index b) {
+  const Index blocks = interior ? (n + block - 1) / block : 0;
+  for_each_index(blocks, [=] TWINSIM_HD(Index b) {
     if (block == 1) {  // a constant: the other branch is dropped (not constexpr: nvcc)
       if (kind[b] == lbm::k_interior)
         update_interior<L, k_subgrid, k_force>(s, r, std::int32_t(b), 0);
@@ -86,7 +89,7 @@ void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real
     const std::uint32_t cell = edge[i];
     const unsigned char k = kind[cell];
     if (k < lbm::k_boundary) {
-      update_interior<L, k_subgrid, k_force>(s, r, std::int32_t(cell), k);
+      update_interior<L, k_subgrid, k_force>(s, r, std::int32_t(cell), k & (lbm::k_rim - 1));
       return;
     }
     Real g[L::k_q];
@@ -105,24 +108,45 @@ TWINSIM_HD inline bool on_edge(unsigned char k) {
   return k != lbm::k_interior && k != lbm::k_solid && k != lbm::k_ghost;
 }
 
-// The cell kinds (lbm::cell_kind) of a lattice, and the edge list: its fluid cells that are not
-// interior (kind 0), ascending. Both built in parallel. The cells outside the box `owned` are
-// ghost cells (k_ghost: read, not updated).
+// The cell kinds (lbm::cell_kind) of a lattice, built in parallel. The cells outside the box
+// `owned` are ghost cells (k_ghost: read, not updated); a fast-path cell on its rim (next to a
+// ghost cell) gets lbm::k_rim added to its wrap code, so that the interior loop leaves it to the
+// rim list.
 template <class L, class Real>
-Buffer<std::uint32_t, Space> classify_cells(const Domain<Real>& d, const unsigned char* solid,
-                                            unsigned char* kind, const lbm::Region& owned) {
-  const Index n = lbm::cell_count(d);
-  Buffer<std::uint32_t, Space> offset(n);
-  std::uint32_t* o = offset.data();
-  for_each_index(n, [=] TWINSIM_HD(Index cell) {
+void classify_cells(const Domain<Real>& d, const unsigned char* solid, unsigned char* kind,
+                    const lbm::Region& owned) {
+  for_each_index(lbm::cell_count(d), [=] TWINSIM_HD(Index cell) {
     int x[3];
     lbm::cell_position(d, cell, x);
     bool ghost = false;
     for (int a = 0; a < 3; ++a)
       ghost = ghost || x[a] < owned.lo[a] || x[a] >= owned.lo[a] + owned.size[a];
-    kind[cell] = ghost ? lbm::k_ghost : lbm::cell_kind<L>(d, cell, solid);
-    o[cell] = on_edge(kind[cell]) ? 1 : 0;
+    unsigned char k = ghost ? lbm::k_ghost : lbm::cell_kind<L>(d, cell, solid);
+    if (k < lbm::k_boundary && lbm::on_rim(owned, x))
+      k = static_cast<unsigned char>(k | lbm::k_rim);
+    kind[cell] = k;
   });
+}
+
+// Which cells a list holds (listed_cells).
+enum class Listed { edge_and_rim, edge, rim };
+
+// The fluid cells updated outside the interior loop (on_edge), ascending, built in parallel:
+// all of them, those away from the rim (the edge list) or those on it (the rim list).
+template <class Real>
+Buffer<std::uint32_t, Space> listed_cells(const Domain<Real>& d, const unsigned char* kind,
+                                          const lbm::Region& owned, Listed which) {
+  const Index n = lbm::cell_count(d);
+  const auto wanted = [=] TWINSIM_HD(Index cell) {
+    if (!on_edge(kind[cell])) return false;
+    if (which == Listed::edge_and_rim) return true;
+    int x[3];
+    lbm::cell_position(d, cell, x);
+    return lbm::on_rim(owned, x) == (which == Listed::rim);
+  };
+  Buffer<std::uint32_t, Space> offset(n);
+  std::uint32_t* o = offset.data();
+  for_each_index(n, [=] TWINSIM_HD(Index cell) { o[cell] = wanted(cell) ? 1 : 0; });
   std::uint32_t last_flag = 0, last_offset = 0;
   core::detail::copy_bytes(&last_flag, core::MemorySpace::Host, o + n - 1, Space::k_space,
                            sizeof(std::uint32_t));
@@ -132,7 +156,7 @@ Buffer<std::uint32_t, Space> classify_cells(const Domain<Real>& d, const unsigne
   Buffer<std::uint32_t, Space> list(last_offset + last_flag);
   std::uint32_t* l = list.data();
   for_each_index(n, [=] TWINSIM_HD(Index cell) {
-    if (on_edge(kind[cell])) l[o[cell]] = std::uint32_t(cell);
+    if (wanted(cell)) l[o[cell]] = std::uint32_t(cell);
   });
   return list;
 }
@@ -261,15 +285,13 @@ void link_forces(const Domain<Real>& d, const Real* src, const unsigned char* so
 // Copies fields of a region into a halo buffer and back.
 template <class Real>
 void pack(const lbm::Region& r, const lbm::HaloFields& f, const Real* base, Real* buffer) {
-  for_each_index(f.count * lbm::region_cells(r), [=] TWINSIM_HD(Index i) {
-    lbm::pack_halo(r, f, base, buffer, i);
-  });
+  for_each_index(f.count * lbm::region_cells(r),
+                 [=] TWINSIM_HD(Index i) { lbm::pack_halo(r, f, base, buffer, i); });
 }
 template <class Real>
 void unpack(const lbm::Region& r, const lbm::HaloFields& f, Real* base, const Real* buffer) {
-  for_each_index(f.count * lbm::region_cells(r), [=] TWINSIM_HD(Index i) {
-    lbm::unpack_halo(r, f, base, buffer, i);
-  });
+  for_each_index(f.count * lbm::region_cells(r),
+                 [=] TWINSIM_HD(Index i) { lbm::unpack_halo(r, f, base, buffer, i); });
 }
 
 // dst[i] = src[i]: the bandwidth roof of stream_collide (same bytes, no arithmetic).
@@ -400,8 +422,12 @@ class SolverImpl final : public lbm::Solver {
       m_fraction = Buffer<Real, Space>::from_host(
           std::vector<Real>(c.wall_fraction.begin(), c.wall_fraction.end()));
     m_kind = Buffer<unsigned char, Space>(m_cells);
-    m_edge = classify_cells<L>(m_domain, m_solid.data(), m_kind.data(), m_owned);
-    m_links = obstacle_links<L>(m_domain, m_solid.data(), m_edge, m_link_begin);
+    classify_cells<L>(m_domain, m_solid.data(), m_kind.data(), m_owned);
+    m_edge = listed_cells(m_domain, m_kind.data(), m_owned, Listed::edge);
+    m_rim = listed_cells(m_domain, m_kind.data(), m_owned, Listed::rim);
+    m_links = obstacle_links<L>(
+        m_domain, m_solid.data(),
+        listed_cells(m_domain, m_kind.data(), m_owned, Listed::edge_and_rim), m_link_begin);
     m_link_force = Buffer<double, Space>(3 * m_links.size());
     // Rest state rho = 1, u = 0 is g = 0 in the shifted storage, in both lattices (the second
     // keeps solid cells' unused slots defined).
@@ -423,12 +449,22 @@ class SolverImpl final : public lbm::Solver {
                       : stream_collide<L, Subgrid::smagorinsky, Force::none, Real>)
             : (forced ? stream_collide<L, Subgrid::none, Force::guo, Real>
                       : stream_collide<L, Subgrid::none, Force::none, Real>);
+    // Across ranks the halo overlaps the step: each step posts the halo of the state it reads
+    // (the first step's is there already), updates the cells that read no ghost cell (the
+    // interior loop and the edge list), waits for the halo and unpacks it, then updates the rim.
+    // After the last step the halo is exchanged once more, so that every other call finds the
+    // ghost cells current. One rank: no halo, no rim.
     for (std::int64_t i = 0; i < n; ++i) {
+      if (i > 0) start_exchange(m_f.data(), false);
       kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), m_kind.data(),
-             fraction(), m_edge.data(), Index(m_edge.size()));
+             fraction(), m_edge.data(), Index(m_edge.size()), true);
+      if (i > 0) finish_exchange(m_f.data(), false);
+      if (m_rim.size() > 0)
+        kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), m_kind.data(),
+               fraction(), m_rim.data(), Index(m_rim.size()), false);
       std::swap(m_f, m_f_next);
-      exchange(m_f.data(), false);
     }
+    exchange(m_f.data(), false);
     m_steps += n;
   }
 
@@ -650,12 +686,12 @@ class SolverImpl final : public lbm::Solver {
 
   // One message of the halo: to and from the neighbour at an offset (a face, edge or corner).
   struct HaloLink {
-    int peer;                        // its rank
-    int send_tag, recv_tag;          // the offset's number, and the opposite offset's
-    lbm::Region send_region;         // this block's cells next to the neighbour
-    lbm::Region recv_region;         // the ghost cells the neighbour's cells fill
-    lbm::HaloFields send, recv;      // the populations that cross each way
-    std::size_t send_at, recv_at;    // where the message lies in the halo buffers
+    int peer;                      // its rank
+    int send_tag, recv_tag;        // the offset's number, and the opposite offset's
+    lbm::Region send_region;       // this block's cells next to the neighbour
+    lbm::Region recv_region;       // the ghost cells the neighbour's cells fill
+    lbm::HaloFields send, recv;    // the populations that cross each way
+    std::size_t send_at, recv_at;  // where the message lies in the halo buffers
   };
 
   // The halo's messages: one per neighbour offset (x fastest, each from -1) across which the
@@ -710,32 +746,49 @@ class SolverImpl final : public lbm::Solver {
   }
 
   // Refreshes the ghost cells of the fields at `base`: the populations that cross into them
-  // (`velocity`: the three velocity fields of m_macro instead). Every message is packed, posted
-  // at once (receives first), waited for, and unpacked. Nothing on one rank.
+  // (`velocity`: the three velocity fields of m_macro instead). start_exchange packs every
+  // message and posts them all at once (receives first) without waiting; finish_exchange waits
+  // for them and unpacks. Nothing on one rank.
   void exchange(Real* base, bool velocity) {
+    start_exchange(base, velocity);
+    finish_exchange(base, velocity);
+  }
+
+  lbm::HaloFields velocity_fields() const {
+    return lbm::HaloFields{3, {m_cells, 2 * m_cells, 3 * m_cells}};
+  }
+
+  void start_exchange(Real* base, bool velocity) {
     if (m_halo.empty()) return;
-    const lbm::HaloFields u{3, {m_cells, 2 * m_cells, 3 * m_cells}};
+    const lbm::HaloFields u = velocity_fields();
     std::vector<core::Comm::Message> receives, sends;
     for (const HaloLink& h : m_halo) {
       const lbm::HaloFields& send = velocity ? u : h.send;
       const lbm::HaloFields& recv = velocity ? u : h.recv;
       Real* out = m_halo_send.data() + h.send_at;
       pack(h.send_region, send, base, out);
-      sends.push_back({out, std::size_t(send.count) * lbm::region_cells(h.send_region) *
-                                sizeof(Real), h.peer, h.send_tag});
+      sends.push_back({out,
+                       std::size_t(send.count) * lbm::region_cells(h.send_region) * sizeof(Real),
+                       h.peer, h.send_tag});
       receives.push_back({m_halo_recv.data() + h.recv_at,
-                          std::size_t(recv.count) * lbm::region_cells(h.recv_region) *
-                              sizeof(Real),
+                          std::size_t(recv.count) * lbm::region_cells(h.recv_region) * sizeof(Real),
                           h.peer, h.recv_tag});
     }
-    TWINSIM_BACKEND_NS::synchronize();  // the packing is done before MPI reads the buffers
-    if (m_staging) {
+    if (m_staging) {  // copies the packed messages to pinned memory (waits for the packing)
       m_staging->start_exchange(receives, sends);
-      m_staging->finish_exchange();
     } else {
+      TWINSIM_BACKEND_NS::synchronize();  // the packing is done before MPI reads the buffers
       m_comm.start_exchange(receives, sends);
-      m_comm.finish_exchange();
     }
+  }
+
+  void finish_exchange(Real* base, bool velocity) {
+    if (m_halo.empty()) return;
+    if (m_staging)
+      m_staging->finish_exchange();
+    else
+      m_comm.finish_exchange();
+    const lbm::HaloFields u = velocity_fields();
     for (const HaloLink& h : m_halo)
       unpack(h.recv_region, velocity ? u : h.recv, base, m_halo_recv.data() + h.recv_at);
   }
@@ -788,7 +841,8 @@ class SolverImpl final : public lbm::Solver {
   Buffer<Real, Space> m_f_next;          // the other lattice, written by the next step
   Buffer<unsigned char, Space> m_solid;  // [cell], obstacle number, 0 = fluid
   Buffer<unsigned char, Space> m_kind;   // [cell], lbm::CellKind
-  Buffer<std::uint32_t, Space> m_edge;   // fluid cells not of kind k_interior, ascending
+  Buffer<std::uint32_t, Space> m_edge;   // fluid cells not of kind k_interior nor on the rim
+  Buffer<std::uint32_t, Space> m_rim;    // fluid cells next to ghost cells (none on one rank)
   Buffer<Real, Space> m_fraction;        // [q][cell] wall fractions, empty for half-way walls
   Buffer<std::int64_t, Space> m_links;   // cell * 32 + q, grouped by obstacle
   std::vector<Index> m_link_begin;       // obstacle k's links: [m_link_begin[k - 1], [k])

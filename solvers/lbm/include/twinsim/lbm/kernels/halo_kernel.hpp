@@ -29,6 +29,22 @@ TWINSIM_HD inline Index region_cell(const Region& r, Index j) {
   return x + Index(r.n[0]) * (y + Index(r.n[1]) * z);
 }
 
+// Whether cell x of the box `owned` (a block in its lattice, ghost layers around it where the
+// lattice extends beyond it) lies next to a ghost layer: its pull may read ghost cells, so it is
+// updated after the halo has arrived (the rim). Cells further in read owned cells only.
+TWINSIM_HD inline bool on_rim(const Region& owned, const int* x) {
+  bool rim = false;
+  for (int a = 0; a < 3; ++a) {
+    const int lo = owned.lo[a], hi = owned.lo[a] + owned.size[a];
+    rim = rim || (x[a] == lo && lo > 0) || (x[a] == hi - 1 && hi < owned.n[a]);
+  }
+  return rim;
+}
+
+// Added to the wrap code (below 27) of a fast-path cell on the rim (cell_kind): the interior
+// loop, which takes kind 0 only, leaves it to the rim list; the code is kind & (k_rim - 1).
+constexpr unsigned char k_rim = 64;
+
 // The fields a halo carries: field k is the array at base + offset[k] (cells of the lattice).
 struct HaloFields {
   int count;
