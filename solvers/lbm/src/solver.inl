@@ -774,12 +774,13 @@ class SolverImpl final : public lbm::Solver {
                           std::size_t(recv.count) * lbm::region_cells(h.recv_region) * sizeof(Real),
                           h.peer, h.recv_tag});
     }
-    if (m_staging) {  // copies the packed messages to pinned memory (waits for the packing)
+    // The packing is done before MPI reads the buffers (staged, the copy to pinned memory would
+    // wait for it anyway; a CUDA-aware MPI reads the device buffers directly).
+    TWINSIM_BACKEND_NS::synchronize();
+    if (m_staging)
       m_staging->start_exchange(receives, sends);
-    } else {
-      TWINSIM_BACKEND_NS::synchronize();  // the packing is done before MPI reads the buffers
+    else
       m_comm.start_exchange(receives, sends);
-    }
   }
 
   void finish_exchange(Real* base, bool velocity) {
