@@ -59,6 +59,20 @@ class SerialComm final : public Comm {
     copy(recv, send, send_bytes);
   }
   void allreduce(float*, std::size_t, Reduce) override {}
+  void start_exchange(const std::vector<Message>& receives,
+                      const std::vector<Message>& sends) override {
+    for (const Message& send : sends) {
+      const Message* recv = nullptr;
+      for (const Message& r : receives)
+        if (r.tag == send.tag) recv = &r;
+      if (send.peer != 0 || !recv || recv->peer != 0 || recv->bytes != send.bytes)
+        throw Error(fmt::format("Comm::start_exchange on one rank: a message to rank {} (tag {}, "
+                                "{} bytes) has no receive of its size from rank 0",
+                                send.peer, send.tag, send.bytes));
+      copy(recv->data, send.data, send.bytes);
+    }
+  }
+  void finish_exchange() override {}
 
  private:
   static void require_root(int root) {
@@ -239,6 +253,53 @@ void DeviceStaging::exchange(const void* d_send, std::size_t send_bytes, int to,
   detail::device_copy(d_recv, h_recv, recv_bytes);
 #else
   staged(0, send_bytes);   // throws: no device buffers without the CUDA backend
+#endif
+}
+
+void DeviceStaging::start_exchange(const std::vector<Comm::Message>& d_receives,
+                                   const std::vector<Comm::Message>& d_sends) {
+  if (m_comm.size() == 1) {  // copies on the device, matched by tag
+    for (const Comm::Message& send : d_sends)
+      for (const Comm::Message& recv : d_receives)
+        if (recv.tag == send.tag && recv.bytes == send.bytes)
+          copy_on_device(recv.data, send.data, send.bytes);
+    return;
+  }
+  if (m_comm.device_aware()) return m_comm.start_exchange(d_receives, d_sends);
+#if TWINSIM_HAVE_CUDA
+  std::size_t send_bytes = 0, recv_bytes = 0;
+  for (const Comm::Message& m : d_sends) send_bytes += m.bytes;
+  for (const Comm::Message& m : d_receives) recv_bytes += m.bytes;
+  auto* h_send = static_cast<unsigned char*>(staged(0, send_bytes));
+  auto* h_recv = static_cast<unsigned char*>(staged(1, recv_bytes));
+  std::vector<Comm::Message> sends = d_sends, receives = d_receives;
+  for (Comm::Message& m : sends) {
+    detail::device_copy(h_send, m.data, m.bytes);
+    m.data = h_send;
+    h_send += m.bytes;
+  }
+  for (Comm::Message& m : receives) {
+    m.data = h_recv;
+    h_recv += m.bytes;
+  }
+  m_receiving = d_receives;
+  m_comm.start_exchange(receives, sends);
+#else
+  staged(0, 1);  // throws: no device buffers without the CUDA backend
+#endif
+}
+
+void DeviceStaging::finish_exchange() {
+  if (m_comm.size() == 1) return;
+  m_comm.finish_exchange();
+  if (m_comm.device_aware()) return;
+#if TWINSIM_HAVE_CUDA
+  auto* h_recv = static_cast<unsigned char*>(m_pinned[1]);
+  for (const Comm::Message& m : m_receiving) {
+    detail::device_copy(m.data, h_recv, m.bytes);
+    h_recv += m.bytes;
+  }
+  m_receiving.clear();
 #endif
 }
 

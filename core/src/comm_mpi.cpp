@@ -66,6 +66,8 @@ MPI_Op op_of(Reduce op) {
 
 // The tag of a failure notice (Comm::fail): point-to-point, outside the collective calls.
 constexpr int k_failure_tag = 7319;
+// Comm::start_exchange's tags from here (below the failure notice's).
+constexpr int k_exchange_tag = 100;
 // How long a failed rank other than 0 waits for rank 0 to end the job (Comm::end_failed).
 constexpr double k_end_wait_s = 10.0;
 // A failure notice longer than this is cut (it is a log line).
@@ -227,6 +229,24 @@ class MpiWorld final : public Comm {
                                 MPI_COMM_WORLD, &r[1]));
     wait(r, 2, "MPI_Isend/MPI_Irecv");
   }
+  void start_exchange(const std::vector<Message>& receives,
+                      const std::vector<Message>& sends) override {
+    start();
+    if (!m_pending.empty()) throw Error("Comm::start_exchange: the last exchange is not finished");
+    m_pending.resize(receives.size() + sends.size());
+    std::size_t i = 0;
+    for (const Message& m : receives)
+      TWINSIM_MPI_CHECK(MPI_Irecv(m.data, count_of(m.bytes, "start_exchange"), MPI_BYTE, m.peer,
+                                  k_exchange_tag + m.tag, MPI_COMM_WORLD, &m_pending[i++]));
+    for (const Message& m : sends)
+      TWINSIM_MPI_CHECK(MPI_Isend(m.data, count_of(m.bytes, "start_exchange"), MPI_BYTE, m.peer,
+                                  k_exchange_tag + m.tag, MPI_COMM_WORLD, &m_pending[i++]));
+  }
+  void finish_exchange() override {
+    std::vector<MPI_Request> pending;
+    pending.swap(m_pending);
+    if (!pending.empty()) wait(pending.data(), int(pending.size()), "MPI_Isend/MPI_Irecv");
+  }
   void allreduce(float* values, std::size_t n, Reduce op) override {
     MPI_Request r;
     start();
@@ -272,6 +292,7 @@ class MpiWorld final : public Comm {
   bool m_device_aware = false;
   std::string m_failure;  // why this rank's run failed (here or on another rank); empty: it has not
   std::string m_notice;   // the notice sent to the others (the sends read it until the end)
+  std::vector<MPI_Request> m_pending;  // of start_exchange, until finish_exchange
 };
 
 }  // namespace

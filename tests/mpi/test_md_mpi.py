@@ -146,6 +146,28 @@ class MdRanks(unittest.TestCase):
         self.assertIn("use 2 or 4 ranks", r.stderr)
         self.assertFalse(os.path.exists(out))
 
+    def test_the_processors_key_sets_the_bricks_and_is_checked(self):
+        # md.processors = [2, 2, 1] on 4 ranks: those bricks (the chooser takes 4 x 1 x 1 slabs
+        # of the 13.4 sigma box). [4, 1, 1] on the 6.7 sigma box is refused before the folder
+        # exists, naming what fits, also by a one-rank `twinsim check` (judged for its own 4
+        # ranks); a product other than the rank count is refused.
+        out = os.path.join(self.tmp.name, "bricks")
+        r = self.run_ok(4, "run", self.case, "--out", out, "--set", "md.processors=[2, 2, 1]",
+                        "--set", "md.steps=30")
+        self.assertIn("split into 2 x 2 x 1 bricks", r.stderr)
+        narrow = os.path.join(self.tmp.name, "narrow")
+        for ranks, command in ((4, ["run", self.case, "--out", narrow]), (1, ["check", self.case])):
+            r = twinsim(ranks, *command, "--set", "md.cells=[4, 4, 4]",
+                        "--set", "md.processors=[4, 1, 1]")
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            self.assertIn("4 x 1 x 1 bricks were asked for", r.stderr)
+            self.assertIn("2 x 2 x 1 bricks fit", r.stderr)
+            self.assertFalse(os.path.exists(narrow))
+        r = twinsim(2, "run", self.case, "--out", narrow, "--set", "md.processors=[2, 2, 1]")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("MD across 2 ranks: 2 x 2 x 1 bricks were asked for", r.stderr)
+        self.assertFalse(os.path.exists(narrow))
+
 
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)

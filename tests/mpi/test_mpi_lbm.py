@@ -3,9 +3,9 @@ ranks, and a restart on 2 ranks that continues bit for bit.
 
 Run by CTest as: /usr/bin/python3 test_mpi_lbm.py <path to twinsim> <mpirun> [TestName]
 
-The lattice is cut into slabs along its longest axis (solvers/lbm/include/twinsim/lbm/Block.hpp);
-sums (mass, velocity change, forces) are added per layer in layer order, so every figure is the
-same on any rank count. The cases are small (a few thousand cells, tens of steps): each exercises
+The lattice is cut into blocks along one or more axes (solvers/lbm/include/twinsim/lbm/Block.hpp:
+slabs by default on up to 4 ranks, `lbm.processors` for others); sums (mass, velocity change,
+forces) are exact, so every figure is the same on any rank count and cut. The cases are small (a few thousand cells, tens of steps): each exercises
 one kind of split: walls across it (cavity), an obstacle with forces and probes, an inflow and an
 outlet across it (cylinder), an outlet along it with a parabolic inflow across the split axis
 (tall channel), a periodic axis split (3D box), a sphere and an STL mesh in a 3D duct.
@@ -99,6 +99,23 @@ class LbmRanks(unittest.TestCase):
             self.assertEqual(sorted(os.listdir(runs[ranks])), sorted(os.listdir(runs[1])))
         return runs
 
+    def same_across_blocks(self, case, name, splits, *settings):
+        """The run on one rank and on each (ranks, lbm.processors) of `splits`: equal bit for bit."""
+        runs = {}
+        for ranks, processors in [(1, None)] + splits:
+            key = f"r{ranks}_{'x'.join(map(str, processors or []))}"
+            runs[key] = os.path.join(self.tmp.name, key)
+            extra = [f"lbm.processors=[{','.join(map(str, processors))}]"] if processors else []
+            r = self.run_ok(ranks, "run", case, "--out", runs[key], "--set", "run.device=cpu",
+                            *[a for s in list(settings) + extra for a in ("--set", s)])
+            if processors:
+                self.assertIn(" x ".join(map(str, processors + [1] * (3 - len(processors)))) +
+                              " blocks", r.stderr)
+        first = runs.pop("r1_")
+        for other in runs.values():
+            self.assert_same_run(first, other, name)
+        return runs
+
     def tall_channel(self, steps=120, every=0):
         path = os.path.join(self.tmp.name, f"tall_{steps}_{every}.toml")
         with open(path, "w") as f:
@@ -140,6 +157,61 @@ class LbmRanks(unittest.TestCase):
             os.path.join(CASES, "wing_duct.toml"), "wing_duct", "lbm.domain.cells=[60,24,24]",
             "lbm.domain.viscosity=5e-5", "lbm.steps=20", "lbm.output_every=10",
             "lbm.forces.every=5", "lbm.check_every=10")
+
+    # Blocks cut along several axes: faces, edges (D2Q9's and D3Q19's diagonals cross them) and
+    # the ghost cells of both, walls and a lid across the cuts.
+    def test_cavity_blocks(self):
+        self.same_across_blocks(
+            os.path.join(CASES, "cavity_re100.toml"), "cavity_re100", [(4, [2, 2]), (2, [1, 2])],
+            "lbm.domain.cells=[32,32]", "lbm.steps=200", "lbm.output_every=100",
+            "lbm.check_every=50")
+
+    def test_cylinder_blocks(self):
+        # Forces on a cylinder that four blocks share, the inflow and the outlet cut in two.
+        self.same_across_blocks(
+            os.path.join(CASES, "cylinder_2d1.toml"), "cylinder_2d1", [(4, [2, 2])],
+            "lbm.domain.cells=[220,41]", "lbm.steps=200", "lbm.output_every=100",
+            "lbm.forces.every=20", "lbm.inflow_ramp=0.5")
+
+    def test_periodic_box_blocks_3d(self):
+        self.same_across_blocks(
+            os.path.join(CASES, "periodic_box.toml"), "periodic_box",
+            [(4, [2, 2, 1]), (4, [1, 2, 2])], "lbm.domain.cells=[12,12,16]",
+            "lbm.domain.size=[0.75,0.75,1]", "lbm.domain.viscosity=2e-3", "lbm.steps=40",
+            "lbm.output_every=20", "lbm.check_every=10")
+
+    def test_sphere_duct_blocks_3d(self):
+        self.same_across_blocks(
+            os.path.join(CASES, "sphere_duct.toml"), "sphere_duct", [(4, [2, 2, 1]), (4, [1, 2, 2])],
+            "lbm.domain.cells=[48,16,16]", "lbm.steps=40", "lbm.output_every=20",
+            "lbm.forces.every=10", "lbm.check_every=20")
+
+    def test_restart_across_blocks(self):
+        # lbm.processors is part of the case, so a restart keeps it; one rank ignores it. A 2 x 2
+        # checkpoint continued on one rank, and that run's checkpoint on 2 x 2 again: each rank
+        # takes its cells from the blocks that held them, bit for bit the uninterrupted run.
+        case = self.tall_channel(steps=160, every=40)
+        blocks = os.path.join(self.tmp.name, "blocks")
+        self.run_ok(4, "run", case, "--out", blocks, "--set", "lbm.processors=[2,2]")
+        one = os.path.join(self.tmp.name, "one")
+        shutil.copytree(blocks, one)
+        r = self.run_ok(1, "run", case, "--out", one, "--set", "lbm.processors=[2,2]",
+                        "--restart", os.path.join(one, "checkpoints", "step_0000000080.h5"))
+        self.assertIn("written by 4 rank(s): its state is split again for 1", r.stderr)
+        self.assert_same_run(blocks, one, "tall")
+        again = os.path.join(self.tmp.name, "again")
+        shutil.copytree(one, again)
+        self.run_ok(4, "run", case, "--out", again, "--set", "lbm.processors=[2,2]", "--restart",
+                    os.path.join(again, "checkpoints", "step_0000000120.h5"))
+        self.assert_same_run(blocks, again, "tall")
+
+    def test_blocks_that_do_not_fit_are_refused(self):
+        r = twinsim(4, "run", os.path.join(CASES, "cavity_re100.toml"), "--out",
+                    os.path.join(self.tmp.name, "narrow"), "--set", "lbm.domain.cells=[32,32]",
+                    "--set", "lbm.processors=[1,2]")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("1 x 2 x 1 blocks were asked for (lbm.processors)", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "narrow")))
 
     def test_restart_on_two_ranks(self):
         case = self.tall_channel(steps=160, every=40)

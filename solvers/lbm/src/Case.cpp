@@ -10,8 +10,10 @@
 #include <cmath>
 #include <filesystem>
 
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/io/Hdf5.hpp"
+#include "twinsim/lbm/Block.hpp"
 #include "twinsim/lbm/Geometry.hpp"
 #include "twinsim/lbm/Reference.hpp"
 
@@ -227,7 +229,12 @@ void add_schema(io::Schema& schema) {
                   "linear interpolated bounce-back, second order for curved "
                   "walls) or staircase (half-way bounce-back on the cells)")
       .default_value("interpolated")
-      .one_of({"interpolated", "staircase"});
+      .one_of({"interpolated", "staircase"})
+      .key_ints("processors",
+                "Across MPI ranks: the blocks along x, y (and z for d3q19), their product the "
+                "rank count, each at least 2 cells along a cut axis ([]: chosen for the least "
+                "halo). Ignored on one rank")
+      .default_value(std::vector<std::int64_t>{});
   schema.section("lbm.domain", "Domain, fluid and resolution")
       .required()
       .key_floats("size", "Domain edges x, y (and z for d3q19)")
@@ -403,6 +410,14 @@ CaseLattice lattice_of(const io::Case& c, core::Backend backend, double viscosit
   l.precision = s.get_string("precision") == "fp64" ? Precision::fp64 : Precision::fp32;
   l.lattice = r.dims == 3 ? Lattice::d3q19 : Lattice::d2q9;
   l.cells = setup.cells;
+  if (const std::vector<std::int64_t>& p = s.get_ints("processors"); !p.empty()) {
+    if (int(p.size()) != r.dims || *std::min_element(p.begin(), p.end()) < 1)
+      throw core::Error(fmt::format("lbm.processors: {} blocks along x, y{} (each at least 1) "
+                                    "for a {}D lattice, got [{}]",
+                                    r.dims, r.dims == 3 ? ", z" : "", r.dims,
+                                    fmt::join(p, ", ")));
+    l.processors = {int(p[0]), int(p[1]), r.dims == 3 ? int(p[2]) : 1};
+  }
   l.tau = r.units.tau;
   const std::array<double, 3> a = vector3(dom, "acceleration", r.dims);
   // Force per volume in lattice units: rho_0 = 1 times the lattice acceleration.
@@ -713,7 +728,14 @@ CaseLattice lattice_of(const io::Case& c, core::Backend backend, double viscosit
   return r;
 }
 
-void check(const io::Case& c) { lattice_of(c); }
+// The blocks across MPI ranks (Block.hpp) fit the lattice: lbm.processors for their own count
+// (so that a one-rank `twinsim check` judges them), and for this run's rank count.
+void check(const io::Case& c) {
+  const LatticeConfig l = lattice_of(c).config;
+  const std::array<int, 3>& p = l.processors;
+  if (p != std::array<int, 3>{0, 0, 0}) block_cuts(l, p[0] * p[1] * p[2]);
+  if (core::world().size() > 1) block_cuts(l, core::world().size());
+}
 
 loop::Plan plan(const io::Case& c) {
   const CaseLattice lattice = lattice_of(c);

@@ -19,6 +19,7 @@
 #include "twinsim/core/Error.hpp"
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/Xdmf.hpp"
+#include "twinsim/lbm/Block.hpp"
 #include "twinsim/lbm/Case.hpp"
 #include "twinsim/lbm/Reference.hpp"
 #include "twinsim/lbm/Report.hpp"
@@ -562,6 +563,12 @@ loop::Run make_run(const loop::Setup& setup) {
       l.cells[2], u.dx, u.dt, u.tau, u.mach, lattice.reynolds, lattice.obstacle_count,
       l.wall_fraction.empty() ? "staircase" : "interpolated");
   // Split across the MPI ranks (one rank: whole): Block.hpp.
+  if (core::world().size() > 1)
+    spdlog::info("lbm: {} across {} MPI ranks",
+                 describe(block_of(l, 0, core::world().size())), core::world().size());
+  else if (l.processors != std::array<int, 3>{0, 0, 0})
+    spdlog::warn("lbm.processors asks for {} x {} x {} blocks; this run has one rank: the "
+                 "lattice is whole", l.processors[0], l.processors[1], l.processors[2]);
   std::unique_ptr<Solver> solver = make_solver(setup.backend, l, core::world());
   const bool sampled = lattice.obstacle_count > 0 || !lattice.probes.empty();
 

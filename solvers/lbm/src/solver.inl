@@ -11,6 +11,7 @@
 
 #include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
+#include "twinsim/core/ExactSum.hpp"
 #include "twinsim/core/exec.hpp"
 #include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/lbm/Block.hpp"
@@ -55,18 +56,21 @@ TWINSIM_HD inline void update_interior(const lbm::Streams<L, Real>& s, const Rel
 }
 
 // One time step: pull from src, collide, store in dst. Interior cells (kind 0) by the fast
-// path, over the whole lattice; the cells of the edge list (every other fluid cell) next: the
-// fast path with their wrap code on periodic sides, the general pull() where a side or a solid
-// cell is upstream. Solid cells are neither updated nor read.
+// path, over the whole lattice (when `interior`); the cells of the edge list next: the fast path
+// with their wrap code on periodic sides (and on a rim next to ghost cells, lbm::k_rim), the
+// general pull() where a side or a solid cell is upstream. Solid cells are neither updated nor
+// read. Across ranks a step is two calls: the interior and the edge cells away from the ghost
+// cells, then (interior false) the rim list, once the halo has arrived.
 template <class L, lbm::Subgrid k_subgrid, lbm::Force k_force, class Real>
 void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real* src, Real* dst,
                     const unsigned char* solid, const unsigned char* kind,
-                    lbm::WallFractionView<Real> fraction,
-                    const std::uint32_t* edge, Index edge_cells) {
+                    lbm::WallFractionView<Real> fraction, const std::uint32_t* edge,
+                    Index edge_cells, bool interior) {
   const Index n = lbm::cell_count(d);
   const lbm::Streams<L, Real> s = lbm::streams<L>(d, src, dst);
   constexpr Index block = k_interior_block;
-  for_each_index((n + block - 1) / block, [=] TWINSIM_HD(Index b) {
+  const Index blocks = interior ? (n + block - 1) / block : 0;
+  for_each_index(blocks, [=] TWINSIM_HD(Index b) {
     if (block == 1) {  // a constant: the other branch is dropped (not constexpr: nvcc)
       if (kind[b] == lbm::k_interior)
         update_interior<L, k_subgrid, k_force>(s, r, std::int32_t(b), 0);
@@ -86,7 +90,7 @@ void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real
     const std::uint32_t cell = edge[i];
     const unsigned char k = kind[cell];
     if (k < lbm::k_boundary) {
-      update_interior<L, k_subgrid, k_force>(s, r, std::int32_t(cell), k);
+      update_interior<L, k_subgrid, k_force>(s, r, std::int32_t(cell), k & (lbm::k_rim - 1));
       return;
     }
     Real g[L::k_q];
@@ -105,23 +109,45 @@ TWINSIM_HD inline bool on_edge(unsigned char k) {
   return k != lbm::k_interior && k != lbm::k_solid && k != lbm::k_ghost;
 }
 
-// The cell kinds (lbm::cell_kind) of a lattice, and the edge list: its fluid cells that are not
-// interior (kind 0), ascending. Both built in parallel. The layers `low_ghost` and `high_ghost`
-// (-1: none) across `axis` are ghost layers (k_ghost: read, not updated).
+// The cell kinds (lbm::cell_kind) of a lattice, built in parallel. The cells outside the box
+// `owned` are ghost cells (k_ghost: read, not updated); a fast-path cell on its rim (next to a
+// ghost cell) gets lbm::k_rim added to its wrap code, so that the interior loop leaves it to the
+// rim list.
 template <class L, class Real>
-Buffer<std::uint32_t, Space> classify_cells(const Domain<Real>& d, const unsigned char* solid,
-                                            unsigned char* kind, int axis, int low_ghost,
-                                            int high_ghost) {
-  const Index n = lbm::cell_count(d);
-  Buffer<std::uint32_t, Space> offset(n);
-  std::uint32_t* o = offset.data();
-  for_each_index(n, [=] TWINSIM_HD(Index cell) {
+void classify_cells(const Domain<Real>& d, const unsigned char* solid, unsigned char* kind,
+                    const lbm::Region& owned) {
+  for_each_index(lbm::cell_count(d), [=] TWINSIM_HD(Index cell) {
     int x[3];
     lbm::cell_position(d, cell, x);
-    const bool ghost = x[axis] == low_ghost || x[axis] == high_ghost;
-    kind[cell] = ghost ? lbm::k_ghost : lbm::cell_kind<L>(d, cell, solid);
-    o[cell] = on_edge(kind[cell]) ? 1 : 0;
+    bool ghost = false;
+    for (int a = 0; a < 3; ++a)
+      ghost = ghost || x[a] < owned.lo[a] || x[a] >= owned.lo[a] + owned.size[a];
+    unsigned char k = ghost ? lbm::k_ghost : lbm::cell_kind<L>(d, cell, solid);
+    if (k < lbm::k_boundary && lbm::on_rim(owned, x))
+      k = static_cast<unsigned char>(k | lbm::k_rim);
+    kind[cell] = k;
   });
+}
+
+// Which cells a list holds (listed_cells).
+enum class Listed { edge_and_rim, edge, rim };
+
+// The fluid cells updated outside the interior loop (on_edge), ascending, built in parallel:
+// all of them, those away from the rim (the edge list) or those on it (the rim list).
+template <class Real>
+Buffer<std::uint32_t, Space> listed_cells(const Domain<Real>& d, const unsigned char* kind,
+                                          const lbm::Region& owned, Listed which) {
+  const Index n = lbm::cell_count(d);
+  const auto wanted = [=] TWINSIM_HD(Index cell) {
+    if (!on_edge(kind[cell])) return false;
+    if (which == Listed::edge_and_rim) return true;
+    int x[3];
+    lbm::cell_position(d, cell, x);
+    return lbm::on_rim(owned, x) == (which == Listed::rim);
+  };
+  Buffer<std::uint32_t, Space> offset(n);
+  std::uint32_t* o = offset.data();
+  for_each_index(n, [=] TWINSIM_HD(Index cell) { o[cell] = wanted(cell) ? 1 : 0; });
   std::uint32_t last_flag = 0, last_offset = 0;
   core::detail::copy_bytes(&last_flag, core::MemorySpace::Host, o + n - 1, Space::k_space,
                            sizeof(std::uint32_t));
@@ -131,7 +157,7 @@ Buffer<std::uint32_t, Space> classify_cells(const Domain<Real>& d, const unsigne
   Buffer<std::uint32_t, Space> list(last_offset + last_flag);
   std::uint32_t* l = list.data();
   for_each_index(n, [=] TWINSIM_HD(Index cell) {
-    if (on_edge(kind[cell])) l[o[cell]] = std::uint32_t(cell);
+    if (wanted(cell)) l[o[cell]] = std::uint32_t(cell);
   });
   return list;
 }
@@ -170,7 +196,7 @@ void compute_vorticity(const Domain<Real>& d, const Real* ux, const Real* uy, co
   });
 }
 
-// Values summed per layer (lbm::layer_sum): the density of fluid cells.
+// Values summed over the owned cells (exact_sums): the density of fluid cells.
 template <class Real>
 struct FluidDensity {
   static constexpr int k = 1;
@@ -194,16 +220,55 @@ struct VelocityChange {
   }
 };
 
-// Value's sums over each of `count` layers from `first`, [layer][Value::k], to the host.
+// Value's Value::k sums over the cells of `box`, exact (core::ExactSum) and so independent of
+// how the cells are grouped: each work item adds whole rows of x, the items' sums are merged on
+// the host.
 template <class Value>
-std::vector<double> layer_sums(const lbm::Layers& layers, int first, int count,
-                               const Value& value) {
-  Buffer<double, Space> sums(std::size_t(count) * Value::k);
-  double* out = sums.data();
-  for_each_index(count, [=] TWINSIM_HD(Index i) {
-    lbm::layer_sum(layers, first + int(i), value, out + i * Value::k);
+std::vector<core::ExactSum> exact_sums(const lbm::Region& box, const Value& value) {
+  constexpr int k = Value::k;
+  const Index rows = Index(box.size[1]) * box.size[2];
+  const Index items = std::min<Index>(std::max<Index>(rows, 1), 1024);
+  Buffer<core::ExactSum, Space> sums(std::size_t(items) * k);
+  core::ExactSum* out = sums.data();
+  for_each_index(items, [=] TWINSIM_HD(Index t) {
+    core::ExactSum* acc = out + t * k;
+    for (int j = 0; j < k; ++j) acc[j].clear();
+    for (Index row = t; row < rows; row += items) {
+      const Index first = lbm::region_cell(box, row * box.size[0]);
+      for (int x = 0; x < box.size[0]; ++x) {
+        double v[k];
+        for (int j = 0; j < k; ++j) v[j] = 0;
+        value(first + x, v);
+        for (int j = 0; j < k; ++j) acc[j].add(v[j]);
+      }
+    }
   });
-  return core::to_host(sums);
+  const std::vector<core::ExactSum> h = core::to_host(sums);
+  std::vector<core::ExactSum> total(k);
+  for (int j = 0; j < k; ++j) {
+    total[j].clear();
+    for (Index t = 0; t < items; ++t) total[j].merge(h[t * k + j]);
+  }
+  return total;
+}
+
+// The sums of every rank (collective), as doubles: each rank's exact sums normalized, their
+// words added by one all-reduce (integers: any order), rounded once.
+inline std::vector<double> ranks_total(core::Comm& comm, std::vector<core::ExactSum> sums) {
+  std::vector<std::int64_t> words;
+  for (core::ExactSum& e : sums) {
+    e.normalize();
+    words.insert(words.end(), e.word, e.word + core::ExactSum::k_words);
+  }
+  if (comm.size() > 1) comm.allreduce(words.data(), words.size(), core::Reduce::sum);
+  std::vector<double> total(sums.size());
+  for (std::size_t j = 0; j < sums.size(); ++j) {
+    core::ExactSum e;
+    std::copy(words.begin() + j * core::ExactSum::k_words,
+              words.begin() + (j + 1) * core::ExactSum::k_words, e.word);
+    total[j] = e.value();
+  }
+  return total;
 }
 
 // The momentum exchanged across each link of the link list (cell * 32 + q): force[3 * i + a].
@@ -219,20 +284,16 @@ void link_forces(const Domain<Real>& d, const Real* src, const unsigned char* so
   });
 }
 
-// Copies fields of one layer into a halo buffer and back.
+// Copies fields of a region into a halo buffer and back.
 template <class Real>
-void pack(const lbm::Layers& l, int layer, const lbm::HaloFields& f, const Real* base,
-          Real* buffer) {
-  for_each_index(f.count * lbm::layer_cells(l), [=] TWINSIM_HD(Index i) {
-    lbm::pack_halo(l, layer, f, base, buffer, i);
-  });
+void pack(const lbm::Region& r, const lbm::HaloFields& f, const Real* base, Real* buffer) {
+  for_each_index(f.count * lbm::region_cells(r),
+                 [=] TWINSIM_HD(Index i) { lbm::pack_halo(r, f, base, buffer, i); });
 }
 template <class Real>
-void unpack(const lbm::Layers& l, int layer, const lbm::HaloFields& f, Real* base,
-            const Real* buffer) {
-  for_each_index(f.count * lbm::layer_cells(l), [=] TWINSIM_HD(Index i) {
-    lbm::unpack_halo(l, layer, f, base, buffer, i);
-  });
+void unpack(const lbm::Region& r, const lbm::HaloFields& f, Real* base, const Real* buffer) {
+  for_each_index(f.count * lbm::region_cells(r),
+                 [=] TWINSIM_HD(Index i) { lbm::unpack_halo(r, f, base, buffer, i); });
 }
 
 // dst[i] = src[i]: the bandwidth roof of stream_collide (same bytes, no arithmetic).
@@ -320,19 +381,19 @@ class SolverImpl final : public lbm::Solver {
       : m_config(global),
         m_comm(comm),
         m_block(block),
-        m_cells(Index(block.local_cells(global.cells)[0]) * block.local_cells(global.cells)[1] *
-                block.local_cells(global.cells)[2]),
+        m_cells(Index(block.local_cells()[0]) * block.local_cells()[1] * block.local_cells()[2]),
         m_f(L::k_q * m_cells),
         m_f_next(L::k_q * m_cells),
         m_macro(10 * m_cells) {
     const lbm::LatticeConfig c = lbm::local_config(global, block);
     for (int a = 0; a < 3; ++a) {
       m_domain.n[a] = c.cells[a];
-      m_domain.origin[a] = a == block.axis ? block.begin - int(block.low_ghost) : 0;
+      m_domain.origin[a] = block.begin[a] - int(block.low_ghost[a]);
       m_domain.extent[a] = global.cells[a];
+      m_owned.n[a] = c.cells[a];
+      m_owned.lo[a] = block.first()[a];
+      m_owned.size[a] = block.owned(a);
     }
-    m_layers = {{c.cells[0], c.cells[1], c.cells[2]}, block.axis};
-    m_first = int(block.low_ghost);
     for (int s = 0; s < 6; ++s) {
       const lbm::Side& side = c.sides[s];
       m_domain.side[s] = side.type == lbm::Boundary::periodic          ? lbm::k_periodic
@@ -365,30 +426,19 @@ class SolverImpl final : public lbm::Solver {
           std::vector<Real>(c.wall_fraction.fraction.begin(), c.wall_fraction.fraction.end()));
     }
     m_kind = Buffer<unsigned char, Space>(m_cells);
-    const int ghost_layers = int(block.low_ghost) + int(block.high_ghost);
-    m_edge = classify_cells<L>(m_domain, m_solid.data(), m_kind.data(), block.axis,
-                               block.low_ghost ? 0 : -1,
-                               block.high_ghost ? block.owned() + ghost_layers - 1 : -1);
-    m_links = obstacle_links<L>(m_domain, m_solid.data(), m_edge, m_link_begin);
+    classify_cells<L>(m_domain, m_solid.data(), m_kind.data(), m_owned);
+    m_edge = listed_cells(m_domain, m_kind.data(), m_owned, Listed::edge);
+    m_rim = listed_cells(m_domain, m_kind.data(), m_owned, Listed::rim);
+    m_links = obstacle_links<L>(
+        m_domain, m_solid.data(),
+        listed_cells(m_domain, m_kind.data(), m_owned, Listed::edge_and_rim), m_link_begin);
     m_link_force = Buffer<double, Space>(3 * m_links.size());
     // Rest state rho = 1, u = 0 is g = 0 in the shifted storage, in both lattices (the second
     // keeps solid cells' unused slots defined).
     fill(L::k_q * m_cells, m_f.data(), Real(0));
     fill(L::k_q * m_cells, m_f_next.data(), Real(0));
     fill(3 * m_cells, last_velocity(), Real(0));
-    if (block.ranks > 1) {
-      // A pressure outlet on a side across the split extrapolates from whole cells along the
-      // side, which may lie in a ghost layer: then every population crosses, else only those
-      // that stream across the layer.
-      bool all = false;
-      for (int s = 0; s < 6; ++s)
-        all = all || (s / 2 != block.axis && c.sides[s].type == lbm::Boundary::pressure_outlet);
-      m_up = lbm::crossing_populations<L>(block.axis, +1, all, m_cells);
-      m_down = lbm::crossing_populations<L>(block.axis, -1, all, m_cells);
-      m_halo_send = Buffer<Real, Space>(std::size_t(L::k_q) * lbm::layer_cells(m_layers));
-      m_halo_recv = Buffer<Real, Space>(m_halo_send.size());
-      if (k_backend == core::Backend::Gpu) m_staging = std::make_unique<core::DeviceStaging>(comm);
-    }
+    if (block.ranks > 1) plan_halo(c);
   }
 
   void step(std::int64_t n) override {
@@ -403,12 +453,22 @@ class SolverImpl final : public lbm::Solver {
                       : stream_collide<L, Subgrid::smagorinsky, Force::none, Real>)
             : (forced ? stream_collide<L, Subgrid::none, Force::guo, Real>
                       : stream_collide<L, Subgrid::none, Force::none, Real>);
+    // Across ranks the halo overlaps the step: each step posts the halo of the state it reads
+    // (the first step's is there already), updates the cells that read no ghost cell (the
+    // interior loop and the edge list), waits for the halo and unpacks it, then updates the rim.
+    // After the last step the halo is exchanged once more, so that every other call finds the
+    // ghost cells current. One rank: no halo, no rim.
     for (std::int64_t i = 0; i < n; ++i) {
+      if (i > 0) start_exchange(m_f.data(), false);
       kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), m_kind.data(),
-             fraction(), m_edge.data(), Index(m_edge.size()));
+             fraction(), m_edge.data(), Index(m_edge.size()), true);
+      if (i > 0) finish_exchange(m_f.data(), false);
+      if (m_rim.size() > 0)
+        kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), m_kind.data(),
+               fraction(), m_rim.data(), Index(m_rim.size()), false);
       std::swap(m_f, m_f_next);
-      exchange(m_f.data(), m_up, m_down);
     }
+    exchange(m_f.data(), false);
     m_steps += n;
   }
 
@@ -423,10 +483,7 @@ class SolverImpl final : public lbm::Solver {
     update_moments();
     const bool vorticity_wanted = (fields & lbm::k_vorticity) != 0;
     if (vorticity_wanted) {
-      if (m_block.ranks > 1) {  // the velocity of the ghost layers, for the derivatives
-        const lbm::HaloFields u{3, {m_cells, 2 * m_cells, 3 * m_cells}};
-        exchange(m_macro.data(), u, u);
-      }
+      exchange(m_macro.data(), true);  // the velocity of the ghost layers, for the derivatives
       compute_vorticity(m_domain, ux(), uy(), uz(), m_solid.data(), vorticity(0), vorticity(1),
                         vorticity(2));
     }
@@ -488,16 +545,14 @@ class SolverImpl final : public lbm::Solver {
   double total_mass() override {
     update_moments();
     const FluidDensity<Real> rho{m_macro.data(), m_solid.data()};
-    return lbm::layer_order_sum(m_comm, layer_sums(m_layers, m_first, m_block.owned(), rho),
-                                1)[0];
+    return ranks_total(m_comm, exact_sums(m_owned, rho))[0];
   }
 
   double velocity_change() override {
     update_moments();
     Real* last = last_velocity();
     const VelocityChange<Real> v{ux(), uy(), uz(), last, last + m_cells, last + 2 * m_cells};
-    const std::vector<double> sums =
-        lbm::layer_order_sum(m_comm, layer_sums(m_layers, m_first, m_block.owned(), v), 2);
+    const std::vector<double> sums = ranks_total(m_comm, exact_sums(m_owned, v));
     const Real *x = ux(), *y = uy(), *z = uz();
     Real* lx = last;
     const Index n = m_cells;
@@ -512,25 +567,22 @@ class SolverImpl final : public lbm::Solver {
     return std::sqrt(sums[0] / sums[1]);
   }
 
-  // Each link's momentum exchange, added per obstacle over each layer in link order (cell, then
-  // direction), the layers in order (lbm::layer_order_sum).
+  // Each link's momentum exchange, added per obstacle exactly (core::ExactSum): the same sums
+  // whichever rank holds a link.
   std::vector<std::array<double, 3>> obstacle_forces() override {
     const Index count = Index(m_links.size());
-    std::vector<double> per_link, layers(std::size_t(m_block.owned()) * 3 * m_obstacles, 0.0);
+    std::vector<double> per_link;
     if (count > 0) {
       link_forces<L>(m_domain, m_f.data(), m_solid.data(), fraction(), m_links.data(), count,
                      m_link_force.data());
       per_link = core::to_host(m_link_force);
-      if (m_links_host.empty()) m_links_host = core::to_host(m_links);
     }
+    std::vector<core::ExactSum> sums(3 * std::size_t(m_obstacles));
+    for (core::ExactSum& e : sums) e.clear();
     for (std::size_t k = 0; k + 1 < m_link_begin.size(); ++k)
-      for (Index i = m_link_begin[k]; i < m_link_begin[k + 1]; ++i) {
-        int x[3];
-        lbm::cell_position(m_domain, Index(m_links_host[i] / 32), x);
-        double* sum = &layers[(std::size_t(x[m_block.axis] - m_first) * m_obstacles + k) * 3];
-        for (int a = 0; a < 3; ++a) sum[a] += per_link[3 * i + a];
-      }
-    const std::vector<double> total = lbm::layer_order_sum(m_comm, layers, 3 * m_obstacles);
+      for (Index i = m_link_begin[k]; i < m_link_begin[k + 1]; ++i)
+        for (int a = 0; a < 3; ++a) sums[3 * k + a].add(per_link[3 * i + a]);
+    const std::vector<double> total = ranks_total(m_comm, std::move(sums));
     std::vector<std::array<double, 3>> forces(m_obstacles);
     for (int k = 0; k < m_obstacles; ++k)
       forces[k] = {total[3 * k], total[3 * k + 1], total[3 * k + 2]};
@@ -573,7 +625,7 @@ class SolverImpl final : public lbm::Solver {
       split_again(in.parts(), "lbm/populations", L::k_q, m_f.data());
       split_again(in.parts(), "lbm/last_velocity", 3, last_velocity());
     }
-    exchange(m_f.data(), m_up, m_down);
+    exchange(m_f.data(), false);
     m_have_last = in.get_int("lbm/have_last_velocity") != 0;
     m_steps = in.get_int("lbm/steps");
     const std::vector<double> sides = in.get<double>("lbm/side_velocity");
@@ -631,14 +683,12 @@ class SolverImpl final : public lbm::Solver {
   // d_dst (Space memory); the ghost layers are left to the halo exchange (or are not read).
   void split_again(const std::vector<const io::StateReader*>& parts, const std::string& name,
                    int fields, Real* d_dst) const {
-    const std::array<int, 3>& n = m_config.cells;
     const auto stored = [&](const lbm::Block& b) {
       io::Block3 s;
-      s.end = n;
-      s.stored = b.local_cells(n);
-      s.begin[b.axis] = b.begin;
-      s.end[b.axis] = b.end;
-      s.offset[b.axis] = int(b.low_ghost);
+      s.begin = b.begin;
+      s.end = b.end;
+      s.stored = b.local_cells();
+      s.offset = b.first();
       return s;
     };
     std::vector<Real> h(std::size_t(fields) * m_cells, Real(0));
@@ -654,51 +704,133 @@ class SolverImpl final : public lbm::Solver {
     return {m_fraction_cell.data(), m_fraction.data(), std::int32_t(m_fraction_cell.size())};
   }
 
-  // Refreshes the ghost layers of the fields at `base`: `up` (those streaming up the split axis)
-  // from the low neighbour's last layer, `down` from the high neighbour's first. Each face is a
-  // pairwise exchange with its neighbour; even ranks take their high face first and odd ranks
-  // their low face, so both sides of a face meet in the same round (a periodic ring of an odd
-  // rank count waits one round at one face, and goes on). Nothing on one rank.
-  void exchange(Real* base, const lbm::HaloFields& up, const lbm::HaloFields& down) {
-    if (m_block.ranks == 1) return;
-    const int last = m_first + m_block.owned() - 1;
-    const auto face = [&](bool high) {
-      if (high ? !m_block.high_ghost : !m_block.low_ghost) return;
-      const lbm::HaloFields& send = high ? up : down;
-      const lbm::HaloFields& recv = high ? down : up;
-      pack(m_layers, high ? last : m_first, send, base, m_halo_send.data());
-      const std::size_t bytes = std::size_t(send.count) * lbm::layer_cells(m_layers) * sizeof(Real);
-      const int to = high ? m_block.high_rank : m_block.low_rank;
-      if (m_staging)
-        m_staging->exchange(m_halo_send.data(), bytes, to, m_halo_recv.data(), bytes, to);
-      else
-        m_comm.exchange(m_halo_send.data(), bytes, to, m_halo_recv.data(), bytes, to);
-      unpack(m_layers, high ? last + 1 : m_first - 1, recv, base, m_halo_recv.data());
-    };
-    const bool even = m_block.rank % 2 == 0;
-    face(even);
-    face(!even);
+  // One message of the halo: to and from the neighbour at an offset (a face, edge or corner).
+  struct HaloLink {
+    int peer;                      // its rank
+    int send_tag, recv_tag;        // the offset's number, and the opposite offset's
+    lbm::Region send_region;       // this block's cells next to the neighbour
+    lbm::Region recv_region;       // the ghost cells the neighbour's cells fill
+    lbm::HaloFields send, recv;    // the populations that cross each way
+    std::size_t send_at, recv_at;  // where the message lies in the halo buffers
+  };
+
+  // The halo's messages: one per neighbour offset (x fastest, each from -1) across which the
+  // block has ghost cells and some population crosses (D3Q19: faces and edges, no corners).
+  void plan_halo(const lbm::LatticeConfig& c) {
+    const std::array<int, 3> m = m_block.local_cells(), first = m_block.first();
+    std::size_t send_at = 0, recv_at = 0;
+    for (int oz = -1; oz <= 1; ++oz)
+      for (int oy = -1; oy <= 1; ++oy)
+        for (int ox = -1; ox <= 1; ++ox) {
+          const int o[3] = {ox, oy, oz}, back[3] = {-ox, -oy, -oz};
+          bool ghost = o[0] != 0 || o[1] != 0 || o[2] != 0;
+          int faces = 0, face_axis = 0;
+          HaloLink h{};
+          for (int a = 0; a < 3; ++a) {
+            h.send_region.n[a] = h.recv_region.n[a] = m[a];
+            if (o[a] == 0) {
+              h.send_region.lo[a] = h.recv_region.lo[a] = first[a];
+              h.send_region.size[a] = h.recv_region.size[a] = m_block.owned(a);
+              continue;
+            }
+            ghost = ghost && (o[a] < 0 ? m_block.low_ghost[a] : m_block.high_ghost[a]);
+            ++faces;
+            face_axis = a;
+            h.send_region.lo[a] = o[a] < 0 ? first[a] : first[a] + m_block.owned(a) - 1;
+            h.recv_region.lo[a] = o[a] < 0 ? 0 : m[a] - 1;
+            h.send_region.size[a] = h.recv_region.size[a] = 1;
+          }
+          if (!ghost) continue;
+          // A pressure outlet on a side along this face extrapolates from whole cells along the
+          // side, which may lie in the ghost layer: then every population crosses.
+          bool all = false;
+          for (int s = 0; s < 6; ++s)
+            all = all || (faces == 1 && s / 2 != face_axis &&
+                          c.sides[s].type == lbm::Boundary::pressure_outlet);
+          h.send = lbm::crossing_populations<L>(o, all, m_cells);
+          h.recv = lbm::crossing_populations<L>(back, all, m_cells);
+          if (h.send.count == 0) continue;
+          h.peer = m_block.neighbour({o[0], o[1], o[2]});
+          h.send_tag = (o[0] + 1) + 3 * (o[1] + 1) + 9 * (o[2] + 1);
+          h.recv_tag = 26 - h.send_tag;
+          h.send_at = send_at;
+          h.recv_at = recv_at;
+          const std::size_t most = std::size_t(L::k_q);  // fields of any exchange
+          send_at += most * lbm::region_cells(h.send_region);
+          recv_at += most * lbm::region_cells(h.recv_region);
+          m_halo.push_back(h);
+        }
+    m_halo_send = Buffer<Real, Space>(send_at);
+    m_halo_recv = Buffer<Real, Space>(recv_at);
+    if (k_backend == core::Backend::Gpu) m_staging = std::make_unique<core::DeviceStaging>(m_comm);
+  }
+
+  // Refreshes the ghost cells of the fields at `base`: the populations that cross into them
+  // (`velocity`: the three velocity fields of m_macro instead). start_exchange packs every
+  // message and posts them all at once (receives first) without waiting; finish_exchange waits
+  // for them and unpacks. Nothing on one rank.
+  void exchange(Real* base, bool velocity) {
+    start_exchange(base, velocity);
+    finish_exchange(base, velocity);
+  }
+
+  lbm::HaloFields velocity_fields() const {
+    return lbm::HaloFields{3, {m_cells, 2 * m_cells, 3 * m_cells}};
+  }
+
+  void start_exchange(Real* base, bool velocity) {
+    if (m_halo.empty()) return;
+    const lbm::HaloFields u = velocity_fields();
+    std::vector<core::Comm::Message> receives, sends;
+    for (const HaloLink& h : m_halo) {
+      const lbm::HaloFields& send = velocity ? u : h.send;
+      const lbm::HaloFields& recv = velocity ? u : h.recv;
+      Real* out = m_halo_send.data() + h.send_at;
+      pack(h.send_region, send, base, out);
+      sends.push_back({out,
+                       std::size_t(send.count) * lbm::region_cells(h.send_region) * sizeof(Real),
+                       h.peer, h.send_tag});
+      receives.push_back({m_halo_recv.data() + h.recv_at,
+                          std::size_t(recv.count) * lbm::region_cells(h.recv_region) * sizeof(Real),
+                          h.peer, h.recv_tag});
+    }
+    // The packing is done before MPI reads the buffers (staged, the copy to pinned memory would
+    // wait for it anyway; a CUDA-aware MPI reads the device buffers directly).
+    TWINSIM_BACKEND_NS::synchronize();
+    if (m_staging)
+      m_staging->start_exchange(receives, sends);
+    else
+      m_comm.start_exchange(receives, sends);
+  }
+
+  void finish_exchange(Real* base, bool velocity) {
+    if (m_halo.empty()) return;
+    if (m_staging)
+      m_staging->finish_exchange();
+    else
+      m_comm.finish_exchange();
+    const lbm::HaloFields u = velocity_fields();
+    for (const HaloLink& h : m_halo)
+      unpack(h.recv_region, velocity ? u : h.recv, base, m_halo_recv.data() + h.recv_at);
   }
 
   // `fields` fields of local values (count x m_cells): on rank 0 the whole lattice's, each field
   // in cell order, from every rank's block; empty elsewhere.
   std::vector<Real> gathered(const std::vector<Real>& local, int fields) const {
     const std::array<int, 3>& n = m_config.cells;
-    const std::array<int, 3> m = m_block.local_cells(n);
-    const auto owned_box = [&](const lbm::Block& b, const std::array<int, 3>& at, int from,
-                               auto&& visit) {  // the block's cells in order, as cells of `at`
-      int lo[3] = {0, 0, 0}, hi[3] = {n[0], n[1], n[2]};
-      lo[b.axis] = from;
-      hi[b.axis] = from + b.owned();
-      for (int z = lo[2]; z < hi[2]; ++z)
-        for (int y = lo[1]; y < hi[1]; ++y)
-          for (int x = lo[0]; x < hi[0]; ++x)
-            visit((std::size_t(z) * at[1] + y) * at[0] + x);
+    // The block's cells in order, as cells of a lattice of `at` cells where it starts at `from`.
+    const auto owned_box = [&](const lbm::Block& b, const std::array<int, 3>& at,
+                               const std::array<int, 3>& from, auto&& visit) {
+      for (int z = 0; z < b.owned(2); ++z)
+        for (int y = 0; y < b.owned(1); ++y)
+          for (int x = 0; x < b.owned(0); ++x)
+            visit((std::size_t(z + from[2]) * at[1] + y + from[1]) * at[0] + x + from[0]);
     };
     std::vector<Real> mine;
-    mine.reserve(std::size_t(fields) * m_block.owned() * (m_cells / m[m_block.axis]));
+    const std::array<int, 3> owned = m_block.owned();
+    mine.reserve(std::size_t(fields) * owned[0] * owned[1] * owned[2]);
     for (int k = 0; k < fields; ++k)
-      owned_box(m_block, m, m_first,
+      owned_box(m_block, m_block.local_cells(), m_block.first(),
                 [&](std::size_t i) { mine.push_back(local[std::size_t(k) * m_cells + i]); });
     if (m_block.ranks == 1) return mine;
     const std::vector<std::vector<Real>> all = m_comm.gather(mine, 0);
@@ -730,19 +862,18 @@ class SolverImpl final : public lbm::Solver {
   Buffer<Real, Space> m_f_next;          // the other lattice, written by the next step
   Buffer<unsigned char, Space> m_solid;  // [cell], obstacle number, 0 = fluid
   Buffer<unsigned char, Space> m_kind;   // [cell], lbm::CellKind
-  Buffer<std::uint32_t, Space> m_edge;   // fluid cells not of kind k_interior, ascending
+  Buffer<std::uint32_t, Space> m_edge;   // fluid cells not of kind k_interior nor on the rim
+  Buffer<std::uint32_t, Space> m_rim;    // fluid cells next to ghost cells (none on one rank)
   // Wall fractions of the boundary cells (lbm::WallFractionView), empty for half-way walls:
   Buffer<std::uint32_t, Space> m_fraction_cell;  // the boundary cells, ascending
   Buffer<Real, Space> m_fraction;                // [boundary cell][q]
   Buffer<std::int64_t, Space> m_links;   // cell * 32 + q, grouped by obstacle
   std::vector<Index> m_link_begin;       // obstacle k's links: [m_link_begin[k - 1], [k])
-  std::vector<std::int64_t> m_links_host;  // m_links on the host, copied at the first use
   Buffer<double, Space> m_link_force;    // [link][3], the momentum exchanged across each link
   int m_obstacles = 0;                   // the largest obstacle number of the whole lattice
-  lbm::Layers m_layers{};                // of this rank's lattice across the split axis
-  int m_first = 0;                       // its first layer that is not a ghost layer
-  lbm::HaloFields m_up{}, m_down{};      // the populations that cross a layer up / down
-  Buffer<Real, Space> m_halo_send, m_halo_recv;        // one layer's crossing populations
+  lbm::Region m_owned{};                 // this rank's block in its lattice (no ghost cells)
+  std::vector<HaloLink> m_halo;          // the halo's messages (none on one rank)
+  Buffer<Real, Space> m_halo_send, m_halo_recv;        // every message, one after the other
   std::unique_ptr<core::DeviceStaging> m_staging;      // the CUDA backend's halo transfers
   // [field][cell]: rho, ux, uy, uz, the vorticity's x, y, z components, and ux, uy, uz at the
   // last velocity_change()

@@ -3,6 +3,7 @@
 #include "twinsim/md/Case.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -67,6 +68,11 @@ void add_schema(io::Schema& schema) {
                               "displacement checks (made on the device every step); a read "
                               "rebuilds ahead of a particle reaching skin/2 within the window")
       .default_value(4).at_least(1).at_most(1000)
+      .key_ints("processors",
+                "Across MPI ranks: the bricks along x, y, z (LAMMPS' processors), their product "
+                "the rank count, each at least cutoff + skin wide along a cut axis ([]: chosen "
+                "for the least halo). Ignored on one rank")
+      .default_value(std::vector<std::int64_t>{})
       .key_int("rdf_every", "Steps between RDF samples after equilibration (0: no RDF)")
       .default_value(0).at_least(0)
       .key_int("rdf_bins", "RDF shells").default_value(200).at_least(1).at_most(1e7)
@@ -153,6 +159,12 @@ MdSettings settings_of(const io::Section& s, const Box& box, double temperature)
   settings.rebuild_every = int(s.get_int("rebuild_every"));
   settings.check_every = int(s.get_int("check_every"));
   settings.potential = potential_of(s.get_string("potential"));
+  if (const std::vector<std::int64_t>& p = s.get_ints("processors"); !p.empty()) {
+    if (p.size() != 3 || *std::min_element(p.begin(), p.end()) < 1)
+      throw core::Error(fmt::format(
+          "md.processors: 3 bricks along x, y, z (each at least 1), got [{}]", fmt::join(p, ", ")));
+    settings.processors = {int(p[0]), int(p[1]), int(p[2])};
+  }
   settings.morse_alpha = s.get_float("morse_alpha");
   const std::vector<double>& eps = s.get_floats("type_epsilon");
   const std::vector<double>& sig = s.get_floats("type_sigma");
@@ -246,8 +258,13 @@ void check(const io::Case& c, const StatePoint& at, int ranks) {
         "{:.6g} along an edge: a particle would interact with two images of another; use more "
         "cells or atoms, or a smaller cutoff or skin",
         settings.box.edge[0], settings.box.edge[1], settings.box.edge[2], needed));
-  // Across MPI ranks the box is cut into bricks, each at least cutoff + skin wide.
-  detail::brick_cuts(ranks, settings.box, 0.5 * needed);
+  // Across MPI ranks the box is cut into bricks, each at least cutoff + skin wide: md.processors
+  // for their own count (so that a one-rank `twinsim check` judges them), and this run's.
+  const std::array<int, 3>& p = settings.processors;
+  if (p != std::array<int, 3>{0, 0, 0})
+    detail::brick_cuts(p[0] * p[1] * p[2], settings.box, 0.5 * needed, p);
+  if (ranks > 1)
+    detail::brick_cuts(ranks, settings.box, 0.5 * needed, p);
   if (s.get_int("rdf_every") > 0) {
     const double range = s.get_float("rdf_range") > 0 ? s.get_float("rdf_range")
                                                       : settings.lj.cutoff;

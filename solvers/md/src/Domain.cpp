@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <string>
 
+#include "twinsim/core/Decomposition.hpp"
 #include "twinsim/core/Error.hpp"
 
 namespace twinsim::md::detail {
@@ -37,24 +37,8 @@ bool fits(const std::array<int, 3>& c, int ranks, const Box& box, double radius)
 
 std::array<int, 3> brick_cuts(int ranks, const Box& box, double radius,
                               const std::array<int, 3>& wanted) {
-  std::array<int, 3> best{0, 0, 0};
-  double least = std::numeric_limits<double>::infinity();
-  for (int cx = ranks; cx >= 1; --cx) {
-    if (ranks % cx != 0) continue;
-    for (int cy = ranks / cx; cy >= 1; --cy) {
-      if ((ranks / cx) % cy != 0) continue;
-      const std::array<int, 3> c{cx, cy, ranks / cx / cy};
-      if (!fits(c, ranks, box, radius)) continue;
-      const double w[3] = {box.edge[0] / c[0], box.edge[1] / c[1], box.edge[2] / c[2]};
-      double area = 0;  // of the faces across the cut axes
-      for (int a = 0; a < 3; ++a)
-        if (c[a] > 1) area += w[(a + 1) % 3] * w[(a + 2) % 3];
-      if (area < least) {
-        least = area;
-        best = c;
-      }
-    }
-  }
+  const std::array<int, 3> best = core::least_halo_cuts(
+      ranks, box.edge, [&](const std::array<int, 3>& c) { return fits(c, ranks, box, radius); });
   const bool asked = wanted != std::array<int, 3>{0, 0, 0};
   if (asked ? fits(wanted, ranks, box, radius) : best[0] > 0) return asked ? wanted : best;
   std::array<int, 3> most{};  // the cuts that fit along each axis alone

@@ -57,8 +57,7 @@ struct GhostPlan {
 
 // The cuts of `box` along x, y and z for `ranks` bricks (their product is ranks), each brick at
 // least `radius` (cutoff + skin) wide along every cut axis: `wanted` when it is not all zero,
-// else of all that fit the one whose brick has the least face area across the cut axes (the
-// halo's bytes), ties to more cuts along x, then y. Throws core::Error when none fits (or the
+// else core::least_halo_cuts (core/Decomposition.hpp, shared with the LBM blocks). Throws core::Error when none fits (or the
 // wanted ones do not), naming the rank counts that would.
 std::array<int, 3> brick_cuts(int ranks, const Box& box, double radius,
                               const std::array<int, 3>& wanted = {0, 0, 0});

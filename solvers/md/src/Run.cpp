@@ -427,6 +427,9 @@ loop::Run make_run(const loop::Setup& setup) {
     spdlog::info("split into {} x {} x {} bricks (along x, y, z) of {:.6g} x {:.6g} x {:.6g} "
                  "sigma, one per rank", cuts[0], cuts[1], cuts[2], settings.box.edge[0] / cuts[0],
                  settings.box.edge[1] / cuts[1], settings.box.edge[2] / cuts[2]);
+  } else if (settings.processors != std::array<int, 3>{0, 0, 0}) {
+    spdlog::warn("md.processors asks for {} x {} x {} bricks; this run has one rank: the box is "
+                 "whole", settings.processors[0], settings.processors[1], settings.processors[2]);
   }
 
   // A row at step 0 (a restart has it), every thermo_every steps and at the last step.

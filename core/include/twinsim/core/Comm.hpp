@@ -81,6 +81,20 @@ class Comm {
   // `from` (MPI_Sendrecv). to == from == rank() copies (a periodic axis that is not split).
   virtual void exchange(const void* send, std::size_t send_bytes, int to, void* recv,
                         std::size_t recv_bytes, int from) = 0;
+  // A halo exchange of several messages that may overlap other work: start_exchange posts
+  // every receive, then every send, and returns at once; finish_exchange waits for all of them.
+  // Not collective: each peer posts the matching messages (same tag, 0 <= tag < 1000, the same
+  // bytes). The buffers stay untouched until finish_exchange; one exchange at a time. A message
+  // to this rank itself is copied (one rank).
+  struct Message {
+    void* data;
+    std::size_t bytes;
+    int peer;
+    int tag;
+  };
+  virtual void start_exchange(const std::vector<Message>& receives,
+                              const std::vector<Message>& sends) = 0;
+  virtual void finish_exchange() = 0;
 
   // Typed conveniences over the byte calls.
   double sum(double v) {
@@ -168,6 +182,11 @@ class DeviceStaging {
   void alltoall(const void* d_send, void* d_recv, std::size_t block_bytes);
   void exchange(const void* d_send, std::size_t send_bytes, int to, void* d_recv,
                 std::size_t recv_bytes, int from);
+  // Comm::start_exchange / finish_exchange of device buffers: staged, the sends are copied to
+  // pinned host memory before they are posted and the receives back to the device in finish.
+  void start_exchange(const std::vector<Comm::Message>& d_receives,
+                      const std::vector<Comm::Message>& d_sends);
+  void finish_exchange();
   // Device values d_values[0..n) reduced over every rank (Comm::allreduce), in place.
   void allreduce(float* d_values, std::size_t n, Reduce op);
   void allreduce(double* d_values, std::size_t n, Reduce op);
@@ -182,6 +201,7 @@ class DeviceStaging {
   void* m_nccl = nullptr;  // detail::NcclComm, made at the first all-reduce that uses it
   void* m_pinned[2] = {nullptr, nullptr};
   std::size_t m_bytes[2] = {0, 0};
+  std::vector<Comm::Message> m_receiving;  // the device receives of a staged exchange
 };
 
 }  // namespace twinsim::core

@@ -1,50 +1,52 @@
 #pragma once
-// A lattice split across MPI ranks: slabs along one axis, each rank's block of whole layers
-// (planes across that axis) plus a ghost layer on each side that has a neighbour (another rank,
-// or the wrap of a periodic axis). The ghost layers hold copies of the neighbours' populations,
-// refreshed after every step (halo exchange); they are read by the pulls of the block's cells
-// and never updated.
+// A lattice split across MPI ranks: cuts[0] x cuts[1] x cuts[2] blocks (x fastest in the rank
+// number), each rank's block of whole cells plus a ghost layer on each side that has a neighbour
+// (another block, or the wrap of a periodic axis). The ghost layers (faces, and where two meet,
+// their edges and corners) hold copies of the neighbours' populations, refreshed after every step
+// (halo exchange); they are read by the pulls of the block's cells and never updated.
 //
-// Sums over the lattice (mass, velocity change, obstacle forces) are taken per layer of this
-// axis, each layer's values added one after the other in cell order, and the layers' sums added
-// in layer order on rank 0: the same additions in the same order on any number of ranks, so the
-// figures are equal bit for bit across rank counts (and on either backend for a given layout).
+// Sums over the lattice (mass, velocity change, obstacle forces) are exact (core::ExactSum): each
+// value is added into an integer accumulator, whatever block or thread holds it, so the figures
+// are equal bit for bit across rank counts, cuts and thread counts.
 #include <array>
 #include <string>
 #include <vector>
 
 #include "twinsim/lbm/Solver.hpp"
 
-namespace twinsim::core {
-class Comm;
-}
-
 namespace twinsim::lbm {
 
 struct Block {
-  int axis = 0;              // the split axis: layers are the planes across it
-  int layers = 1;            // the whole lattice's layers along it
+  std::array<int, 3> cells{1, 1, 1};  // the whole lattice's
+  std::array<int, 3> cuts{1, 1, 1};   // blocks along x, y, z
+  std::array<int, 3> at{0, 0, 0};     // this block's place among them
   int ranks = 1, rank = 0;
-  int begin = 0, end = 1;    // this rank's layers [begin, end)
-  bool low_ghost = false;    // a ghost layer below `begin` (rank - 1, or the last across a
-  bool high_ghost = false;   // periodic side) / above `end - 1`
-  int low_rank = 0, high_rank = 0;  // the neighbours those layers come from
+  std::array<int, 3> begin{0, 0, 0}, end{1, 1, 1};  // the cells this rank owns, per axis
+  std::array<bool, 3> low_ghost{}, high_ghost{};    // a ghost layer below begin / at end
+  std::array<bool, 3> periodic{};                   // the whole lattice's periodic axes
 
-  int owned() const { return end - begin; }
+  int owned(int axis) const { return end[axis] - begin[axis]; }
+  std::array<int, 3> owned() const { return {owned(0), owned(1), owned(2)}; }
   // Cells per axis of the rank's lattice: the block and its ghost layers.
-  std::array<int, 3> local_cells(const std::array<int, 3>& cells) const;
-  // The whole lattice's layer of the rank's layer `i` (0 is the low ghost where there is one),
-  // wrapped across a periodic side.
-  int global_layer(int i) const;
+  std::array<int, 3> local_cells() const;
+  // The rank's lattice cell of its first owned cell, per axis (1 where a low ghost layer is).
+  std::array<int, 3> first() const;
+  // The whole lattice's cell along `axis` of the rank's lattice cell `i`, wrapped across a
+  // periodic side.
+  int global(int axis, int i) const;
+  // The rank of the block at offset o (each -1, 0 or 1) from this one, across periodic sides;
+  // -1 where there is none (beyond a side that is not periodic).
+  int neighbour(const std::array<int, 3>& o) const;
 };
 
-// The axis a lattice is split along: the one with the most cells (ties: the later axis, whose
-// layers are contiguous in memory). The same for every rank count, so the per-layer sums are.
-int split_axis(const LatticeConfig& config);
+// The blocks along x, y and z for `ranks` ranks: config.processors where it is set, else
+// core::least_halo_cuts (the least face area, as MD's bricks). Every cut axis needs at least 2
+// cells per block (an outlet's extrapolation reads two cells inwards); a 2D lattice is not cut
+// along z. Throws core::Error naming the cuts, the cells and what would fit.
+std::array<int, 3> block_cuts(const LatticeConfig& config, int ranks);
 
-// Rank `rank`'s block of `ranks`: layers dealt out evenly (the first ranks take one more).
-// Throws core::Error when a block would hold fewer than 2 layers (an outlet's extrapolation reads
-// two cells inwards), naming the cells and the ranks.
+// Rank `rank`'s block of `ranks`: along each axis the cells dealt out evenly among its cuts
+// (the first blocks take one more). Throws as block_cuts.
 Block block_of(const LatticeConfig& config, int rank, int ranks);
 
 // The configuration of the rank's lattice: cells of the block with its ghost layers, the mask and
@@ -52,9 +54,7 @@ Block block_of(const LatticeConfig& config, int rank, int ranks);
 // side). Sides, collision and forces as the whole lattice's.
 LatticeConfig local_config(const LatticeConfig& config, const Block& block);
 
-// Totals of k values over every layer of the lattice, on every rank (collective): `layers` holds
-// this rank's layers' sums in order ([layer][k]); rank 0 adds the layers one after the other in
-// the whole lattice's order (rank 0's first) and sends the totals to every rank.
-std::vector<double> layer_order_sum(core::Comm& comm, const std::vector<double>& layers, int k);
+// "2 x 2 x 1 blocks of 16 x 16 x 1 cells (along x, y, z)" for the log.
+std::string describe(const Block& block);
 
 }  // namespace twinsim::lbm

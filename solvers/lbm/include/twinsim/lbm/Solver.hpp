@@ -81,6 +81,9 @@ struct LatticeConfig {
   // Empty (half-way bounce-back on every solid cell: staircase walls), or the wall fractions of
   // interpolated bounce-back (Bouzidi et al. 2001), for the boundary cells only.
   WallFractions wall_fraction;
+  // Across MPI ranks, the blocks along x, y and z (their product the rank count); all 0: chosen
+  // for the least halo (Block.hpp, block_cuts).
+  std::array<int, 3> processors = {0, 0, 0};
 };
 
 // The macroscopic fields, as a set of bits: what an output asks Solver::macroscopic() for.
