@@ -2,17 +2,21 @@
 // Streaming with boundaries, for one cell. Layout and scheme, chosen for memory bandwidth:
 // - Structure of arrays, population q of cell i at q * cells + i: neighbouring threads touch
 //   neighbouring addresses for every q, so GPU loads and stores coalesce and CPU loops vectorise.
-// - Two lattices, fused pull streaming: each cell gathers its populations from its upstream
-//   neighbours in `src` (post-collision values of the last step), collides in registers and
-//   stores them at its own index in `dst`. One read and one write per population and step, the
-//   minimum; writes stay aligned (misaligned writes cost more than misaligned reads on GPUs),
-//   and cells never share an output, so no atomics. The price is twice the population memory of
-//   in-place schemes (AA pattern, esoteric twist), which could replace it without touching the
-//   collision.
-// - Bytes per cell update: 2 Q populations of the stored precision, the least any scheme moves:
-//   D2Q9 72 B (FP32) / 144 B (FP64), D3Q19 152 B (FP32) / 304 B (FP64), plus the cell's kind
-//   byte (cell_kind; interior cells read no neighbour's byte). FP32 D3Q19 therefore moves the
-//   153 B of FluidX3D's figure; only smaller storage (FP16) would move less.
+// - Two lattices, fused pull streaming (the default): each cell gathers its populations from
+//   its upstream neighbours in `src` (post-collision values of the last step), collides in
+//   registers and stores them at its own index in `dst`. One read and one write per population
+//   and step, the minimum; writes stay aligned (misaligned writes cost more than misaligned
+//   reads on GPUs), and cells never share an output, so no atomics.
+// - In place (Step below: the AA pattern on one lattice): half the population memory, the same
+//   bytes moved per step, the same collision and the same fields bit for bit; not with
+//   boundaries that read other cells' populations (interpolated walls, pressure outlets) or
+//   ghost layers. Chosen over the esoteric twist (Lehmann 2022) because its two kinds of step
+//   are the plain pull (own slots) and pull-then-push along fixed offsets, so the interior fast
+//   path keeps its shift table and the boundary code reads through one index map (Populations).
+// - Bytes per cell update: 2 Q populations of the stored type, the least any scheme moves:
+//   D2Q9 72 B (FP32) / 144 B (FP64) / 36 B (FP16S), D3Q19 152 B / 304 B / 76 B, plus the
+//   cell's kind byte (cell_kind; interior cells read no neighbour's byte). FP32 D3Q19 therefore
+//   moves the 153 B of FluidX3D's figure; FP16S (storage_kernel.hpp) half of it.
 // Cells are indexed x fastest, then y, then z; D2Q9 has n[2] = 1. Positions are cell
 // centres: the domain's walls lie half-way between the outer cells and their missing neighbours.
 #include <cstdint>
