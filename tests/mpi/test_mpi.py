@@ -102,6 +102,18 @@ def history(folder, columns=None):
     return [rows[0][i] for i in keep], np.array([[float(r[i]) for i in keep] for r in rows[1:]])
 
 
+def assert_in_situ_refusals(test, out, case, *args):
+    """A 2-rank in-situ run with train.batch below the rank count, and one with a wall-clock
+    share (which would give the ranks different step counts), exit 2 and write nothing."""
+    for extra, message in (
+            (["--set", "train.batch=1"], "train.batch = 1 is less than the 2 MPI ranks"),
+            (["--set", "samples.share=0.5"], "samples.share = 0.5")):
+        r = twinsim(2, "run", case, *args, *extra, "--out", out)
+        test.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        test.assertIn(message, r.stderr)
+        test.assertFalse(os.path.exists(out))
+
+
 def figures(run):
     with open(os.path.join(run, "summary.json")) as f:
         s = json.load(f)

@@ -29,7 +29,7 @@ import unittest
 import h5py
 import numpy as np
 
-from test_mpi import datasets, history, parameters, twinsim
+from test_mpi import assert_in_situ_refusals, datasets, history, parameters, twinsim
 
 SOURCE = sys.argv[3]
 LBM = os.path.join(SOURCE, "cases", "surrogate", "lbm_cavity_insitu.toml")
@@ -180,14 +180,7 @@ class EnsemblesAcrossRanks(unittest.TestCase):
 
     def test_a_batch_below_the_rank_count_and_a_wall_time_share_are_refused(self):
         for case, args in ((LBM, LBM_ARGS), (MD, MD_ARGS)):
-            for extra, message in (
-                    (["--set", "train.batch=1"], "train.batch = 1 is less than the 2 MPI ranks"),
-                    (["--set", "samples.share=0.5"], "samples.share = 0.5")):
-                out = os.path.join(self.tmp.name, "refused")
-                r = twinsim(2, "run", case, *args, *extra, "--out", out)
-                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-                self.assertIn(message, r.stderr)
-                self.assertFalse(os.path.exists(out))
+            assert_in_situ_refusals(self, os.path.join(self.tmp.name, "refused"), case, *args)
 
 
 if __name__ == "__main__":

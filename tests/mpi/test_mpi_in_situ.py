@@ -28,7 +28,7 @@ import unittest
 import h5py
 import numpy as np
 
-from test_mpi import history, parameters, twinsim
+from test_mpi import assert_in_situ_refusals, history, parameters, twinsim
 
 SOURCE = sys.argv[3]
 CASE = os.path.join(SOURCE, "cases", "surrogate", "ns2d_insitu.toml")
@@ -142,14 +142,7 @@ class InSituAcrossRanks(unittest.TestCase):
             self.assert_same_model(whole, cut, f"2 ranks restarted on {ranks}")
 
     def test_a_batch_below_the_rank_count_and_a_wall_time_share_are_refused(self):
-        for args, message in (
-                (["--set", "train.batch=1"], "train.batch = 1 is less than the 2 MPI ranks"),
-                (["--set", "samples.share=0.5"], "samples.share = 0.5")):
-            out = os.path.join(self.tmp.name, "refused")
-            r = twinsim(2, "run", CASE, *ARGS, *args, "--out", out)
-            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-            self.assertIn(message, r.stderr)
-            self.assertFalse(os.path.exists(out))
+        assert_in_situ_refusals(self, os.path.join(self.tmp.name, "refused"), CASE, *ARGS)
 
 
 if __name__ == "__main__":
