@@ -102,6 +102,19 @@ def history(folder, columns=None):
     return [rows[0][i] for i in keep], np.array([[float(r[i]) for i in keep] for r in rows[1:]])
 
 
+def killed_after(whole, cut, at):
+    """A copy of the run folder `whole` at `cut` as a kill right after the checkpoint `at` (its
+    file name, e.g. step_0000000150.h5) leaves it: model.h5 and the other checkpoints gone.
+    Returns the path to pass to --restart and how many ranks' files of `at` there are."""
+    shutil.copytree(whole, cut)
+    os.remove(os.path.join(cut, "model.h5"))
+    for ckpt in glob.glob(os.path.join(cut, "checkpoints", "**", "step_*.h5"), recursive=True):
+        if not ckpt.endswith(at):
+            os.remove(ckpt)
+    kept = glob.glob(os.path.join(cut, "checkpoints", "**", at), recursive=True)
+    return os.path.join(cut, "checkpoints", at), len(kept)
+
+
 def assert_in_situ_refusals(test, out, case, *args):
     """A 2-rank in-situ run with train.batch below the rank count, and one with a wall-clock
     share (which would give the ranks different step counts), exit 2 and write nothing."""

@@ -18,9 +18,7 @@ Run by CTest as: /usr/bin/python3 test_mpi_in_situ.py <path to twinsim> <mpirun>
 - Refused before anything is written (exit 2): train.batch below the rank count, and
   samples.share (a wall-clock share would give the ranks different step counts).
 """
-import glob
 import os
-import shutil
 import sys
 import tempfile
 import unittest
@@ -28,7 +26,7 @@ import unittest
 import h5py
 import numpy as np
 
-from test_mpi import assert_in_situ_refusals, history, parameters, twinsim
+from test_mpi import assert_in_situ_refusals, history, killed_after, parameters, twinsim
 
 SOURCE = sys.argv[3]
 CASE = os.path.join(SOURCE, "cases", "surrogate", "ns2d_insitu.toml")
@@ -102,17 +100,9 @@ class InSituAcrossRanks(unittest.TestCase):
         whole, _ = self.run_case(2, "whole", *args)
         # As a kill after the checkpoint at solver step 150 (mid second round) leaves it.
         cut = os.path.join(self.tmp.name, "cut")
-        shutil.copytree(whole, cut)
-        os.remove(os.path.join(cut, "model.h5"))
-        at = "step_0000000150.h5"
-        for ckpt in glob.glob(os.path.join(cut, "checkpoints", "**", "step_*.h5"),
-                              recursive=True):
-            if not ckpt.endswith(at):
-                os.remove(ckpt)
-        self.assertEqual(len(glob.glob(os.path.join(cut, "checkpoints", "**", at),
-                                       recursive=True)), 2)
-        r = twinsim(2, "run", CASE, *ARGS, *args, "--out", cut, "--restart",
-                    os.path.join(cut, "checkpoints", at))
+        restart, rank_files = killed_after(whole, cut, "step_0000000150.h5")
+        self.assertEqual(rank_files, 2)
+        r = twinsim(2, "run", CASE, *ARGS, *args, "--out", cut, "--restart", restart)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         a, b = parameters(whole), parameters(cut)
         for name in a:
@@ -126,17 +116,10 @@ class InSituAcrossRanks(unittest.TestCase):
         args = ["--set", "spectral.batch=2", "--set", "samples.steps_per_sample=0",
                 "--set", "checkpoint.every_steps=50", "--set", "checkpoint.keep=100"]
         whole, _ = self.run_case(2, "whole_after", *args)
-        at = "step_0000000150.h5"
         for ranks in (1, 4):
             cut = os.path.join(self.tmp.name, f"cut_after_{ranks}")
-            shutil.copytree(whole, cut)
-            os.remove(os.path.join(cut, "model.h5"))
-            for ckpt in glob.glob(os.path.join(cut, "checkpoints", "**", "step_*.h5"),
-                                  recursive=True):
-                if not ckpt.endswith(at):
-                    os.remove(ckpt)
-            r = twinsim(ranks, "run", CASE, *ARGS, *args, "--out", cut, "--restart",
-                        os.path.join(cut, "checkpoints", at))
+            restart, _ = killed_after(whole, cut, "step_0000000150.h5")
+            r = twinsim(ranks, "run", CASE, *ARGS, *args, "--out", cut, "--restart", restart)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             self.assertTrue(np.array_equal(vorticity(whole), vorticity(cut)), ranks)
             self.assert_same_model(whole, cut, f"2 ranks restarted on {ranks}")

@@ -27,7 +27,7 @@ import unittest
 import h5py
 import numpy as np
 
-from test_mpi import ENV, history, parameters, twinsim
+from test_mpi import ENV, history, killed_after, parameters, twinsim
 
 TWINSIM = sys.argv[1]
 
@@ -190,16 +190,9 @@ class DataParallelTraining(unittest.TestCase):
         # A copy of the run as a kill after the checkpoint at step 7 (mid-epoch 2) leaves it:
         # the later checkpoints and model.h5 gone; then --restart from step 7 on 2 ranks.
         cut = os.path.join(self.tmp.name, "cut")
-        shutil.copytree(whole, cut)
-        os.remove(os.path.join(cut, "model.h5"))
-        for ckpt in glob.glob(os.path.join(cut, "checkpoints", "**", "step_*.h5"),
-                              recursive=True):
-            if not ckpt.endswith("step_0000000007.h5"):
-                os.remove(ckpt)
-        self.assertEqual(len(glob.glob(os.path.join(cut, "checkpoints", "**", "step_0000000007.h5"),
-                                       recursive=True)), 2)
-        _, r = self.train(2, case, "cut", "--restart",
-                          os.path.join(cut, "checkpoints", "step_0000000007.h5"))
+        restart, rank_files = killed_after(whole, cut, "step_0000000007.h5")
+        self.assertEqual(rank_files, 2)
+        _, r = self.train(2, case, "cut", "--restart", restart)
         self.assertIn("restart from", r.stderr)
         a, b = parameters(whole), parameters(cut)
         self.assertEqual(sorted(a), sorted(b))
