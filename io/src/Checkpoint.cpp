@@ -116,7 +116,8 @@ std::string first_difference(const std::string& a, const std::string& b) {
 // State arrays
 
 template <class T>
-void StateWriter::put(const std::string& name, const T* h_values, std::size_t count) {
+void StateWriter::put(const std::string& unprefixed, const T* h_values, std::size_t count) {
+  const std::string name = m_prefix + unprefixed;
   using S = typename Stored<T>::type;
   const std::uint64_t n = count * Stored<T>::per_value;
   if (!m_file) {  // the divergence check
@@ -149,18 +150,28 @@ void StateWriter::seal() {
   m_file->set_attribute("/state", "checksums", m_checksums);
 }
 
-void StateWriter::put(const std::string& name, const std::string& value) {
+void StateWriter::put(const std::string& unprefixed, const std::string& value) {
   if (!m_file) return;
+  const std::string name = m_prefix + unprefixed;
   m_file->create_group(state_path(name));
   m_file->set_attribute(state_path(name), "text", value);
 }
 
-bool StateReader::has(const std::string& name) const { return m_file->exists(state_path(name)); }
+bool StateReader::has(const std::string& name) const {
+  return m_file->exists(state_path(m_prefix + name));
+}
+
+StateReader StateReader::under(const std::string& prefix) const {
+  StateReader r(*m_file);
+  r.m_prefix = m_prefix + prefix;
+  return r;
+}
 
 template <class T>
-void StateReader::get(const std::string& name, T* h_values, std::size_t count) const {
+void StateReader::get(const std::string& unprefixed, T* h_values, std::size_t count) const {
   using S = typename Stored<T>::type;
-  if (!has(name))
+  const std::string name = m_prefix + unprefixed;
+  if (!has(unprefixed))
     throw core::Error(fmt::format("checkpoint {} has no {}", m_file->path().string(), name));
   const Array<S> a = m_file->read<S>(state_path(name));
   if (a.values.size() != count * Stored<T>::per_value)
@@ -171,12 +182,13 @@ void StateReader::get(const std::string& name, T* h_values, std::size_t count) c
 }
 
 template <class T>
-std::vector<T> StateReader::get(const std::string& name) const {
-  if (!has(name))
+std::vector<T> StateReader::get(const std::string& unprefixed) const {
+  const std::string name = m_prefix + unprefixed;
+  if (!has(unprefixed))
     throw core::Error(fmt::format("checkpoint {} has no {}", m_file->path().string(), name));
   std::vector<T> values(element_count(m_file->shape(state_path(name))) /
                         Stored<T>::per_value);
-  get(name, values.data(), values.size());
+  get(unprefixed, values.data(), values.size());
   return values;
 }
 
@@ -192,8 +204,9 @@ std::int64_t StateReader::get_int(const std::string& name) const {
   return v;
 }
 
-std::string StateReader::get_string(const std::string& name) const {
-  if (!has(name))
+std::string StateReader::get_string(const std::string& unprefixed) const {
+  const std::string name = m_prefix + unprefixed;
+  if (!has(unprefixed))
     throw core::Error(fmt::format("checkpoint {} has no {}", m_file->path().string(), name));
   return m_file->attribute_as<std::string>(state_path(name), "text");
 }

@@ -13,8 +13,14 @@ Run by CTest as: /usr/bin/python3 test_mpi_ensembles.py <path to twinsim> <mpiru
   one rank idles in the last round; rank 0 alone writes the run folder's files.
 - The LBM ensemble without training (its trajectories gathered to rank 0 for the file) equals
   one rank bit for bit; a 2-rank run restarted from a checkpoint inside a round equals the
-  uninterrupted 2-rank run bit for bit (training during the run); a restart on another rank
-  count is refused (exit 2): the ensembles restart on the rank count that wrote them.
+  uninterrupted 2-rank run bit for bit (training during the run).
+- Restarts on another rank count (loop::Rounds deals the round in flight out again), training
+  after the solver, as test_mpi_in_situ.py checks the spectral ensemble's: a 2-rank checkpoint
+  inside a round continued on 1 rank (which then runs the round's 2 members at once), that
+  run's checkpoint inside the round continued on 2 ranks again, a 1-rank checkpoint inside a
+  member continued on 2 ranks (one of them idles through that member's round): the run's file
+  bit for bit the uninterrupted run's, the model and losses to round-off, for the LBM and the
+  MD ensemble.
 - An md_ensemble on 3 ranks whose boxes take no 3 bricks runs (its members are never cut).
 - Refused before anything is written (exit 2): train.batch below the rank count, samples.share.
 """
@@ -155,11 +161,6 @@ class EnsemblesAcrossRanks(unittest.TestCase):
         cut = os.path.join(self.tmp.name, "cut")
         restart, rank_files = killed_after(whole, cut, "step_0000000200.h5")
         self.assertEqual(rank_files, 2)
-        # Another rank count would deal the round in flight out again: refused, nothing changed.
-        r = twinsim(1, "run", LBM, *args, "--out", cut, "--restart", restart)
-        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-        self.assertIn("restarts only on the rank count that wrote them", r.stderr)
-        self.assertFalse(os.path.exists(os.path.join(cut, "model.h5")))
         r = twinsim(2, "run", LBM, *args, "--out", cut, "--restart", restart)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         a, b = parameters(whole), parameters(cut)
@@ -167,6 +168,44 @@ class EnsemblesAcrossRanks(unittest.TestCase):
             self.assertTrue(np.array_equal(a[name], b[name]), name)
         self.assertTrue(np.array_equal(history(whole)[1], history(cut)[1]))
         self.assert_same_file(whole, cut, "lbm_cavity_insitu")
+
+    def restarts_on_another_rank_count(self, case, args, name, every, cuts):
+        """Uninterrupted runs on 1 and 2 ranks (training after the solver, a checkpoint every
+        `every` steps), then for each (source, written, ranks, step) of `cuts` the run `source`
+        (1 or 2: those runs; else an earlier cut) cut after its checkpoint at `step`, which
+        `written` ranks wrote, and continued on `ranks`: the file bit for bit, the model and
+        losses to round-off."""
+        args = args + AFTER + ["--set", f"checkpoint.every_steps={every}",
+                               "--set", "checkpoint.keep=1000"]
+        runs = {ranks: self.run_case(ranks, f"{name}_whole_{ranks}", case, *args)[0]
+                for ranks in (1, 2)}
+        for source, written, ranks, step in cuts:
+            cut = os.path.join(self.tmp.name, f"{name}_{source}_{step}_on_{ranks}")
+            restart, rank_files = killed_after(runs[source], cut, f"step_{step:010d}.h5")
+            self.assertEqual(rank_files, written)
+            r = twinsim(ranks, "run", case, *args, "--out", cut, "--restart", restart)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn(f"written by {written} rank(s): its state is split again for {ranks}",
+                          r.stderr)
+            self.assert_same_file(runs[1], cut, name)
+            self.assert_same_model(runs[written], cut, f"{name}: {source} at {step} on {ranks}")
+            runs[f"{source}_{step}_on_{ranks}"] = cut
+
+    def test_lbm_ensemble_restarts_on_another_rank_count(self):
+        # 120 steps a member. Step 200 of 2 ranks: members 2 and 3 at their step 80, which the
+        # one rank then runs at once (to step 240); its checkpoint at step 220 holds both, and
+        # 2 ranks continue them one each. Step 300 of 1 rank: member 2 at its step 60 (rank 1
+        # idles through it, then members 3 and 4).
+        self.restarts_on_another_rank_count(
+            LBM, LBM_ARGS, "lbm_cavity_insitu", 20,
+            ((2, 2, 1, 200), ("2_200_on_1", 1, 2, 220), (1, 1, 2, 300)))
+
+    def test_md_ensemble_restarts_on_another_rank_count(self):
+        # 200 steps a member: as the LBM ensemble's, steps 300, 350 (the round of members 2 and
+        # 3 on one rank runs to step 400) and 500 (member 2 at its step 100).
+        self.restarts_on_another_rank_count(
+            MD, MD_ARGS, "mlp_lj_eos_insitu", 50,
+            ((2, 2, 1, 300), ("2_300_on_1", 1, 2, 350), (1, 1, 2, 500)))
 
     def test_a_batch_below_the_rank_count_and_a_wall_time_share_are_refused(self):
         for case, args in ((LBM, LBM_ARGS), (MD, MD_ARGS)):

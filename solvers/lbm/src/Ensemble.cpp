@@ -16,6 +16,7 @@
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/Xdmf.hpp"
 #include "twinsim/lbm/Case.hpp"
+#include "twinsim/loop/Rounds.hpp"
 
 namespace twinsim::lbm {
 
@@ -169,15 +170,18 @@ class Output {
   std::optional<io::XdmfWriter> m_xdmf;
 };
 
-// The members as the loop's stepper, in rounds: across P MPI ranks (core::world()) round k runs
-// members kP .. kP + P - 1 at once, rank r member kP + r, each a one-rank Solver (ensemble
-// parallelism: a member's lattice is not split); a rank without a member in the last round only
-// counts its steps. Every member takes lbm.steps steps, so the ranks stay in step. One rank: the
-// members one after another. step() counts the rounds' steps (round k's step s is step
-// k x lbm.steps + s; one rank: member steps), time() is the round's clock (its first member's).
-// A checkpoint holds the round, this rank's member's solver and the frames it has recorded (each
-// rank its own file: restarts on the same rank count).
-class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
+// The members as the loop's stepper, in rounds (loop::Rounds): across P MPI ranks
+// (core::world()) round k runs members kP .. kP + P - 1 at once, rank r member kP + r, each a
+// one-rank Solver (ensemble parallelism: a member's lattice is not split); a rank without a
+// member in the last round only counts its steps. Every member takes lbm.steps steps, so the
+// ranks stay in step. One rank: the members one after another. step() counts the rounds' steps
+// (one rank: member steps), time() is the round's clock (its first member's). A checkpoint
+// holds the round, this rank's members' solvers and the frames they have recorded; a restart on
+// another rank count deals the round in flight out again (a rank may then run several members
+// at once, or none).
+class EnsembleStepper final : public loop::Stepper,
+                              public loop::SampleSource,
+                              private loop::RoundWork {
  public:
   // output: rank 0's; null on the other ranks.
   EnsembleStepper(core::Backend backend, Members members, std::vector<CaseLattice> lattices,
@@ -187,75 +191,56 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
         m_lattices(std::move(lattices)),
         m_out(std::move(output)),
         m_comm(core::world()),
-        m_record(backend, std::size_t(m_m.frames * m_m.plane())) {}
+        m_rounds(m_m.count(), 1, m_m.steps,
+                 {"ensemble/member", "ensemble/round_step", "ensemble/steps",
+                  "ensemble/round_members", "ensemble/round_width", "lbm/steps"}) {}
 
   void set_sink(loop::SampleSink* sink, bool write) override {
     m_sink = sink;
     m_write = write;
   }
 
-  std::int64_t step() const override {
-    return m_begin / m_comm.size() * m_m.steps + (finished() ? 0 : m_round_step);
-  }
+  std::int64_t step() const override { return m_rounds.steps(); }
   double time() const override {
-    return finished() ? 0.0 : m_lattices[std::size_t(m_begin)].units.time(double(m_round_step));
+    return finished() ? 0.0
+                      : m_lattices[std::size_t(m_rounds.round().begin)].units.time(
+                            double(m_rounds.round_step()));
   }
-  bool finished() const override { return m_begin >= m_m.count(); }
-  loop::Position position() const override {
-    const std::int64_t rounds = (m_m.count() + m_comm.size() - 1) / m_comm.size();
-    return {step(), rounds * m_m.steps, m_comm.size() > 1 ? "round steps" : "member steps"};
-  }
+  bool finished() const override { return m_rounds.finished(); }
+  loop::Position position() const override { return m_rounds.position(); }
 
-  // `until` is not used: the members' clocks restart, so the run has no time triggers. An
-  // advance ends where a round completes: an in-situ trainer (nn::with_training) then takes
-  // its steps right after each round, wherever the loop's chunks end.
-  void advance(std::int64_t steps, double /*until*/) override {
-    if (!m_started && !finished()) start_round();  // a fresh run's first round
-    for (std::int64_t taken = 0; taken < steps && !finished();) {
-      const std::int64_t next = m_recorded * m_m.every;
-      const std::int64_t n = std::min(steps - taken, next - m_round_step);
-      if (m_solver) m_solver->step(n);  // none: idle in the last round
-      m_round_step += n;
-      taken += n;
-      if (m_round_step < next) continue;
-      record();
-      if (m_recorded < m_m.frames) continue;
-      complete_round();
-      m_begin += round_size();
-      if (!finished()) start_round();
-      return;
-    }
-  }
+  // `until` is not used: the members' clocks restart, so the run has no time triggers.
+  void advance(std::int64_t steps, double /*until*/) override { m_rounds.advance(steps, *this); }
   void synchronize() override {
-    if (m_solver) m_solver->synchronize();
+    for (const auto& solver : m_solvers) solver->synchronize();
   }
 
   void save(io::StateWriter& out) const override {
-    out.put("ensemble/member", m_begin);
+    m_rounds.save(out);
     out.put("ensemble/recorded", m_recorded);
     out.put("ensemble/fluid_steps", m_fluid_steps);
-    out.put("ensemble/round_step", m_round_step);
-    if (finished() || !m_solver) return;
-    m_solver->save(out);
-    out.put("ensemble/record", m_record.to_host(0, std::size_t(m_recorded * m_m.plane())));
+    if (finished()) return;
+    for (std::size_t k = 0; k < m_solvers.size(); ++k)
+      out.under(loop::Rounds::slot_prefix(std::int64_t(k)), [&] {
+        m_solvers[k]->save(out);
+        out.put("ensemble/record",
+                m_record->to_host(k * frames_size(), std::size_t(m_recorded * m_m.plane())));
+      });
   }
   void load(const io::StateReader& in) override {
-    m_begin = in.get_int("ensemble/member");
+    m_rounds.load(in);
     m_recorded = in.get_int("ensemble/recorded");
     m_fluid_steps = in.get_double("ensemble/fluid_steps");
-    m_solver.reset();
-    m_started = !finished();
+    m_solvers.clear();
     if (finished()) return;
-    if (member() < m_m.count()) {
-      m_solver = make_solver(m_backend, m_lattices[std::size_t(member())].config);
-      m_solver->load(in);
+    make_members();
+    for (std::size_t k = 0; k < m_solvers.size(); ++k) {
+      const io::StateReader member = m_rounds.member_state(in, m_rounds.first() + std::int64_t(k));
+      m_solvers[k]->load(member);
       std::vector<double> h(std::size_t(m_recorded * m_m.plane()));
-      in.get("ensemble/record", h.data(), h.size());
-      m_record.from_host(h, 0);
+      member.get("ensemble/record", h.data(), h.size());
+      m_record->from_host(h, k * frames_size());
     }
-    // Checkpoints from before rounds lack it: one rank, the member's steps.
-    m_round_step =
-        in.has("ensemble/round_step") ? in.get_int("ensemble/round_step") : m_solver->steps_done();
   }
 
   // timing.solver_s: the loop's "advance" phase (the frames' recording and writing included);
@@ -265,8 +250,7 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
     const double seconds = timers.seconds("advance");
     const LatticeUnits& u = m_lattices.front().units;
     const auto [re_min, re_max] = std::minmax_element(m_m.reynolds.begin(), m_m.reynolds.end());
-    const std::int64_t member_steps =
-        m_begin * m_m.steps + (finished() ? 0 : round_size() * m_round_step);
+    const std::int64_t member_steps = m_rounds.member_units(m_m.steps, m_rounds.round_step());
     sum.set("lattice.cells_x", m_m.nx);
     sum.set("lattice.cells_y", m_m.ny);
     sum.set("lattice.dx_m", u.dx);
@@ -285,43 +269,62 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
   }
 
  private:
-  // This rank's member of the round (past the last: none), and the round's member count.
-  std::int64_t member() const { return m_begin + m_comm.rank(); }
-  std::int64_t round_size() const {
-    return std::min<std::int64_t>(m_comm.size(), m_m.count() - m_begin);
-  }
-  const LatticeUnits& units() const { return m_lattices[std::size_t(member())].units; }
+  // A member's frames [frame][y][x] in the record.
+  std::size_t frames_size() const { return std::size_t(m_m.frames * m_m.plane()); }
 
-  // This rank's member's solver from rest (if it has one), and the frames at step 0.
-  void start_round() {
-    m_started = true;
-    m_solver.reset();
-    m_recorded = m_round_step = 0;
-    if (member() < m_m.count()) {
-      const CaseLattice& l = m_lattices[std::size_t(member())];
-      m_solver = make_solver(m_backend, l.config);
-      spdlog::info("lbm ensemble: member {} of {}, Re {:.4g} (tau {:.4f})", member() + 1,
-                   m_m.count(), l.reynolds, l.units.tau);
+  // This rank's members' solvers from rest and their record (none past the last member).
+  void make_members() {
+    m_solvers.clear();
+    const std::size_t record = std::size_t(m_rounds.held()) * frames_size();
+    if (record > 0 && (!m_record || m_record->size() != record))
+      m_record = std::make_unique<core::BackendArray<double>>(m_backend, record);
+    for (std::int64_t i = m_rounds.first(); i < m_rounds.first() + m_rounds.held(); ++i)
+      m_solvers.push_back(make_solver(m_backend, m_lattices[std::size_t(i)].config));
+  }
+
+  // This rank's members from rest, and their frames at step 0.
+  void start_round() override {
+    make_members();
+    for (std::int64_t i = m_rounds.first(); i < m_rounds.first() + m_rounds.held(); ++i) {
+      const CaseLattice& l = m_lattices[std::size_t(i)];
+      spdlog::info("lbm ensemble: member {} of {}, Re {:.4g} (tau {:.4f})", i + 1, m_m.count(),
+                   l.reynolds, l.units.tau);
     }
+    m_recorded = 0;
     record();
   }
+  // To the next frame at most.
+  std::int64_t take(std::int64_t most) override {
+    const std::int64_t n = std::min(most, m_recorded * m_m.every - m_rounds.round_step());
+    for (const auto& solver : m_solvers) solver->step(n);
+    return n;
+  }
+  bool reached() override {
+    if (m_rounds.round_step() < m_recorded * m_m.every) return false;
+    record();
+    return m_recorded == m_m.frames;
+  }
 
-  // The frame in 1/s into the record, where the solver's state lives (one kernel, no host
-  // copy); the host's copy only for the file's frames of the first member (rank 0's).
+  // Each member's frame in 1/s into the record, where the solver's state lives (one kernel, no
+  // host copy); the host's copy only for the file's frames of the first member (rank 0's).
   void record() {
-    if (m_solver) {
-      const std::size_t plane = std::size_t(m_m.plane()), first = std::size_t(m_recorded) * plane;
-      m_solver->vorticity_into(m_record.data() + first, units().dt);
-      if (member() == 0 && m_write)
-        m_out->first_member_frame(m_record.to_host(first, plane).data(), m_recorded, step());
+    const std::size_t plane = std::size_t(m_m.plane());
+    for (std::size_t k = 0; k < m_solvers.size(); ++k) {
+      const std::int64_t member = m_rounds.first() + std::int64_t(k);
+      const std::size_t at = k * frames_size() + std::size_t(m_recorded) * plane;
+      m_solvers[k]->vorticity_into(m_record->data() + at, m_lattices[std::size_t(member)].units.dt);
+      if (member == 0 && m_write)
+        m_out->first_member_frame(m_record->to_host(at, plane).data(), m_recorded,
+                                  m_rounds.steps());
     }
     ++m_recorded;
   }
 
   // The round's members complete: their fluid cell updates (every rank adds all, in member
   // order), their trajectories into rank 0's file and to the sink, in member order.
-  void complete_round() {
-    for (std::int64_t i = m_begin; i < m_begin + round_size(); ++i) {
+  void complete_round() override {
+    const loop::Round r = m_rounds.round();
+    for (std::int64_t i = r.begin; i < r.begin + r.size; ++i) {
       const LatticeConfig& l = m_lattices[std::size_t(i)].config;
       const double fluid =
           double(m_m.plane()) - double(std::count_if(l.solid.begin(), l.solid.end(),
@@ -329,39 +332,24 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
       m_fluid_steps += fluid * double(m_m.steps);
     }
     if (m_write) write_round();
-    if (m_sink) hand_over();
+    if (m_sink)
+      m_rounds.hand_over(*m_sink, m_solvers.empty() ? nullptr : m_record.get(), frames_size());
   }
 
   // Rank 0 appends the round's trajectories, gathered from their ranks (collective).
   void write_round() {
-    if (m_comm.size() == 1) {
-      m_out->append(m_record.to_host().data(), m_begin);
-      return;
-    }
-    const auto all = m_comm.gather(m_solver ? m_record.to_host() : std::vector<double>(), 0);
+    const std::vector<double> mine = m_solvers.empty()
+                                         ? std::vector<double>()
+                                         : m_record->to_host(0, m_solvers.size() * frames_size());
+    const loop::Round r = m_rounds.round();
+    const auto append = [&](const std::vector<double>& held, int q) {
+      for (std::int64_t b = 0; b < r.held(q); ++b)
+        m_out->append(held.data() + std::size_t(b) * frames_size(), r.first(q) + b);
+    };
+    if (m_comm.size() == 1) return append(mine, 0);
+    const auto all = m_comm.gather(mine, 0);
     if (!m_comm.root()) return;
-    for (std::int64_t q = 0; q < round_size(); ++q)
-      m_out->append(all[std::size_t(q)].data(), m_begin + q);
-  }
-
-  // The round's trajectories to the sink, in member order, this rank's where the solver's
-  // memory holds it. Across ranks every rank's sink gets every trajectory (data-parallel
-  // training holds them all): each is broadcast from its rank through host memory (collective).
-  void hand_over() {
-    for (std::int64_t q = 0; q < round_size(); ++q) {
-      const int owner = int(q);
-      if (owner == m_comm.rank()) {
-        if (m_comm.size() > 1) {
-          std::vector<double> h = m_record.to_host();
-          m_comm.broadcast(h.data(), h.size() * sizeof(double), owner);
-        }
-        m_sink->add(m_begin + q, {m_record.data(), m_record.backend()});
-        continue;
-      }
-      std::vector<double> h(m_record.size());
-      m_comm.broadcast(h.data(), h.size() * sizeof(double), owner);
-      m_sink->add(m_begin + q, {h.data(), core::Backend::Cpu});
-    }
+    for (int q = 0; q < r.ranks; ++q) append(all[std::size_t(q)], q);
   }
 
   core::Backend m_backend;
@@ -369,15 +357,13 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
   std::vector<CaseLattice> m_lattices;  // one per member
   std::unique_ptr<Output> m_out;        // rank 0's; null on the other ranks
   core::Comm& m_comm;
-  std::unique_ptr<Solver> m_solver;  // this rank's member's (null: none this round, or before)
-  // Its frames [frame][y][x], 1/s, in the solver's backend memory (read there by an in-situ
-  // trainer; copied to the host for the file and checkpoints).
-  core::BackendArray<double> m_record;
-  std::int64_t m_begin = 0;       // the round's first member
-  std::int64_t m_recorded = 0;    // frames each member of the round has recorded
-  std::int64_t m_round_step = 0;  // steps the round has taken
-  bool m_started = false;         // a round has begun (a fresh run begins its first in advance())
-  double m_fluid_steps = 0;       // fluid cell updates of the completed members
+  loop::Rounds m_rounds;
+  std::vector<std::unique_ptr<Solver>> m_solvers;  // this rank's members' in the round
+  // Their frames [member][frame][y][x], 1/s, in the solvers' backend memory (read there by an
+  // in-situ trainer; copied to the host for the file and checkpoints).
+  std::unique_ptr<core::BackendArray<double>> m_record;
+  std::int64_t m_recorded = 0;  // frames each member of the round has recorded
+  double m_fluid_steps = 0;     // fluid cell updates of the completed members
   loop::SampleSink* m_sink = nullptr;
   bool m_write = true;
 };
@@ -412,7 +398,8 @@ const loop::Kind& ensemble_kind() {
                             plan_ensemble,
                             "solver",
                             samples_of,
-                            /*splits_across_ranks=*/true};
+                            /*splits_across_ranks=*/true,
+                            /*restarts_on_other_ranks=*/true};
   return k;
 }
 

@@ -15,6 +15,7 @@
 #include "twinsim/core/Statistics.hpp"
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/RunDirectory.hpp"
+#include "twinsim/loop/Rounds.hpp"
 #include "twinsim/md/Case.hpp"
 
 namespace twinsim::md {
@@ -147,95 +148,80 @@ struct Row {
   }
 };
 
-// The members as the loop's stepper, in rounds: across P MPI ranks (core::world()) round k runs
-// members kP .. kP + P - 1 at once, rank r member kP + r, each an undivided md Simulation
-// (ensemble parallelism: a member's box is not split); a rank without a member in the last round
-// only counts its steps. Every member takes md.steps steps, so the ranks stay in step. One rank:
-// the members one after another. step() counts the rounds' steps (round k's step s is step
-// k x md.steps + s; one rank: member steps), time() is the round's clock. At a round's end every
-// rank gets every member's row (in member order); rank 0 writes the table. A checkpoint holds the
-// completed members' rows, the round, this rank's member's engine and its thermo rows so far
-// (each rank its own file: restarts on the same rank count). The case must outlive the stepper
-// (the run's does).
-class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
+// The members as the loop's stepper, in rounds (loop::Rounds): across P MPI ranks
+// (core::world()) round k runs members kP .. kP + P - 1 at once, rank r member kP + r, each an
+// undivided md Simulation (ensemble parallelism: a member's box is not split); a rank without a
+// member in the last round only counts its steps. Every member takes md.steps steps, so the
+// ranks stay in step. One rank: the members one after another. step() counts the rounds' steps
+// (one rank: member steps), time() is the round's clock. At a round's end every rank gets every
+// member's row (in member order); rank 0 writes the table. A checkpoint holds the completed
+// members' rows, the round, this rank's members' engines and their thermo rows so far; a restart
+// on another rank count deals the round in flight out again (a rank may then run several members
+// at once, or none). The case must outlive the stepper (the run's does).
+class EnsembleStepper final : public loop::Stepper,
+                              public loop::SampleSource,
+                              private loop::RoundWork {
  public:
   // file: rank 0's output; null on the other ranks.
   EnsembleStepper(core::Backend backend, const io::Case& c, io::H5File* file)
-      : m_backend(backend), m_case(c), m_m(c), m_file(file), m_comm(core::world()) {}
+      : m_backend(backend),
+        m_case(c),
+        m_m(c),
+        m_file(file),
+        m_rounds(m_m.count(), 1, m_m.steps,
+                 {"ensemble/member", "ensemble/round_step", "ensemble/steps",
+                  "ensemble/round_members", "ensemble/round_width", "md/step"}) {}
 
   void set_sink(loop::SampleSink* sink, bool write) override {
     m_sink = sink;
     m_write = write;
   }
 
-  std::int64_t step() const override {
-    return m_begin / m_comm.size() * m_m.steps + (finished() ? 0 : m_round_step);
-  }
+  std::int64_t step() const override { return m_rounds.steps(); }
   double time() const override {
-    return finished() ? 0.0 : double(m_round_step) * m_case.get_float("md.dt");
+    return finished() ? 0.0 : double(m_rounds.round_step()) * m_case.get_float("md.dt");
   }
-  bool finished() const override { return m_begin >= m_m.count(); }
-  loop::Position position() const override {
-    const std::int64_t rounds = (m_m.count() + m_comm.size() - 1) / m_comm.size();
-    return {step(), rounds * m_m.steps, m_comm.size() > 1 ? "round steps" : "member steps"};
-  }
+  bool finished() const override { return m_rounds.finished(); }
+  loop::Position position() const override { return m_rounds.position(); }
 
-  // `until` is not used: the members' clocks restart. An advance ends where a round
-  // completes, so an in-situ trainer takes its steps right after each round.
-  void advance(std::int64_t steps, double /*until*/) override {
-    if (!m_started && !finished()) start_round();
-    for (std::int64_t taken = 0; taken < steps && !finished();) {
-      const std::int64_t now = m_round_step;
-      const std::int64_t next = std::min(m_m.steps, (now / m_m.every + 1) * m_m.every);
-      const std::int64_t n = std::min(steps - taken, next - now);
-      if (m_sim) m_sim->run(n);  // none: idle in the last round
-      m_round_step += n;
-      taken += n;
-      if (m_round_step < next) continue;
-      if (m_sim) sample();
-      if (m_round_step < m_m.steps) continue;
-      complete_round();
-      m_begin += round_size();
-      if (!finished()) start_round();
-      return;
-    }
-  }
+  // `until` is not used: the members' clocks restart.
+  void advance(std::int64_t steps, double /*until*/) override { m_rounds.advance(steps, *this); }
 
   void save(io::StateWriter& out) const override {
-    out.put("ensemble/member", m_begin);
+    m_rounds.save(out);
     out.put("ensemble/rows", m_rows);
-    out.put("ensemble/round_step", m_round_step);
-    if (finished() || !m_sim) return;
-    save_state(*m_sim, out);
-    out.put("ensemble/pressure", m_p);
-    out.put("ensemble/energy", m_u);
-    out.put("ensemble/temperature", m_t);
+    if (finished()) return;
+    for (std::size_t k = 0; k < m_members.size(); ++k)
+      out.under(loop::Rounds::slot_prefix(std::int64_t(k)), [&] {
+        const Member& m = m_members[k];
+        save_state(*m.sim, out);
+        out.put("ensemble/pressure", m.p);
+        out.put("ensemble/energy", m.u);
+        out.put("ensemble/temperature", m.t);
+      });
   }
   void load(const io::StateReader& in) override {
-    m_begin = in.get_int("ensemble/member");
+    m_rounds.load(in);
     m_rows = in.get<double>("ensemble/rows");
-    m_sim.reset();
     if (m_write) write_table();  // drops the members completed after the checkpoint
-    m_started = !finished();
+    m_members.clear();
     if (finished()) return;
-    start_member();
-    if (m_sim) {
-      load_state(*m_sim, in);
-      m_p = in.get<double>("ensemble/pressure");
-      m_u = in.get<double>("ensemble/energy");
-      m_t = in.get<double>("ensemble/temperature");
+    start_members();
+    for (std::size_t k = 0; k < m_members.size(); ++k) {
+      const io::StateReader state = m_rounds.member_state(in, m_members[k].index);
+      Member& m = m_members[k];
+      load_state(*m.sim, state);
+      m.p = state.get<double>("ensemble/pressure");
+      m.u = state.get<double>("ensemble/energy");
+      m.t = state.get<double>("ensemble/temperature");
     }
-    // Checkpoints from before rounds lack it: one rank, the member's steps.
-    m_round_step =
-        in.has("ensemble/round_step") ? in.get_int("ensemble/round_step") : m_sim->step();
   }
 
   // timing.solver_s: the loop's "advance" phase; timing.sample_steps_per_s: member steps per
   // second, over every rank.
   void summarize(io::Summary& sum, const core::Timers& timers) const override {
     const double seconds = timers.seconds("advance");
-    const std::int64_t member_steps =
-        m_begin * m_m.steps + (finished() ? 0 : round_size() * m_round_step);
+    const std::int64_t member_steps = m_rounds.member_units(m_m.steps, m_rounds.round_step());
     sum.set("units", k_units);
     sum.set("atoms", m_atoms);
     sum.set("ensemble.members", m_m.count());
@@ -250,74 +236,85 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
   }
 
  private:
-  // This rank's member of the round (past the last: none), and the round's member count.
-  std::int64_t member() const { return m_begin + m_comm.rank(); }
-  std::int64_t round_size() const {
-    return std::min<std::int64_t>(m_comm.size(), m_m.count() - m_begin);
+  // One of this rank's members of the round: its engine and its sampled thermo rows.
+  struct Member {
+    std::int64_t index = 0;
+    std::unique_ptr<Simulation> sim;
+    std::vector<double> p, u, t;  // pressure, U/N, temperature
+  };
+
+  // The round from its start: this rank's members' engines and their thermo rows at step 0.
+  void start_round() override {
+    start_members();
+    for (Member& m : m_members) sample(m);
+  }
+  // To the next thermo row at most.
+  std::int64_t take(std::int64_t most) override {
+    const std::int64_t now = m_rounds.round_step();
+    const std::int64_t next = std::min(m_m.steps, (now / m_m.every + 1) * m_m.every);
+    const std::int64_t n = std::min(most, next - now);
+    for (Member& m : m_members) m.sim->run(n);
+    return n;
+  }
+  bool reached() override {
+    const std::int64_t now = m_rounds.round_step();
+    if (now % m_m.every != 0 && now != m_m.steps) return false;
+    for (Member& m : m_members) sample(m);
+    return now == m_m.steps;
   }
 
-  // The round from its start: this rank's member's engine and its thermo row at step 0.
-  void start_round() {
-    m_started = true;
-    m_round_step = 0;
-    start_member();
-    if (m_sim) sample();
-  }
-
-  // This rank's member's engine at its start (none past the last member).
-  void start_member() {
-    m_sim.reset();
-    m_p.clear();
-    m_u.clear();
-    m_t.clear();
-    if (member() >= m_m.count()) return;
-    const StatePoint at = m_m.at(member());
-    Start start = start_of(m_case, at);
-    m_atoms = std::int64_t(start.initial.position.size() / 3);
-    m_sim = make_simulation(m_backend, start.settings, start.initial);
-    spdlog::info("md ensemble: member {} of {}, density {} sigma^-3, temperature {} epsilon/k_B",
-                 member() + 1, m_m.count(), at.density, at.temperature);
+  // This rank's members' engines at their start (none past the last member).
+  void start_members() {
+    m_members.clear();
+    for (std::int64_t i = m_rounds.first(); i < m_rounds.first() + m_rounds.held(); ++i) {
+      const StatePoint at = m_m.at(i);
+      Start start = start_of(m_case, at);
+      m_atoms = std::int64_t(start.initial.position.size() / 3);
+      m_members.push_back(
+          {i, make_simulation(m_backend, start.settings, start.initial), {}, {}, {}});
+      spdlog::info("md ensemble: member {} of {}, density {} sigma^-3, temperature {} epsilon/k_B",
+                   i + 1, m_m.count(), at.density, at.temperature);
+    }
   }
 
   // A thermo row; rows after md.equilibrate (and after step 0) are sampled, as the md run's
   // summary takes them.
-  void sample() {
-    const Thermo t = m_sim->thermo();
+  void sample(Member& m) {
+    const Thermo t = m.sim->thermo();
     const double n = double(t.atoms);
     if (!std::isfinite(t.potential) || !std::isfinite(t.pressure))
       throw core::Error(fmt::format(
           "md ensemble member {} (density {}, temperature {}): step {}: the energy or pressure "
           "is not finite (time step md.dt too large, or particles overlapping)",
-          member(), m_m.at(member()).density, m_m.at(member()).temperature, t.step));
+          m.index, m_m.at(m.index).density, m_m.at(m.index).temperature, t.step));
     if (t.step == 0 || t.step <= m_m.equilibrate) return;
-    m_p.push_back(t.pressure);
-    m_u.push_back(t.potential / n);
-    m_t.push_back(t.temperature);
+    m.p.push_back(t.pressure);
+    m.u.push_back(t.potential / n);
+    m.t.push_back(t.temperature);
   }
 
-  // The round's members' rows, each broadcast from its rank (collective; one rank: its own),
-  // added in member order on every rank; rank 0 writes the table; every row to the sink.
-  void complete_round() {
+  // The round's members' rows, every rank's shared (collective; one rank: its own), added in
+  // member order on every rank; rank 0 writes the table; every row to the sink.
+  void complete_round() override {
     std::vector<double> mine;
-    if (m_sim) {
-      const StatePoint at = m_m.at(member());
+    for (const Member& m : m_members) {
+      const StatePoint at = m_m.at(m.index);
       const Row row{
-          at.density,      at.temperature,         core::mean(m_p), core::block_error(m_p),
-          core::mean(m_u), core::block_error(m_u), core::mean(m_t), double(m_p.size())};
+          at.density,      at.temperature,         core::mean(m.p), core::block_error(m.p),
+          core::mean(m.u), core::block_error(m.u), core::mean(m.t), double(m.p.size())};
       spdlog::info("md ensemble: member {}: pressure {:.5g}, U/N {:.5g}, T {:.4g} ({} rows)",
-                   member() + 1, row.pressure, row.energy, row.temperature_mean, m_p.size());
-      mine = row.values();
+                   m.index + 1, row.pressure, row.energy, row.temperature_mean, m.p.size());
+      const std::vector<double> values = row.values();
+      mine.insert(mine.end(), values.begin(), values.end());
     }
     const std::size_t first = m_rows.size();
-    for (std::int64_t q = 0; q < round_size(); ++q) {
-      std::vector<double> v = q == m_comm.rank() ? mine : std::vector<double>(Row::k_size);
-      if (m_comm.size() > 1) m_comm.broadcast(v.data(), v.size() * sizeof(double), int(q));
-      m_rows.insert(m_rows.end(), v.begin(), v.end());
-    }
+    const std::vector<double> round = m_rounds.share(mine, Row::k_size);
+    m_rows.insert(m_rows.end(), round.begin(), round.end());
     if (m_write) write_table();
     if (!m_sink) return;
-    for (std::int64_t q = 0; q < round_size(); ++q)
-      m_sink->add(m_begin + q, {Row::from(m_rows.data() + first + q * Row::k_size).sample().data(),
+    const loop::Round r = m_rounds.round();
+    for (std::int64_t q = 0; q < r.size; ++q)
+      m_sink->add(r.begin + q, {Row::from(m_rows.data() + first + q * Row::k_size).sample().data(),
                                 core::Backend::Cpu});
   }
 
@@ -352,14 +349,10 @@ class EnsembleStepper final : public loop::Stepper, public loop::SampleSource {
   const io::Case& m_case;
   Members m_m;
   io::H5File* m_file;  // rank 0's; null on the other ranks
-  core::Comm& m_comm;
-  std::unique_ptr<Simulation> m_sim;  // this rank's member's (null: none this round, or before)
+  loop::Rounds m_rounds;
+  std::vector<Member> m_members;  // this rank's in the round (none: idle, or before the first)
   std::int64_t m_atoms = 0;
-  std::vector<double> m_p, m_u, m_t;  // its sampled rows: pressure, U/N, temperature
-  std::vector<double> m_rows;         // the completed members' Rows
-  std::int64_t m_begin = 0;           // the round's first member
-  std::int64_t m_round_step = 0;      // steps the round has taken
-  bool m_started = false;  // a round has begun (a fresh run begins its first in advance())
+  std::vector<double> m_rows;  // the completed members' Rows
   loop::SampleSink* m_sink = nullptr;
   bool m_write = true;
 };
@@ -384,7 +377,8 @@ const loop::Kind& ensemble_kind() {
                             plan_ensemble,
                             "solver",
                             samples_of,
-                            /*splits_across_ranks=*/true};
+                            /*splits_across_ranks=*/true,
+                            /*restarts_on_other_ranks=*/true};
   return k;
 }
 

@@ -13,14 +13,14 @@
 // advance_cfl_to does) and appends its samples once it has recorded every snapshot. The loop
 // owns checkpoints, stop signals, progress and timers; where its chunks end changes nothing.
 //
-// Across MPI ranks (core::world()) the batches are dealt out in rounds: in a round of P ranks,
-// rank r runs the batch that one rank would run P * round + r-th, all in step (fixed steps: every
-// batch takes the same steps; a rank without a batch in the last round counts them idle), and
-// at the round's end rank 0 gathers the batches' records and appends them in sample order. Each
-// batch holds the same samples as on one rank, so the dataset is bit for bit the same. A restart
-// on another rank count deals the round in flight out again, in contiguous parts of its samples
-// (GeneratorState::round_samples, round_width), and the rounds after it as usual: bit for bit on
-// the CPU, where a sample's transforms do not depend on its batch-mates.
+// Across MPI ranks (core::world()) the batches are dealt out in rounds (loop::Rounds): in a
+// round of P ranks, rank r runs the batch that one rank would run P * round + r-th, all in step
+// (fixed steps: every batch takes the same steps; a rank without a batch in the last round
+// counts them idle), and at the round's end rank 0 gathers the batches' records and appends them
+// in sample order. Each batch holds the same samples as on one rank, so the dataset is bit for
+// bit the same. A restart on another rank count deals the round in flight out again, in
+// contiguous parts of its samples, and the rounds after it as usual: bit for bit on the CPU,
+// where a sample's transforms do not depend on its batch-mates.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -41,6 +41,7 @@
 #include "twinsim/io/Hdf5.hpp"
 #include "twinsim/io/RunDirectory.hpp"
 #include "twinsim/io/Xdmf.hpp"
+#include "twinsim/loop/Rounds.hpp"
 #include "twinsim/spectral/Analysis.hpp"
 #include "twinsim/spectral/Case.hpp"
 #include "twinsim/spectral/Run.hpp"
@@ -250,28 +251,21 @@ class Dataset {
   std::optional<io::XdmfWriter> m_xdmf;
 };
 
-// Where the generator stands, and every figure summary.json is computed from; with the
-// solver's state and the batch's record, what a checkpoint holds.
+// Where the round's batch stands (the rounds themselves: loop::Rounds), and every figure
+// summary.json is computed from; with the rounds, the solver's state and the batch's record,
+// what a checkpoint holds.
 struct GeneratorState {
-  std::int64_t begin = 0;                         // the current batch's first sample (of this run)
-  std::int64_t recorded = 0;                      // snapshots the current batch has recorded
-  std::int64_t batch_step = 0;                    // steps the current batch has taken
-  double target = 0;                              // adaptive steps: the time of the next snapshot
-  std::int64_t batch_steps = 0, total_steps = 0;  // steps of batches; of samples
+  std::int64_t recorded = 0;     // snapshots the current batch has recorded
+  double target = 0;             // adaptive steps: the time of the next snapshot
+  std::int64_t total_steps = 0;  // steps of samples
   double dt_min = 0, dt_max = 0, tg_error = 0;
   // Per sample energy and enstrophy of the first and the last frame, summed in sample order.
   double e0 = 0, e1 = 0, z0 = 0, z1 = 0;
-  // A round dealt out again by a restart on another rank count: its samples, and those of each
-  // rank (contiguous); 0: a round as the rank count deals it (ranks x batch, cut at the end).
-  std::int64_t round_samples = 0, round_width = 0;
 
   template <class Self, class F>
   static void each(Self& s, F f) {
-    f("begin", s.begin);
     f("recorded", s.recorded);
-    f("batch_step", s.batch_step);
     f("target", s.target);
-    f("batch_steps", s.batch_steps);
     f("total_steps", s.total_steps);
     f("dt_min", s.dt_min);
     f("dt_max", s.dt_max);
@@ -284,23 +278,18 @@ struct GeneratorState {
   void save(io::StateWriter& w) const {
     each(*this,
          [&](const char* name, const auto& v) { w.put(std::string("generator/") + name, v); });
-    w.put("generator/round_samples", round_samples);
-    w.put("generator/round_width", round_width);
   }
   void load(const io::StateReader& r) {
     each(*this, [&](const char* name, auto& v) { r.get(std::string("generator/") + name, &v, 1); });
-    // Checkpoints from before rounds were dealt out again have neither: a usual round.
-    round_samples = r.has("generator/round_samples") ? r.get_int("generator/round_samples") : 0;
-    round_width = r.has("generator/round_width") ? r.get_int("generator/round_width") : 0;
   }
 };
 
-// The ensemble, batch after batch, as the loop's stepper. step() counts batch steps over the
-// whole run (a step of a batch of B samples is one step), time() is the current batch's clock.
-// Initial fields need no random-number state in a checkpoint: a sample's field is a pure
-// function of its seed.
+// The ensemble, batch after batch, as the loop's stepper, in rounds (loop::Rounds: a round of P
+// ranks holds P batches). step() counts batch steps over the whole run (a step of a batch of B
+// samples is one step), time() is the current batch's clock. Initial fields need no
+// random-number state in a checkpoint: a sample's field is a pure function of its seed.
 template <class Real>
-class Generator : public loop::Stepper, public loop::SampleSource {
+class Generator : public loop::Stepper, public loop::SampleSource, private loop::RoundWork {
  public:
   // dataset: rank 0's; null on the other ranks.
   Generator(core::Backend backend, Settings2D settings, std::unique_ptr<Dataset<Real>> dataset)
@@ -309,6 +298,9 @@ class Generator : public loop::Stepper, public loop::SampleSource {
         m_layout(m_s),
         m_out(std::move(dataset)),
         m_comm(core::world()),
+        m_rounds(m_s.samples, m_s.solver.batch, 0,
+                 {"generator/begin", "generator/batch_step", "generator/batch_steps",
+                  "generator/round_samples", "generator/round_width", ""}),
         m_flow{m_s.solver.lx, m_s.solver.ly, m_s.solver.nu, m_s.u0, m_s.mode} {
     m_g.dt_min = m_s.solver.dt;
   }
@@ -318,53 +310,24 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     m_write = write;
   }
 
-  std::int64_t step() const override { return m_g.batch_steps; }
+  std::int64_t step() const override { return m_rounds.steps(); }
   double time() const override { return m_solver ? m_solver->time() : 0.0; }
-  bool finished() const override { return m_g.begin >= m_s.samples; }
+  bool finished() const override { return m_rounds.finished(); }
 
   // `until` is not used: the batches' clocks restart, so the loop is given no time triggers;
-  // snapshots are reached by the generator itself. An advance ends where a round completes: an
-  // in-situ trainer (nn::with_training) then takes its steps right after each round, wherever
-  // the loop's chunks end.
-  void advance(std::int64_t steps, double /*until*/) override {
-    if (!m_started) start_round();  // a fresh run's first round
-    const bool adaptive = m_s.cfl > 0;  // one rank only (make_run_2d)
-    for (std::int64_t taken = 0; taken < steps && !finished();) {
-      std::int64_t n;
-      if (adaptive) {
-        n = m_solver->advance_cfl_to(m_g.target, m_s.cfl, steps - taken);
-      } else {
-        n = std::min(steps - taken, m_g.recorded * m_s.steps_per_snapshot - m_g.batch_step);
-        if (m_solver) m_solver->advance(n);  // none: idle in the last round
-      }
-      taken += n;
-      m_g.batch_step += n;
-      m_g.batch_steps += n;
-      m_g.total_steps += n * round_size();
-      const bool at_snapshot = adaptive ? m_solver->time() == m_g.target
-                                        : m_g.batch_step == m_g.recorded * m_s.steps_per_snapshot;
-      if (!at_snapshot) continue;
-      record_snapshot();
-      if (m_g.recorded < std::int64_t(m_layout.frames)) continue;
-      append_round();
-      m_g.begin += round_size();
-      m_g.round_samples = m_g.round_width = 0;
-      if (!finished()) start_round();
-      return;
-    }
-  }
+  // snapshots are reached by the generator itself.
+  void advance(std::int64_t steps, double /*until*/) override { m_rounds.advance(steps, *this); }
 
   // In sample-snapshots: adaptive runs do not know their step count in advance.
   loop::Position position() const override {
     const std::int64_t total = m_s.samples * m_s.snapshots;
-    if (finished()) return {total, total, "sample-snapshots"};
-    const std::int64_t done =
-        m_g.begin * m_s.snapshots + round_size() * std::max<std::int64_t>(m_g.recorded - 1, 0);
-    return {done, total, "sample-snapshots"};
+    return {m_rounds.member_units(m_s.snapshots, std::max<std::int64_t>(m_g.recorded - 1, 0)),
+            total, "sample-snapshots"};
   }
 
   void save(io::StateWriter& out) const override {
     m_g.save(out);
+    m_rounds.save(out);
     if (finished() || !m_solver) return;
     save_state(m_solver->state(), out, "solver");
     if (!m_device) {
@@ -388,53 +351,37 @@ class Generator : public loop::Stepper, public loop::SampleSource {
   // again: each rank's samples, their modes and records so far from the ranks that held them.
   void load(const io::StateReader& in) override {
     m_g.load(in);
+    m_rounds.load(in);
     m_solver.reset();
     m_record.reset();
-    m_started = !finished();
-    if (finished()) return;
-    const std::vector<const io::StateReader*>& parts = in.parts();
-    // The writers' round: its samples and each writer's (their rank count's usual round, or one
-    // they had dealt out again themselves).
-    const std::int64_t old_width = width();
-    const std::int64_t old_round =
-        m_g.round_samples > 0 ? m_g.round_samples
-                              : std::min<std::int64_t>(std::int64_t(parts.size()) * old_width,
-                                                       m_s.samples - m_g.begin);
-    if (!parts.empty()) {
-      m_g.round_samples = old_round;
-      m_g.round_width = (old_round + m_comm.size() - 1) / m_comm.size();
-    }
-    if (batch_size() == 0) return;
+    if (finished() || m_rounds.held() == 0) return;
     make_batch();
-    if (parts.empty()) {
+    if (in.parts().empty()) {
       m_solver->set_state(load_state<Real>(in, "solver"));
       m_record->load(in, std::uint64_t(m_g.recorded));
     } else {
-      load_dealt_out_again(parts, old_round, old_width);
+      load_dealt_out_again(in.parts());
     }
     if (m_device) m_device->from_host(m_record->vorticity);
   }
 
   // The round in flight from the writers' files on another rank count: this rank's samples of
   // it, their modes and records so far, from the ranks that held them.
-  void load_dealt_out_again(const std::vector<const io::StateReader*>& parts,
-                            std::int64_t old_round, std::int64_t old_width) {
-    // Rank r of the writers held the round's samples [r w, r w + n_r): blocks of a
-    // [sample][values] array (io::split_again).
+  void load_dealt_out_again(const std::vector<const io::StateReader*>& parts) {
+    // Rank r of the writers held the round's samples [first(r), first(r) + held(r)), counted
+    // from the round's first: blocks of a [sample][values] array (io::split_again).
+    const loop::Round old = m_rounds.written();
     const auto held = [&](std::int64_t first, std::int64_t count, int values) {
       io::Block3 b;
-      b.begin = {0, int(first), 0};
-      b.end = {values, int(first + count), 1};
+      b.begin = {0, int(first - old.begin), 0};
+      b.end = {values, int(first - old.begin + count), 1};
       b.stored = {values, int(count), 1};
       return b;
     };
     const auto written = [&](int values) {
-      return [&, values](int r) {
-        const std::int64_t first = r * old_width;
-        return held(first, std::clamp<std::int64_t>(old_round - first, 0, old_width), values);
-      };
+      return [&, values](int r) { return held(old.first(r), old.held(r), values); };
     };
-    const std::int64_t first = batch_begin() - m_g.begin, count = batch_size();
+    const std::int64_t first = m_rounds.first(), count = m_rounds.held();
     SpectralState<Real> state = load_clock<Real>(*parts[0], "solver");
     state.modes = m_solver->state().modes;
     const int modes = int(state.modes.size() / std::size_t(count));
@@ -453,8 +400,8 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     parts[0]->get("batch/steps", r.steps.data(), r.steps.size());
     for (std::int64_t b = 0; b < count; ++b) {
       const std::int64_t sample = first + b;
-      parts[std::size_t(sample / old_width)]->get(
-          fmt::format("batch/vorticity_{}", sample % old_width),
+      parts[std::size_t(old.holder(sample))]->get(
+          fmt::format("batch/vorticity_{}", old.slot(sample)),
           r.vorticity.data() + b * r.frames * r.plane, std::uint64_t(m_g.recorded) * r.plane);
     }
   }
@@ -479,13 +426,13 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     sum.set("kinetic_energy.final_mean", m_g.e1 / n);
     sum.set("enstrophy.initial_mean", m_g.z0 / n);
     sum.set("enstrophy.final_mean", m_g.z1 / n);
-    sum.set("steps.batch_total", m_g.batch_steps);
+    sum.set("steps.batch_total", m_rounds.steps());
     if (m_s.cfl > 0) {
       sum.set("time_step.cfl", m_s.cfl);
       sum.set("time_step.min", m_g.dt_min);  // over the last step of each interval
       sum.set("time_step.max", m_g.dt_max);
     }
-    const double per_step = m_g.batch_steps > 0 ? seconds / double(m_g.batch_steps) : 0.0;
+    const double per_step = m_rounds.steps() > 0 ? seconds / double(m_rounds.steps()) : 0.0;
     const double rate = seconds > 0 ? double(m_g.total_steps) / seconds : 0.0;
     sum.set("timing.solver_s", seconds);
     sum.set("timing.batch_step_s", per_step);
@@ -493,7 +440,7 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     spdlog::info(
         "{} samples, {} batch steps in {:.3g} s: {:.3g} ms per batch step of {}, "
         "{:.3g} sample-steps/s",
-        m_s.samples, m_g.batch_steps, seconds, 1e3 * per_step, c.batch, rate);
+        m_s.samples, m_rounds.steps(), seconds, 1e3 * per_step, c.batch, rate);
     if (m_s.taylor_green()) {
       sum.set("taylor_green.max_relative_error", m_g.tg_error);
       spdlog::info("Taylor-Green: max |w - exact| / amplitude {:.3e}", m_g.tg_error);
@@ -503,17 +450,8 @@ class Generator : public loop::Stepper, public loop::SampleSource {
  private:
   // The first sample of this rank's batch in the current round, and how many it holds (the
   // last may hold fewer, a rank past the end none).
-  std::int64_t batch_begin() const { return m_g.begin + std::int64_t(m_comm.rank()) * width(); }
-  int batch_size() const {
-    return int(std::clamp<std::int64_t>(m_g.begin + round_size() - batch_begin(), 0, width()));
-  }
-  // Samples of the current round, over every rank, and the most a rank holds.
-  std::int64_t round_size() const {
-    if (m_g.round_samples > 0) return m_g.round_samples;
-    return std::min<std::int64_t>(std::int64_t(m_comm.size()) * m_s.solver.batch,
-                                  m_s.samples - m_g.begin);
-  }
-  std::int64_t width() const { return m_g.round_width > 0 ? m_g.round_width : m_s.solver.batch; }
+  std::int64_t batch_begin() const { return m_rounds.first(); }
+  int batch_size() const { return int(m_rounds.held()); }
 
   // The solver and the empty record of this rank's batch (with a sink, its frames in the
   // solver's memory too).
@@ -528,14 +466,13 @@ class Generator : public loop::Stepper, public loop::SampleSource {
           m_backend, std::size_t(bc.batch) * m_layout.frames * m_layout.plane);
   }
 
-  // The round at m_g.begin: this rank's batch (if any) from its initial fields, with its
-  // snapshot at t = 0.
-  void start_round() {
-    m_started = true;
+  // The round in flight: this rank's batch (if any) from its initial fields, with its snapshot
+  // at t = 0.
+  void start_round() override {
     m_solver.reset();
     m_record.reset();
     m_device.reset();
-    m_g.recorded = m_g.batch_step = 0;
+    m_g.recorded = 0;
     const std::int64_t first = batch_begin();
     const int count = batch_size();
     if (count > 0) {
@@ -553,8 +490,30 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     record_snapshot();
   }
 
+  // To the next snapshot at most (adaptive steps: landing on its time, one rank only,
+  // make_run_2d); a rank without a batch idles.
+  std::int64_t take(std::int64_t most) override {
+    std::int64_t n;
+    if (m_s.cfl > 0) {
+      n = m_solver->advance_cfl_to(m_g.target, m_s.cfl, most);
+    } else {
+      n = std::min(most, m_g.recorded * m_s.steps_per_snapshot - m_rounds.round_step());
+      if (m_solver) m_solver->advance(n);
+    }
+    m_g.total_steps += n * m_rounds.round().size;
+    return n;
+  }
+  bool reached() override {
+    const bool at_snapshot = m_s.cfl > 0
+                                 ? m_solver->time() == m_g.target
+                                 : m_rounds.round_step() == m_g.recorded * m_s.steps_per_snapshot;
+    if (!at_snapshot) return false;
+    record_snapshot();
+    return m_g.recorded == std::int64_t(m_layout.frames);
+  }
+
   // The finished round's samples, in sample order, appended by rank 0 (collective).
-  void append_round() {
+  void complete_round() override {
     const int root = 0;
     std::vector<Real> no_w;
     std::vector<double> no_d;
@@ -565,9 +524,10 @@ class Generator : public loop::Stepper, public loop::SampleSource {
     auto z = m_comm.gather(r ? r->enstrophy : no_d, root);
     auto spec = m_comm.gather(r ? r->spectrum : no_d, root);
     auto steps = m_comm.gather(r ? r->steps : no_i, root);
-    hand_over();
+    if (m_sink)
+      m_rounds.hand_over(*m_sink, m_device.get(), std::size_t(m_layout.frames * m_layout.plane));
     if (!m_comm.root()) return;
-    std::int64_t first = m_g.begin;
+    std::int64_t first = m_rounds.round().begin;
     for (std::size_t k = 0; k < e.size() && !e[k].empty(); ++k) {
       const BatchRecord<Real> batch(m_layout.frames, m_layout.plane, m_layout.shells,
                                     std::move(w[k]), std::move(e[k]), std::move(z[k]),
@@ -609,9 +569,9 @@ class Generator : public loop::Stepper, public loop::SampleSource {
       std::copy_n(spec.begin() + b * shells, shells,
                   r.spectrum.begin() + (std::size_t(b) * frames + k) * shells);
     }
-    r.steps[k] = m_g.batch_step;
+    r.steps[k] = m_rounds.round_step();
     if (batch_begin() == 0) {
-      if (m_write) m_out->add_first_sample_frame(w.data(), k, m_g.batch_step);
+      if (m_write) m_out->add_first_sample_frame(w.data(), k, m_rounds.round_step());
       if (m_s.taylor_green())
         m_g.tg_error =
             std::max(m_g.tg_error, taylor_green_error_2d(m_flow, w.data(), m_s.stored_nx,
@@ -638,39 +598,11 @@ class Generator : public loop::Stepper, public loop::SampleSource {
         here ? fmt::format("sample {} has a non-finite vorticity (enstrophy {})",
                            m_s.first + batch_begin() + (bad - enstrophy.begin()), *bad)
              : std::string("a sample on another MPI rank has a non-finite vorticity");
-    throw loop::Diverged(fmt::format("diverged at step {} (time {:.6g}, snapshot {}): {}; likely "
-                                     "cause: {}",
-                                     m_g.batch_steps, time(), m_g.recorded, where,
-                                     divergence_cause()),
-                         m_g.batch_steps);
-  }
-
-  // The finished round's trajectories to the sink (in-situ training), in sample order, this
-  // rank's where the solver's memory holds them. Across ranks every rank's sink gets every
-  // trajectory (data-parallel training holds them all): each batch is broadcast from its rank
-  // through host memory (collective).
-  void hand_over() {
-    if (!m_sink) return;
-    const std::size_t n = m_layout.frames * m_layout.plane;
-    for (int q = 0; q < m_comm.size(); ++q) {
-      const std::int64_t first = m_g.begin + q * width();
-      const std::int64_t count =
-          std::clamp<std::int64_t>(m_g.begin + round_size() - first, 0, width());
-      if (count == 0) break;
-      if (q == m_comm.rank()) {
-        if (m_comm.size() > 1) {
-          std::vector<Real> h = m_device->to_host();
-          m_comm.broadcast(h.data(), h.size() * sizeof(Real), q);
-        }
-        for (std::int64_t b = 0; b < count; ++b)
-          m_sink->add(first + b, {m_device->data() + std::size_t(b) * n, m_device->backend()});
-        continue;
-      }
-      std::vector<Real> h(std::size_t(count) * n);
-      m_comm.broadcast(h.data(), h.size() * sizeof(Real), q);
-      for (std::int64_t b = 0; b < count; ++b)
-        m_sink->add(first + b, {h.data() + std::size_t(b) * n, core::Backend::Cpu});
-    }
+    throw loop::Diverged(
+        fmt::format("diverged at step {} (time {:.6g}, snapshot {}): {}; likely "
+                    "cause: {}",
+                    m_rounds.steps(), time(), m_g.recorded, where, divergence_cause()),
+        m_rounds.steps());
   }
 
   // A finished batch's first and last energy and enstrophy into the summary's sums.
@@ -689,7 +621,7 @@ class Generator : public loop::Stepper, public loop::SampleSource {
   Layout m_layout;
   std::unique_ptr<Dataset<Real>> m_out;  // rank 0's; null on the others
   core::Comm& m_comm;
-  bool m_started = false;  // a round has begun (a fresh run begins its first in advance())
+  loop::Rounds m_rounds;
   TaylorGreen2D m_flow;  // the exact solution a Taylor-Green run is checked against
   GeneratorState m_g;
   std::unique_ptr<Vorticity2D<Real>> m_solver;  // this rank's batch (null: none this round)

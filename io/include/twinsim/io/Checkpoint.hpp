@@ -53,9 +53,24 @@ class StateWriter {
   void put(const std::string& name, double value) { put(name, &value, 1); }
   void put(const std::string& name, std::int64_t value) { put(name, &value, 1); }
   void put(const std::string& name, const std::string& value);
+  // The names put while `save()` runs start with `prefix`: one of several states of the same
+  // kind in one file (an ensemble rank's second member's solver under "slot_1/").
+  template <class F>
+  void under(const std::string& prefix, F save) {
+    const std::string outer = m_prefix;
+    m_prefix += prefix;
+    try {
+      save();
+    } catch (...) {
+      m_prefix = outer;
+      throw;
+    }
+    m_prefix = outer;
+  }
 
  private:
   H5File* m_file = nullptr;
+  std::string m_prefix;  // StateWriter::under
   std::optional<NonFinite> m_non_finite;
   std::vector<std::string> m_arrays;
   std::vector<std::int64_t> m_checksums;
@@ -77,10 +92,14 @@ class StateReader {
   // of every rank that wrote it, at its step, in rank order (parts()[r] is rank r's); a solver
   // whose state is split across ranks takes its part of the whole from them. Empty otherwise.
   const std::vector<const StateReader*>& parts() const { return m_parts; }
+  // The state a StateWriter::under(prefix) put, as a checkpoint of its own: its names without
+  // the prefix, no parts (an ensemble member's, as the rank that ran it wrote it).
+  StateReader under(const std::string& prefix) const;
 
  private:
   friend class Restart;
   const H5File* m_file;
+  std::string m_prefix;  // StateReader::under
   std::vector<const StateReader*> m_parts;
 };
 

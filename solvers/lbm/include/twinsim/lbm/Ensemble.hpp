@@ -10,8 +10,9 @@
 // frames are recorded in the solver's backend memory (Solver::vorticity_into) and handed over
 // there, so on the GPU they reach the trainer without a host copy.
 // Across MPI ranks the members run P at a time, one whole member per rank (ensemble
-// parallelism), every rank's sink gets every trajectory and rank 0 writes the file, bit for bit
-// the one-rank file. run.solver = "lbm_ensemble".
+// parallelism; loop::Rounds), every rank's sink gets every trajectory and rank 0 writes the
+// file, bit for bit the one-rank file; a restart on another rank count deals the round in flight
+// out again. run.solver = "lbm_ensemble".
 #include "twinsim/loop/Run.hpp"
 
 namespace twinsim::lbm {

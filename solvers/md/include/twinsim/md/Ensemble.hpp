@@ -9,8 +9,9 @@
 // md.temperature, each member's figures as its summary), so `twinsim train` and `twinsim
 // predict` read it as a table, and to a loop::SampleSink (in-situ training of the MLP,
 // nn::with_training). Across MPI ranks the members run P at a time, one whole member per rank
-// (ensemble parallelism), every rank gets every row and rank 0 writes the table, bit for bit the
-// one-rank table. run.solver = "md_ensemble".
+// (ensemble parallelism; loop::Rounds), every rank gets every row and rank 0 writes the table,
+// bit for bit the one-rank table; a restart on another rank count deals the round in flight out
+// again. run.solver = "md_ensemble".
 #include "twinsim/loop/Run.hpp"
 
 namespace twinsim::md {
