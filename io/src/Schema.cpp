@@ -359,7 +359,8 @@ std::string Schema::describe(std::string_view section) const {
       const std::string presence = key.default_value ? to_toml(*key.default_value)
                                    : key.presence == Presence::required ? "required"
                                                                         : "optional";
-      rows.push_back({key.name, key.type_name(), presence, key.allowed(), key.unit, key.doc});
+      rows.push_back({key.name, key.type_name(), presence, key.allowed(), key.unit,
+                      key.layout ? key.doc + " (layout only: a restart may change it)" : key.doc});
       widen(rows.back());
     }
     tables.emplace_back(&s, std::move(rows));

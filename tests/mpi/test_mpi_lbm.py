@@ -187,23 +187,36 @@ class LbmRanks(unittest.TestCase):
             "lbm.forces.every=10", "lbm.check_every=20")
 
     def test_restart_across_blocks(self):
-        # lbm.processors is part of the case, so a restart keeps it; one rank ignores it. A 2 x 2
-        # checkpoint continued on one rank, and that run's checkpoint on 2 x 2 again: each rank
-        # takes its cells from the blocks that held them, bit for bit the uninterrupted run.
+        # lbm.processors is a layout key (it decides only the split): a restart may change it.
+        # A 2 x 2 checkpoint continued as 4 x 1 and on one rank without the key, and the one-rank
+        # run's later checkpoint as 1 x 4: each rank takes its cells from the blocks that held
+        # them (the writers' cuts are in the checkpoint), bit for bit the uninterrupted run.
         case = self.tall_channel(steps=160, every=40)
         blocks = os.path.join(self.tmp.name, "blocks")
         self.run_ok(4, "run", case, "--out", blocks, "--set", "lbm.processors=[2,2]")
+        step80 = os.path.join("checkpoints", "step_0000000080.h5")
+        slabs = os.path.join(self.tmp.name, "slabs")
+        shutil.copytree(blocks, slabs)
+        r = self.run_ok(4, "run", case, "--out", slabs, "--set", "lbm.processors=[4,1]",
+                        "--restart", os.path.join(slabs, step80))
+        self.assertIn("4 x 1 x 1 blocks", r.stderr)
+        self.assertIn("differs from this one in layout keys only", r.stderr)
+        self.assertIn("written by 4 rank(s): its state is split again for 4", r.stderr)
+        self.assert_same_run(blocks, slabs, "tall")
         one = os.path.join(self.tmp.name, "one")
         shutil.copytree(blocks, one)
-        r = self.run_ok(1, "run", case, "--out", one, "--set", "lbm.processors=[2,2]",
-                        "--restart", os.path.join(one, "checkpoints", "step_0000000080.h5"))
+        r = self.run_ok(1, "run", case, "--out", one, "--restart", os.path.join(one, step80))
         self.assertIn("written by 4 rank(s): its state is split again for 1", r.stderr)
         self.assert_same_run(blocks, one, "tall")
-        again = os.path.join(self.tmp.name, "again")
-        shutil.copytree(one, again)
-        self.run_ok(4, "run", case, "--out", again, "--set", "lbm.processors=[2,2]", "--restart",
-                    os.path.join(again, "checkpoints", "step_0000000120.h5"))
-        self.assert_same_run(blocks, again, "tall")
+        self.run_ok(4, "run", case, "--out", one, "--set", "lbm.processors=[1,4]", "--restart",
+                    os.path.join(one, "checkpoints", "step_0000000120.h5"))
+        self.assert_same_run(blocks, one, "tall")
+        # Any other key is still another case.
+        r = twinsim(1, "run", case, "--out", one, "--set", "lbm.processors=[4,1]", "--set",
+                    "lbm.domain.viscosity=0.003", "--restart", os.path.join(one, step80))
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("checkpoint has 'viscosity = 0.002', this case has 'viscosity = 0.003'",
+                      r.stderr)
 
     def test_blocks_that_do_not_fit_are_refused(self):
         r = twinsim(4, "run", os.path.join(CASES, "cavity_re100.toml"), "--out",

@@ -73,6 +73,7 @@ void add_schema(io::Schema& schema) {
                 "the rank count, each at least cutoff + skin wide along a cut axis ([]: chosen "
                 "for the least halo). Ignored on one rank")
       .default_value(std::vector<std::int64_t>{})
+      .layout()
       .key_int("rdf_every", "Steps between RDF samples after equilibration (0: no RDF)")
       .default_value(0).at_least(0)
       .key_int("rdf_bins", "RDF shells").default_value(200).at_least(1).at_most(1e7)
