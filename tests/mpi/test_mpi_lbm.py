@@ -190,11 +190,18 @@ class LbmRanks(unittest.TestCase):
     # 2 x 2 x 2 blocks on 8 ranks: every block has face, edge and corner neighbours (no D3Q19
     # link crosses a corner, so no corner message is sent: the runs show none is missing).
     def test_periodic_box_2x2x2(self):
-        self.same_across_blocks(
-            os.path.join(CASES, "periodic_box.toml"), "periodic_box", [(8, [2, 2, 2])],
-            "lbm.domain.cells=[12,12,16]", "lbm.domain.size=[0.75,0.75,1]",
-            "lbm.domain.viscosity=2e-3", "lbm.steps=40", "lbm.output_every=20",
-            "lbm.check_every=10")
+        settings = ["lbm.domain.cells=[12,12,16]", "lbm.domain.size=[0.75,0.75,1]",
+                    "lbm.domain.viscosity=2e-3", "lbm.steps=40", "lbm.output_every=20",
+                    "lbm.check_every=10"]
+        case = os.path.join(CASES, "periodic_box.toml")
+        runs = self.same_across_blocks(case, "periodic_box", [(8, [2, 2, 2])], *settings)
+        # `twinsim check --ranks 8` shows the split before a job is submitted: the run's line.
+        r = self.run_ok(1, "check", case, "--ranks", "8",
+                        *[a for s in settings + ["lbm.processors=[2,2,2]"] for a in ("--set", s)])
+        line = r.stdout.splitlines()[-1]
+        self.assertTrue(line.startswith("lbm: 2 x 2 x 2 blocks"), r.stdout)
+        with open(os.path.join(runs["r8_2x2x2"], "log.txt")) as f:
+            self.assertIn(line, f.read())
 
     def test_sphere_duct_2x2x2(self):
         # The sphere on all 8 blocks (its centre on the corner they share), the inflow and the

@@ -241,6 +241,14 @@ void check_start(const io::Section& s, const StatePoint& at) {
 // half the box.
 void check(const io::Case& c) { check(c, state_point(c), core::world().size()); }
 
+std::string split(const io::Case& c, int ranks) {
+  const io::Section s = c.section("md");
+  const StatePoint at = state_point(c);
+  const MdSettings settings = settings_of(s, box_of(s, at.density), at.temperature);
+  return detail::bricks_line(ranks, settings.box,
+                             pair_table(settings).max_cutoff + settings.skin, settings.processors);
+}
+
 StatePoint state_point(const io::Case& c) {
   return {c.get_float("md.density"), c.get_float("md.temperature")};
 }
