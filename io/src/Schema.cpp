@@ -336,6 +336,10 @@ void Schema::check() const {
   }
 }
 
+std::string KeySpec::description() const {
+  return layout ? doc + " (layout only: a restart may change it)" : doc;
+}
+
 std::string Schema::describe(std::string_view section) const {
   check();
   if (!section.empty() && !find(section)) {
@@ -360,7 +364,7 @@ std::string Schema::describe(std::string_view section) const {
                                    : key.presence == Presence::required ? "required"
                                                                         : "optional";
       rows.push_back({key.name, key.type_name(), presence, key.allowed(), key.unit,
-                      key.layout ? key.doc + " (layout only: a restart may change it)" : key.doc});
+                      key.description()});
       widen(rows.back());
     }
     tables.emplace_back(&s, std::move(rows));

@@ -79,6 +79,7 @@ struct KeySpec {
   };
   std::vector<Violation> violations(const Value& value) const;
 
+  std::string description() const;  // doc, and for a layout key that a restart may change it
   std::string type_name() const;  // "float", "array of 3 floats"
   // "a float", "an array of 3 floats"; of_element: the type of one element, "a float".
   std::string type_phrase(bool of_element = false) const;
