@@ -25,6 +25,8 @@ struct RunOptions {
   std::string out;                     // --out, empty: runs/<run.name>
   bool overwrite = false;
   std::string restart;                 // --restart FILE|latest, empty: a fresh run
+  int ranks = 0;  // check --ranks: judge and show the split across that many MPI ranks
+                  // (0: this process's, 1 without a launcher)
 };
 
 // twinsim plot RUN_DIR: figures drawn by postprocess/plot.py (apps/twinsim/plot.cpp).

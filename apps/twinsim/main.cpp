@@ -45,6 +45,10 @@ int main(int argc, char** argv) {
       ->type_name("FILE|latest");
   CLI::App* check_cmd = cli.add_subcommand("check", "Validate a case file; run nothing");
   add_case_options(check_cmd);
+  check_cmd->add_option("--ranks", options.ranks,
+                        "Judge the case for this many MPI ranks and show how it is split (as "
+                        "mpirun -n N / srun -n N twinsim run would)")
+      ->check(CLI::PositiveNumber);
   CLI::App* train_cmd = cli.add_subcommand(
       "train", "Train a neural surrogate on solver output (runs/<run.name>/model.h5)");
   CLI::App* predict_cmd = cli.add_subcommand(

@@ -1,5 +1,7 @@
 // twinsim run / check: which kind of case a file is (one look at its tables and
 // run.solver), validation against that kind's schema, then the loop library's run.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -10,6 +12,7 @@
 #include "run_support.hpp"
 #include "runs.hpp"
 #include "surrogate_case.hpp"
+#include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/io/Case.hpp"
 #include "twinsim/loop/Run.hpp"
@@ -50,8 +53,24 @@ int check(const RunOptions& options) {
   }
   const std::optional<io::Case> c = load_case(options, outline, true);
   if (!c) return k_exit_bad_input;
-  std::printf("%s: ok (solver %s)\n", options.case_path.c_str(),
-              c->get_string("run.solver").c_str());
+  // The split across ranks that a run on `ranks` would log (its refusals, as loop::run's).
+  const int ranks = options.ranks > 0 ? options.ranks : core::world().size();
+  const loop::Kind& kind = *find_solver(c->get_string("run.solver"));
+  std::string split;
+  try {
+    if (ranks > 1 && !kind.splits_across_ranks)
+      throw core::Error(fmt::format("{} runs on one rank (it is not decomposed across MPI ranks "
+                                    "yet), not {}", kind.name, ranks));
+    if (ranks > 1 && kind.split) split = kind.split(*c, ranks);
+  } catch (const core::Error& e) {
+    std::fprintf(stderr, "error: %s: %s\n", options.case_path.c_str(), e.what());
+    return k_exit_bad_input;
+  }
+  if (!core::world().root()) return k_exit_ok;  // under mpirun: rank 0 says it once
+  std::printf("%s: ok (solver %s%s)\n", options.case_path.c_str(),
+              c->get_string("run.solver").c_str(),
+              ranks > 1 ? fmt::format(", {} MPI ranks", ranks).c_str() : "");
+  if (!split.empty()) std::printf("%s\n", split.c_str());
   return k_exit_ok;
 }
 

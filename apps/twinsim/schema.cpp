@@ -125,7 +125,7 @@ std::string text(const std::vector<io::SectionSpec>& specs, std::size_t width) {
               width))
       out += l + "\n";
     for (const io::KeySpec& k : s.keys)
-      out += line({k.name, k.type_name(), presence(k), k.allowed(), k.unit, k.doc});
+      out += line({k.name, k.type_name(), presence(k), k.allowed(), k.unit, k.description()});
   }
   return out;
 }
@@ -158,7 +158,8 @@ std::string json(const std::vector<io::SectionSpec>& specs) {
                          "\"default\": {}, \"allowed\": {}, \"unit\": {}, \"doc\": {}}}",
                          j ? "," : "", json_string(k.name), json_string(k.type_name()), kind,
                          k.default_value ? json_string(io::to_toml(*k.default_value)) : "null",
-                         json_string(k.allowed()), json_string(k.unit), json_string(k.doc));
+                         json_string(k.allowed()), json_string(k.unit),
+                         json_string(k.description()));
     }
     out += "]}";
   }
@@ -182,7 +183,8 @@ std::string markdown(const std::vector<io::SectionSpec>& specs) {
     for (const io::KeySpec& k : s.keys)
       out += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", k.name,
                          markdown_cell(k.type_name()), markdown_cell(presence(k)),
-                         markdown_cell(k.allowed()), markdown_cell(k.unit), markdown_cell(k.doc));
+                         markdown_cell(k.allowed()), markdown_cell(k.unit),
+                         markdown_cell(k.description()));
     out += "\n";
   }
   return out;

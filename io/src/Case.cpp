@@ -624,7 +624,7 @@ bool Case::has(std::string_view key) const {
   return section(section_name).has(name);
 }
 
-std::string Case::resolved_text() const {
+std::string Case::resolved_text(Keys keys) const {
   std::string out;
   for (const SectionSpec& spec : m_impl->schema.sections()) {
     for (const detail::SectionData& entry : entries_of(spec.name)) {
@@ -632,7 +632,10 @@ std::string Case::resolved_text() const {
       out += spec.repeated ? "[[" + spec.name + "]]\n" : "[" + spec.name + "]\n";
       for (const KeySpec& key : spec.keys) {
         const auto it = entry.values.find(key.name);
-        if (it != entry.values.end()) out += key.name + " = " + to_toml(it->second) + "\n";
+        if (keys == Keys::physics && key.layout)  // given or not: the same lines either way
+          out += "\n";
+        else if (it != entry.values.end())
+          out += key.name + " = " + to_toml(it->second) + "\n";
       }
     }
   }
@@ -640,5 +643,7 @@ std::string Case::resolved_text() const {
 }
 
 const std::string& Case::source() const { return m_impl->source; }
+
+const Schema& Case::schema() const { return m_impl->schema; }
 
 }  // namespace twinsim::io

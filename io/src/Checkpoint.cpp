@@ -458,14 +458,23 @@ void Restart::open_parts(const std::vector<fs::path>& rank_folders) {
   }
 }
 
-void Restart::require(const std::string& kind, const std::string& case_text) const {
+void Restart::require(const std::string& kind, const Case& c) const {
   if (m_info.kind != kind)
     throw core::Error(fmt::format("checkpoint {} is of a {} run, not {}", path().string(),
                                   m_info.kind, kind));
-  if (m_info.case_text != case_text)
+  std::string theirs = m_info.case_text, ours = c.resolved_text();
+  if (theirs == ours) return;
+  try {  // the same case but for how it is split across ranks?
+    theirs = Case::from_string(theirs, path().string(), c.schema())
+                 .resolved_text(Case::Keys::physics);
+    ours = c.resolved_text(Case::Keys::physics);
+  } catch (const core::Error&) {  // not a case of this schema: the texts as they are
+  }
+  if (theirs != ours)
     throw core::Error(fmt::format("checkpoint {} was written for another case ({}); a restart "
-                                  "continues the same case",
-                                  path().string(), first_difference(m_info.case_text, case_text)));
+                                  "continues the same case (only layout keys, such as "
+                                  "lbm.processors, may change)",
+                                  path().string(), first_difference(theirs, ours)));
 }
 
 H5File Restart::reopen_output(const fs::path& h5_path) const {

@@ -336,6 +336,10 @@ void Schema::check() const {
   }
 }
 
+std::string KeySpec::description() const {
+  return layout ? doc + " (layout only: a restart may change it)" : doc;
+}
+
 std::string Schema::describe(std::string_view section) const {
   check();
   if (!section.empty() && !find(section)) {
@@ -359,7 +363,8 @@ std::string Schema::describe(std::string_view section) const {
       const std::string presence = key.default_value ? to_toml(*key.default_value)
                                    : key.presence == Presence::required ? "required"
                                                                         : "optional";
-      rows.push_back({key.name, key.type_name(), presence, key.allowed(), key.unit, key.doc});
+      rows.push_back({key.name, key.type_name(), presence, key.allowed(), key.unit,
+                      key.description()});
       widen(rows.back());
     }
     tables.emplace_back(&s, std::move(rows));

@@ -212,19 +212,23 @@ int writers(const io::Restart& restart, const io::RunDirectory& dir) {
 }
 
 // Every rank restarts from the step of rank 0's checkpoint (the file named, or its newest that
-// verifies): on the rank count that wrote it, each from its own file of that step; on another
-// count, where the kind can take that, every rank from rank 0's file and the parts of every rank
-// that wrote it (io::StateReader::parts). Collective; rank 0 has opened its checkpoint.
+// verifies): on the rank count and layout that wrote it, each from its own file of that step; on
+// another count or layout (the case's layout keys changed: io::KeySpec::layout), where the kind
+// can take that, every rank from rank 0's file and the parts of every rank that wrote it
+// (io::StateReader::parts). Collective; rank 0 has opened its checkpoint and checked its case.
 void open_restart(const Kind& kind, const io::RunDirectory& dir, const io::Case& c,
                   core::Comm& comm, std::optional<io::Restart>& restart) {
   std::string file = comm.root() ? restart->path().filename().string() : std::string();
   std::int64_t written_by = comm.root() ? writers(*restart, dir) : 0;
+  std::int64_t same_layout = comm.root() && restart->info().case_text == c.resolved_text();
   comm.broadcast(file, 0);
   comm.broadcast(&written_by, sizeof written_by, 0);
-  if (written_by == comm.size()) {
+  comm.broadcast(&same_layout, sizeof same_layout, 0);
+  // One rank's state is whole whatever the layout keys say.
+  if (written_by == comm.size() && (same_layout || comm.size() == 1)) {
     const fs::path folder = rank_folder(dir, comm.rank());
     if (!comm.root()) restart.emplace(folder, (folder / file).string());
-    restart->require(kind.name, c.resolved_text());
+    restart->require(kind.name, c);
     if (restart->info().ranks > 0 && restart->info().ranks != written_by)
       throw core::Error(fmt::format("--restart: {} was written by {} rank(s), rank 0's of the "
                                     "same step by {}: a checkpoint of another run",
@@ -232,15 +236,20 @@ void open_restart(const Kind& kind, const io::RunDirectory& dir, const io::Case&
                                     written_by));
     return;
   }
-  if (!kind.restarts_on_other_ranks)
+  if (!kind.restarts_on_other_ranks && written_by != comm.size())
     throw core::Error(fmt::format(
         "--restart: the checkpoints in {} were written by {} rank(s) and this run has {}; "
         "restart with {} (mpirun -n {} / srun -n {}): {} restarts only on the rank count that "
         "wrote them", dir.checkpoints().string(), written_by, comm.size(), written_by,
         written_by, written_by, kind.name));
+  if (!kind.restarts_on_other_ranks)
+    throw core::Error(fmt::format(
+        "--restart: the checkpoints in {} were written with other layout keys (how the run is "
+        "split across ranks); {} restarts only on the layout that wrote them",
+        dir.checkpoints().string(), kind.name));
   if (!comm.root()) {
     restart.emplace(dir.checkpoints(), (dir.checkpoints() / file).string());
-    restart->require(kind.name, c.resolved_text());
+    restart->require(kind.name, c);
   }
   std::vector<fs::path> others;
   for (int r = 1; r < int(written_by); ++r) others.push_back(rank_folder(dir, r));
@@ -308,7 +317,7 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
       dir.emplace(io::RunDirectory::existing(out, comm->root()));
       if (comm->root()) {  // the other ranks follow its choice (open_restart)
         restart.emplace(dir->checkpoints(), request.restart);
-        restart->require(kind.name, c.resolved_text());
+        restart->require(kind.name, c);
       }
     }
     if (comm->root()) check_plan(kind, c, out, restart.has_value(), backend);
@@ -360,6 +369,9 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
       spdlog::warn("--restart latest: skipped {}", skipped);
     spdlog::info("restart from {} at step {} (time {})", restart->path().string(),
                  restart->step(), restart->time());
+    if (restart->info().case_text != c.resolved_text())
+      spdlog::info("the checkpoint's case differs from this one in layout keys only (how the run "
+                   "is split across ranks)");
     if (const std::size_t parts = restart->state().parts().size(); parts > 0)
       spdlog::info("the checkpoint was written by {} rank(s): its state is split again for {}",
                    parts, comm->size());

@@ -130,6 +130,27 @@ class Cli(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("ok", r.stdout)
 
+    def test_check_shows_the_split_across_ranks(self):
+        # --ranks N: the blocks or bricks `mpirun -n N twinsim run` would log, or its refusal.
+        duct = os.path.join(ROOT, "cases", "lbm", "sphere_duct.toml")
+        r = twinsim("check", duct, "--ranks", "8", "--set", "lbm.processors=[2, 2, 2]")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("ok (solver lbm, 8 MPI ranks)", r.stdout)
+        self.assertIn("lbm: 2 x 2 x 2 blocks of about 48 x 16 x 16 cells (along x, y, z) across "
+                      "8 MPI ranks", r.stdout)
+        r = twinsim("check", os.path.join(ROOT, "cases", "md", "lj_melt.toml"), "--ranks", "2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("md: split into 2 x 1 x 1 bricks", r.stdout)
+        r = twinsim("check", duct, "--ranks", "8", "--set", "lbm.processors=[2, 2, 1]")
+        self.assertEqual(r.returncode, 2, r.stdout)
+        self.assertIn("2 x 2 x 1 blocks were asked for", r.stderr)
+        r = twinsim("check", DEMO, "--ranks", "2")
+        self.assertEqual(r.returncode, 2, r.stdout)
+        self.assertIn("runs on one rank", r.stderr)
+        r = twinsim("check", duct)  # one rank: nothing to split
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("blocks", r.stdout)
+
     def test_bad_case_is_refused_with_location_and_nothing_runs(self):
         case = self.write_case('[run]\nname = "x"\nsolver = "taylor_green_check"\n\n'
                                '[taylor_green]\nn = 16\nnu = -1.0\nframez = 3\n')

@@ -12,8 +12,10 @@
 #include <limits>
 
 #include "twinsim/core/Error.hpp"
+#include "twinsim/io/Case.hpp"
 #include "twinsim/io/Checkpoint.hpp"
 #include "twinsim/io/Hdf5.hpp"
+#include "twinsim/io/Schema.hpp"
 #include "twinsim/io/Xdmf.hpp"
 
 namespace twinsim::test {
@@ -180,18 +182,35 @@ TEST(Checkpoint, RestartRefusesAnotherCaseOrKindAndAMissingFile) {
   const fs::path dir = scratch("refuse");
   EXPECT_THROW(io::Restart(dir, "latest"), core::Error);
   EXPECT_THROW(io::Restart(dir, (dir / "nope.h5").string()), core::Error);
-  io::Checkpoints(dir, {}, info("[md]\nsteps = 100\n")).write(3, 0.0, [](io::StateWriter&) {});
+  io::Schema schema;
+  schema.section("md", "MD")
+      .key_int("steps", "Steps").default_value(100)
+      .key_ints("processors", "Bricks across ranks").default_value(std::vector<std::int64_t>{})
+      .layout()
+      .key_float("dt", "Step").default_value(0.005);
+  const auto the_case = [&](const std::string& text) {
+    return io::Case::from_string(text, "case.toml", schema);
+  };
+  const io::Case written = the_case("[md]\nprocessors = [2, 1, 1]\n");
+  io::Checkpoints(dir, {}, info(written.resolved_text())).write(3, 0.0, [](io::StateWriter&) {});
   const io::Restart r(dir, "latest");
-  EXPECT_NO_THROW(r.require("md", "[md]\nsteps = 100\n"));
-  EXPECT_THROW(r.require("lbm", "[md]\nsteps = 100\n"), core::Error);
-  try {
-    r.require("md", "[md]\nsteps = 200\n");
-    FAIL() << "another case was accepted";
-  } catch (const core::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("line 2: checkpoint has 'steps = 100', this case has "
-                                         "'steps = 200'"),
-              std::string::npos)
-        << e.what();
+  EXPECT_NO_THROW(r.require("md", written));
+  EXPECT_THROW(r.require("lbm", written), core::Error);
+  // A layout key decides only the split across ranks: a restart may change it.
+  EXPECT_NO_THROW(r.require("md", the_case("[md]\nprocessors = [1, 2, 1]\n")));
+  EXPECT_NO_THROW(r.require("md", the_case("[md]\n")));
+  for (const auto& [text, difference] :
+       {std::pair<std::string, std::string>{"[md]\nsteps = 200\nprocessors = [2, 1, 1]\n",
+                                            "line 2: checkpoint has 'steps = 100', this case has "
+                                            "'steps = 200'"},
+        {"[md]\nprocessors = [1, 2, 1]\ndt = 0.001\n",
+         "line 4: checkpoint has 'dt = 0.005', this case has 'dt = 0.001'"}}) {
+    try {
+      r.require("md", the_case(text));
+      FAIL() << "another case was accepted: " << text;
+    } catch (const core::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(difference), std::string::npos) << e.what();
+    }
   }
 }
 

@@ -6,8 +6,9 @@ Run by CTest as: /usr/bin/python3 test_md_mpi.py <path to twinsim> <mpirun>
 The split run equals the one-rank run to round-off (pair forces summed in another order, then
 amplified by the chaotic dynamics: see test_md_mpi.cpp for the tolerance), its output is one file
 written by rank 0 in global atom order, and a restart on the same rank count continues bit for
-bit; on another rank count (2 -> 1, 2 -> 4, 1 -> 2) the atoms are dealt out again by position and
-the run continues to round-off. Ranks start with --bind-to none and one OpenMP thread each (see test_mpi.py).
+bit; on another rank count (2 -> 1, 2 -> 4, 1 -> 2) or other bricks (md.processors, a layout key
+a restart may change) the atoms are dealt out again by position and the run continues to
+round-off. Ranks start with --bind-to none and one OpenMP thread each (see test_mpi.py).
 """
 import glob
 import os
@@ -109,15 +110,19 @@ class MdRanks(unittest.TestCase):
         # run's: every rank reads the atoms of every writer and keeps those whose build position
         # lies in its slab, in cell order; the pair sums then add in another order, so the run
         # equals the uninterrupted one to round-off (the tolerance of 1 against 2 ranks above).
+        # md.processors is a layout key: 2 x 1 x 1 slabs continue as 1 x 2 x 1 on 2 ranks.
         whole = {}
         for ranks in (1, 2):
             whole[ranks] = os.path.join(self.tmp.name, f"whole{ranks}")
             self.run_ok(ranks, "run", self.case, "--out", whole[ranks])
-        for written, ranks in ((2, 1), (2, 4), (1, 2)):
+        for written, ranks, layout in ((2, 1, []), (2, 4, []), (1, 2, []),
+                                       (2, 2, ["--set", "md.processors=[1, 2, 1]"])):
             other = os.path.join(self.tmp.name, f"from{written}on{ranks}")
             shutil.copytree(whole[written], other)
-            r = self.run_ok(ranks, "run", self.case, "--out", other, "--restart",
+            r = self.run_ok(ranks, "run", self.case, "--out", other, *layout, "--restart",
                             os.path.join(other, "checkpoints", "step_0000000060.h5"))
+            if layout:
+                self.assertIn("split into 1 x 2 x 1 bricks", r.stderr)
             self.assertIn(f"written by {written} rank(s): its state is split again for {ranks}",
                           r.stderr)
             a, b = datasets(os.path.join(whole[written], "lj.h5")), \

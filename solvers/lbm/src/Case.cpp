@@ -234,7 +234,8 @@ void add_schema(io::Schema& schema) {
                 "Across MPI ranks: the blocks along x, y (and z for d3q19), their product the "
                 "rank count, each at least 2 cells along a cut axis ([]: chosen for the least "
                 "halo). Ignored on one rank")
-      .default_value(std::vector<std::int64_t>{});
+      .default_value(std::vector<std::int64_t>{})
+      .layout();
   schema.section("lbm.domain", "Domain, fluid and resolution")
       .required()
       .key_floats("size", "Domain edges x, y (and z for d3q19)")

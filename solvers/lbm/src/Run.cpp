@@ -548,6 +548,16 @@ class ConvergenceCheck : public loop::Operation {
   bool m_converged = false;
 };
 
+// The lattice's blocks on `ranks` MPI ranks, as the run logs them (Block.hpp).
+std::string blocks_line(const LatticeConfig& l, int ranks) {
+  return fmt::format("lbm: {} across {} MPI ranks", describe(block_of(l, 0, ranks)), ranks);
+}
+
+// The blocks of `ranks` (Kind::split): what `twinsim check --ranks N` prints.
+std::string split(const io::Case& c, int ranks) {
+  return blocks_line(lattice_of(c).config, ranks);
+}
+
 }  // namespace
 
 loop::Run make_run(const loop::Setup& setup) {
@@ -564,8 +574,7 @@ loop::Run make_run(const loop::Setup& setup) {
       l.wall_fraction.empty() ? "staircase" : "interpolated");
   // Split across the MPI ranks (one rank: whole): Block.hpp.
   if (core::world().size() > 1)
-    spdlog::info("lbm: {} across {} MPI ranks",
-                 describe(block_of(l, 0, core::world().size())), core::world().size());
+    spdlog::info("{}", blocks_line(l, core::world().size()));
   else if (l.processors != std::array<int, 3>{0, 0, 0})
     spdlog::warn("lbm.processors asks for {} x {} x {} blocks; this run has one rank: the "
                  "lattice is whole", l.processors[0], l.processors[1], l.processors[2]);
@@ -610,7 +619,8 @@ const loop::Kind& kind() {
                             "solver",
                             nullptr,
                             /*splits_across_ranks=*/true,
-                            /*restarts_on_other_ranks=*/true};
+                            /*restarts_on_other_ranks=*/true,
+                            split};
   return k;
 }
 

@@ -603,6 +603,7 @@ class SolverImpl final : public lbm::Solver {
   void save(io::StateWriter& out) const override {
     out.put("lbm/precision", lbm::to_string(m_config.precision));
     out.put("lbm/steps", m_steps);
+    out.put("lbm/cuts", std::vector<std::int64_t>(m_block.cuts.begin(), m_block.cuts.end()));
     out.put("lbm/populations", core::to_host(m_f));
     const std::vector<Real> last = fields_to_host(7, 3);
     out.put("lbm/last_velocity", last.data(), last.size());
@@ -691,10 +692,16 @@ class SolverImpl final : public lbm::Solver {
       s.offset = b.first();
       return s;
     };
+    // The writers' blocks: their cuts as recorded (lbm.processors may have changed since).
+    lbm::LatticeConfig written = m_config;
+    if (parts[0]->has("lbm/cuts")) {
+      const std::vector<std::int64_t> cuts = parts[0]->get<std::int64_t>("lbm/cuts");
+      written.processors = {int(cuts.at(0)), int(cuts.at(1)), int(cuts.at(2))};
+    }
     std::vector<Real> h(std::size_t(fields) * m_cells, Real(0));
     io::split_again(
         parts, name, fields,
-        [&](int r) { return stored(lbm::block_of(m_config, r, int(parts.size()))); },
+        [&](int r) { return stored(lbm::block_of(written, r, int(parts.size()))); },
         stored(m_block), h.data());
     core::detail::copy_bytes(d_dst, Space::k_space, h.data(), core::MemorySpace::Host,
                              h.size() * sizeof(Real));

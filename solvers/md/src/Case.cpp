@@ -73,6 +73,7 @@ void add_schema(io::Schema& schema) {
                 "the rank count, each at least cutoff + skin wide along a cut axis ([]: chosen "
                 "for the least halo). Ignored on one rank")
       .default_value(std::vector<std::int64_t>{})
+      .layout()
       .key_int("rdf_every", "Steps between RDF samples after equilibration (0: no RDF)")
       .default_value(0).at_least(0)
       .key_int("rdf_bins", "RDF shells").default_value(200).at_least(1).at_most(1e7)
@@ -239,6 +240,14 @@ void check_start(const io::Section& s, const StatePoint& at) {
 // bricks would be narrower than cutoff + skin across MPI ranks, an RDF range beyond
 // half the box.
 void check(const io::Case& c) { check(c, state_point(c), core::world().size()); }
+
+std::string split(const io::Case& c, int ranks) {
+  const io::Section s = c.section("md");
+  const StatePoint at = state_point(c);
+  const MdSettings settings = settings_of(s, box_of(s, at.density), at.temperature);
+  return detail::bricks_line(ranks, settings.box,
+                             pair_table(settings).max_cutoff + settings.skin, settings.processors);
+}
 
 StatePoint state_point(const io::Case& c) {
   return {c.get_float("md.density"), c.get_float("md.temperature")};

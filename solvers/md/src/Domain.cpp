@@ -68,6 +68,14 @@ std::array<int, 3> brick_cuts(int ranks, const Box& box, double radius,
       radius, box.edge[0], box.edge[1], box.edge[2], most[0], most[1], most[2], advice));
 }
 
+std::string bricks_line(int ranks, const Box& box, double radius,
+                        const std::array<int, 3>& wanted) {
+  const std::array<int, 3> c = brick_cuts(ranks, box, radius, wanted);
+  return fmt::format("md: split into {} x {} x {} bricks (along x, y, z) of {:.6g} x {:.6g} x "
+                     "{:.6g} sigma across {} MPI ranks", c[0], c[1], c[2], box.edge[0] / c[0],
+                     box.edge[1] / c[1], box.edge[2] / c[2], ranks);
+}
+
 Domain::Domain(core::Comm& comm, const Box& box, double radius, const std::array<int, 3>& wanted)
     : m_comm(comm),
       m_edge(box.edge),

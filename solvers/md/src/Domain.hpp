@@ -20,6 +20,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "twinsim/core/Comm.hpp"
@@ -61,6 +62,9 @@ struct GhostPlan {
 // wanted ones do not), naming the rank counts that would.
 std::array<int, 3> brick_cuts(int ranks, const Box& box, double radius,
                               const std::array<int, 3>& wanted = {0, 0, 0});
+// Those bricks as the run logs them ("md: split into 2 x 1 x 1 bricks ... across 2 MPI ranks").
+std::string bricks_line(int ranks, const Box& box, double radius,
+                        const std::array<int, 3>& wanted);
 
 class Domain {
  public:

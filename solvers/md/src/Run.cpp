@@ -421,12 +421,9 @@ loop::Run make_run(const loop::Setup& setup) {
                n, s.get_string("lattice"), settings.box.edge[0], settings.box.edge[1],
                settings.box.edge[2], s.get_float("density"), settings.lj.cutoff, settings.skin);
   if (comm.size() > 1) {
-    const std::array<int, 3> cuts = detail::brick_cuts(
-        comm.size(), settings.box, pair_table(settings).max_cutoff + settings.skin,
-        settings.processors);
-    spdlog::info("split into {} x {} x {} bricks (along x, y, z) of {:.6g} x {:.6g} x {:.6g} "
-                 "sigma, one per rank", cuts[0], cuts[1], cuts[2], settings.box.edge[0] / cuts[0],
-                 settings.box.edge[1] / cuts[1], settings.box.edge[2] / cuts[2]);
+    spdlog::info("{}", detail::bricks_line(comm.size(), settings.box,
+                                           pair_table(settings).max_cutoff + settings.skin,
+                                           settings.processors));
   } else if (settings.processors != std::array<int, 3>{0, 0, 0}) {
     spdlog::warn("md.processors asks for {} x {} x {} bricks; this run has one rank: the box is "
                  "whole", settings.processors[0], settings.processors[1], settings.processors[2]);
@@ -461,7 +458,8 @@ const loop::Kind& kind() {
                             "solver",
                             nullptr,
                             /*splits_across_ranks=*/true,
-                            /*restarts_on_other_ranks=*/true};
+                            /*restarts_on_other_ranks=*/true,
+                            split};
   return k;
 }
 

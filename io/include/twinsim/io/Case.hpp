@@ -104,9 +104,13 @@ class Case {
   std::vector<Section> entries(std::string_view section) const;
 
   // The case as TOML with overrides and defaults applied, sections and keys in schema order:
-  // what a run writes as case.toml. Reading it back gives the same values.
-  std::string resolved_text() const;
+  // what a run writes as case.toml. Reading it back gives the same values. Keys::physics
+  // leaves the lines of layout keys (KeySpec::layout) empty, so the other lines keep their
+  // numbers: what a restart must match.
+  enum class Keys { all, physics };
+  std::string resolved_text(Keys keys = Keys::all) const;
   const std::string& source() const;
+  const Schema& schema() const;
 
  private:
   struct Impl;

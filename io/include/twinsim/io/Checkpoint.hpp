@@ -200,9 +200,10 @@ class Restart {
   // Newer checkpoints that "latest" skipped: "<file>: <why>", newest first.
   const std::vector<std::string>& skipped() const { return m_skipped; }
 
-  // Throws core::Error unless this checkpoint belongs to a run of `kind` with the same case
-  // text (the first differing line is quoted).
-  void require(const std::string& kind, const std::string& case_text) const;
+  // Throws core::Error unless this checkpoint belongs to a run of `kind` of the same case: the
+  // same resolved text but for layout keys (KeySpec::layout: how the run is split across MPI
+  // ranks, which a restart may change). The first differing line is quoted.
+  void require(const std::string& kind, const Case& c) const;
 
   // Opens the run's output file for appending, every time series cut back to the frame count
   // it had at the checkpoint: frames written after it are dropped and written again.

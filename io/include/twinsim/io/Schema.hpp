@@ -68,6 +68,8 @@ struct KeySpec {
   bool even = false;       // integers: even values only (FFT grids)
   bool file_name = false;  // strings: a plain file name (letters, digits, '-', '_', '.', no
                            // leading dot), so no path can escape the run folder
+  bool layout = false;     // decides only how a run is split across MPI ranks, never its
+                           // results: a restart may change it (Case::resolved_text)
 
   // A problem of a value of the right type: `element` is the index of the offending array
   // element, or empty when the problem is the whole value.
@@ -77,6 +79,7 @@ struct KeySpec {
   };
   std::vector<Violation> violations(const Value& value) const;
 
+  std::string description() const;  // doc, and for a layout key that a restart may change it
   std::string type_name() const;  // "float", "array of 3 floats"
   // "a float", "an array of 3 floats"; of_element: the type of one element, "a float".
   std::string type_phrase(bool of_element = false) const;
@@ -172,6 +175,12 @@ class KeyBuilder {
   KeyBuilder& file_name() {
     static_assert(std::is_same_v<T, std::string>, "file_name() applies to strings");
     spec().file_name = true;
+    return *this;
+  }
+  // The key decides only how a run is split across MPI ranks (blocks, bricks), never what it
+  // computes: a restart from a checkpoint may change it, where any other key is refused.
+  KeyBuilder& layout() {
+    spec().layout = true;
     return *this;
   }
   KeyBuilder& length(std::size_t n) {

@@ -126,6 +126,11 @@ struct Kind {
   // grids with io::split_again; a stepper whose state is the same on every rank reads rank 0's
   // file alone); loop::run refuses that restart for other kinds.
   bool restarts_on_other_ranks = false;
+  // How a case is split across `ranks` MPI ranks (ranks > 1), the line its run logs:
+  // "lbm: 2 x 2 x 1 blocks of about 64 x 64 x 128 cells (along x, y, z) across 4 MPI ranks".
+  // Throws core::Error as check does where that split does not fit. `twinsim check --ranks N`
+  // prints it before a job is submitted; nullptr: nothing to show.
+  std::string (*split)(const io::Case& case_file, int ranks) = nullptr;
 };
 
 struct Result {

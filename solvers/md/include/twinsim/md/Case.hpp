@@ -27,6 +27,9 @@ StatePoint state_point(const io::Case& case_file);  // the case's own
 // ranks: those one run of the system is split over (bricks at least cutoff + skin wide); 1 for
 // an md_ensemble's members, each run whole on one rank.
 void check(const io::Case& case_file, const StatePoint& at, int ranks);
+// The bricks of `ranks` MPI ranks (loop::Kind::split), as the run logs them; throws
+// core::Error as check does where they do not fit.
+std::string split(const io::Case& case_file, int ranks);
 
 // The engine settings and the initial particles (lattice, random placement or an H5MD file's
 // frame; Maxwell-Boltzmann velocities; types mixed at random) of a checked case.
