@@ -3,7 +3,8 @@
 stream-collide kernels, read from the CUDA object of solvers/lbm/src/solver.inl with cuobjdump.
 No GPU is needed. Usage:
 
-    bench/lbm/sass_count.py OBJECT [--lattice d3q19|d2q9] [--precision float|double] [--list]
+    bench/lbm/sass_count.py OBJECT [--lattice d3q19|d2q9] [--precision float|double]
+        [--storage same|fp16s] [--step two_lattice|in_place_even|in_place_odd] [--list]
 
 OBJECT is the nvcc object (or a static library holding it); sass_count.sh builds and finds it.
 For each matching interior kernel (the first lambda of stream_collide, one thread per cell,
@@ -104,6 +105,11 @@ def main():
     ap.add_argument("object")
     ap.add_argument("--lattice", default="d3q19", choices=["d3q19", "d2q9"])
     ap.add_argument("--precision", default="float", choices=["float", "double"])
+    ap.add_argument("--storage", default="same", choices=["same", "fp16s"],
+                    help="stored populations: the arithmetic's type, or FP16S")
+    ap.add_argument("--step", default="two_lattice",
+                    choices=["two_lattice", "in_place_even", "in_place_odd"],
+                    help="kind of step (lbm::Step): two lattices, or one of the in-place pair")
     ap.add_argument("--list", action="store_true", help="list the conditional branches met")
     args = ap.parse_args()
     sass = subprocess.run(["cuobjdump", "-sass", args.object], capture_output=True, text=True,
@@ -112,10 +118,17 @@ def main():
     res = resources(args.object)
     names = demangle(list(funcs))
     lattice = "D3Q19" if args.lattice == "d3q19" else "D2Q9"
-    # main before the fast path: stream_collide<L, Subgrid, Real>; now <L, Subgrid, Force, Real>.
-    pattern = re.compile(r"stream_collide<twinsim::lbm::" + lattice +
-                         r", \(twinsim::lbm::Subgrid\)0, (?:\(twinsim::lbm::Force\)(\d), )?" +
-                         args.precision + r">.*\{lambda\(long\)#1\}")
+    # main before the fast path: stream_collide<L, Subgrid, Real>; then <L, Subgrid, Force,
+    # Real>; now <L, Step, Subgrid, Force, Real, Store>.
+    step = ["two_lattice", "in_place_even", "in_place_odd"].index(args.step)
+    step_re = r"\(twinsim::lbm::Step\)" + str(step) + ", "
+    if step == 0:
+        step_re = "(?:" + step_re + ")?"
+    store_re = (", twinsim::lbm::Fp16s" if args.storage == "fp16s"
+                else "(?:, " + args.precision + ")?")
+    pattern = re.compile(r"stream_collide<twinsim::lbm::" + lattice + ", " + step_re +
+                         r"\(twinsim::lbm::Subgrid\)0, (?:\(twinsim::lbm::Force\)(\d), )?" +
+                         args.precision + store_re + r">.*\{lambda\(long\)#1\}")
     found = 0
     for mangled, lines in funcs.items():
         m = pattern.search(names[mangled])
@@ -127,7 +140,9 @@ def main():
         r = res.get(mangled, {})
         count, branches, total = walk(lines)
         per_pop = count / (19 if lattice == "D3Q19" else 9)
-        print(f"{lattice} {args.precision} stream_collide interior kernel, {force}:")
+        stored = "" if args.storage == "same" else f" stored {args.storage}"
+        print(f"{lattice} {args.precision}{stored} stream_collide interior kernel "
+              f"({args.step}), {force}:")
         clean = r.get("STACK") == 0 and r.get("LOCAL") == 0
         print(f"  registers {r.get('REG', '?')}, stack {r.get('STACK', '?')} B, "
               f"local {r.get('LOCAL', '?')} B "

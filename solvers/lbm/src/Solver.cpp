@@ -91,9 +91,40 @@ void check(const LatticeConfig& c) {
   for (double f : w.fraction)
     if (!(f > 0 && f <= 1))
       throw core::Error(fmt::format("lattice: wall fraction {} outside (0, 1]", f));
+  check_streaming(c);
 }
 
 }  // namespace
+
+void check_streaming(const LatticeConfig& c) {
+  constexpr const char* k_side_names[6] = {"x_min", "x_max", "y_min", "y_max", "z_min", "z_max"};
+  if (c.streaming == Streaming::in_place) {
+    // What reads populations of cells other than the upstream ones: another cell may overwrite
+    // them in the same in-place step (stream_kernel.hpp, Step).
+    const auto refusal = [](const std::string& what, const std::string& why) {
+      return core::Error("lattice: in-place streaming (lbm.streaming = \"in_place\") cannot run " +
+                         what + ": " + why + "; use lbm.streaming = \"two_lattice\"");
+    };
+    if (!c.wall_fraction.empty())
+      throw refusal("with interpolated walls (lbm.obstacle_walls = \"interpolated\")",
+                    "they read the next cell's populations, which that cell overwrites in the "
+                    "same step (staircase walls can)");
+    for (int side = 0; side < 6; ++side)
+      if (c.sides[side].type == Boundary::pressure_outlet)
+        throw refusal(fmt::format("with a pressure outlet (lbm.boundaries.{})",
+                                  k_side_names[side]),
+                      "it extrapolates from the populations of cells along the side, which "
+                      "those cells overwrite in the same step (so no absorbing layer either)");
+  }
+}
+
+std::uint64_t bytes_per_cell(const LatticeConfig& c) {
+  const std::uint64_t q = c.lattice == Lattice::d2q9 ? 9 : 19;
+  const std::uint64_t real = c.precision == Precision::fp64 ? 8 : 4;
+  const std::uint64_t stored = c.precision == Precision::fp16s ? 2 : real;
+  const std::uint64_t lattices = c.streaming == Streaming::in_place ? 1 : 2;
+  return lattices * q * stored + 10 * real + 2 + (c.wall_fraction.empty() ? 0 : q * real);
+}
 
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config) {
   static const std::unique_ptr<core::Comm> one_rank = core::make_serial_comm();
@@ -103,6 +134,12 @@ std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& 
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config,
                                     core::Comm& comm) {
   check(config);
+  if (config.streaming == Streaming::in_place && comm.size() > 1)
+    throw core::Error(fmt::format(
+        "lattice: in-place streaming (lbm.streaming = \"in_place\") cannot run on {} ranks: the "
+        "halo exchange writes ghost populations a step has not read yet; use lbm.streaming = "
+        "\"two_lattice\" or one rank",
+        comm.size()));
   return core::dispatch(backend, [&](auto on) {
     if constexpr (decltype(on)::gpu)
       return cuda::make_lbm_solver(config, comm);
@@ -113,7 +150,12 @@ std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& 
 
 std::string to_string(Lattice l) { return l == Lattice::d2q9 ? "d2q9" : "d3q19"; }
 std::string to_string(Collision c) { return c == Collision::bgk ? "bgk" : "trt"; }
-std::string to_string(Precision p) { return p == Precision::fp32 ? "fp32" : "fp64"; }
+std::string to_string(Precision p) {
+  return p == Precision::fp32 ? "fp32" : p == Precision::fp64 ? "fp64" : "fp16s";
+}
+std::string to_string(Streaming s) {
+  return s == Streaming::two_lattice ? "two_lattice" : "in_place";
+}
 std::string to_string(Boundary b) {
   switch (b) {
     case Boundary::periodic: return "periodic";
