@@ -2,15 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <type_traits>
+
 #include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Dispatch.hpp"
 #include "twinsim/core/Error.hpp"
 
 namespace twinsim {
+// The solver of one lattice and precision on each backend, defined in solver_impl.hpp and
+// built in its own translation unit (solvers/lbm/CMakeLists.txt): they compile in parallel.
 namespace omp {
+template <lbm::Lattice k_lattice, lbm::Precision k_precision>
 std::unique_ptr<lbm::Solver> make_lbm_solver(const lbm::LatticeConfig& c, core::Comm& comm);
 }
 namespace cuda {
+template <lbm::Lattice k_lattice, lbm::Precision k_precision>
 std::unique_ptr<lbm::Solver> make_lbm_solver(const lbm::LatticeConfig& c, core::Comm& comm);
 }
 
@@ -105,6 +111,13 @@ void check_streaming(const LatticeConfig& c) {
       return core::Error("lattice: in-place streaming (lbm.streaming = \"in_place\") cannot run " +
                          what + ": " + why + "; use lbm.streaming = \"two_lattice\"");
     };
+    if (c.precision == Precision::fp64)
+      throw core::Error(
+          "lattice: in-place streaming (lbm.streaming = \"in_place\") is not built for "
+          "lbm.precision = \"fp64\" (its kernels would cost compile time for a saving "
+          "lbm.precision = \"fp32\" with two lattices gives as well: 2 Q x 4 bytes per cell); "
+          "use lbm.precision = \"fp32\" or \"fp16s\" in place, or lbm.streaming = "
+          "\"two_lattice\" with fp64");
     if (!c.wall_fraction.empty())
       throw refusal("with interpolated walls (lbm.obstacle_walls = \"interpolated\")",
                     "they read the next cell's populations, which that cell overwrites in the "
@@ -141,10 +154,25 @@ std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& 
         "\"two_lattice\" or one rank",
         comm.size()));
   return core::dispatch(backend, [&](auto on) {
-    if constexpr (decltype(on)::gpu)
-      return cuda::make_lbm_solver(config, comm);
-    else
-      return omp::make_lbm_solver(config, comm);
+    const auto make = [&](auto lattice, auto precision) {
+      constexpr Lattice l = decltype(lattice)::value;
+      constexpr Precision p = decltype(precision)::value;
+      if constexpr (decltype(on)::gpu)
+        return cuda::make_lbm_solver<l, p>(config, comm);
+      else
+        return omp::make_lbm_solver<l, p>(config, comm);
+    };
+    const auto with_precision = [&](auto lattice) {
+      using P = Precision;
+      switch (config.precision) {
+        case P::fp64: return make(lattice, std::integral_constant<P, P::fp64>{});
+        case P::fp16s: return make(lattice, std::integral_constant<P, P::fp16s>{});
+        default: return make(lattice, std::integral_constant<P, P::fp32>{});
+      }
+    };
+    if (config.lattice == Lattice::d3q19)
+      return with_precision(std::integral_constant<Lattice, Lattice::d3q19>{});
+    return with_precision(std::integral_constant<Lattice, Lattice::d2q9>{});
   });
 }
 

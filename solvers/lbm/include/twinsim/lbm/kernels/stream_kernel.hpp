@@ -126,6 +126,7 @@ TWINSIM_HD inline Real solid_link(const Domain<Real>& d, Index cell, const int* 
                                   const WallFractionView<Real>& fraction) {
   const int p = L::opposite(q);
   const Real out = src(p, cell);
+  if constexpr (Src::k_own_links_only) return out;
   if (fraction.count == 0) return out;
   const Real delta = wall_fraction<L>(fraction, cell, q);
   if (delta >= Real(0.5))
@@ -288,7 +289,8 @@ TWINSIM_HD inline void absorb(const Domain<Real>& d, const int* x, Real* g) {
 template <class L, class Real, class Src>
 TWINSIM_HD inline Real side_link(const Domain<Real>& d, Index cell, const int* x, int q, int side,
                                  const Src& src, const unsigned char* solid) {
-  if (d.side[side] == k_pressure_outlet) return outlet_link<L>(d, cell, x, q, side, src, solid);
+  if constexpr (!Src::k_own_links_only)
+    if (d.side[side] == k_pressure_outlet) return outlet_link<L>(d, cell, x, q, side, src, solid);
   const Real out = src(L::opposite(q), cell);
   const Real w = Real(L::weight(q));
   const Real scale = d.side[side] == k_velocity_inlet ? profile_scale<L>(d, x, q, side) : Real(1);
@@ -383,18 +385,26 @@ TWINSIM_HD inline unsigned char cell_kind(const Domain<Real>& d, Index cell,
 //   a side that is not periodic, the unused own_opposite slot, opposite(q) * n + y (the slot
 //   of the population that would have come from there). A solid z holds it in its own slot.
 // Populations is that view of an array: src(q, y) loads f*_q(y) as Real, put(q, y, g) stores it.
+// Whether it is in place is a compile-time switch, which of the two in-place layouts a run-time
+// one (a uniform branch: one kernel serves both kinds of in-place step, half the code to
+// compile).
 enum class Layout { two_lattice, own_opposite, downstream };
 
-template <class L, class Real, class Store, Layout k_layout>
+template <class L, class Real, class Store, bool k_in_place>
 struct Populations {
+  // In place only: the pull() of a cell reads no populations of other cells than its upstream
+  // ones (check_streaming refuses pressure outlets and interpolated walls), so those branches
+  // are left out of the in-place kernels.
+  static constexpr bool k_own_links_only = k_in_place;
   Store* f;
   Index cells;
   int n[3];
   int periodic[3];  // per axis: its sides are periodic
+  bool downstream;  // in place: the downstream layout (else own_opposite)
 
   TWINSIM_HD Index at(int q, Index y) const {
-    if constexpr (k_layout == Layout::two_lattice) return q * cells + y;
-    if constexpr (k_layout == Layout::own_opposite) return L::opposite(q) * cells + y;
+    if constexpr (!k_in_place) return q * cells + y;
+    if (!downstream) return L::opposite(q) * cells + y;
     Index z = 0, stride = 1, rest = y;
     TWINSIM_LBM_UNROLL
     for (int a = 0; a < 3; ++a) {
@@ -413,9 +423,11 @@ struct Populations {
   TWINSIM_HD void put(int q, Index y, Real g) const { store(f[at(q, y)], g); }
 };
 
-template <class L, Layout k_layout, class Real, class Store>
-inline Populations<L, Real, Store, k_layout> populations(const Domain<Real>& d, Store* f) {
-  Populations<L, Real, Store, k_layout> p{f, cell_count(d), {}, {}};
+// The view of f in `layout` (two_lattice for a two-lattice view, either other for in place).
+template <class L, bool k_in_place, class Real, class Store>
+inline Populations<L, Real, Store, k_in_place> populations(const Domain<Real>& d, Store* f,
+                                                           Layout layout) {
+  Populations<L, Real, Store, k_in_place> p{f, cell_count(d), {}, {}, layout == Layout::downstream};
   for (int a = 0; a < 3; ++a) {
     p.n[a] = d.n[a];
     p.periodic[a] = d.side[2 * a] == k_periodic ? 1 : 0;
@@ -424,13 +436,13 @@ inline Populations<L, Real, Store, k_layout> populations(const Domain<Real>& d, 
 }
 
 // Kinds of step. two_lattice: pull every population from the upstream cells of `src`, collide,
-// store at the cell's own index in `dst`. In place, the AA pattern (Bailey et al. 2009) on one
-// lattice, alternating:
-// - in_place_even (from own_opposite to downstream): cell x reads f*_q(x - c_q) at
+// store at the cell's own index in `dst`. in_place: the AA pattern (Bailey et al. 2009) on one
+// lattice, the step's parity (Streams::odd) alternating:
+// - even (from own_opposite to downstream): cell x reads f*_q(x - c_q) at
 //   opposite(q) * n + (x - c_q) and writes its f*_q(x) at q * n + (x + c_q): the same slots
 //   (x + c_p = x - c_q for p = opposite(q)), which no other cell touches;
-// - in_place_odd (from downstream to own_opposite): cell x reads its own slots q * n + x and
-//   writes its own slots opposite(q) * n + x.
+// - odd (from downstream to own_opposite): cell x reads its own slots q * n + x and writes its
+//   own slots opposite(q) * n + x.
 // Each population is read once and written once per step, as with two lattices, and each cell
 // gets the same values from the same arithmetic: the fields equal the two-lattice scheme's bit
 // for bit. Boundaries are applied where the populations are read, as with two lattices:
@@ -440,17 +452,17 @@ inline Populations<L, Real, Store, k_layout> populations(const Domain<Real>& d, 
 // the same step): interpolated walls (the next cell's), pressure outlets (the moments of cells
 // along the side, so also their absorbing layers), and MPI ghost layers (the halo exchange
 // writes populations a two-lattice step has not yet read): make_solver refuses them.
-enum class Step { two_lattice, in_place_even, in_place_odd };
+enum class Step { two_lattice, in_place };
 
-constexpr Layout layout_read(Step s) {
-  return s == Step::two_lattice     ? Layout::two_lattice
-         : s == Step::in_place_even ? Layout::own_opposite
-                                    : Layout::downstream;
+inline Layout layout_read(Step s, bool odd) {
+  return s == Step::two_lattice ? Layout::two_lattice
+         : odd                  ? Layout::downstream
+                                : Layout::own_opposite;
 }
-constexpr Layout layout_written(Step s) {
-  return s == Step::two_lattice     ? Layout::two_lattice
-         : s == Step::in_place_even ? Layout::downstream
-                                    : Layout::own_opposite;
+inline Layout layout_written(Step s, bool odd) {
+  return s == Step::two_lattice ? Layout::two_lattice
+         : odd                  ? Layout::own_opposite
+                                : Layout::downstream;
 }
 
 // The lattices of a step as one pointer per population (population q of cell i at
@@ -458,19 +470,22 @@ constexpr Layout layout_written(Step s) {
 // pulled from fixed offsets: cell i of wrap code k pulls population q from i + shift[k][q],
 // shift[k][q] = -(c_q . strides) plus n_a strides along each axis a across a periodic side
 // (so shift[k][opposite(q)] leads to its downstream cell). 32-bit cell indices (fewer than
-// 2^31 cells); the per-population pointers keep Q * cells beyond 32 bits.
+// 2^31 cells); the per-population pointers keep Q * cells beyond 32 bits. odd: in place, the
+// step's parity.
 template <class L, class Store>
 struct Streams {
   const Store* src[L::k_q];
   Store* dst[L::k_q];
   std::int32_t shift[k_wrap_codes][L::k_q];
+  bool odd;
 };
 
 template <class L, class Real, class Store>
-inline Streams<L, Store> streams(const Domain<Real>& d, const Store* src, Store* dst) {
+inline Streams<L, Store> streams(const Domain<Real>& d, const Store* src, Store* dst, bool odd) {
   const Index n = cell_count(d);
   const Index stride[3] = {1, Index(d.n[0]), Index(d.n[0]) * d.n[1]};
   Streams<L, Store> s{};
+  s.odd = odd;
   for (int q = 0; q < L::k_q; ++q) {
     s.src[q] = src + q * n;
     s.dst[q] = dst + q * n;
@@ -492,14 +507,16 @@ inline Streams<L, Store> streams(const Domain<Real>& d, const Store* src, Store*
 template <class L, Step k_step, class Real, class Store>
 TWINSIM_HD inline void pull_interior(const Streams<L, Store>& s, std::int32_t cell, int code,
                                      Real* g) {
-  TWINSIM_LBM_UNROLL
-  for (int q = 0; q < L::k_q; ++q) {
-    if constexpr (k_step == Step::two_lattice)
-      g[q] = load<Real>(s.src[q][cell + s.shift[code][q]]);
-    else if constexpr (k_step == Step::in_place_even)
+  if constexpr (k_step == Step::two_lattice) {
+    TWINSIM_LBM_UNROLL
+    for (int q = 0; q < L::k_q; ++q) g[q] = load<Real>(s.src[q][cell + s.shift[code][q]]);
+  } else if (s.odd) {
+    TWINSIM_LBM_UNROLL
+    for (int q = 0; q < L::k_q; ++q) g[q] = load<Real>(s.src[q][cell]);
+  } else {
+    TWINSIM_LBM_UNROLL
+    for (int q = 0; q < L::k_q; ++q)
       g[q] = load<Real>(s.src[L::opposite(q)][cell + s.shift[code][q]]);
-    else
-      g[q] = load<Real>(s.src[q][cell]);
   }
 }
 
@@ -507,14 +524,15 @@ TWINSIM_HD inline void pull_interior(const Streams<L, Store>& s, std::int32_t ce
 template <class L, Step k_step, class Real, class Store>
 TWINSIM_HD inline void store_interior(const Streams<L, Store>& s, std::int32_t cell, int code,
                                       const Real* g) {
-  TWINSIM_LBM_UNROLL
-  for (int q = 0; q < L::k_q; ++q) {
-    if constexpr (k_step == Step::two_lattice)
-      store(s.dst[q][cell], g[q]);
-    else if constexpr (k_step == Step::in_place_even)
-      store(s.dst[q][cell + s.shift[code][L::opposite(q)]], g[q]);
-    else
-      store(s.dst[L::opposite(q)][cell], g[q]);
+  if constexpr (k_step == Step::two_lattice) {
+    TWINSIM_LBM_UNROLL
+    for (int q = 0; q < L::k_q; ++q) store(s.dst[q][cell], g[q]);
+  } else if (s.odd) {
+    TWINSIM_LBM_UNROLL
+    for (int q = 0; q < L::k_q; ++q) store(s.dst[L::opposite(q)][cell], g[q]);
+  } else {
+    TWINSIM_LBM_UNROLL
+    for (int q = 0; q < L::k_q; ++q) store(s.dst[q][cell + s.shift[code][L::opposite(q)]], g[q]);
   }
 }
 

@@ -1,4 +1,6 @@
-// Backend translation unit: the lattice Boltzmann solver on the OpenMP or CUDA backend.
+#pragma once
+// The lattice Boltzmann solver on the OpenMP or CUDA backend (included by the backend
+// translation units solver_<lattice>_<storage>.inl that solvers/lbm/CMakeLists.txt generates).
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -6,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -57,7 +60,7 @@ TWINSIM_HD inline void update_interior(const lbm::Streams<L, Store>& s, const Re
 }
 
 // One time step of kind k_step (lbm::Step): pull from src, collide, store in dst (in place:
-// src == dst). Interior cells (kind 0) by the fast path, over the whole lattice (when
+// src == dst, `odd` the step's parity). Interior cells (kind 0) by the fast path, over the whole lattice (when
 // `interior`); the cells of the edge list next: the fast path with their wrap code on periodic
 // sides (and on a rim next to ghost cells, lbm::k_rim), the general pull() where a side or a
 // solid cell is upstream. Solid cells are neither updated nor read (in place, a solid cell's
@@ -69,11 +72,12 @@ template <class L, lbm::Step k_step, lbm::Subgrid k_subgrid, lbm::Force k_force,
 void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Store* src,
                     Store* dst, const unsigned char* solid, const unsigned char* kind,
                     lbm::WallFractionView<Real> fraction, const std::uint32_t* edge,
-                    Index edge_cells, bool interior) {
+                    Index edge_cells, bool interior, bool odd) {
+  constexpr bool in_place = k_step == lbm::Step::in_place;
   const Index n = lbm::cell_count(d);
-  const lbm::Streams<L, Store> s = lbm::streams<L>(d, src, dst);
-  const auto in = lbm::populations<L, lbm::layout_read(k_step)>(d, src);
-  const auto out = lbm::populations<L, lbm::layout_written(k_step)>(d, dst);
+  const lbm::Streams<L, Store> s = lbm::streams<L>(d, src, dst, odd);
+  const auto in = lbm::populations<L, in_place>(d, src, lbm::layout_read(k_step, odd));
+  const auto out = lbm::populations<L, in_place>(d, dst, lbm::layout_written(k_step, odd));
   constexpr Index block = k_interior_block;
   const Index blocks = interior ? (n + block - 1) / block : 0;
   for_each_index(blocks, [=] TWINSIM_HD(Index b) {
@@ -103,9 +107,11 @@ void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Stor
     Real g[L::k_q];
     lbm::pull<L>(d, cell, in, solid, fraction, g);
     lbm::collide<L, k_subgrid, k_force>(g, r);
-    int x[3];
-    lbm::cell_position(d, cell, x);
-    lbm::absorb<L>(d, x, g);
+    if (!in_place) {  // in place has no pressure outlet, so no absorbing layer (a constant)
+      int x[3];
+      lbm::cell_position(d, cell, x);
+      lbm::absorb<L>(d, x, g);
+    }
     TWINSIM_LBM_UNROLL
     for (int q = 0; q < L::k_q; ++q) out.put(q, cell, g[q]);
   });
@@ -380,6 +386,11 @@ Buffer<std::int64_t, Space> obstacle_links(const Domain<Real>& d, const unsigned
 // Real: the arithmetic; Store: the stored populations (Real, or lbm::Fp16s).
 template <class L, class Real, class Store>
 class SolverImpl final : public lbm::Solver {
+  // In-place streaming is built for FP32 and FP16S storage, not for FP64: its kernels would
+  // cost compile time for a memory saving FP32 storage with two lattices gives as well (the
+  // same 2 Q x 4 bytes per cell); lbm::check_streaming refuses it.
+  static constexpr bool k_in_place_built = !std::is_same_v<Store, double>;
+
  public:
   // `global`: the whole lattice; this rank's block of it (Block.hpp) with its ghost layers is
   // what this solver holds.
@@ -471,20 +482,18 @@ class SolverImpl final : public lbm::Solver {
       for (std::int64_t i = 0; i < n; ++i) {
         if (i > 0) start_exchange(m_f.data(), false);
         kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), m_kind.data(),
-               fraction(), m_edge.data(), Index(m_edge.size()), true);
+               fraction(), m_edge.data(), Index(m_edge.size()), true, false);
         if (i > 0) finish_exchange(m_f.data(), false);
         if (m_rim.size() > 0)
           kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), m_kind.data(),
-                 fraction(), m_rim.data(), Index(m_rim.size()), false);
+                 fraction(), m_rim.data(), Index(m_rim.size()), false, false);
         std::swap(m_f, m_f_next);
       }
-    } else {  // one rank only (lbm::check_streaming): no halo, no rim
-      const auto even = stream_kernel<lbm::Step::in_place_even>(smagorinsky, forced);
-      const auto odd = stream_kernel<lbm::Step::in_place_odd>(smagorinsky, forced);
+    } else if constexpr (k_in_place_built) {  // one rank only (lbm::check_streaming)
+      const auto kernel = stream_kernel<lbm::Step::in_place>(smagorinsky, forced);
       for (std::int64_t i = 0; i < n; ++i)
-        ((m_steps + i) % 2 == 0 ? even : odd)(m_domain, m_relax, m_f.data(), m_f.data(),
-                                              m_solid.data(), m_kind.data(), fraction(),
-                                              m_edge.data(), Index(m_edge.size()), true);
+        kernel(m_domain, m_relax, m_f.data(), m_f.data(), m_solid.data(), m_kind.data(),
+               fraction(), m_edge.data(), Index(m_edge.size()), true, (m_steps + i) % 2 != 0);
     }
     exchange(m_f.data(), false);
     m_steps += n;
@@ -712,14 +721,9 @@ class SolverImpl final : public lbm::Solver {
   // state's memory, or a host copy of it) in the state's layout.
   template <class T, class F>
   void with_layout(T* base, F&& f) const {
-    switch (state_layout()) {
-      case lbm::Layout::two_lattice:
-        return f(lbm::populations<L, lbm::Layout::two_lattice>(m_domain, base));
-      case lbm::Layout::own_opposite:
-        return f(lbm::populations<L, lbm::Layout::own_opposite>(m_domain, base));
-      case lbm::Layout::downstream:
-        return f(lbm::populations<L, lbm::Layout::downstream>(m_domain, base));
-    }
+    if constexpr (k_in_place_built)
+      if (m_in_place) return f(lbm::populations<L, true>(m_domain, base, state_layout()));
+    f(lbm::populations<L, false>(m_domain, base, lbm::Layout::two_lattice));
   }
   template <class F>
   void with_state(F&& f) {
@@ -988,20 +992,15 @@ class SolverImpl final : public lbm::Solver {
 
 }  // namespace lbm_detail
 
-namespace lbm_detail {
-template <class L>
-std::unique_ptr<lbm::Solver> make_solver_for(const lbm::LatticeConfig& c, core::Comm& comm) {
-  if (c.precision == lbm::Precision::fp64)
-    return std::make_unique<SolverImpl<L, double, double>>(c, comm);
-  if (c.precision == lbm::Precision::fp16s)
-    return std::make_unique<SolverImpl<L, float, lbm::Fp16s>>(c, comm);
-  return std::make_unique<SolverImpl<L, float, float>>(c, comm);
-}
-}  // namespace lbm_detail
-
+// The solver of a lattice and precision (declared in Solver.cpp): explicitly instantiated by
+// one generated translation unit each (solvers/lbm/CMakeLists.txt), so that a parallel build
+// compiles them at once.
+template <lbm::Lattice k_lattice, lbm::Precision k_precision>
 std::unique_ptr<lbm::Solver> make_lbm_solver(const lbm::LatticeConfig& c, core::Comm& comm) {
-  if (c.lattice == lbm::Lattice::d3q19) return lbm_detail::make_solver_for<lbm::D3Q19>(c, comm);
-  return lbm_detail::make_solver_for<lbm::D2Q9>(c, comm);
+  using L = std::conditional_t<k_lattice == lbm::Lattice::d3q19, lbm::D3Q19, lbm::D2Q9>;
+  using Real = std::conditional_t<k_precision == lbm::Precision::fp64, double, float>;
+  using Store = std::conditional_t<k_precision == lbm::Precision::fp16s, lbm::Fp16s, Real>;
+  return std::make_unique<lbm_detail::SolverImpl<L, Real, Store>>(c, comm);
 }
 
 }  // namespace twinsim::TWINSIM_BACKEND_NS
