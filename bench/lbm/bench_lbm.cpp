@@ -12,7 +12,8 @@
 //                                       D2Q9 cavity (default 128 512 2048)
 //          bench_lbm [cpu|gpu] [repeats] d3q19 [n ...] [in_place] [fp16s]
 //                                       D3Q19 box (default CPU 32 64 128, GPU 128 256 384 512)
-//   (threads: OMP_NUM_THREADS)
+//   (threads: OMP_NUM_THREADS; the CPU interior loop's instruction-set level: the best this CPU
+//   runs, or TWINSIM_LBM_ISA = baseline | avx2 | avx512, printed in the first line)
 // Each figure is the median of `repeats` timed runs of enough steps for ~0.5 s (GPU: ~0.2 s),
 // after a warm-up; min and max are printed beside it.
 #include <algorithm>
@@ -24,6 +25,7 @@
 
 #include "../bench_support.hpp"
 #include "twinsim/core/Backend.hpp"
+#include "twinsim/lbm/CpuIsa.hpp"
 #include "twinsim/lbm/Solver.hpp"
 
 using namespace twinsim;
@@ -125,6 +127,13 @@ int run(int argc, char** argv) {
   const char* env = std::getenv("OMP_NUM_THREADS");
   const std::string threads = gpu ? "-" : (env ? env : "all");
   const char* header = "%-4s %-7s %8s %5s  %9s  %9s %9s  %4s  %8s  %8s   %7s\n";
+  if (!gpu)
+    std::printf("CPU interior loop: %s instructions (TWINSIM_LBM_ISA chooses among:",
+                lbm::to_string(lbm::cpu_isa()).c_str());
+  if (!gpu)
+    for (lbm::CpuIsa isa : lbm::cpu_isas_available())
+      std::printf(" %s", lbm::to_string(isa).c_str());
+  if (!gpu) std::printf(")\n");
   if (d3q19) {
     std::printf(
         "D3Q19 TRT periodic box, %s storage, fused pull stream-collide, SoA, %s; median of %d "

@@ -24,6 +24,11 @@
 #include "twinsim/lbm/kernels/lattice_kernel.hpp"
 #include "twinsim/lbm/kernels/storage_kernel.hpp"
 #include "twinsim/lbm/kernels/stream_kernel.hpp"
+#include "interior_blocks.hpp"
+#if !defined(__CUDACC__)
+#define TWINSIM_LBM_ISA_NS isa_baseline
+#include "interior_level.hpp"  // the baseline level's block functions, in this unit
+#endif
 
 namespace twinsim::TWINSIM_BACKEND_NS {
 
@@ -36,28 +41,10 @@ using lbm::Relaxation;
 // Kernels as free functions over raw pointers (Space memory): nvcc's extended lambdas may not
 // live in private member functions.
 
-// Runs of consecutive interior cells as one loop the compiler vectorises (CPU).
-#if defined(__CUDACC__)
-#define TWINSIM_LBM_SIMD
-#else
-#define TWINSIM_LBM_SIMD _Pragma("omp simd")
-#endif
-
-// Cells per work item of the interior loop: on the CPU a block whose runs of interior cells
-// are vectorised loops; on the GPU one cell per thread, no loop.
-constexpr Index k_interior_block = k_backend == core::Backend::Cpu ? 64 : 1;
-
-// The fast path: pull, collide and store one cell of wrap code `code` (cell_kind below
-// k_boundary).
-template <class L, lbm::Step k_step, lbm::Subgrid k_subgrid, lbm::Force k_force, class Real,
-          class Store>
-TWINSIM_HD inline void update_interior(const lbm::Streams<L, Store>& s, const Relaxation<Real>& r,
-                                       std::int32_t cell, int code) {
-  Real g[L::k_q];
-  lbm::pull_interior<L, k_step>(s, cell, code, g);
-  lbm::collide<L, k_subgrid, k_force>(g, r);
-  lbm::store_interior<L, k_step>(s, cell, code, g);
-}
+// Cells per work item of the interior loop on the CPU: a block whose runs of interior cells
+// are vectorised loops, by the block function of the instruction-set level chosen
+// (interior_blocks.hpp). On the GPU one cell per thread.
+constexpr Index k_interior_block = 64;
 
 // One time step of kind k_step (lbm::Step): pull from src, collide, store in dst (in place:
 // src == dst, `odd` the step's parity). Interior cells (kind 0) by the fast path, over the whole lattice (when
@@ -67,41 +54,38 @@ TWINSIM_HD inline void update_interior(const lbm::Streams<L, Store>& s, const Re
 // slot may hold a population on its way back). Across ranks a step is two calls: the interior
 // and the edge cells away from the ghost cells, then (interior false) the rim list, once the
 // halo has arrived.
+// `block`: the CPU's interior block function (interior_blocks.hpp; null on the GPU).
 template <class L, lbm::Step k_step, lbm::Subgrid k_subgrid, lbm::Force k_force, class Real,
           class Store>
 void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Store* src,
                     Store* dst, const unsigned char* solid, const unsigned char* kind,
                     lbm::WallFractionView<Real> fraction, const std::uint32_t* edge,
-                    Index edge_cells, bool interior, bool odd) {
+                    Index edge_cells, bool interior, bool odd,
+                    typename lbm::InteriorBlocks<L, Real, Store>::Fn block) {
   constexpr bool in_place = k_step == lbm::Step::in_place;
   const Index n = lbm::cell_count(d);
-  const lbm::Streams<L, Store> s = lbm::streams<L>(d, src, dst, odd);
+  const lbm::Streams<L, Store> s = lbm::streams<L>(d, src, dst);
   const auto in = lbm::populations<L, in_place>(d, src, lbm::layout_read(k_step, odd));
   const auto out = lbm::populations<L, in_place>(d, dst, lbm::layout_written(k_step, odd));
-  constexpr Index block = k_interior_block;
-  const Index blocks = interior ? (n + block - 1) / block : 0;
-  for_each_index(blocks, [=] TWINSIM_HD(Index b) {
-    if (block == 1) {  // a constant: the other branch is dropped (not constexpr: nvcc)
-      if (kind[b] == lbm::k_interior)
-        update_interior<L, k_step, k_subgrid, k_force>(s, r, std::int32_t(b), 0);
-    } else {
-      const std::int32_t last = std::int32_t((b + 1) * block < n ? (b + 1) * block : n);
-      for (std::int32_t cell = std::int32_t(b * block); cell < last;) {
-        std::int32_t end = cell;
-        while (end < last && kind[end] == lbm::k_interior) ++end;
-        TWINSIM_LBM_SIMD
-        for (std::int32_t i = cell; i < end; ++i)
-          update_interior<L, k_step, k_subgrid, k_force>(s, r, i, 0);
-        cell = end + 1;  // end is not interior, or the block's end
-      }
-    }
+#if defined(__CUDACC__)
+  (void)block;
+  for_each_index(interior ? n : 0, [=] TWINSIM_HD(Index cell) {
+    if (kind[cell] == lbm::k_interior)
+      lbm::update_interior<L, k_step, k_subgrid, k_force>(s, r, std::int32_t(cell), 0, odd);
   });
+#else
+  constexpr Index size = k_interior_block;
+  for_each_index(interior ? (n + size - 1) / size : 0, [=](Index b) {
+    block(s, r, kind, std::int32_t(b * size), std::int32_t((b + 1) * size < n ? (b + 1) * size : n),
+          odd);
+  });
+#endif
   for_each_index(edge_cells, [=] TWINSIM_HD(Index i) {
     const std::uint32_t cell = edge[i];
     const unsigned char k = kind[cell];
     if (k < lbm::k_boundary) {
-      update_interior<L, k_step, k_subgrid, k_force>(s, r, std::int32_t(cell),
-                                                     k & (lbm::k_rim - 1));
+      lbm::update_interior<L, k_step, k_subgrid, k_force>(s, r, std::int32_t(cell),
+                                                          k & (lbm::k_rim - 1), odd);
       return;
     }
     Real g[L::k_q];
@@ -389,7 +373,7 @@ class SolverImpl final : public lbm::Solver {
   // In-place streaming is built for FP32 and FP16S storage, not for FP64: its kernels would
   // cost compile time for a memory saving FP32 storage with two lattices gives as well (the
   // same 2 Q x 4 bytes per cell); lbm::check_streaming refuses it.
-  static constexpr bool k_in_place_built = !std::is_same_v<Store, double>;
+  static constexpr bool k_in_place_built = lbm::k_in_place_storage<Store>;
 
  public:
   // `global`: the whole lattice; this rank's block of it (Block.hpp) with its ghost layers is
@@ -403,6 +387,9 @@ class SolverImpl final : public lbm::Solver {
         m_block(block),
         m_cells(Index(block.local_cells()[0]) * block.local_cells()[1] * block.local_cells()[2]),
         m_in_place(global.streaming == lbm::Streaming::in_place),
+#if !defined(__CUDACC__)
+        m_interior(lbm::interior_blocks_at<L, Real, Store>(lbm::cpu_isa())),
+#endif
         m_f(L::k_q * m_cells),
         m_f_next(m_in_place ? 0 : L::k_q * m_cells),
         m_macro(10 * m_cells) {
@@ -479,21 +466,24 @@ class SolverImpl final : public lbm::Solver {
       // rim. After the last step the halo is exchanged once more, so that every other call
       // finds the ghost cells current. One rank: no halo, no rim.
       const auto kernel = stream_kernel<lbm::Step::two_lattice>(smagorinsky, forced);
+      const auto block = m_interior.fn[0][smagorinsky][forced];
       for (std::int64_t i = 0; i < n; ++i) {
         if (i > 0) start_exchange(m_f.data(), false);
         kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), m_kind.data(),
-               fraction(), m_edge.data(), Index(m_edge.size()), true, false);
+               fraction(), m_edge.data(), Index(m_edge.size()), true, false, block);
         if (i > 0) finish_exchange(m_f.data(), false);
         if (m_rim.size() > 0)
           kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), m_kind.data(),
-                 fraction(), m_rim.data(), Index(m_rim.size()), false, false);
+                 fraction(), m_rim.data(), Index(m_rim.size()), false, false, block);
         std::swap(m_f, m_f_next);
       }
     } else if constexpr (k_in_place_built) {  // one rank only (lbm::check_streaming)
       const auto kernel = stream_kernel<lbm::Step::in_place>(smagorinsky, forced);
+      const auto block = m_interior.fn[1][smagorinsky][forced];
       for (std::int64_t i = 0; i < n; ++i)
         kernel(m_domain, m_relax, m_f.data(), m_f.data(), m_solid.data(), m_kind.data(),
-               fraction(), m_edge.data(), Index(m_edge.size()), true, (m_steps + i) % 2 != 0);
+               fraction(), m_edge.data(), Index(m_edge.size()), true, (m_steps + i) % 2 != 0,
+               block);
     }
     exchange(m_f.data(), false);
     m_steps += n;
@@ -962,6 +952,8 @@ class SolverImpl final : public lbm::Solver {
   Domain<Real> m_domain{};
   Relaxation<Real> m_relax{};
   bool m_in_place = false;               // streaming in place (lbm::Streaming)
+  // The CPU's interior block functions at the instruction-set level chosen (null on the GPU)
+  lbm::InteriorBlocks<L, Real, Store> m_interior{};
   // [q][cell], shifted populations after the last collision (in place: in the layout of
   // state_layout()), stored as Store
   Buffer<Store, Space> m_f;

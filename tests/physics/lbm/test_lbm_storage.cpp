@@ -7,13 +7,17 @@
 //   restart across the two) on a forced periodic D3Q19 box with walls, a D2Q9 cavity with a
 //   lid, a staircase obstacle between velocity inlets, with Smagorinsky, in FP32, FP64 and
 //   FP16S, after odd and even step counts; and refuses what it cannot run.
+// - Every instruction-set level of the CPU interior loop (lbm::CpuIsa) gives the baseline's
+//   populations bit for bit.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,6 +25,7 @@
 #include "lbm_cases.hpp"
 #include "twinsim/core/Error.hpp"
 #include "twinsim/io/Checkpoint.hpp"
+#include "twinsim/lbm/CpuIsa.hpp"
 #include "twinsim/lbm/Reference.hpp"
 #include "twinsim/lbm/kernels/storage_kernel.hpp"
 
@@ -134,11 +139,13 @@ fs::path scratch(const std::string& name) {
   return p;
 }
 
-std::vector<float> saved_populations(lbm::Solver& s, const fs::path& folder) {
+// The populations a checkpoint of s holds (T: the arithmetic's type).
+template <class T = float>
+std::vector<T> saved_populations(lbm::Solver& s, const fs::path& folder) {
   io::Checkpoints checkpoints(folder, {}, {"lbm", 0, 0.0, "test", ""});
   checkpoints.write(s.steps_done(), 0.0, [&](io::StateWriter& w) { s.save(w); });
   const io::Restart r(folder, "latest");
-  return r.state().get<float>("lbm/populations");
+  return r.state().get<T>("lbm/populations");
 }
 
 // `c` with two lattices and in place: after `n` steps (odd), n + 1 (even), the same bits; the
@@ -244,6 +251,68 @@ TEST(LbmInPlace, RefusesWhatItCannotRun) {
   EXPECT_NE(message.find("lbm.streaming = \"in_place\""), std::string::npos) << message;
   EXPECT_EQ(case_lattice(case_text("wall")).config.streaming,
             lbm::Streaming::in_place);
+}
+
+// The CPU solver of c after `steps` steps with its interior loop at level `isa`
+// (TWINSIM_LBM_ISA, read when a solver is made).
+std::unique_ptr<lbm::Solver> stepped_at(lbm::CpuIsa isa, const lbm::LatticeConfig& c, int steps) {
+  setenv("TWINSIM_LBM_ISA", lbm::to_string(isa).c_str(), 1);
+  auto s = lbm::make_solver(core::Backend::Cpu, c);
+  unsetenv("TWINSIM_LBM_ISA");
+  s->step(steps);
+  return s;
+}
+
+// Each level this build holds and this CPU runs (AVX2 + FMA, AVX-512: compiled apart with
+// -ffp-contract=off) against the baseline: the same populations and fields, bit for bit, after
+// 23 steps (odd: in place ends in its other layout) of a forced D3Q19 box with walls (interior
+// loop, wrap codes, walls) and a D2Q9 lid-driven cavity with an obstacle and Smagorinsky's
+// model; two lattices and in place; FP32, FP64, FP16S. A level not available is refused.
+TEST(LbmCpuIsa, EveryLevelGivesTheBaselinesBits) {
+  const std::vector<lbm::CpuIsa> levels = lbm::cpu_isas_available();
+  std::printf("CPU interior loop levels available:");
+  for (lbm::CpuIsa isa : levels) std::printf(" %s", lbm::to_string(isa).c_str());
+  std::printf(" (chosen without TWINSIM_LBM_ISA: %s)\n", lbm::to_string(lbm::cpu_isa()).c_str());
+  ASSERT_EQ(levels.front(), lbm::CpuIsa::baseline);
+  const fs::path folder = scratch("isa");
+  for (lbm::Precision p : {lbm::Precision::fp32, lbm::Precision::fp64, lbm::Precision::fp16s})
+    for (lbm::Streaming streaming : {lbm::Streaming::two_lattice, lbm::Streaming::in_place}) {
+      if (p == lbm::Precision::fp64 && streaming == lbm::Streaming::in_place) continue;
+      lbm::LatticeConfig box = box3d({12, 8, 6}, {2, 3}, 0.7, lbm::Collision::trt, p);
+      box.force = {1e-5, 0.0, 2e-6};
+      lbm::LatticeConfig cav = cavity(20, 0.55, 0.1, lbm::Collision::bgk, p);
+      add_solid_box(cav, {6, 5, 0}, {9, 9, 1});
+      cav.smagorinsky = 0.15;
+      for (lbm::LatticeConfig c : {box, cav}) {
+        c.streaming = streaming;
+        SCOPED_TRACE(lbm::to_string(c.lattice) + " " + lbm::to_string(p) + " " +
+                     lbm::to_string(streaming));
+        auto base = stepped_at(lbm::CpuIsa::baseline, c, 23);
+        for (lbm::CpuIsa isa : levels) {
+          if (isa == lbm::CpuIsa::baseline) continue;
+          SCOPED_TRACE(lbm::to_string(isa));
+          auto other = stepped_at(isa, c, 23);
+          expect_same_state(*base, *other);
+          if (p == lbm::Precision::fp64)
+            EXPECT_TRUE(same_bits(saved_populations<double>(*base, folder / "base"),
+                                  saved_populations<double>(*other, folder / "other")));
+          else
+            EXPECT_TRUE(same_bits(saved_populations(*base, folder / "base"),
+                                  saved_populations(*other, folder / "other")));
+          fs::remove_all(folder);
+        }
+      }
+    }
+  setenv("TWINSIM_LBM_ISA", "sse9", 1);
+  std::string message;
+  try {
+    lbm::cpu_isa();
+  } catch (const core::Error& e) {
+    message = e.what();
+  }
+  unsetenv("TWINSIM_LBM_ISA");
+  EXPECT_NE(message.find("TWINSIM_LBM_ISA"), std::string::npos) << message;
+  EXPECT_NE(message.find("baseline"), std::string::npos) << message;
 }
 
 }  // namespace

@@ -20,6 +20,8 @@
 // Cells are indexed x fastest, then y, then z; D2Q9 has n[2] = 1. Positions are cell
 // centres: the domain's walls lie half-way between the outer cells and their missing neighbours.
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include "twinsim/core/HostDevice.hpp"
 #include "twinsim/lbm/kernels/collision_kernel.hpp"
@@ -437,7 +439,7 @@ inline Populations<L, Real, Store, k_in_place> populations(const Domain<Real>& d
 
 // Kinds of step. two_lattice: pull every population from the upstream cells of `src`, collide,
 // store at the cell's own index in `dst`. in_place: the AA pattern (Bailey et al. 2009) on one
-// lattice, the step's parity (Streams::odd) alternating:
+// lattice, the step's parity (`odd`, a run-time argument) alternating:
 // - even (from own_opposite to downstream): cell x reads f*_q(x - c_q) at
 //   opposite(q) * n + (x - c_q) and writes its f*_q(x) at q * n + (x + c_q): the same slots
 //   (x + c_p = x - c_q for p = opposite(q)), which no other cell touches;
@@ -453,6 +455,11 @@ inline Populations<L, Real, Store, k_in_place> populations(const Domain<Real>& d
 // along the side, so also their absorbing layers), and MPI ghost layers (the halo exchange
 // writes populations a two-lattice step has not yet read): make_solver refuses them.
 enum class Step { two_lattice, in_place };
+
+// The stored types in-place streaming is built for: FP32 and FP16S, not FP64 (check_streaming
+// refuses it: FP32 with two lattices takes the same memory, and its kernels cost compile time).
+template <class Store>
+constexpr bool k_in_place_storage = !std::is_same_v<Store, double>;
 
 inline Layout layout_read(Step s, bool odd) {
   return s == Step::two_lattice ? Layout::two_lattice
@@ -470,22 +477,19 @@ inline Layout layout_written(Step s, bool odd) {
 // pulled from fixed offsets: cell i of wrap code k pulls population q from i + shift[k][q],
 // shift[k][q] = -(c_q . strides) plus n_a strides along each axis a across a periodic side
 // (so shift[k][opposite(q)] leads to its downstream cell). 32-bit cell indices (fewer than
-// 2^31 cells); the per-population pointers keep Q * cells beyond 32 bits. odd: in place, the
-// step's parity.
+// 2^31 cells); the per-population pointers keep Q * cells beyond 32 bits.
 template <class L, class Store>
 struct Streams {
   const Store* src[L::k_q];
   Store* dst[L::k_q];
   std::int32_t shift[k_wrap_codes][L::k_q];
-  bool odd;
 };
 
 template <class L, class Real, class Store>
-inline Streams<L, Store> streams(const Domain<Real>& d, const Store* src, Store* dst, bool odd) {
+inline Streams<L, Store> streams(const Domain<Real>& d, const Store* src, Store* dst) {
   const Index n = cell_count(d);
   const Index stride[3] = {1, Index(d.n[0]), Index(d.n[0]) * d.n[1]};
   Streams<L, Store> s{};
-  s.odd = odd;
   for (int q = 0; q < L::k_q; ++q) {
     s.src[q] = src + q * n;
     s.dst[q] = dst + q * n;
@@ -502,38 +506,58 @@ inline Streams<L, Store> streams(const Domain<Real>& d, const Store* src, Store*
   return s;
 }
 
+// f(q) for every population q of L, as Q statements (a fold expression), not a loop: the
+// pull and store below are unrolled before any optimisation pass, so that the CPU's loop over
+// cells around them vectorises across cells (with `#pragma GCC unroll` GCC vectorised the
+// loop over q first, a gather of 8 pointers, and left the cell loop scalar).
+template <int... k_q, class F>
+TWINSIM_HD inline void unrolled(std::integer_sequence<int, k_q...>, const F& f) {
+  (f(k_q), ...);
+}
+template <class L, class F>
+TWINSIM_HD inline void for_each_population(const F& f) {
+  unrolled(std::make_integer_sequence<int, L::k_q>{}, f);
+}
+
 // pull() for a cell of wrap code `code` (cell_kind below k_boundary): every population from
-// its upstream neighbour, the same values pull() gathers there, for a step of kind k_step.
+// its upstream neighbour, the same values pull() gathers there, for a step of kind k_step (in
+// place: `odd`, the step's parity).
 template <class L, Step k_step, class Real, class Store>
 TWINSIM_HD inline void pull_interior(const Streams<L, Store>& s, std::int32_t cell, int code,
-                                     Real* g) {
-  if constexpr (k_step == Step::two_lattice) {
-    TWINSIM_LBM_UNROLL
-    for (int q = 0; q < L::k_q; ++q) g[q] = load<Real>(s.src[q][cell + s.shift[code][q]]);
-  } else if (s.odd) {
-    TWINSIM_LBM_UNROLL
-    for (int q = 0; q < L::k_q; ++q) g[q] = load<Real>(s.src[q][cell]);
-  } else {
-    TWINSIM_LBM_UNROLL
-    for (int q = 0; q < L::k_q; ++q)
+                                     bool odd, Real* g) {
+  if constexpr (k_step == Step::two_lattice)
+    for_each_population<L>(
+        [&](int q) { g[q] = load<Real>(s.src[q][cell + s.shift[code][q]]); });
+  else if (odd)
+    for_each_population<L>([&](int q) { g[q] = load<Real>(s.src[q][cell]); });
+  else
+    for_each_population<L>([&](int q) {
       g[q] = load<Real>(s.src[L::opposite(q)][cell + s.shift[code][q]]);
-  }
+    });
 }
 
 // Stores the post-collision populations g of a cell of wrap code `code` after pull_interior().
 template <class L, Step k_step, class Real, class Store>
 TWINSIM_HD inline void store_interior(const Streams<L, Store>& s, std::int32_t cell, int code,
-                                      const Real* g) {
-  if constexpr (k_step == Step::two_lattice) {
-    TWINSIM_LBM_UNROLL
-    for (int q = 0; q < L::k_q; ++q) store(s.dst[q][cell], g[q]);
-  } else if (s.odd) {
-    TWINSIM_LBM_UNROLL
-    for (int q = 0; q < L::k_q; ++q) store(s.dst[L::opposite(q)][cell], g[q]);
-  } else {
-    TWINSIM_LBM_UNROLL
-    for (int q = 0; q < L::k_q; ++q) store(s.dst[q][cell + s.shift[code][L::opposite(q)]], g[q]);
-  }
+                                      bool odd, const Real* g) {
+  if constexpr (k_step == Step::two_lattice)
+    for_each_population<L>([&](int q) { store(s.dst[q][cell], g[q]); });
+  else if (odd)
+    for_each_population<L>([&](int q) { store(s.dst[L::opposite(q)][cell], g[q]); });
+  else
+    for_each_population<L>(
+        [&](int q) { store(s.dst[q][cell + s.shift[code][L::opposite(q)]], g[q]); });
+}
+
+// The fast path: pull, collide and store one cell of wrap code `code` (cell_kind below
+// k_boundary).
+template <class L, Step k_step, Subgrid k_subgrid, Force k_force, class Real, class Store>
+TWINSIM_HD inline void update_interior(const Streams<L, Store>& s, const Relaxation<Real>& r,
+                                       std::int32_t cell, int code, bool odd) {
+  Real g[L::k_q];
+  pull_interior<L, k_step>(s, cell, code, odd, g);
+  collide<L, k_subgrid, k_force>(g, r);
+  store_interior<L, k_step>(s, cell, code, odd, g);
 }
 
 // Momentum the fluid gives a solid obstacle across the links of fluid cell `cell` whose
