@@ -13,7 +13,7 @@
 #             munge, slurmctld, slurmd, slurm-client) runs a sweep as a job array (hpc/slurm/)
 #   fuzz [S] [TARGET...]  setup, then build the libFuzzer targets (clang, ASan + UBSan) and
 #             run each (default: fuzz_case fuzz_files) for S seconds (default 600; CI: fuzz_case
-#             for 120) from the shipped cases and tests/fuzz/seeds; fails on a crash, leak,
+#             for 60) from the shipped cases and tests/fuzz/seeds; fails on a crash, leak,
 #             sanitizer report or hang (a reproducer is left in build-fuzz/findings)
 set -euo pipefail
 cd "$(dirname "$0")"
