@@ -58,9 +58,7 @@ int check(const RunOptions& options) {
   const loop::Kind& kind = *find_solver(c->get_string("run.solver"));
   std::string split;
   try {
-    if (ranks > 1 && !kind.splits_across_ranks)
-      throw core::Error(fmt::format("{} runs on one rank (it is not decomposed across MPI ranks "
-                                    "yet), not {}", kind.name, ranks));
+    loop::require_splits(kind, ranks);
     if (ranks > 1 && kind.split) split = kind.split(*c, ranks);
   } catch (const core::Error& e) {
     std::fprintf(stderr, "error: %s: %s\n", options.case_path.c_str(), e.what());

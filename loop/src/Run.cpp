@@ -286,6 +286,13 @@ std::string check_memory(const Plan& plan, core::Backend backend, std::uint64_t 
   return text;
 }
 
+void require_splits(const Kind& kind, int ranks) {
+  if (ranks > 1 && !kind.splits_across_ranks)
+    throw core::Error(fmt::format("{} runs on one rank (it is not decomposed across MPI ranks "
+                                  "yet); this run has {}: start it without mpirun/srun -n",
+                                  kind.name, ranks));
+}
+
 int run(const Kind& kind, const io::Case& c, const Request& request) {
   const auto start = std::chrono::steady_clock::now();
   const std::string name = c.get_string("run.name");
@@ -308,10 +315,7 @@ int run(const Kind& kind, const io::Case& c, const Request& request) {
   std::string refused;
   try {
     comm = &core::world();
-    if (comm->size() > 1 && !kind.splits_across_ranks)
-      throw core::Error(fmt::format("{} runs on one rank (it is not decomposed across MPI ranks "
-                                    "yet); this run has {}: start it without mpirun/srun -n",
-                                    kind.name, comm->size()));
+    require_splits(kind, comm->size());
     backend = core::select_backend(c.get_string("run.device"));
     if (!request.restart.empty()) {
       dir.emplace(io::RunDirectory::existing(out, comm->root()));

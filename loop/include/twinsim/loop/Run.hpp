@@ -157,6 +157,10 @@ struct Request {
 // the memory available (exit 2, before the folder exists, naming the key to change),
 // creates or reopens the run folder, writes case.toml, log.txt, checkpoints and summary.json,
 // and returns the exit status.
+// Refuses (core::Error) `ranks` > 1 MPI ranks for a kind that does not split across them: what
+// run() and `twinsim check --ranks N` say.
+void require_splits(const Kind& kind, int ranks);
+
 int run(const Kind& kind, const io::Case& case_file, const Request& request);
 
 // What ends every summary.json: name, what ran (`provenance` = "solver" or "command", `what` =
