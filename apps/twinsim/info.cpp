@@ -9,6 +9,7 @@
 #include "twinsim/core/versions.hpp"
 #include "twinsim/io/RunDirectory.hpp"
 #include "twinsim/io/versions.hpp"
+#include "twinsim/lbm/CpuIsa.hpp"
 #include "twinsim/loop/Provenance.hpp"
 
 namespace twinsim::app {
@@ -35,6 +36,7 @@ int info(bool json) {
     loop::add_build_and_host(s, chosen);
     s.set("backend_auto", std::string(core::to_string(chosen)));
     s.set("cpu.threads", omp_get_max_threads());
+    s.set("cpu.lbm_isa", lbm::to_string(lbm::cpu_isa()));
     s.set("gpu.built", bool(TWINSIM_HAVE_CUDA));
     s.set("gpu.available", core::gpu_available());
     if (TWINSIM_HAVE_CUDA) {
@@ -57,7 +59,8 @@ int info(bool json) {
     return k_exit_ok;
   }
   std::printf("%s\n\nbackends:\n", version_line().c_str());
-  std::printf("  cpu  OpenMP, %d threads\n", omp_get_max_threads());
+  std::printf("  cpu  OpenMP, %d threads; LBM interior loop: %s instructions\n",
+              omp_get_max_threads(), lbm::to_string(lbm::cpu_isa()).c_str());
   if (TWINSIM_HAVE_CUDA)
     std::printf("  gpu  CUDA, built for sm_%s; %s\n", TWINSIM_CUDA_ARCHITECTURES,
                 core::gpu_description().c_str());

@@ -4,12 +4,16 @@
 //  - D2Q9 lid-driven cavity (TRT) for each size n (n^2 cells), FP32 and FP64 storage;
 //  - d3q19: D3Q19 TRT periodic box (n^3 cells, a small body force along x), FP32 storage: the
 //    issue's goal (18,000 MLUPS on an H100) and FluidX3D's figure are for this case.
-// Both use the fused pull stream-collide on two lattices, SoA (stream_kernel.hpp).
+// Both use the fused pull stream-collide, SoA (stream_kernel.hpp), on two lattices unless
+// `in_place` is among the arguments (one lattice, the AA pattern); `fp16s` among them stores
+// the populations in 16 bits (the D2Q9 cavity then runs FP16S alone).
 // Prints figures; not a timed test.
-//   Usage: bench_lbm [cpu|gpu] [repeats] [n ...]           D2Q9 cavity (default 128 512 2048)
-//          bench_lbm [cpu|gpu] [repeats] d3q19 [n ...]     D3Q19 box (default CPU 32 64 128,
-//                                                          GPU 128 256 384 512)
-//   (threads: OMP_NUM_THREADS)
+//   Usage: bench_lbm [cpu|gpu] [repeats] [n ...] [in_place] [fp16s]
+//                                       D2Q9 cavity (default 128 512 2048)
+//          bench_lbm [cpu|gpu] [repeats] d3q19 [n ...] [in_place] [fp16s]
+//                                       D3Q19 box (default CPU 32 64 128, GPU 128 256 384 512)
+//   (threads: OMP_NUM_THREADS; the CPU interior loop's instruction-set level: the best this CPU
+//   runs, or TWINSIM_LBM_ISA = baseline | avx2 | avx512, printed in the first line)
 // Each figure is the median of `repeats` timed runs of enough steps for ~0.5 s (GPU: ~0.2 s),
 // after a warm-up; min and max are printed beside it.
 #include <algorithm>
@@ -21,6 +25,7 @@
 
 #include "../bench_support.hpp"
 #include "twinsim/core/Backend.hpp"
+#include "twinsim/lbm/CpuIsa.hpp"
 #include "twinsim/lbm/Solver.hpp"
 
 using namespace twinsim;
@@ -98,31 +103,57 @@ int run(int argc, char** argv) {
   const int repeats = argc > 2 ? std::atoi(argv[2]) : 5;
   const bool d3q19 = argc > 3 && std::string(argv[3]) == "d3q19";
   std::vector<int> sizes;
-  for (int i = d3q19 ? 4 : 3; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
+  lbm::Streaming streaming = lbm::Streaming::two_lattice;
+  bool fp16s = false;
+  for (int i = d3q19 ? 4 : 3; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "in_place")
+      streaming = lbm::Streaming::in_place;
+    else if (a == "fp16s")
+      fp16s = true;
+    else
+      sizes.push_back(std::atoi(argv[i]));
+  }
+  const auto with = [&](lbm::LatticeConfig c) {
+    c.streaming = streaming;
+    if (fp16s && c.lattice == lbm::Lattice::d3q19) c.precision = lbm::Precision::fp16s;
+    return c;
+  };
+  const char* scheme = streaming == lbm::Streaming::in_place ? "in place (AA pattern), one lattice"
+                                                             : "two lattices";
   if (sizes.empty())
     sizes = d3q19 ? (gpu ? std::vector<int>{128, 256, 384, 512} : std::vector<int>{32, 64, 128})
                   : std::vector<int>{128, 512, 2048};
   const char* env = std::getenv("OMP_NUM_THREADS");
   const std::string threads = gpu ? "-" : (env ? env : "all");
   const char* header = "%-4s %-7s %8s %5s  %9s  %9s %9s  %4s  %8s  %8s   %7s\n";
+  if (!gpu)
+    std::printf("CPU interior loop: %s instructions (TWINSIM_LBM_ISA chooses among:",
+                lbm::to_string(lbm::cpu_isa()).c_str());
+  if (!gpu)
+    for (lbm::CpuIsa isa : lbm::cpu_isas_available())
+      std::printf(" %s", lbm::to_string(isa).c_str());
+  if (!gpu) std::printf(")\n");
   if (d3q19) {
     std::printf(
-        "D3Q19 TRT periodic box, FP32 storage, fused pull stream-collide, SoA, two "
-        "lattices; median of %d runs\n",
-        repeats);
+        "D3Q19 TRT periodic box, %s storage, fused pull stream-collide, SoA, %s; median of %d "
+        "runs\n",
+        fp16s ? "FP16S" : "FP32", scheme, repeats);
     std::printf(header, "dev", "threads", "cells", "steps", "MLUPS", "min", "max", "B/LU", "GB/s",
                 "copy GB/s", "of copy");
-    for (int n : sizes) bench(backend, periodic_box(n), repeats, threads.c_str());
+    for (int n : sizes) bench(backend, with(periodic_box(n)), repeats, threads.c_str());
   } else {
     std::printf(
-        "D2Q9 TRT lid-driven cavity, fused pull stream-collide, SoA, two lattices; "
-        "median of %d runs\n",
-        repeats);
+        "D2Q9 TRT lid-driven cavity, fused pull stream-collide, SoA, %s; median of %d runs\n",
+        scheme, repeats);
     std::printf(header, "dev", "threads", "cells", "steps", "MLUPS", "min", "max", "B/LU", "GB/s",
                 "copy GB/s", "of copy");
-    for (lbm::Precision p : {lbm::Precision::fp32, lbm::Precision::fp64}) {
+    const std::vector<lbm::Precision> precisions =
+        fp16s ? std::vector<lbm::Precision>{lbm::Precision::fp16s}
+              : std::vector<lbm::Precision>{lbm::Precision::fp32, lbm::Precision::fp64};
+    for (lbm::Precision p : precisions) {
       std::printf("-- %s storage\n", lbm::to_string(p).c_str());
-      for (int n : sizes) bench(backend, cavity(n, p), repeats, threads.c_str());
+      for (int n : sizes) bench(backend, with(cavity(n, p)), repeats, threads.c_str());
     }
   }
   std::printf(

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Registers, local memory (spills) and SASS instructions per interior cell update of the LBM
-stream-collide kernels, read from the CUDA object of solvers/lbm/src/solver.inl with cuobjdump.
-No GPU is needed. Usage:
+stream-collide kernels, read with cuobjdump from a CUDA object of solvers/lbm/src/solver_impl.hpp
+(solver_<lattice>_fp32.cu.o). No GPU is needed. Usage:
 
-    bench/lbm/sass_count.py OBJECT [--lattice d3q19|d2q9] [--precision float|double] [--list]
+    bench/lbm/sass_count.py OBJECT [--lattice d3q19|d2q9] [--precision float|double]
+        [--storage same|fp16s] [--step two_lattice|in_place] [--take K ...] [--list]
 
 OBJECT is the nvcc object (or a static library holding it); sass_count.sh builds and finds it.
 For each matching interior kernel (the first lambda of stream_collide, one thread per cell,
@@ -17,7 +18,9 @@ taken (for an interior cell the kind test falls through into the update), except
 forward branch (at most 8 instructions) over a CALL: IEEE division's rare slow path (taken
 only for denormal or huge operands) is skipped. The walk ends at the first unconditional EXIT.
 Every instruction met counts once, NOPs excepted; CALL targets are not entered. The
-conditional branches met are listed with --list, so the reading can be checked.
+conditional branches met are listed with --list, so the reading can be checked; --take K reads
+the K-th conditional branch met (from 1) as taken instead, to walk the other side of a uniform
+branch (the in-place kernel's step parity: one side per parity).
 """
 import argparse
 import re
@@ -63,8 +66,9 @@ def resources(obj):
     return res
 
 
-def walk(lines):
-    """Instructions on the fall-through path (see the module's docstring)."""
+def walk(lines, take=()):
+    """Instructions on the fall-through path (see the module's docstring); the conditional
+    branches numbered in `take` (from 1) are taken."""
     code, at = [], {}  # [(address, instruction)], address -> index
     for line in lines:
         m = INSTR.match(line)
@@ -90,8 +94,10 @@ def walk(lines):
                 continue
             over_call = i < target <= i + 8 and any(c.split()[0].startswith("CALL")
                                                     for c in code[i + 1:target])
-            branches.append((ins, "taken (skips a CALL)" if over_call else "not taken"))
-            i = target if over_call else i + 1
+            taken = len(branches) + 1 in take
+            branches.append((ins, "taken (--take)" if taken else
+                             "taken (skips a CALL)" if over_call else "not taken"))
+            i = target if over_call or taken else i + 1
             continue
         if predicated and op == "EXIT":
             branches.append((ins, "not taken"))
@@ -104,6 +110,12 @@ def main():
     ap.add_argument("object")
     ap.add_argument("--lattice", default="d3q19", choices=["d3q19", "d2q9"])
     ap.add_argument("--precision", default="float", choices=["float", "double"])
+    ap.add_argument("--storage", default="same", choices=["same", "fp16s"],
+                    help="stored populations: the arithmetic's type, or FP16S")
+    ap.add_argument("--step", default="two_lattice", choices=["two_lattice", "in_place"],
+                    help="kind of step (lbm::Step): two lattices, or in place (AA pattern)")
+    ap.add_argument("--take", type=int, nargs="*", default=[],
+                    help="conditional branches (numbered from 1 as met) to read as taken")
     ap.add_argument("--list", action="store_true", help="list the conditional branches met")
     args = ap.parse_args()
     sass = subprocess.run(["cuobjdump", "-sass", args.object], capture_output=True, text=True,
@@ -112,10 +124,17 @@ def main():
     res = resources(args.object)
     names = demangle(list(funcs))
     lattice = "D3Q19" if args.lattice == "d3q19" else "D2Q9"
-    # main before the fast path: stream_collide<L, Subgrid, Real>; now <L, Subgrid, Force, Real>.
-    pattern = re.compile(r"stream_collide<twinsim::lbm::" + lattice +
-                         r", \(twinsim::lbm::Subgrid\)0, (?:\(twinsim::lbm::Force\)(\d), )?" +
-                         args.precision + r">.*\{lambda\(long\)#1\}")
+    # main before the fast path: stream_collide<L, Subgrid, Real>; then <L, Subgrid, Force,
+    # Real>; now <L, Step, Subgrid, Force, Real, Store>.
+    step = ["two_lattice", "in_place"].index(args.step)
+    step_re = r"\(twinsim::lbm::Step\)" + str(step) + ", "
+    if step == 0:
+        step_re = "(?:" + step_re + ")?"
+    store_re = (", twinsim::lbm::Fp16s" if args.storage == "fp16s"
+                else "(?:, " + args.precision + ")?")
+    pattern = re.compile(r"stream_collide<twinsim::lbm::" + lattice + ", " + step_re +
+                         r"\(twinsim::lbm::Subgrid\)0, (?:\(twinsim::lbm::Force\)(\d), )?" +
+                         args.precision + store_re + r">.*\{lambda\(long\)#1\}")
     found = 0
     for mangled, lines in funcs.items():
         m = pattern.search(names[mangled])
@@ -125,9 +144,11 @@ def main():
         force = {None: "force as data (before the switch)", "0": "no body force",
                  "1": "Guo body force"}[m.group(1)]
         r = res.get(mangled, {})
-        count, branches, total = walk(lines)
+        count, branches, total = walk(lines, args.take)
         per_pop = count / (19 if lattice == "D3Q19" else 9)
-        print(f"{lattice} {args.precision} stream_collide interior kernel, {force}:")
+        stored = "" if args.storage == "same" else f" stored {args.storage}"
+        print(f"{lattice} {args.precision}{stored} stream_collide interior kernel "
+              f"({args.step}), {force}:")
         clean = r.get("STACK") == 0 and r.get("LOCAL") == 0
         print(f"  registers {r.get('REG', '?')}, stack {r.get('STACK', '?')} B, "
               f"local {r.get('LOCAL', '?')} B "

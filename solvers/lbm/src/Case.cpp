@@ -198,8 +198,15 @@ void add_schema(io::Schema& schema) {
                  "local non-equilibrium stress; typical 0.1-0.17 for under-resolved flows at "
                  "high Reynolds numbers")
       .default_value(0.0).at_least(0.0)
-      .key_string("precision", "Storage and arithmetic of the populations")
-      .default_value("fp32").one_of({"fp32", "fp64"})
+      .key_string("precision", "Storage and arithmetic of the populations: fp32, fp64, or "
+                               "fp16s (FP32 arithmetic, populations stored in 16 bits: half "
+                               "the memory and traffic of fp32, errors in solvers/lbm/README.md)")
+      .default_value("fp32").one_of({"fp32", "fp64", "fp16s"})
+      .key_string("streaming", "two_lattice (read one lattice, write the other) or in_place "
+                               "(one lattice, the AA pattern: half the population memory, the "
+                               "same fields bit for bit; not with interpolated obstacle walls, "
+                               "pressure outlets or several MPI ranks)")
+      .default_value("two_lattice").one_of({"two_lattice", "in_place"})
       .key_int("steps", "Most time steps to run").required().at_least(1)
       .key_int("output_every", "Steps between field frames (0: the final state only)")
       .default_value(std::int64_t(1000)).at_least(0)
@@ -408,7 +415,12 @@ CaseLattice lattice_of(const io::Case& c, core::Backend backend, double viscosit
   l.collision = s.get_string("collision") == "bgk" ? Collision::bgk : Collision::trt;
   l.magic = s.get_float("magic");
   l.smagorinsky = s.get_float("smagorinsky");
-  l.precision = s.get_string("precision") == "fp64" ? Precision::fp64 : Precision::fp32;
+  const std::string& precision = s.get_string("precision");
+  l.precision = precision == "fp64"    ? Precision::fp64
+                : precision == "fp16s" ? Precision::fp16s
+                                       : Precision::fp32;
+  l.streaming =
+      s.get_string("streaming") == "in_place" ? Streaming::in_place : Streaming::two_lattice;
   l.lattice = r.dims == 3 ? Lattice::d3q19 : Lattice::d2q9;
   l.cells = setup.cells;
   if (const std::vector<std::int64_t>& p = s.get_ints("processors"); !p.empty()) {
@@ -726,6 +738,7 @@ CaseLattice lattice_of(const io::Case& c, core::Backend backend, double viscosit
     check_schafer_turek_3d1z(c);
     r.reynolds = ST::k_ubar * ST::k_diameter / ST::k_viscosity;
   }
+  check_streaming(l);  // so that `twinsim check` refuses it too
   return r;
 }
 
@@ -743,6 +756,7 @@ loop::Plan plan(const io::Case& c) {
   const std::uint64_t cells = std::uint64_t(lattice.config.cells[0]) * lattice.config.cells[1] *
                               std::uint64_t(lattice.config.cells[2]);
   const std::uint64_t q = lattice.dims == 3 ? 19 : 9;
+  // Fields and checkpointed populations in the arithmetic's precision (FP32 for fp16s).
   const std::uint64_t real = lattice.config.precision == Precision::fp64 ? 8 : 4;
   const std::int64_t steps = c.get_int("lbm.steps"), output_every = c.get_int("lbm.output_every");
   const std::int64_t force_every = c.get_int("lbm.forces.every");
@@ -768,6 +782,8 @@ loop::Plan plan(const io::Case& c) {
   // file's own bytes (the case text, names, HDF5 headers: about 14 KiB measured).
   plan.checkpoint_bytes =
       cells * (q + 3) * real + samples * obstacles * 2 * 8 + c.resolved_text().size() + 32768;
+  // Backend memory: populations (stored precision, one or two lattices), fields, masks.
+  plan.device_bytes = cells * bytes_per_cell(lattice.config);
   plan.size_keys = "lbm.domain.cells";
   return plan;
 }

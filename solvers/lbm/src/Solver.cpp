@@ -2,15 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <type_traits>
+
 #include "twinsim/core/Comm.hpp"
 #include "twinsim/core/Dispatch.hpp"
 #include "twinsim/core/Error.hpp"
 
 namespace twinsim {
+// The solver of one lattice and precision on each backend, defined in solver_impl.hpp and
+// built in its own translation unit (solvers/lbm/CMakeLists.txt): they compile in parallel.
 namespace omp {
+template <lbm::Lattice k_lattice, lbm::Precision k_precision>
 std::unique_ptr<lbm::Solver> make_lbm_solver(const lbm::LatticeConfig& c, core::Comm& comm);
 }
 namespace cuda {
+template <lbm::Lattice k_lattice, lbm::Precision k_precision>
 std::unique_ptr<lbm::Solver> make_lbm_solver(const lbm::LatticeConfig& c, core::Comm& comm);
 }
 
@@ -91,9 +97,47 @@ void check(const LatticeConfig& c) {
   for (double f : w.fraction)
     if (!(f > 0 && f <= 1))
       throw core::Error(fmt::format("lattice: wall fraction {} outside (0, 1]", f));
+  check_streaming(c);
 }
 
 }  // namespace
+
+void check_streaming(const LatticeConfig& c) {
+  constexpr const char* k_side_names[6] = {"x_min", "x_max", "y_min", "y_max", "z_min", "z_max"};
+  if (c.streaming == Streaming::in_place) {
+    // What reads populations of cells other than the upstream ones: another cell may overwrite
+    // them in the same in-place step (stream_kernel.hpp, Step).
+    const auto refusal = [](const std::string& what, const std::string& why) {
+      return core::Error("lattice: in-place streaming (lbm.streaming = \"in_place\") cannot run " +
+                         what + ": " + why + "; use lbm.streaming = \"two_lattice\"");
+    };
+    if (c.precision == Precision::fp64)
+      throw core::Error(
+          "lattice: in-place streaming (lbm.streaming = \"in_place\") is not built for "
+          "lbm.precision = \"fp64\" (its kernels would cost compile time for a saving "
+          "lbm.precision = \"fp32\" with two lattices gives as well: 2 Q x 4 bytes per cell); "
+          "use lbm.precision = \"fp32\" or \"fp16s\" in place, or lbm.streaming = "
+          "\"two_lattice\" with fp64");
+    if (!c.wall_fraction.empty())
+      throw refusal("with interpolated walls (lbm.obstacle_walls = \"interpolated\")",
+                    "they read the next cell's populations, which that cell overwrites in the "
+                    "same step (staircase walls can)");
+    for (int side = 0; side < 6; ++side)
+      if (c.sides[side].type == Boundary::pressure_outlet)
+        throw refusal(fmt::format("with a pressure outlet (lbm.boundaries.{})",
+                                  k_side_names[side]),
+                      "it extrapolates from the populations of cells along the side, which "
+                      "those cells overwrite in the same step (so no absorbing layer either)");
+  }
+}
+
+std::uint64_t bytes_per_cell(const LatticeConfig& c) {
+  const std::uint64_t q = c.lattice == Lattice::d2q9 ? 9 : 19;
+  const std::uint64_t real = c.precision == Precision::fp64 ? 8 : 4;
+  const std::uint64_t stored = c.precision == Precision::fp16s ? 2 : real;
+  const std::uint64_t lattices = c.streaming == Streaming::in_place ? 1 : 2;
+  return lattices * q * stored + 10 * real + 2 + (c.wall_fraction.empty() ? 0 : q * real);
+}
 
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config) {
   static const std::unique_ptr<core::Comm> one_rank = core::make_serial_comm();
@@ -103,17 +147,43 @@ std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& 
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config,
                                     core::Comm& comm) {
   check(config);
+  if (config.streaming == Streaming::in_place && comm.size() > 1)
+    throw core::Error(fmt::format(
+        "lattice: in-place streaming (lbm.streaming = \"in_place\") cannot run on {} ranks: the "
+        "halo exchange writes ghost populations a step has not read yet; use lbm.streaming = "
+        "\"two_lattice\" or one rank",
+        comm.size()));
   return core::dispatch(backend, [&](auto on) {
-    if constexpr (decltype(on)::gpu)
-      return cuda::make_lbm_solver(config, comm);
-    else
-      return omp::make_lbm_solver(config, comm);
+    const auto make = [&](auto lattice, auto precision) {
+      constexpr Lattice l = decltype(lattice)::value;
+      constexpr Precision p = decltype(precision)::value;
+      if constexpr (decltype(on)::gpu)
+        return cuda::make_lbm_solver<l, p>(config, comm);
+      else
+        return omp::make_lbm_solver<l, p>(config, comm);
+    };
+    const auto with_precision = [&](auto lattice) {
+      using P = Precision;
+      switch (config.precision) {
+        case P::fp64: return make(lattice, std::integral_constant<P, P::fp64>{});
+        case P::fp16s: return make(lattice, std::integral_constant<P, P::fp16s>{});
+        default: return make(lattice, std::integral_constant<P, P::fp32>{});
+      }
+    };
+    if (config.lattice == Lattice::d3q19)
+      return with_precision(std::integral_constant<Lattice, Lattice::d3q19>{});
+    return with_precision(std::integral_constant<Lattice, Lattice::d2q9>{});
   });
 }
 
 std::string to_string(Lattice l) { return l == Lattice::d2q9 ? "d2q9" : "d3q19"; }
 std::string to_string(Collision c) { return c == Collision::bgk ? "bgk" : "trt"; }
-std::string to_string(Precision p) { return p == Precision::fp32 ? "fp32" : "fp64"; }
+std::string to_string(Precision p) {
+  return p == Precision::fp32 ? "fp32" : p == Precision::fp64 ? "fp64" : "fp16s";
+}
+std::string to_string(Streaming s) {
+  return s == Streaming::two_lattice ? "two_lattice" : "in_place";
+}
 std::string to_string(Boundary b) {
   switch (b) {
     case Boundary::periodic: return "periodic";

@@ -22,7 +22,14 @@ namespace twinsim::lbm {
 
 enum class Lattice { d2q9, d3q19 };
 enum class Collision { bgk, trt };
-enum class Precision { fp32, fp64 };  // of the stored populations and of the arithmetic
+// Of the stored populations and of the arithmetic: FP32, FP64, or fp16s: FP32 arithmetic with
+// populations stored in 16 bits (FluidX3D's FP16S: binary16 of the shifted population times
+// 2^15, kernels/storage_kernel.hpp), half the memory and traffic of FP32.
+enum class Precision { fp32, fp64, fp16s };
+// Streaming: two lattices (read one, write the other), or in place on one lattice (the AA
+// pattern, kernels/stream_kernel.hpp): half the population memory, the same fields bit for bit;
+// not with interpolated walls, pressure outlets or several ranks (make_solver refuses them).
+enum class Streaming { two_lattice, in_place };
 
 // What lies beyond a side of the domain.
 enum class Boundary {
@@ -67,6 +74,7 @@ struct LatticeConfig {
   Lattice lattice = Lattice::d2q9;
   Collision collision = Collision::bgk;
   Precision precision = Precision::fp32;
+  Streaming streaming = Streaming::two_lattice;
   std::array<int, 3> cells = {1, 1, 1};  // per axis; D2Q9 has cells[2] == 1
   double tau = 1.0;                      // BGK / TRT symmetric relaxation time, > 1/2
   double magic = 3.0 / 16.0;             // TRT magic parameter Lambda
@@ -145,7 +153,8 @@ class Solver {
   // the same configuration; after it, steps continue bit for bit as the saved solver's would.
   virtual void save(io::StateWriter& out) const = 0;
   virtual void load(const io::StateReader& in) = 0;
-  // Bytes read and written per fluid cell update: 2 Q populations of the stored precision.
+  // Bytes read and written per fluid cell update: 2 Q populations of the stored precision
+  // (D3Q19: 152 B FP32, 304 B FP64, 76 B FP16S), either streaming.
   virtual double bytes_per_cell_update() const = 0;
   // Memory bandwidth (bytes/s) of a plain copy kernel that moves what a step moves (each
   // population read once and written once, same arrays, same backend), the median of `repeats`
@@ -156,7 +165,7 @@ class Solver {
 
 // Checks the configuration (tau > 1/2, Smagorinsky constant >= 0, periodic sides in pairs, mask
 // and fraction sizes, one cell in z for D2Q9, a parabolic inflow with a non-periodic axis across
-// it) and builds the solver with every fluid cell at rest, rho = 1. Throws core::Error naming
+// it, in-place streaming without what it cannot run) and builds the solver with every fluid cell at rest, rho = 1. Throws core::Error naming
 // the problem.
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config);
 // The same lattice split across the ranks of `comm` (Block.hpp; collective): each rank holds its
@@ -168,9 +177,21 @@ std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& 
 std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& config,
                                     core::Comm& comm);
 
+// Refuses (core::Error naming the keys) what in-place streaming cannot run: interpolated walls
+// and pressure outlets (make_solver also refuses it on several ranks). Nothing for two lattices.
+void check_streaming(const LatticeConfig& config);
+
+// Bytes a solver of `config` holds in its backend's memory per cell of its lattice: the
+// populations (Q values of the stored precision, in one lattice in place, two otherwise; D3Q19
+// FP32 152 B / 76 B, FP16S 76 B / 38 B), ten macroscopic fields of the arithmetic's precision,
+// the obstacle and cell-kind bytes, and the wall fractions (Q of the arithmetic's precision)
+// where walls are interpolated. Lists of boundary cells and links (surface-sized) are left out.
+std::uint64_t bytes_per_cell(const LatticeConfig& config);
+
 std::string to_string(Lattice l);
 std::string to_string(Collision c);
 std::string to_string(Precision p);
+std::string to_string(Streaming s);
 std::string to_string(Boundary b);
 
 }  // namespace twinsim::lbm

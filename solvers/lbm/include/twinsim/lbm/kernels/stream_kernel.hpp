@@ -2,24 +2,31 @@
 // Streaming with boundaries, for one cell. Layout and scheme, chosen for memory bandwidth:
 // - Structure of arrays, population q of cell i at q * cells + i: neighbouring threads touch
 //   neighbouring addresses for every q, so GPU loads and stores coalesce and CPU loops vectorise.
-// - Two lattices, fused pull streaming: each cell gathers its populations from its upstream
-//   neighbours in `src` (post-collision values of the last step), collides in registers and
-//   stores them at its own index in `dst`. One read and one write per population and step, the
-//   minimum; writes stay aligned (misaligned writes cost more than misaligned reads on GPUs),
-//   and cells never share an output, so no atomics. The price is twice the population memory of
-//   in-place schemes (AA pattern, esoteric twist), which could replace it without touching the
-//   collision.
-// - Bytes per cell update: 2 Q populations of the stored precision, the least any scheme moves:
-//   D2Q9 72 B (FP32) / 144 B (FP64), D3Q19 152 B (FP32) / 304 B (FP64), plus the cell's kind
-//   byte (cell_kind; interior cells read no neighbour's byte). FP32 D3Q19 therefore moves the
-//   153 B of FluidX3D's figure; only smaller storage (FP16) would move less.
+// - Two lattices, fused pull streaming (the default): each cell gathers its populations from
+//   its upstream neighbours in `src` (post-collision values of the last step), collides in
+//   registers and stores them at its own index in `dst`. One read and one write per population
+//   and step, the minimum; writes stay aligned (misaligned writes cost more than misaligned
+//   reads on GPUs), and cells never share an output, so no atomics.
+// - In place (Step below: the AA pattern on one lattice): half the population memory, the same
+//   bytes moved per step, the same collision and the same fields bit for bit; not with
+//   boundaries that read other cells' populations (interpolated walls, pressure outlets) or
+//   ghost layers. Chosen over the esoteric twist (Lehmann 2022) because its two kinds of step
+//   are the plain pull (own slots) and pull-then-push along fixed offsets, so the interior fast
+//   path keeps its shift table and the boundary code reads through one index map (Populations).
+// - Bytes per cell update: 2 Q populations of the stored type, the least any scheme moves:
+//   D2Q9 72 B (FP32) / 144 B (FP64) / 36 B (FP16S), D3Q19 152 B / 304 B / 76 B, plus the
+//   cell's kind byte (cell_kind; interior cells read no neighbour's byte). FP32 D3Q19 therefore
+//   moves the 153 B of FluidX3D's figure; FP16S (storage_kernel.hpp) half of it.
 // Cells are indexed x fastest, then y, then z; D2Q9 has n[2] = 1. Positions are cell
 // centres: the domain's walls lie half-way between the outer cells and their missing neighbours.
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include "twinsim/core/HostDevice.hpp"
 #include "twinsim/lbm/kernels/collision_kernel.hpp"
 #include "twinsim/lbm/kernels/lattice_kernel.hpp"
+#include "twinsim/lbm/kernels/storage_kernel.hpp"
 
 namespace twinsim::lbm {
 
@@ -115,33 +122,31 @@ TWINSIM_HD inline Real wall_fraction(const WallFractionView<Real>& w, Index cell
 // with p = opposite(q), the population that left towards the wall. Both are convex combinations
 // of populations with the same weight, so they hold for the shifted g = f - w as they stand.
 // Where x + c_q is not fluid the first falls back to delta = 1/2.
-template <class L, class Real>
+template <class L, class Real, class Src>
 TWINSIM_HD inline Real solid_link(const Domain<Real>& d, Index cell, const int* x, int q,
-                                  const Real* src, const unsigned char* solid,
+                                  const Src& src, const unsigned char* solid,
                                   const WallFractionView<Real>& fraction) {
-  const Index n = cell_count(d);
   const int p = L::opposite(q);
-  const Real out = src[p * n + cell];
+  const Real out = src(p, cell);
+  if constexpr (Src::k_own_links_only) return out;
   if (fraction.count == 0) return out;
   const Real delta = wall_fraction<L>(fraction, cell, q);
   if (delta >= Real(0.5))
     return out / (Real(2) * delta) + (Real(2) * delta - Real(1)) / (Real(2) * delta) *
-                                          src[q * n + cell];
+                                          src(q, cell);
   const int c[3] = {L::c(q, 0), L::c(q, 1), L::c(q, 2)};
   const Index next = offset_cell<L>(d, x, c);
   if (next < 0 || solid[next]) return out;
-  return Real(2) * delta * out + (Real(1) - Real(2) * delta) * src[p * n + next];
+  return Real(2) * delta * out + (Real(1) - Real(2) * delta) * src(p, next);
 }
 
 // Density and velocity of a cell from its post-collision populations in src (the momentum of
 // the last collision; with a body force u + F / (2 rho)): moments() without the force term.
-template <class L, class Real>
-TWINSIM_HD inline void post_collision_moments(const Domain<Real>& d, Index cell, const Real* src,
-                                              Real& rho, Real* u) {
-  const Index n = cell_count(d);
+template <class L, class Real, class Src>
+TWINSIM_HD inline void post_collision_moments(Index cell, const Src& src, Real& rho, Real* u) {
   Real g[L::k_q];
   TWINSIM_LBM_UNROLL
-  for (int q = 0; q < L::k_q; ++q) g[q] = src[q * n + cell];
+  for (int q = 0; q < L::k_q; ++q) g[q] = src(q, cell);
   const Real no_force[3] = {0, 0, 0};
   moments<L>(g, no_force, rho, u);
 }
@@ -177,9 +182,9 @@ TWINSIM_HD inline Real shifted_equilibrium(int q, Real rho, const Real* u) {
 // cell off across a shear, an error as large as the one removed. Where B is solid (an obstacle
 // on the side) x stands in for it; where C is not fluid, u_G = u_B. In sheared Poiseuille
 // outflow (test_lbm_open_boundaries) the last columns match the parabola as the interior does.
-template <class L, class Real>
+template <class L, class Real, class Src>
 TWINSIM_HD inline Real outlet_link(const Domain<Real>& d, Index cell, const int* x, int q, int side,
-                                   const Real* src, const unsigned char* solid) {
+                                   const Src& src, const unsigned char* solid) {
   const int normal = side / 2, inward = side % 2 == 0 ? 1 : -1;
   int to_b[3] = {0, 0, 0}, to_c[3] = {0, 0, 0}, xb[3] = {x[0], x[1], x[2]};
   TWINSIM_LBM_UNROLL
@@ -191,15 +196,15 @@ TWINSIM_HD inline Real outlet_link(const Domain<Real>& d, Index cell, const int*
   else
     cell_position(d, b, xb);
   Real rho_b, u_b[3], rho_c, u_c[3];
-  post_collision_moments<L>(d, b, src, rho_b, u_b);
+  post_collision_moments<L>(b, src, rho_b, u_b);
   Real u_g[3] = {u_b[0], u_b[1], u_b[2]};
   const Index c = offset_cell<L>(d, xb, to_c);
   if (c >= 0 && !solid[c]) {
-    post_collision_moments<L>(d, c, src, rho_c, u_c);
+    post_collision_moments<L>(c, src, rho_c, u_c);
     for (int a = 0; a < 3; ++a) u_g[a] = Real(2) * u_b[a] - u_c[a];
   }
   const Real rho_g = Real(2) * d.density[side] - rho_b;
-  return src[q * cell_count(d) + b] + shifted_equilibrium<L>(q, rho_g, u_g) -
+  return src(q, b) + shifted_equilibrium<L>(q, rho_g, u_g) -
          shifted_equilibrium<L>(q, rho_b, u_b);
 }
 
@@ -283,12 +288,12 @@ TWINSIM_HD inline void absorb(const Domain<Real>& d, const int* x, Real* g) {
 //    2 w rho_0 (c.u_w) / c_s^2 (Ladd), with u_w the wall's or the inflow velocity at the link's
 //    mid-point. rho_0 = 1: for a lid the term sums to zero over each row, so mass is conserved.
 //  - pressure outlet: outlet_link(), non-equilibrium extrapolation.
-template <class L, class Real>
+template <class L, class Real, class Src>
 TWINSIM_HD inline Real side_link(const Domain<Real>& d, Index cell, const int* x, int q, int side,
-                                 const Real* src, const unsigned char* solid) {
-  if (d.side[side] == k_pressure_outlet) return outlet_link<L>(d, cell, x, q, side, src, solid);
-  const Index n = cell_count(d);
-  const Real out = src[L::opposite(q) * n + cell];
+                                 const Src& src, const unsigned char* solid) {
+  if constexpr (!Src::k_own_links_only)
+    if (d.side[side] == k_pressure_outlet) return outlet_link<L>(d, cell, x, q, side, src, solid);
+  const Real out = src(L::opposite(q), cell);
   const Real w = Real(L::weight(q));
   const Real scale = d.side[side] == k_velocity_inlet ? profile_scale<L>(d, x, q, side) : Real(1);
   Real cu = 0;
@@ -303,11 +308,10 @@ TWINSIM_HD inline Real side_link(const Domain<Real>& d, Index cell, const int* x
 // applies the side's condition. Where the upstream position lies beyond two sides (a corner),
 // the side of the later axis decides (y over x, z over y), so a lid covers its corners and the
 // channel walls cover the corners of an inlet or outlet.
-template <class L, class Real>
-TWINSIM_HD inline void pull(const Domain<Real>& d, Index cell, const Real* src,
+template <class L, class Real, class Src>
+TWINSIM_HD inline void pull(const Domain<Real>& d, Index cell, const Src& src,
                             const unsigned char* solid, const WallFractionView<Real>& fraction,
                             Real* g) {
-  const Index n = cell_count(d);
   int x[3];
   cell_position(d, cell, x);
   const Index stride[3] = {1, Index(d.n[0]), Index(d.n[0]) * d.n[1]};
@@ -333,7 +337,7 @@ TWINSIM_HD inline void pull(const Domain<Real>& d, Index cell, const Real* src,
     }
     if (wall < 0) {
       g[q] = solid[upstream] ? solid_link<L>(d, cell, x, q, src, solid, fraction)
-                             : src[q * n + upstream];
+                             : src(q, upstream);
       continue;
     }
     g[q] = side_link<L>(d, cell, x, q, wall, src, solid);
@@ -373,23 +377,119 @@ TWINSIM_HD inline unsigned char cell_kind(const Domain<Real>& d, Index cell,
   return static_cast<unsigned char>(code);
 }
 
-// The two lattices of a step as one pointer per population (population q of cell i at
-// src[q][i]), and the upstream offsets of the cells pulled from fixed offsets: cell i of wrap
-// code k pulls population q from i + shift[k][q], shift[k][q] = -(c_q . strides) plus n_a
-// strides along each axis a across a periodic side. 32-bit cell indices (fewer than 2^31
-// cells); the per-population pointers keep Q * cells beyond 32 bits.
-template <class L, class Real>
+// Where the post-collision populations of the last step lie: population q of cell y, f*_q(y),
+// at the index at(q, y) of a [q][cell] array of Store. Two lattices: at q * n + y. In place
+// (one lattice, the AA pattern: see Step below) the layout alternates with the step count:
+// - own_opposite (after an even number of steps): at opposite(q) * n + y, the cell's own slot
+//   of the opposite direction;
+// - downstream (after an odd number): at q * n + z, z = y + c_q (across periodic sides) the
+//   cell the population streams to, which is where the next step reads it; where z lies beyond
+//   a side that is not periodic, the unused own_opposite slot, opposite(q) * n + y (the slot
+//   of the population that would have come from there). A solid z holds it in its own slot.
+// Populations is that view of an array: src(q, y) loads f*_q(y) as Real, put(q, y, g) stores it.
+// Whether it is in place is a compile-time switch, which of the two in-place layouts a run-time
+// one (a uniform branch: one kernel serves both kinds of in-place step, half the code to
+// compile).
+enum class Layout { two_lattice, own_opposite, downstream };
+
+template <class L, class Real, class Store, bool k_in_place>
+struct Populations {
+  // In place only: the pull() of a cell reads no populations of other cells than its upstream
+  // ones (check_streaming refuses pressure outlets and interpolated walls), so those branches
+  // are left out of the in-place kernels.
+  static constexpr bool k_own_links_only = k_in_place;
+  Store* f;
+  Index cells;
+  int n[3];
+  int periodic[3];  // per axis: its sides are periodic
+  bool downstream;  // in place: the downstream layout (else own_opposite)
+
+  TWINSIM_HD Index at(int q, Index y) const {
+    if constexpr (!k_in_place) return q * cells + y;
+    if (!downstream) return L::opposite(q) * cells + y;
+    Index z = 0, stride = 1, rest = y;
+    TWINSIM_LBM_UNROLL
+    for (int a = 0; a < 3; ++a) {
+      int s = int(rest % n[a]) + (a < L::k_dims ? L::c(q, a) : 0);
+      rest /= n[a];
+      if (s < 0 || s >= n[a]) {
+        if (!periodic[a]) return L::opposite(q) * cells + y;
+        s = s < 0 ? s + n[a] : s - n[a];
+      }
+      z += Index(s) * stride;
+      stride *= n[a];
+    }
+    return q * cells + z;
+  }
+  TWINSIM_HD Real operator()(int q, Index y) const { return load<Real>(f[at(q, y)]); }
+  TWINSIM_HD void put(int q, Index y, Real g) const { store(f[at(q, y)], g); }
+};
+
+// The view of f in `layout` (two_lattice for a two-lattice view, either other for in place).
+template <class L, bool k_in_place, class Real, class Store>
+inline Populations<L, Real, Store, k_in_place> populations(const Domain<Real>& d, Store* f,
+                                                           Layout layout) {
+  Populations<L, Real, Store, k_in_place> p{f, cell_count(d), {}, {}, layout == Layout::downstream};
+  for (int a = 0; a < 3; ++a) {
+    p.n[a] = d.n[a];
+    p.periodic[a] = d.side[2 * a] == k_periodic ? 1 : 0;
+  }
+  return p;
+}
+
+// Kinds of step. two_lattice: pull every population from the upstream cells of `src`, collide,
+// store at the cell's own index in `dst`. in_place: the AA pattern (Bailey et al. 2009) on one
+// lattice, the step's parity (`odd`, a run-time argument) alternating:
+// - even (from own_opposite to downstream): cell x reads f*_q(x - c_q) at
+//   opposite(q) * n + (x - c_q) and writes its f*_q(x) at q * n + (x + c_q): the same slots
+//   (x + c_p = x - c_q for p = opposite(q)), which no other cell touches;
+// - odd (from downstream to own_opposite): cell x reads its own slots q * n + x and writes its
+//   own slots opposite(q) * n + x.
+// Each population is read once and written once per step, as with two lattices, and each cell
+// gets the same values from the same arithmetic: the fields equal the two-lattice scheme's bit
+// for bit. Boundaries are applied where the populations are read, as with two lattices:
+// half-way bounce-back and moving walls and inlets (Ladd) read only the cell's own outgoing
+// population, whose slot no other cell touches in either step. What reads another cell's
+// populations besides its upstream ones cannot run in place (another cell may overwrite them in
+// the same step): interpolated walls (the next cell's), pressure outlets (the moments of cells
+// along the side, so also their absorbing layers), and MPI ghost layers (the halo exchange
+// writes populations a two-lattice step has not yet read): make_solver refuses them.
+enum class Step { two_lattice, in_place };
+
+// The stored types in-place streaming is built for: FP32 and FP16S, not FP64 (check_streaming
+// refuses it: FP32 with two lattices takes the same memory, and its kernels cost compile time).
+template <class Store>
+constexpr bool k_in_place_storage = !std::is_same_v<Store, double>;
+
+inline Layout layout_read(Step s, bool odd) {
+  return s == Step::two_lattice ? Layout::two_lattice
+         : odd                  ? Layout::downstream
+                                : Layout::own_opposite;
+}
+inline Layout layout_written(Step s, bool odd) {
+  return s == Step::two_lattice ? Layout::two_lattice
+         : odd                  ? Layout::own_opposite
+                                : Layout::downstream;
+}
+
+// The lattices of a step as one pointer per population (population q of cell i at
+// src[q][i]; in place src and dst are the same lattice), and the upstream offsets of the cells
+// pulled from fixed offsets: cell i of wrap code k pulls population q from i + shift[k][q],
+// shift[k][q] = -(c_q . strides) plus n_a strides along each axis a across a periodic side
+// (so shift[k][opposite(q)] leads to its downstream cell). 32-bit cell indices (fewer than
+// 2^31 cells); the per-population pointers keep Q * cells beyond 32 bits.
+template <class L, class Store>
 struct Streams {
-  const Real* src[L::k_q];
-  Real* dst[L::k_q];
+  const Store* src[L::k_q];
+  Store* dst[L::k_q];
   std::int32_t shift[k_wrap_codes][L::k_q];
 };
 
-template <class L, class Real>
-inline Streams<L, Real> streams(const Domain<Real>& d, const Real* src, Real* dst) {
+template <class L, class Real, class Store>
+inline Streams<L, Store> streams(const Domain<Real>& d, const Store* src, Store* dst) {
   const Index n = cell_count(d);
   const Index stride[3] = {1, Index(d.n[0]), Index(d.n[0]) * d.n[1]};
-  Streams<L, Real> s{};
+  Streams<L, Store> s{};
   for (int q = 0; q < L::k_q; ++q) {
     s.src[q] = src + q * n;
     s.dst[q] = dst + q * n;
@@ -406,13 +506,58 @@ inline Streams<L, Real> streams(const Domain<Real>& d, const Real* src, Real* ds
   return s;
 }
 
+// f(q) for every population q of L, as Q statements (a fold expression), not a loop: the
+// pull and store below are unrolled before any optimisation pass, so that the CPU's loop over
+// cells around them vectorises across cells (with `#pragma GCC unroll` GCC vectorised the
+// loop over q first, a gather of 8 pointers, and left the cell loop scalar).
+template <int... k_q, class F>
+TWINSIM_HD inline void unrolled(std::integer_sequence<int, k_q...>, const F& f) {
+  (f(k_q), ...);
+}
+template <class L, class F>
+TWINSIM_HD inline void for_each_population(const F& f) {
+  unrolled(std::make_integer_sequence<int, L::k_q>{}, f);
+}
+
 // pull() for a cell of wrap code `code` (cell_kind below k_boundary): every population from
-// its upstream neighbour, the same values pull() gathers there.
-template <class L, class Real>
-TWINSIM_HD inline void pull_interior(const Streams<L, Real>& s, std::int32_t cell, int code,
-                                     Real* g) {
-  TWINSIM_LBM_UNROLL
-  for (int q = 0; q < L::k_q; ++q) g[q] = s.src[q][cell + s.shift[code][q]];
+// its upstream neighbour, the same values pull() gathers there, for a step of kind k_step (in
+// place: `odd`, the step's parity).
+template <class L, Step k_step, class Real, class Store>
+TWINSIM_HD inline void pull_interior(const Streams<L, Store>& s, std::int32_t cell, int code,
+                                     bool odd, Real* g) {
+  if constexpr (k_step == Step::two_lattice)
+    for_each_population<L>(
+        [&](int q) { g[q] = load<Real>(s.src[q][cell + s.shift[code][q]]); });
+  else if (odd)
+    for_each_population<L>([&](int q) { g[q] = load<Real>(s.src[q][cell]); });
+  else
+    for_each_population<L>([&](int q) {
+      g[q] = load<Real>(s.src[L::opposite(q)][cell + s.shift[code][q]]);
+    });
+}
+
+// Stores the post-collision populations g of a cell of wrap code `code` after pull_interior().
+template <class L, Step k_step, class Real, class Store>
+TWINSIM_HD inline void store_interior(const Streams<L, Store>& s, std::int32_t cell, int code,
+                                      bool odd, const Real* g) {
+  if constexpr (k_step == Step::two_lattice)
+    for_each_population<L>([&](int q) { store(s.dst[q][cell], g[q]); });
+  else if (odd)
+    for_each_population<L>([&](int q) { store(s.dst[L::opposite(q)][cell], g[q]); });
+  else
+    for_each_population<L>(
+        [&](int q) { store(s.dst[q][cell + s.shift[code][L::opposite(q)]], g[q]); });
+}
+
+// The fast path: pull, collide and store one cell of wrap code `code` (cell_kind below
+// k_boundary).
+template <class L, Step k_step, Subgrid k_subgrid, Force k_force, class Real, class Store>
+TWINSIM_HD inline void update_interior(const Streams<L, Store>& s, const Relaxation<Real>& r,
+                                       std::int32_t cell, int code, bool odd) {
+  Real g[L::k_q];
+  pull_interior<L, k_step>(s, cell, code, odd, g);
+  collide<L, k_subgrid, k_force>(g, r);
+  store_interior<L, k_step>(s, cell, code, odd, g);
 }
 
 // Momentum the fluid gives a solid obstacle across the links of fluid cell `cell` whose
@@ -421,17 +566,16 @@ TWINSIM_HD inline void pull_interior(const Streams<L, Real>& s, std::int32_t cel
 // link q, population p = opposite(q) leaves towards the wall and f_q comes back, so the solid
 // receives c_p (f*_p + f_q). Full populations f = g + w, so the rest state's pressure counts.
 // Adds to force[0..2] (lattice units: force per unit depth in 2D).
-template <class L, class Real>
-TWINSIM_HD inline void link_force(const Domain<Real>& d, Index cell, int q, const Real* src,
+template <class L, class Real, class Src>
+TWINSIM_HD inline void link_force(const Domain<Real>& d, Index cell, int q, const Src& src,
                                   const unsigned char* solid,
                                   const WallFractionView<Real>& fraction, double* force) {
-  const Index n = cell_count(d);
   int x[3];
   cell_position(d, cell, x);
   const int p = L::opposite(q);
   const double w = L::weight(q);
   const double back = double(solid_link<L>(d, cell, x, q, src, solid, fraction)) + w;
-  const double out = double(src[p * n + cell]) + w;
+  const double out = double(src(p, cell)) + w;
   for (int a = 0; a < L::k_dims; ++a) force[a] += double(L::c(p, a)) * (out + back);
 }
 

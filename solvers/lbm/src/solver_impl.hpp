@@ -1,4 +1,6 @@
-// Backend translation unit: the lattice Boltzmann solver on the OpenMP or CUDA backend.
+#pragma once
+// The lattice Boltzmann solver on the OpenMP or CUDA backend (included by the backend
+// translation units solver_<lattice>_<storage>.inl that solvers/lbm/CMakeLists.txt generates).
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -6,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -19,7 +22,13 @@
 #include "twinsim/lbm/kernels/collision_kernel.hpp"
 #include "twinsim/lbm/kernels/halo_kernel.hpp"
 #include "twinsim/lbm/kernels/lattice_kernel.hpp"
+#include "twinsim/lbm/kernels/storage_kernel.hpp"
 #include "twinsim/lbm/kernels/stream_kernel.hpp"
+#include "interior_blocks.hpp"
+#if !defined(__CUDACC__)
+#define TWINSIM_LBM_ISA_NS isa_baseline
+#include "interior_level.hpp"  // the baseline level's block functions, in this unit
+#endif
 
 namespace twinsim::TWINSIM_BACKEND_NS {
 
@@ -32,75 +41,63 @@ using lbm::Relaxation;
 // Kernels as free functions over raw pointers (Space memory): nvcc's extended lambdas may not
 // live in private member functions.
 
-// Runs of consecutive interior cells as one loop the compiler vectorises (CPU).
-#if defined(__CUDACC__)
-#define TWINSIM_LBM_SIMD
-#else
-#define TWINSIM_LBM_SIMD _Pragma("omp simd")
-#endif
+// Cells per work item of the interior loop on the CPU: a block whose runs of interior cells
+// are vectorised loops, by the block function of the instruction-set level chosen
+// (interior_blocks.hpp). On the GPU one cell per thread.
+constexpr Index k_interior_block = 64;
 
-// Cells per work item of the interior loop: on the CPU a block whose runs of interior cells
-// are vectorised loops; on the GPU one cell per thread, no loop.
-constexpr Index k_interior_block = k_backend == core::Backend::Cpu ? 64 : 1;
-
-// The fast path: pull, collide and store one cell of wrap code `code` (cell_kind below
-// k_boundary).
-template <class L, lbm::Subgrid k_subgrid, lbm::Force k_force, class Real>
-TWINSIM_HD inline void update_interior(const lbm::Streams<L, Real>& s, const Relaxation<Real>& r,
-                                       std::int32_t cell, int code) {
-  Real g[L::k_q];
-  lbm::pull_interior<L>(s, cell, code, g);
-  lbm::collide<L, k_subgrid, k_force>(g, r);
-  TWINSIM_LBM_UNROLL
-  for (int q = 0; q < L::k_q; ++q) s.dst[q][cell] = g[q];
-}
-
-// One time step: pull from src, collide, store in dst. Interior cells (kind 0) by the fast
-// path, over the whole lattice (when `interior`); the cells of the edge list next: the fast path
-// with their wrap code on periodic sides (and on a rim next to ghost cells, lbm::k_rim), the
-// general pull() where a side or a solid cell is upstream. Solid cells are neither updated nor
-// read. Across ranks a step is two calls: the interior and the edge cells away from the ghost
-// cells, then (interior false) the rim list, once the halo has arrived.
-template <class L, lbm::Subgrid k_subgrid, lbm::Force k_force, class Real>
-void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Real* src, Real* dst,
-                    const unsigned char* solid, const unsigned char* kind,
+// One time step of kind k_step (lbm::Step): pull from src, collide, store in dst (in place:
+// src == dst, `odd` the step's parity). Interior cells (kind 0) by the fast path, over the whole lattice (when
+// `interior`); the cells of the edge list next: the fast path with their wrap code on periodic
+// sides (and on a rim next to ghost cells, lbm::k_rim), the general pull() where a side or a
+// solid cell is upstream. Solid cells are neither updated nor read (in place, a solid cell's
+// slot may hold a population on its way back). Across ranks a step is two calls: the interior
+// and the edge cells away from the ghost cells, then (interior false) the rim list, once the
+// halo has arrived.
+// `block`: the CPU's interior block function (interior_blocks.hpp; null on the GPU).
+template <class L, lbm::Step k_step, lbm::Subgrid k_subgrid, lbm::Force k_force, class Real,
+          class Store>
+void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Store* src,
+                    Store* dst, const unsigned char* solid, const unsigned char* kind,
                     lbm::WallFractionView<Real> fraction, const std::uint32_t* edge,
-                    Index edge_cells, bool interior) {
+                    Index edge_cells, bool interior, bool odd,
+                    typename lbm::InteriorBlocks<L, Real, Store>::Fn block) {
+  constexpr bool in_place = k_step == lbm::Step::in_place;
   const Index n = lbm::cell_count(d);
-  const lbm::Streams<L, Real> s = lbm::streams<L>(d, src, dst);
-  constexpr Index block = k_interior_block;
-  const Index blocks = interior ? (n + block - 1) / block : 0;
-  for_each_index(blocks, [=] TWINSIM_HD(Index b) {
-    if (block == 1) {  // a constant: the other branch is dropped (not constexpr: nvcc)
-      if (kind[b] == lbm::k_interior)
-        update_interior<L, k_subgrid, k_force>(s, r, std::int32_t(b), 0);
-    } else {
-      const std::int32_t last = std::int32_t((b + 1) * block < n ? (b + 1) * block : n);
-      for (std::int32_t cell = std::int32_t(b * block); cell < last;) {
-        std::int32_t end = cell;
-        while (end < last && kind[end] == lbm::k_interior) ++end;
-        TWINSIM_LBM_SIMD
-        for (std::int32_t i = cell; i < end; ++i)
-          update_interior<L, k_subgrid, k_force>(s, r, i, 0);
-        cell = end + 1;  // end is not interior, or the block's end
-      }
-    }
+  const lbm::Streams<L, Store> s = lbm::streams<L>(d, src, dst);
+  const auto in = lbm::populations<L, in_place>(d, src, lbm::layout_read(k_step, odd));
+  const auto out = lbm::populations<L, in_place>(d, dst, lbm::layout_written(k_step, odd));
+#if defined(__CUDACC__)
+  (void)block;
+  for_each_index(interior ? n : 0, [=] TWINSIM_HD(Index cell) {
+    if (kind[cell] == lbm::k_interior)
+      lbm::update_interior<L, k_step, k_subgrid, k_force>(s, r, std::int32_t(cell), 0, odd);
   });
+#else
+  constexpr Index size = k_interior_block;
+  for_each_index(interior ? (n + size - 1) / size : 0, [=](Index b) {
+    block(s, r, kind, std::int32_t(b * size), std::int32_t((b + 1) * size < n ? (b + 1) * size : n),
+          odd);
+  });
+#endif
   for_each_index(edge_cells, [=] TWINSIM_HD(Index i) {
     const std::uint32_t cell = edge[i];
     const unsigned char k = kind[cell];
     if (k < lbm::k_boundary) {
-      update_interior<L, k_subgrid, k_force>(s, r, std::int32_t(cell), k & (lbm::k_rim - 1));
+      lbm::update_interior<L, k_step, k_subgrid, k_force>(s, r, std::int32_t(cell),
+                                                          k & (lbm::k_rim - 1), odd);
       return;
     }
     Real g[L::k_q];
-    lbm::pull<L>(d, cell, src, solid, fraction, g);
+    lbm::pull<L>(d, cell, in, solid, fraction, g);
     lbm::collide<L, k_subgrid, k_force>(g, r);
-    int x[3];
-    lbm::cell_position(d, cell, x);
-    lbm::absorb<L>(d, x, g);
+    if (!in_place) {  // in place has no pressure outlet, so no absorbing layer (a constant)
+      int x[3];
+      lbm::cell_position(d, cell, x);
+      lbm::absorb<L>(d, x, g);
+    }
     TWINSIM_LBM_UNROLL
-    for (int q = 0; q < L::k_q; ++q) dst[q * n + cell] = g[q];
+    for (int q = 0; q < L::k_q; ++q) out.put(q, cell, g[q]);
   });
 }
 
@@ -162,10 +159,10 @@ Buffer<std::uint32_t, Space> listed_cells(const Domain<Real>& d, const unsigned 
   return list;
 }
 
-// Density and velocity of the state in src: streamed but not yet collided, the state at the
-// current time.
-template <class L, class Real>
-void compute_moments(const Domain<Real>& d, const Relaxation<Real>& r, const Real* src,
+// Density and velocity of the state in src (a view of the post-collision populations,
+// lbm::Populations): streamed but not yet collided, the state at the current time.
+template <class L, class Real, class Src>
+void compute_moments(const Domain<Real>& d, const Relaxation<Real>& r, const Src src,
                      const unsigned char* solid, lbm::WallFractionView<Real> fraction, Real* rho,
                      Real* ux, Real* uy, Real* uz) {
   const Index n = lbm::cell_count(d);
@@ -272,8 +269,8 @@ inline std::vector<double> ranks_total(core::Comm& comm, std::vector<core::Exact
 }
 
 // The momentum exchanged across each link of the link list (cell * 32 + q): force[3 * i + a].
-template <class L, class Real>
-void link_forces(const Domain<Real>& d, const Real* src, const unsigned char* solid,
+template <class L, class Real, class Src>
+void link_forces(const Domain<Real>& d, const Src src, const unsigned char* solid,
                  lbm::WallFractionView<Real> fraction, const std::int64_t* links, Index count,
                  double* force) {
   for_each_index(count, [=] TWINSIM_HD(Index i) {
@@ -296,14 +293,15 @@ void unpack(const lbm::Region& r, const lbm::HaloFields& f, Real* base, const Re
                  [=] TWINSIM_HD(Index i) { lbm::unpack_halo(r, f, base, buffer, i); });
 }
 
-// dst[i] = src[i]: the bandwidth roof of stream_collide (same bytes, no arithmetic).
-template <class Real>
-void copy_kernel(Index n, const Real* src, Real* dst) {
+// dst[i] = src[i]: the bandwidth roof of stream_collide (same bytes, no arithmetic; in place
+// src == dst, as an in-place step reads and writes the same slots).
+template <class T>
+void copy_kernel(Index n, const T* src, T* dst) {
   for_each_index(n, [=] TWINSIM_HD(Index i) { dst[i] = src[i]; });
 }
 
-template <class Real>
-void fill(Index n, Real* f, Real value) {
+template <class T>
+void fill(Index n, T* f, T value) {
   for_each_index(n, [=] TWINSIM_HD(Index i) { f[i] = value; });
 }
 
@@ -369,8 +367,14 @@ Buffer<std::int64_t, Space> obstacle_links(const Domain<Real>& d, const unsigned
   return links;
 }
 
-template <class L, class Real>
+// Real: the arithmetic; Store: the stored populations (Real, or lbm::Fp16s).
+template <class L, class Real, class Store>
 class SolverImpl final : public lbm::Solver {
+  // In-place streaming is built for FP32 and FP16S storage, not for FP64: its kernels would
+  // cost compile time for a memory saving FP32 storage with two lattices gives as well (the
+  // same 2 Q x 4 bytes per cell); lbm::check_streaming refuses it.
+  static constexpr bool k_in_place_built = lbm::k_in_place_storage<Store>;
+
  public:
   // `global`: the whole lattice; this rank's block of it (Block.hpp) with its ghost layers is
   // what this solver holds.
@@ -382,8 +386,12 @@ class SolverImpl final : public lbm::Solver {
         m_comm(comm),
         m_block(block),
         m_cells(Index(block.local_cells()[0]) * block.local_cells()[1] * block.local_cells()[2]),
+        m_in_place(global.streaming == lbm::Streaming::in_place),
+#if !defined(__CUDACC__)
+        m_interior(lbm::interior_blocks_at<L, Real, Store>(lbm::cpu_isa())),
+#endif
         m_f(L::k_q * m_cells),
-        m_f_next(L::k_q * m_cells),
+        m_f_next(m_in_place ? 0 : L::k_q * m_cells),
         m_macro(10 * m_cells) {
     const lbm::LatticeConfig c = lbm::local_config(global, block);
     for (int a = 0; a < 3; ++a) {
@@ -433,10 +441,12 @@ class SolverImpl final : public lbm::Solver {
         m_domain, m_solid.data(),
         listed_cells(m_domain, m_kind.data(), m_owned, Listed::edge_and_rim), m_link_begin);
     m_link_force = Buffer<double, Space>(3 * m_links.size());
-    // Rest state rho = 1, u = 0 is g = 0 in the shifted storage, in both lattices (the second
-    // keeps solid cells' unused slots defined).
-    fill(L::k_q * m_cells, m_f.data(), Real(0));
-    fill(L::k_q * m_cells, m_f_next.data(), Real(0));
+    // Rest state rho = 1, u = 0 is g = 0 in the shifted storage (binary16 +0 too), in both
+    // lattices (the second keeps solid cells' unused slots defined).
+    Store zero;
+    lbm::store(zero, Real(0));
+    fill(L::k_q * m_cells, m_f.data(), zero);
+    if (!m_in_place) fill(L::k_q * m_cells, m_f_next.data(), zero);
     fill(3 * m_cells, last_velocity(), Real(0));
     if (block.ranks > 1) plan_halo(c);
   }
@@ -446,27 +456,34 @@ class SolverImpl final : public lbm::Solver {
     // the plain collision.
     using lbm::Force;
     using lbm::Subgrid;
+    // In place, the kind of step alternates with the step count (lbm::Step).
     const bool forced = m_relax.force[0] != 0 || m_relax.force[1] != 0 || m_relax.force[2] != 0;
-    const auto kernel =
-        m_config.smagorinsky > 0
-            ? (forced ? stream_collide<L, Subgrid::smagorinsky, Force::guo, Real>
-                      : stream_collide<L, Subgrid::smagorinsky, Force::none, Real>)
-            : (forced ? stream_collide<L, Subgrid::none, Force::guo, Real>
-                      : stream_collide<L, Subgrid::none, Force::none, Real>);
-    // Across ranks the halo overlaps the step: each step posts the halo of the state it reads
-    // (the first step's is there already), updates the cells that read no ghost cell (the
-    // interior loop and the edge list), waits for the halo and unpacks it, then updates the rim.
-    // After the last step the halo is exchanged once more, so that every other call finds the
-    // ghost cells current. One rank: no halo, no rim.
-    for (std::int64_t i = 0; i < n; ++i) {
-      if (i > 0) start_exchange(m_f.data(), false);
-      kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), m_kind.data(),
-             fraction(), m_edge.data(), Index(m_edge.size()), true);
-      if (i > 0) finish_exchange(m_f.data(), false);
-      if (m_rim.size() > 0)
+    const bool smagorinsky = m_config.smagorinsky > 0;
+    if (!m_in_place) {
+      // Across ranks the halo overlaps the step: each step posts the halo of the state it reads
+      // (the first step's is there already), updates the cells that read no ghost cell (the
+      // interior loop and the edge list), waits for the halo and unpacks it, then updates the
+      // rim. After the last step the halo is exchanged once more, so that every other call
+      // finds the ghost cells current. One rank: no halo, no rim.
+      const auto kernel = stream_kernel<lbm::Step::two_lattice>(smagorinsky, forced);
+      const auto block = m_interior.fn[0][smagorinsky][forced];
+      for (std::int64_t i = 0; i < n; ++i) {
+        if (i > 0) start_exchange(m_f.data(), false);
         kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), m_kind.data(),
-               fraction(), m_rim.data(), Index(m_rim.size()), false);
-      std::swap(m_f, m_f_next);
+               fraction(), m_edge.data(), Index(m_edge.size()), true, false, block);
+        if (i > 0) finish_exchange(m_f.data(), false);
+        if (m_rim.size() > 0)
+          kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), m_kind.data(),
+                 fraction(), m_rim.data(), Index(m_rim.size()), false, false, block);
+        std::swap(m_f, m_f_next);
+      }
+    } else if constexpr (k_in_place_built) {  // one rank only (lbm::check_streaming)
+      const auto kernel = stream_kernel<lbm::Step::in_place>(smagorinsky, forced);
+      const auto block = m_interior.fn[1][smagorinsky][forced];
+      for (std::int64_t i = 0; i < n; ++i)
+        kernel(m_domain, m_relax, m_f.data(), m_f.data(), m_solid.data(), m_kind.data(),
+               fraction(), m_edge.data(), Index(m_edge.size()), true, (m_steps + i) % 2 != 0,
+               block);
     }
     exchange(m_f.data(), false);
     m_steps += n;
@@ -573,8 +590,10 @@ class SolverImpl final : public lbm::Solver {
     const Index count = Index(m_links.size());
     std::vector<double> per_link;
     if (count > 0) {
-      link_forces<L>(m_domain, m_f.data(), m_solid.data(), fraction(), m_links.data(), count,
-                     m_link_force.data());
+      with_state([&](auto src) {
+        link_forces<L>(m_domain, src, m_solid.data(), fraction(), m_links.data(), count,
+                       m_link_force.data());
+      });
       per_link = core::to_host(m_link_force);
     }
     std::vector<core::ExactSum> sums(3 * std::size_t(m_obstacles));
@@ -596,15 +615,19 @@ class SolverImpl final : public lbm::Solver {
 
   const lbm::LatticeConfig& config() const override { return m_config; }
 
-  // The populations of m_f (the other lattice is written at every fluid cell before it is read,
-  // and solid cells are never read), the velocity of the last velocity_change(), the step count
-  // and the side velocities (an inflow ramp changes them). Solid mask, wall fractions and link
-  // lists are not saved: they follow from the configuration, which a restart builds again.
+  // The post-collision populations f*_q(cell) at [q][cell], as two lattices hold them in m_f
+  // (the other lattice is written at every fluid cell before it is read, and solid cells are
+  // never read; in place they are put in that order, solid cells 0), so a checkpoint restarts
+  // with either streaming; FP16S ones decoded to FP32 (exactly: they are stored back to the
+  // same bits; the checkpoint's non-finite scan reads floating-point arrays). Then the
+  // velocity of the last velocity_change(), the step count and the side velocities (an inflow
+  // ramp changes them). Solid mask, wall fractions and link lists are not saved: they follow
+  // from the configuration, which a restart builds again.
   void save(io::StateWriter& out) const override {
     out.put("lbm/precision", lbm::to_string(m_config.precision));
     out.put("lbm/steps", m_steps);
     out.put("lbm/cuts", std::vector<std::int64_t>(m_block.cuts.begin(), m_block.cuts.end()));
-    out.put("lbm/populations", core::to_host(m_f));
+    out.put("lbm/populations", saved_populations());
     const std::vector<Real> last = fields_to_host(7, 3);
     out.put("lbm/last_velocity", last.data(), last.size());
     out.put("lbm/have_last_velocity", std::int64_t(m_have_last));
@@ -619,16 +642,20 @@ class SolverImpl final : public lbm::Solver {
     if (precision != lbm::to_string(m_config.precision))
       throw core::Error("lbm checkpoint: its populations are " + precision + ", this run's " +
                         lbm::to_string(m_config.precision));
+    m_steps = in.get_int("lbm/steps");  // first: the in-place layout follows its parity
+    std::vector<Real> populations(L::k_q * m_cells);
     if (in.parts().empty()) {  // written by this rank count: this rank's own block
-      upload(in, "lbm/populations", m_f.data(), L::k_q * m_cells);
+      in.get("lbm/populations", populations.data(), populations.size());
       upload(in, "lbm/last_velocity", last_velocity(), 3 * m_cells);
     } else {  // by another: this block's layers from the blocks that held them
-      split_again(in.parts(), "lbm/populations", L::k_q, m_f.data());
-      split_again(in.parts(), "lbm/last_velocity", 3, last_velocity());
+      populations = split_again(in.parts(), "lbm/populations", L::k_q);
+      const std::vector<Real> last = split_again(in.parts(), "lbm/last_velocity", 3);
+      core::detail::copy_bytes(last_velocity(), Space::k_space, last.data(),
+                               core::MemorySpace::Host, last.size() * sizeof(Real));
     }
+    load_populations(populations);
     exchange(m_f.data(), false);
     m_have_last = in.get_int("lbm/have_last_velocity") != 0;
-    m_steps = in.get_int("lbm/steps");
     const std::vector<double> sides = in.get<double>("lbm/side_velocity");
     if (sides.size() != 3 * m_config.sides.size())
       throw core::Error("lbm checkpoint: lbm/side_velocity does not hold 6 sides x 3 values");
@@ -636,14 +663,15 @@ class SolverImpl final : public lbm::Solver {
       set_side_velocity(s, {sides[3 * s], sides[3 * s + 1], sides[3 * s + 2]});
   }
 
-  double bytes_per_cell_update() const override { return 2.0 * L::k_q * sizeof(Real); }
+  double bytes_per_cell_update() const override { return 2.0 * L::k_q * sizeof(Store); }
 
   double copy_bandwidth(int repeats) override {
     const Index n = L::k_q * m_cells;
+    Store* to = m_in_place ? m_f.data() : m_f_next.data();  // in place: onto itself
     const auto timed = [&](int passes) {
       TWINSIM_BACKEND_NS::synchronize();
       const auto t0 = std::chrono::steady_clock::now();
-      for (int p = 0; p < passes; ++p) copy_kernel(n, m_f.data(), m_f_next.data());
+      for (int p = 0; p < passes; ++p) copy_kernel(n, m_f.data(), to);
       TWINSIM_BACKEND_NS::synchronize();
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     };
@@ -652,7 +680,7 @@ class SolverImpl final : public lbm::Solver {
     std::vector<double> seconds;
     for (int r = 0; r < std::max(repeats, 1); ++r) seconds.push_back(timed(passes) / passes);
     std::sort(seconds.begin(), seconds.end());
-    return 2.0 * double(n) * sizeof(Real) / seconds[seconds.size() / 2];
+    return 2.0 * double(n) * sizeof(Store) / seconds[seconds.size() / 2];
   }
 
  private:
@@ -661,6 +689,67 @@ class SolverImpl final : public lbm::Solver {
   Real* uz() { return m_macro.data() + 3 * m_cells; }
   Real* vorticity(int a) { return m_macro.data() + (4 + a) * m_cells; }  // component a
   Real* last_velocity() { return m_macro.data() + 7 * m_cells; }  // ux, uy, uz of the last check
+
+  // The stream kernel of a step kind with the subgrid model and body force as switched.
+  template <lbm::Step k_step>
+  static auto stream_kernel(bool smagorinsky, bool forced) {
+    using lbm::Force;
+    using lbm::Subgrid;
+    return smagorinsky
+               ? (forced ? stream_collide<L, k_step, Subgrid::smagorinsky, Force::guo, Real, Store>
+                         : stream_collide<L, k_step, Subgrid::smagorinsky, Force::none, Real, Store>)
+               : (forced ? stream_collide<L, k_step, Subgrid::none, Force::guo, Real, Store>
+                         : stream_collide<L, k_step, Subgrid::none, Force::none, Real, Store>);
+  }
+
+  // The layout of the state between steps: two lattices, or in place by the step count's parity.
+  lbm::Layout state_layout() const {
+    if (!m_in_place) return lbm::Layout::two_lattice;
+    return m_steps % 2 == 0 ? lbm::Layout::own_opposite : lbm::Layout::downstream;
+  }
+
+  // Calls f with a view (lbm::Populations) of the post-collision populations at `base` (the
+  // state's memory, or a host copy of it) in the state's layout.
+  template <class T, class F>
+  void with_layout(T* base, F&& f) const {
+    if constexpr (k_in_place_built)
+      if (m_in_place) return f(lbm::populations<L, true>(m_domain, base, state_layout()));
+    f(lbm::populations<L, false>(m_domain, base, lbm::Layout::two_lattice));
+  }
+  template <class F>
+  void with_state(F&& f) {
+    with_layout(m_f.data(), f);
+  }
+
+  // The populations f*_q(cell) in [q][cell] order as Real (solid cells 0), on the host.
+  std::vector<Real> saved_populations() const {
+    const std::vector<Store> raw = core::to_host(m_f);
+    std::vector<Real> h(raw.size(), Real(0));
+    std::vector<std::uint8_t> solid = m_config.solid;
+    solid.resize(m_cells, 0);  // one rank (in place): this block is the whole lattice
+    with_layout(raw.data(), [&](auto src) {
+      for (Index cell = 0; cell < m_cells; ++cell)
+        if (!m_in_place || !solid[cell])
+          for (int q = 0; q < L::k_q; ++q) h[q * m_cells + cell] = src(q, cell);
+    });
+    return h;
+  }
+
+  // saved_populations() back into the state: stored, in the state's layout.
+  void load_populations(const std::vector<Real>& h) {
+    std::vector<Store> raw(h.size());
+    lbm::store(raw.front(), Real(0));
+    std::fill(raw.begin(), raw.end(), raw.front());
+    std::vector<std::uint8_t> solid = m_config.solid;
+    solid.resize(m_cells, 0);
+    with_layout(raw.data(), [&](auto dst) {
+      for (Index cell = 0; cell < m_cells; ++cell)
+        if (!m_in_place || !solid[cell])
+          for (int q = 0; q < L::k_q; ++q) dst.put(q, cell, h[q * m_cells + cell]);
+    });
+    core::detail::copy_bytes(m_f.data(), Space::k_space, raw.data(), core::MemorySpace::Host,
+                             raw.size() * sizeof(Store));
+  }
 
   // Fields [first, first + count) of m_macro, copied to the host.
   std::vector<Real> fields_to_host(int first, int count) const {
@@ -680,10 +769,10 @@ class SolverImpl final : public lbm::Solver {
   }
 
   // This rank's layers of the [fields][cell] array `name` of a checkpoint written by
-  // parts.size() ranks, each holding its own block (Block.hpp, ghost layers included), into
-  // d_dst (Space memory); the ghost layers are left to the halo exchange (or are not read).
-  void split_again(const std::vector<const io::StateReader*>& parts, const std::string& name,
-                   int fields, Real* d_dst) const {
+  // parts.size() ranks, each holding its own block (Block.hpp, ghost layers included), on the
+  // host; the ghost layers (0) are left to the halo exchange (or are not read).
+  std::vector<Real> split_again(const std::vector<const io::StateReader*>& parts,
+                                const std::string& name, int fields) const {
     const auto stored = [&](const lbm::Block& b) {
       io::Block3 s;
       s.begin = b.begin;
@@ -703,8 +792,7 @@ class SolverImpl final : public lbm::Solver {
         parts, name, fields,
         [&](int r) { return stored(lbm::block_of(written, r, int(parts.size()))); },
         stored(m_block), h.data());
-    core::detail::copy_bytes(d_dst, Space::k_space, h.data(), core::MemorySpace::Host,
-                             h.size() * sizeof(Real));
+    return h;
   }
 
   lbm::WallFractionView<Real> fraction() const {
@@ -776,7 +864,8 @@ class SolverImpl final : public lbm::Solver {
   // (`velocity`: the three velocity fields of m_macro instead). start_exchange packs every
   // message and posts them all at once (receives first) without waiting; finish_exchange waits
   // for them and unpacks. Nothing on one rank.
-  void exchange(Real* base, bool velocity) {
+  template <class T>
+  void exchange(T* base, bool velocity) {
     start_exchange(base, velocity);
     finish_exchange(base, velocity);
   }
@@ -785,20 +874,20 @@ class SolverImpl final : public lbm::Solver {
     return lbm::HaloFields{3, {m_cells, 2 * m_cells, 3 * m_cells}};
   }
 
-  void start_exchange(Real* base, bool velocity) {
+  template <class T>
+  void start_exchange(T* base, bool velocity) {
     if (m_halo.empty()) return;
     const lbm::HaloFields u = velocity_fields();
     std::vector<core::Comm::Message> receives, sends;
     for (const HaloLink& h : m_halo) {
       const lbm::HaloFields& send = velocity ? u : h.send;
       const lbm::HaloFields& recv = velocity ? u : h.recv;
-      Real* out = m_halo_send.data() + h.send_at;
+      T* out = reinterpret_cast<T*>(m_halo_send.data()) + h.send_at;
       pack(h.send_region, send, base, out);
-      sends.push_back({out,
-                       std::size_t(send.count) * lbm::region_cells(h.send_region) * sizeof(Real),
+      sends.push_back({out, std::size_t(send.count) * lbm::region_cells(h.send_region) * sizeof(T),
                        h.peer, h.send_tag});
-      receives.push_back({m_halo_recv.data() + h.recv_at,
-                          std::size_t(recv.count) * lbm::region_cells(h.recv_region) * sizeof(Real),
+      receives.push_back({reinterpret_cast<T*>(m_halo_recv.data()) + h.recv_at,
+                          std::size_t(recv.count) * lbm::region_cells(h.recv_region) * sizeof(T),
                           h.peer, h.recv_tag});
     }
     // The packing is done before MPI reads the buffers (staged, the copy to pinned memory would
@@ -810,7 +899,8 @@ class SolverImpl final : public lbm::Solver {
       m_comm.start_exchange(receives, sends);
   }
 
-  void finish_exchange(Real* base, bool velocity) {
+  template <class T>
+  void finish_exchange(T* base, bool velocity) {
     if (m_halo.empty()) return;
     if (m_staging)
       m_staging->finish_exchange();
@@ -818,7 +908,8 @@ class SolverImpl final : public lbm::Solver {
       m_comm.finish_exchange();
     const lbm::HaloFields u = velocity_fields();
     for (const HaloLink& h : m_halo)
-      unpack(h.recv_region, velocity ? u : h.recv, base, m_halo_recv.data() + h.recv_at);
+      unpack(h.recv_region, velocity ? u : h.recv, base,
+             reinterpret_cast<const T*>(m_halo_recv.data()) + h.recv_at);
   }
 
   // `fields` fields of local values (count x m_cells): on rank 0 the whole lattice's, each field
@@ -855,8 +946,10 @@ class SolverImpl final : public lbm::Solver {
   }
 
   void update_moments() {
-    compute_moments<L>(m_domain, m_relax, m_f.data(), m_solid.data(), fraction(), m_macro.data(),
-                       ux(), uy(), uz());
+    with_state([&](auto src) {
+      compute_moments<L>(m_domain, m_relax, src, m_solid.data(), fraction(), m_macro.data(), ux(),
+                         uy(), uz());
+    });
   }
 
   lbm::LatticeConfig m_config;  // the whole lattice's
@@ -865,8 +958,13 @@ class SolverImpl final : public lbm::Solver {
   Index m_cells;                // of this rank's lattice: its block and ghost layers
   Domain<Real> m_domain{};
   Relaxation<Real> m_relax{};
-  Buffer<Real, Space> m_f;               // [q][cell], shifted populations after the last collision
-  Buffer<Real, Space> m_f_next;          // the other lattice, written by the next step
+  bool m_in_place = false;               // streaming in place (lbm::Streaming)
+  // The CPU's interior block functions at the instruction-set level chosen (null on the GPU)
+  lbm::InteriorBlocks<L, Real, Store> m_interior{};
+  // [q][cell], shifted populations after the last collision (in place: in the layout of
+  // state_layout()), stored as Store
+  Buffer<Store, Space> m_f;
+  Buffer<Store, Space> m_f_next;  // the other lattice, written by the next step (in place: empty)
   Buffer<unsigned char, Space> m_solid;  // [cell], obstacle number, 0 = fluid
   Buffer<unsigned char, Space> m_kind;   // [cell], lbm::CellKind
   Buffer<std::uint32_t, Space> m_edge;   // fluid cells not of kind k_interior nor on the rim
@@ -880,7 +978,9 @@ class SolverImpl final : public lbm::Solver {
   int m_obstacles = 0;                   // the largest obstacle number of the whole lattice
   lbm::Region m_owned{};                 // this rank's block in its lattice (no ghost cells)
   std::vector<HaloLink> m_halo;          // the halo's messages (none on one rank)
-  Buffer<Real, Space> m_halo_send, m_halo_recv;        // every message, one after the other
+  // Every message, one after the other (populations as Store: 2 bytes each with FP16S; or the
+  // velocity), at offsets counted in elements of the type sent
+  Buffer<Real, Space> m_halo_send, m_halo_recv;
   std::unique_ptr<core::DeviceStaging> m_staging;      // the CUDA backend's halo transfers
   // [field][cell]: rho, ux, uy, uz, the vorticity's x, y, z components, and ux, uy, uz at the
   // last velocity_change()
@@ -891,18 +991,15 @@ class SolverImpl final : public lbm::Solver {
 
 }  // namespace lbm_detail
 
-namespace lbm_detail {
-template <class L>
-std::unique_ptr<lbm::Solver> make_solver_for(const lbm::LatticeConfig& c, core::Comm& comm) {
-  if (c.precision == lbm::Precision::fp64)
-    return std::make_unique<SolverImpl<L, double>>(c, comm);
-  return std::make_unique<SolverImpl<L, float>>(c, comm);
-}
-}  // namespace lbm_detail
-
+// The solver of a lattice and precision (declared in Solver.cpp): explicitly instantiated by
+// one generated translation unit each (solvers/lbm/CMakeLists.txt), so that a parallel build
+// compiles them at once.
+template <lbm::Lattice k_lattice, lbm::Precision k_precision>
 std::unique_ptr<lbm::Solver> make_lbm_solver(const lbm::LatticeConfig& c, core::Comm& comm) {
-  if (c.lattice == lbm::Lattice::d3q19) return lbm_detail::make_solver_for<lbm::D3Q19>(c, comm);
-  return lbm_detail::make_solver_for<lbm::D2Q9>(c, comm);
+  using L = std::conditional_t<k_lattice == lbm::Lattice::d3q19, lbm::D3Q19, lbm::D2Q9>;
+  using Real = std::conditional_t<k_precision == lbm::Precision::fp64, double, float>;
+  using Store = std::conditional_t<k_precision == lbm::Precision::fp16s, lbm::Fp16s, Real>;
+  return std::make_unique<lbm_detail::SolverImpl<L, Real, Store>>(c, comm);
 }
 
 }  // namespace twinsim::TWINSIM_BACKEND_NS
