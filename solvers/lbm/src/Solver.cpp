@@ -102,8 +102,19 @@ void check(const LatticeConfig& c) {
 
 }  // namespace
 
+bool compact_storage_built() { return TWINSIM_LBM_COMPACT; }
+
 void check_streaming(const LatticeConfig& c) {
   constexpr const char* k_side_names[6] = {"x_min", "x_max", "y_min", "y_max", "z_min", "z_max"};
+  const auto not_built = [](const std::string& what, const std::string& instead) {
+    return core::Error("lattice: " + what + " is not in this build (configured with "
+                       "TWINSIM_LBM_COMPACT=OFF, as the sanitizer and fuzz presets are); use " +
+                       instead + ", or a build with the default TWINSIM_LBM_COMPACT=ON");
+  };
+  if (!compact_storage_built() && c.precision == Precision::fp16s)
+    throw not_built("lbm.precision = \"fp16s\"", "lbm.precision = \"fp32\"");
+  if (!compact_storage_built() && c.streaming == Streaming::in_place)
+    throw not_built("lbm.streaming = \"in_place\"", "lbm.streaming = \"two_lattice\"");
   if (c.streaming == Streaming::in_place) {
     // What reads populations of cells other than the upstream ones: another cell may overwrite
     // them in the same in-place step (stream_kernel.hpp, Step).
@@ -166,7 +177,9 @@ std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& 
       using P = Precision;
       switch (config.precision) {
         case P::fp64: return make(lattice, std::integral_constant<P, P::fp64>{});
+#if TWINSIM_LBM_COMPACT  // refused by check() otherwise
         case P::fp16s: return make(lattice, std::integral_constant<P, P::fp16s>{});
+#endif
         default: return make(lattice, std::integral_constant<P, P::fp32>{});
       }
     };

@@ -9,6 +9,8 @@
 //   FP16S, after odd and even step counts; and refuses what it cannot run.
 // - Every instruction-set level of the CPU interior loop (lbm::CpuIsa) gives the baseline's
 //   populations bit for bit.
+// - A build without them (TWINSIM_LBM_COMPACT=OFF: the sanitizer and fuzz presets) refuses
+//   them, naming the option; their tests skip there.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -33,6 +35,11 @@ namespace twinsim::test {
 namespace {
 
 namespace fs = std::filesystem;
+
+// FP16S and in place are in this build (TWINSIM_LBM_COMPACT), or the test is skipped.
+#define TWINSIM_SKIP_UNLESS_COMPACT()                                                \
+  if (!lbm::compact_storage_built())                                                \
+  GTEST_SKIP() << "FP16S and in-place streaming are not in this build (TWINSIM_LBM_COMPACT=OFF)"
 
 std::uint16_t reference_half(float f) {
   const _Float16 h = static_cast<_Float16>(f);
@@ -77,6 +84,7 @@ TYPED_TEST_SUITE(LbmStorage, AllBackends, BackendName);
 // centrelines: the same bound, 0.02 of the lid speed. Measured: see solvers/lbm/README.md.
 TYPED_TEST(LbmStorage, Fp16sCavityMatchesGhia) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  TWINSIM_SKIP_UNLESS_COMPACT();
   const int n = 32;
   const double lid = 0.1, re = 100.0;
   const double tau = 3.0 * lid * n / re + 0.5;
@@ -98,6 +106,7 @@ TYPED_TEST(LbmStorage, Fp16sCavityMatchesGhia) {
 // the rounding of each step biases the balance of force and friction (solvers/lbm/README.md).
 TYPED_TEST(LbmStorage, Fp16sPoiseuilleMatchesParabola) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  TWINSIM_SKIP_UNLESS_COMPACT();
   const int ny = 16;
   const double tau = 0.8, u_max = 0.05;
   const lbm::LatticeConfig c =
@@ -180,6 +189,7 @@ void expect_in_place_equal(lbm::LatticeConfig c, std::int64_t n, const std::stri
 
 TYPED_TEST(LbmStorage, InPlaceEqualsTwoLatticesBitForBit) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  TWINSIM_SKIP_UNLESS_COMPACT();
   for (lbm::Precision p : {lbm::Precision::fp32, lbm::Precision::fp16s}) {  // FP64: refused
     // Periodic in x and z, walls in y, a body force: the interior fast path, wrap codes,
     // walls.
@@ -204,6 +214,7 @@ TYPED_TEST(LbmStorage, InPlaceEqualsTwoLatticesBitForBit) {
 
 TYPED_TEST(LbmStorage, InPlaceHalvesThePopulationMemory) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
+  TWINSIM_SKIP_UNLESS_COMPACT();
   lbm::LatticeConfig c = box3d({8, 8, 8}, {}, 0.7, lbm::Collision::trt, lbm::Precision::fp32);
   EXPECT_EQ(lbm::bytes_per_cell(c), 2u * 19 * 4 + 40 + 2);
   c.streaming = lbm::Streaming::in_place;
@@ -214,6 +225,7 @@ TYPED_TEST(LbmStorage, InPlaceHalvesThePopulationMemory) {
 }
 
 TEST(LbmInPlace, RefusesWhatItCannotRun) {
+  TWINSIM_SKIP_UNLESS_COMPACT();
   const auto refusal = [](lbm::LatticeConfig c) {
     c.streaming = lbm::Streaming::in_place;
     try {
@@ -253,6 +265,40 @@ TEST(LbmInPlace, RefusesWhatItCannotRun) {
             lbm::Streaming::in_place);
 }
 
+// A build without FP16S and in place refuses both, naming the option and what to use instead,
+// in make_solver and from a case file (what `twinsim check` builds).
+TEST(LbmCompact, RefusedWhereNotBuilt) {
+  if (lbm::compact_storage_built()) GTEST_SKIP() << "FP16S and in place are in this build";
+  const auto refusal = [](const lbm::LatticeConfig& c) {
+    try {
+      lbm::make_solver(core::Backend::Cpu, c);
+    } catch (const core::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  lbm::LatticeConfig c = box3d({8, 8, 8}, {}, 0.7, lbm::Collision::trt, lbm::Precision::fp16s);
+  std::string why = refusal(c);
+  EXPECT_NE(why.find("lbm.precision = \"fp16s\""), std::string::npos) << why;
+  EXPECT_NE(why.find("TWINSIM_LBM_COMPACT"), std::string::npos) << why;
+  c.precision = lbm::Precision::fp32;
+  c.streaming = lbm::Streaming::in_place;
+  why = refusal(c);
+  EXPECT_NE(why.find("lbm.streaming = \"in_place\""), std::string::npos) << why;
+  EXPECT_NE(why.find("TWINSIM_LBM_COMPACT"), std::string::npos) << why;
+  std::string message;
+  try {
+    case_lattice("[lbm]\nsteps = 1\nprecision = \"fp16s\"\n[lbm.domain]\nsize = [2.2, 0.4]\n"
+                 "cells = [44, 8]\nviscosity = 0.01\nreference_velocity = 0.3\n"
+                 "lattice_velocity = 0.1\n[lbm.boundaries]\nx_min = \"velocity_inlet\"\n"
+                 "x_min_velocity = [0.3, 0.0]\nx_max = \"wall\"\ny_min = \"wall\"\n"
+                 "y_max = \"wall\"\n");
+  } catch (const std::exception& e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find("TWINSIM_LBM_COMPACT"), std::string::npos) << message;
+}
+
 // The CPU solver of c after `steps` steps with its interior loop at level `isa`
 // (TWINSIM_LBM_ISA, read when a solver is made).
 std::unique_ptr<lbm::Solver> stepped_at(lbm::CpuIsa isa, const lbm::LatticeConfig& c, int steps) {
@@ -278,6 +324,9 @@ TEST(LbmCpuIsa, EveryLevelGivesTheBaselinesBits) {
   for (lbm::Precision p : {lbm::Precision::fp32, lbm::Precision::fp64, lbm::Precision::fp16s})
     for (lbm::Streaming streaming : {lbm::Streaming::two_lattice, lbm::Streaming::in_place}) {
       if (p == lbm::Precision::fp64 && streaming == lbm::Streaming::in_place) continue;
+      if (!lbm::compact_storage_built() &&
+          (p == lbm::Precision::fp16s || streaming == lbm::Streaming::in_place))
+        continue;
       lbm::LatticeConfig box = box3d({12, 8, 6}, {2, 3}, 0.7, lbm::Collision::trt, p);
       box.force = {1e-5, 0.0, 2e-6};
       lbm::LatticeConfig cav = cavity(20, 0.55, 0.1, lbm::Collision::bgk, p);

@@ -179,7 +179,13 @@ std::unique_ptr<Solver> make_solver(core::Backend backend, const LatticeConfig& 
 
 // Refuses (core::Error naming the keys) what in-place streaming cannot run: interpolated walls
 // and pressure outlets (make_solver also refuses it on several ranks). Nothing for two lattices.
+// Also refuses FP16S storage and in-place streaming where this build leaves them out.
 void check_streaming(const LatticeConfig& config);
+
+// Whether this build holds FP16S storage and in-place streaming (the CMake option
+// TWINSIM_LBM_COMPACT: on by default, off in the sanitizer and fuzz presets, whose builds it
+// would make minutes longer).
+bool compact_storage_built();
 
 // Bytes a solver of `config` holds in its backend's memory per cell of its lattice: the
 // populations (Q values of the stored precision, in one lattice in place, two otherwise; D3Q19
