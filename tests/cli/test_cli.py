@@ -190,7 +190,7 @@ class Cli(unittest.TestCase):
 
     def test_each_solver_needs_only_its_own_sections(self):
         for case in ("md/lj_melt", "md/lj_nist", "lbm/cavity_re100", "lbm/cavity_re1000",
-                     "lbm/cylinder_2d1", "lbm/cylinder_2d2", "spectral/tgv2d",
+                     "lbm/cylinder_2d1", "lbm/cylinder_2d2", "lbm/cylinder_2d2_fine", "spectral/tgv2d",
                      "spectral/tgv3d_re1600"):
             r = twinsim("check", os.path.join(ROOT, "cases", case + ".toml"))
             self.assertEqual(r.returncode, 0, case + ": " + r.stderr)
