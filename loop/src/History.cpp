@@ -88,10 +88,8 @@ void History::commit(std::int64_t step, double time) {
 void History::write_pending() {
   if (!m_file || m_unwritten_steps.empty()) return;
   if (!m_series) {
-    io::TimeSeries::Spec spec;
-    spec.frame_shape = {m_columns.size()};
-    spec.time_units = m_time_unit;
-    spec.frame_views = false;
+    const io::TimeSeries::Spec spec =
+        io::TimeSeries::Spec::table({m_columns.size()}, "", m_time_unit);
     const bool fresh = !m_file->exists("/history");
     m_series = std::make_unique<io::TimeSeries>(*m_file, "/history", spec);
     if (fresh) {

@@ -307,14 +307,14 @@ class ForceSampler : public loop::Operation {
     const std::string force_units = lattice.dims == 3 ? "N" : "N m-1";
     for (std::size_t k = 1; k <= obstacles && file; ++k) {
       m_force_series.emplace_back(*file, fmt::format("/observables/obstacle_{}/force", k),
-                                  io::TimeSeries::Spec{{n}, io::DType::f64, force_units, "s"});
+                                  io::TimeSeries::Spec::table({n}, force_units, "s"));
       m_coefficient_series.emplace_back(*file,
                                         fmt::format("/observables/obstacle_{}/coefficients", k),
-                                        io::TimeSeries::Spec{{n}, io::DType::f64, "", "s"});
+                                        io::TimeSeries::Spec::table({n}, "", "s"));
     }
     for (std::size_t i = 1; i <= lattice.probes.size() && file; ++i)
       m_probe_series.emplace_back(*file, fmt::format("/observables/probe_{}/pressure", i),
-                                  io::TimeSeries::Spec{{1}, io::DType::f64, "Pa", "s"});
+                                  io::TimeSeries::Spec::table({1}, "Pa", "s"));
     m_force.resize(obstacles);
     m_coefficient.resize(obstacles);
     m_drag.resize(obstacles);

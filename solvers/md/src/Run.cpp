@@ -142,7 +142,7 @@ class ThermoTable : public loop::Operation {
                              "conserved_energy", "pressure", "msd"})
       if (file)
         m_columns.emplace_back(*file, fmt::format("/observables/{}", name),
-                               io::TimeSeries::Spec{{1}, io::DType::f64, "", "", "unit"});
+                               io::TimeSeries::Spec::table({1}, "", "", "unit"));
     spdlog::info("{:>8} {:>12} {:>12} {:>12} {:>12} {:>12}", "Step", "Temp", "E_pair", "TotEng",
                  "Press", "MSD");
   }

@@ -74,6 +74,8 @@ class LbmOutput(unittest.TestCase):
             # c = 2 F / (rho Ubar^2 D), rho = 1, Ubar = 0.2 m/s, D = 0.1 m.
             np.testing.assert_allclose(coeff[:], force[:] * 2 / (0.2 ** 2 * 0.1), rtol=1e-12)
             self.assertEqual(f["/observables/probe_2/pressure/value"].shape, (len(steps), 1))
+            # Tables, not fields: no frame views for the .xmf (one virtual dataset per sample).
+            self.assertNotIn("observables", f["/xdmf"])
             last_cd = coeff[-1][0]
             last_dp = (f["/observables/probe_1/pressure/value"][-1, 0] -
                        f["/observables/probe_2/pressure/value"][-1, 0])

@@ -135,6 +135,15 @@ class TimeSeries {
     // A view per frame for the XDMF sidecar; off for tables no reader of the .xmf needs (a
     // run's scalar history), whose rows would otherwise each cost a virtual dataset.
     bool frame_views = true;
+
+    // Such a table (an H5MD observable, a run's history): samples of frame_shape, no views.
+    static Spec table(Shape frame_shape, std::string units, std::string time_units,
+                      std::string units_key = "units") {
+      Spec s{std::move(frame_shape), DType::f64, std::move(units), std::move(time_units),
+             std::move(units_key)};
+      s.frame_views = false;
+      return s;
+    }
   };
   TimeSeries(H5File& file, std::string path, Spec spec);
   TimeSeries(TimeSeries&&) noexcept;
