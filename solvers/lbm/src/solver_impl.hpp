@@ -47,9 +47,10 @@ using lbm::Relaxation;
 constexpr Index k_interior_block = 64;
 
 // One time step of kind k_step (lbm::Step): pull from src, collide, store in dst (in place:
-// src == dst, `odd` the step's parity). Interior cells (kind 0) by the fast path, over the whole lattice (when
-// `interior`); the cells of the edge list next: the fast path with their wrap code on periodic
-// sides (and on a rim next to ghost cells, lbm::k_rim), the general pull() where a side or a
+// src == dst, `odd` the step's parity). Interior cells by the fast path, over the whole lattice
+// (when `interior`: kind 0, on the CPU also the wrap codes of periodic sides, on_edge); the cells
+// of the edge list next: the fast path with their wrap code on periodic sides (GPU) and on a rim
+// next to ghost cells (lbm::k_rim), the general pull() where a side or a
 // solid cell is upstream. Solid cells are neither updated nor read (in place, a solid cell's
 // slot may hold a population on its way back). Across ranks a step is two calls: the interior
 // and the edge cells away from the ghost cells, then (interior false) the rim list, once the
@@ -101,9 +102,18 @@ void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Stor
   });
 }
 
+// The kinds the interior loop updates: on the CPU every wrap code (the interior and the cells on
+// periodic sides, runs of one code vectorised: interior_level.hpp), on the GPU kind 0 alone (a
+// wrap code would make the kernel index its offset table).
+#if defined(__CUDACC__)
+constexpr unsigned char k_interior_loop_kinds = 1;
+#else
+constexpr unsigned char k_interior_loop_kinds = lbm::k_wrap_codes;
+#endif
+
 // Whether a cell of kind k is updated, but not by the interior loop.
 TWINSIM_HD inline bool on_edge(unsigned char k) {
-  return k != lbm::k_interior && k != lbm::k_solid && k != lbm::k_ghost;
+  return k >= k_interior_loop_kinds && k != lbm::k_solid && k != lbm::k_ghost;
 }
 
 // The cell kinds (lbm::cell_kind) of a lattice, built in parallel. The cells outside the box
@@ -967,7 +977,7 @@ class SolverImpl final : public lbm::Solver {
   Buffer<Store, Space> m_f_next;  // the other lattice, written by the next step (in place: empty)
   Buffer<unsigned char, Space> m_solid;  // [cell], obstacle number, 0 = fluid
   Buffer<unsigned char, Space> m_kind;   // [cell], lbm::CellKind
-  Buffer<std::uint32_t, Space> m_edge;   // fluid cells not of kind k_interior nor on the rim
+  Buffer<std::uint32_t, Space> m_edge;   // fluid cells on_edge, not on the rim
   Buffer<std::uint32_t, Space> m_rim;    // fluid cells next to ghost cells (none on one rank)
   // Wall fractions of the boundary cells (lbm::WallFractionView), empty for half-way walls:
   Buffer<std::uint32_t, Space> m_fraction_cell;  // the boundary cells, ascending
