@@ -136,6 +136,18 @@ void classify_cells(const Domain<Real>& d, const unsigned char* solid, unsigned 
   });
 }
 
+// Replaces the n >= 1 counts at o (Space memory) by their exclusive prefix sums, in parallel;
+// returns their total.
+inline std::uint32_t scan_counts(std::uint32_t* o, Index n) {
+  std::uint32_t last_count = 0, last_offset = 0;
+  core::detail::copy_bytes(&last_count, core::MemorySpace::Host, o + n - 1, Space::k_space,
+                           sizeof(std::uint32_t));
+  exclusive_scan(o, o, n);
+  core::detail::copy_bytes(&last_offset, core::MemorySpace::Host, o + n - 1, Space::k_space,
+                           sizeof(std::uint32_t));
+  return last_offset + last_count;
+}
+
 // Which cells a list holds (listed_cells).
 enum class Listed { edge_and_rim, edge, rim };
 
@@ -155,13 +167,7 @@ Buffer<std::uint32_t, Space> listed_cells(const Domain<Real>& d, const unsigned 
   Buffer<std::uint32_t, Space> offset(n);
   std::uint32_t* o = offset.data();
   for_each_index(n, [=] TWINSIM_HD(Index cell) { o[cell] = wanted(cell) ? 1 : 0; });
-  std::uint32_t last_flag = 0, last_offset = 0;
-  core::detail::copy_bytes(&last_flag, core::MemorySpace::Host, o + n - 1, Space::k_space,
-                           sizeof(std::uint32_t));
-  exclusive_scan(o, o, n);
-  core::detail::copy_bytes(&last_offset, core::MemorySpace::Host, o + n - 1, Space::k_space,
-                           sizeof(std::uint32_t));
-  Buffer<std::uint32_t, Space> list(last_offset + last_flag);
+  Buffer<std::uint32_t, Space> list(scan_counts(o, n));
   std::uint32_t* l = list.data();
   for_each_index(n, [=] TWINSIM_HD(Index cell) {
     if (wanted(cell)) l[o[cell]] = std::uint32_t(cell);
@@ -345,13 +351,7 @@ Buffer<std::int64_t, Space> obstacle_links(const Domain<Real>& d, const unsigned
     }
     o[i] = count;
   });
-  std::uint32_t last_count = 0, last_offset = 0;
-  core::detail::copy_bytes(&last_count, core::MemorySpace::Host, o + edges - 1, Space::k_space,
-                           sizeof(std::uint32_t));
-  exclusive_scan(o, o, edges);
-  core::detail::copy_bytes(&last_offset, core::MemorySpace::Host, o + edges - 1, Space::k_space,
-                           sizeof(std::uint32_t));
-  const Index total = Index(last_offset) + last_count;
+  const Index total = Index(scan_counts(o, edges));
   Buffer<std::int64_t, Space> links(total);
   Buffer<std::uint32_t, Space> obstacle(total);
   std::int64_t* l = links.data();

@@ -7,6 +7,7 @@
 // diameter on the GPU alone (hpc/gpu/run_suite.sh slow).
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -24,6 +25,31 @@ template <class Case>
 class LbmCylinderShedding : public ::testing::Test {};
 TYPED_TEST_SUITE(LbmCylinderShedding, AllBackends, BackendName);
 
+// c_D and c_L over a window, and the Strouhal number of the lift.
+struct Shedding {
+  lbm::Window drag, lift;
+  double strouhal = 0;
+};
+
+// Runs `startup` steps of the cylinder at `per_d` cells per diameter and mean inflow `ubar`
+// (lattice units), then samples the coefficients every `every` steps over `window` steps.
+Shedding shedding(lbm::Solver& solver, int per_d, double ubar, long startup, long window,
+                  int every) {
+  const double scale = lbm::coefficient_factor(1.0, ubar, per_d);  // lattice units, rho = 1
+  solver.step(startup);
+  std::vector<double> cd, cl;
+  for (long s = 0; s < window; s += every) {
+    solver.step(every);
+    const std::array<double, 3> f = solver.obstacle_forces()[0];
+    cd.push_back(f[0] * scale);
+    cl.push_back(f[1] * scale);
+  }
+  // Over all the samples (the start-up is over): St = f D / Ubar with f per `every` steps.
+  Shedding out{lbm::last_window(cd, cd.size()), lbm::last_window(cl, cl.size())};
+  out.strouhal = lbm::strouhal_number(out.lift.frequency, every, per_d, ubar);
+  return out;
+}
+
 TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2MaximaAndStrouhalNumber) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
   const int per_d = 20;
@@ -31,23 +57,12 @@ TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2MaximaAndStrouhalNumber) {
   const lbm::LatticeConfig c =
       schafer_turek(per_d, u_peak, 100.0, true, lbm::Precision::fp32, 0.5);
   auto solver = lbm::make_solver(TypeParam::k_backend, c);
-  const double scale = lbm::coefficient_factor(1.0, ubar, per_d);  // lattice units, rho = 1
   // Start-up: shedding sets in and saturates within ~150 D / Ubar (45,000 steps here); then
   // ~15 shedding periods (D / (St Ubar) = 1000 steps each) sampled every 5 steps.
   const long startup = long(150 * per_d / ubar), window = long(15 * per_d / (0.3 * ubar));
-  const int every = 5;
-  solver->step(startup);
-  std::vector<double> cd, cl;
-  for (long s = 0; s < window; s += every) {
-    solver->step(every);
-    const std::array<double, 3> f = solver->obstacle_forces()[0];
-    cd.push_back(f[0] * scale);
-    cl.push_back(f[1] * scale);
-  }
-  // Over all the samples (the start-up is over): St = f D / Ubar with f per `every` steps.
-  const lbm::Window drag = lbm::last_window(cd, cd.size()), lift = lbm::last_window(cl, cl.size());
-  const double cd_max = drag.max, cl_max = lift.max, cl_min = lift.min;
-  const double strouhal = lbm::strouhal_number(lift.frequency, every, per_d, ubar);
+  const Shedding r = shedding(*solver, per_d, ubar, startup, window, 5);
+  const double cd_max = r.drag.max, cl_max = r.lift.max, cl_min = r.lift.min;
+  const double strouhal = r.strouhal;
   std::printf("2D-2, %d cells per D, %ld + %ld steps: c_D max %.4f (band %.2f-%.2f), c_L max "
               "%.4f (min %.4f; band %.2f-%.2f), St %.4f (band %.3f-%.3f)\n",
               per_d, startup, window, cd_max, ST2::k_cd_max.lower, ST2::k_cd_max.upper, cl_max,
@@ -80,27 +95,16 @@ TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2At60CellsPerDiameterInsideTheDrag
   const lbm::LatticeConfig c =
       schafer_turek(per_d, u_peak, 100.0, true, lbm::Precision::fp32, 0.5);
   auto solver = lbm::make_solver(TypeParam::k_backend, c);
-  const double scale = lbm::coefficient_factor(1.0, ubar, per_d);
   // Saturated after about 60 D / Ubar (the case's run): 80 of start-up, then 8 periods of
   // D / (St Ubar) = 12,000 steps, 240 samples each.
   const long startup = long(80 * per_d / ubar), window = long(8 * per_d / (0.3 * ubar));
-  const int every = 50;
-  solver->step(startup);
-  std::vector<double> cd, cl;
-  for (long s = 0; s < window; s += every) {
-    solver->step(every);
-    const std::array<double, 3> f = solver->obstacle_forces()[0];
-    cd.push_back(f[0] * scale);
-    cl.push_back(f[1] * scale);
-  }
-  const lbm::Window drag = lbm::last_window(cd, cd.size()), lift = lbm::last_window(cl, cl.size());
-  const double strouhal = lbm::strouhal_number(lift.frequency, every, per_d, ubar);
+  const Shedding r = shedding(*solver, per_d, ubar, startup, window, 50);
   std::printf("2D-2, %d cells per D, lattice velocity %.3f, %ld + %ld steps: c_D max %.4f, c_L "
               "max %.4f (min %.4f), St %.4f\n",
-              per_d, u_peak, startup, window, drag.max, lift.max, lift.min, strouhal);
-  EXPECT_TRUE(ST2::k_cd_max.contains(drag.max)) << "c_D max " << drag.max;
-  EXPECT_TRUE(ST2::k_strouhal.contains(strouhal)) << "St " << strouhal;
-  EXPECT_NEAR(lift.max, ST2::k_cl_max.lower, 0.005);
+              per_d, u_peak, startup, window, r.drag.max, r.lift.max, r.lift.min, r.strouhal);
+  EXPECT_TRUE(ST2::k_cd_max.contains(r.drag.max)) << "c_D max " << r.drag.max;
+  EXPECT_TRUE(ST2::k_strouhal.contains(r.strouhal)) << "St " << r.strouhal;
+  EXPECT_NEAR(r.lift.max, ST2::k_cl_max.lower, 0.005);
 }
 
 }  // namespace
