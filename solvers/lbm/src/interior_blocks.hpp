@@ -12,6 +12,11 @@
 
 namespace twinsim::lbm {
 
+// Whether this build holds the in-place step for stored type Store: the types it is written for
+// (k_in_place_storage), in a build with TWINSIM_LBM_COMPACT.
+template <class Store>
+constexpr bool k_in_place_built = k_in_place_storage<Store> && TWINSIM_LBM_COMPACT;
+
 // The block functions of one lattice and storage at one level, by step kind, subgrid model and
 // body force (lbm::Step, Subgrid, Force): fn[step][subgrid][force](s, r, kind, first, last, odd)
 // updates the interior cells among [first, last) (odd: in place, the step's parity). In place is

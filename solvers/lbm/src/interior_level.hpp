@@ -107,7 +107,7 @@ template <class L, class Real, class Store>
 InteriorBlocks<L, Real, Store> interior_blocks() {
   InteriorBlocks<L, Real, Store> t{};
   fill_step<L, Step::two_lattice>(t);
-  if constexpr (k_in_place_storage<Store> && TWINSIM_LBM_COMPACT) fill_step<L, Step::in_place>(t);
+  if constexpr (k_in_place_built<Store>) fill_step<L, Step::in_place>(t);
   return t;
 }
 

@@ -383,7 +383,7 @@ class SolverImpl final : public lbm::Solver {
   // In-place streaming is built for FP32 and FP16S storage, not for FP64: its kernels would
   // cost compile time for a memory saving FP32 storage with two lattices gives as well (the
   // same 2 Q x 4 bytes per cell); lbm::check_streaming refuses it.
-  static constexpr bool k_in_place_built = lbm::k_in_place_storage<Store> && TWINSIM_LBM_COMPACT;
+  static constexpr bool k_in_place_built = lbm::k_in_place_built<Store>;
 
  public:
   // `global`: the whole lattice; this rank's block of it (Block.hpp) with its ghost layers is

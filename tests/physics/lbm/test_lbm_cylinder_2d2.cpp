@@ -25,49 +25,51 @@ template <class Case>
 class LbmCylinderShedding : public ::testing::Test {};
 TYPED_TEST_SUITE(LbmCylinderShedding, AllBackends, BackendName);
 
-// c_D and c_L over a window, and the Strouhal number of the lift.
+// c_D and c_L over the sampled window, and the Strouhal number of the lift.
 struct Shedding {
+  long startup = 0, window = 0;  // steps
   lbm::Window drag, lift;
   double strouhal = 0;
 };
 
-// Runs `startup` steps of the cylinder at `per_d` cells per diameter and mean inflow `ubar`
-// (lattice units), then samples the coefficients every `every` steps over `window` steps.
-Shedding shedding(lbm::Solver& solver, int per_d, double ubar, long startup, long window,
-                  int every) {
+// The cylinder (interpolated walls, FP32, the shipped case's absorbing layer of 0.5 m) at
+// `per_d` cells per diameter and inflow peak `u_peak` (lattice units), run for `startup`
+// D / Ubar, then sampled every `every` steps over `periods` shedding periods of D / (0.3 Ubar).
+Shedding shedding(core::Backend backend, int per_d, double u_peak, double startup,
+                  double periods, int every) {
+  const double ubar = 2.0 / 3.0 * u_peak;
+  auto solver = lbm::make_solver(
+      backend, schafer_turek(per_d, u_peak, 100.0, true, lbm::Precision::fp32, 0.5));
   const double scale = lbm::coefficient_factor(1.0, ubar, per_d);  // lattice units, rho = 1
-  solver.step(startup);
+  Shedding out;
+  out.startup = long(startup * per_d / ubar);
+  out.window = long(periods * per_d / (0.3 * ubar));
+  solver->step(out.startup);
   std::vector<double> cd, cl;
-  for (long s = 0; s < window; s += every) {
-    solver.step(every);
-    const std::array<double, 3> f = solver.obstacle_forces()[0];
+  for (long s = 0; s < out.window; s += every) {
+    solver->step(every);
+    const std::array<double, 3> f = solver->obstacle_forces()[0];
     cd.push_back(f[0] * scale);
     cl.push_back(f[1] * scale);
   }
   // Over all the samples (the start-up is over): St = f D / Ubar with f per `every` steps.
-  Shedding out{lbm::last_window(cd, cd.size()), lbm::last_window(cl, cl.size())};
+  out.drag = lbm::last_window(cd, cd.size());
+  out.lift = lbm::last_window(cl, cl.size());
   out.strouhal = lbm::strouhal_number(out.lift.frequency, every, per_d, ubar);
   return out;
 }
 
 TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2MaximaAndStrouhalNumber) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
-  const int per_d = 20;
-  const double u_peak = 0.1, ubar = 2.0 / 3.0 * u_peak;
-  const lbm::LatticeConfig c =
-      schafer_turek(per_d, u_peak, 100.0, true, lbm::Precision::fp32, 0.5);
-  auto solver = lbm::make_solver(TypeParam::k_backend, c);
-  // Start-up: shedding sets in and saturates within ~150 D / Ubar (45,000 steps here); then
-  // ~15 shedding periods (D / (St Ubar) = 1000 steps each) sampled every 5 steps.
-  const long startup = long(150 * per_d / ubar), window = long(15 * per_d / (0.3 * ubar));
-  const Shedding r = shedding(*solver, per_d, ubar, startup, window, 5);
-  const double cd_max = r.drag.max, cl_max = r.lift.max, cl_min = r.lift.min;
-  const double strouhal = r.strouhal;
-  std::printf("2D-2, %d cells per D, %ld + %ld steps: c_D max %.4f (band %.2f-%.2f), c_L max "
+  // 20 cells per diameter, u_peak 0.1. Start-up: shedding sets in and saturates within
+  // ~150 D / Ubar (45,000 steps here); then ~15 shedding periods (D / (St Ubar) = 1000 steps
+  // each) sampled every 5 steps.
+  const Shedding r = shedding(TypeParam::k_backend, 20, 0.1, 150, 15, 5);
+  std::printf("2D-2, 20 cells per D, %ld + %ld steps: c_D max %.4f (band %.2f-%.2f), c_L max "
               "%.4f (min %.4f; band %.2f-%.2f), St %.4f (band %.3f-%.3f)\n",
-              per_d, startup, window, cd_max, ST2::k_cd_max.lower, ST2::k_cd_max.upper, cl_max,
-              cl_min, ST2::k_cl_max.lower, ST2::k_cl_max.upper, strouhal, ST2::k_strouhal.lower,
-              ST2::k_strouhal.upper);
+              r.startup, r.window, r.drag.max, ST2::k_cd_max.lower, ST2::k_cd_max.upper,
+              r.lift.max, r.lift.min, ST2::k_cl_max.lower, ST2::k_cl_max.upper, r.strouhal,
+              ST2::k_strouhal.lower, ST2::k_strouhal.upper);
   // c_L max and St must lie inside the published bands (measured: 0.9920 and 0.2983, 290 s on
   // two loaded cores). c_D max comes out 3.3 % above the band's middle (3.3376; mean
   // 3.306, swing 3.276-3.338) from the mean drag's discretisation error at 20 cells (3.228 at
@@ -75,9 +77,9 @@ TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2MaximaAndStrouhalNumber) {
   // solvers/lbm/README.md. Without the absorbing layer the swing also depended on the channel's
   // length (0.101, and 0.033 with the outlet 1 m further), sound reflected by the outlet; with
   // it 0.062. Bound: 4 % of the band's middle (it was 3.356, +3.9 %, without the layer).
-  EXPECT_TRUE(ST2::k_cl_max.contains(cl_max)) << "c_L max " << cl_max;
-  EXPECT_TRUE(ST2::k_strouhal.contains(strouhal)) << "St " << strouhal;
-  EXPECT_NEAR(cd_max / ST2::k_cd_max.value, 1.0, 0.04);
+  EXPECT_TRUE(ST2::k_cl_max.contains(r.lift.max)) << "c_L max " << r.lift.max;
+  EXPECT_TRUE(ST2::k_strouhal.contains(r.strouhal)) << "St " << r.strouhal;
+  EXPECT_NEAR(r.drag.max / ST2::k_cd_max.value, 1.0, 0.04);
 }
 
 // The same at 60 cells per diameter and lattice velocity 0.025 (cases/lbm/cylinder_2d2_fine.toml):
@@ -90,18 +92,12 @@ TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2At60CellsPerDiameterInsideTheDrag
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
   if (TypeParam::k_backend != core::Backend::Gpu)
     GTEST_SKIP() << "GPU only: 1.2e11 cell updates (cases/lbm/cylinder_2d2_fine.toml)";
-  const int per_d = 60;
-  const double u_peak = 0.025, ubar = 2.0 / 3.0 * u_peak;
-  const lbm::LatticeConfig c =
-      schafer_turek(per_d, u_peak, 100.0, true, lbm::Precision::fp32, 0.5);
-  auto solver = lbm::make_solver(TypeParam::k_backend, c);
   // Saturated after about 60 D / Ubar (the case's run): 80 of start-up, then 8 periods of
   // D / (St Ubar) = 12,000 steps, 240 samples each.
-  const long startup = long(80 * per_d / ubar), window = long(8 * per_d / (0.3 * ubar));
-  const Shedding r = shedding(*solver, per_d, ubar, startup, window, 50);
-  std::printf("2D-2, %d cells per D, lattice velocity %.3f, %ld + %ld steps: c_D max %.4f, c_L "
-              "max %.4f (min %.4f), St %.4f\n",
-              per_d, u_peak, startup, window, r.drag.max, r.lift.max, r.lift.min, r.strouhal);
+  const Shedding r = shedding(TypeParam::k_backend, 60, 0.025, 80, 8, 50);
+  std::printf("2D-2, 60 cells per D, lattice velocity 0.025, %ld + %ld steps: c_D max %.4f, "
+              "c_L max %.4f (min %.4f), St %.4f\n",
+              r.startup, r.window, r.drag.max, r.lift.max, r.lift.min, r.strouhal);
   EXPECT_TRUE(ST2::k_cd_max.contains(r.drag.max)) << "c_D max " << r.drag.max;
   EXPECT_TRUE(ST2::k_strouhal.contains(r.strouhal)) << "St " << r.strouhal;
   EXPECT_NEAR(r.lift.max, ST2::k_cl_max.lower, 0.005);
