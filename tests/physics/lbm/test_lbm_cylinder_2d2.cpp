@@ -35,8 +35,8 @@ struct Shedding {
 // The cylinder (interpolated walls, FP32, the shipped case's absorbing layer of 0.5 m) at
 // `per_d` cells per diameter and inflow peak `u_peak` (lattice units), run for `startup`
 // D / Ubar, then sampled every `every` steps over `periods` shedding periods of D / (0.3 Ubar).
-Shedding shedding(core::Backend backend, int per_d, double u_peak, double startup,
-                  double periods, int every) {
+Shedding shedding(core::Backend backend, int per_d, double u_peak, double startup, double periods,
+                  int every) {
   const double ubar = 2.0 / 3.0 * u_peak;
   auto solver = lbm::make_solver(
       backend, schafer_turek(per_d, u_peak, 100.0, true, lbm::Precision::fp32, 0.5));
@@ -65,11 +65,12 @@ TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2MaximaAndStrouhalNumber) {
   // ~150 D / Ubar (45,000 steps here); then ~15 shedding periods (D / (St Ubar) = 1000 steps
   // each) sampled every 5 steps.
   const Shedding r = shedding(TypeParam::k_backend, 20, 0.1, 150, 15, 5);
-  std::printf("2D-2, 20 cells per D, %ld + %ld steps: c_D max %.4f (band %.2f-%.2f), c_L max "
-              "%.4f (min %.4f; band %.2f-%.2f), St %.4f (band %.3f-%.3f)\n",
-              r.startup, r.window, r.drag.max, ST2::k_cd_max.lower, ST2::k_cd_max.upper,
-              r.lift.max, r.lift.min, ST2::k_cl_max.lower, ST2::k_cl_max.upper, r.strouhal,
-              ST2::k_strouhal.lower, ST2::k_strouhal.upper);
+  std::printf(
+      "2D-2, 20 cells per D, %ld + %ld steps: c_D max %.4f (band %.2f-%.2f), c_L max "
+      "%.4f (min %.4f; band %.2f-%.2f), St %.4f (band %.3f-%.3f)\n",
+      r.startup, r.window, r.drag.max, ST2::k_cd_max.lower, ST2::k_cd_max.upper, r.lift.max,
+      r.lift.min, ST2::k_cl_max.lower, ST2::k_cl_max.upper, r.strouhal, ST2::k_strouhal.lower,
+      ST2::k_strouhal.upper);
   // c_L max and St must lie inside the published bands (measured: 0.9920 and 0.2983, 290 s on
   // two loaded cores). c_D max comes out 3.3 % above the band's middle (3.3376; mean
   // 3.306, swing 3.276-3.338) from the mean drag's discretisation error at 20 cells (3.228 at
@@ -95,9 +96,10 @@ TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2At60CellsPerDiameterInsideTheDrag
   // Saturated after about 60 D / Ubar (the case's run): 80 of start-up, then 8 periods of
   // D / (St Ubar) = 12,000 steps, 240 samples each.
   const Shedding r = shedding(TypeParam::k_backend, 60, 0.025, 80, 8, 50);
-  std::printf("2D-2, 60 cells per D, lattice velocity 0.025, %ld + %ld steps: c_D max %.4f, "
-              "c_L max %.4f (min %.4f), St %.4f\n",
-              r.startup, r.window, r.drag.max, r.lift.max, r.lift.min, r.strouhal);
+  std::printf(
+      "2D-2, 60 cells per D, lattice velocity 0.025, %ld + %ld steps: c_D max %.4f, "
+      "c_L max %.4f (min %.4f), St %.4f\n",
+      r.startup, r.window, r.drag.max, r.lift.max, r.lift.min, r.strouhal);
   EXPECT_TRUE(ST2::k_cd_max.contains(r.drag.max)) << "c_D max " << r.drag.max;
   EXPECT_TRUE(ST2::k_strouhal.contains(r.strouhal)) << "St " << r.strouhal;
   EXPECT_NEAR(r.lift.max, ST2::k_cl_max.lower, 0.005);
