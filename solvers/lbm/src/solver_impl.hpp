@@ -92,13 +92,27 @@ void stream_collide(const Domain<Real>& d, const Relaxation<Real>& r, const Stor
     Real g[L::k_q];
     lbm::pull<L>(d, cell, in, solid, fraction, g);
     lbm::collide<L, k_subgrid, k_force>(g, r);
-    if (!in_place) {  // in place has no pressure outlet, so no absorbing layer (a constant)
-      int x[3];
-      lbm::cell_position(d, cell, x);
-      lbm::absorb<L>(d, x, g);
-    }
     TWINSIM_LBM_UNROLL
     for (int q = 0; q < L::k_q; ++q) out.put(q, cell, g[q]);
+  });
+}
+
+// The absorbing layers (lbm::absorb) on the post-collision populations in dst of the cells
+// `layer` (layer_cells), after a two-lattice step's stream_collide: a pass of its own, so that
+// those cells keep the fast path (in place has no pressure outlet, so no absorbing layer).
+template <class L, class Real, class Store>
+void absorb_layers(const Domain<Real>& d, Store* dst, const std::uint32_t* layer, Index cells) {
+  const auto f = lbm::populations<L, false>(d, dst, lbm::Layout::two_lattice);
+  for_each_index(cells, [=] TWINSIM_HD(Index i) {
+    const std::uint32_t cell = layer[i];
+    Real g[L::k_q];
+    TWINSIM_LBM_UNROLL
+    for (int q = 0; q < L::k_q; ++q) g[q] = f(q, cell);
+    int x[3];
+    lbm::cell_position(d, cell, x);
+    lbm::absorb<L>(d, x, g);
+    TWINSIM_LBM_UNROLL
+    for (int q = 0; q < L::k_q; ++q) f.put(q, cell, g[q]);
   });
 }
 
@@ -148,22 +162,10 @@ inline std::uint32_t scan_counts(std::uint32_t* o, Index n) {
   return last_offset + last_count;
 }
 
-// Which cells a list holds (listed_cells).
-enum class Listed { edge_and_rim, edge, rim };
-
-// The fluid cells updated outside the interior loop (on_edge), ascending, built in parallel:
-// all of them, those away from the rim (the edge list) or those on it (the rim list).
-template <class Real>
-Buffer<std::uint32_t, Space> listed_cells(const Domain<Real>& d, const unsigned char* kind,
-                                          const lbm::Region& owned, Listed which) {
-  const Index n = lbm::cell_count(d);
-  const auto wanted = [=] TWINSIM_HD(Index cell) {
-    if (!on_edge(kind[cell])) return false;
-    if (which == Listed::edge_and_rim) return true;
-    int x[3];
-    lbm::cell_position(d, cell, x);
-    return lbm::on_rim(owned, x) == (which == Listed::rim);
-  };
+// The cells among the n of a lattice for which wanted(cell) holds (a device predicate),
+// ascending, built in parallel.
+template <class Wanted>
+Buffer<std::uint32_t, Space> cells_where(Index n, Wanted wanted) {
   Buffer<std::uint32_t, Space> offset(n);
   std::uint32_t* o = offset.data();
   for_each_index(n, [=] TWINSIM_HD(Index cell) { o[cell] = wanted(cell) ? 1 : 0; });
@@ -173,6 +175,34 @@ Buffer<std::uint32_t, Space> listed_cells(const Domain<Real>& d, const unsigned 
     if (wanted(cell)) l[o[cell]] = std::uint32_t(cell);
   });
   return list;
+}
+
+// Which cells a list holds (listed_cells).
+enum class Listed { edge_and_rim, edge, rim };
+
+// The fluid cells updated outside the interior loop (on_edge), ascending: all of them, those
+// away from the rim (the edge list) or those on it (the rim list).
+template <class Real>
+Buffer<std::uint32_t, Space> listed_cells(const Domain<Real>& d, const unsigned char* kind,
+                                          const lbm::Region& owned, Listed which) {
+  return cells_where(lbm::cell_count(d), [=] TWINSIM_HD(Index cell) {
+    if (!on_edge(kind[cell])) return false;
+    if (which == Listed::edge_and_rim) return true;
+    int x[3];
+    lbm::cell_position(d, cell, x);
+    return lbm::on_rim(owned, x) == (which == Listed::rim);
+  });
+}
+
+// The fluid cells of this rank's block that lie in an absorbing layer (absorb_layers).
+template <class L, class Real>
+Buffer<std::uint32_t, Space> layer_cells(const Domain<Real>& d, const unsigned char* kind) {
+  return cells_where(lbm::cell_count(d), [=] TWINSIM_HD(Index cell) {
+    if (kind[cell] == lbm::k_solid || kind[cell] == lbm::k_ghost) return false;
+    int x[3];
+    lbm::cell_position(d, cell, x);
+    return lbm::in_sponge<L>(d, x);
+  });
 }
 
 // Density and velocity of the state in src (a view of the post-collision populations,
@@ -447,6 +477,7 @@ class SolverImpl final : public lbm::Solver {
     classify_cells<L>(m_domain, m_solid.data(), m_kind.data(), m_owned);
     m_edge = listed_cells(m_domain, m_kind.data(), m_owned, Listed::edge);
     m_rim = listed_cells(m_domain, m_kind.data(), m_owned, Listed::rim);
+    m_layer = layer_cells<L>(m_domain, m_kind.data());
     m_links = obstacle_links<L>(
         m_domain, m_solid.data(),
         listed_cells(m_domain, m_kind.data(), m_owned, Listed::edge_and_rim), m_link_begin);
@@ -485,6 +516,8 @@ class SolverImpl final : public lbm::Solver {
         if (m_rim.size() > 0)
           kernel(m_domain, m_relax, m_f.data(), m_f_next.data(), m_solid.data(), m_kind.data(),
                  fraction(), m_rim.data(), Index(m_rim.size()), false, false, block);
+        if (m_layer.size() > 0)
+          absorb_layers<L>(m_domain, m_f_next.data(), m_layer.data(), Index(m_layer.size()));
         std::swap(m_f, m_f_next);
       }
     } else if constexpr (k_in_place_built) {  // one rank only (lbm::check_streaming)
@@ -979,6 +1012,7 @@ class SolverImpl final : public lbm::Solver {
   Buffer<unsigned char, Space> m_kind;   // [cell], lbm::CellKind
   Buffer<std::uint32_t, Space> m_edge;   // fluid cells on_edge, not on the rim
   Buffer<std::uint32_t, Space> m_rim;    // fluid cells next to ghost cells (none on one rank)
+  Buffer<std::uint32_t, Space> m_layer;  // fluid cells in absorbing layers (absorb_layers)
   // Wall fractions of the boundary cells (lbm::WallFractionView), empty for half-way walls:
   Buffer<std::uint32_t, Space> m_fraction_cell;  // the boundary cells, ascending
   Buffer<Real, Space> m_fraction;                // [boundary cell][q]

@@ -253,7 +253,7 @@ TWINSIM_HD inline Real sponge_rate(const Domain<Real>& d, const int* x, int side
   return d.sponge_peak[side] * t * t;
 }
 
-// Whether the cell at x lies in an absorbing layer (then it takes the general path).
+// Whether the cell at x lies in an absorbing layer (the step's absorbing pass updates it).
 template <class L, class Real>
 TWINSIM_HD inline bool in_sponge(const Domain<Real>& d, const int* x) {
   bool in = false;
@@ -262,7 +262,10 @@ TWINSIM_HD inline bool in_sponge(const Domain<Real>& d, const int* x) {
   return in;
 }
 
-// The absorbing layers' relaxation of the post-collision populations g of the cell at x.
+// The absorbing layers' relaxation of the post-collision populations g of the cell at x. A
+// pass of its own after the stream-collide kernels (solver_impl.hpp, absorb_layers), so that the
+// cells of a layer keep the fast path: it reads back what they stored, bit for bit the values
+// the collision gave where the stored type is the arithmetic's (FP16S rounds twice there).
 template <class L, class Real>
 TWINSIM_HD inline void absorb(const Domain<Real>& d, const int* x, Real* g) {
   TWINSIM_LBM_UNROLL
@@ -368,7 +371,6 @@ TWINSIM_HD inline unsigned char cell_kind(const Domain<Real>& d, Index cell,
     if (d.side[2 * a] != k_periodic || d.n[a] < 2) return k_boundary;
     code += scale * (low ? 1 : 2);
   }
-  if (in_sponge<L>(d, x)) return k_boundary;
   TWINSIM_LBM_UNROLL
   for (int q = 1; q < L::k_q; ++q) {
     const int back[3] = {-L::c(q, 0), -L::c(q, 1), -L::c(q, 2)};
