@@ -2,9 +2,8 @@
 // Largest drag and lift coefficients over a period and the Strouhal number of the lift signal,
 // against the published bands (twinsim/lbm/Reference.hpp). 20 cells per diameter, interpolated
 // walls, an absorbing layer over the last 0.5 m before the outlet (as the shipped case);
-// labelled slow (2-3 minutes on one core: ~60,000 steps of 36,000 cells, the layer's 8,200 on
-// the general path; not in CI, and far too long under AddressSanitizer). At 60 cells per
-// diameter on the GPU alone (hpc/gpu/run_suite.sh slow).
+// 60,000 steps of 36,000 cells, 17 s on two cores (left out under AddressSanitizer, where it
+// would take many minutes). At 80 cells per diameter on the GPU alone.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -83,26 +82,28 @@ TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2MaximaAndStrouhalNumber) {
   EXPECT_NEAR(r.drag.max / ST2::k_cd_max.value, 1.0, 0.04);
 }
 
-// The same at 60 cells per diameter and lattice velocity 0.025 (cases/lbm/cylinder_2d2_fine.toml):
-// 1.2e11 cell updates, seconds on a GPU and most of an hour on a CPU core, so GPU only (the CPU
-// case skips; the case's figures were measured on the CPU: c_D max 3.2370, c_L max 0.9874,
-// St 0.3016). c_D max and St must lie inside their bands; c_L max comes out 0.0026 below its
-// band's lower edge 0.99 (a lower Mach number lowers it with c_D max, solvers/lbm/README.md):
-// bound 0.005 below the edge.
-TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2At60CellsPerDiameterInsideTheDragBand) {
+// The same at 80 cells per diameter and lattice velocity 0.042 (cases/lbm/cylinder_2d2_fine.toml):
+// 1.4e11 cell updates, seconds on a GPU and 21 minutes on two CPU cores, so GPU only (the CPU
+// case skips; the case's figures were measured on the CPU: c_D max 3.2385, c_L max 0.9910,
+// St 0.3015 over its last quarter). c_D max and St must lie inside their bands. c_L max sits at
+// its band's lower edge: per shedding period the CPU run's maxima were 0.9892-0.9910, so its
+// bound is the band widened by 0.001 below (solvers/lbm/README.md, fifth pass: the converged
+// value is about 0.988, below the band, and this lattice velocity's Mach error lifts it).
+TYPED_TEST(LbmCylinderShedding, SchaferTurek2D2At80CellsPerDiameterInsideTheBands) {
   TWINSIM_SKIP_IF_UNAVAILABLE(TypeParam);
   if (TypeParam::k_backend != core::Backend::Gpu)
-    GTEST_SKIP() << "GPU only: 1.2e11 cell updates (cases/lbm/cylinder_2d2_fine.toml)";
-  // Saturated after about 60 D / Ubar (the case's run): 80 of start-up, then 8 periods of
-  // D / (St Ubar) = 12,000 steps, 240 samples each.
-  const Shedding r = shedding(TypeParam::k_backend, 60, 0.025, 80, 8, 50);
+    GTEST_SKIP() << "GPU only: 1.4e11 cell updates (cases/lbm/cylinder_2d2_fine.toml)";
+  // The CPU run's per-period maxima settle after about 60 D / Ubar: 65 of start-up, then 6
+  // periods of D / (St Ubar) = 9,520 steps, 476 samples each.
+  const Shedding r = shedding(TypeParam::k_backend, 80, 0.042, 65, 6, 20);
   std::printf(
-      "2D-2, 60 cells per D, lattice velocity 0.025, %ld + %ld steps: c_D max %.4f, "
+      "2D-2, 80 cells per D, lattice velocity 0.042, %ld + %ld steps: c_D max %.4f, "
       "c_L max %.4f (min %.4f), St %.4f\n",
       r.startup, r.window, r.drag.max, r.lift.max, r.lift.min, r.strouhal);
   EXPECT_TRUE(ST2::k_cd_max.contains(r.drag.max)) << "c_D max " << r.drag.max;
   EXPECT_TRUE(ST2::k_strouhal.contains(r.strouhal)) << "St " << r.strouhal;
-  EXPECT_NEAR(r.lift.max, ST2::k_cl_max.lower, 0.005);
+  EXPECT_GE(r.lift.max, ST2::k_cl_max.lower - 0.001) << "c_L max " << r.lift.max;
+  EXPECT_LE(r.lift.max, ST2::k_cl_max.upper) << "c_L max " << r.lift.max;
 }
 
 }  // namespace
