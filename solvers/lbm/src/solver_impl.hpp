@@ -504,8 +504,9 @@ class SolverImpl final : public lbm::Solver {
       // Across ranks the halo overlaps the step: each step posts the halo of the state it reads
       // (the first step's is there already), updates the cells that read no ghost cell (the
       // interior loop and the edge list), waits for the halo and unpacks it, then updates the
-      // rim. After the last step the halo is exchanged once more, so that every other call
-      // finds the ghost cells current. One rank: no halo, no rim.
+      // rim, then relaxes the absorbing layers' cells (before the next step posts this state).
+      // After the last step the halo is exchanged once more, so that every other call finds the
+      // ghost cells current. One rank: no halo, no rim.
       const auto kernel = stream_kernel<lbm::Step::two_lattice>(smagorinsky, forced);
       const auto block = m_interior.fn[0][smagorinsky][forced];
       for (std::int64_t i = 0; i < n; ++i) {
